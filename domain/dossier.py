@@ -1,0 +1,343 @@
+"""The dossier (hồ sơ) and its custody: exactly one office holds it, or it is in transit.
+
+Each command takes a verified `Entry` whose `office` is the acting office; the registry has already
+checked that its officer belonged to that office at `at`. Guards raise before anything changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from domain.errors import (
+    AlreadyAcknowledged,
+    AlreadyDecided,
+    AlreadyInTransit,
+    BadAppointment,
+    ClockSuspended,
+    DelayAlreadyNotified,
+    DispatchMismatch,
+    DispatchToSelf,
+    DossierClosed,
+    NoAuthorityToDecide,
+    NotAddressee,
+    NotCustodian,
+    NotDecided,
+    NotInTransit,
+    NotSender,
+    NotSuspended,
+    ReasonRequired,
+)
+from domain.instant import format_local, local_date
+from domain.office import Office
+from domain.procedure import ProcedureVersion
+from domain.signed import SignedAggregate, pin_topics
+from domain.statement import Entry
+
+CHANNELS = ("direct", "postal", "online")
+PURPOSES = ("process", "decide", "consult", "return")
+OUTCOMES = ("approved", "refused")
+
+
+@dataclass(frozen=True)
+class Transit:
+    dispatch: bytes  # SHA-256 of the dispatch statement
+    sender: str
+    addressee: str
+    since: int
+    documents: list[tuple[str, bytes]]
+
+
+def _documents(items: Any) -> list[tuple[str, bytes]]:
+    return [(item["name"], item["sha256"]) for item in items]
+
+
+class Dossier(SignedAggregate):
+    if TYPE_CHECKING:  # set by the events; not dataclass fields
+        procedure: str
+        procedure_version: int
+        received_by: str
+        custodian: str | None
+        transit: Transit | None
+        settled: dict[bytes, str]  # dispatch hash -> how it was settled
+        appointed: int
+        delay_notified: bool
+        suspended: bool
+        decided: str | None
+        closed: str | None
+
+    # --- events ------------------------------------------------------------------------------
+
+    class Received(SignedAggregate.Created):
+        TOPIC = "lienthong.dossier.Received.v1"
+        code: str
+        office: str
+        procedure: str
+        procedure_version: int
+        appointed: int
+
+        def effect(self, aggregate: Any) -> None:
+            aggregate.subject = self.code
+            aggregate.procedure = self.procedure
+            aggregate.procedure_version = self.procedure_version
+            aggregate.received_by = self.office
+            aggregate.custodian = self.office
+            aggregate.transit = None
+            aggregate.settled = {}
+            aggregate.appointed = self.appointed
+            aggregate.delay_notified = False
+            aggregate.suspended = False
+            aggregate.decided = None
+            aggregate.closed = None
+
+    class Dispatched(SignedAggregate.Event):
+        TOPIC = "lienthong.dossier.Dispatched.v1"
+        sender: str
+        addressee: str
+        at: int
+        documents: list[list[Any]]  # [name, sha256] pairs, as the dispatch lists them
+
+        def effect(self, aggregate: Any) -> None:
+            aggregate.transit = Transit(
+                aggregate.head, self.sender, self.addressee, self.at,
+                [(name, digest) for name, digest in self.documents],
+            )
+            aggregate.custodian = None
+
+    class Acknowledged(SignedAggregate.Event):
+        TOPIC = "lienthong.dossier.Acknowledged.v1"
+        dispatch: bytes
+        missing: list[str]  # documents sent but not received
+        extra: list[str]  # documents received but not sent
+
+        def effect(self, aggregate: Any) -> None:
+            aggregate.custodian = aggregate.transit.addressee
+            aggregate.settled[self.dispatch] = "acknowledged"
+            aggregate.transit = None
+
+    class Rejected(SignedAggregate.Event):
+        TOPIC = "lienthong.dossier.Rejected.v1"
+        dispatch: bytes
+
+        def effect(self, aggregate: Any) -> None:
+            aggregate.custodian = aggregate.transit.sender
+            aggregate.settled[self.dispatch] = "rejected"
+            aggregate.transit = None
+
+    class Recalled(SignedAggregate.Event):
+        TOPIC = "lienthong.dossier.Recalled.v1"
+        dispatch: bytes
+
+        def effect(self, aggregate: Any) -> None:
+            aggregate.custodian = aggregate.transit.sender
+            aggregate.settled[self.dispatch] = "recalled"
+            aggregate.transit = None
+
+    class SupplementRequested(SignedAggregate.Event):
+        TOPIC = "lienthong.dossier.SupplementRequested.v1"
+
+        def effect(self, aggregate: Any) -> None:
+            aggregate.suspended = True
+
+    class SupplementReceived(SignedAggregate.Event):
+        TOPIC = "lienthong.dossier.SupplementReceived.v1"
+
+        def effect(self, aggregate: Any) -> None:
+            aggregate.suspended = False
+
+    class DelayNotified(SignedAggregate.Event):
+        TOPIC = "lienthong.dossier.DelayNotified.v1"
+        appointed: int
+
+        def effect(self, aggregate: Any) -> None:
+            aggregate.appointed = self.appointed
+            aggregate.delay_notified = True
+
+    class Decided(SignedAggregate.Event):
+        TOPIC = "lienthong.dossier.Decided.v1"
+        outcome: str
+
+        def effect(self, aggregate: Any) -> None:
+            aggregate.decided = self.outcome
+
+    class ResultReturned(SignedAggregate.Event):
+        TOPIC = "lienthong.dossier.ResultReturned.v1"
+
+        def effect(self, aggregate: Any) -> None:
+            aggregate.closed = "result_returned"
+
+    class Withdrawn(SignedAggregate.Event):
+        TOPIC = "lienthong.dossier.Withdrawn.v1"
+
+        def effect(self, aggregate: Any) -> None:
+            aggregate.closed = "withdrawn"
+
+    # --- commands ----------------------------------------------------------------------------
+
+    @classmethod
+    def receive(cls, entry: Entry, procedure: ProcedureVersion) -> Dossier:
+        """`dossier.received`: the receiving office takes custody; the clock starts."""
+        statement = entry.statement
+        appointed = statement.body["appointed"]
+        if appointed <= statement.at:
+            raise BadAppointment(
+                f"dossier {statement.subject}: appointed return time {format_local(appointed)} "
+                f"is not after the receipt at {format_local(statement.at)}"
+            )
+        return cls._start(
+            cls.Received, entry, code=statement.subject, office=statement.office,
+            procedure=statement.body["procedure"], procedure_version=procedure.version,
+            appointed=appointed,
+        )
+
+    def dispatch(self, entry: Entry, addressee: Office) -> None:
+        """`handover.dispatched`: in transit from the custodian to `addressee`."""
+        self._require_custody(entry)
+        self._require_not_suspended()
+        if addressee.subject == entry.statement.office:
+            raise DispatchToSelf(f"dossier {self.subject}: office {addressee.subject} "
+                                 f"cannot dispatch to itself")
+        addressee.require_active(local_date(entry.statement.at))
+        documents = [[name, digest] for name, digest in _documents(entry.statement.body["documents"])]
+        self._continue(self.Dispatched, entry, sender=entry.statement.office,
+                       addressee=addressee.subject, at=entry.statement.at, documents=documents)
+
+    def acknowledge(self, entry: Entry) -> None:
+        """`handover.acknowledged`: custody moves to the addressee; document differences are kept."""
+        transit = self._require_transit(entry)
+        if entry.statement.office != transit.addressee:
+            raise NotAddressee(f"dossier {self.subject} is in transit to office {transit.addressee}; "
+                               f"office {entry.statement.office} cannot acknowledge it")
+        received = _documents(entry.statement.body["documents"])
+        missing = [name for name, digest in transit.documents if (name, digest) not in received]
+        extra = [name for name, digest in received if (name, digest) not in transit.documents]
+        self._continue(self.Acknowledged, entry, dispatch=transit.dispatch, missing=missing, extra=extra)
+
+    def reject(self, entry: Entry) -> None:
+        """`handover.rejected`: the addressee refuses the dispatch; custody returns to the sender."""
+        transit = self._require_transit(entry)
+        if entry.statement.office != transit.addressee:
+            raise NotAddressee(f"dossier {self.subject} is in transit to office {transit.addressee}; "
+                               f"office {entry.statement.office} cannot reject it")
+        _require_reason(entry)
+        self._continue(self.Rejected, entry, dispatch=transit.dispatch)
+
+    def recall(self, entry: Entry) -> None:
+        """`handover.recalled`: the sender withdraws an unacknowledged dispatch."""
+        transit = self._require_transit(entry)
+        if entry.statement.office != transit.sender:
+            raise NotSender(f"dossier {self.subject} was dispatched by office {transit.sender}; "
+                            f"office {entry.statement.office} cannot recall it")
+        _require_reason(entry)
+        self._continue(self.Recalled, entry, dispatch=transit.dispatch)
+
+    def request_supplement(self, entry: Entry) -> None:
+        """`dossier.supplement_requested`: the clock is suspended until the supplement arrives."""
+        self._require_custody(entry)
+        self._require_not_suspended()
+        self._require_undecided()
+        _require_reason(entry)
+        self._continue(self.SupplementRequested, entry)
+
+    def receive_supplement(self, entry: Entry) -> None:
+        """`dossier.supplement_received`: the clock resumes."""
+        self._require_custody(entry)
+        if not self.suspended:
+            raise NotSuspended(f"dossier {self.subject} is not awaiting a supplement")
+        self._continue(self.SupplementReceived, entry)
+
+    def notify_delay(self, entry: Entry) -> None:
+        """`dossier.delay_notified`: the apology slip with a new appointed time; at most once."""
+        self._require_custody(entry)
+        if self.delay_notified:
+            raise DelayAlreadyNotified(f"dossier {self.subject} was already re-appointed once; "
+                                       f"the law allows one re-appointment")
+        _require_reason(entry)
+        appointed = entry.statement.body["appointed"]
+        if appointed <= self.appointed:
+            raise BadAppointment(
+                f"dossier {self.subject}: the new appointed time {format_local(appointed)} must be "
+                f"later than the current one, {format_local(self.appointed)}"
+            )
+        self._continue(self.DelayNotified, entry, appointed=appointed)
+
+    def decide(self, entry: Entry, office: Office, procedure: ProcedureVersion) -> None:
+        """`dossier.decided`: by the custodian, whose level must be one the procedure lets decide."""
+        self._require_custody(entry)
+        self._require_not_suspended()
+        self._require_undecided()
+        if office.level not in procedure.decides:
+            raise NoAuthorityToDecide(
+                f"dossier {self.subject}: office {office.subject} is a {office.level}; procedure "
+                f"{self.procedure} version {procedure.version} is decided at "
+                f"{' or '.join(procedure.decides)} level"
+            )
+        self._continue(self.Decided, entry, outcome=entry.statement.body["outcome"])
+
+    def return_result(self, entry: Entry) -> None:
+        """`dossier.result_returned`: the returning office hands the result over; closed."""
+        self._require_custody(entry)
+        if self.decided is None:
+            raise NotDecided(f"dossier {self.subject} has no decision to return yet")
+        self._continue(self.ResultReturned, entry)
+
+    def withdraw(self, entry: Entry) -> None:
+        """`dossier.withdrawn`: the applicant withdraws; closed."""
+        self._require_custody(entry)
+        self._require_undecided()
+        _require_reason(entry)
+        self._continue(self.Withdrawn, entry)
+
+    # --- guards ------------------------------------------------------------------------------
+
+    def _require_open(self) -> None:
+        if self.closed is not None:
+            raise DossierClosed(f"dossier {self.subject} is closed ({self.closed}); "
+                                f"no further statement can be recorded on it")
+
+    def _require_custody(self, entry: Entry) -> None:
+        self._require_open()
+        office = entry.statement.office
+        if self.transit is not None:
+            raise AlreadyInTransit(
+                f"dossier {self.subject} is in transit from office {self.transit.sender} to office "
+                f"{self.transit.addressee} since {format_local(self.transit.since)}; "
+                f"office {office} does not hold it"
+            )
+        if self.custodian != office:
+            raise NotCustodian(f"dossier {self.subject} is held by office {self.custodian}, "
+                               f"not by office {office}")
+
+    def _require_transit(self, entry: Entry) -> Transit:
+        self._require_open()
+        dispatch = entry.statement.body["dispatch"]
+        if dispatch in self.settled:
+            raise AlreadyAcknowledged(f"dossier {self.subject}: dispatch {dispatch.hex()[:16]}… "
+                                      f"was already {self.settled[dispatch]}")
+        if self.transit is None:
+            raise NotInTransit(f"dossier {self.subject} is not in transit; it is held by office "
+                               f"{self.custodian}")
+        if dispatch != self.transit.dispatch:
+            raise DispatchMismatch(
+                f"dossier {self.subject}: the statement names dispatch {dispatch.hex()[:16]}…, "
+                f"but the dispatch in transit is {self.transit.dispatch.hex()[:16]}…"
+            )
+        return self.transit
+
+    def _require_not_suspended(self) -> None:
+        if self.suspended:
+            raise ClockSuspended(f"dossier {self.subject} is awaiting a supplement; record "
+                                 f"dossier.supplement_received first")
+
+    def _require_undecided(self) -> None:
+        if self.decided is not None:
+            raise AlreadyDecided(f"dossier {self.subject} was already decided ({self.decided})")
+
+
+def _require_reason(entry: Entry) -> None:
+    if not entry.statement.body.get("reason", "").strip():
+        raise ReasonRequired(f"{entry.statement.kind} on dossier {entry.statement.subject} "
+                             f"must state a reason")
+
+
+pin_topics(Dossier)

@@ -1,0 +1,214 @@
+"""The domain's refusals: one class per rule, each with a stable code and a bilingual title.
+
+The instance message (English) names the specific problem: which dossier, office, key or instant.
+Outer layers map these to exit codes and HTTP problems once, in one place.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class DomainError(Exception):
+    """A statement breaks a rule of the domain; nothing was recorded."""
+
+    code: ClassVar[str] = "domain-error"
+    title_vi: ClassVar[str] = "Vi phạm quy tắc nghiệp vụ"
+    title_en: ClassVar[str] = "Domain rule violated"
+
+    def title(self, lang: str = "vi") -> str:
+        return self.title_vi if lang == "vi" else self.title_en
+
+
+# --- registry: who may sign --------------------------------------------------------------
+
+
+class UnknownKey(DomainError):
+    code = "unknown-key"
+    title_vi = "Khóa ký không có trong sổ đăng ký"
+    title_en = "Unknown signing key"
+
+
+class KeyNotValid(DomainError):
+    """The key exists but was not valid at the statement's instant (not yet, or revoked)."""
+
+    code = "key-not-valid"
+    title_vi = "Khóa ký không còn hiệu lực hoặc chưa có hiệu lực"
+    title_en = "Signing key not valid at that time"
+
+
+class KeyRevoked(KeyNotValid):
+    code = "key-revoked"
+    title_vi = "Khóa ký đã bị thu hồi"
+    title_en = "Signing key revoked"
+
+
+class KeyNotOfficer(DomainError):
+    code = "key-not-officer"
+    title_vi = "Khóa ký không thuộc về cán bộ đã ký"
+    title_en = "Key does not belong to the signing officer"
+
+
+class UnknownOfficer(DomainError):
+    code = "unknown-officer"
+    title_vi = "Cán bộ không có trong sổ đăng ký"
+    title_en = "Unknown officer"
+
+
+class OfficerNotInOffice(DomainError):
+    code = "officer-not-in-office"
+    title_vi = "Cán bộ không thuộc cơ quan này vào thời điểm ký"
+    title_en = "Officer not in that office at that time"
+
+
+class UnknownOffice(DomainError):
+    code = "unknown-office"
+    title_vi = "Cơ quan không có trong sổ đăng ký"
+    title_en = "Unknown office"
+
+
+class OfficeNotActive(DomainError):
+    """The office was not in existence at that date: not yet established, merged or dissolved."""
+
+    code = "office-not-active"
+    title_vi = "Cơ quan không hoạt động vào ngày đó (đã giải thể, sáp nhập hoặc chưa thành lập)"
+    title_en = "Office not active on that date"
+
+
+class NotAuthorised(DomainError):
+    """A registry statement signed by a key that has no registry authority."""
+
+    code = "not-authorised"
+    title_vi = "Không có thẩm quyền đăng ký"
+    title_en = "Not authorised for registry statements"
+
+
+class RegistryConflict(DomainError):
+    """A registry change that contradicts the registry itself (a cycle, an office twice)."""
+
+    code = "registry-conflict"
+    title_vi = "Thay đổi mâu thuẫn với sổ đăng ký"
+    title_en = "Registry change contradicts the registry"
+
+
+class UnknownProcedure(DomainError):
+    code = "unknown-procedure"
+    title_vi = "Thủ tục hành chính không có hoặc không có hiệu lực"
+    title_en = "Unknown or not effective procedure"
+
+
+# --- custody -------------------------------------------------------------------------------
+
+
+class DossierExists(DomainError):
+    code = "dossier-exists"
+    title_vi = "Mã hồ sơ đã được sử dụng"
+    title_en = "Dossier code already used"
+
+
+class UnknownDossier(DomainError):
+    code = "unknown-dossier"
+    title_vi = "Không tìm thấy hồ sơ"
+    title_en = "Unknown dossier"
+
+
+class NotCustodian(DomainError):
+    code = "not-custodian"
+    title_vi = "Cơ quan không giữ hồ sơ"
+    title_en = "Acting without custody"
+
+
+class AlreadyInTransit(DomainError):
+    code = "already-in-transit"
+    title_vi = "Hồ sơ đang được chuyển, chưa được tiếp nhận"
+    title_en = "A dispatch is already in transit"
+
+
+class NotInTransit(DomainError):
+    code = "not-in-transit"
+    title_vi = "Hồ sơ không ở trạng thái đang chuyển"
+    title_en = "No dispatch in transit"
+
+
+class NotAddressee(DomainError):
+    code = "not-addressee"
+    title_vi = "Cơ quan không phải nơi nhận của lần chuyển này"
+    title_en = "Not the addressee of the dispatch"
+
+
+class NotSender(DomainError):
+    code = "not-sender"
+    title_vi = "Cơ quan không phải nơi gửi của lần chuyển này"
+    title_en = "Not the sender of the dispatch"
+
+
+class AlreadyAcknowledged(DomainError):
+    code = "already-acknowledged"
+    title_vi = "Lần chuyển này đã được xử lý (tiếp nhận, từ chối hoặc thu hồi)"
+    title_en = "Dispatch already settled"
+
+
+class DispatchMismatch(DomainError):
+    code = "dispatch-mismatch"
+    title_vi = "Mã băm lần chuyển không khớp"
+    title_en = "Dispatch hash does not match"
+
+
+class DispatchToSelf(DomainError):
+    code = "dispatch-to-self"
+    title_vi = "Không thể chuyển hồ sơ cho chính cơ quan đang giữ"
+    title_en = "Dispatch to the custodian itself"
+
+
+class DossierClosed(DomainError):
+    code = "dossier-closed"
+    title_vi = "Hồ sơ đã kết thúc"
+    title_en = "Dossier closed"
+
+
+class ClockSuspended(DomainError):
+    code = "clock-suspended"
+    title_vi = "Hồ sơ đang chờ bổ sung"
+    title_en = "Dossier awaiting supplement"
+
+
+class NotSuspended(DomainError):
+    code = "not-suspended"
+    title_vi = "Hồ sơ không ở trạng thái chờ bổ sung"
+    title_en = "Dossier not awaiting supplement"
+
+
+class DelayAlreadyNotified(DomainError):
+    code = "delay-already-notified"
+    title_vi = "Đã hẹn lại một lần; không được hẹn lại lần nữa"
+    title_en = "Delay already notified once"
+
+
+class BadAppointment(DomainError):
+    code = "bad-appointment"
+    title_vi = "Thời hạn hẹn trả không hợp lệ"
+    title_en = "Invalid appointed time"
+
+
+class AlreadyDecided(DomainError):
+    code = "already-decided"
+    title_vi = "Hồ sơ đã có kết quả giải quyết"
+    title_en = "Dossier already decided"
+
+
+class NotDecided(DomainError):
+    code = "not-decided"
+    title_vi = "Hồ sơ chưa có kết quả giải quyết"
+    title_en = "Dossier not decided yet"
+
+
+class NoAuthorityToDecide(DomainError):
+    code = "no-authority-to-decide"
+    title_vi = "Cơ quan không có thẩm quyền quyết định thủ tục này"
+    title_en = "Office has no authority to decide this procedure"
+
+
+class ReasonRequired(DomainError):
+    code = "reason-required"
+    title_vi = "Phải ghi rõ lý do"
+    title_en = "A reason is required"

@@ -1,0 +1,172 @@
+"""Offices (cơ quan / đơn vị): an effective-dated hierarchy of any depth and any level names.
+
+An office is established on a date, may be renamed and reparented, and ends when it is merged into
+a successor or dissolved. `ended` is the first date on which it no longer exists, so an office
+whose last day was 30/6/2025 has `ended == 1/7/2025`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from domain.errors import OfficeNotActive, RegistryConflict
+from domain.instant import parse_date
+from domain.signed import SignedAggregate, pin_topics
+from domain.statement import Entry
+
+
+T = TypeVar("T")
+
+
+class Office(SignedAggregate):
+    if TYPE_CHECKING:  # set by the events; not dataclass fields
+        level: str
+        established: date
+        ended: date | None
+        successor: str | None
+        names: list[tuple[date, str]]
+        parents: list[tuple[date, str | None]]
+
+    class Established(SignedAggregate.Created):
+        TOPIC = "lienthong.office.Established.v1"
+        office: str
+        name: str
+        level: str
+        parent: str | None
+        effective: str
+
+        def effect(self, aggregate: Any) -> None:
+            day = parse_date(self.effective)
+            aggregate.subject = self.office
+            aggregate.level = self.level
+            aggregate.established = day
+            aggregate.ended = None
+            aggregate.successor = None
+            aggregate.names = [(day, self.name)]
+            aggregate.parents = [(day, self.parent)]
+
+    class Renamed(SignedAggregate.Event):
+        TOPIC = "lienthong.office.Renamed.v1"
+        name: str
+        effective: str
+
+        def effect(self, aggregate: Any) -> None:
+            aggregate.names.append((parse_date(self.effective), self.name))
+
+    class Reparented(SignedAggregate.Event):
+        TOPIC = "lienthong.office.Reparented.v1"
+        parent: str | None
+        effective: str
+
+        def effect(self, aggregate: Any) -> None:
+            aggregate.parents.append((parse_date(self.effective), self.parent))
+
+    class Merged(SignedAggregate.Event):
+        TOPIC = "lienthong.office.Merged.v1"
+        successor: str
+        effective: str
+
+        def effect(self, aggregate: Any) -> None:
+            aggregate.ended = parse_date(self.effective)
+            aggregate.successor = self.successor
+
+    class Dissolved(SignedAggregate.Event):
+        TOPIC = "lienthong.office.Dissolved.v1"
+        effective: str
+
+        def effect(self, aggregate: Any) -> None:
+            aggregate.ended = parse_date(self.effective)
+
+    # --- commands ------------------------------------------------------------------------
+
+    @classmethod
+    def establish(cls, entry: Entry, parent: Office | None) -> Office:
+        body = entry.statement.body
+        effective = parse_date(body["effective"])
+        if parent is not None:
+            parent.require_active(effective)
+        return cls._start(
+            cls.Established,
+            entry,
+            office=entry.statement.subject,
+            name=body["name"],
+            level=body["level"],
+            parent=body.get("parent"),
+            effective=body["effective"],
+        )
+
+    def rename(self, entry: Entry) -> None:
+        body = entry.statement.body
+        self.require_active(self._not_before_last_change(body["effective"]))
+        self._continue(self.Renamed, entry, name=body["name"], effective=body["effective"])
+
+    def reparent(self, entry: Entry, parent: Office | None, ancestors: list[str]) -> None:
+        body = entry.statement.body
+        effective = self._not_before_last_change(body["effective"])
+        self.require_active(effective)
+        if parent is not None:
+            parent.require_active(effective)
+            if self.subject in ancestors or parent.subject == self.subject:
+                raise RegistryConflict(
+                    f"office {self.subject} cannot be placed under {parent.subject}: "
+                    f"{parent.subject} is inside {self.subject}'s own subtree"
+                )
+        self._continue(self.Reparented, entry, parent=body.get("parent"), effective=body["effective"])
+
+    def merge_into(self, entry: Entry, successor: Office) -> None:
+        body = entry.statement.body
+        effective = self._not_before_last_change(body["effective"])
+        self.require_active(effective)
+        if successor.subject == self.subject:
+            raise RegistryConflict(f"office {self.subject} cannot be merged into itself")
+        successor.require_active(effective)
+        self._continue(self.Merged, entry, successor=successor.subject, effective=body["effective"])
+
+    def dissolve(self, entry: Entry) -> None:
+        body = entry.statement.body
+        self.require_active(self._not_before_last_change(body["effective"]))
+        self._continue(self.Dissolved, entry, effective=body["effective"])
+
+    # --- queries -------------------------------------------------------------------------
+
+    def active_on(self, day: date) -> bool:
+        return self.established <= day and (self.ended is None or day < self.ended)
+
+    def require_active(self, day: date) -> None:
+        if not self.active_on(day):
+            raise OfficeNotActive(f"office {self.subject} ({self.name_on(day)}) {self._span()}; "
+                                  f"it was not active on {day.isoformat()}")
+
+    def name_on(self, day: date) -> str:
+        return _as_of(self.names, day) or self.names[0][1]
+
+    def parent_on(self, day: date) -> str | None:
+        return _as_of(self.parents, day)
+
+    def _span(self) -> str:
+        if self.ended is None:
+            return f"exists from {self.established.isoformat()}"
+        how = f"merged into {self.successor}" if self.successor else "dissolved"
+        return f"existed from {self.established.isoformat()} and was {how} on {self.ended.isoformat()}"
+
+    def _not_before_last_change(self, text: str) -> date:
+        day = parse_date(text)
+        last = max(d for d, _ in self.names + self.parents)
+        if day < last:
+            raise RegistryConflict(
+                f"office {self.subject}: a change effective {day.isoformat()} comes before the "
+                f"change already effective {last.isoformat()}; changes must be in date order"
+            )
+        return day
+
+
+def _as_of(history: list[tuple[date, T]], day: date) -> T | None:
+    value: T | None = None
+    for since, item in history:
+        if since <= day:
+            value = item
+    return value
+
+
+pin_topics(Office)

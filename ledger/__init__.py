@@ -1,0 +1,1 @@
+"""What makes Liên thông a ledger: canonical statements, signatures, recording, audit."""

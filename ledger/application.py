@@ -1,0 +1,395 @@
+"""The service layer: one eventsourcing Application that verifies and records signed statements.
+
+Recording a statement = decode it canonically; check `at` against the ledger's clock; find the key
+and verify the signature; check the key, officer and office were valid at `at`; check `seq`/`prev`
+against the subject's head; apply the domain rules; save. A concurrent save on the same subject
+fails in the store, and becomes a `Conflict` carrying the new head.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, Transcoder
+
+from domain.dossier import Dossier
+from domain.errors import (
+    DossierExists,
+    KeyNotOfficer,
+    NotAuthorised,
+    RegistryConflict,
+    UnknownDossier,
+    UnknownKey,
+    UnknownOffice,
+    UnknownOfficer,
+    UnknownProcedure,
+)
+from domain.instant import format_local, local_date, parse_date
+from domain.office import Office
+from domain.officer import Authority, Key, Officer
+from domain.procedure import Procedure
+from domain.signed import SignedAggregate, subject_id
+from domain.statement import AUTHORITY, ZERO_HASH, Entry, Statement
+from ledger import schema, signing
+from ledger.clock import Clock, SystemClock
+from ledger.config import LedgerSettings, persistence_env
+from ledger.errors import AlreadyInitialised, BadField, ClockSkew, Conflict, NotInitialised
+from ledger.transcoder import MsgpackTranscoder
+
+A = TypeVar("A", bound=SignedAggregate)
+
+# The kinds that begin a subject's history, and the aggregate class of each family.
+CREATING = {
+    "dossier.received", "authority.established", "office.established", "officer.enrolled",
+    "key.registered", "procedure.published",
+}
+AGGREGATES: dict[str, type[SignedAggregate]] = {
+    "dossier": Dossier, "authority": Authority, "office": Office, "officer": Officer,
+    "key": Key, "procedure": Procedure,
+}
+UNKNOWN = {
+    "dossier": UnknownDossier, "office": UnknownOffice, "officer": UnknownOfficer,
+    "key": UnknownKey, "procedure": UnknownProcedure, "authority": NotInitialised,
+}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the ledger says back after recording (or finding already recorded) a statement."""
+
+    kind: str
+    subject: str
+    seq: int
+    digest: bytes
+    recorded_at: int
+    duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    """One recorded statement as read back from the store."""
+
+    raw: bytes
+    signature: bytes
+    recorded_at: int
+    statement: Statement
+
+
+class Ledger(Application[UUID]):
+    name = "Lienthong"
+
+    def __init__(self, settings: LedgerSettings | None = None, *, clock: Clock | None = None,
+                 env: dict[str, str] | None = None) -> None:
+        self.settings = settings or LedgerSettings()
+        self.clock: Clock = clock or SystemClock()
+        config = persistence_env(self.settings.database_url)
+        config.update({
+            "AGGREGATE_CACHE_MAXSIZE": str(self.settings.aggregate_cache_size),
+            "AGGREGATE_CACHE_FASTFORWARD": "y",
+        })
+        config.update(env or {})
+        super().__init__(env=config)
+        self._handlers: dict[str, Callable[[Entry, Any], SignedAggregate]] = {
+            "authority.established": self._establish_authority,
+            "authority.rotated": self._rotate_authority,
+            "office.established": self._establish_office,
+            "office.renamed": lambda e, o: _then(o, "rename", e),
+            "office.reparented": self._reparent_office,
+            "office.merged": self._merge_office,
+            "office.dissolved": lambda e, o: _then(o, "dissolve", e),
+            "officer.enrolled": self._enroll_officer,
+            "officer.moved": self._move_officer,
+            "officer.left": lambda e, o: _then(o, "leave", e),
+            "key.registered": self._register_key,
+            "key.revoked": lambda e, k: _then(k, "revoke", e),
+            "procedure.published": self._publish_procedure,
+            "dossier.received": self._receive_dossier,
+            "handover.dispatched": self._dispatch,
+            "handover.acknowledged": lambda e, d: _then(d, "acknowledge", e),
+            "handover.rejected": lambda e, d: _then(d, "reject", e),
+            "handover.recalled": lambda e, d: _then(d, "recall", e),
+            "dossier.supplement_requested": lambda e, d: _then(d, "request_supplement", e),
+            "dossier.supplement_received": lambda e, d: _then(d, "receive_supplement", e),
+            "dossier.delay_notified": lambda e, d: _then(d, "notify_delay", e),
+            "dossier.decided": self._decide,
+            "dossier.result_returned": lambda e, d: _then(d, "return_result", e),
+            "dossier.withdrawn": lambda e, d: _then(d, "withdraw", e),
+        }
+
+    def construct_transcoder(self) -> Transcoder:
+        return MsgpackTranscoder()
+
+    # --- the one write use case ----------------------------------------------------------------
+
+    def record(self, raw: bytes, signature: bytes) -> Receipt:
+        """Verify and record one signed statement; raises a LedgerError or DomainError, having
+        recorded nothing, when it is refused."""
+        statement = schema.parse(raw, max_bytes=self.settings.max_statement_bytes)
+        recorded_at = self.clock.now()
+        self._check_clock(statement, recorded_at)
+        entry = Entry(statement, raw, signature, signing.statement_hash(raw), recorded_at)
+        self._authenticate(entry)
+        current = self._find(statement.family, statement.subject, copy=True)
+        duplicate = self._check_head(entry, current)
+        if duplicate is not None:
+            return duplicate
+        aggregate = self._handlers[statement.kind](entry, current)
+        try:
+            self.save(aggregate)
+        except IntegrityError:
+            seq, head = self.head(statement.family, statement.subject)
+            raise Conflict(
+                f"{statement.subject} changed while this statement was being recorded: its head "
+                f"is now seq {seq}; re-sign the statement with seq {seq + 1} and the new prev",
+                subject=statement.subject, seq=seq, head=head,
+            ) from None
+        return Receipt(statement.kind, statement.subject, statement.seq, entry.digest, recorded_at)
+
+    def _check_clock(self, statement: Statement, recorded_at: int) -> None:
+        tolerance = self.settings.clock_tolerance_seconds * 1_000_000
+        if abs(statement.at - recorded_at) > tolerance:
+            raise ClockSkew(
+                f"the statement is dated {format_local(statement.at)} but the ledger's clock reads "
+                f"{format_local(recorded_at)}; at most {self.settings.clock_tolerance_seconds} s "
+                f"apart is accepted — check the signing device's clock and sign again"
+            )
+
+    def _authenticate(self, entry: Entry) -> None:
+        statement = entry.statement
+        if statement.kind == "authority.established":
+            public_key = statement.body["public_key"]
+            if statement.key != signing.key_id(public_key):
+                raise BadField(f"statement.key {statement.key} is not the id of the public key "
+                               f"it establishes ({signing.key_id(public_key)})")
+            signing.verify(public_key, entry.raw, entry.signature)
+            return
+        if statement.officer == AUTHORITY:
+            self._authenticate_authority(entry)
+            return
+        key = self._get(Key, "key", statement.key)
+        signing.verify(key.public_key, entry.raw, entry.signature)
+        key.require_valid(statement.at)
+        if key.officer != statement.officer:
+            raise KeyNotOfficer(f"key {key.subject} belongs to officer {key.officer}, "
+                             f"not to officer {statement.officer}")
+        self._get(Officer, "officer", statement.officer).require_in(statement.office, statement.at)
+        self._get(Office, "office", statement.office).require_active(local_date(statement.at))
+        if statement.family != "dossier" and key.role != "registrar":
+            raise NotAuthorised(f"key {key.subject} is an officer key; registry statements "
+                                f"({statement.kind}) need the authority key or a registrar key")
+        if statement.kind in ("key.registered", "authority.rotated") and (
+            statement.kind == "authority.rotated" or statement.body["role"] == "registrar"
+        ):
+            raise NotAuthorised(f"{statement.kind} with role registrar or a new authority key "
+                                f"must be signed by the authority key itself")
+
+    def _authenticate_authority(self, entry: Entry) -> None:
+        statement = entry.statement
+        authority = self._find("authority", AUTHORITY)
+        if not isinstance(authority, Authority):
+            raise NotInitialised("this ledger has no authority yet: run `lienthong init`")
+        public_key = authority.public_key(statement.key, statement.at)
+        if public_key is None:
+            raise UnknownKey(f"key {statement.key} has never been the authority key of this ledger")
+        signing.verify(public_key, entry.raw, entry.signature)
+        if statement.office != AUTHORITY:
+            raise BadField(f"statements signed by the authority key name office {AUTHORITY!r}, "
+                           f"not {statement.office!r}")
+        if statement.family == "dossier":
+            raise NotAuthorised("the authority key signs registry statements only; dossier "
+                                "statements are signed by the acting officer")
+
+    def _check_head(self, entry: Entry, current: SignedAggregate | None) -> Receipt | None:
+        statement = entry.statement
+        if current is None and statement.kind not in CREATING:
+            _required(current, entry)  # raises the family's Unknown… error
+        seq, head = (current.version, current.head) if current is not None else (0, ZERO_HASH)
+        if current is not None and statement.seq <= seq:
+            stored = self._stored(statement.family, statement.subject, statement.seq)
+            if stored.raw == entry.raw:
+                return Receipt(statement.kind, statement.subject, statement.seq,
+                               entry.digest, stored.recorded_at, duplicate=True)
+        if current is not None and statement.kind in CREATING and statement.kind != (
+            "procedure.published"
+        ):
+            error = DossierExists if statement.family == "dossier" else RegistryConflict
+            raise error(f"{statement.subject} already exists (its history has {seq} statements); "
+                        f"{statement.kind} begins a new one")
+        if statement.seq != seq + 1 or statement.prev != head:
+            raise Conflict(
+                f"{statement.subject}: the statement was signed on seq {statement.seq - 1} "
+                f"(prev {statement.prev.hex()[:16]}…) but the head is seq {seq} "
+                f"(hash {head.hex()[:16]}…); re-sign with seq {seq + 1} and the current prev",
+                subject=statement.subject, seq=seq, head=head,
+            )
+        return None
+
+    # --- handlers: look up the registry context, then let the aggregate decide -----------------
+
+    def _establish_authority(self, entry: Entry, current: Any) -> SignedAggregate:
+        if current is not None:
+            raise AlreadyInitialised("this ledger already has an authority")
+        return Authority.establish(entry, entry.statement.key)
+
+    def _rotate_authority(self, entry: Entry, authority: Authority | None) -> SignedAggregate:
+        authority = _required(authority, entry)
+        authority.rotate(entry, signing.key_id(entry.statement.body["public_key"]))
+        return authority
+
+    def _establish_office(self, entry: Entry, _current: Any) -> SignedAggregate:
+        parent_id = entry.statement.body.get("parent")
+        parent = self._get(Office, "office", parent_id) if parent_id else None
+        return Office.establish(entry, parent)
+
+    def _reparent_office(self, entry: Entry, office: Office | None) -> SignedAggregate:
+        office = _required(office, entry)
+        parent_id = entry.statement.body.get("parent")
+        parent = self._get(Office, "office", parent_id) if parent_id else None
+        day = parse_date(entry.statement.body["effective"])
+        office.reparent(entry, parent, self._ancestors(parent, day))
+        return office
+
+    def _ancestors(self, office: Office | None, day: Any) -> list[str]:
+        chain: list[str] = []
+        while office is not None and office.subject not in chain:
+            chain.append(office.subject)
+            parent = office.parent_on(day)
+            office = self._get(Office, "office", parent) if parent else None
+        return chain
+
+    def _merge_office(self, entry: Entry, office: Office | None) -> SignedAggregate:
+        office = _required(office, entry)
+        office.merge_into(entry, self._get(Office, "office", entry.statement.body["successor"]))
+        return office
+
+    def _enroll_officer(self, entry: Entry, _current: Any) -> SignedAggregate:
+        self._require_office_on(entry.statement.body["office"], entry.statement.body["effective"])
+        return Officer.enroll(entry)
+
+    def _move_officer(self, entry: Entry, officer: Officer | None) -> SignedAggregate:
+        officer = _required(officer, entry)
+        self._require_office_on(entry.statement.body["office"], entry.statement.body["effective"])
+        officer.move(entry)
+        return officer
+
+    def _require_office_on(self, office_id: str, at: int) -> None:
+        self._get(Office, "office", office_id).require_active(local_date(at))
+
+    def _register_key(self, entry: Entry, _current: Any) -> SignedAggregate:
+        body = entry.statement.body
+        if entry.statement.subject != signing.key_id(body["public_key"]):
+            raise BadField(f"statement.subject {entry.statement.subject} is not the id of the "
+                           f"public key it registers ({signing.key_id(body['public_key'])})")
+        self._get(Officer, "officer", body["officer"])
+        return Key.register(entry)
+
+    def _publish_procedure(self, entry: Entry, procedure: Procedure | None) -> SignedAggregate:
+        if procedure is None:
+            return Procedure.publish_first(entry)
+        procedure.publish(entry)
+        return procedure
+
+    def _receive_dossier(self, entry: Entry, _current: Any) -> SignedAggregate:
+        body = entry.statement.body
+        procedure = self._get(Procedure, "procedure", body["procedure"])
+        version = procedure.require_effective(body["version"], local_date(entry.statement.at))
+        return Dossier.receive(entry, version)
+
+    def _dispatch(self, entry: Entry, dossier: Dossier | None) -> SignedAggregate:
+        dossier = _required(dossier, entry)
+        dossier.dispatch(entry, self._get(Office, "office", entry.statement.body["to"]))
+        return dossier
+
+    def _decide(self, entry: Entry, dossier: Dossier | None) -> SignedAggregate:
+        dossier = _required(dossier, entry)
+        office = self._get(Office, "office", entry.statement.office)
+        procedure = self._get(Procedure, "procedure", dossier.procedure)
+        dossier.decide(entry, office, procedure.version(dossier.procedure_version))
+        return dossier
+
+    # --- reads ---------------------------------------------------------------------------------
+
+    def _find(self, family: str, subject: str, *, copy: bool = False) -> Any:
+        try:
+            return self.repository.get(subject_id(family, subject), deepcopy_from_cache=copy)
+        except AggregateNotFoundError:
+            return None
+
+    def _get(self, cls: type[A], family: str, subject: str) -> A:
+        found = self._find(family, subject)
+        if not isinstance(found, cls):
+            raise UNKNOWN[family](f"{family} {subject} is not in the registry of this ledger")
+        return found
+
+    def head(self, family: str, subject: str) -> tuple[int, bytes]:
+        """(seq, SHA-256) of the subject's latest statement; (0, 32 zero bytes) if it has none."""
+        current = self._find(family, subject)
+        return (current.version, current.head) if current is not None else (0, ZERO_HASH)
+
+    def dossier(self, code: str) -> Dossier:
+        return self._get(Dossier, "dossier", code)
+
+    def office(self, office_id: str) -> Office:
+        return self._get(Office, "office", office_id)
+
+    def officer(self, officer_id: str) -> Officer:
+        return self._get(Officer, "officer", officer_id)
+
+    def key(self, key: str) -> Key:
+        return self._get(Key, "key", key)
+
+    def procedure(self, code: str) -> Procedure:
+        return self._get(Procedure, "procedure", code)
+
+    def is_initialised(self) -> bool:
+        return self._find("authority", AUTHORITY) is not None
+
+    def history(self, family: str, subject: str) -> list[StoredEntry]:
+        """Every statement recorded on a subject, oldest first (empty if none)."""
+        return [_stored(event) for event in self.events.get(subject_id(family, subject))]
+
+    def _stored(self, family: str, subject: str, seq: int) -> StoredEntry:
+        events = list(self.events.get(subject_id(family, subject), gt=seq - 1, lte=seq))
+        return _stored(events[0])
+
+    def log_size(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def read_log(self, batch: int = 500) -> Iterator[tuple[int, Any]]:
+        """(notification id, stored event or the exception that decoding it raised), in log order.
+
+        Decoding problems are yielded, not raised: an audit must name the bad entry and go on."""
+        start: int | None = 1
+        while True:
+            notifications = self.recorder.select_notifications(start, batch)
+            for notification in notifications:
+                try:
+                    yield notification.id, self.mapper.to_domain_event(notification)
+                except Exception as problem:  # noqa: BLE001 - reported to the auditor by id
+                    yield notification.id, problem
+            if len(notifications) < batch:
+                return
+            start = notifications[-1].id + 1
+
+
+def _stored(event: Any) -> StoredEntry:
+    return StoredEntry(event.raw, event.signature, event.recorded_at, schema.parse(event.raw))
+
+
+def _then(aggregate: SignedAggregate | None, command: str, entry: Entry) -> SignedAggregate:
+    """Run the aggregate's command method named `command` on the entry."""
+    found = _required(aggregate, entry)
+    getattr(found, command)(entry)
+    return found
+
+
+def _required(aggregate: A | None, entry: Entry) -> A:
+    if aggregate is None:
+        statement = entry.statement
+        raise UNKNOWN[statement.family](f"{statement.family} {statement.subject} has no history; "
+                                        f"{statement.kind} needs an existing one")
+    return aggregate

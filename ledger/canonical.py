@@ -1,0 +1,100 @@
+"""Canonical msgpack: the one byte form of a value, so that hashes and signatures are stable.
+
+Rules (docs/log-format.md states them for implementers in other languages):
+- maps have string keys, sorted by their UTF-8 bytes, with no duplicates;
+- integers use the shortest msgpack form (positive fixint, uint 8/16/32/64; negative fixint,
+  int 8/16/32/64 only for negative values);
+- strings are UTF-8 in Unicode NFC, in the shortest str form; byte strings use bin;
+- booleans, arrays, maps, strings, bytes and integers only: no nil, no floats, no extension types.
+`decode` refuses any input whose canonical re-encoding differs from it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import msgpack
+
+from ledger.errors import MalformedStatement, NonCanonicalStatement, OversizedStatement, TruncatedStatement
+
+DEFAULT_MAX_BYTES = 64 * 1024
+_INT_MIN = -(2**63)
+_INT_MAX = 2**64 - 1
+
+
+def encode(value: Any) -> bytes:
+    """The canonical bytes of `value`; raises ValueError naming what cannot be encoded."""
+    return msgpack.packb(_canonical(value, "$"), use_bin_type=True)
+
+
+def _canonical(value: Any, path: str) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        if not _INT_MIN <= value <= _INT_MAX:
+            raise ValueError(f"{path}: integer {value} does not fit in 64 bits")
+        return value
+    if isinstance(value, str):
+        if unicodedata.normalize("NFC", value) != value:
+            raise ValueError(f"{path}: text is not in Unicode NFC")
+        return value
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, Mapping):
+        for key in value:
+            if not isinstance(key, str):
+                raise ValueError(f"{path}: map key {key!r} is not a string")
+        return {
+            key: _canonical(value[key], f"{path}.{key}")
+            for key in sorted(value, key=lambda k: k.encode("utf-8"))
+        }
+    if isinstance(value, Sequence):
+        return [_canonical(item, f"{path}[{index}]") for index, item in enumerate(value)]
+    raise ValueError(f"{path}: {type(value).__name__} values cannot be encoded (no nil, no floats)")
+
+
+def decode(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+    """Decode canonical msgpack; refuses oversized, truncated, trailing, malformed and
+    non-canonical input with a `MalformedStatement` subclass naming the problem."""
+    if len(data) > max_bytes:
+        raise OversizedStatement(f"statement is {len(data)} bytes; the limit is {max_bytes}")
+    if not data:
+        raise TruncatedStatement("statement is empty")
+    unpacker = msgpack.Unpacker(
+        raw=False, strict_map_key=True, use_list=True, max_buffer_size=max(len(data), 1)
+    )
+    unpacker.feed(data)
+    try:
+        value = unpacker.unpack()
+    except msgpack.OutOfData:
+        raise TruncatedStatement(f"statement ends early: {len(data)} bytes do not hold "
+                                 f"a complete value") from None
+    except (ValueError, TypeError, msgpack.UnpackException) as problem:
+        raise MalformedStatement(f"statement is not valid msgpack: {problem}") from None
+    trailing = len(data) - unpacker.tell()
+    if trailing:
+        raise MalformedStatement(f"statement has {trailing} trailing bytes after the value")
+    _check_types(value, "$")
+    if encode(value) != data:
+        raise NonCanonicalStatement(
+            "statement is not in canonical form (map keys must be sorted by UTF-8 bytes and "
+            "unique, integers and strings in their shortest form)"
+        )
+    return value
+
+
+def _check_types(value: Any, path: str) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_types(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_types(item, f"{path}[{index}]")
+    elif isinstance(value, str):
+        if unicodedata.normalize("NFC", value) != value:
+            raise NonCanonicalStatement(f"{path}: text is not in Unicode NFC")
+    elif value is None or isinstance(value, float | msgpack.ExtType):
+        kind = "nil" if value is None else type(value).__name__
+        raise MalformedStatement(f"{path}: {kind} values are not allowed in statements")

@@ -1,0 +1,80 @@
+"""Ledger settings, and the translation of a database URL into eventsourcing's persistence settings.
+
+URLs: `memory:` (unit tests; nothing kept), `sqlite:///relative/path.db` or `sqlite:////abs/path.db`
+(the embedded default), `postgresql://user[:password]@host[:port]/dbname[?schema=name]`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from ledger.canonical import DEFAULT_MAX_BYTES
+from ledger.errors import BadDatabaseUrl
+
+DEFAULT_DATABASE_URL = "sqlite:///lienthong.db"
+DEFAULT_TOLERANCE_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class LedgerSettings:
+    database_url: str = DEFAULT_DATABASE_URL
+    clock_tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS
+    max_statement_bytes: int = DEFAULT_MAX_BYTES
+    aggregate_cache_size: int = 10_000
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> LedgerSettings:
+        """Read LIENTHONG_DATABASE_URL, LIENTHONG_CLOCK_TOLERANCE and LIENTHONG_MAX_STATEMENT_BYTES."""
+        return cls(
+            database_url=environ.get("LIENTHONG_DATABASE_URL", DEFAULT_DATABASE_URL),
+            clock_tolerance_seconds=_int(environ, "LIENTHONG_CLOCK_TOLERANCE",
+                                         DEFAULT_TOLERANCE_SECONDS),
+            max_statement_bytes=_int(environ, "LIENTHONG_MAX_STATEMENT_BYTES", DEFAULT_MAX_BYTES),
+        )
+
+
+def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+    text = environ.get(name)
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {text!r}") from None
+    if value <= 0:
+        raise ValueError(f"{name} must be positive, not {value}")
+    return value
+
+
+def persistence_env(url: str) -> dict[str, str]:
+    """eventsourcing settings for a database URL; raises BadDatabaseUrl naming what is wrong."""
+    parts = urlsplit(url)
+    if parts.scheme == "memory":
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    if parts.scheme == "sqlite":
+        path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
+        if parts.netloc or not path:
+            raise BadDatabaseUrl(f"{url!r}: a SQLite URL is sqlite:///relative.db or "
+                                 f"sqlite:////absolute/path.db")
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path,
+                "SQLITE_LOCK_TIMEOUT": "30"}
+    if parts.scheme in ("postgresql", "postgres"):
+        dbname = parts.path.lstrip("/")
+        if not parts.hostname or not dbname:
+            raise BadDatabaseUrl(f"{url!r}: a PostgreSQL URL is postgresql://user@host:port/dbname")
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": dbname,
+            "POSTGRES_HOST": parts.hostname,
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        }
+        schema = parse_qs(parts.query).get("schema")
+        if schema:
+            env["POSTGRES_SCHEMA"] = schema[0]
+        return env
+    raise BadDatabaseUrl(f"{url!r}: the database URL must start with sqlite:///, postgresql:// "
+                         f"or memory:")

@@ -1,0 +1,124 @@
+"""The ledger's refusals: malformed bytes, bad signatures, clock skew, stale heads.
+
+Rule violations are `domain.errors.DomainError`; these are about the statement as bytes and as a
+claim on the log. Each class has a stable code and a bilingual title; the message names the problem.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class LedgerError(Exception):
+    code: ClassVar[str] = "ledger-error"
+    title_vi: ClassVar[str] = "Lỗi sổ cái"
+    title_en: ClassVar[str] = "Ledger error"
+
+    def title(self, lang: str = "vi") -> str:
+        return self.title_vi if lang == "vi" else self.title_en
+
+
+class MalformedStatement(LedgerError):
+    """The bytes are not a well-formed version-1 statement."""
+
+    code = "malformed-statement"
+    title_vi = "Bản khai không đúng định dạng"
+    title_en = "Malformed statement"
+
+
+class TruncatedStatement(MalformedStatement):
+    code = "truncated-statement"
+    title_vi = "Bản khai bị cắt cụt"
+    title_en = "Truncated statement"
+
+
+class NonCanonicalStatement(MalformedStatement):
+    code = "non-canonical-statement"
+    title_vi = "Bản khai không ở dạng mã hóa chuẩn"
+    title_en = "Non-canonical statement"
+
+
+class OversizedStatement(MalformedStatement):
+    code = "oversized-statement"
+    title_vi = "Bản khai vượt quá kích thước cho phép"
+    title_en = "Oversized statement"
+
+
+class UnknownField(MalformedStatement):
+    code = "unknown-field"
+    title_vi = "Bản khai có trường không được phép"
+    title_en = "Unknown field"
+
+
+class MissingField(MalformedStatement):
+    code = "missing-field"
+    title_vi = "Bản khai thiếu trường bắt buộc"
+    title_en = "Missing field"
+
+
+class BadField(MalformedStatement):
+    code = "bad-field"
+    title_vi = "Giá trị trường không hợp lệ"
+    title_en = "Invalid field value"
+
+
+class UnknownKind(MalformedStatement):
+    code = "unknown-kind"
+    title_vi = "Loại bản khai không được hỗ trợ"
+    title_en = "Unknown statement kind"
+
+
+class BadSignature(LedgerError):
+    code = "bad-signature"
+    title_vi = "Chữ ký số không hợp lệ"
+    title_en = "Signature does not verify"
+
+
+class ClockSkew(LedgerError):
+    code = "clock-skew"
+    title_vi = "Thời điểm ký lệch quá xa đồng hồ sổ cái"
+    title_en = "Statement time outside tolerance"
+
+
+class Conflict(LedgerError):
+    """The statement was built on a head that is no longer current: re-sign on the new head."""
+
+    code = "stale-head"
+    title_vi = "Hồ sơ đã thay đổi; hãy ký lại trên trạng thái mới"
+    title_en = "Stale head: re-sign on the current head"
+
+    def __init__(self, message: str, *, subject: str, seq: int, head: bytes) -> None:
+        super().__init__(message)
+        self.subject = subject
+        self.seq = seq
+        self.head = head
+
+
+class BadKeyFile(LedgerError):
+    code = "bad-key-file"
+    title_vi = "Tệp khóa không hợp lệ"
+    title_en = "Invalid key file"
+
+
+class BadEnvelope(LedgerError):
+    code = "bad-envelope"
+    title_vi = "Phong bì bản khai không hợp lệ"
+    title_en = "Invalid envelope"
+
+
+class NotInitialised(LedgerError):
+    code = "not-initialised"
+    title_vi = "Sổ cái chưa được khởi tạo (chạy lienthong init)"
+    title_en = "Ledger not initialised (run lienthong init)"
+
+
+class AlreadyInitialised(LedgerError):
+    code = "already-initialised"
+    title_vi = "Sổ cái đã được khởi tạo"
+    title_en = "Ledger already initialised"
+
+
+class BadDatabaseUrl(LedgerError):
+    code = "bad-database-url"
+    title_vi = "Địa chỉ cơ sở dữ liệu không hợp lệ"
+    title_en = "Invalid database URL"
