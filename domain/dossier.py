@@ -99,7 +99,10 @@ class Dossier(SignedAggregate):
 
         def effect(self, aggregate: Any) -> None:
             aggregate.transit = Transit(
-                aggregate.head, self.sender, self.addressee, self.at,
+                aggregate.head,
+                self.sender,
+                self.addressee,
+                self.at,
                 [(name, digest) for name, digest in self.documents],
             )
             aggregate.custodian = None
@@ -185,8 +188,12 @@ class Dossier(SignedAggregate):
                 f"is not after the receipt at {format_local(statement.at)}"
             )
         return cls._start(
-            cls.Received, entry, code=statement.subject, office=statement.office,
-            procedure=statement.body["procedure"], procedure_version=procedure.version,
+            cls.Received,
+            entry,
+            code=statement.subject,
+            office=statement.office,
+            procedure=statement.body["procedure"],
+            procedure_version=procedure.version,
             appointed=appointed,
         )
 
@@ -195,30 +202,45 @@ class Dossier(SignedAggregate):
         self._require_custody(entry)
         self._require_not_suspended()
         if addressee.subject == entry.statement.office:
-            raise DispatchToSelf(f"dossier {self.subject}: office {addressee.subject} "
-                                 f"cannot dispatch to itself")
+            raise DispatchToSelf(
+                f"dossier {self.subject}: office {addressee.subject} cannot dispatch to itself"
+            )
         addressee.require_active(local_date(entry.statement.at))
-        documents = [[name, digest] for name, digest in _documents(entry.statement.body["documents"])]
-        self._continue(self.Dispatched, entry, sender=entry.statement.office,
-                       addressee=addressee.subject, at=entry.statement.at, documents=documents)
+        documents = [
+            [name, digest] for name, digest in _documents(entry.statement.body["documents"])
+        ]
+        self._continue(
+            self.Dispatched,
+            entry,
+            sender=entry.statement.office,
+            addressee=addressee.subject,
+            at=entry.statement.at,
+            documents=documents,
+        )
 
     def acknowledge(self, entry: Entry) -> None:
         """`handover.acknowledged`: custody moves to the addressee; document differences are kept."""
         transit = self._require_transit(entry)
         if entry.statement.office != transit.addressee:
-            raise NotAddressee(f"dossier {self.subject} is in transit to office {transit.addressee}; "
-                               f"office {entry.statement.office} cannot acknowledge it")
+            raise NotAddressee(
+                f"dossier {self.subject} is in transit to office {transit.addressee}; "
+                f"office {entry.statement.office} cannot acknowledge it"
+            )
         received = _documents(entry.statement.body["documents"])
         missing = [name for name, digest in transit.documents if (name, digest) not in received]
         extra = [name for name, digest in received if (name, digest) not in transit.documents]
-        self._continue(self.Acknowledged, entry, dispatch=transit.dispatch, missing=missing, extra=extra)
+        self._continue(
+            self.Acknowledged, entry, dispatch=transit.dispatch, missing=missing, extra=extra
+        )
 
     def reject(self, entry: Entry) -> None:
         """`handover.rejected`: the addressee refuses the dispatch; custody returns to the sender."""
         transit = self._require_transit(entry)
         if entry.statement.office != transit.addressee:
-            raise NotAddressee(f"dossier {self.subject} is in transit to office {transit.addressee}; "
-                               f"office {entry.statement.office} cannot reject it")
+            raise NotAddressee(
+                f"dossier {self.subject} is in transit to office {transit.addressee}; "
+                f"office {entry.statement.office} cannot reject it"
+            )
         _require_reason(entry)
         self._continue(self.Rejected, entry, dispatch=transit.dispatch)
 
@@ -226,8 +248,10 @@ class Dossier(SignedAggregate):
         """`handover.recalled`: the sender withdraws an unacknowledged dispatch."""
         transit = self._require_transit(entry)
         if entry.statement.office != transit.sender:
-            raise NotSender(f"dossier {self.subject} was dispatched by office {transit.sender}; "
-                            f"office {entry.statement.office} cannot recall it")
+            raise NotSender(
+                f"dossier {self.subject} was dispatched by office {transit.sender}; "
+                f"office {entry.statement.office} cannot recall it"
+            )
         _require_reason(entry)
         self._continue(self.Recalled, entry, dispatch=transit.dispatch)
 
@@ -250,8 +274,10 @@ class Dossier(SignedAggregate):
         """`dossier.delay_notified`: the apology slip with a new appointed time; at most once."""
         self._require_custody(entry)
         if self.delay_notified:
-            raise DelayAlreadyNotified(f"dossier {self.subject} was already re-appointed once; "
-                                       f"the law allows one re-appointment")
+            raise DelayAlreadyNotified(
+                f"dossier {self.subject} was already re-appointed once; "
+                f"the law allows one re-appointment"
+            )
         _require_reason(entry)
         appointed = entry.statement.body["appointed"]
         if appointed <= self.appointed:
@@ -292,8 +318,10 @@ class Dossier(SignedAggregate):
 
     def _require_open(self) -> None:
         if self.closed is not None:
-            raise DossierClosed(f"dossier {self.subject} is closed ({self.closed}); "
-                                f"no further statement can be recorded on it")
+            raise DossierClosed(
+                f"dossier {self.subject} is closed ({self.closed}); "
+                f"no further statement can be recorded on it"
+            )
 
     def _require_custody(self, entry: Entry) -> None:
         self._require_open()
@@ -305,18 +333,22 @@ class Dossier(SignedAggregate):
                 f"office {office} does not hold it"
             )
         if self.custodian != office:
-            raise NotCustodian(f"dossier {self.subject} is held by office {self.custodian}, "
-                               f"not by office {office}")
+            raise NotCustodian(
+                f"dossier {self.subject} is held by office {self.custodian}, not by office {office}"
+            )
 
     def _require_transit(self, entry: Entry) -> Transit:
         self._require_open()
         dispatch = entry.statement.body["dispatch"]
         if dispatch in self.settled:
-            raise AlreadyAcknowledged(f"dossier {self.subject}: dispatch {dispatch.hex()[:16]}… "
-                                      f"was already {self.settled[dispatch]}")
+            raise AlreadyAcknowledged(
+                f"dossier {self.subject}: dispatch {dispatch.hex()[:16]}… "
+                f"was already {self.settled[dispatch]}"
+            )
         if self.transit is None:
-            raise NotInTransit(f"dossier {self.subject} is not in transit; it is held by office "
-                               f"{self.custodian}")
+            raise NotInTransit(
+                f"dossier {self.subject} is not in transit; it is held by office {self.custodian}"
+            )
         if dispatch != self.transit.dispatch:
             raise DispatchMismatch(
                 f"dossier {self.subject}: the statement names dispatch {dispatch.hex()[:16]}…, "
@@ -326,8 +358,10 @@ class Dossier(SignedAggregate):
 
     def _require_not_suspended(self) -> None:
         if self.suspended:
-            raise ClockSuspended(f"dossier {self.subject} is awaiting a supplement; record "
-                                 f"dossier.supplement_received first")
+            raise ClockSuspended(
+                f"dossier {self.subject} is awaiting a supplement; record "
+                f"dossier.supplement_received first"
+            )
 
     def _require_undecided(self) -> None:
         if self.decided is not None:
@@ -336,8 +370,9 @@ class Dossier(SignedAggregate):
 
 def _require_reason(entry: Entry) -> None:
     if not entry.statement.body.get("reason", "").strip():
-        raise ReasonRequired(f"{entry.statement.kind} on dossier {entry.statement.subject} "
-                             f"must state a reason")
+        raise ReasonRequired(
+            f"{entry.statement.kind} on dossier {entry.statement.subject} must state a reason"
+        )
 
 
 pin_topics(Dossier)

@@ -15,7 +15,6 @@ from domain.instant import parse_date
 from domain.signed import SignedAggregate, pin_topics
 from domain.statement import Entry
 
-
 T = TypeVar("T")
 
 
@@ -112,7 +111,9 @@ class Office(SignedAggregate):
                     f"office {self.subject} cannot be placed under {parent.subject}: "
                     f"{parent.subject} is inside {self.subject}'s own subtree"
                 )
-        self._continue(self.Reparented, entry, parent=body.get("parent"), effective=body["effective"])
+        self._continue(
+            self.Reparented, entry, parent=body.get("parent"), effective=body["effective"]
+        )
 
     def merge_into(self, entry: Entry, successor: Office) -> None:
         body = entry.statement.body
@@ -135,8 +136,10 @@ class Office(SignedAggregate):
 
     def require_active(self, day: date) -> None:
         if not self.active_on(day):
-            raise OfficeNotActive(f"office {self.subject} ({self.name_on(day)}) {self._span()}; "
-                                  f"it was not active on {day.isoformat()}")
+            raise OfficeNotActive(
+                f"office {self.subject} ({self.name_on(day)}) {self._span()}; "
+                f"it was not active on {day.isoformat()}"
+            )
 
     def name_on(self, day: date) -> str:
         return _as_of(self.names, day) or self.names[0][1]
@@ -148,7 +151,9 @@ class Office(SignedAggregate):
         if self.ended is None:
             return f"exists from {self.established.isoformat()}"
         how = f"merged into {self.successor}" if self.successor else "dissolved"
-        return f"existed from {self.established.isoformat()} and was {how} on {self.ended.isoformat()}"
+        return (
+            f"existed from {self.established.isoformat()} and was {how} on {self.ended.isoformat()}"
+        )
 
     def _not_before_last_change(self, text: str) -> date:
         day = parse_date(text)

@@ -54,8 +54,12 @@ class Officer(SignedAggregate):
     def enroll(cls, entry: Entry) -> Officer:
         body = entry.statement.body
         return cls._start(
-            cls.Enrolled, entry, officer=entry.statement.subject, office=body["office"],
-            title=body["title"], effective=body["effective"],
+            cls.Enrolled,
+            entry,
+            officer=entry.statement.subject,
+            office=body["office"],
+            title=body["title"],
+            effective=body["effective"],
         )
 
     def move(self, entry: Entry) -> None:
@@ -63,8 +67,13 @@ class Officer(SignedAggregate):
         self._require_after_last(body["effective"])
         if self.office_at(body["effective"]) == body["office"]:
             raise RegistryConflict(f"officer {self.subject} is already in office {body['office']}")
-        self._continue(self.Moved, entry, office=body["office"], title=body["title"],
-                       effective=body["effective"])
+        self._continue(
+            self.Moved,
+            entry,
+            office=body["office"],
+            title=body["title"],
+            effective=body["effective"],
+        )
 
     def leave(self, entry: Entry) -> None:
         body = entry.statement.body
@@ -140,24 +149,34 @@ class Key(SignedAggregate):
     def register(cls, entry: Entry) -> Key:
         body = entry.statement.body
         return cls._start(
-            cls.Registered, entry, key=entry.statement.subject, officer=body["officer"],
-            public_key=body["public_key"], role=body["role"], effective=body["effective"],
+            cls.Registered,
+            entry,
+            key=entry.statement.subject,
+            officer=body["officer"],
+            public_key=body["public_key"],
+            role=body["role"],
+            effective=body["effective"],
         )
 
     def revoke(self, entry: Entry) -> None:
         if self.revoked is not None:
-            raise RegistryConflict(f"key {self.subject} was already revoked "
-                                   f"from {format_local(self.revoked)}")
+            raise RegistryConflict(
+                f"key {self.subject} was already revoked from {format_local(self.revoked)}"
+            )
         body = entry.statement.body
         self._continue(self.Revoked, entry, reason=body["reason"], effective=body["effective"])
 
     def require_valid(self, at: int) -> None:
         if self.revoked is not None and at >= self.revoked:
-            raise KeyRevoked(f"key {self.subject} of officer {self.officer} was revoked from "
-                             f"{format_local(self.revoked)}; the statement is dated {format_local(at)}")
+            raise KeyRevoked(
+                f"key {self.subject} of officer {self.officer} was revoked from "
+                f"{format_local(self.revoked)}; the statement is dated {format_local(at)}"
+            )
         if at < self.effective:
-            raise KeyNotValid(f"key {self.subject} is valid only from {format_local(self.effective)}; "
-                              f"the statement is dated {format_local(at)}")
+            raise KeyNotValid(
+                f"key {self.subject} is valid only from {format_local(self.effective)}; "
+                f"the statement is dated {format_local(at)}"
+            )
 
 
 class Authority(SignedAggregate):
@@ -188,14 +207,24 @@ class Authority(SignedAggregate):
     @classmethod
     def establish(cls, entry: Entry, key_id: str) -> Authority:
         body = entry.statement.body
-        return cls._start(cls.Established, entry, key=key_id, public_key=body["public_key"],
-                          effective=entry.statement.at)
+        return cls._start(
+            cls.Established,
+            entry,
+            key=key_id,
+            public_key=body["public_key"],
+            effective=entry.statement.at,
+        )
 
     def rotate(self, entry: Entry, key_id: str) -> None:
         if any(known == key_id for _since, known, _pub in self.keys):
             raise RegistryConflict(f"key {key_id} has already served as the authority key")
-        self._continue(self.Rotated, entry, key=key_id, public_key=entry.statement.body["public_key"],
-                       effective=entry.statement.at)
+        self._continue(
+            self.Rotated,
+            entry,
+            key=key_id,
+            public_key=entry.statement.body["public_key"],
+            effective=entry.statement.at,
+        )
 
     def public_key(self, key_id: str, at: int) -> bytes | None:
         """The authority public key with this id if it was the current authority key at `at`."""

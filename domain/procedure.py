@@ -88,7 +88,7 @@ class Procedure(SignedAggregate):
             )
         self._continue(self.Republished, entry, version=version)
 
-    def version(self, number: int) -> ProcedureVersion:
+    def get_version(self, number: int) -> ProcedureVersion:
         for body in self.versions:
             if body["version"] == number:
                 return _version(body)
@@ -102,7 +102,7 @@ class Procedure(SignedAggregate):
         return current
 
     def require_effective(self, number: int, day: date) -> ProcedureVersion:
-        wanted = self.version(number)
+        wanted = self.get_version(number)
         current = self.effective_on(day)
         if current is None or current.version != number:
             now = f"version {current.version}" if current else "no version"

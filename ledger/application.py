@@ -44,16 +44,28 @@ A = TypeVar("A", bound=SignedAggregate)
 
 # The kinds that begin a subject's history, and the aggregate class of each family.
 CREATING = {
-    "dossier.received", "authority.established", "office.established", "officer.enrolled",
-    "key.registered", "procedure.published",
+    "dossier.received",
+    "authority.established",
+    "office.established",
+    "officer.enrolled",
+    "key.registered",
+    "procedure.published",
 }
 AGGREGATES: dict[str, type[SignedAggregate]] = {
-    "dossier": Dossier, "authority": Authority, "office": Office, "officer": Officer,
-    "key": Key, "procedure": Procedure,
+    "dossier": Dossier,
+    "authority": Authority,
+    "office": Office,
+    "officer": Officer,
+    "key": Key,
+    "procedure": Procedure,
 }
 UNKNOWN = {
-    "dossier": UnknownDossier, "office": UnknownOffice, "officer": UnknownOfficer,
-    "key": UnknownKey, "procedure": UnknownProcedure, "authority": NotInitialised,
+    "dossier": UnknownDossier,
+    "office": UnknownOffice,
+    "officer": UnknownOfficer,
+    "key": UnknownKey,
+    "procedure": UnknownProcedure,
+    "authority": NotInitialised,
 }
 
 
@@ -82,15 +94,22 @@ class StoredEntry:
 class Ledger(Application[UUID]):
     name = "Lienthong"
 
-    def __init__(self, settings: LedgerSettings | None = None, *, clock: Clock | None = None,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        settings: LedgerSettings | None = None,
+        *,
+        clock: Clock | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.settings = settings or LedgerSettings()
         self.clock: Clock = clock or SystemClock()
         config = persistence_env(self.settings.database_url)
-        config.update({
-            "AGGREGATE_CACHE_MAXSIZE": str(self.settings.aggregate_cache_size),
-            "AGGREGATE_CACHE_FASTFORWARD": "y",
-        })
+        config.update(
+            {
+                "AGGREGATE_CACHE_MAXSIZE": str(self.settings.aggregate_cache_size),
+                "AGGREGATE_CACHE_FASTFORWARD": "y",
+            }
+        )
         config.update(env or {})
         super().__init__(env=config)
         self._handlers: dict[str, Callable[[Entry, Any], SignedAggregate]] = {
@@ -145,7 +164,9 @@ class Ledger(Application[UUID]):
             raise Conflict(
                 f"{statement.subject} changed while this statement was being recorded: its head "
                 f"is now seq {seq}; re-sign the statement with seq {seq + 1} and the new prev",
-                subject=statement.subject, seq=seq, head=head,
+                subject=statement.subject,
+                seq=seq,
+                head=head,
             ) from None
         return Receipt(statement.kind, statement.subject, statement.seq, entry.digest, recorded_at)
 
@@ -163,8 +184,10 @@ class Ledger(Application[UUID]):
         if statement.kind == "authority.established":
             public_key = statement.body["public_key"]
             if statement.key != signing.key_id(public_key):
-                raise BadField(f"statement.key {statement.key} is not the id of the public key "
-                               f"it establishes ({signing.key_id(public_key)})")
+                raise BadField(
+                    f"statement.key {statement.key} is not the id of the public key "
+                    f"it establishes ({signing.key_id(public_key)})"
+                )
             signing.verify(public_key, entry.raw, entry.signature)
             return
         if statement.officer == AUTHORITY:
@@ -174,18 +197,24 @@ class Ledger(Application[UUID]):
         signing.verify(key.public_key, entry.raw, entry.signature)
         key.require_valid(statement.at)
         if key.officer != statement.officer:
-            raise KeyNotOfficer(f"key {key.subject} belongs to officer {key.officer}, "
-                             f"not to officer {statement.officer}")
+            raise KeyNotOfficer(
+                f"key {key.subject} belongs to officer {key.officer}, "
+                f"not to officer {statement.officer}"
+            )
         self._get(Officer, "officer", statement.officer).require_in(statement.office, statement.at)
         self._get(Office, "office", statement.office).require_active(local_date(statement.at))
         if statement.family != "dossier" and key.role != "registrar":
-            raise NotAuthorised(f"key {key.subject} is an officer key; registry statements "
-                                f"({statement.kind}) need the authority key or a registrar key")
+            raise NotAuthorised(
+                f"key {key.subject} is an officer key; registry statements "
+                f"({statement.kind}) need the authority key or a registrar key"
+            )
         if statement.kind in ("key.registered", "authority.rotated") and (
             statement.kind == "authority.rotated" or statement.body["role"] == "registrar"
         ):
-            raise NotAuthorised(f"{statement.kind} with role registrar or a new authority key "
-                                f"must be signed by the authority key itself")
+            raise NotAuthorised(
+                f"{statement.kind} with role registrar or a new authority key "
+                f"must be signed by the authority key itself"
+            )
 
     def _authenticate_authority(self, entry: Entry) -> None:
         statement = entry.statement
@@ -197,11 +226,15 @@ class Ledger(Application[UUID]):
             raise UnknownKey(f"key {statement.key} has never been the authority key of this ledger")
         signing.verify(public_key, entry.raw, entry.signature)
         if statement.office != AUTHORITY:
-            raise BadField(f"statements signed by the authority key name office {AUTHORITY!r}, "
-                           f"not {statement.office!r}")
+            raise BadField(
+                f"statements signed by the authority key name office {AUTHORITY!r}, "
+                f"not {statement.office!r}"
+            )
         if statement.family == "dossier":
-            raise NotAuthorised("the authority key signs registry statements only; dossier "
-                                "statements are signed by the acting officer")
+            raise NotAuthorised(
+                "the authority key signs registry statements only; dossier "
+                "statements are signed by the acting officer"
+            )
 
     def _check_head(self, entry: Entry, current: SignedAggregate | None) -> Receipt | None:
         statement = entry.statement
@@ -211,20 +244,32 @@ class Ledger(Application[UUID]):
         if current is not None and statement.seq <= seq:
             stored = self._stored(statement.family, statement.subject, statement.seq)
             if stored.raw == entry.raw:
-                return Receipt(statement.kind, statement.subject, statement.seq,
-                               entry.digest, stored.recorded_at, duplicate=True)
-        if current is not None and statement.kind in CREATING and statement.kind != (
-            "procedure.published"
+                return Receipt(
+                    statement.kind,
+                    statement.subject,
+                    statement.seq,
+                    entry.digest,
+                    stored.recorded_at,
+                    duplicate=True,
+                )
+        if (
+            current is not None
+            and statement.kind in CREATING
+            and statement.kind != ("procedure.published")
         ):
             error = DossierExists if statement.family == "dossier" else RegistryConflict
-            raise error(f"{statement.subject} already exists (its history has {seq} statements); "
-                        f"{statement.kind} begins a new one")
+            raise error(
+                f"{statement.subject} already exists (its history has {seq} statements); "
+                f"{statement.kind} begins a new one"
+            )
         if statement.seq != seq + 1 or statement.prev != head:
             raise Conflict(
                 f"{statement.subject}: the statement was signed on seq {statement.seq - 1} "
                 f"(prev {statement.prev.hex()[:16]}…) but the head is seq {seq} "
                 f"(hash {head.hex()[:16]}…); re-sign with seq {seq + 1} and the current prev",
-                subject=statement.subject, seq=seq, head=head,
+                subject=statement.subject,
+                seq=seq,
+                head=head,
             )
         return None
 
@@ -282,8 +327,10 @@ class Ledger(Application[UUID]):
     def _register_key(self, entry: Entry, _current: Any) -> SignedAggregate:
         body = entry.statement.body
         if entry.statement.subject != signing.key_id(body["public_key"]):
-            raise BadField(f"statement.subject {entry.statement.subject} is not the id of the "
-                           f"public key it registers ({signing.key_id(body['public_key'])})")
+            raise BadField(
+                f"statement.subject {entry.statement.subject} is not the id of the "
+                f"public key it registers ({signing.key_id(body['public_key'])})"
+            )
         self._get(Officer, "officer", body["officer"])
         return Key.register(entry)
 
@@ -308,7 +355,7 @@ class Ledger(Application[UUID]):
         dossier = _required(dossier, entry)
         office = self._get(Office, "office", entry.statement.office)
         procedure = self._get(Procedure, "procedure", dossier.procedure)
-        dossier.decide(entry, office, procedure.version(dossier.procedure_version))
+        dossier.decide(entry, office, procedure.get_version(dossier.procedure_version))
         return dossier
 
     # --- reads ---------------------------------------------------------------------------------
@@ -369,7 +416,7 @@ class Ledger(Application[UUID]):
             for notification in notifications:
                 try:
                     yield notification.id, self.mapper.to_domain_event(notification)
-                except Exception as problem:  # noqa: BLE001 - reported to the auditor by id
+                except Exception as problem:
                     yield notification.id, problem
             if len(notifications) < batch:
                 return
@@ -390,6 +437,8 @@ def _then(aggregate: SignedAggregate | None, command: str, entry: Entry) -> Sign
 def _required(aggregate: A | None, entry: Entry) -> A:
     if aggregate is None:
         statement = entry.statement
-        raise UNKNOWN[statement.family](f"{statement.family} {statement.subject} has no history; "
-                                        f"{statement.kind} needs an existing one")
+        raise UNKNOWN[statement.family](
+            f"{statement.family} {statement.subject} has no history; "
+            f"{statement.kind} needs an existing one"
+        )
     return aggregate

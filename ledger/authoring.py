@@ -16,16 +16,34 @@ from ledger.application import Ledger, Receipt
 from ledger.signing import Envelope, SigningKey
 
 
-def prepare(ledger: Ledger, kind: str, subject: str, body: Mapping[str, Any], *, office: str,
-            officer: str, key: str, at: int | None = None, seq: int | None = None,
-            prev: bytes | None = None) -> bytes:
+def prepare(
+    ledger: Ledger,
+    kind: str,
+    subject: str,
+    body: Mapping[str, Any],
+    *,
+    office: str,
+    officer: str,
+    key: str,
+    at: int | None = None,
+    seq: int | None = None,
+    prev: bytes | None = None,
+) -> bytes:
     """Canonical bytes of a statement built on the subject's current head (unless given)."""
     head_seq, head = ledger.head(family(kind), subject)
-    return schema.build(Statement(
-        kind=kind, subject=subject, seq=head_seq + 1 if seq is None else seq,
-        prev=head if prev is None else prev, office=office, officer=officer, key=key,
-        at=ledger.clock.now() if at is None else at, body=body,
-    ))
+    return schema.build(
+        Statement(
+            kind=kind,
+            subject=subject,
+            seq=head_seq + 1 if seq is None else seq,
+            prev=head if prev is None else prev,
+            office=office,
+            officer=officer,
+            key=key,
+            at=ledger.clock.now() if at is None else at,
+            body=body,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -42,8 +60,16 @@ class Signer:
         return cls(ledger, key, AUTHORITY, AUTHORITY)
 
     def envelope(self, kind: str, subject: str, body: Mapping[str, Any], **head: Any) -> Envelope:
-        raw = prepare(self.ledger, kind, subject, body, office=self.office, officer=self.officer,
-                      key=self.key.key_id, **head)
+        raw = prepare(
+            self.ledger,
+            kind,
+            subject,
+            body,
+            office=self.office,
+            officer=self.officer,
+            key=self.key.key_id,
+            **head,
+        )
         return Envelope(raw, self.key.sign(raw))
 
     def record(self, kind: str, subject: str, body: Mapping[str, Any], **head: Any) -> Receipt:
@@ -54,5 +80,7 @@ class Signer:
 def initialise(ledger: Ledger, authority_key: SigningKey) -> Receipt:
     """Record the genesis statement: the authority key, self-signed."""
     return Signer(ledger, authority_key, AUTHORITY, AUTHORITY).record(
-        "authority.established", AUTHORITY, {"public_key": authority_key.public_key},
+        "authority.established",
+        AUTHORITY,
+        {"public_key": authority_key.public_key},
     )

@@ -17,9 +17,15 @@ from typing import Any
 
 import msgpack
 
-from ledger.errors import MalformedStatement, NonCanonicalStatement, OversizedStatement, TruncatedStatement
+from ledger.errors import (
+    MalformedStatement,
+    NonCanonicalStatement,
+    OversizedStatement,
+    TruncatedStatement,
+)
 
 DEFAULT_MAX_BYTES = 64 * 1024
+MAX_DEPTH = 16  # statements nest four levels at most; deeper input is refused, never recursed into
 _INT_MIN = -(2**63)
 _INT_MAX = 2**64 - 1
 
@@ -69,14 +75,15 @@ def decode(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
     try:
         value = unpacker.unpack()
     except msgpack.OutOfData:
-        raise TruncatedStatement(f"statement ends early: {len(data)} bytes do not hold "
-                                 f"a complete value") from None
+        raise TruncatedStatement(
+            f"statement ends early: {len(data)} bytes do not hold a complete value"
+        ) from None
     except (ValueError, TypeError, msgpack.UnpackException) as problem:
         raise MalformedStatement(f"statement is not valid msgpack: {problem}") from None
     trailing = len(data) - unpacker.tell()
     if trailing:
         raise MalformedStatement(f"statement has {trailing} trailing bytes after the value")
-    _check_types(value, "$")
+    _check_types(value, "$", 0)
     if encode(value) != data:
         raise NonCanonicalStatement(
             "statement is not in canonical form (map keys must be sorted by UTF-8 bytes and "
@@ -85,16 +92,25 @@ def decode(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
     return value
 
 
-def _check_types(value: Any, path: str) -> None:
+def _check_types(value: Any, path: str, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise MalformedStatement(f"{path}: nested deeper than {MAX_DEPTH} levels")
     if isinstance(value, dict):
         for key, item in value.items():
-            _check_types(item, f"{path}.{key}")
+            if not isinstance(key, str):
+                raise MalformedStatement(f"{path}: map key {key!r} is not a string")
+            _check_text(key, f"{path} key {key!r}")
+            _check_types(item, f"{path}.{key}", depth + 1)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _check_types(item, f"{path}[{index}]")
+            _check_types(item, f"{path}[{index}]", depth + 1)
     elif isinstance(value, str):
-        if unicodedata.normalize("NFC", value) != value:
-            raise NonCanonicalStatement(f"{path}: text is not in Unicode NFC")
-    elif value is None or isinstance(value, float | msgpack.ExtType):
+        _check_text(value, path)
+    elif not isinstance(value, bytes | int):  # bool is an int
         kind = "nil" if value is None else type(value).__name__
         raise MalformedStatement(f"{path}: {kind} values are not allowed in statements")
+
+
+def _check_text(text: str, path: str) -> None:
+    if unicodedata.normalize("NFC", text) != text:
+        raise NonCanonicalStatement(f"{path}: text is not in Unicode NFC")

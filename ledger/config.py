@@ -29,8 +29,9 @@ class LedgerSettings:
         """Read LIENTHONG_DATABASE_URL, LIENTHONG_CLOCK_TOLERANCE and LIENTHONG_MAX_STATEMENT_BYTES."""
         return cls(
             database_url=environ.get("LIENTHONG_DATABASE_URL", DEFAULT_DATABASE_URL),
-            clock_tolerance_seconds=_int(environ, "LIENTHONG_CLOCK_TOLERANCE",
-                                         DEFAULT_TOLERANCE_SECONDS),
+            clock_tolerance_seconds=_int(
+                environ, "LIENTHONG_CLOCK_TOLERANCE", DEFAULT_TOLERANCE_SECONDS
+            ),
             max_statement_bytes=_int(environ, "LIENTHONG_MAX_STATEMENT_BYTES", DEFAULT_MAX_BYTES),
         )
 
@@ -56,10 +57,14 @@ def persistence_env(url: str) -> dict[str, str]:
     if parts.scheme == "sqlite":
         path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
         if parts.netloc or not path:
-            raise BadDatabaseUrl(f"{url!r}: a SQLite URL is sqlite:///relative.db or "
-                                 f"sqlite:////absolute/path.db")
-        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path,
-                "SQLITE_LOCK_TIMEOUT": "30"}
+            raise BadDatabaseUrl(
+                f"{url!r}: a SQLite URL is sqlite:///relative.db or sqlite:////absolute/path.db"
+            )
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": "30",
+        }
     if parts.scheme in ("postgresql", "postgres"):
         dbname = parts.path.lstrip("/")
         if not parts.hostname or not dbname:
@@ -76,5 +81,6 @@ def persistence_env(url: str) -> dict[str, str]:
         if schema:
             env["POSTGRES_SCHEMA"] = schema[0]
         return env
-    raise BadDatabaseUrl(f"{url!r}: the database URL must start with sqlite:///, postgresql:// "
-                         f"or memory:")
+    raise BadDatabaseUrl(
+        f"{url!r}: the database URL must start with sqlite:///, postgresql:// or memory:"
+    )

@@ -54,9 +54,11 @@ class Name(Field):
     """An identifier: office, officer, key, procedure or level; dossier codes too."""
 
     def check(self, value: Any, path: str) -> Any:
-        if not isinstance(value, str) or not _NAME.match(value):
-            raise BadField(f"{path} must be an identifier of letters, digits and . _ : / @ + - "
-                           f"(at most 128), not {value!r}")
+        if not isinstance(value, str) or not _NAME.fullmatch(value):
+            raise BadField(
+                f"{path} must be an identifier of letters, digits and . _ : / @ + - "
+                f"(at most 128), not {value!r}"
+            )
         return value
 
 
@@ -69,7 +71,9 @@ class Int(Field):
         if isinstance(value, bool) or not isinstance(value, int):
             raise BadField(f"{path} must be an integer, not {type(value).__name__}")
         if not self.minimum <= value <= self.maximum:
-            raise BadField(f"{path} is {value}; it must be between {self.minimum} and {self.maximum}")
+            raise BadField(
+                f"{path} is {value}; it must be between {self.minimum} and {self.maximum}"
+            )
         return value
 
 
@@ -114,8 +118,10 @@ class Many(Field):
         if not isinstance(value, list | tuple):
             raise BadField(f"{path} must be a list, not {type(value).__name__}")
         if not self.min_items <= len(value) <= self.max_items:
-            raise BadField(f"{path} has {len(value)} items; between {self.min_items} and "
-                           f"{self.max_items} are allowed")
+            raise BadField(
+                f"{path} has {len(value)} items; between {self.min_items} and "
+                f"{self.max_items} are allowed"
+            )
         return [self.item.check(item, f"{path}[{index}]") for index, item in enumerate(value)]
 
 
@@ -154,52 +160,90 @@ EFFECTIVE_DATE = Date()
 INSTANT = Int()
 
 BODIES: dict[str, Record] = {
-    "dossier.received": Record({
-        "procedure": Name(), "version": Int(1), "applicant": Bin(32), "channel": Enum(CHANNELS),
-        "documents": DOCUMENTS, "appointed": INSTANT,
-    }),
-    "handover.dispatched": Record({
-        "to": Name(), "purpose": Enum(PURPOSES), "documents": DOCUMENTS, "note": NOTE,
-    }),
+    "dossier.received": Record(
+        {
+            "procedure": Name(),
+            "version": Int(1),
+            "applicant": Bin(32),
+            "channel": Enum(CHANNELS),
+            "documents": DOCUMENTS,
+            "appointed": INSTANT,
+        }
+    ),
+    "handover.dispatched": Record(
+        {
+            "to": Name(),
+            "purpose": Enum(PURPOSES),
+            "documents": DOCUMENTS,
+            "note": NOTE,
+        }
+    ),
     "handover.acknowledged": Record({"dispatch": Bin(32), "documents": DOCUMENTS, "note": NOTE}),
     "handover.rejected": Record({"dispatch": Bin(32), "reason": REASON}),
     "handover.recalled": Record({"dispatch": Bin(32), "reason": REASON}),
     "dossier.supplement_requested": Record({"reason": REASON, "missing": Many(Text(max_len=300))}),
     "dossier.supplement_received": Record({"documents": DOCUMENTS, "note": NOTE}),
     "dossier.delay_notified": Record({"reason": REASON, "appointed": INSTANT}),
-    "dossier.decided": Record({
-        "outcome": Enum(OUTCOMES), "reference": Text(max_len=300), "documents": DOCUMENTS,
-    }),
+    "dossier.decided": Record(
+        {
+            "outcome": Enum(OUTCOMES),
+            "reference": Text(max_len=300),
+            "documents": DOCUMENTS,
+        }
+    ),
     "dossier.result_returned": Record({"channel": Enum(CHANNELS)}),
     "dossier.withdrawn": Record({"reason": REASON}),
     "authority.established": Record({"public_key": Bin(32)}),
     "authority.rotated": Record({"public_key": Bin(32)}),
-    "office.established": Record({
-        "name": Text(max_len=300), "level": Name(), "parent": Optional(Name()),
-        "effective": EFFECTIVE_DATE,
-    }),
+    "office.established": Record(
+        {
+            "name": Text(max_len=300),
+            "level": Name(),
+            "parent": Optional(Name()),
+            "effective": EFFECTIVE_DATE,
+        }
+    ),
     "office.renamed": Record({"name": Text(max_len=300), "effective": EFFECTIVE_DATE}),
     "office.reparented": Record({"parent": Optional(Name()), "effective": EFFECTIVE_DATE}),
     "office.merged": Record({"successor": Name(), "effective": EFFECTIVE_DATE}),
     "office.dissolved": Record({"effective": EFFECTIVE_DATE}),
-    "officer.enrolled": Record({"office": Name(), "title": Text(max_len=300), "effective": INSTANT}),
+    "officer.enrolled": Record(
+        {"office": Name(), "title": Text(max_len=300), "effective": INSTANT}
+    ),
     "officer.moved": Record({"office": Name(), "title": Text(max_len=300), "effective": INSTANT}),
     "officer.left": Record({"effective": INSTANT}),
-    "key.registered": Record({
-        "officer": Name(), "public_key": Bin(32), "role": Enum(ROLES), "effective": INSTANT,
-    }),
+    "key.registered": Record(
+        {
+            "officer": Name(),
+            "public_key": Bin(32),
+            "role": Enum(ROLES),
+            "effective": INSTANT,
+        }
+    ),
     "key.revoked": Record({"reason": REASON, "effective": INSTANT}),
-    "procedure.published": Record({
-        "version": Int(1), "name_vi": Text(max_len=500), "name_en": Text(max_len=500),
-        "national_code": Optional(Text(max_len=50)),
-        "route": Many(Record({
-            "level": Name(), "days": Optional(Int(0, 3650)), "day_type": Enum(DAY_TYPES),
-            "note": Optional(Text(max_len=500)),
-        }), min_items=1, max_items=20),
-        "decides": Many(Name(), min_items=1, max_items=10),
-        "legal_basis": Text(max_len=500),
-        "effective": EFFECTIVE_DATE,
-    }),
+    "procedure.published": Record(
+        {
+            "version": Int(1),
+            "name_vi": Text(max_len=500),
+            "name_en": Text(max_len=500),
+            "national_code": Optional(Text(max_len=50)),
+            "route": Many(
+                Record(
+                    {
+                        "level": Name(),
+                        "days": Optional(Int(0, 3650)),
+                        "day_type": Enum(DAY_TYPES),
+                        "note": Optional(Text(max_len=500)),
+                    }
+                ),
+                min_items=1,
+                max_items=20,
+            ),
+            "decides": Many(Name(), min_items=1, max_items=10),
+            "legal_basis": Text(max_len=500),
+            "effective": EFFECTIVE_DATE,
+        }
+    ),
 }
 assert set(BODIES) == set(KINDS)
 
@@ -223,15 +267,20 @@ def _check(fields: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(fields, Mapping):
         raise BadField(f"a statement must be a map, not {type(fields).__name__}")
     if fields.get("v", FORMAT_VERSION) != FORMAT_VERSION:
-        raise BadField(f"statement format version {fields.get('v')!r} is not supported; "
-                       f"this ledger reads version {FORMAT_VERSION}")
+        raise BadField(
+            f"statement format version {fields.get('v')!r} is not supported; "
+            f"this ledger reads version {FORMAT_VERSION}"
+        )
     kind = fields.get("kind")
+    if kind is not None and not isinstance(kind, str):
+        raise BadField(f"statement.kind must be text, not {type(kind).__name__}")
     if kind is not None and kind not in BODIES:
         raise UnknownKind(f"kind {kind!r} is not a statement kind of version {FORMAT_VERSION}")
     schema = dict(ENVELOPE_FIELDS)
     if kind is not None:
         schema["body"] = BODIES[kind]
-    return Record(schema).check(fields, "statement")
+    checked: dict[str, Any] = Record(schema).check(fields, "statement")
+    return checked
 
 
 def parse(data: bytes, *, max_bytes: int = canonical.DEFAULT_MAX_BYTES) -> Statement:
@@ -239,9 +288,16 @@ def parse(data: bytes, *, max_bytes: int = canonical.DEFAULT_MAX_BYTES) -> State
     fields = _check(canonical.decode(data, max_bytes=max_bytes))
     seen = fields.get("seen")
     return Statement(
-        kind=fields["kind"], subject=fields["subject"], seq=fields["seq"], prev=fields["prev"],
-        office=fields["office"], officer=fields["officer"], key=fields["key"], at=fields["at"],
-        body=fields["body"], seen=Seen(seen["size"], seen["root"]) if seen else None,
+        kind=fields["kind"],
+        subject=fields["subject"],
+        seq=fields["seq"],
+        prev=fields["prev"],
+        office=fields["office"],
+        officer=fields["officer"],
+        key=fields["key"],
+        at=fields["at"],
+        body=fields["body"],
+        seen=Seen(seen["size"], seen["root"]) if seen else None,
     )
 
 
@@ -250,9 +306,15 @@ def build(statement: Statement) -> bytes:
 
     Text is normalised to NFC first, so what a signer types is what gets signed."""
     fields: dict[str, Any] = {
-        "v": statement.v, "kind": statement.kind, "subject": statement.subject,
-        "seq": statement.seq, "prev": statement.prev, "office": statement.office,
-        "officer": statement.officer, "key": statement.key, "at": statement.at,
+        "v": statement.v,
+        "kind": statement.kind,
+        "subject": statement.subject,
+        "seq": statement.seq,
+        "prev": statement.prev,
+        "office": statement.office,
+        "officer": statement.officer,
+        "key": statement.key,
+        "at": statement.at,
         "body": _nfc(dict(statement.body)),
     }
     if statement.seen is not None:
@@ -268,3 +330,48 @@ def _nfc(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_nfc(item) for item in value]
     return value
+
+
+def from_json(kind: str, body: Any) -> dict[str, Any]:
+    """A body written in JSON, made ready for `build`: byte fields given as hex text, instants as
+    ISO 8601 text with a timezone (or integer microseconds). Raises BadField naming the field."""
+    if kind not in BODIES:
+        raise UnknownKind(f"kind {kind!r} is not a statement kind of version {FORMAT_VERSION}")
+    converted = _from_json(BODIES[kind], body, "body")
+    assert isinstance(converted, dict)
+    return converted
+
+
+def _from_json(field: Field, value: Any, path: str) -> Any:
+    if isinstance(field, Optional):
+        return _from_json(field.inner, value, path)
+    if isinstance(field, Bin) and isinstance(value, str):
+        try:
+            return bytes.fromhex(value)
+        except ValueError:
+            raise BadField(f"{path} must be {field.size} bytes written in hex") from None
+    if isinstance(field, Int) and isinstance(value, str):
+        return _instant(value, path)
+    if isinstance(field, Many) and isinstance(value, list):
+        return [_from_json(field.item, item, f"{path}[{i}]") for i, item in enumerate(value)]
+    if isinstance(field, Record) and isinstance(value, Mapping):
+        return {
+            name: _from_json(field.fields[name], item, f"{path}.{name}")
+            if name in field.fields
+            else item
+            for name, item in value.items()
+        }
+    return value
+
+
+def _instant(text: str, path: str) -> int:
+    from datetime import datetime
+
+    from domain.instant import from_datetime
+
+    try:
+        return from_datetime(datetime.fromisoformat(text))
+    except ValueError as problem:
+        raise BadField(
+            f"{path}: {text!r} is not an ISO 8601 time with a timezone ({problem})"
+        ) from None

@@ -69,7 +69,8 @@ class SigningKey:
     def save(self, path: Path) -> None:
         """Write the key file with mode 0600, refusing to overwrite an existing file."""
         seed = self.private.private_bytes(
-            serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
             serialization.NoEncryption(),
         )
         document = {
@@ -118,10 +119,12 @@ class Envelope:
     signature: bytes
 
     def to_json(self) -> str:
-        return json.dumps({
-            "statement": base64.b64encode(self.statement).decode(),
-            "signature": base64.b64encode(self.signature).decode(),
-        })
+        return json.dumps(
+            {
+                "statement": base64.b64encode(self.statement).decode(),
+                "signature": base64.b64encode(self.signature).decode(),
+            }
+        )
 
     @classmethod
     def from_json(cls, text: str) -> Envelope:

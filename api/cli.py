@@ -1,0 +1,397 @@
+"""The `lienthong` command line: thin handlers that parse, make one ledger call, and render.
+
+Exit codes: 0 done; 1 refused by the ledger, or (for `verify`) something does not verify;
+2 usage or input errors (bad arguments, unreadable key or envelope files, bad database URL).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from api.texts import kind_label, word
+from domain.errors import DomainError
+from domain.instant import format_local, from_datetime
+from ledger import schema
+from ledger.application import Ledger
+from ledger.audit import audit
+from ledger.authoring import Signer, initialise, prepare
+from ledger.clock import SimulatedClock
+from ledger.config import LedgerSettings, persistence_env
+from ledger.demo import AUTHORITY_KEY_NAME, DEMO_START, demo_key, run_demo
+from ledger.errors import (
+    AlreadyInitialised,
+    BadDatabaseUrl,
+    BadEnvelope,
+    BadKeyFile,
+    LedgerError,
+    MalformedStatement,
+)
+from ledger.seed import seed_travinh, statement_count
+from ledger.signing import Envelope, SigningKey
+from ledger.timeline import Timeline, describe, timeline
+
+INPUT_ERRORS = (BadEnvelope, BadKeyFile, BadDatabaseUrl)
+DEMO_DATABASE_URL = "sqlite:///lienthong-demo.db"
+
+app = typer.Typer(
+    help="Liên thông — sổ cái giao nhận hồ sơ có chữ ký số / a signed ledger of dossier handovers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+seed_app = typer.Typer(help="Nạp dữ liệu thật / load real registry data.", no_args_is_help=True)
+app.add_typer(seed_app, name="seed")
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+@dataclass
+class Options:
+    settings: LedgerSettings
+    lang: str
+    url_given: bool  # by --database-url or LIENTHONG_DATABASE_URL
+
+
+def _options(ctx: typer.Context) -> Options:
+    options = ctx.ensure_object(dict)["options"]
+    assert isinstance(options, Options)
+    return options
+
+
+@app.callback()
+def configure(
+    ctx: typer.Context,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            help="sqlite:///path.db (default sqlite:///lienthong.db), postgresql://… or memory:; "
+            "or set LIENTHONG_DATABASE_URL"
+        ),
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option(help="vi (default) or en; or set LIENTHONG_LANG")
+    ] = None,
+) -> None:
+    try:
+        settings = LedgerSettings.from_env(os.environ)
+    except ValueError as problem:
+        raise typer.BadParameter(str(problem)) from None
+    if database_url:
+        settings = replace(settings, database_url=database_url)
+    chosen = lang or os.environ.get("LIENTHONG_LANG", "vi")
+    if chosen not in ("vi", "en"):
+        raise typer.BadParameter(f"--lang must be vi or en, not {chosen!r}")
+    url_given = bool(database_url) or "LIENTHONG_DATABASE_URL" in os.environ
+    ctx.ensure_object(dict)["options"] = Options(settings, chosen, url_given)
+
+
+@contextmanager
+def _ledger(options: Options, **kwargs: Any) -> Iterator[Ledger]:
+    """Open the ledger; map every refusal to its message and exit code, in this one place."""
+    ledger: Ledger | None = None
+    try:
+        persistence_env(options.settings.database_url)
+        ledger = Ledger(options.settings, **kwargs)
+        yield ledger
+    except INPUT_ERRORS as problem:
+        _fail(problem, options.lang, 2)
+    except (LedgerError, DomainError) as problem:
+        _fail(problem, options.lang, 1)
+    finally:
+        if ledger is not None:
+            ledger.close()
+
+
+def _fail(problem: LedgerError | DomainError, lang: str, code: int) -> None:
+    err.print(
+        f"[bold red]{word('error', lang)}[/] ({problem.code}) {problem.title(lang)}: {problem}",
+        markup=True,
+    )
+    raise typer.Exit(code)
+
+
+def _load_key(path: Path, lang: str) -> SigningKey:
+    try:
+        return SigningKey.load(path)
+    except BadKeyFile as problem:
+        _fail(problem, lang, 2)
+        raise  # unreachable: _fail exits
+
+
+# --- commands --------------------------------------------------------------------------------
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    authority_key: Annotated[
+        Path, typer.Option(help="where to write the new authority key (0600)")
+    ] = Path("lienthong-authority.key"),
+) -> None:
+    """Create the authority key and record it as this ledger's root of trust."""
+    options = _options(ctx)
+    with _ledger(options) as ledger:
+        if ledger.is_initialised():
+            raise AlreadyInitialised(f"{options.settings.database_url} already has an authority")
+        if authority_key.exists():
+            raise BadKeyFile(f"{authority_key} already exists; move it away or choose another path")
+        key = SigningKey.generate("authority", "authority")
+        key.save(authority_key)
+        receipt = initialise(ledger, key)
+        out.print(f"authority key {key.key_id} → {authority_key} (seq {receipt.seq})")
+
+
+@app.command()
+def keygen(
+    ctx: typer.Context,
+    out_file: Annotated[Path, typer.Argument(metavar="KEY_FILE", help="file to write (mode 0600)")],
+    officer: Annotated[str, typer.Option(help="the officer id this key signs for")],
+    office: Annotated[str, typer.Option(help="the office id the officer signs in")],
+) -> None:
+    """Generate an officer's Ed25519 key pair; give the printed public key to the registrar."""
+    options = _options(ctx)
+    key = SigningKey.generate(officer, office)
+    try:
+        key.save(out_file)
+    except FileExistsError:
+        _fail(
+            BadKeyFile(f"{out_file} already exists; refusing to overwrite a key"), options.lang, 2
+        )
+    out.print(
+        json.dumps(
+            {
+                "key": key.key_id,
+                "officer": officer,
+                "office": office,
+                "public_key": key.public_key.hex(),
+            },
+            ensure_ascii=False,
+        )
+    )
+
+
+@seed_app.command("travinh")
+def seed_travinh_command(
+    ctx: typer.Context,
+    authority_key: Annotated[Path, typer.Option(help="the authority key file from `init`")] = Path(
+        "lienthong-authority.key"
+    ),
+) -> None:
+    """Trà Vinh offices before and after 1/7/2025, and the thirteen procedures."""
+    options = _options(ctx)
+    key = _load_key(authority_key, options.lang)
+    with _ledger(options) as ledger, Progress(console=err, transient=True) as bar:
+        task = bar.add_task(word("seeding", options.lang), total=statement_count())
+        report = seed_travinh(ledger, Signer.authority(ledger, key), lambda n: bar.advance(task, n))
+    out.print(
+        f"{word('recorded', options.lang)}: {report.recorded}; "
+        f"{word('duplicate', options.lang)}: {report.skipped}"
+    )
+
+
+@app.command()
+def sign(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(help="e.g. handover.dispatched")],
+    subject: Annotated[str, typer.Argument(help="the dossier code, or the registry subject")],
+    key: Annotated[Path, typer.Option(help="key file from `keygen`")],
+    body: Annotated[str, typer.Option(help="JSON object; bytes in hex, times as ISO 8601")] = "{}",
+    at: Annotated[str | None, typer.Option(help="ISO 8601 time with zone (default: now)")] = None,
+    seq: Annotated[int | None, typer.Option(help="default: the head's seq + 1")] = None,
+    prev: Annotated[str | None, typer.Option(help="hex; default: the head's hash")] = None,
+    office: Annotated[str | None, typer.Option(help="default: the key file's office")] = None,
+    officer: Annotated[str | None, typer.Option(help="default: the key file's officer")] = None,
+) -> None:
+    """Build a statement on the current head, sign it with a key file, print the envelope."""
+    options = _options(ctx)
+    signing_key = _load_key(key, options.lang)
+    with _ledger(options) as ledger:
+        try:
+            fields = schema.from_json(kind, json.loads(body))
+            instant = from_datetime(datetime.fromisoformat(at)) if at else None
+            previous = bytes.fromhex(prev) if prev is not None else None
+        except (ValueError, MalformedStatement) as problem:
+            _fail(BadEnvelope(f"cannot build the statement: {problem}"), options.lang, 2)
+        raw = prepare(
+            ledger,
+            kind,
+            subject,
+            fields,
+            office=office or signing_key.office,
+            officer=officer or signing_key.officer,
+            key=signing_key.key_id,
+            at=instant,
+            seq=seq,
+            prev=previous,
+        )
+        out.print(Envelope(raw, signing_key.sign(raw)).to_json(), soft_wrap=True)
+
+
+@app.command()
+def submit(
+    ctx: typer.Context,
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="envelope files, one JSON envelope per line; none or - reads standard input"
+        ),
+    ] = None,
+) -> None:
+    """Record signed envelopes; stops at the first refusal."""
+    options = _options(ctx)
+    with _ledger(options) as ledger:
+        for line in _envelope_lines(files or [Path("-")]):
+            envelope = Envelope.from_json(line)
+            receipt = ledger.record(envelope.statement, envelope.signature)
+            status = word("duplicate" if receipt.duplicate else "recorded", options.lang)
+            out.print(
+                f"{status}: {receipt.kind} {receipt.subject} seq {receipt.seq} "
+                f"{receipt.digest.hex()} @ {format_local(receipt.recorded_at)}"
+            )
+
+
+def _envelope_lines(files: list[Path]) -> Iterator[str]:
+    for path in files:
+        try:
+            text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+        except OSError as problem:
+            raise BadEnvelope(f"cannot read {path}: {problem.strerror}") from None
+        yield from (line for line in text.splitlines() if line.strip())
+
+
+@app.command()
+def history(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="dossier code (mã hồ sơ)")],
+) -> None:
+    """A dossier's timeline: every hop, the officers on both sides, times, signatures."""
+    options = _options(ctx)
+    with _ledger(options) as ledger:
+        view = timeline(ledger, code)
+        render_timeline(view, ledger, options.lang)
+        if not view.all_verified:
+            raise typer.Exit(1)
+
+
+def render_timeline(view: Timeline, ledger: Ledger, lang: str) -> None:
+    dossier = ledger.dossier(view.code)
+    if dossier.closed:
+        status = f"{word('closed', lang)} ({kind_label('dossier.' + dossier.closed, lang)})"
+    elif dossier.transit:
+        status = f"{word('transit_to', lang)} {dossier.transit.addressee}"
+    else:
+        status = f"{word('held_by', lang)} {dossier.custodian}"
+    out.print(
+        f"\n[bold]{view.code}[/] — {dossier.procedure} v{dossier.procedure_version} — "
+        f"{word('status', lang)}: {status}"
+    )
+    for step in view.steps:
+        statement = step.statement
+        mark = "[green]✓[/]" if step.verified else "[bold red]✗[/]"
+        signature = word("valid" if step.verified else "invalid", lang)
+        out.print(
+            f"{statement.seq:>3}  {format_local(statement.at)}  "
+            f"[bold]{kind_label(statement.kind, lang)}[/]  {mark} {word('signature', lang)} "
+            f"{signature}"
+        )
+        out.print(
+            f"     {word('office', lang)}: {statement.office} {step.office_name} — "
+            f"{word('officer', lang)}: {statement.officer} ({step.officer_title})"
+        )
+        out.print(f"     {describe(statement)}", markup=False)
+        if step.problem:
+            out.print(f"     {step.problem}", markup=False)
+    out.print(f"[bold]{word('hops', lang)}[/]")
+    for number, hop in enumerate(view.hops, 1):
+        sent = hop.dispatch.statement
+        line = (
+            f"  {number}. {word('handed_over', lang)}: {sent.office} {hop.dispatch.office_name} "
+            f"({sent.officer}, {format_local(sent.at)})"
+        )
+        if hop.outcome is None:
+            line += f" → {sent.body['to']}: {word('in_transit', lang)}"
+        else:
+            got = hop.outcome.statement
+            line += (
+                f" → {kind_label(got.kind, lang)}: {got.office} {hop.outcome.office_name} "
+                f"({got.officer}, {format_local(got.at)})"
+            )
+        out.print(line)
+    out.print(word("all_verified" if view.all_verified else "not_all_verified", lang))
+
+
+@app.command()
+def verify(ctx: typer.Context) -> None:
+    """Re-verify every stored statement, signature and chain link; exit 1 if any fails."""
+    options = _options(ctx)
+    with _ledger(options) as ledger:
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task(word("verifying", options.lang), total=ledger.log_size())
+            report = audit(ledger, lambda n: bar.advance(task, n))
+        if report.ok:
+            out.print(word("verify_ok", options.lang, n=report.checked))
+            return
+        out.print(word("verify_bad", options.lang, bad=len(report.findings), n=report.checked))
+        for finding in report.findings[:20]:
+            out.print(f"  {finding.describe()}")
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    show: Annotated[int, typer.Option(help="how many dossier timelines to print")] = 3,
+) -> None:
+    """Record the demo (real Trà Vinh offices, demo keys) into a fresh database, print timelines."""
+    options = _options(ctx)
+    if not options.url_given:
+        options = replace(
+            options, settings=replace(options.settings, database_url=DEMO_DATABASE_URL)
+        )
+    _clear_previous_demo(options)
+    clock = SimulatedClock(DEMO_START)
+    with _ledger(options, clock=clock) as ledger:
+        if ledger.is_initialised():
+            raise AlreadyInitialised(
+                f"{options.settings.database_url} already holds a ledger; "
+                f"the demo needs an empty database"
+            )
+        recorded = run_demo(ledger, clock, lambda message: err.print(f"… {message}"))
+        for code in recorded.dossiers[:show]:
+            render_timeline(timeline(ledger, code), ledger, options.lang)
+        out.print(
+            f"\n{ledger.log_size()} statements → {options.settings.database_url}\n"
+            f"lienthong --database-url {options.settings.database_url} verify"
+        )
+
+
+def _clear_previous_demo(options: Options) -> None:
+    """Replace an earlier demo's SQLite file; never touch a database the demo did not make."""
+    env = persistence_env(options.settings.database_url)
+    path = Path(env.get("SQLITE_DBNAME", ""))
+    if not env.get("SQLITE_DBNAME") or not path.exists():
+        return
+    with _ledger(options) as ledger:
+        genesis = ledger.history("authority", "authority")[:1]
+        if genesis and genesis[0].statement.key != demo_key(AUTHORITY_KEY_NAME).key_id:
+            raise AlreadyInitialised(
+                f"{path} holds a ledger that is not a demo; choose another --database-url"
+            )
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def main() -> None:
+    app()
