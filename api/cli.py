@@ -53,8 +53,8 @@ app = typer.Typer(
 )
 seed_app = typer.Typer(help="Nạp dữ liệu thật / load real registry data.", no_args_is_help=True)
 app.add_typer(seed_app, name="seed")
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @dataclass
@@ -328,7 +328,12 @@ def render_timeline(view: Timeline, ledger: Ledger, lang: str) -> None:
                 f" → {kind_label(got.kind, lang)}: {got.office} {hop.outcome.office_name} "
                 f"({got.officer}, {format_local(got.at)})"
             )
-        out.print(line)
+        out.print(line, markup=False)
+        missing, extra = hop.differences()
+        if missing:
+            out.print(f"     {word('missing', lang)}: {', '.join(missing)}", markup=False)
+        if extra:
+            out.print(f"     {word('extra', lang)}: {', '.join(extra)}", markup=False)
     out.print(word("all_verified" if view.all_verified else "not_all_verified", lang))
 
 

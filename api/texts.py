@@ -31,6 +31,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "received_by": ("Nhận", "Received"),
     "in_transit": ("đang chuyển, chưa ai nhận", "in transit, not yet acknowledged"),
     "status": ("Trạng thái", "Status"),
+    "missing": ("Gửi nhưng không nhận được", "Sent but not received"),
+    "extra": ("Nhận thêm ngoài danh sách gửi", "Received but not listed as sent"),
     "held_by": ("Đang giữ", "Held by"),
     "transit_to": ("Đang chuyển đến", "In transit to"),
     "closed": ("Đã kết thúc", "Closed"),

@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
-from domain.instant import MICROS, VIETNAM, from_datetime, local_date
+from domain.instant import MICROS, VIETNAM, from_datetime, local_date, to_datetime
 from ledger.application import Ledger, Receipt
 from ledger.authoring import Signer, initialise
 from ledger.clock import SimulatedClock
@@ -59,7 +59,13 @@ class Demo:
     dossiers: list[str] = field(default_factory=list)
 
     def wait(self, hours: float) -> None:
-        self.clock.advance(hours * HOUR)
+        """Let time pass, then carry on at the next office hour (Monday–Friday, 7:30–16:30)."""
+        moment = to_datetime(self.clock.advance(hours * HOUR))
+        while moment.weekday() >= 5 or not time(7, 30) <= moment.time() <= time(16, 30):
+            moment = moment.replace(hour=7, minute=30) + timedelta(
+                days=0 if moment.time() < time(7, 30) and moment.weekday() < 5 else 1
+            )
+        self.clock.set(from_datetime(moment))
 
     def by(self, officer: str) -> Signer:
         return self.officers[officer]
@@ -218,13 +224,13 @@ def _supplement_and_rejection(demo: Demo) -> None:
             "missing": ["Giấy xác nhận"],
         },
     )
-    demo.wait(48)
+    demo.wait(24)
     demo.by("cb-29269-vhxh").record(
         "dossier.supplement_received", code, {"documents": [CERTIFICATE]}
     )
-    demo.wait(30)
+    demo.wait(6)
     sent = demo.send("cb-29269-vhxh", code, "844", [APPLICATION, CERTIFICATE])
-    demo.wait(5)
+    demo.wait(3)
     demo.by("cv-844-ldtbxh").record(
         "handover.rejected",
         code,
@@ -233,7 +239,7 @@ def _supplement_and_rejection(demo: Demo) -> None:
             "reason": "Chưa có biên bản niêm yết công khai",
         },
     )
-    demo.wait(50)
+    demo.wait(24)
     sent = demo.send("cb-29269-vhxh", code, "844", [APPLICATION, CERTIFICATE, POSTING])
     demo.wait(4)
     demo.take(
@@ -243,7 +249,7 @@ def _supplement_and_rejection(demo: Demo) -> None:
         [APPLICATION, POSTING],
         note="Không nhận được giấy xác nhận bản gốc",
     )
-    demo.wait(120)
+    demo.wait(48)
     demo.by("cv-844-ldtbxh").record(
         "dossier.delay_notified",
         code,
@@ -252,7 +258,7 @@ def _supplement_and_rejection(demo: Demo) -> None:
             "appointed": demo.clock.now() + 15 * DAY * MICROS,
         },
     )
-    demo.wait(60)
+    demo.wait(24)
     demo.by("cv-844-ldtbxh").record(
         "dossier.decided",
         code,

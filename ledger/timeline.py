@@ -28,6 +28,19 @@ class Hop:
     dispatch: Step
     outcome: Step | None  # acknowledged, rejected or recalled; None while in transit
 
+    def differences(self) -> tuple[list[str], list[str]]:
+        """Documents (missing, extra): sent but not acknowledged, acknowledged but not sent."""
+        if self.outcome is None or self.outcome.statement.kind != "handover.acknowledged":
+            return [], []
+        sent = _documents(self.dispatch.statement)
+        got = _documents(self.outcome.statement)
+        return ([name for name, digest in sent if (name, digest) not in got],
+                [name for name, digest in got if (name, digest) not in sent])
+
+
+def _documents(statement: Statement) -> list[tuple[str, bytes]]:
+    return [(item["name"], item["sha256"]) for item in statement.body.get("documents", [])]
+
 
 @dataclass(frozen=True)
 class Timeline:

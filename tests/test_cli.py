@@ -91,6 +91,13 @@ def test_history_prints_hops_with_both_officers(demo_db: str) -> None:
     assert "Every signature verifies." in output
 
 
+def test_history_shows_documents_that_did_not_arrive(demo_db: str) -> None:
+    code, output = run(demo_db, "history", "000.00.02.H59-250612-0002")
+    assert code == 0, output
+    assert "Handover rejected: 844 Huyện Càng Long" in output
+    assert "Sent but not received: Giấy xác nhận" in output
+
+
 def test_history_of_an_unknown_dossier_is_refused(demo_db: str) -> None:
     code, output = run(demo_db, "history", "NO-SUCH-CODE")
     assert code == 1
