@@ -52,6 +52,8 @@ def _canonical(value: Any, path: str) -> Any:
         for key in value:
             if not isinstance(key, str):
                 raise ValueError(f"{path}: map key {key!r} is not a string")
+            if unicodedata.normalize("NFC", key) != key:
+                raise ValueError(f"{path}: map key {key!r} is not in Unicode NFC")
         return {
             key: _canonical(value[key], f"{path}.{key}")
             for key in sorted(value, key=lambda k: k.encode("utf-8"))
@@ -79,7 +81,8 @@ def decode(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
             f"statement ends early: {len(data)} bytes do not hold a complete value"
         ) from None
     except (ValueError, TypeError, msgpack.UnpackException) as problem:
-        raise MalformedStatement(f"statement is not valid msgpack: {problem}") from None
+        reason = str(problem) or type(problem).__name__
+        raise MalformedStatement(f"statement is not valid msgpack: {reason}") from None
     trailing = len(data) - unpacker.tell()
     if trailing:
         raise MalformedStatement(f"statement has {trailing} trailing bytes after the value")

@@ -19,7 +19,7 @@ from domain.officer import ROLES
 from domain.procedure import DAY_TYPES
 from domain.statement import FORMAT_VERSION, KINDS, Seen, Statement
 from ledger import canonical
-from ledger.errors import BadField, MissingField, UnknownField, UnknownKind
+from ledger.errors import BadField, MissingField, OversizedStatement, UnknownField, UnknownKind
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}$")
@@ -301,7 +301,7 @@ def parse(data: bytes, *, max_bytes: int = canonical.DEFAULT_MAX_BYTES) -> State
     )
 
 
-def build(statement: Statement) -> bytes:
+def build(statement: Statement, *, max_bytes: int = canonical.DEFAULT_MAX_BYTES) -> bytes:
     """The canonical bytes of a statement, after the same checks `parse` makes.
 
     Text is normalised to NFC first, so what a signer types is what gets signed."""
@@ -319,7 +319,10 @@ def build(statement: Statement) -> bytes:
     }
     if statement.seen is not None:
         fields["seen"] = {"size": statement.seen.size, "root": statement.seen.root}
-    return canonical.encode(_check(_nfc(fields)))
+    raw = canonical.encode(_check(_nfc(fields)))
+    if len(raw) > max_bytes:
+        raise OversizedStatement(f"statement is {len(raw)} bytes; the limit is {max_bytes}")
+    return raw
 
 
 def _nfc(value: Any) -> Any:

@@ -94,6 +94,8 @@ class SigningKey:
             key = cls.from_seed(seed, document.get("officer", ""), document.get("office", ""))
         except FileNotFoundError:
             raise BadKeyFile(f"key file {path} does not exist") from None
+        except OSError as problem:
+            raise BadKeyFile(f"cannot read key file {path}: {problem.strerror}") from None
         except (ValueError, KeyError, TypeError, binascii.Error) as problem:
             raise BadKeyFile(f"{path} is not a Liên thông key file: {problem}") from None
         if document.get("key") not in (None, key.key_id):
@@ -105,6 +107,8 @@ def verify(public_key: bytes, statement: bytes, signature: bytes) -> None:
     """Raise BadSignature unless `signature` is the key's signature over the statement."""
     if len(signature) != 64:
         raise BadSignature(f"a signature is 64 bytes, not {len(signature)}")
+    if len(public_key) != 32:
+        raise BadSignature(f"an Ed25519 public key is 32 bytes, not {len(public_key)}")
     try:
         Ed25519PublicKey.from_public_bytes(public_key).verify(signature, SIGNING_PREFIX + statement)
     except InvalidSignature:
