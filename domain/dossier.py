@@ -7,6 +7,7 @@ checked that its officer belonged to that office at `at`. Guards raise before an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from domain.errors import (
@@ -35,6 +36,10 @@ from domain.signed import SignedAggregate, pin_topics
 from domain.statement import Entry
 
 CHANNELS = ("direct", "postal", "online")
+# Offices merged into a successor by the statement's date -> that successor, which takes over the
+# dossiers they held or were sent (custody survives a reorganisation such as 1/7/2025).
+Successors = Mapping[str, str]
+NO_SUCCESSORS: Successors = {}
 PURPOSES = ("process", "decide", "consult", "return")
 OUTCOMES = ("approved", "refused")
 
@@ -197,9 +202,11 @@ class Dossier(SignedAggregate):
             appointed=appointed,
         )
 
-    def dispatch(self, entry: Entry, addressee: Office) -> None:
+    def dispatch(
+        self, entry: Entry, addressee: Office, successors: Successors = NO_SUCCESSORS
+    ) -> None:
         """`handover.dispatched`: in transit from the custodian to `addressee`."""
-        self._require_custody(entry)
+        self._require_custody(entry, successors)
         self._require_not_suspended()
         if addressee.subject == entry.statement.office:
             raise DispatchToSelf(
@@ -218,10 +225,10 @@ class Dossier(SignedAggregate):
             documents=documents,
         )
 
-    def acknowledge(self, entry: Entry) -> None:
+    def acknowledge(self, entry: Entry, successors: Successors = NO_SUCCESSORS) -> None:
         """`handover.acknowledged`: custody moves to the addressee; document differences are kept."""
         transit = self._require_transit(entry)
-        if entry.statement.office != transit.addressee:
+        if entry.statement.office != successors.get(transit.addressee, transit.addressee):
             raise NotAddressee(
                 f"dossier {self.subject} is in transit to office {transit.addressee}; "
                 f"office {entry.statement.office} cannot acknowledge it"
@@ -233,10 +240,10 @@ class Dossier(SignedAggregate):
             self.Acknowledged, entry, dispatch=transit.dispatch, missing=missing, extra=extra
         )
 
-    def reject(self, entry: Entry) -> None:
+    def reject(self, entry: Entry, successors: Successors = NO_SUCCESSORS) -> None:
         """`handover.rejected`: the addressee refuses the dispatch; custody returns to the sender."""
         transit = self._require_transit(entry)
-        if entry.statement.office != transit.addressee:
+        if entry.statement.office != successors.get(transit.addressee, transit.addressee):
             raise NotAddressee(
                 f"dossier {self.subject} is in transit to office {transit.addressee}; "
                 f"office {entry.statement.office} cannot reject it"
@@ -244,10 +251,10 @@ class Dossier(SignedAggregate):
         _require_reason(entry)
         self._continue(self.Rejected, entry, dispatch=transit.dispatch)
 
-    def recall(self, entry: Entry) -> None:
+    def recall(self, entry: Entry, successors: Successors = NO_SUCCESSORS) -> None:
         """`handover.recalled`: the sender withdraws an unacknowledged dispatch."""
         transit = self._require_transit(entry)
-        if entry.statement.office != transit.sender:
+        if entry.statement.office != successors.get(transit.sender, transit.sender):
             raise NotSender(
                 f"dossier {self.subject} was dispatched by office {transit.sender}; "
                 f"office {entry.statement.office} cannot recall it"
@@ -255,24 +262,24 @@ class Dossier(SignedAggregate):
         _require_reason(entry)
         self._continue(self.Recalled, entry, dispatch=transit.dispatch)
 
-    def request_supplement(self, entry: Entry) -> None:
+    def request_supplement(self, entry: Entry, successors: Successors = NO_SUCCESSORS) -> None:
         """`dossier.supplement_requested`: the clock is suspended until the supplement arrives."""
-        self._require_custody(entry)
+        self._require_custody(entry, successors)
         self._require_not_suspended()
         self._require_undecided()
         _require_reason(entry)
         self._continue(self.SupplementRequested, entry)
 
-    def receive_supplement(self, entry: Entry) -> None:
+    def receive_supplement(self, entry: Entry, successors: Successors = NO_SUCCESSORS) -> None:
         """`dossier.supplement_received`: the clock resumes."""
-        self._require_custody(entry)
+        self._require_custody(entry, successors)
         if not self.suspended:
             raise NotSuspended(f"dossier {self.subject} is not awaiting a supplement")
         self._continue(self.SupplementReceived, entry)
 
-    def notify_delay(self, entry: Entry) -> None:
+    def notify_delay(self, entry: Entry, successors: Successors = NO_SUCCESSORS) -> None:
         """`dossier.delay_notified`: the apology slip with a new appointed time; at most once."""
-        self._require_custody(entry)
+        self._require_custody(entry, successors)
         if self.delay_notified:
             raise DelayAlreadyNotified(
                 f"dossier {self.subject} was already re-appointed once; "
@@ -287,9 +294,15 @@ class Dossier(SignedAggregate):
             )
         self._continue(self.DelayNotified, entry, appointed=appointed)
 
-    def decide(self, entry: Entry, office: Office, procedure: ProcedureVersion) -> None:
+    def decide(
+        self,
+        entry: Entry,
+        office: Office,
+        procedure: ProcedureVersion,
+        successors: Successors = NO_SUCCESSORS,
+    ) -> None:
         """`dossier.decided`: by the custodian, whose level must be one the procedure lets decide."""
-        self._require_custody(entry)
+        self._require_custody(entry, successors)
         self._require_not_suspended()
         self._require_undecided()
         if office.level not in procedure.decides:
@@ -300,16 +313,16 @@ class Dossier(SignedAggregate):
             )
         self._continue(self.Decided, entry, outcome=entry.statement.body["outcome"])
 
-    def return_result(self, entry: Entry) -> None:
+    def return_result(self, entry: Entry, successors: Successors = NO_SUCCESSORS) -> None:
         """`dossier.result_returned`: the returning office hands the result over; closed."""
-        self._require_custody(entry)
+        self._require_custody(entry, successors)
         if self.decided is None:
             raise NotDecided(f"dossier {self.subject} has no decision to return yet")
         self._continue(self.ResultReturned, entry)
 
-    def withdraw(self, entry: Entry) -> None:
+    def withdraw(self, entry: Entry, successors: Successors = NO_SUCCESSORS) -> None:
         """`dossier.withdrawn`: the applicant withdraws; closed."""
-        self._require_custody(entry)
+        self._require_custody(entry, successors)
         self._require_undecided()
         _require_reason(entry)
         self._continue(self.Withdrawn, entry)
@@ -323,7 +336,7 @@ class Dossier(SignedAggregate):
                 f"no further statement can be recorded on it"
             )
 
-    def _require_custody(self, entry: Entry) -> None:
+    def _require_custody(self, entry: Entry, successors: Successors) -> None:
         self._require_open()
         office = entry.statement.office
         if self.transit is not None:
@@ -332,7 +345,7 @@ class Dossier(SignedAggregate):
                 f"{self.transit.addressee} since {format_local(self.transit.since)}; "
                 f"office {office} does not hold it"
             )
-        if self.custodian != office:
+        if successors.get(self.custodian or "", self.custodian) != office:
             raise NotCustodian(
                 f"dossier {self.subject} is held by office {self.custodian}, not by office {office}"
             )

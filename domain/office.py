@@ -147,6 +147,10 @@ class Office(SignedAggregate):
     def parent_on(self, day: date) -> str | None:
         return _as_of(self.parents, day)
 
+    def parents_from(self, day: date) -> set[str | None]:
+        """The parent on `day` and every parent scheduled after it."""
+        return {self.parent_on(day)} | {parent for since, parent in self.parents if since > day}
+
     def _span(self) -> str:
         if self.ended is None:
             return f"exists from {self.established.isoformat()}"

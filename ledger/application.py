@@ -128,15 +128,19 @@ class Ledger(Application[UUID]):
             "procedure.published": self._publish_procedure,
             "dossier.received": self._receive_dossier,
             "handover.dispatched": self._dispatch,
-            "handover.acknowledged": lambda e, d: _then(d, "acknowledge", e),
-            "handover.rejected": lambda e, d: _then(d, "reject", e),
-            "handover.recalled": lambda e, d: _then(d, "recall", e),
-            "dossier.supplement_requested": lambda e, d: _then(d, "request_supplement", e),
-            "dossier.supplement_received": lambda e, d: _then(d, "receive_supplement", e),
-            "dossier.delay_notified": lambda e, d: _then(d, "notify_delay", e),
+            "handover.acknowledged": lambda e, d: self._on_dossier(d, "acknowledge", e),
+            "handover.rejected": lambda e, d: self._on_dossier(d, "reject", e),
+            "handover.recalled": lambda e, d: self._on_dossier(d, "recall", e),
+            "dossier.supplement_requested": lambda e, d: self._on_dossier(
+                d, "request_supplement", e
+            ),
+            "dossier.supplement_received": lambda e, d: self._on_dossier(
+                d, "receive_supplement", e
+            ),
+            "dossier.delay_notified": lambda e, d: self._on_dossier(d, "notify_delay", e),
             "dossier.decided": self._decide,
-            "dossier.result_returned": lambda e, d: _then(d, "return_result", e),
-            "dossier.withdrawn": lambda e, d: _then(d, "withdraw", e),
+            "dossier.result_returned": lambda e, d: self._on_dossier(d, "return_result", e),
+            "dossier.withdrawn": lambda e, d: self._on_dossier(d, "withdraw", e),
         }
 
     def construct_transcoder(self) -> Transcoder:
@@ -149,13 +153,14 @@ class Ledger(Application[UUID]):
         recorded nothing, when it is refused."""
         statement = schema.parse(raw, max_bytes=self.settings.max_statement_bytes)
         recorded_at = self.clock.now()
-        self._check_clock(statement, recorded_at)
         entry = Entry(statement, raw, signature, signing.statement_hash(raw), recorded_at)
-        self._authenticate(entry)
         current = self._find(statement.family, statement.subject, copy=True)
-        duplicate = self._check_head(entry, current)
-        if duplicate is not None:
+        duplicate = self._find_duplicate(entry, current)
+        if duplicate is not None:  # a retry of what is already recorded: its original receipt
             return duplicate
+        self._check_clock(statement, recorded_at)
+        self._authenticate(entry)
+        self._check_head(entry, current)
         aggregate = self._handlers[statement.kind](entry, current)
         try:
             self.save(aggregate)
@@ -236,27 +241,29 @@ class Ledger(Application[UUID]):
                 "statements are signed by the acting officer"
             )
 
-    def _check_head(self, entry: Entry, current: SignedAggregate | None) -> Receipt | None:
+    def _find_duplicate(self, entry: Entry, current: SignedAggregate | None) -> Receipt | None:
+        """The receipt of the same signed bytes with the same signature, if already recorded."""
+        statement = entry.statement
+        if current is None or statement.seq > current.version:
+            return None
+        stored = self._stored(statement.family, statement.subject, statement.seq)
+        if stored.raw != entry.raw or stored.signature != entry.signature:
+            return None
+        return Receipt(
+            statement.kind,
+            statement.subject,
+            statement.seq,
+            entry.digest,
+            stored.recorded_at,
+            duplicate=True,
+        )
+
+    def _check_head(self, entry: Entry, current: SignedAggregate | None) -> None:
         statement = entry.statement
         if current is None and statement.kind not in CREATING:
             _required(current, entry)  # raises the family's Unknown… error
         seq, head = (current.version, current.head) if current is not None else (0, ZERO_HASH)
-        if current is not None and statement.seq <= seq:
-            stored = self._stored(statement.family, statement.subject, statement.seq)
-            if stored.raw == entry.raw:
-                return Receipt(
-                    statement.kind,
-                    statement.subject,
-                    statement.seq,
-                    entry.digest,
-                    stored.recorded_at,
-                    duplicate=True,
-                )
-        if (
-            current is not None
-            and statement.kind in CREATING
-            and statement.kind != ("procedure.published")
-        ):
+        if current is not None and statement.kind in CREATING - {"procedure.published"}:
             error = DossierExists if statement.family == "dossier" else RegistryConflict
             raise error(
                 f"{statement.subject} already exists (its history has {seq} statements); "
@@ -271,7 +278,6 @@ class Ledger(Application[UUID]):
                 seq=seq,
                 head=head,
             )
-        return None
 
     # --- handlers: look up the registry context, then let the aggregate decide -----------------
 
@@ -299,12 +305,21 @@ class Ledger(Application[UUID]):
         return office
 
     def _ancestors(self, office: Office | None, day: Any) -> list[str]:
-        chain: list[str] = []
-        while office is not None and office.subject not in chain:
-            chain.append(office.subject)
-            parent = office.parent_on(day)
-            office = self._get(Office, "office", parent) if parent else None
-        return chain
+        """Every office above `office` on `day` or at any later date: changes already scheduled
+        after `day` count too, so no ordering of reparent statements can build a cycle."""
+        seen: list[str] = []
+        waiting = [office] if office is not None else []
+        while waiting:
+            current = waiting.pop()
+            if current.subject in seen:
+                continue
+            seen.append(current.subject)
+            waiting.extend(
+                self._get(Office, "office", parent)
+                for parent in current.parents_from(day)
+                if parent
+            )
+        return seen
 
     def _merge_office(self, entry: Entry, office: Office | None) -> SignedAggregate:
         office = _required(office, entry)
@@ -346,16 +361,40 @@ class Ledger(Application[UUID]):
         version = procedure.require_effective(body["version"], local_date(entry.statement.at))
         return Dossier.receive(entry, version)
 
+    def _on_dossier(self, dossier: Dossier | None, command: str, entry: Entry) -> SignedAggregate:
+        found = _required(dossier, entry)
+        getattr(found, command)(entry, self._successors(found, entry))
+        return found
+
+    def _successors(self, dossier: Dossier, entry: Entry) -> dict[str, str]:
+        """For the offices holding or exchanging the dossier: the office each was merged into by
+        the statement's date, following successive mergers."""
+        day = local_date(entry.statement.at)
+        parties = [
+            dossier.custodian,
+            *((dossier.transit.sender, dossier.transit.addressee) if dossier.transit else ()),
+        ]
+        found: dict[str, str] = {}
+        for party in filter(None, parties):
+            office = self._get(Office, "office", party)
+            while office.successor and office.ended is not None and office.ended <= day:
+                office = self._get(Office, "office", office.successor)
+            if office.subject != party:
+                found[party] = office.subject
+        return found
+
     def _dispatch(self, entry: Entry, dossier: Dossier | None) -> SignedAggregate:
         dossier = _required(dossier, entry)
-        dossier.dispatch(entry, self._get(Office, "office", entry.statement.body["to"]))
+        addressee = self._get(Office, "office", entry.statement.body["to"])
+        dossier.dispatch(entry, addressee, self._successors(dossier, entry))
         return dossier
 
     def _decide(self, entry: Entry, dossier: Dossier | None) -> SignedAggregate:
         dossier = _required(dossier, entry)
         office = self._get(Office, "office", entry.statement.office)
         procedure = self._get(Procedure, "procedure", dossier.procedure)
-        dossier.decide(entry, office, procedure.get_version(dossier.procedure_version))
+        version = procedure.get_version(dossier.procedure_version)
+        dossier.decide(entry, office, version, self._successors(dossier, entry))
         return dossier
 
     # --- reads ---------------------------------------------------------------------------------

@@ -34,8 +34,10 @@ class Hop:
             return [], []
         sent = _documents(self.dispatch.statement)
         got = _documents(self.outcome.statement)
-        return ([name for name, digest in sent if (name, digest) not in got],
-                [name for name, digest in got if (name, digest) not in sent])
+        return (
+            [name for name, digest in sent if (name, digest) not in got],
+            [name for name, digest in got if (name, digest) not in sent],
+        )
 
 
 def _documents(statement: Statement) -> list[tuple[str, bytes]]:
