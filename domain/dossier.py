@@ -6,8 +6,8 @@ checked that its officer belonged to that office at `at`. Guards raise before an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from domain.errors import (
@@ -115,11 +115,12 @@ class Dossier(SignedAggregate):
     class Acknowledged(SignedAggregate.Event):
         TOPIC = "lienthong.dossier.Acknowledged.v1"
         dispatch: bytes
+        by: str  # the acknowledging office: the addressee, or its successor after a merger
         missing: list[str]  # documents sent but not received
         extra: list[str]  # documents received but not sent
 
         def effect(self, aggregate: Any) -> None:
-            aggregate.custodian = aggregate.transit.addressee
+            aggregate.custodian = self.by
             aggregate.settled[self.dispatch] = "acknowledged"
             aggregate.transit = None
 
@@ -237,7 +238,12 @@ class Dossier(SignedAggregate):
         missing = [name for name, digest in transit.documents if (name, digest) not in received]
         extra = [name for name, digest in received if (name, digest) not in transit.documents]
         self._continue(
-            self.Acknowledged, entry, dispatch=transit.dispatch, missing=missing, extra=extra
+            self.Acknowledged,
+            entry,
+            dispatch=transit.dispatch,
+            by=entry.statement.office,
+            missing=missing,
+            extra=extra,
         )
 
     def reject(self, entry: Entry, successors: Successors = NO_SUCCESSORS) -> None:

@@ -323,7 +323,17 @@ class Ledger(Application[UUID]):
 
     def _merge_office(self, entry: Entry, office: Office | None) -> SignedAggregate:
         office = _required(office, entry)
-        office.merge_into(entry, self._get(Office, "office", entry.statement.body["successor"]))
+        successor = self._get(Office, "office", entry.statement.body["successor"])
+        chain = [successor.subject]
+        while successor.successor and successor.successor not in chain:
+            chain.append(successor.successor)
+            successor = self._get(Office, "office", successor.successor)
+        if office.subject in chain:
+            raise RegistryConflict(
+                f"office {office.subject} cannot be merged into {chain[0]}: "
+                f"{chain[0]} is itself merged, directly or in turn, into {office.subject}"
+            )
+        office.merge_into(entry, self._get(Office, "office", chain[0]))
         return office
 
     def _enroll_officer(self, entry: Entry, _current: Any) -> SignedAggregate:
@@ -377,8 +387,12 @@ class Ledger(Application[UUID]):
         found: dict[str, str] = {}
         for party in filter(None, parties):
             office = self._get(Office, "office", party)
+            visited = {party}
             while office.successor and office.ended is not None and office.ended <= day:
                 office = self._get(Office, "office", office.successor)
+                if office.subject in visited:  # refused when recorded; never loop on old data
+                    break
+                visited.add(office.subject)
             if office.subject != party:
                 found[party] = office.subject
         return found

@@ -175,10 +175,6 @@ def test_successor_of_a_merged_office_takes_over_the_dossiers_it_held(world: Wor
     assert (transit.sender, transit.addressee) == ("29266", "844")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG domain/dossier.py:122 Dossier.Acknowledged.effect sets custody to the dispatch's "
-    "addressee, not to the acknowledging office: when the successor of a merged addressee "
-    "acknowledges, the dossier is recorded as held by the merged office, which no longer exists"))
 def test_acknowledgement_by_the_successor_of_a_merged_addressee_gives_it_custody(
         world: World) -> None:
     receive(world, world.at("29266"))
@@ -190,11 +186,6 @@ def test_acknowledgement_by_the_successor_of_a_merged_addressee_gives_it_custody
     assert world.ledger.dossier(CODE).custodian == "844"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG domain/office.py:118 Office.merge_into only checks that the successor is active on the "
-    "merger's date, so two offices can be merged into each other (A into B from 3/3, B into A "
-    "from 2/3); ledger/application.py:380 Ledger._successors then loops forever on any statement "
-    "about a dossier either of them held, hanging the ledger"))
 def test_refuses_merging_an_office_into_one_already_merged_into_it(world: World) -> None:
     world.authority.record("office.merged", "29269", {"successor": "29266", "effective": "2025-03-03"})
 
