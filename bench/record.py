@@ -77,6 +77,7 @@ POSTGRES_URL = os.environ.get(
 
 # --- the signed path: envelopes prepared (and signed) outside the timed region -----------------
 
+
 @dataclass(frozen=True)
 class Prepared:
     raw: bytes
@@ -142,9 +143,15 @@ def skip_registry_fastforward(world: World) -> None:
     repository.get = cached_get  # type: ignore[method-assign]
 
 
-def run_signed(url: str, envelopes: list[Prepared], expected_heads: list[tuple[int, bytes]],
-               profiler: cProfile.Profile | None = None, *, what_if: bool = False,
-               instrument: Callable[[World], None] | None = None) -> float:
+def run_signed(
+    url: str,
+    envelopes: list[Prepared],
+    expected_heads: list[tuple[int, bytes]],
+    profiler: cProfile.Profile | None = None,
+    *,
+    what_if: bool = False,
+    instrument: Callable[[World], None] | None = None,
+) -> float:
     """Seconds to record the envelopes into a freshly initialised ledger at `url`."""
     world = World.build(url)
     try:
@@ -179,6 +186,7 @@ def setup_size(heads: list[tuple[int, bytes]]) -> int:
 
 
 # --- the bare baseline ------------------------------------------------------------------------
+
 
 class Parcel(Aggregate):
     """An unsigned stand-in for a dossier: one bytes payload per event."""
@@ -233,6 +241,7 @@ def run_bare(url: str, n: int) -> float:
 
 # --- fresh storage per run --------------------------------------------------------------------
 
+
 @contextmanager
 def fresh_storage(backend: str, name: str) -> Iterator[str]:
     """A database URL to empty storage, removed afterwards."""
@@ -252,11 +261,14 @@ def fresh_storage(backend: str, name: str) -> Iterator[str]:
 
 # --- Ed25519 context --------------------------------------------------------------------------
 
+
 def verification_rates(envelopes: list[Prepared], seconds: float = 1.0) -> tuple[float, float]:
     """Verifications/s of `cryptography` Ed25519: raw (key object reused) and as the ledger does
     it (`signing.verify`: key object built from 32 bytes, prefix concatenated, per call)."""
-    public = {signer.key_id: signer.public_key
-              for signer in (seeded_key(f"cb-{office}") for office in OFFICES)}
+    public = {
+        signer.key_id: signer.public_key
+        for signer in (seeded_key(f"cb-{office}") for office in OFFICES)
+    }
     items = [(public[schema.parse(e.raw).key], e.raw, e.signature) for e in envelopes[:512]]
     keys = {pk: Ed25519PublicKey.from_public_bytes(pk) for pk in public.values()}
     messages = [(keys[pk], sig, signing.SIGNING_PREFIX + raw) for pk, raw, sig in items]
@@ -283,6 +295,7 @@ def _rate(loop: Callable[[], int], seconds: float) -> float:
 
 # --- where the signed path's time goes --------------------------------------------------------
 
+
 class Timers:
     """perf_counter wrappers around the steps of Ledger.record: a breakdown without the
     distortion of a profiler (about 1 µs of overhead per wrapped call, ~10 calls a statement)."""
@@ -292,8 +305,9 @@ class Timers:
         self.calls: dict[str, int] = defaultdict(int)
         self.context = "subject"
 
-    def timed(self, function: Callable[..., Any], label: str | None,
-              context: str | None = None) -> Callable[..., Any]:
+    def timed(
+        self, function: Callable[..., Any], label: str | None, context: str | None = None
+    ) -> Callable[..., Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             previous = self.context
             name = label or f"{previous} lookups"
@@ -353,8 +367,9 @@ STEPS = [
 TOP_LEVEL = ("parse", "verify", "subject lookups", "registry lookups", "save")
 
 
-def breakdown_signed(backend: str, envelopes: list[Prepared],
-                     heads: list[tuple[int, bytes]]) -> None:
+def breakdown_signed(
+    backend: str, envelopes: list[Prepared], heads: list[tuple[int, bytes]]
+) -> None:
     n = len(envelopes)
     timers = Timers()
     try:
@@ -366,25 +381,33 @@ def breakdown_signed(backend: str, envelopes: list[Prepared],
     with fresh_storage(backend, "profile") as url:
         profiled = run_signed(url, envelopes, heads, profiler)
     shares = cprofile_shares(profiler, backend)
-    print(f"\n  where the signed path's time goes ({backend}, {n} statements; timers: "
-          f"{n / total:.0f}/s in this run; cProfile: {n / profiled:.0f}/s, it inflates "
-          f"Python-heavy steps relative to C and I/O):")
+    print(
+        f"\n  where the signed path's time goes ({backend}, {n} statements; timers: "
+        f"{n / total:.0f}/s in this run; cProfile: {n / profiled:.0f}/s, it inflates "
+        f"Python-heavy steps relative to C and I/O):"
+    )
     print(f"    {'step':55} {'µs/stmt':>8} {'% time':>7} {'calls/stmt':>10} {'cProfile %':>10}")
     for key, label in STEPS:
         seconds, calls = timers.seconds[key], timers.calls[key]
         share = f"{shares[key]:9.1f}%" if key in shares else ""
-        print(f"    {label:55} {1e6 * seconds / n:8.0f} {100 * seconds / total:6.1f}% "
-              f"{calls / n:10.2f} {share:>10}")
+        print(
+            f"    {label:55} {1e6 * seconds / n:8.0f} {100 * seconds / total:6.1f}% "
+            f"{calls / n:10.2f} {share:>10}"
+        )
     rest = total - sum(timers.seconds[key] for key in TOP_LEVEL)
-    print(f"    {'rest: clock/head checks, hashing, domain rules, loop':55} "
-          f"{1e6 * rest / n:8.0f} {100 * rest / total:6.1f}% {'':10} {shares['rest']:9.1f}%")
+    print(
+        f"    {'rest: clock/head checks, hashing, domain rules, loop':55} "
+        f"{1e6 * rest / n:8.0f} {100 * rest / total:6.1f}% {'':10} {shares['rest']:9.1f}%"
+    )
     print(f"    {'total per statement':55} {1e6 * total / n:8.0f} {100.0:6.1f}%")
     print("\n    cProfile, top 12 functions by own time:")
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     ordered = sorted(stats.items(), key=lambda kv: kv[1][2], reverse=True)[:12]
     for (filename, line, function), value in ordered:
         short = "/".join(Path(filename).parts[-2:]) if filename != "~" else "~"
-        print(f"    {value[2]:7.2f} s own {value[1] / n:7.2f} calls/stmt  {short}:{line}({function})")
+        print(
+            f"    {value[2]:7.2f} s own {value[1] / n:7.2f} calls/stmt  {short}:{line}({function})"
+        )
 
 
 def cprofile_shares(profiler: cProfile.Profile, backend: str) -> dict[str, float]:
@@ -392,15 +415,24 @@ def cprofile_shares(profiler: cProfile.Profile, backend: str) -> dict[str, float
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
 
     def find(filename: str, function: str) -> list[tuple[Any, ...]]:
-        return [value for key, value in stats.items()
-                if key[0].replace(os.sep, "/").endswith(filename) and key[2] == function]
+        return [
+            value
+            for key, value in stats.items()
+            if key[0].replace(os.sep, "/").endswith(filename) and key[2] == function
+        ]
 
     def cumulative(filename: str, function: str) -> float:
         return float(sum(value[3] for value in find(filename, function)))
 
     def from_caller(filename: str, function: str, caller: str) -> float:
-        return float(sum(edge[3] for value in find(filename, function)
-                         for (_, _, name), edge in value[4].items() if name == caller))
+        return float(
+            sum(
+                edge[3]
+                for value in find(filename, function)
+                for (_, _, name), edge in value[4].items()
+                if name == caller
+            )
+        )
 
     record = cumulative("ledger/application.py", "record")
     recorder = "eventsourcing/sqlite.py" if backend == "sqlite" else "eventsourcing/postgres.py"
@@ -419,9 +451,16 @@ def cprofile_shares(profiler: cProfile.Profile, backend: str) -> dict[str, float
 
 # --- main -------------------------------------------------------------------------------------
 
-def bench_backend(backend: str, n: int, repeats: int, envelopes: list[Prepared],
-                  heads: list[tuple[int, bytes]], profile: str,
-                  what_if: bool) -> dict[str, float]:
+
+def bench_backend(
+    backend: str,
+    n: int,
+    repeats: int,
+    envelopes: list[Prepared],
+    heads: list[tuple[int, bytes]],
+    profile: str,
+    what_if: bool,
+) -> dict[str, float]:
     times: dict[str, list[float]] = {"bare": [], "signed": [], "what-if": []}
     variants = ["bare", "signed", "what-if"] if what_if else ["bare", "signed"]
     print(f"\n{backend}: N={n}, {repeats} × ({', '.join(variants)}), fresh storage each run")
@@ -446,8 +485,10 @@ def bench_backend(backend: str, n: int, repeats: int, envelopes: list[Prepared],
         line = "   ".join(f"{v} {result[v + suffix]:6.0f}/s" for v in variants)
         print(f"  {label}: {line}   signed/bare {result['ratio' + suffix]:.2f}")
     if what_if:
-        print(f"  what-if (registry gets served from the cache, no fast-forward SELECT): "
-              f"{result['what-if'] / result['bare']:.2f} of bare")
+        print(
+            f"  what-if (registry gets served from the cache, no fast-forward SELECT): "
+            f"{result['what-if'] / result['bare']:.2f} of bare"
+        )
     verdict = "meets" if result["ratio"] >= TARGET else "is BELOW"
     print(f"  the signed path {verdict} the target of {TARGET:.0%} of the bare rate")
     if profile == "always" or (profile == "auto" and result["ratio"] < TARGET):
@@ -458,45 +499,66 @@ def bench_backend(backend: str, n: int, repeats: int, envelopes: list[Prepared],
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=["sqlite", "postgres", "all"], default="all")
-    parser.add_argument("--n", type=int, default=2000,
-                        help="statements (and bare events) per run; a multiple of 4")
-    parser.add_argument("--repeats", type=int, default=3, help="interleaved (bare, signed[, what-if]) rounds")
-    parser.add_argument("--profile", choices=["auto", "always", "never"], default="auto",
-                        help="break the signed path down: when below target (auto), always or never")
-    parser.add_argument("--what-if", action="store_true",
-                        help="also time the signed path with registry gets served from the cache "
-                             "without fast-forward SELECTs (a bench-only patch; the ledger is "
-                             "unchanged)")
+    parser.add_argument(
+        "--n", type=int, default=2000, help="statements (and bare events) per run; a multiple of 4"
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="interleaved (bare, signed[, what-if]) rounds"
+    )
+    parser.add_argument(
+        "--profile",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="break the signed path down: when below target (auto), always or never",
+    )
+    parser.add_argument(
+        "--what-if",
+        action="store_true",
+        help="also time the signed path with registry gets served from the cache "
+        "without fast-forward SELECTs (a bench-only patch; the ledger is "
+        "unchanged)",
+    )
     args = parser.parse_args(argv)
     if args.n < 4 or args.n % 4:
         parser.error("--n must be a positive multiple of 4")
     backends = ["sqlite", "postgres"] if args.backend == "all" else [args.backend]
 
     version = importlib.metadata.version
-    print(f"Python {platform.python_version()}, eventsourcing {version('eventsourcing')}, "
-          f"cryptography {version('cryptography')}, {os.cpu_count()} CPUs, {platform.machine()}")
+    print(
+        f"Python {platform.python_version()}, eventsourcing {version('eventsourcing')}, "
+        f"cryptography {version('cryptography')}, {os.cpu_count()} CPUs, {platform.machine()}"
+    )
     started = time.perf_counter()
     envelopes = prepare_envelopes(args.n)
     reference = World.build("memory:")
     heads = registry_heads(reference)
     reference.ledger.close()
     sizes = [len(e.raw) for e in envelopes]
-    print(f"prepared and signed {len(envelopes)} statements in "
-          f"{time.perf_counter() - started:.1f} s (outside the timed runs); statement bytes: "
-          f"mean {statistics.mean(sizes):.0f}, min {min(sizes)}, max {max(sizes)}")
+    print(
+        f"prepared and signed {len(envelopes)} statements in "
+        f"{time.perf_counter() - started:.1f} s (outside the timed runs); statement bytes: "
+        f"mean {statistics.mean(sizes):.0f}, min {min(sizes)}, max {max(sizes)}"
+    )
     raw_rate, ledger_rate = verification_rates(envelopes)
-    print(f"Ed25519 verification (cryptography): {raw_rate:,.0f}/s with a reused key object, "
-          f"{ledger_rate:,.0f}/s as signing.verify does it (key object built per call)")
+    print(
+        f"Ed25519 verification (cryptography): {raw_rate:,.0f}/s with a reused key object, "
+        f"{ledger_rate:,.0f}/s as signing.verify does it (key object built per call)"
+    )
 
-    results = {backend: bench_backend(backend, args.n, args.repeats, envelopes, heads,
-                                      args.profile, args.what_if)
-               for backend in backends}
+    results = {
+        backend: bench_backend(
+            backend, args.n, args.repeats, envelopes, heads, args.profile, args.what_if
+        )
+        for backend in backends
+    }
     print(f"\nsummary (N={args.n}, median of {args.repeats}; statements/s):")
     print(f"  {'backend':10} {'bare':>8} {'signed':>8} {'signed/bare':>12} {'what-if/bare':>13}")
     for backend, result in results.items():
         what = f"{result['what-if'] / result['bare']:12.0%}" if "what-if" in result else ""
-        print(f"  {backend:10} {result['bare']:8.0f} {result['signed']:8.0f} "
-              f"{result['ratio']:11.0%}  {what}")
+        print(
+            f"  {backend:10} {result['bare']:8.0f} {result['signed']:8.0f} "
+            f"{result['ratio']:11.0%}  {what}"
+        )
     return 0
 
 
