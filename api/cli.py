@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -102,7 +102,6 @@ def _ledger(options: Options, **kwargs: Any) -> Iterator[Ledger]:
     """Open the ledger; map every refusal to its message and exit code, in this one place."""
     ledger: Ledger | None = None
     try:
-        persistence_env(options.settings.database_url)
         ledger = Ledger(options.settings, **kwargs)
         yield ledger
     except INPUT_ERRORS as problem:
@@ -114,7 +113,7 @@ def _ledger(options: Options, **kwargs: Any) -> Iterator[Ledger]:
             ledger.close()
 
 
-def _fail(problem: LedgerError | DomainError, lang: str, code: int) -> None:
+def _fail(problem: LedgerError | DomainError, lang: str, code: int) -> NoReturn:
     err.print(
         f"[bold red]{word('error', lang)}[/] ({problem.code}) {problem.title(lang)}: {problem}",
         markup=True,
@@ -127,7 +126,6 @@ def _load_key(path: Path, lang: str) -> SigningKey:
         return SigningKey.load(path)
     except BadKeyFile as problem:
         _fail(problem, lang, 2)
-        raise  # unreachable: _fail exits
 
 
 # --- commands --------------------------------------------------------------------------------

@@ -450,11 +450,11 @@ class Ledger(Application[UUID]):
 
     def history(self, family: str, subject: str) -> list[StoredEntry]:
         """Every statement recorded on a subject, oldest first (empty if none)."""
-        return [_stored(event) for event in self.events.get(subject_id(family, subject))]
+        return [_entry_of(event) for event in self.events.get(subject_id(family, subject))]
 
     def _stored(self, family: str, subject: str, seq: int) -> StoredEntry:
         events = list(self.events.get(subject_id(family, subject), gt=seq - 1, lte=seq))
-        return _stored(events[0])
+        return _entry_of(events[0])
 
     def log_size(self) -> int:
         return self.recorder.max_notification_id() or 0
@@ -476,7 +476,7 @@ class Ledger(Application[UUID]):
             start = notifications[-1].id + 1
 
 
-def _stored(event: Any) -> StoredEntry:
+def _entry_of(event: Any) -> StoredEntry:
     return StoredEntry(event.raw, event.signature, event.recorded_at, schema.parse(event.raw))
 
 

@@ -11,10 +11,11 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from domain.dossier import CHANNELS, OUTCOMES, PURPOSES
-from domain.instant import parse_date
+from domain.instant import from_datetime, parse_date
 from domain.officer import ROLES
 from domain.procedure import DAY_TYPES
 from domain.statement import FORMAT_VERSION, KINDS, Seen, Statement
@@ -368,10 +369,6 @@ def _from_json(field: Field, value: Any, path: str) -> Any:
 
 
 def _instant(text: str, path: str) -> int:
-    from datetime import datetime
-
-    from domain.instant import from_datetime
-
     try:
         return from_datetime(datetime.fromisoformat(text))
     except ValueError as problem:

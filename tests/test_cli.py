@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from domain.statement import DOSSIER_KINDS
 from ledger import schema
 from ledger.application import Ledger
 from ledger.config import LedgerSettings
@@ -38,19 +39,7 @@ def test_demo_records_every_kind_and_verify_passes(demo_db: str) -> None:
     ledger = Ledger(LedgerSettings(database_url=demo_db))
     kinds = {schema.parse(event.raw).kind for _, event in ledger.read_log()}
     ledger.close()
-    assert {k for k in kinds if k.startswith(("dossier.", "handover."))} == {
-        "dossier.received",
-        "handover.dispatched",
-        "handover.acknowledged",
-        "handover.rejected",
-        "handover.recalled",
-        "dossier.supplement_requested",
-        "dossier.supplement_received",
-        "dossier.delay_notified",
-        "dossier.decided",
-        "dossier.result_returned",
-        "dossier.withdrawn",
-    }
+    assert {k for k in kinds if k.startswith(("dossier.", "handover."))} == set(DOSSIER_KINDS)
 
 
 def test_demo_refuses_to_overwrite_a_database_it_did_not_make(tmp_path: Path) -> None:
