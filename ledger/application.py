@@ -9,6 +9,7 @@ fails in the store, and becomes a `Conflict` carrying the new head.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from copy import deepcopy
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
@@ -38,6 +39,7 @@ from ledger import schema, signing
 from ledger.clock import Clock, SystemClock
 from ledger.config import LedgerSettings, persistence_env
 from ledger.errors import AlreadyInitialised, BadField, ClockSkew, Conflict, NotInitialised
+from ledger.freshness import CacheFreshness
 from ledger.transcoder import MsgpackTranscoder
 
 A = TypeVar("A", bound=SignedAggregate)
@@ -107,11 +109,15 @@ class Ledger(Application[UUID]):
         config.update(
             {
                 "AGGREGATE_CACHE_MAXSIZE": str(self.settings.aggregate_cache_size),
-                "AGGREGATE_CACHE_FASTFORWARD": "y",
+                # freshness comes from the notification log (ledger/freshness.py), not from
+                # one query per cached aggregate read
+                "AGGREGATE_CACHE_FASTFORWARD": "n",
             }
         )
         config.update(env or {})
         super().__init__(env=config)
+        assert self.repository.cache is not None
+        self._freshness = CacheFreshness(self.recorder, self.repository.cache)
         self._handlers: dict[str, Callable[[Entry, Any], SignedAggregate]] = {
             "authority.established": self._establish_authority,
             "authority.rotated": self._rotate_authority,
@@ -154,17 +160,24 @@ class Ledger(Application[UUID]):
         statement = schema.parse(raw, max_bytes=self.settings.max_statement_bytes)
         recorded_at = self.clock.now()
         entry = Entry(statement, raw, signature, signing.statement_hash(raw), recorded_at)
+        self._freshness.catch_up()
         current = self._find(statement.family, statement.subject, copy=True)
         duplicate = self._find_duplicate(entry, current)
         if duplicate is not None:  # a retry of what is already recorded: its original receipt
             return duplicate
         self._check_clock(statement, recorded_at)
         self._authenticate(entry)
-        self._check_head(entry, current)
+        try:
+            self._check_head(entry, current)
+        except Conflict:  # another writer may have got in since the catch-up: look again
+            self._freshness.evict(subject_id(statement.family, statement.subject))
+            current = self._find(statement.family, statement.subject, copy=True)
+            self._check_head(entry, current)
         aggregate = self._handlers[statement.kind](entry, current)
         try:
-            self.save(aggregate)
+            self._freshness.saw(self.save(aggregate))
         except IntegrityError:
+            self._freshness.evict(aggregate.id)
             seq, head = self.head(statement.family, statement.subject)
             raise Conflict(
                 f"{statement.subject} changed while this statement was being recorded: its head "
@@ -427,26 +440,32 @@ class Ledger(Application[UUID]):
 
     def head(self, family: str, subject: str) -> tuple[int, bytes]:
         """(seq, SHA-256) of the subject's latest statement; (0, 32 zero bytes) if it has none."""
+        self._freshness.catch_up()
         current = self._find(family, subject)
         return (current.version, current.head) if current is not None else (0, ZERO_HASH)
 
     def dossier(self, code: str) -> Dossier:
-        return self._get(Dossier, "dossier", code)
+        return self._read(Dossier, "dossier", code)
 
     def office(self, office_id: str) -> Office:
-        return self._get(Office, "office", office_id)
+        return self._read(Office, "office", office_id)
 
     def officer(self, officer_id: str) -> Officer:
-        return self._get(Officer, "officer", officer_id)
+        return self._read(Officer, "officer", officer_id)
 
     def key(self, key: str) -> Key:
-        return self._get(Key, "key", key)
+        return self._read(Key, "key", key)
 
     def procedure(self, code: str) -> Procedure:
-        return self._get(Procedure, "procedure", code)
+        return self._read(Procedure, "procedure", code)
 
     def is_initialised(self) -> bool:
-        return self._find("authority", AUTHORITY) is not None
+        return self.head("authority", AUTHORITY)[0] > 0
+
+    def _read(self, cls: type[A], family: str, subject: str) -> A:
+        """A current copy for callers outside `record`: caught up with other writers first."""
+        self._freshness.catch_up()
+        return deepcopy(self._get(cls, family, subject))
 
     def history(self, family: str, subject: str) -> list[StoredEntry]:
         """Every statement recorded on a subject, oldest first (empty if none)."""
