@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC
+from functools import lru_cache
 from typing import Any, TypeVar
 from uuid import UUID, uuid5
 
@@ -24,6 +25,7 @@ SUBJECT_NAMESPACE = UUID("5b0e7f0c-6c1e-4c57-9f38-6c69656e7468")
 S = TypeVar("S", bound="SignedAggregate")
 
 
+@lru_cache(maxsize=65_536)  # called several times per statement; uuid5 is not cheap
 def subject_id(family: str, subject: str) -> UUID:
     """The aggregate id of a subject: UUIDv5 of `family:subject` in the project's namespace."""
     return uuid5(SUBJECT_NAMESPACE, f"{family}:{subject}")
