@@ -3,7 +3,7 @@
 Run by hand, not in CI, from the repository root:
 
     python bench/record.py --backend sqlite|postgres|all --n N [--repeats R]
-                           [--profile auto|always|never] [--what-if]
+                           [--profile auto|always|never]
 
 Per backend, in one process, this times alternately (bare, signed, bare, signed, ...), each run on
 fresh storage (a new SQLite file in a temporary directory, or a new PostgreSQL schema):
@@ -17,11 +17,6 @@ fresh storage (a new SQLite file in a temporary directory, or a new PostgreSQL s
   bare    the same shape with plain eventsourcing: N/4 aggregates, each created then given 3 more
           events, every event carrying a 300-byte payload, one save per event, get-then-save for
           the updates; same persistence settings, aggregate cache and msgpack transcoder.
-
-  what-if (with --what-if) the signed path again, with registry aggregates (keys, officers,
-          offices, the procedure) served from the aggregate cache without the fast-forward SELECT,
-          by a patch applied here to the ledger object: it measures what those SELECTs cost; the
-          ledger code is unchanged and this is not a safe setting as it stands.
 
 It prints the rates (the median of the repeats, and the best), the ratio signed/bare, and the raw
 Ed25519 verification rate of `cryptography` measured in the same run. When the ratio is below the
@@ -61,11 +56,10 @@ from eventsourcing.application import Application  # noqa: E402
 from eventsourcing.domain import Aggregate, event  # noqa: E402
 from eventsourcing.persistence import Transcoder  # noqa: E402
 
-from domain.signed import subject_id  # noqa: E402
 from ledger import schema, signing  # noqa: E402
 from ledger.config import persistence_env  # noqa: E402
 from ledger.transcoder import MsgpackTranscoder  # noqa: E402
-from tests.world import OFFICES, PROCEDURE, World, seeded_key  # noqa: E402
+from tests.world import OFFICES, World, seeded_key  # noqa: E402
 
 TARGET = 0.70
 PAYLOAD_BYTES = 300
@@ -116,40 +110,12 @@ def registry_heads(world: World) -> list[tuple[int, bytes]]:
     return heads
 
 
-def registry_ids(world: World) -> set[Any]:
-    subjects = [("authority", "authority"), ("procedure", PROCEDURE)]
-    subjects += [("office", office) for office in OFFICES]
-    subjects += [("officer", f"cb-{office}") for office in OFFICES]
-    subjects += [("key", signer.key.key_id) for signer in world.officers.values()]
-    return {subject_id(family, subject) for family, subject in subjects}
-
-
-def skip_registry_fastforward(world: World) -> None:
-    """WHAT-IF only (the ledger is not changed): serve registry aggregates from the cache without
-    the fast-forward SELECT. Unsafe as is with several writers; it only measures what the SELECTs
-    cost. Dossier gets still fast-forward."""
-    repository = world.ledger.repository
-    get, registry = repository.get, registry_ids(world)
-
-    def cached_get(aggregate_id: Any, **kwargs: Any) -> Any:
-        if aggregate_id not in registry:
-            return get(aggregate_id, **kwargs)
-        repository.fastforward = False
-        try:
-            return get(aggregate_id, **kwargs)
-        finally:
-            repository.fastforward = True
-
-    repository.get = cached_get  # type: ignore[method-assign]
-
-
 def run_signed(
     url: str,
     envelopes: list[Prepared],
     expected_heads: list[tuple[int, bytes]],
     profiler: cProfile.Profile | None = None,
     *,
-    what_if: bool = False,
     instrument: Callable[[World], None] | None = None,
 ) -> float:
     """Seconds to record the envelopes into a freshly initialised ledger at `url`."""
@@ -157,8 +123,6 @@ def run_signed(
     try:
         if registry_heads(world) != expected_heads:
             raise SystemExit("the target World differs from the one the envelopes were signed on")
-        if what_if:
-            skip_registry_fastforward(world)
         if instrument is not None:
             instrument(world)
         ledger, clock = world.ledger, world.clock
@@ -210,9 +174,11 @@ class Bare(Application[uuid.UUID]):
 
 
 def bare_env(url: str) -> dict[str, str]:
-    """The ledger's own persistence settings for the URL, with the ledger's aggregate cache."""
+    """The ledger's own persistence settings for the URL, with the ledger's aggregate cache: saved
+    aggregates stay cached and a get costs no query, as in the ledger (which adds one freshness
+    query per statement to see other writers; bare eventsourcing has no such check)."""
     env = persistence_env(url)
-    env.update({"AGGREGATE_CACHE_MAXSIZE": "10000", "AGGREGATE_CACHE_FASTFORWARD": "y"})
+    env.update({"AGGREGATE_CACHE_MAXSIZE": "10000", "AGGREGATE_CACHE_FASTFORWARD": "n"})
     return env
 
 
@@ -330,6 +296,8 @@ class Timers:
         ledger._find = self.timed(ledger._find, None)  # type: ignore[method-assign]
         ledger._get = self.timed(ledger._get, "registry lookups", "registry")  # type: ignore[method-assign]
         ledger.save = self.timed(ledger.save, "save", "save")  # type: ignore[method-assign]
+        freshness = ledger._freshness
+        freshness.catch_up = self.timed(freshness.catch_up, "freshness check")  # type: ignore[method-assign]
         recorder = ledger.recorder
         select = recorder.select_events
 
@@ -358,13 +326,14 @@ class Timers:
 STEPS = [
     ("parse", "canonical decode + field checks (schema.parse)"),
     ("verify", "Ed25519 signature verification (signing.verify)"),
+    ("freshness check", "cache freshness: the log's last position (1 query)"),
     ("subject lookups", "subject lookup: dossier get (deepcopy from cache)"),
     ("select in subject", "  of which: its SELECT"),
     ("registry lookups", "registry lookups: key, officer, office(s), procedure"),
-    ("select in registry", "  of which: their SELECTs (cache fast-forward)"),
+    ("select in registry", "  of which: their SELECTs (cache misses)"),
     ("save", "save: encode, INSERT, commit"),
 ]
-TOP_LEVEL = ("parse", "verify", "subject lookups", "registry lookups", "save")
+TOP_LEVEL = ("parse", "verify", "freshness check", "subject lookups", "registry lookups", "save")
 
 
 def breakdown_signed(
@@ -459,18 +428,14 @@ def bench_backend(
     envelopes: list[Prepared],
     heads: list[tuple[int, bytes]],
     profile: str,
-    what_if: bool,
 ) -> dict[str, float]:
-    times: dict[str, list[float]] = {"bare": [], "signed": [], "what-if": []}
-    variants = ["bare", "signed", "what-if"] if what_if else ["bare", "signed"]
+    times: dict[str, list[float]] = {"bare": [], "signed": []}
+    variants = ["bare", "signed"]
     print(f"\n{backend}: N={n}, {repeats} × ({', '.join(variants)}), fresh storage each run")
     for i in range(repeats):
         for variant in variants:
-            with fresh_storage(backend, variant.replace("-", "")) as url:
-                if variant == "bare":
-                    elapsed = run_bare(url, n)
-                else:
-                    elapsed = run_signed(url, envelopes, heads, what_if=variant == "what-if")
+            with fresh_storage(backend, variant) as url:
+                elapsed = run_bare(url, n) if variant == "bare" else run_signed(url, envelopes, heads)
             times[variant].append(elapsed)
         line = "   ".join(f"{v} {n / times[v][-1]:6.0f}/s" for v in variants)
         ratio = times["bare"][-1] / times["signed"][-1]
@@ -484,11 +449,6 @@ def bench_backend(
     for label, suffix in (("median", ""), ("best  ", " best")):
         line = "   ".join(f"{v} {result[v + suffix]:6.0f}/s" for v in variants)
         print(f"  {label}: {line}   signed/bare {result['ratio' + suffix]:.2f}")
-    if what_if:
-        print(
-            f"  what-if (registry gets served from the cache, no fast-forward SELECT): "
-            f"{result['what-if'] / result['bare']:.2f} of bare"
-        )
     verdict = "meets" if result["ratio"] >= TARGET else "is BELOW"
     print(f"  the signed path {verdict} the target of {TARGET:.0%} of the bare rate")
     if profile == "always" or (profile == "auto" and result["ratio"] < TARGET):
@@ -503,20 +463,13 @@ def main(argv: list[str] | None = None) -> int:
         "--n", type=int, default=2000, help="statements (and bare events) per run; a multiple of 4"
     )
     parser.add_argument(
-        "--repeats", type=int, default=3, help="interleaved (bare, signed[, what-if]) rounds"
+        "--repeats", type=int, default=3, help="interleaved (bare, signed) rounds"
     )
     parser.add_argument(
         "--profile",
         choices=["auto", "always", "never"],
         default="auto",
         help="break the signed path down: when below target (auto), always or never",
-    )
-    parser.add_argument(
-        "--what-if",
-        action="store_true",
-        help="also time the signed path with registry gets served from the cache "
-        "without fast-forward SELECTs (a bench-only patch; the ledger is "
-        "unchanged)",
     )
     args = parser.parse_args(argv)
     if args.n < 4 or args.n % 4:
@@ -546,18 +499,14 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     results = {
-        backend: bench_backend(
-            backend, args.n, args.repeats, envelopes, heads, args.profile, args.what_if
-        )
+        backend: bench_backend(backend, args.n, args.repeats, envelopes, heads, args.profile)
         for backend in backends
     }
     print(f"\nsummary (N={args.n}, median of {args.repeats}; statements/s):")
-    print(f"  {'backend':10} {'bare':>8} {'signed':>8} {'signed/bare':>12} {'what-if/bare':>13}")
+    print(f"  {'backend':10} {'bare':>8} {'signed':>8} {'signed/bare':>12}")
     for backend, result in results.items():
-        what = f"{result['what-if'] / result['bare']:12.0%}" if "what-if" in result else ""
         print(
-            f"  {backend:10} {result['bare']:8.0f} {result['signed']:8.0f} "
-            f"{result['ratio']:11.0%}  {what}"
+            f"  {backend:10} {result['bare']:8.0f} {result['signed']:8.0f} {result['ratio']:11.0%}"
         )
     return 0
 
