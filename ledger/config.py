@@ -23,16 +23,26 @@ class LedgerSettings:
     clock_tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS
     max_statement_bytes: int = DEFAULT_MAX_BYTES
     aggregate_cache_size: int = 10_000
+    log_key_file: str = ""  # the key that signs checkpoints (made by `lienthong log-key create`)
+    log_verifier: str = ""  # the log's public verifier key (C2SP vkey), to check checkpoints
+    checkpoint_every_entries: int = 1000
+    checkpoint_every_seconds: int = 60
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> LedgerSettings:
-        """Read LIENTHONG_DATABASE_URL, LIENTHONG_CLOCK_TOLERANCE and LIENTHONG_MAX_STATEMENT_BYTES."""
+        """Read LIENTHONG_DATABASE_URL, LIENTHONG_CLOCK_TOLERANCE, LIENTHONG_MAX_STATEMENT_BYTES,
+        LIENTHONG_LOG_KEY, LIENTHONG_LOG_VERIFIER, LIENTHONG_CHECKPOINT_ENTRIES and
+        LIENTHONG_CHECKPOINT_SECONDS."""
         return cls(
             database_url=environ.get("LIENTHONG_DATABASE_URL", DEFAULT_DATABASE_URL),
             clock_tolerance_seconds=_int(
                 environ, "LIENTHONG_CLOCK_TOLERANCE", DEFAULT_TOLERANCE_SECONDS
             ),
             max_statement_bytes=_int(environ, "LIENTHONG_MAX_STATEMENT_BYTES", DEFAULT_MAX_BYTES),
+            log_key_file=environ.get("LIENTHONG_LOG_KEY", ""),
+            log_verifier=environ.get("LIENTHONG_LOG_VERIFIER", ""),
+            checkpoint_every_entries=_int(environ, "LIENTHONG_CHECKPOINT_ENTRIES", 1000),
+            checkpoint_every_seconds=_int(environ, "LIENTHONG_CHECKPOINT_SECONDS", 60),
         )
 
 
@@ -53,7 +63,7 @@ def persistence_env(url: str) -> dict[str, str]:
     """eventsourcing settings for a database URL; raises BadDatabaseUrl naming what is wrong."""
     parts = urlsplit(url)
     if parts.scheme == "memory":
-        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        return {"PERSISTENCE_MODULE": "ledger.logstore:MemoryFactory"}
     if parts.scheme == "sqlite":
         path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
         if parts.netloc or not path:
@@ -61,7 +71,7 @@ def persistence_env(url: str) -> dict[str, str]:
                 f"{url!r}: a SQLite URL is sqlite:///relative.db or sqlite:////absolute/path.db"
             )
         return {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "PERSISTENCE_MODULE": "ledger.logstore:SQLiteLogFactory",
             "SQLITE_DBNAME": path,
             "SQLITE_LOCK_TIMEOUT": "30",
         }
@@ -70,7 +80,7 @@ def persistence_env(url: str) -> dict[str, str]:
         if not parts.hostname or not dbname:
             raise BadDatabaseUrl(f"{url!r}: a PostgreSQL URL is postgresql://user@host:port/dbname")
         env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": "ledger.logstore:PostgresLogFactory",
             "POSTGRES_DBNAME": dbname,
             "POSTGRES_HOST": parts.hostname,
             "POSTGRES_PORT": str(parts.port or 5432),

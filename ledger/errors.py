@@ -122,3 +122,27 @@ class BadDatabaseUrl(LedgerError):
     code = "bad-database-url"
     title_vi = "Địa chỉ cơ sở dữ liệu không hợp lệ"
     title_en = "Invalid database URL"
+
+
+class BadProofRequest(LedgerError):
+    code = "bad-proof-request"
+    title_vi = "Yêu cầu chứng minh không hợp lệ"
+    title_en = "Invalid proof request"
+
+
+class BadCheckpoint(LedgerError):
+    code = "bad-checkpoint"
+    title_vi = "Điểm kiểm tra (checkpoint) không hợp lệ"
+    title_en = "Invalid checkpoint"
+
+
+class LogForked(LedgerError):
+    code = "log-forked"
+    title_vi = "Sổ cái đã bị viết lại (rẽ nhánh)"
+    title_en = "The log was rewritten (forked)"
+
+
+class BadBundle(LedgerError):
+    code = "bad-bundle"
+    title_vi = "Gói kiểm toán không hợp lệ"
+    title_en = "Invalid audit bundle"

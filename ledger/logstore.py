@@ -1,0 +1,605 @@
+"""Where the transparency log lives: leaves and tree nodes written in the same transaction as events.
+
+Every stored event is one leaf. The recorders below extend eventsourcing's application recorders so
+that inserting events also appends their leaves to the Merkle tree, inside the same database
+transaction and under the same write lock:
+
+- `leaves` maps the dense leaf index (0, 1, 2 …) to the event (aggregate id and version);
+- `nodes` keeps every perfect subtree hash (level 0 = the leaf hashes), so the root at any size,
+  an inclusion proof or a consistency proof reads O(log n) rows;
+- `checkpoints` keeps every signed checkpoint note issued, and `cosignatures` the witnesses'
+  cosignature lines beside the checkpoint they cosign.
+
+The leaf hashes come from the application (`leaves=` keyword of `save`): a save without one leaf
+hash per event is refused before anything is written. The leaf index is never derived from the
+store's notification ids (PostgreSQL sequences skip numbers after a failed insert).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from threading import RLock
+from typing import Any, Protocol
+from uuid import UUID
+
+from eventsourcing.persistence import ProgrammingError, StoredEvent
+from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteFactory
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed, Identifier
+
+from ledger import merkle
+from ledger.merkle import NodeId
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    size: int
+    note: str
+    issued_at: int  # the ledger's clock, microseconds since the epoch
+
+
+@dataclass(frozen=True)
+class LeafRef:
+    """Which event a leaf is."""
+
+    index: int
+    originator_id: UUID
+    originator_version: int
+    leaf_hash: bytes  # as stored in the tree when the entry was recorded
+
+
+class TreeMissing(ProgrammingError):
+    """A node the tree needs is not stored: the log's tables were damaged outside the ledger."""
+
+
+class LogStore(Protocol):
+    """What the rest of the ledger needs from the recorder about the log."""
+
+    def tree_size(self) -> int: ...
+    def fetch_nodes(self, ids: Sequence[NodeId]) -> list[bytes]: ...
+    def leaf_index(self, originator_id: UUID, version: int) -> int | None: ...
+    def leaf_refs(self, start: int, limit: int) -> list[LeafRef]: ...
+    def events_by_subject(
+        self, after: tuple[UUID, int] | None, limit: int
+    ) -> list[tuple[UUID, int, bytes]]: ...
+    def put_checkpoint(self, checkpoint: StoredCheckpoint) -> bool: ...
+    def checkpoints(self, start_size: int = 0, limit: int = 1000) -> list[StoredCheckpoint]: ...
+    def checkpoint(self, size: int | None = None) -> StoredCheckpoint | None: ...
+    def put_cosignature(self, size: int, witness: str, line: str, recorded_at: int) -> bool: ...
+    def cosignatures(self, size: int) -> list[str]: ...
+
+
+def _leaf_hashes(stored_events: Sequence[StoredEvent], kwargs: dict[str, Any]) -> list[bytes]:
+    """The leaf hashes passed with a save, checked before anything is written."""
+    leaves = kwargs.get("leaves")
+    if leaves is None or len(leaves) != len(stored_events):
+        raise ProgrammingError(
+            f"every event recorded is a leaf of the log: this save has {len(stored_events)} "
+            f"events and {0 if leaves is None else len(leaves)} leaf hashes"
+        )
+    for leaf in leaves:
+        if not isinstance(leaf, bytes) or len(leaf) != merkle.HASH_SIZE:
+            raise ProgrammingError("a leaf hash is 32 bytes")
+    return list(leaves)
+
+
+def _grow(
+    size: int, frontier: Sequence[bytes], leaves: Sequence[bytes]
+) -> list[tuple[NodeId, bytes]]:
+    """The nodes (leaves included) that appending `leaves` to a tree of `size` adds."""
+    tree = merkle.CompactRange(size, frontier)
+    added: list[tuple[NodeId, bytes]] = []
+    for leaf in leaves:
+        added.extend(tree.append(leaf))
+    return added
+
+
+def _missing(ids: Sequence[NodeId], found: dict[NodeId, bytes]) -> TreeMissing:
+    absent = [node for node in ids if node not in found]
+    return TreeMissing(
+        f"the log's tree has no stored node (level, index) {absent[0]}"
+        f"{f' and {len(absent) - 1} more' if len(absent) > 1 else ''}: the log tables were changed "
+        f"outside the ledger; run `lienthong verify`"
+    )
+
+
+# --- memory -------------------------------------------------------------------------------------
+
+
+class MemoryLogRecorder(POPOApplicationRecorder):
+    def __init__(self) -> None:
+        super().__init__()
+        self._nodes: dict[NodeId, bytes] = {}
+        self._leaves: list[LeafRef] = []
+        self._leaf_of: dict[tuple[UUID, int], int] = {}
+        self._checkpoints: dict[int, StoredCheckpoint] = {}
+        self._cosignatures: dict[int, dict[str, str]] = {}
+        self._log_lock = RLock()
+
+    def _insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        leaves = _leaf_hashes(stored_events, kwargs)
+        with self._database_lock:
+            ids = super()._insert_events(stored_events, **kwargs)
+            size = len(self._leaves)
+            frontier = self.fetch_nodes(merkle.range_nodes(0, size))
+            self._nodes.update(_grow(size, frontier, leaves))
+            for offset, (event, leaf) in enumerate(zip(stored_events, leaves, strict=True)):
+                ref = LeafRef(
+                    size + offset, _uuid(event.originator_id), event.originator_version, leaf
+                )
+                self._leaves.append(ref)
+                self._leaf_of[(ref.originator_id, ref.originator_version)] = ref.index
+            return ids
+
+    def tree_size(self) -> int:
+        with self._database_lock:
+            return len(self._leaves)
+
+    def fetch_nodes(self, ids: Sequence[NodeId]) -> list[bytes]:
+        with self._database_lock:
+            try:
+                return [self._nodes[node] for node in ids]
+            except KeyError:
+                raise _missing(ids, self._nodes) from None
+
+    def leaf_index(self, originator_id: UUID, version: int) -> int | None:
+        with self._database_lock:
+            return self._leaf_of.get((originator_id, version))
+
+    def leaf_refs(self, start: int, limit: int) -> list[LeafRef]:
+        with self._database_lock:
+            return [
+                replace(ref, leaf_hash=self._nodes.get((0, ref.index), b""))
+                for ref in self._leaves[start : start + limit]
+            ]
+
+    def events_by_subject(
+        self, after: tuple[UUID, int] | None, limit: int
+    ) -> list[tuple[UUID, int, bytes]]:
+        """Events in (aggregate id, version) order after `after`: (id, version, stored state)."""
+        with self._database_lock:
+            events = sorted(
+                (
+                    (_uuid(e.originator_id), e.originator_version, e.state)
+                    for e in self._stored_events
+                ),
+                key=lambda row: (row[0].hex, row[1]),
+            )
+        if after is not None:
+            events = [row for row in events if (row[0].hex, row[1]) > (after[0].hex, after[1])]
+        return events[:limit]
+
+    def put_checkpoint(self, checkpoint: StoredCheckpoint) -> bool:
+        with self._log_lock:
+            if checkpoint.size in self._checkpoints:
+                return False
+            self._checkpoints[checkpoint.size] = checkpoint
+            return True
+
+    def checkpoints(self, start_size: int = 0, limit: int = 1000) -> list[StoredCheckpoint]:
+        with self._log_lock:
+            sizes = sorted(size for size in self._checkpoints if size >= start_size)
+            return [self._checkpoints[size] for size in sizes[:limit]]
+
+    def checkpoint(self, size: int | None = None) -> StoredCheckpoint | None:
+        with self._log_lock:
+            if size is None:
+                size = max(self._checkpoints, default=None)
+            return None if size is None else self._checkpoints.get(size)
+
+    def put_cosignature(self, size: int, witness: str, line: str, recorded_at: int) -> bool:
+        with self._log_lock:
+            lines = self._cosignatures.setdefault(size, {})
+            if lines.get(witness) == line:
+                return False
+            lines[witness] = line
+            return True
+
+    def cosignatures(self, size: int) -> list[str]:
+        with self._log_lock:
+            return [line for _, line in sorted(self._cosignatures.get(size, {}).items())]
+
+
+class MemoryFactory(POPOFactory):
+    def application_recorder(self) -> MemoryLogRecorder:
+        return MemoryLogRecorder()
+
+
+# --- SQLite -------------------------------------------------------------------------------------
+
+SQLITE_TABLES = [
+    "CREATE TABLE IF NOT EXISTS lienthong_leaves ("
+    "leaf_index INTEGER PRIMARY KEY, originator_id TEXT NOT NULL, "
+    "originator_version INTEGER NOT NULL, UNIQUE (originator_id, originator_version))",
+    "CREATE TABLE IF NOT EXISTS lienthong_nodes ("
+    "level INTEGER NOT NULL, node_index INTEGER NOT NULL, hash BLOB NOT NULL, "
+    "PRIMARY KEY (level, node_index)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS lienthong_checkpoints ("
+    "size INTEGER PRIMARY KEY, note TEXT NOT NULL, issued_at INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS lienthong_cosignatures ("
+    "size INTEGER NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL, "
+    "recorded_at INTEGER NOT NULL, PRIMARY KEY (size, witness))",
+]
+
+
+def _node_query(table: str, count: int) -> str:
+    where = " OR ".join(["(level = ? AND node_index = ?)"] * count)
+    return f"SELECT level, node_index, hash FROM {table} WHERE {where}"  # noqa: S608 — fixed text
+
+
+class SQLiteLogRecorder(SQLiteApplicationRecorder):
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *SQLITE_TABLES]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        leaves = _leaf_hashes(stored_events, kwargs)
+        # inserting the events first takes SQLite's write lock: the tree read below is current
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        c.execute("SELECT max(leaf_index) FROM lienthong_leaves")
+        last = c.fetchone()[0]
+        size = 0 if last is None else last + 1
+        frontier = self._fetch(c, merkle.range_nodes(0, size))
+        c.executemany(
+            "INSERT INTO lienthong_leaves VALUES (?, ?, ?)",
+            [
+                (size + offset, _uuid(event.originator_id).hex, event.originator_version)
+                for offset, event in enumerate(stored_events)
+            ],
+        )
+        c.executemany(
+            "INSERT INTO lienthong_nodes VALUES (?, ?, ?)",
+            [(level, index, value) for (level, index), value in _grow(size, frontier, leaves)],
+        )
+        return ids
+
+    @staticmethod
+    def _fetch(c: SQLiteCursor, ids: Sequence[NodeId]) -> list[bytes]:
+        found: dict[NodeId, bytes] = {}
+        for start in range(0, len(ids), 400):  # SQLite's bound-parameter limit
+            chunk = ids[start : start + 400]
+            c.execute(
+                _node_query("lienthong_nodes", len(chunk)),
+                [part for node in chunk for part in node],
+            )
+            found.update(((level, index), bytes(value)) for level, index, value in c.fetchall())
+        if len(found) < len(set(ids)):
+            raise _missing(ids, found)
+        return [found[node] for node in ids]
+
+    @contextmanager
+    def _read(self) -> Iterator[SQLiteCursor]:
+        with self.datastore.transaction(commit=False) as c:
+            yield c
+
+    def tree_size(self) -> int:
+        with self._read() as c:
+            c.execute("SELECT max(leaf_index) FROM lienthong_leaves")
+            last = c.fetchone()[0]
+        return 0 if last is None else int(last) + 1
+
+    def fetch_nodes(self, ids: Sequence[NodeId]) -> list[bytes]:
+        with self._read() as c:
+            return self._fetch(c, ids)
+
+    def leaf_index(self, originator_id: UUID, version: int) -> int | None:
+        with self._read() as c:
+            c.execute(
+                "SELECT leaf_index FROM lienthong_leaves "
+                "WHERE originator_id = ? AND originator_version = ?",
+                (originator_id.hex, version),
+            )
+            row = c.fetchone()
+        return None if row is None else int(row[0])
+
+    def leaf_refs(self, start: int, limit: int) -> list[LeafRef]:
+        with self._read() as c:
+            c.execute(
+                "SELECT l.leaf_index, l.originator_id, l.originator_version, n.hash "
+                "FROM lienthong_leaves l LEFT JOIN lienthong_nodes n "
+                "ON n.level = 0 AND n.node_index = l.leaf_index "
+                "WHERE l.leaf_index >= ? ORDER BY l.leaf_index LIMIT ?",
+                (start, limit),
+            )
+            return [
+                LeafRef(index, UUID(hex=oid), version, bytes(value or b""))
+                for index, oid, version, value in c.fetchall()
+            ]
+
+    def events_by_subject(
+        self, after: tuple[UUID, int] | None, limit: int
+    ) -> list[tuple[UUID, int, bytes]]:
+        oid, version = (after[0].hex, after[1]) if after else ("", 0)
+        with self._read() as c:
+            c.execute(
+                "SELECT originator_id, originator_version, state FROM stored_events "
+                "WHERE (originator_id, originator_version) > (?, ?) "
+                "ORDER BY originator_id, originator_version LIMIT ?",
+                (oid, version, limit),
+            )
+            return [(UUID(hex=row[0]), row[1], bytes(row[2])) for row in c.fetchall()]
+
+    def put_checkpoint(self, checkpoint: StoredCheckpoint) -> bool:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                "INSERT OR IGNORE INTO lienthong_checkpoints VALUES (?, ?, ?)",
+                (checkpoint.size, checkpoint.note, checkpoint.issued_at),
+            )
+            return bool(c.sqlite_cursor.rowcount)
+
+    def checkpoints(self, start_size: int = 0, limit: int = 1000) -> list[StoredCheckpoint]:
+        with self._read() as c:
+            c.execute(
+                "SELECT size, note, issued_at FROM lienthong_checkpoints WHERE size >= ? "
+                "ORDER BY size LIMIT ?",
+                (start_size, limit),
+            )
+            return [StoredCheckpoint(*row) for row in c.fetchall()]
+
+    def checkpoint(self, size: int | None = None) -> StoredCheckpoint | None:
+        with self._read() as c:
+            if size is None:
+                c.execute(
+                    "SELECT size, note, issued_at FROM lienthong_checkpoints "
+                    "ORDER BY size DESC LIMIT 1"
+                )
+            else:
+                c.execute(
+                    "SELECT size, note, issued_at FROM lienthong_checkpoints WHERE size = ?",
+                    (size,),
+                )
+            row = c.fetchone()
+        return None if row is None else StoredCheckpoint(*row)
+
+    def put_cosignature(self, size: int, witness: str, line: str, recorded_at: int) -> bool:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                "INSERT INTO lienthong_cosignatures VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (size, witness) DO UPDATE SET line = excluded.line, "
+                "recorded_at = excluded.recorded_at WHERE line != excluded.line",
+                (size, witness, line, recorded_at),
+            )
+            return bool(c.sqlite_cursor.rowcount)
+
+    def cosignatures(self, size: int) -> list[str]:
+        with self._read() as c:
+            c.execute(
+                "SELECT line FROM lienthong_cosignatures WHERE size = ? ORDER BY witness",
+                (size,),
+            )
+            return [row[0] for row in c.fetchall()]
+
+
+class SQLiteLogFactory(SQLiteFactory):
+    application_recorder_class = SQLiteLogRecorder
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------------
+
+
+class PostgresLogRecorder(PostgresApplicationRecorder):
+    def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self._names = {
+            "schema": Identifier(self.datastore.schema),
+            "events": Identifier(self.events_table_name),
+            "leaves": Identifier("lienthong_leaves"),
+            "nodes": Identifier("lienthong_nodes"),
+            "checkpoints": Identifier("lienthong_checkpoints"),
+            "cosignatures": Identifier("lienthong_cosignatures"),
+        }
+        self.sql_create_statements.extend(
+            self._sql(text)
+            for text in (
+                "CREATE TABLE IF NOT EXISTS {schema}.{leaves} ("
+                "leaf_index bigint PRIMARY KEY, originator_id uuid NOT NULL, "
+                "originator_version bigint NOT NULL, UNIQUE (originator_id, originator_version))",
+                "CREATE TABLE IF NOT EXISTS {schema}.{nodes} ("
+                "level smallint NOT NULL, node_index bigint NOT NULL, hash bytea NOT NULL, "
+                "PRIMARY KEY (level, node_index))",
+                "CREATE TABLE IF NOT EXISTS {schema}.{checkpoints} ("
+                "size bigint PRIMARY KEY, note text NOT NULL, issued_at bigint NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS {schema}.{cosignatures} ("
+                "size bigint NOT NULL, witness text NOT NULL, line text NOT NULL, "
+                "recorded_at bigint NOT NULL, PRIMARY KEY (size, witness))",
+            )
+        )
+
+    def _sql(self, text: str) -> Composed:
+        return SQL(text).format(**self._names)
+
+    def _insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        _leaf_hashes(stored_events, kwargs)  # refuse a save without its leaves before any write
+
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        # the library takes its table lock and queues the events INSERT; the leaves follow in
+        # the same transaction, on a cursor of their own (the library reads the notification ids
+        # from `curs` afterwards). The lock serialises writers: leaves are appended one
+        # transaction at a time, in commit order. A version clash on the events surfaces here,
+        # at the first read, as the IntegrityError the library expects.
+        super()._insert_stored_events(curs, stored_events, **kwargs)
+        leaves = _leaf_hashes(stored_events, kwargs)
+        with curs.connection.cursor() as tree:
+            tree.execute(self._sql("SELECT max(leaf_index) AS last FROM {schema}.{leaves}"))
+            row = tree.fetchone()
+            size = 0 if row is None or row["last"] is None else int(row["last"]) + 1
+            frontier = self._fetch(tree, merkle.range_nodes(0, size))
+            tree.executemany(
+                self._sql("INSERT INTO {schema}.{leaves} VALUES (%s, %s, %s)"),
+                [
+                    (size + offset, _uuid(event.originator_id), event.originator_version)
+                    for offset, event in enumerate(stored_events)
+                ],
+            )
+            tree.executemany(
+                self._sql("INSERT INTO {schema}.{nodes} VALUES (%s, %s, %s)"),
+                [(level, index, value) for (level, index), value in _grow(size, frontier, leaves)],
+            )
+
+    def _fetch(self, curs: Cursor[DictRow], ids: Sequence[NodeId]) -> list[bytes]:
+        if not ids:
+            return []
+        curs.execute(
+            self._sql(
+                "SELECT n.level, n.node_index, n.hash FROM {schema}.{nodes} n "
+                "JOIN unnest(%s::smallint[], %s::bigint[]) AS w(level, node_index) "
+                "ON n.level = w.level AND n.node_index = w.node_index"
+            ),
+            ([level for level, _ in ids], [index for _, index in ids]),
+        )
+        found = {(row["level"], row["node_index"]): bytes(row["hash"]) for row in curs.fetchall()}
+        if len(found) < len(set(ids)):
+            raise _missing(ids, found)
+        return [found[node] for node in ids]
+
+    @contextmanager
+    def _read(self) -> Iterator[Cursor[DictRow]]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            yield curs
+
+    def tree_size(self) -> int:
+        with self._read() as curs:
+            curs.execute(self._sql("SELECT max(leaf_index) AS last FROM {schema}.{leaves}"))
+            row = curs.fetchone()
+        return 0 if row is None or row["last"] is None else int(row["last"]) + 1
+
+    def fetch_nodes(self, ids: Sequence[NodeId]) -> list[bytes]:
+        with self._read() as curs:
+            return self._fetch(curs, ids)
+
+    def leaf_index(self, originator_id: UUID, version: int) -> int | None:
+        with self._read() as curs:
+            curs.execute(
+                self._sql(
+                    "SELECT leaf_index FROM {schema}.{leaves} "
+                    "WHERE originator_id = %s AND originator_version = %s"
+                ),
+                (originator_id, version),
+            )
+            row = curs.fetchone()
+        return None if row is None else int(row["leaf_index"])
+
+    def leaf_refs(self, start: int, limit: int) -> list[LeafRef]:
+        with self._read() as curs:
+            curs.execute(
+                self._sql(
+                    "SELECT l.leaf_index, l.originator_id, l.originator_version, n.hash "
+                    "FROM {schema}.{leaves} l LEFT JOIN {schema}.{nodes} n "
+                    "ON n.level = 0 AND n.node_index = l.leaf_index "
+                    "WHERE l.leaf_index >= %s ORDER BY l.leaf_index LIMIT %s"
+                ),
+                (start, limit),
+            )
+            return [
+                LeafRef(
+                    row["leaf_index"],
+                    row["originator_id"],
+                    row["originator_version"],
+                    bytes(row["hash"] or b""),
+                )
+                for row in curs.fetchall()
+            ]
+
+    def events_by_subject(
+        self, after: tuple[UUID, int] | None, limit: int
+    ) -> list[tuple[UUID, int, bytes]]:
+        oid, version = after if after else (UUID(int=0), -1)
+        with self._read() as curs:
+            curs.execute(
+                self._sql(
+                    "SELECT originator_id, originator_version, state FROM {schema}.{events} "
+                    "WHERE (originator_id, originator_version) > (%s, %s) "
+                    "ORDER BY originator_id, originator_version LIMIT %s"
+                ),
+                (oid, version, limit),
+            )
+            return [
+                (row["originator_id"], row["originator_version"], bytes(row["state"]))
+                for row in curs.fetchall()
+            ]
+
+    def put_checkpoint(self, checkpoint: StoredCheckpoint) -> bool:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                self._sql(
+                    "INSERT INTO {schema}.{checkpoints} VALUES (%s, %s, %s) "
+                    "ON CONFLICT (size) DO NOTHING"
+                ),
+                (checkpoint.size, checkpoint.note, checkpoint.issued_at),
+            )
+            return curs.rowcount > 0
+
+    def checkpoints(self, start_size: int = 0, limit: int = 1000) -> list[StoredCheckpoint]:
+        with self._read() as curs:
+            curs.execute(
+                self._sql(
+                    "SELECT size, note, issued_at FROM {schema}.{checkpoints} WHERE size >= %s "
+                    "ORDER BY size LIMIT %s"
+                ),
+                (start_size, limit),
+            )
+            return [
+                StoredCheckpoint(row["size"], row["note"], row["issued_at"])
+                for row in curs.fetchall()
+            ]
+
+    def checkpoint(self, size: int | None = None) -> StoredCheckpoint | None:
+        with self._read() as curs:
+            if size is None:
+                curs.execute(
+                    self._sql(
+                        "SELECT size, note, issued_at FROM {schema}.{checkpoints} "
+                        "ORDER BY size DESC LIMIT 1"
+                    )
+                )
+            else:
+                curs.execute(
+                    self._sql(
+                        "SELECT size, note, issued_at FROM {schema}.{checkpoints} WHERE size = %s"
+                    ),
+                    (size,),
+                )
+            row = curs.fetchone()
+        return None if row is None else StoredCheckpoint(row["size"], row["note"], row["issued_at"])
+
+    def put_cosignature(self, size: int, witness: str, line: str, recorded_at: int) -> bool:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                self._sql(
+                    "INSERT INTO {schema}.{cosignatures} AS c VALUES (%s, %s, %s, %s) "
+                    "ON CONFLICT (size, witness) DO UPDATE SET line = excluded.line, "
+                    "recorded_at = excluded.recorded_at WHERE c.line <> excluded.line"
+                ),
+                (size, witness, line, recorded_at),
+            )
+            return curs.rowcount > 0
+
+    def cosignatures(self, size: int) -> list[str]:
+        with self._read() as curs:
+            curs.execute(
+                self._sql(
+                    "SELECT line FROM {schema}.{cosignatures} WHERE size = %s ORDER BY witness"
+                ),
+                (size,),
+            )
+            return [row["line"] for row in curs.fetchall()]
+
+
+class PostgresLogFactory(PostgresFactory):
+    application_recorder_class = PostgresLogRecorder
+
+
+def _uuid(value: UUID | str) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
