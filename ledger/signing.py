@@ -3,6 +3,11 @@
 Signature = Ed25519(private key, SIGNING_PREFIX ‖ statement bytes). The prefix separates this use of
 a key from any other, so a statement signature can never be replayed as anything else.
 Key id = lowercase hex of the first 16 bytes of SHA-256(KEY_ID_PREFIX ‖ 32-byte public key).
+
+Signing uses `cryptography`; every verification (recording, audit, bundles) uses libsodium through
+PyNaCl: one verifier everywhere, so what the ledger accepted the audit accepts, and libsodium
+verifies about twice as fast (docs/performance.md). libsodium also refuses small-order public keys
+and non-canonical signatures.
 """
 
 from __future__ import annotations
@@ -16,9 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from nacl.bindings import crypto_sign_open
+from nacl.exceptions import BadSignatureError
 
 from ledger.errors import BadEnvelope, BadKeyFile, BadSignature
 
@@ -110,8 +116,8 @@ def verify(public_key: bytes, statement: bytes, signature: bytes) -> None:
     if len(public_key) != 32:
         raise BadSignature(f"an Ed25519 public key is 32 bytes, not {len(public_key)}")
     try:
-        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, SIGNING_PREFIX + statement)
-    except InvalidSignature:
+        crypto_sign_open(signature + SIGNING_PREFIX + statement, public_key)
+    except (BadSignatureError, ValueError):
         raise BadSignature(f"the signature does not verify with key {key_id(public_key)}") from None
 
 
