@@ -1,28 +1,48 @@
-"""Full audit: re-verify every stored statement, its signature and its chain link, in log order.
+"""Full audit: re-verify every stored entry, the Merkle tree and every checkpoint, streaming.
 
-Trusts nothing stored but the bytes: keys are learnt from the registry statements as the log is
-read (the authority's genesis key is self-signed), so a key can only verify statements recorded
-after its own registration. Every problem is reported with its log position, subject and seq.
+Trusts nothing stored but the bytes. Three passes, each reading the store in batches, so memory
+stays flat however long the log is:
+
+1. Keys: the public keys the log registers (key.registered, authority.*) — a registry-sized map the
+   signature checks need. A key only counts for entries recorded after its own registration.
+2. Log order: for every entry, the canonical statement, the event class and aggregate it is stored
+   as, the signature, and its leaf: the leaf hash is recomputed from the entry and compared with the
+   one the tree stored when it was recorded, and appended to a streaming tree whose root is compared
+   with every stored checkpoint (signature, root, and consistency with the previous checkpoint) and
+   with the stored tree at the end.
+3. Subject order: every subject's chain (seq 1, 2, 3 … each `prev` the hash of the one before),
+   reading events by aggregate, so no per-subject state is kept across the log.
+
+The checks of one batch are independent of other batches, so they run in worker processes on every
+core; the main process only reads batches and keeps the running order-dependent state.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
+
+import msgpack
+from eventsourcing.utils import get_topic
 
 from domain.dossier import Dossier
 from domain.office import Office
 from domain.officer import Authority, Key, Officer
 from domain.procedure import Procedure
-from domain.signed import SignedAggregate, subject_id
-from domain.statement import AUTHORITY, ZERO_HASH, Statement
-from ledger import schema, signing
+from domain.signed import subject_id
+from domain.statement import AUTHORITY, ZERO_HASH
+from ledger import merkle, note, schema, signing, tlog
 from ledger.application import Ledger
 from ledger.errors import LedgerError
+from ledger.logstore import LogStore, StoredCheckpoint
 
-# The event class each kind is recorded as; a stored event of another class was altered.
+# The event classes each kind is recorded as; a stored event of another class was altered.
 EVENT_OF_KIND: dict[str, tuple[type[Any], ...]] = {
     "authority.established": (Authority.Established,),
     "authority.rotated": (Authority.Rotated,),
@@ -49,17 +69,27 @@ EVENT_OF_KIND: dict[str, tuple[type[Any], ...]] = {
     "dossier.result_returned": (Dossier.ResultReturned,),
     "dossier.withdrawn": (Dossier.Withdrawn,),
 }
+TOPICS_OF_KIND = {
+    kind: {get_topic(cls) for cls in classes} for kind, classes in EVENT_OF_KIND.items()
+}
+KEY_TOPICS = sorted(
+    TOPICS_OF_KIND["key.registered"]
+    | TOPICS_OF_KIND["authority.established"]
+    | TOPICS_OF_KIND["authority.rotated"]
+)
+BATCH = 2000
+PARALLEL_FROM = 20_000  # smaller logs are checked in this process: starting workers costs more
 
 
 @dataclass(frozen=True)
 class Finding:
-    position: int  # the entry's position in the log (notification id)
+    position: int  # the entry's position in the log (leaf index + 1: the first entry is 1)
     subject: str | None
     seq: int | None
     problem: str
 
     def describe(self) -> str:
-        where = f"entry {self.position}"
+        where = f"entry {self.position}" if self.position else "log"
         if self.subject is not None:
             where += f" ({self.subject}, seq {self.seq})"
         return f"{where}: {self.problem}"
@@ -68,6 +98,9 @@ class Finding:
 @dataclass
 class AuditReport:
     checked: int = 0
+    checkpoints: int = 0
+    size: int = 0
+    root: bytes = merkle.EMPTY_ROOT
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -75,102 +108,468 @@ class AuditReport:
         return not self.findings
 
 
-class _Problem(Exception):
-    pass
+# --- checks of one batch, run in a worker (or here) ---------------------------------------------
+
+Row = tuple[int, UUID, int, str, bytes]  # position, aggregate id, version, topic, stored state
 
 
-@dataclass
-class _Auditor:
-    authority_keys: dict[str, bytes] = field(default_factory=dict)
-    keys: dict[str, bytes] = field(default_factory=dict)
-    heads: dict[UUID, tuple[int, bytes]] = field(default_factory=dict)
+@dataclass(frozen=True)
+class Checked:
+    """What the order-dependent checks need to know about one entry."""
 
-    def check(self, event: Any) -> Statement:
-        if not isinstance(event, SignedAggregate.Event):
-            raise _Problem(f"stored event of type {type(event).__name__} is not a signed statement")
-        try:
-            statement = schema.parse(event.raw, max_bytes=max(len(event.raw), 1))
-        except LedgerError as problem:
-            raise _Problem(f"statement bytes are not a valid statement: {problem}") from None
-        self._check_event(event, statement)
-        self._check_signature(event, statement)
-        self._check_chain(event, statement)
-        self._learn(statement)
-        return statement
-
-    def _check_event(self, event: Any, statement: Statement) -> None:
-        if not isinstance(event, EVENT_OF_KIND[statement.kind]):
-            raise _Problem(
-                f"stored as {type(event).__qualname__}, but the signed statement is "
-                f"a {statement.kind}"
-            )
-        expected = subject_id(statement.family, statement.subject)
-        if event.originator_id != expected or event.originator_version != statement.seq:
-            raise _Problem(
-                f"stored under aggregate {event.originator_id} version "
-                f"{event.originator_version}, but the statement is {statement.family} "
-                f"{statement.subject} seq {statement.seq}"
-            )
-
-    def _check_signature(self, event: Any, statement: Statement) -> None:
-        if statement.kind == "authority.established":
-            public_key = statement.body["public_key"]
-        elif statement.officer == AUTHORITY:
-            public_key = self.authority_keys.get(statement.key, b"")
-        else:
-            public_key = self.keys.get(statement.key, b"")
-        if not public_key:
-            raise _Problem(f"key {statement.key} was not registered before this entry")
-        try:
-            signing.verify(public_key, event.raw, event.signature)
-        except LedgerError as problem:
-            raise _Problem(f"signature does not verify: {problem}") from None
-
-    def _check_chain(self, event: Any, statement: Statement) -> None:
-        seq, head = self.heads.get(event.originator_id, (0, ZERO_HASH))
-        if statement.seq != seq + 1 or statement.prev != head:
-            raise _Problem(
-                f"chain broken: seq {statement.seq} with prev "
-                f"{statement.prev.hex()[:16]}… follows seq {seq} with hash "
-                f"{head.hex()[:16]}…"
-            )
-        self.heads[event.originator_id] = (statement.seq, signing.statement_hash(event.raw))
-
-    def _learn(self, statement: Statement) -> None:
-        if statement.kind in ("authority.established", "authority.rotated"):
-            public_key = statement.body["public_key"]
-            self.authority_keys[signing.key_id(public_key)] = public_key
-        elif statement.kind == "key.registered":
-            self.keys[statement.subject] = statement.body["public_key"]
+    position: int
+    originator_id: UUID
+    originator_version: int
+    leaf: bytes | None
+    subject: str | None
+    seq: int | None
+    key: str | None  # None for the genesis statement, which is signed by the key it establishes
+    by_authority: bool
+    learns: tuple[str, str, bytes] | None  # ("authority" | "key", key id, public key)
+    problem: str | None
 
 
-def audit(ledger: Ledger, progress: Callable[[int], None] | None = None) -> AuditReport:
-    """Check every entry of the log; `progress(n)` is called after each batch of n entries."""
-    auditor = _Auditor()
-    report = AuditReport()
-    for position, event in ledger.read_log():
-        report.checked += 1
-        if isinstance(event, Exception):
-            report.findings.append(
-                Finding(position, None, None, f"stored event cannot be decoded: {event}")
-            )
-        else:
-            try:
-                auditor.check(event)
-            except _Problem as problem:
-                subject, seq = _best_guess(event)
-                report.findings.append(Finding(position, subject, seq, str(problem)))
-        if progress is not None and report.checked % 200 == 0:
-            progress(200)
-    if progress is not None:
-        progress(report.checked % 200)
-    return report
+_KEYS: dict[str, bytes] = {}  # every key id the log registers → its public key (worker global)
 
 
-def _best_guess(event: Any) -> tuple[str | None, int | None]:
-    """The subject and seq to name in a finding, even when the statement itself is damaged."""
+def _set_keys(keys: dict[str, bytes]) -> None:
+    global _KEYS
+    _KEYS = keys
+
+
+def _entry_state(state: bytes) -> dict[str, Any]:
+    decoded = msgpack.unpackb(state, raw=False, strict_map_key=False, ext_hook=_ignore_ext)
+    if not isinstance(decoded, dict):
+        raise ValueError("stored state is not a map")
+    return decoded
+
+
+def _ignore_ext(code: int, data: bytes) -> msgpack.ExtType:
+    return msgpack.ExtType(code, data)
+
+
+def check_rows(rows: Sequence[Row]) -> list[Checked]:
+    return [_check_row(row) for row in rows]
+
+
+def _check_row(row: Row) -> Checked:
+    position, originator_id, version, topic, state = row
+    subject: str | None = None
+    seq: int | None = version
     try:
-        statement = schema.parse(event.raw, max_bytes=max(len(event.raw), 1))
-    except (LedgerError, AttributeError):
-        return None, getattr(event, "originator_version", None)
-    return statement.subject, statement.seq
+        entry = _entry_state(state)
+        raw, signature, recorded_at = entry["raw"], entry["signature"], entry["recorded_at"]
+        if not (isinstance(raw, bytes) and isinstance(signature, bytes)):
+            raise TypeError("statement or signature is not bytes")
+        if isinstance(recorded_at, bool) or not isinstance(recorded_at, int):
+            raise TypeError("recorded_at is not an integer")
+    except (ValueError, KeyError, TypeError, msgpack.UnpackException) as problem:
+        return Checked(
+            position,
+            originator_id,
+            version,
+            None,
+            None,
+            seq,
+            None,
+            False,
+            None,
+            f"stored event cannot be decoded: {problem}",
+        )
+    leaf = tlog.entry_leaf_hash(raw, signature, recorded_at)
+    try:
+        statement = schema.parse(raw, max_bytes=max(len(raw), 1))
+    except LedgerError as problem:
+        return Checked(
+            position,
+            originator_id,
+            version,
+            leaf,
+            None,
+            seq,
+            None,
+            False,
+            None,
+            f"statement bytes are not a valid statement: {problem}",
+        )
+    subject, seq = statement.subject, statement.seq
+    by_authority = statement.officer == AUTHORITY and statement.kind != "authority.established"
+    learns: tuple[str, str, bytes] | None = None
+    if statement.kind in ("authority.established", "authority.rotated"):
+        public_key = statement.body["public_key"]
+        learns = ("authority", signing.key_id(public_key), public_key)
+    elif statement.kind == "key.registered":
+        learns = ("key", statement.subject, statement.body["public_key"])
+
+    key = None if statement.kind == "authority.established" else statement.key
+
+    def checked(problem: str | None) -> Checked:
+        return Checked(
+            position, originator_id, version, leaf, subject, seq, key, by_authority, learns, problem
+        )
+
+    if topic not in TOPICS_OF_KIND[statement.kind]:
+        return checked(f"stored as {topic}, but the signed statement is a {statement.kind}")
+    if originator_id != subject_id(statement.family, statement.subject) or version != seq:
+        return checked(
+            f"stored under aggregate {originator_id} version {version}, but the statement is "
+            f"{statement.family} {statement.subject} seq {statement.seq}"
+        )
+    if statement.kind == "key.registered" and statement.subject != signing.key_id(
+        statement.body["public_key"]
+    ):
+        return checked("registers a public key under an id that is not the key's id")
+    if statement.kind == "authority.established":
+        public_key = statement.body["public_key"]
+        if statement.key != signing.key_id(public_key):
+            return checked("the genesis statement is not signed by the key it establishes")
+    else:
+        public_key = _KEYS.get(statement.key, b"")
+    if not public_key:
+        return checked(f"key {statement.key} is not registered anywhere in the log")
+    try:
+        signing.verify(public_key, raw, signature)
+    except LedgerError as problem:
+        return checked(f"signature does not verify: {problem}")
+    return checked(None)
+
+
+ChainRow = tuple[UUID, int, bytes]  # aggregate id, version, stored state
+
+
+def check_chains(
+    rows: Sequence[ChainRow], before: tuple[UUID, int, bytes] | None
+) -> list[tuple[UUID, int, Finding]]:
+    """Chain links of a run of events in (aggregate, version) order; `before` is the last event
+    of the previous batch (aggregate, version, statement hash)."""
+    findings: list[tuple[UUID, int, Finding]] = []
+    last_id, last_version, last_hash = before if before else (None, 0, ZERO_HASH)
+    for originator_id, version, state in rows:
+        if originator_id != last_id:
+            last_version, last_hash = 0, ZERO_HASH
+        try:
+            raw = _entry_state(state)["raw"]
+            fields = msgpack.unpackb(raw, raw=False)
+            seq, prev, subject = fields["seq"], fields["prev"], fields["subject"]
+        except (ValueError, KeyError, TypeError, msgpack.UnpackException):
+            last_id, last_version, last_hash = originator_id, version, b""
+            continue  # named by the log-order pass already
+        if version != last_version + 1 or seq != version or prev != last_hash:
+            problem = (
+                f"chain broken: seq {seq} with prev {_short(prev)} follows seq "
+                f"{last_version} with hash {_short(last_hash)}"
+            )
+            findings.append((originator_id, version, Finding(0, subject, seq, problem)))
+        last_id, last_version, last_hash = originator_id, version, hashlib.sha256(raw).digest()
+    return findings
+
+
+def _short(value: Any) -> str:
+    return f"{value.hex()[:16]}…" if isinstance(value, bytes) else repr(value)
+
+
+# --- the audit ----------------------------------------------------------------------------------
+
+
+def audit(
+    ledger: Ledger,
+    progress: Callable[[int], None] | None = None,
+    *,
+    log_key: note.Verifier | None = None,
+    workers: int | None = None,
+) -> AuditReport:
+    """Check the whole log. `progress(n)` is called as batches of n entries are done (each entry
+    once in the log-order pass). Checkpoint signatures are checked with `log_key` when given, else
+    with the key that signed the first checkpoint (and every later one must be signed by it too)."""
+    log = ledger.logstore
+    size = log.tree_size()
+    count = workers if workers is not None else (os.cpu_count() or 1)
+    if count > 1 and (workers is not None or size >= PARALLEL_FROM):
+        context = multiprocessing.get_context("forkserver")
+        keys = _all_keys(ledger)
+        with ProcessPoolExecutor(count, context, initializer=_set_keys, initargs=(keys,)) as pool:
+            return _Audit(ledger, log, progress, log_key, keys, pool, count).run()
+    return _Audit(ledger, log, progress, log_key, _all_keys(ledger), None, 1).run()
+
+
+def _all_keys(ledger: Ledger) -> dict[str, bytes]:
+    keys: dict[str, bytes] = {}
+    start = 1
+    while True:
+        batch = ledger.recorder.select_notifications(start, BATCH, topics=KEY_TOPICS)
+        for notification in batch:
+            try:
+                statement = msgpack.unpackb(_entry_state(notification.state)["raw"], raw=False)
+                public_key = statement["body"]["public_key"]
+                if isinstance(public_key, bytes):
+                    keys.setdefault(signing.key_id(public_key), public_key)
+            except (ValueError, KeyError, TypeError, msgpack.UnpackException):
+                continue  # the log-order pass names the damaged entry
+        if len(batch) < BATCH:
+            return keys
+        start = batch[-1].id + 1
+
+
+class _Audit:
+    def __init__(
+        self,
+        ledger: Ledger,
+        log: LogStore,
+        progress: Callable[[int], None] | None,
+        log_key: note.Verifier | None,
+        keys: dict[str, bytes],
+        pool: Executor | None,
+        workers: int,
+    ) -> None:
+        self.ledger, self.logstore, self.progress = ledger, log, progress
+        self.log_key = log_key
+        self.pool, self.workers = pool, workers
+        self.report = AuditReport()
+        self.authority_keys: dict[str, bytes] = {}
+        self.keys: dict[str, bytes] = {}
+        _set_keys(keys)  # for batches checked in this process
+
+    def run(self) -> AuditReport:
+        self.report.size = size = self.logstore.tree_size()
+        checkpoints = _checkpoints(self.logstore)
+        next_checkpoint = next(checkpoints, None)
+        tree = merkle.CompactRange()
+        previous: tuple[StoredCheckpoint, bytes] | None = None
+        for checked, ref in self._log_order(size):
+            self.report.checked += 1
+            self._order_checks(checked, ref)
+            tree.append(checked.leaf if checked.leaf is not None else ref.leaf_hash)
+            while next_checkpoint is not None and next_checkpoint.size == tree.size:
+                previous = self._checkpoint(next_checkpoint, tree.root(), previous)
+                next_checkpoint = next(checkpoints, None)
+        if tree.size != size:
+            self._finding(
+                0, None, None, f"the tree has {size} leaves but the store holds {tree.size} entries"
+            )
+        if next_checkpoint is not None and next_checkpoint.size == 0:
+            previous = self._checkpoint(next_checkpoint, merkle.EMPTY_ROOT, previous)
+            next_checkpoint = next(checkpoints, None)
+        if next_checkpoint is not None:
+            self._finding(
+                0,
+                None,
+                None,
+                f"a checkpoint of size {next_checkpoint.size} is kept, "
+                f"but the log has only {tree.size} entries: entries were deleted",
+            )
+        self.report.root = tree.root()
+        try:
+            stored_root = self.ledger.root(tree.size) if tree.size == size else None
+        except LedgerError as problem:
+            self._finding(0, None, None, f"the stored tree is damaged: {problem}")
+            stored_root = None
+        if stored_root is not None and stored_root != self.report.root:
+            self._finding(
+                0,
+                None,
+                None,
+                f"the stored tree's root {_short(stored_root)} is not "
+                f"the root {_short(self.report.root)} recomputed from the entries",
+            )
+        self._chains()
+        self.report.findings.sort(key=lambda finding: finding.position)
+        return self.report
+
+    # log order -----------------------------------------------------------------------------
+
+    def _log_order(self, size: int) -> Iterator[tuple[Checked, Any]]:
+        """(checked entry, its leaf record) in log order, batches checked ahead on the workers."""
+        pending: list[Any] = []
+        for rows, refs in self._batches():
+            pending.append((self._submit(rows), refs))
+            if len(pending) > 2 * self.workers:
+                yield from self._collect(pending.pop(0))
+        for item in pending:
+            yield from self._collect(item)
+
+    def _submit(self, rows: list[Row]) -> Any:
+        return self.pool.submit(check_rows, rows) if self.pool else check_rows(rows)
+
+    def _collect(self, item: tuple[Any, list[Any]]) -> Iterator[tuple[Checked, Any]]:
+        future, refs = item
+        results = future if isinstance(future, list) else future.result()
+        if self.progress is not None:
+            self.progress(len(results))
+        yield from zip(results, refs, strict=True)
+
+    def _batches(self) -> Iterator[tuple[list[Row], list[Any]]]:
+        recorder = self.ledger.recorder
+        start, leaf = 1, 0
+        while True:
+            notifications = recorder.select_notifications(start, BATCH)
+            rows = [
+                (0, _uuid(n.originator_id), n.originator_version, n.topic, n.state)
+                for n in notifications
+            ]
+            refs = self.logstore.leaf_refs(leaf, len(rows)) if rows else []
+            if len(refs) < len(rows):
+                self._finding(
+                    leaf + len(refs) + 1,
+                    None,
+                    None,
+                    f"{len(rows) - len(refs)} entries from here on are not leaves of "
+                    f"the tree: the tree stops at {leaf + len(refs)}",
+                )
+                rows = rows[: len(refs)]
+            rows = [(leaf + offset + 1, *row[1:]) for offset, row in enumerate(rows)]
+            if rows:
+                yield rows, refs
+            leaf += len(rows)
+            if len(notifications) < BATCH:
+                break
+            start = notifications[-1].id + 1
+        extra = self.logstore.leaf_refs(leaf, 1)
+        if extra:
+            self._finding(
+                leaf + 1,
+                None,
+                None,
+                "the tree has leaves from here on whose entries "
+                "are gone: entries were deleted from the store",
+            )
+
+    def _order_checks(self, checked: Checked, ref: Any) -> None:
+        position = checked.position
+        if (ref.originator_id, ref.originator_version) != (
+            checked.originator_id,
+            checked.originator_version,
+        ):
+            self._finding(
+                position,
+                checked.subject,
+                checked.seq,
+                f"leaf {ref.index} of the tree was recorded for another entry: entries "
+                f"were deleted, inserted or reordered",
+            )
+        elif checked.leaf is not None and checked.leaf != ref.leaf_hash:
+            self._finding(
+                position,
+                checked.subject,
+                checked.seq,
+                "the entry differs from the one the tree recorded (leaf hash "
+                f"{_short(checked.leaf)}, recorded {_short(ref.leaf_hash)}): it was "
+                f"changed after recording",
+            )
+        if checked.problem is not None:
+            self._finding(position, checked.subject, checked.seq, checked.problem)
+        elif checked.key is not None:  # every entry but the genesis needs a key registered before
+            known = self.authority_keys if checked.by_authority else self.keys
+            if checked.key not in known:
+                self._finding(
+                    position,
+                    checked.subject,
+                    checked.seq,
+                    f"key {checked.key} was not registered before this entry",
+                )
+        if checked.problem is None and checked.learns is not None:
+            family, key_id, public_key = checked.learns
+            (self.authority_keys if family == "authority" else self.keys)[key_id] = public_key
+
+    def _checkpoint(
+        self,
+        checkpoint: StoredCheckpoint,
+        root: bytes,
+        previous: tuple[StoredCheckpoint, bytes] | None,
+    ) -> tuple[StoredCheckpoint, bytes]:
+        self.report.checkpoints += 1
+        where = f"checkpoint of size {checkpoint.size}"
+        try:
+            parsed = note.parse_note(checkpoint.note)
+            if self.log_key is None:
+                self.log_key = _first_signer_key(self.ledger, parsed)
+            opened = note.open_note(checkpoint.note, [self.log_key])
+            body = note.Checkpoint.parse(opened.text)
+        except (note.NoteError, LedgerError) as problem:
+            self._finding(0, None, None, f"{where}: {problem}")
+            return previous or (checkpoint, root)
+        if body.size != checkpoint.size:
+            self._finding(0, None, None, f"{where}: the note says size {body.size}")
+        if body.root != root:
+            self._finding(
+                0,
+                None,
+                None,
+                f"{where}: signed root {_short(body.root)}, but the entries give "
+                f"{_short(root)}: the log was changed after this checkpoint",
+            )
+        if previous is not None:
+            earlier, earlier_root = previous
+            try:
+                proof = self.ledger.consistency_proof(earlier.size, checkpoint.size)
+                merkle.verify_consistency(
+                    earlier.size, checkpoint.size, earlier_root, body.root, proof
+                )
+            except (merkle.ProofError, LedgerError, ValueError) as problem:
+                self._finding(
+                    0,
+                    None,
+                    None,
+                    f"{where} is not consistent with the checkpoint of "
+                    f"size {earlier.size}: {problem}",
+                )
+        return checkpoint, body.root
+
+    # subject order -------------------------------------------------------------------------
+
+    def _chains(self) -> None:
+        before: tuple[UUID, int, bytes] | None = None
+        after: tuple[UUID, int] | None = None
+        pending: list[Any] = []
+        while True:
+            rows = self.logstore.events_by_subject(after, BATCH)
+            if not rows:
+                break
+            pending.append(
+                self.pool.submit(check_chains, rows, before)
+                if self.pool
+                else check_chains(rows, before)
+            )
+            last_id, last_version, last_state = rows[-1]
+            try:
+                digest = hashlib.sha256(_entry_state(last_state)["raw"]).digest()
+            except (ValueError, KeyError, TypeError, msgpack.UnpackException):
+                digest = b""
+            before, after = (last_id, last_version, digest), (last_id, last_version)
+            if len(rows) < BATCH:
+                break
+        for item in pending:
+            found = item if isinstance(item, list) else item.result()
+            for originator_id, version, finding in found:
+                index = self.logstore.leaf_index(originator_id, version)
+                position = 0 if index is None else index + 1
+                self._finding(position, finding.subject, finding.seq, finding.problem)
+
+    def _finding(self, position: int, subject: str | None, seq: int | None, problem: str) -> None:
+        self.report.findings.append(Finding(position, subject, seq, problem))
+
+
+def _checkpoints(log: LogStore) -> Iterator[StoredCheckpoint]:
+    start = 0
+    while True:
+        batch = log.checkpoints(start, 1000)
+        yield from batch
+        if len(batch) < 1000:
+            return
+        start = batch[-1].size + 1
+
+
+def _first_signer_key(ledger: Ledger, parsed: note.Note) -> note.Verifier:
+    """Without a log key given, the key that signed the first checkpoint: its name is the
+    origin and the note must verify with it (the public key is not in the note, so it must be
+    configured; fall back to the ledger's configured verifier)."""
+    configured = ledger.settings.log_verifier
+    if configured:
+        return note.parse_verifier(configured)
+    raise LedgerError(
+        "checkpoints are kept but no log verifier key is configured: pass --log-key "
+        "(or set LIENTHONG_LOG_VERIFIER) to check their signatures"
+    )
+
+
+def _uuid(value: UUID | str) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
