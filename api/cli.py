@@ -10,39 +10,34 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
 
+from api.cli_log import register
+from api.shell import Options, err, fail, load_key, open_ledger, options_of, out
 from api.texts import kind_label, word
-from domain.errors import DomainError
 from domain.instant import format_local, from_datetime
 from ledger import schema
-from ledger.application import Ledger
-from ledger.audit import audit
+from ledger.application import Checkpointer, Ledger
 from ledger.authoring import Signer, initialise, prepare
 from ledger.clock import SimulatedClock
 from ledger.config import LedgerSettings, persistence_env
-from ledger.demo import AUTHORITY_KEY_NAME, DEMO_START, demo_key, run_demo
+from ledger.demo import AUTHORITY_KEY_NAME, DEMO_START, demo_key, demo_log_key, run_demo
 from ledger.errors import (
     AlreadyInitialised,
-    BadDatabaseUrl,
     BadEnvelope,
     BadKeyFile,
-    LedgerError,
     MalformedStatement,
 )
 from ledger.seed import seed_travinh, statement_count
 from ledger.signing import Envelope, SigningKey
 from ledger.timeline import Timeline, describe, timeline
 
-INPUT_ERRORS = (BadEnvelope, BadKeyFile, BadDatabaseUrl)
 DEMO_DATABASE_URL = "sqlite:///lienthong-demo.db"
 
 app = typer.Typer(
@@ -53,21 +48,6 @@ app = typer.Typer(
 )
 seed_app = typer.Typer(help="Nạp dữ liệu thật / load real registry data.", no_args_is_help=True)
 app.add_typer(seed_app, name="seed")
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-@dataclass
-class Options:
-    settings: LedgerSettings
-    lang: str
-    url_given: bool  # by --database-url or LIENTHONG_DATABASE_URL
-
-
-def _options(ctx: typer.Context) -> Options:
-    options = ctx.ensure_object(dict)["options"]
-    assert isinstance(options, Options)
-    return options
 
 
 @app.callback()
@@ -97,37 +77,6 @@ def configure(
     ctx.ensure_object(dict)["options"] = Options(settings, chosen, url_given)
 
 
-@contextmanager
-def _ledger(options: Options, **kwargs: Any) -> Iterator[Ledger]:
-    """Open the ledger; map every refusal to its message and exit code, in this one place."""
-    ledger: Ledger | None = None
-    try:
-        ledger = Ledger(options.settings, **kwargs)
-        yield ledger
-    except INPUT_ERRORS as problem:
-        _fail(problem, options.lang, 2)
-    except (LedgerError, DomainError) as problem:
-        _fail(problem, options.lang, 1)
-    finally:
-        if ledger is not None:
-            ledger.close()
-
-
-def _fail(problem: LedgerError | DomainError, lang: str, code: int) -> NoReturn:
-    err.print(
-        f"[bold red]{word('error', lang)}[/] ({problem.code}) {problem.title(lang)}: {problem}",
-        markup=True,
-    )
-    raise typer.Exit(code)
-
-
-def _load_key(path: Path, lang: str) -> SigningKey:
-    try:
-        return SigningKey.load(path)
-    except BadKeyFile as problem:
-        _fail(problem, lang, 2)
-
-
 # --- commands --------------------------------------------------------------------------------
 
 
@@ -139,8 +88,8 @@ def init(
     ] = Path("lienthong-authority.key"),
 ) -> None:
     """Create the authority key and record it as this ledger's root of trust."""
-    options = _options(ctx)
-    with _ledger(options) as ledger:
+    options = options_of(ctx)
+    with open_ledger(options) as ledger:
         if ledger.is_initialised():
             raise AlreadyInitialised(f"{options.settings.database_url} already has an authority")
         if authority_key.exists():
@@ -159,14 +108,12 @@ def keygen(
     office: Annotated[str, typer.Option(help="the office id the officer signs in")],
 ) -> None:
     """Generate an officer's Ed25519 key pair; give the printed public key to the registrar."""
-    options = _options(ctx)
+    options = options_of(ctx)
     key = SigningKey.generate(officer, office)
     try:
         key.save(out_file)
     except FileExistsError:
-        _fail(
-            BadKeyFile(f"{out_file} already exists; refusing to overwrite a key"), options.lang, 2
-        )
+        fail(BadKeyFile(f"{out_file} already exists; refusing to overwrite a key"), options.lang, 2)
     out.print(
         json.dumps(
             {
@@ -188,9 +135,9 @@ def seed_travinh_command(
     ),
 ) -> None:
     """Trà Vinh offices before and after 1/7/2025, and the thirteen procedures."""
-    options = _options(ctx)
-    key = _load_key(authority_key, options.lang)
-    with _ledger(options) as ledger, Progress(console=err, transient=True) as bar:
+    options = options_of(ctx)
+    key = load_key(authority_key, options.lang)
+    with open_ledger(options) as ledger, Progress(console=err, transient=True) as bar:
         task = bar.add_task(word("seeding", options.lang), total=statement_count())
         report = seed_travinh(ledger, Signer.authority(ledger, key), lambda n: bar.advance(task, n))
     out.print(
@@ -213,15 +160,15 @@ def sign(
     officer: Annotated[str | None, typer.Option(help="default: the key file's officer")] = None,
 ) -> None:
     """Build a statement on the current head, sign it with a key file, print the envelope."""
-    options = _options(ctx)
-    signing_key = _load_key(key, options.lang)
-    with _ledger(options) as ledger:
+    options = options_of(ctx)
+    signing_key = load_key(key, options.lang)
+    with open_ledger(options) as ledger:
         try:
             fields = schema.from_json(kind, json.loads(body))
             instant = from_datetime(datetime.fromisoformat(at)) if at else None
             previous = bytes.fromhex(prev) if prev is not None else None
         except (ValueError, MalformedStatement) as problem:
-            _fail(BadEnvelope(f"cannot build the statement: {problem}"), options.lang, 2)
+            fail(BadEnvelope(f"cannot build the statement: {problem}"), options.lang, 2)
         raw = prepare(
             ledger,
             kind,
@@ -248,8 +195,8 @@ def submit(
     ] = None,
 ) -> None:
     """Record signed envelopes; stops at the first refusal."""
-    options = _options(ctx)
-    with _ledger(options) as ledger:
+    options = options_of(ctx)
+    with open_ledger(options) as ledger:
         for line in _envelope_lines(files or [Path("-")]):
             envelope = Envelope.from_json(line)
             receipt = ledger.record(envelope.statement, envelope.signature)
@@ -275,8 +222,8 @@ def history(
     code: Annotated[str, typer.Argument(help="dossier code (mã hồ sơ)")],
 ) -> None:
     """A dossier's timeline: every hop, the officers on both sides, times, signatures."""
-    options = _options(ctx)
-    with _ledger(options) as ledger:
+    options = options_of(ctx)
+    with open_ledger(options) as ledger:
         view = timeline(ledger, code)
         render_timeline(view, ledger, options.lang)
         if not view.all_verified:
@@ -336,47 +283,34 @@ def render_timeline(view: Timeline, ledger: Ledger, lang: str) -> None:
 
 
 @app.command()
-def verify(ctx: typer.Context) -> None:
-    """Re-verify every stored statement, signature and chain link; exit 1 if any fails."""
-    options = _options(ctx)
-    with _ledger(options) as ledger:
-        with Progress(console=err, transient=True) as bar:
-            task = bar.add_task(word("verifying", options.lang), total=ledger.log_size())
-            report = audit(ledger, lambda n: bar.advance(task, n))
-        if report.ok:
-            out.print(word("verify_ok", options.lang, n=report.checked))
-            return
-        out.print(word("verify_bad", options.lang, bad=len(report.findings), n=report.checked))
-        for finding in report.findings[:20]:
-            out.print(f"  {finding.describe()}")
-        raise typer.Exit(1)
-
-
-@app.command()
 def demo(
     ctx: typer.Context,
     show: Annotated[int, typer.Option(help="how many dossier timelines to print")] = 3,
 ) -> None:
     """Record the demo (real Trà Vinh offices, demo keys) into a fresh database, print timelines."""
-    options = _options(ctx)
+    options = options_of(ctx)
     if not options.url_given:
         options = replace(
             options, settings=replace(options.settings, database_url=DEMO_DATABASE_URL)
         )
     _clear_previous_demo(options)
     clock = SimulatedClock(DEMO_START)
-    with _ledger(options, clock=clock) as ledger:
+    with open_ledger(options, clock=clock) as ledger:
         if ledger.is_initialised():
             raise AlreadyInitialised(
                 f"{options.settings.database_url} already holds a ledger; "
                 f"the demo needs an empty database"
             )
+        log_key = demo_log_key()
+        ledger.checkpointer = Checkpointer(ledger, log_key, every_entries=50, every_seconds=86400)
         recorded = run_demo(ledger, clock, lambda message: err.print(f"… {message}"))
+        ledger.issue_checkpoint(log_key)
         for code in recorded.dossiers[:show]:
             render_timeline(timeline(ledger, code), ledger, options.lang)
         out.print(
             f"\n{ledger.log_size()} statements → {options.settings.database_url}\n"
-            f"lienthong --database-url {options.settings.database_url} verify"
+            f"lienthong --database-url {options.settings.database_url} verify "
+            f"--log-key {log_key.verifier.line()}"
         )
 
 
@@ -386,7 +320,7 @@ def _clear_previous_demo(options: Options) -> None:
     path = Path(env.get("SQLITE_DBNAME", ""))
     if not env.get("SQLITE_DBNAME") or not path.exists():
         return
-    with _ledger(options) as ledger:
+    with open_ledger(options) as ledger:
         genesis = ledger.history("authority", "authority")[:1]
         if genesis and genesis[0].statement.key != demo_key(AUTHORITY_KEY_NAME).key_id:
             raise AlreadyInitialised(
@@ -394,6 +328,9 @@ def _clear_previous_demo(options: Options) -> None:
             )
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+register(app)
 
 
 def main() -> None:

@@ -39,14 +39,51 @@ WORDS: dict[str, tuple[str, str]] = {
     "all_verified": ("Mọi chữ ký đều hợp lệ.", "Every signature verifies."),
     "not_all_verified": ("CÓ CHỮ KÝ KHÔNG HỢP LỆ.", "SOME SIGNATURES DO NOT VERIFY."),
     "verify_ok": (
-        "Sổ cái toàn vẹn: {n} bản khai, mọi chữ ký và liên kết chuỗi đều hợp lệ.",
-        "Ledger intact: {n} statements; every signature and chain link verifies.",
+        "Sổ cái toàn vẹn: {n} bản khai; mọi chữ ký, liên kết chuỗi và lá của cây Merkle đều hợp lệ; "
+        "cây kích thước {size}, gốc {root}; {checkpoints} điểm kiểm tra (checkpoint) đúng chữ ký, "
+        "đúng gốc và nhất quán với nhau.",
+        "Ledger intact: {n} statements; every signature, chain link and Merkle leaf verifies; tree "
+        "of size {size}, root {root}; {checkpoints} checkpoints signed, matching and consistent.",
     ),
     "verify_bad": (
         "Sổ cái KHÔNG toàn vẹn: {bad} trên {n} bản khai có vấn đề. Đầu tiên:",
         "Ledger NOT intact: {bad} of {n} statements have problems. First:",
     ),
     "verifying": ("Đang kiểm tra", "Verifying"),
+    "verify_rate": (
+        "Đã kiểm tra {n} bản khai trong {seconds:.1f} giây ({rate:,.0f} bản khai/giây).",
+        "Checked {n} statements in {seconds:.1f} s ({rate:,.0f} statements/s).",
+    ),
+    "need_log_key": (
+        "Sổ cái có điểm kiểm tra (checkpoint): hãy cho khóa công khai của sổ (--log-key) để kiểm tra "
+        "chữ ký của chúng",
+        "The ledger keeps checkpoints: give the log's public key (--log-key) to check their "
+        "signatures",
+    ),
+    "log_key_written": ("Khóa ký điểm kiểm tra đã ghi vào", "Checkpoint signing key written to"),
+    "verifier_key": (
+        "Khóa công khai của sổ (công bố)",
+        "The log's public verifier key (publish it)",
+    ),
+    "witness_key_written": ("Khóa nhân chứng đã ghi vào", "Witness key written to"),
+    "bundle_written": (
+        "Gói kiểm toán {file}: hồ sơ {code}, {n} bản khai, điểm kiểm tra kích thước {size}.",
+        "Audit bundle {file}: dossier {code}, {n} statements, checkpoint of size {size}.",
+    ),
+    "bundle_ok": (
+        "ĐÃ XÁC MINH: {n} bản khai nằm trong sổ cái tại điểm kiểm tra kích thước {size} do khóa "
+        "{origin} ký{witnesses}; mọi chữ ký, khóa, cán bộ, cơ quan và quy tắc giao nhận đều hợp lệ.",
+        "VERIFIED: {n} statements are in the log at the checkpoint of size {size} signed by "
+        "{origin}{witnesses}; every signature, key, officer, office and custody rule holds.",
+    ),
+    "bundle_bad": (
+        "KHÔNG XÁC MINH ĐƯỢC gói kiểm toán của hồ sơ {code}:",
+        "The audit bundle of dossier {code} does NOT verify:",
+    ),
+    "cosigned_by": (", được nhân chứng {names} đồng ký", ", cosigned by witnesses {names}"),
+    "verified": ("đã xác minh", "verified"),
+    "recorded_at": ("sổ ghi lúc", "recorded at"),
+    "cosignature_kept": ("Đã lưu chữ ký đồng ký của", "Cosignatures kept from"),
     "seeding": ("Đang nạp dữ liệu", "Seeding"),
     "recorded": ("Đã ghi", "Recorded"),
     "duplicate": ("Đã ghi từ trước (trùng lặp)", "Already recorded (duplicate)"),

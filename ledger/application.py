@@ -599,7 +599,10 @@ class Checkpointer:
 
     def after_recording(self) -> None:
         self._pending += 1
-        if self._pending >= self.every_entries or self.ledger.clock.now() - self._issued_at >= self.every_us:
+        if (
+            self._pending >= self.every_entries
+            or self.ledger.clock.now() - self._issued_at >= self.every_us
+        ):
             self.issue()
 
     def tick(self) -> StoredCheckpoint | None:

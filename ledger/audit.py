@@ -327,6 +327,7 @@ class _Audit:
         self.report = AuditReport()
         self.authority_keys: dict[str, bytes] = {}
         self.keys: dict[str, bytes] = {}
+        self.mismatched, self.later_mismatches = False, 0
         _set_keys(keys)  # for batches checked in this process
 
     def run(self) -> AuditReport:
@@ -372,7 +373,15 @@ class _Audit:
                 f"the root {_short(self.report.root)} recomputed from the entries",
             )
         self._chains()
-        self.report.findings.sort(key=lambda finding: finding.position)
+        if self.later_mismatches:
+            self._finding(
+                0,
+                None,
+                None,
+                f"and {self.later_mismatches} later checkpoints do not match the entries either",
+            )
+        # entries first, in log order; then what concerns the log as a whole
+        self.report.findings.sort(key=lambda finding: (finding.position == 0, finding.position))
         return self.report
 
     # log order -----------------------------------------------------------------------------
@@ -489,7 +498,10 @@ class _Audit:
             return previous or (checkpoint, root)
         if body.size != checkpoint.size:
             self._finding(0, None, None, f"{where}: the note says size {body.size}")
-        if body.root != root:
+        if body.root != root and self.mismatched:
+            self.later_mismatches += 1
+        elif body.root != root:
+            self.mismatched = True
             self._finding(
                 0,
                 None,

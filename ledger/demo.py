@@ -19,6 +19,7 @@ from ledger.authoring import Signer, initialise
 from ledger.clock import SimulatedClock
 from ledger.seed import seed_travinh
 from ledger.signing import SigningKey
+from ledger.tlog import LogKey
 
 DEMO_START = from_datetime(datetime(2025, 6, 2, 7, 30, tzinfo=VIETNAM))
 HOUR = 3600
@@ -30,6 +31,13 @@ def demo_key(name: str) -> SigningKey:
 
 
 AUTHORITY_KEY_NAME = "authority"
+DEMO_LOG_ORIGIN = "lienthong-demo/tra-vinh"
+
+
+def demo_log_key() -> LogKey:
+    """The demo log's checkpoint key, from a public seed like every demo key: never for real use."""
+    return LogKey.from_seed(DEMO_LOG_ORIGIN, hashlib.sha256(b"lienthong demo log key").digest())
+
 
 # officer id -> (office before the reform, title, office from 1/7/2025 or None if they leave)
 OFFICERS = {

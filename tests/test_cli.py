@@ -15,8 +15,10 @@ from domain.statement import DOSSIER_KINDS
 from ledger import schema
 from ledger.application import Ledger
 from ledger.config import LedgerSettings
+from ledger.demo import demo_log_key
 
 runner = CliRunner()
+DEMO_VKEY = demo_log_key().verifier.line()
 
 
 def run(db: str, *args: str, stdin: str | None = None) -> tuple[int, str]:
@@ -33,9 +35,9 @@ def demo_db(tmp_path: Path) -> str:
 
 
 def test_demo_records_every_kind_and_verify_passes(demo_db: str) -> None:
-    code, output = run(demo_db, "verify")
+    code, output = run(demo_db, "verify", "--log-key", DEMO_VKEY)
     assert code == 0, output
-    assert "every signature and chain link verifies" in output
+    assert "every signature, chain link and Merkle leaf verifies" in output
     ledger = Ledger(LedgerSettings(database_url=demo_db))
     kinds = {schema.parse(event.raw).kind for _, event in ledger.read_log()}
     ledger.close()
@@ -66,7 +68,7 @@ def test_verify_names_the_entry_whose_stored_byte_was_changed(demo_db: str, tmp_
     data[offset + 10] ^= 0x01
     path.write_bytes(bytes(data))
 
-    exit_code, output = run(demo_db, "verify")
+    exit_code, output = run(demo_db, "verify", "--log-key", DEMO_VKEY)
 
     assert exit_code == 1
     assert f"({code}, seq 3): signature does not verify" in output

@@ -1,0 +1,72 @@
+"""What every command shares: the options, opening the ledger, and failing with the right exit code.
+
+Exit codes: 0 done; 1 refused by the ledger, or something does not verify; 2 usage or input errors
+(bad arguments, unreadable key, envelope or bundle files, bad database URL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from api.texts import word
+from domain.errors import DomainError
+from ledger.application import Ledger
+from ledger.config import LedgerSettings
+from ledger.errors import BadBundle, BadDatabaseUrl, BadEnvelope, BadKeyFile, LedgerError
+from ledger.signing import SigningKey
+
+INPUT_ERRORS = (BadEnvelope, BadKeyFile, BadDatabaseUrl, BadBundle)
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@dataclass
+class Options:
+    settings: LedgerSettings
+    lang: str
+    url_given: bool  # by --database-url or LIENTHONG_DATABASE_URL
+
+
+def options_of(ctx: typer.Context) -> Options:
+    options = ctx.ensure_object(dict)["options"]
+    assert isinstance(options, Options)
+    return options
+
+
+@contextmanager
+def open_ledger(options: Options, **kwargs: Any) -> Iterator[Ledger]:
+    """Open the ledger; map every refusal to its message and exit code, in this one place."""
+    ledger: Ledger | None = None
+    try:
+        ledger = Ledger(options.settings, **kwargs)
+        yield ledger
+    except INPUT_ERRORS as problem:
+        fail(problem, options.lang, 2)
+    except (LedgerError, DomainError) as problem:
+        fail(problem, options.lang, 1)
+    finally:
+        if ledger is not None:
+            ledger.close()
+
+
+def fail(problem: LedgerError | DomainError, lang: str, code: int) -> NoReturn:
+    err.print(
+        f"[bold red]{word('error', lang)}[/] ({problem.code}) {problem.title(lang)}: {problem}",
+        markup=True,
+    )
+    raise typer.Exit(code)
+
+
+def load_key(path: Path, lang: str) -> SigningKey:
+    try:
+        return SigningKey.load(path)
+    except BadKeyFile as problem:
+        fail(problem, lang, 2)
