@@ -449,7 +449,11 @@ def verify(
                 )
             )
         else:
-            out.print(word("verify_bad", lang, bad=len(report.findings), n=report.checked))
+            out.print(
+                word(
+                    "verify_bad", lang, bad=len(report.findings) + report.omitted, n=report.checked
+                )
+            )
             for finding in report.findings[:20]:
                 out.print(f"  {finding.describe()}", markup=False)
         rate = report.checked / seconds

@@ -78,7 +78,8 @@ KEY_TOPICS = sorted(
     | TOPICS_OF_KIND["authority.rotated"]
 )
 BATCH = 2000
-PARALLEL_FROM = 20_000  # smaller logs are checked in this process: starting workers costs more
+PARALLEL_FROM = 20_000
+MAX_FINDINGS = 10_000  # kept in the report; more are counted in `omitted`  # smaller logs are checked in this process: starting workers costs more
 
 
 @dataclass(frozen=True)
@@ -102,10 +103,11 @@ class AuditReport:
     size: int = 0
     root: bytes = merkle.EMPTY_ROOT
     findings: list[Finding] = field(default_factory=list)
+    omitted: int = 0  # findings beyond MAX_FINDINGS, counted only
 
     @property
     def ok(self) -> bool:
-        return not self.findings
+        return not self.findings and not self.omitted
 
 
 # --- checks of one batch, run in a worker (or here) ---------------------------------------------
@@ -541,6 +543,8 @@ class _Audit:
                 if self.pool
                 else check_chains(rows, before)
             )
+            if len(pending) > 2 * self.workers:  # a few batches in flight, never the whole log
+                self._chain_findings(pending.pop(0))
             last_id, last_version, last_state = rows[-1]
             try:
                 digest = hashlib.sha256(_entry_state(last_state)["raw"]).digest()
@@ -550,13 +554,19 @@ class _Audit:
             if len(rows) < BATCH:
                 break
         for item in pending:
-            found = item if isinstance(item, list) else item.result()
-            for originator_id, version, finding in found:
-                index = self.logstore.leaf_index(originator_id, version)
-                position = 0 if index is None else index + 1
-                self._finding(position, finding.subject, finding.seq, finding.problem)
+            self._chain_findings(item)
+
+    def _chain_findings(self, item: Any) -> None:
+        found = item if isinstance(item, list) else item.result()
+        for originator_id, version, finding in found:
+            index = self.logstore.leaf_index(originator_id, version)
+            position = 0 if index is None else index + 1
+            self._finding(position, finding.subject, finding.seq, finding.problem)
 
     def _finding(self, position: int, subject: str | None, seq: int | None, problem: str) -> None:
+        if len(self.report.findings) >= MAX_FINDINGS:  # memory stays flat on a wrecked log too
+            self.report.omitted += 1
+            return
         self.report.findings.append(Finding(position, subject, seq, problem))
 
 
