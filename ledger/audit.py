@@ -40,7 +40,7 @@ from domain.statement import AUTHORITY, ZERO_HASH
 from ledger import merkle, note, schema, signing, tlog
 from ledger.application import Ledger
 from ledger.errors import LedgerError
-from ledger.logstore import LogStore, StoredCheckpoint
+from ledger.logstore import LeafRef, LogStore, StoredCheckpoint
 
 # The event classes each kind is recorded as; a stored event of another class was altered.
 EVENT_OF_KIND: dict[str, tuple[type[Any], ...]] = {
@@ -78,8 +78,8 @@ KEY_TOPICS = sorted(
     | TOPICS_OF_KIND["authority.rotated"]
 )
 BATCH = 2000
-PARALLEL_FROM = 20_000
-MAX_FINDINGS = 10_000  # kept in the report; more are counted in `omitted`  # smaller logs are checked in this process: starting workers costs more
+PARALLEL_FROM = 20_000  # smaller logs are checked in this process: starting workers costs more
+MAX_FINDINGS = 10_000  # kept in the report; more are counted in `omitted`
 
 
 @dataclass(frozen=True)
@@ -330,6 +330,7 @@ class _Audit:
         self.authority_keys: dict[str, bytes] = {}
         self.keys: dict[str, bytes] = {}
         self.mismatched, self.later_mismatches = False, 0
+        self.misaligned, self.later_misaligned = False, 0
         _set_keys(keys)  # for batches checked in this process
 
     def run(self) -> AuditReport:
@@ -338,6 +339,9 @@ class _Audit:
         next_checkpoint = next(checkpoints, None)
         tree = merkle.CompactRange()
         previous: tuple[StoredCheckpoint, bytes] | None = None
+        while next_checkpoint is not None and next_checkpoint.size == 0:  # of the empty log
+            previous = self._checkpoint(next_checkpoint, merkle.EMPTY_ROOT, previous)
+            next_checkpoint = next(checkpoints, None)
         for checked, ref in self._log_order(size):
             self.report.checked += 1
             self._order_checks(checked, ref)
@@ -349,9 +353,6 @@ class _Audit:
             self._finding(
                 0, None, None, f"the tree has {size} leaves but the store holds {tree.size} entries"
             )
-        if next_checkpoint is not None and next_checkpoint.size == 0:
-            previous = self._checkpoint(next_checkpoint, merkle.EMPTY_ROOT, previous)
-            next_checkpoint = next(checkpoints, None)
         if next_checkpoint is not None:
             self._finding(
                 0,
@@ -375,6 +376,14 @@ class _Audit:
                 f"the root {_short(self.report.root)} recomputed from the entries",
             )
         self._chains()
+        if self.later_misaligned:
+            self._finding(
+                0,
+                None,
+                None,
+                f"and {self.later_misaligned} more entries are out of place in the tree after "
+                f"the first one named",
+            )
         if self.later_mismatches:
             self._finding(
                 0,
@@ -408,48 +417,112 @@ class _Audit:
             self.progress(len(results))
         yield from zip(results, refs, strict=True)
 
-    def _batches(self) -> Iterator[tuple[list[Row], list[Any]]]:
-        recorder = self.ledger.recorder
-        start, leaf = 1, 0
-        while True:
-            notifications = recorder.select_notifications(start, BATCH)
-            rows = [
-                (0, _uuid(n.originator_id), n.originator_version, n.topic, n.state)
-                for n in notifications
-            ]
-            refs = self.logstore.leaf_refs(leaf, len(rows)) if rows else []
-            if len(refs) < len(rows):
+    def _batches(self) -> Iterator[tuple[list[Row], list[LeafRef]]]:
+        """Batches of entries in log order, each paired with the tree's record of its leaf. The
+        entries and the leaves are read side by side; where they part, the store is asked which
+        side lost what (a few indexed reads, only where something is wrong)."""
+        rows: list[Row] = []
+        refs: list[LeafRef] = []
+        leaves = self._leaf_stream()
+        ref = next(leaves, None)
+        expected = 0  # the next leaf index, were the tree dense
+        for notification in self._notification_stream():
+            key = (_uuid(notification.originator_id), notification.originator_version)
+            while ref is not None and (ref.originator_id, ref.originator_version) != key:
+                if self._event_exists(ref.originator_id, ref.originator_version):
+                    break  # both exist, in different places: reordered (named when paired)
                 self._finding(
-                    leaf + len(refs) + 1,
+                    ref.index + 1,
                     None,
                     None,
-                    f"{len(rows) - len(refs)} entries from here on are not leaves of "
-                    f"the tree: the tree stops at {leaf + len(refs)}",
+                    f"entry {ref.index + 1} is gone from the store but its leaf remains: "
+                    f"entries were deleted",
                 )
-                rows = rows[: len(refs)]
-            rows = [(leaf + offset + 1, *row[1:]) for offset, row in enumerate(rows)]
-            if rows:
-                yield rows, refs
-            leaf += len(rows)
-            if len(notifications) < BATCH:
-                break
-            start = notifications[-1].id + 1
-        extra = self.logstore.leaf_refs(leaf, 1)
-        if extra:
-            self._finding(
-                leaf + 1,
-                None,
-                None,
-                "the tree has leaves from here on whose entries "
-                "are gone: entries were deleted from the store",
+                expected = ref.index + 1
+                ref = next(leaves, None)
+            if ref is None or (
+                (ref.originator_id, ref.originator_version) != key
+                and self.logstore.leaf_index(*key) is None
+            ):
+                self._finding(
+                    expected + 1,
+                    None,
+                    notification.originator_version,
+                    f"the entry stored after entry {expected} (aggregate {key[0]}, version "
+                    f"{key[1]}) is not a leaf of the tree: its leaf was deleted, or the entry was "
+                    f"added outside the ledger",
+                )
+                expected += 1  # it stands where its leaf would be
+                continue
+            if ref.index != expected:
+                gone = (
+                    f"{expected + 1}"
+                    if ref.index == expected + 1
+                    else f"{expected + 1} to {ref.index}"
+                )
+                self._finding(
+                    expected + 1,
+                    None,
+                    None,
+                    f"entry {gone} is gone from the store together with its leaf: "
+                    f"entries were deleted",
+                )
+            expected = ref.index + 1
+            rows.append(
+                (
+                    ref.index + 1,
+                    key[0],
+                    key[1],
+                    notification.topic,
+                    notification.state,
+                )
             )
+            refs.append(ref)
+            ref = next(leaves, None)
+            if len(rows) == BATCH:
+                yield rows, refs
+                rows, refs = [], []
+        if rows:
+            yield rows, refs
+        if ref is not None:
+            self._finding(
+                ref.index + 1,
+                None,
+                None,
+                "the tree has leaves from here on whose entries are gone: entries were deleted "
+                "from the store",
+            )
+
+    def _notification_stream(self) -> Iterator[Any]:
+        start = 1
+        while True:
+            batch = self.ledger.recorder.select_notifications(start, BATCH)
+            yield from batch
+            if len(batch) < BATCH:
+                return
+            start = batch[-1].id + 1
+
+    def _leaf_stream(self) -> Iterator[LeafRef]:
+        start = 0
+        while True:
+            batch = self.logstore.leaf_refs(start, BATCH)
+            yield from batch
+            if len(batch) < BATCH:
+                return
+            start = batch[-1].index + 1
+
+    def _event_exists(self, originator_id: UUID, version: int) -> bool:
+        return bool(self.ledger.recorder.select_events(originator_id, gt=version - 1, lte=version))
 
     def _order_checks(self, checked: Checked, ref: Any) -> None:
         position = checked.position
-        if (ref.originator_id, ref.originator_version) != (
+        aligned = (ref.originator_id, ref.originator_version) == (
             checked.originator_id,
             checked.originator_version,
-        ):
+        )
+        if not aligned and self.misaligned:
+            self.later_misaligned += 1
+        elif not aligned:
             self._finding(
                 position,
                 checked.subject,
@@ -457,7 +530,8 @@ class _Audit:
                 f"leaf {ref.index} of the tree was recorded for another entry: entries "
                 f"were deleted, inserted or reordered",
             )
-        elif checked.leaf is not None and checked.leaf != ref.leaf_hash:
+        self.misaligned = not aligned
+        if aligned and checked.leaf is not None and checked.leaf != ref.leaf_hash:
             self._finding(
                 position,
                 checked.subject,

@@ -624,8 +624,7 @@ TAMPERING: dict[str, tuple[Callable[[Tables], None], list[tuple[int, str]]]] = {
     "an entry deleted": (
         lambda t: t.delete_entry(19),
         [
-            (19, "leaf 18 of the tree was recorded for another entry"),
-            (19, "entries were deleted, inserted or reordered"),
+            (19, "entry 19 is gone from the store but its leaf remains: entries were deleted"),
             (0, "the tree has 22 leaves but the store holds 21 entries"),
             (0, "a checkpoint of size 22 is kept, but the log has only 21 entries"),
         ],
@@ -633,6 +632,7 @@ TAMPERING: dict[str, tuple[Callable[[Tables], None], list[tuple[int, str]]]] = {
     "an entry deleted with its leaf": (
         lambda t: t.delete_entry(19, with_leaf=True),
         [
+            (19, "entry 19 is gone from the store together with its leaf: entries were deleted"),
             (0, "the tree has 22 leaves but the store holds 21 entries"),
             (0, "a checkpoint of size 22 is kept, but the log has only 21 entries"),
             (20, "chain broken: seq 3"),
@@ -649,8 +649,8 @@ TAMPERING: dict[str, tuple[Callable[[Tables], None], list[tuple[int, str]]]] = {
     "a leaf row deleted": (
         lambda t: t.delete_leaf(18),
         [
-            (19, "leaf 19 of the tree was recorded for another entry"),
-            (20, "leaf 20 of the tree was recorded for another entry"),
+            (19, "is not a leaf of the tree: its leaf was deleted, or the entry was added"),
+            (0, "checkpoint of size 20: signed root"),
         ],
     ),
     "two entries swapped": (
@@ -666,7 +666,7 @@ TAMPERING: dict[str, tuple[Callable[[Tables], None], list[tuple[int, str]]]] = {
         lambda t: swap_leaves(t, 18, 19),
         [
             (19, "leaf 18 of the tree was recorded for another entry"),
-            (20, "leaf 19 of the tree was recorded for another entry"),
+            (0, "and 1 more entries are out of place in the tree after the first one named"),
         ],
     ),
     "a checkpoint of a forked tree": (
@@ -765,15 +765,6 @@ def test_the_audit_names_what_was_changed_in_the_database(
         assert blamed == [], described
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG ledger/audit.py _Audit._batches/_order_checks: a gap in the leaf indexes (an entry "
-        "deleted together with its leaf row) is never named at its position: LeafRef.index is "
-        "not compared with the entry's position, and the audit reports 'entry 22: the tree has "
-        "leaves from here on whose entries are gone' although entry 22's entry is there"
-    ),
-)
 def test_the_audit_names_the_position_of_an_entry_deleted_with_its_leaf(
     recorded: str, tables: Tables
 ) -> None:
@@ -786,15 +777,6 @@ def test_the_audit_names_the_position_of_an_entry_deleted_with_its_leaf(
     assert reported(findings, 9, "deleted")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG ledger/audit.py _Audit.run: a checkpoint of the empty log (size 0, which "
-        "issue_checkpoint and `lienthong checkpoint` make on a fresh ledger) is only looked at "
-        "after the log-order pass, so every later checkpoint is skipped unverified and the first "
-        "of them is reported as 'kept, but the log has only N entries: entries were deleted'"
-    ),
-)
 def test_a_checkpoint_of_the_empty_log_is_checked_with_the_later_ones() -> None:
     clock = SimulatedClock(START)
     ledger = Ledger(LedgerSettings(database_url="memory:"), clock=clock)
