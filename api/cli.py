@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress
 
 from api.cli_log import register
-from api.shell import Options, err, fail, load_key, open_ledger, options_of, out
+from api.shell import Options, emit, err, fail, load_key, open_ledger, options_of, out
 from api.texts import kind_label, word
 from domain.instant import format_local, from_datetime
 from ledger import schema
@@ -114,7 +115,7 @@ def keygen(
         key.save(out_file)
     except FileExistsError:
         fail(BadKeyFile(f"{out_file} already exists; refusing to overwrite a key"), options.lang, 2)
-    out.print(
+    emit(
         json.dumps(
             {
                 "key": key.key_id,
@@ -181,7 +182,7 @@ def sign(
             seq=seq,
             prev=previous,
         )
-        out.print(Envelope(raw, signing_key.sign(raw)).to_json(), soft_wrap=True)
+        emit(Envelope(raw, signing_key.sign(raw)).to_json())
 
 
 @app.command()
@@ -239,8 +240,8 @@ def render_timeline(view: Timeline, ledger: Ledger, lang: str) -> None:
     else:
         status = f"{word('held_by', lang)} {dossier.custodian}"
     out.print(
-        f"\n[bold]{view.code}[/] — {dossier.procedure} v{dossier.procedure_version} — "
-        f"{word('status', lang)}: {status}"
+        f"\n[bold]{escape(view.code)}[/] — {escape(dossier.procedure)} v{dossier.procedure_version} "
+        f"— {word('status', lang)}: {escape(status)}"
     )
     for step in view.steps:
         statement = step.statement
@@ -253,7 +254,8 @@ def render_timeline(view: Timeline, ledger: Ledger, lang: str) -> None:
         )
         out.print(
             f"     {word('office', lang)}: {statement.office} {step.office_name} — "
-            f"{word('officer', lang)}: {statement.officer} ({step.officer_title})"
+            f"{word('officer', lang)}: {statement.officer} ({step.officer_title})",
+            markup=False,
         )
         out.print(f"     {describe(statement)}", markup=False)
         if step.problem:

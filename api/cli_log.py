@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from api.shell import Options, err, fail, open_ledger, options_of, out
+from api.shell import Options, emit, err, fail, open_ledger, options_of, out
 from api.texts import kind_label, word
 from domain.instant import format_local
 from ledger import note, witness
@@ -126,7 +127,7 @@ def log_key_create(
         _input(options, BadKeyFile(f"{out_file} already exists; refusing to overwrite a key"))
     err.print(f"{word('log_key_written', options.lang)} {out_file}")
     err.print(f"{word('verifier_key', options.lang)}:")
-    out.print(key.verifier.line())
+    emit(key.verifier.line())
 
 
 @log_key_app.command("show")
@@ -135,7 +136,7 @@ def log_key_show(
     key_file: Annotated[Path, typer.Argument(help="the log key file")],
 ) -> None:
     """Print the log's public verifier key (C2SP vkey format), to publish."""
-    out.print(_log_key(options_of(ctx), key_file).verifier.line())
+    emit(_log_key(options_of(ctx), key_file).verifier.line())
 
 
 def checkpoint(
@@ -149,7 +150,7 @@ def checkpoint(
     key = _log_key(options, log_key)
     with open_ledger(options) as ledger:
         issued = ledger.issue_checkpoint(key)
-        out.print(_note_with_cosignatures(ledger, issued.size, issued.note), end="")
+        emit(_note_with_cosignatures(ledger, issued.size, issued.note), end="")
 
 
 def consistency_proof(
@@ -167,7 +168,7 @@ def consistency_proof(
             if latest is None:
                 raise BadProofRequest("this log has no checkpoint yet: run `lienthong checkpoint`")
             size = latest.size
-        out.print(witness.encode_proof(old, size, ledger.consistency_proof(old, size)))
+        emit(witness.encode_proof(old, size, ledger.consistency_proof(old, size)))
 
 
 # --- witnesses ----------------------------------------------------------------------------------
@@ -191,7 +192,7 @@ def witness_key(
     except FileExistsError:
         _input(options, BadKeyFile(f"{out_file} already exists; refusing to overwrite a key"))
     err.print(f"{word('witness_key_written', options.lang)} {out_file}")
-    out.print(key.verifier.line())
+    emit(key.verifier.line())
 
 
 @witness_app.command("cosign")
@@ -228,6 +229,12 @@ def witness_cosign(
         if checkpoint_file is not None:
             text = _read(options, checkpoint_file, "checkpoint").decode("utf-8", "replace")
             hashes: list[bytes] = []
+            if proof is None and seen is not None:
+                raise BadCheckpoint(
+                    f"this witness last cosigned size {seen.size} of {verifier.name}: give the "
+                    f"log's consistency proof from that size with --proof (made by `lienthong "
+                    f"consistency-proof {seen.size}` on the log)"
+                )
             if proof is not None:
                 old, new, hashes = witness.decode_proof(
                     _read(options, proof, "proof").decode("utf-8", "replace")
@@ -239,7 +246,7 @@ def witness_cosign(
                         f"{seen.size} to {size}"
                     )
             line = witness.cosign(text, hashes, verifier, witness_key_, memory, int(time.time()))
-            out.print(text + line, end="")
+            emit(text + line, end="")
             return
         with open_ledger(options) as ledger:
             latest = ledger.checkpoint()
@@ -253,7 +260,7 @@ def witness_cosign(
             ledger.logstore.put_cosignature(
                 latest.size, witness_key_.name, line, ledger.clock.now()
             )
-            out.print(_note_with_cosignatures(ledger, latest.size, latest.note), end="")
+            emit(_note_with_cosignatures(ledger, latest.size, latest.note), end="")
     except note.NoteError as problem:
         fail(BadCheckpoint(str(problem)), options.lang, 1)
     except LedgerError as problem:
@@ -282,7 +289,7 @@ def cosignature_add(
             )
         except note.NoteError as problem:
             raise BadCheckpoint(str(problem)) from None
-        out.print(f"{word('cosignature_kept', options.lang)}: {', '.join(names)}")
+        out.print(f"{word('cosignature_kept', options.lang)}: {', '.join(names)}", markup=False)
 
 
 # --- audit bundles ------------------------------------------------------------------------------
@@ -348,7 +355,7 @@ def verify_bundle_command(
         _input(options, problem)
     lang = options.lang
     if not report.ok:
-        out.print(f"[bold red]{word('bundle_bad', lang, code=report.dossier)}[/]")
+        out.print(f"[bold red]{escape(word('bundle_bad', lang, code=report.dossier))}[/]")
         for text in report.problems:
             out.print(f"  {text}", markup=False)
         raise typer.Exit(1)
@@ -358,13 +365,15 @@ def verify_bundle_command(
 def _render_bundle(report: BundleReport, verifier: note.Verifier, lang: str) -> None:
     assert report.view is not None
     view = report.view
-    out.print(f"[bold]{view.code}[/]")
+    out.print(f"[bold]{escape(view.code)}[/]")
     for step in view.steps:
         statement = step.statement
+        signed = escape(
+            f"{statement.office} {step.office_name}, {statement.officer} ({step.officer_title})"
+        )
         out.print(
             f"{statement.seq:>3}  {format_local(statement.at)}  "
-            f"[bold]{kind_label(statement.kind, lang)}[/] — {statement.office} {step.office_name}, "
-            f"{statement.officer} ({step.officer_title}); {word('recorded_at', lang)} "
+            f"[bold]{kind_label(statement.kind, lang)}[/] — {signed}; {word('recorded_at', lang)} "
             f"{format_local(step.recorded_at)} — [green]{word('verified', lang)}[/]"
         )
     out.print(f"[bold]{word('hops', lang)}[/]")
@@ -399,7 +408,8 @@ def _render_bundle(report: BundleReport, verifier: note.Verifier, lang: str) -> 
             size=report.size,
             origin=verifier.name,
             witnesses=witnesses,
-        )
+        ),
+        markup=False,
     )
 
 

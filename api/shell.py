@@ -35,6 +35,11 @@ class Options:
     url_given: bool  # by --database-url or LIENTHONG_DATABASE_URL
 
 
+def emit(text: str, end: str = "\n") -> None:
+    """Machine-readable output (keys, notes, JSON) exactly as given: no markup, no wrapping."""
+    typer.echo(text + end, nl=False)
+
+
 def options_of(ctx: typer.Context) -> Options:
     options = ctx.ensure_object(dict)["options"]
     assert isinstance(options, Options)

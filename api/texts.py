@@ -72,9 +72,13 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "bundle_ok": (
         "ĐÃ XÁC MINH: {n} bản khai nằm trong sổ cái tại điểm kiểm tra kích thước {size} do khóa "
-        "{origin} ký{witnesses}; mọi chữ ký, khóa, cán bộ, cơ quan và quy tắc giao nhận đều hợp lệ.",
+        "{origin} ký{witnesses}; mọi chữ ký, khóa, cán bộ, cơ quan và quy tắc giao nhận đều hợp lệ. "
+        "Gói chứng minh các bản khai này có trong sổ; nó không chứng minh rằng không có bản khai nào "
+        "khác về hồ sơ — hãy so với một gói mới hơn.",
         "VERIFIED: {n} statements are in the log at the checkpoint of size {size} signed by "
-        "{origin}{witnesses}; every signature, key, officer, office and custody rule holds.",
+        "{origin}{witnesses}; every signature, key, officer, office and custody rule holds. "
+        "The bundle proves these statements are in the log; it cannot prove there are no others "
+        "about the dossier — compare with a newer bundle.",
     ),
     "bundle_bad": (
         "KHÔNG XÁC MINH ĐƯỢC gói kiểm toán của hồ sơ {code}:",

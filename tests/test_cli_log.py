@@ -167,12 +167,6 @@ def test_checkpoint_prints_a_note_that_opens_with_the_printed_verifier_key(tmp_p
     assert kept.note == printed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG api/cli_log.py log_key_create, checkpoint: the verifier key and the note are "
-    "printed with rich markup on, so '[bold]' in an origin (a valid key name) is dropped: the "
-    "printed vkey does not parse and the printed note does not verify",
-)
 def test_a_log_origin_with_brackets_is_printed_exactly(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'l.db'}"
     ok(run(db, "init", "--authority-key", str(tmp_path / "authority.key")))
@@ -251,12 +245,6 @@ def test_export_signs_a_fresh_checkpoint_with_the_log_key_when_none_covers_the_d
     assert "Receipt acknowledged: 844 Huyện Càng Long (cb-844" in output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG api/cli_log.py _render_bundle: step lines are printed with rich markup on, so "
-    "'[mới]' in a signed office name is dropped from the verified timeline (and '[/]' in a name "
-    "or title would crash the command)",
-)
 def test_verify_bundle_prints_a_signed_office_name_exactly(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'world.db'}"
     world = World.build(db)
@@ -456,12 +444,6 @@ def test_a_witness_working_from_files_cosigns_an_extension_and_refuses_a_fork(
     assert state.read_bytes() == remembered
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG api/cli_log.py witness_cosign: in file mode without --proof, a genuine extension "
-    "of the log it saw is refused as a fork (log-forked, 'the log was rewritten') instead of "
-    "asking for the consistency proof",
-)
 def test_a_witness_working_from_files_without_a_proof_is_asked_for_one(
     demo_db: str, demo_key_file: Path, tmp_path: Path
 ) -> None:
