@@ -388,6 +388,11 @@ class SQLiteLogFactory(SQLiteFactory):
 class PostgresLogRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
+        if self.datastore.enable_db_functions:  # that insert path skips the hooks below
+            raise ProgrammingError(
+                "POSTGRES_ENABLE_DB_FUNCTIONS would record events without their leaves in the "
+                "transparency log: leave it unset"
+            )
         self._names = {
             "schema": Identifier(self.datastore.schema),
             "events": Identifier(self.events_table_name),

@@ -806,3 +806,14 @@ def test_a_parallel_audit_reports_what_a_serial_one_does(tmp_path: Path) -> None
     assert parallel.findings == serial.findings
     assert (parallel.checked, parallel.root) == (serial.checked, serial.root)
     assert {finding.position for finding in parallel.findings} >= {0, 5, 19, 20}
+
+
+@pytest.mark.postgres
+def test_postgres_database_functions_are_refused_they_would_skip_the_leaves(
+    postgres_url: str,
+) -> None:
+    with pytest.raises(ProgrammingError, match="without their leaves"):
+        Ledger(
+            LedgerSettings(database_url=postgres_url),
+            env={"POSTGRES_ENABLE_DB_FUNCTIONS": "y"},
+        )
