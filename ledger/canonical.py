@@ -86,13 +86,53 @@ def decode(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
     trailing = len(data) - unpacker.tell()
     if trailing:
         raise MalformedStatement(f"statement has {trailing} trailing bytes after the value")
-    _check_types(value, "$", 0)
-    if encode(value) != data:
+    # One pass that only answers yes or no (no path text built): the types, the depth, NFC text
+    # and sorted map keys. Python orders text by code point, which is UTF-8 byte order. Where it
+    # says no, the slow pass names the problem. Then msgpack re-encodes the value as decoded (map
+    # order kept): any non-shortest form or duplicate key makes the bytes differ.
+    if not _canonical_shape(value, 0):
+        _check_types(value, "$", 0)
+    if not _canonical_shape(value, 0) or msgpack.packb(value, use_bin_type=True) != data:
         raise NonCanonicalStatement(
             "statement is not in canonical form (map keys must be sorted by UTF-8 bytes and "
             "unique, integers and strings in their shortest form)"
         )
     return value
+
+
+def _canonical_shape(value: Any, depth: int) -> bool:
+    """Yes if every value is of an allowed type, text is NFC, map keys are sorted text, and
+    nothing nests deeper than MAX_DEPTH; scalars are checked in the loop, not by recursion."""
+    kind = type(value)
+    if kind is dict:
+        keys = list(value)
+        for key in keys:
+            if type(key) is not str or not (key.isascii() or unicodedata.is_normalized("NFC", key)):
+                return False
+        if keys != sorted(keys):
+            return False
+        items: Any = value.values()
+    elif kind is list:
+        items = value
+    else:
+        return _canonical_scalar(value)
+    if depth >= MAX_DEPTH and value:  # its items would lie deeper than allowed
+        return False
+    for item in items:
+        kind = type(item)
+        if kind is dict or kind is list:
+            if not _canonical_shape(item, depth + 1):
+                return False
+        elif not _canonical_scalar(item):
+            return False
+    return True
+
+
+def _canonical_scalar(value: Any) -> bool:
+    kind = type(value)
+    if kind is str:
+        return value.isascii() or unicodedata.is_normalized("NFC", value)
+    return kind is bytes or kind is int or kind is bool
 
 
 def _check_types(value: Any, path: str, depth: int) -> None:

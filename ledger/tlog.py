@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import msgpack
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -27,6 +28,18 @@ LOG_KEY_TYPE = "lienthong-log-key"
 
 def leaf_data(statement: bytes, signature: bytes, recorded_at: int) -> bytes:
     """The bytes of one leaf: what the ledger recorded, and when."""
+    if type(statement) is bytes and type(signature) is bytes and type(recorded_at) is int:
+        # keys already in canonical order, values of canonical types: msgpack's own encoding
+        # is the canonical one (this runs once per entry when recording and auditing)
+        return msgpack.packb(
+            {
+                "recorded_at": recorded_at,
+                "signature": signature,
+                "statement": statement,
+                "v": LEAF_VERSION,
+            },
+            use_bin_type=True,
+        )
     return canonical.encode(
         {
             "recorded_at": recorded_at,
