@@ -1,17 +1,17 @@
 """Full audit: re-verify every stored entry, the Merkle tree and every checkpoint, streaming.
 
-Trusts nothing stored but the bytes. Three passes, each reading the store in batches, so memory
+Trusts nothing stored but the bytes. Two passes, each reading the store in batches, so memory
 stays flat however long the log is:
 
 1. Keys: the public keys the log registers (key.registered, authority.*) — a registry-sized map the
    signature checks need. A key only counts for entries recorded after its own registration.
 2. Log order: for every entry, the canonical statement, the event class and aggregate it is stored
-   as, the signature, and its leaf: the leaf hash is recomputed from the entry and compared with the
-   one the tree stored when it was recorded, and appended to a streaming tree whose root is compared
-   with every stored checkpoint (signature, root, and consistency with the previous checkpoint) and
-   with the stored tree at the end.
-3. Subject order: every subject's chain (seq 1, 2, 3 … each `prev` the hash of the one before),
-   reading events by aggregate, so no per-subject state is kept across the log.
+   as, the signature, its chain link (seq and prev continue the subject's history: the latest heads
+   of a bounded number of subjects are kept, older ones read back from the store), and its leaf:
+   the leaf hash is recomputed from the entry and compared with the one the tree stored when it
+   was recorded, and appended to a streaming tree whose root is compared with every stored
+   checkpoint (signature, root, and consistency with the previous checkpoint) and with the stored
+   tree at the end.
 
 The checks of one batch are independent of other batches, so they run in worker processes on every
 core; the main process only reads batches and keeps the running order-dependent state.
@@ -22,10 +22,11 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import msgpack
@@ -79,6 +80,7 @@ KEY_TOPICS = sorted(
 )
 BATCH = 2000
 PARALLEL_FROM = 20_000  # smaller logs are checked in this process: starting workers costs more
+HEADS_KEPT = 50_000  # subjects whose latest head the chain check keeps in memory
 MAX_FINDINGS = 10_000  # kept in the report; more are counted in `omitted`
 
 
@@ -115,9 +117,9 @@ class AuditReport:
 Row = tuple[int, UUID, int, str, bytes]  # position, aggregate id, version, topic, stored state
 
 
-@dataclass(frozen=True)
-class Checked:
-    """What the order-dependent checks need to know about one entry."""
+class Checked(NamedTuple):
+    """What the order-dependent checks need to know about one entry (a tuple: it crosses from
+    the worker processes by the thousand)."""
 
     position: int
     originator_id: UUID
@@ -129,6 +131,8 @@ class Checked:
     by_authority: bool
     learns: tuple[str, str, bytes] | None  # ("authority" | "key", key id, public key)
     problem: str | None
+    prev: bytes | None = None  # the statement's `prev`, when it parses
+    digest: bytes | None = None  # SHA-256 of the statement bytes, when they decode
 
 
 _KEYS: dict[str, bytes] = {}  # every key id the log registers → its public key (worker global)
@@ -179,6 +183,7 @@ def _check_row(row: Row) -> Checked:
             f"stored event cannot be decoded: {problem}",
         )
     leaf = tlog.entry_leaf_hash(raw, signature, recorded_at)
+    digest = hashlib.sha256(raw).digest()
     try:
         statement = schema.parse(raw, max_bytes=max(len(raw), 1))
     except LedgerError as problem:
@@ -193,6 +198,8 @@ def _check_row(row: Row) -> Checked:
             False,
             None,
             f"statement bytes are not a valid statement: {problem}",
+            None,
+            digest,
         )
     subject, seq = statement.subject, statement.seq
     by_authority = statement.officer == AUTHORITY and statement.kind != "authority.established"
@@ -207,7 +214,18 @@ def _check_row(row: Row) -> Checked:
 
     def checked(problem: str | None) -> Checked:
         return Checked(
-            position, originator_id, version, leaf, subject, seq, key, by_authority, learns, problem
+            position,
+            originator_id,
+            version,
+            leaf,
+            subject,
+            seq,
+            key,
+            by_authority,
+            learns,
+            problem,
+            statement.prev,
+            digest,
         )
 
     if topic not in TOPICS_OF_KIND[statement.kind]:
@@ -236,36 +254,6 @@ def _check_row(row: Row) -> Checked:
     return checked(None)
 
 
-ChainRow = tuple[UUID, int, bytes]  # aggregate id, version, stored state
-
-
-def check_chains(
-    rows: Sequence[ChainRow], before: tuple[UUID, int, bytes] | None
-) -> list[tuple[UUID, int, Finding]]:
-    """Chain links of a run of events in (aggregate, version) order; `before` is the last event
-    of the previous batch (aggregate, version, statement hash)."""
-    findings: list[tuple[UUID, int, Finding]] = []
-    last_id, last_version, last_hash = before if before else (None, 0, ZERO_HASH)
-    for originator_id, version, state in rows:
-        if originator_id != last_id:
-            last_version, last_hash = 0, ZERO_HASH
-        try:
-            raw = _entry_state(state)["raw"]
-            fields = msgpack.unpackb(raw, raw=False)
-            seq, prev, subject = fields["seq"], fields["prev"], fields["subject"]
-        except (ValueError, KeyError, TypeError, msgpack.UnpackException):
-            last_id, last_version, last_hash = originator_id, version, b""
-            continue  # named by the log-order pass already
-        if version != last_version + 1 or seq != version or prev != last_hash:
-            problem = (
-                f"chain broken: seq {seq} with prev {_short(prev)} follows seq "
-                f"{last_version} with hash {_short(last_hash)}"
-            )
-            findings.append((originator_id, version, Finding(0, subject, seq, problem)))
-        last_id, last_version, last_hash = originator_id, version, hashlib.sha256(raw).digest()
-    return findings
-
-
 def _short(value: Any) -> str:
     return f"{value.hex()[:16]}…" if isinstance(value, bytes) else repr(value)
 
@@ -288,6 +276,8 @@ def audit(
     count = workers if workers is not None else (os.cpu_count() or 1)
     if count > 1 and (workers is not None or size >= PARALLEL_FROM):
         context = multiprocessing.get_context("forkserver")
+        # workers import what they need once, in the fork server, not each on its own
+        context.set_forkserver_preload(["ledger.audit"])
         keys = _all_keys(ledger)
         with ProcessPoolExecutor(count, context, initializer=_set_keys, initargs=(keys,)) as pool:
             return _Audit(ledger, log, progress, log_key, keys, pool, count).run()
@@ -331,6 +321,7 @@ class _Audit:
         self.keys: dict[str, bytes] = {}
         self.mismatched, self.later_mismatches = False, 0
         self.misaligned, self.later_misaligned = False, 0
+        self.heads: OrderedDict[UUID, tuple[int, bytes]] = OrderedDict()
         _set_keys(keys)  # for batches checked in this process
 
     def run(self) -> AuditReport:
@@ -345,6 +336,7 @@ class _Audit:
         for checked, ref in self._log_order(size):
             self.report.checked += 1
             self._order_checks(checked, ref)
+            self._check_chain(checked)
             tree.append(checked.leaf if checked.leaf is not None else ref.leaf_hash)
             while next_checkpoint is not None and next_checkpoint.size == tree.size:
                 previous = self._checkpoint(next_checkpoint, tree.root(), previous)
@@ -375,7 +367,6 @@ class _Audit:
                 f"the stored tree's root {_short(stored_root)} is not "
                 f"the root {_short(self.report.root)} recomputed from the entries",
             )
-        self._chains()
         if self.later_misaligned:
             self._finding(
                 0,
@@ -602,40 +593,45 @@ class _Audit:
                 )
         return checkpoint, body.root
 
-    # subject order -------------------------------------------------------------------------
+    # chains ------------------------------------------------------------------------------
 
-    def _chains(self) -> None:
-        before: tuple[UUID, int, bytes] | None = None
-        after: tuple[UUID, int] | None = None
-        pending: list[Any] = []
-        while True:
-            rows = self.logstore.events_by_subject(after, BATCH)
-            if not rows:
-                break
-            pending.append(
-                self.pool.submit(check_chains, rows, before)
-                if self.pool
-                else check_chains(rows, before)
+    def _check_chain(self, checked: Checked) -> None:
+        """seq and prev continue the subject's history. The last heads seen are kept (a bounded
+        number, so memory stays flat); an older one is read back from the store."""
+        if checked.digest is None:
+            return  # undecodable: named already
+        heads = self.heads
+        head = heads.pop(checked.originator_id, None)
+        if head is None:
+            head = self._stored_head(checked.originator_id, checked.originator_version)
+        last_version, last_hash = head
+        if checked.prev is not None and (
+            checked.seq != last_version + 1 or checked.prev != last_hash
+        ):
+            self._finding(
+                checked.position,
+                checked.subject,
+                checked.seq,
+                f"chain broken: seq {checked.seq} with prev {_short(checked.prev)} follows seq "
+                f"{last_version} with hash {_short(last_hash)}",
             )
-            if len(pending) > 2 * self.workers:  # a few batches in flight, never the whole log
-                self._chain_findings(pending.pop(0))
-            last_id, last_version, last_state = rows[-1]
-            try:
-                digest = hashlib.sha256(_entry_state(last_state)["raw"]).digest()
-            except (ValueError, KeyError, TypeError, msgpack.UnpackException):
-                digest = b""
-            before, after = (last_id, last_version, digest), (last_id, last_version)
-            if len(rows) < BATCH:
-                break
-        for item in pending:
-            self._chain_findings(item)
+        heads[checked.originator_id] = (checked.originator_version, checked.digest)
+        if len(heads) > HEADS_KEPT:
+            heads.popitem(last=False)
 
-    def _chain_findings(self, item: Any) -> None:
-        found = item if isinstance(item, list) else item.result()
-        for originator_id, version, finding in found:
-            index = self.logstore.leaf_index(originator_id, version)
-            position = 0 if index is None else index + 1
-            self._finding(position, finding.subject, finding.seq, finding.problem)
+    def _stored_head(self, originator_id: UUID, version: int) -> tuple[int, bytes]:
+        if version <= 1:
+            return 0, ZERO_HASH
+        events = self.ledger.recorder.select_events(
+            originator_id, lte=version - 1, desc=True, limit=1
+        )
+        if not events:
+            return 0, ZERO_HASH
+        try:
+            raw = _entry_state(events[0].state)["raw"]
+        except (ValueError, KeyError, TypeError, msgpack.UnpackException):
+            raw = b""
+        return events[0].originator_version, hashlib.sha256(raw).digest()
 
     def _finding(self, position: int, subject: str | None, seq: int | None, problem: str) -> None:
         if len(self.report.findings) >= MAX_FINDINGS:  # memory stays flat on a wrecked log too

@@ -64,9 +64,6 @@ class LogStore(Protocol):
     def fetch_nodes(self, ids: Sequence[NodeId]) -> list[bytes]: ...
     def leaf_index(self, originator_id: UUID, version: int) -> int | None: ...
     def leaf_refs(self, start: int, limit: int) -> list[LeafRef]: ...
-    def events_by_subject(
-        self, after: tuple[UUID, int] | None, limit: int
-    ) -> list[tuple[UUID, int, bytes]]: ...
     def put_checkpoint(self, checkpoint: StoredCheckpoint) -> bool: ...
     def checkpoints(self, start_size: int = 0, limit: int = 1000) -> list[StoredCheckpoint]: ...
     def checkpoint(self, size: int | None = None) -> StoredCheckpoint | None: ...
@@ -159,22 +156,6 @@ class MemoryLogRecorder(POPOApplicationRecorder):
                 replace(ref, leaf_hash=self._nodes.get((0, ref.index), b""))
                 for ref in self._leaves[start : start + limit]
             ]
-
-    def events_by_subject(
-        self, after: tuple[UUID, int] | None, limit: int
-    ) -> list[tuple[UUID, int, bytes]]:
-        """Events in (aggregate id, version) order after `after`: (id, version, stored state)."""
-        with self._database_lock:
-            events = sorted(
-                (
-                    (_uuid(e.originator_id), e.originator_version, e.state)
-                    for e in self._stored_events
-                ),
-                key=lambda row: (row[0].hex, row[1]),
-            )
-        if after is not None:
-            events = [row for row in events if (row[0].hex, row[1]) > (after[0].hex, after[1])]
-        return events[:limit]
 
     def put_checkpoint(self, checkpoint: StoredCheckpoint) -> bool:
         with self._log_lock:
@@ -314,19 +295,6 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
                 for index, oid, version, value in c.fetchall()
             ]
 
-    def events_by_subject(
-        self, after: tuple[UUID, int] | None, limit: int
-    ) -> list[tuple[UUID, int, bytes]]:
-        oid, version = (after[0].hex, after[1]) if after else ("", 0)
-        with self._read() as c:
-            c.execute(
-                "SELECT originator_id, originator_version, state FROM stored_events "
-                "WHERE (originator_id, originator_version) > (?, ?) "
-                "ORDER BY originator_id, originator_version LIMIT ?",
-                (oid, version, limit),
-            )
-            return [(UUID(hex=row[0]), row[1], bytes(row[2])) for row in c.fetchall()]
-
     def put_checkpoint(self, checkpoint: StoredCheckpoint) -> bool:
         with self.datastore.transaction(commit=True) as c:
             c.execute(
@@ -395,7 +363,6 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
             )
         self._names = {
             "schema": Identifier(self.datastore.schema),
-            "events": Identifier(self.events_table_name),
             "leaves": Identifier("lienthong_leaves"),
             "nodes": Identifier("lienthong_nodes"),
             "checkpoints": Identifier("lienthong_checkpoints"),
@@ -514,24 +481,6 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
                     row["originator_version"],
                     bytes(row["hash"] or b""),
                 )
-                for row in curs.fetchall()
-            ]
-
-    def events_by_subject(
-        self, after: tuple[UUID, int] | None, limit: int
-    ) -> list[tuple[UUID, int, bytes]]:
-        oid, version = after if after else (UUID(int=0), -1)
-        with self._read() as curs:
-            curs.execute(
-                self._sql(
-                    "SELECT originator_id, originator_version, state FROM {schema}.{events} "
-                    "WHERE (originator_id, originator_version) > (%s, %s) "
-                    "ORDER BY originator_id, originator_version LIMIT %s"
-                ),
-                (oid, version, limit),
-            )
-            return [
-                (row["originator_id"], row["originator_version"], bytes(row["state"]))
                 for row in curs.fetchall()
             ]
 
