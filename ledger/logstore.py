@@ -85,14 +85,38 @@ def _leaf_hashes(stored_events: Sequence[StoredEvent], kwargs: dict[str, Any]) -
     return list(leaves)
 
 
+def _siblings(size: int, count: int) -> list[NodeId]:
+    """The stored nodes that appending `count` leaves to a tree of `size` combines with: for each
+    new leaf, the left sibling at every level where it completes a subtree, less those the
+    appended leaves make themselves. About one node per leaf, not the whole frontier."""
+    needed: list[NodeId] = []
+    for index in range(size, size + count):
+        level = 0
+        while (index >> level) & 1:
+            sibling = (level, (index >> level) - 1)
+            if (sibling[1] + 1) << level <= size:  # made before this save
+                needed.append(sibling)
+            level += 1
+    return needed
+
+
 def _grow(
-    size: int, frontier: Sequence[bytes], leaves: Sequence[bytes]
+    size: int, siblings: dict[NodeId, bytes], leaves: Sequence[bytes]
 ) -> list[tuple[NodeId, bytes]]:
-    """The nodes (leaves included) that appending `leaves` to a tree of `size` adds."""
-    tree = merkle.CompactRange(size, frontier)
+    """The nodes (leaves included) that appending `leaves` to a tree of `size` adds, given the
+    stored `siblings` they combine with."""
+    known = dict(siblings)
     added: list[tuple[NodeId, bytes]] = []
-    for leaf in leaves:
-        added.extend(tree.append(leaf))
+    for offset, leaf in enumerate(leaves):
+        index, level, value = size + offset, 0, leaf
+        known[(0, index)] = value
+        added.append(((0, index), value))
+        while (index >> level) & 1:
+            value = merkle.node_hash(known[(level, (index >> level) - 1)], value)
+            level += 1
+            node = (level, index >> level)
+            known[node] = value
+            added.append((node, value))
     return added
 
 
@@ -125,8 +149,9 @@ class MemoryLogRecorder(POPOApplicationRecorder):
         with self._database_lock:
             ids = super()._insert_events(stored_events, **kwargs)
             size = len(self._leaves)
-            frontier = self.fetch_nodes(merkle.range_nodes(0, size))
-            self._nodes.update(_grow(size, frontier, leaves))
+            needed = _siblings(size, len(leaves))
+            found = dict(zip(needed, self.fetch_nodes(needed), strict=True))
+            self._nodes.update(_grow(size, found, leaves))
             for offset, (event, leaf) in enumerate(zip(stored_events, leaves, strict=True)):
                 ref = LeafRef(
                     size + offset, _uuid(event.originator_id), event.originator_version, leaf
@@ -228,7 +253,8 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
         c.execute("SELECT max(leaf_index) FROM lienthong_leaves")
         last = c.fetchone()[0]
         size = 0 if last is None else last + 1
-        frontier = self._fetch(c, merkle.range_nodes(0, size))
+        needed = _siblings(size, len(leaves))
+        siblings = dict(zip(needed, self._fetch(c, needed), strict=True))
         c.executemany(
             "INSERT INTO lienthong_leaves VALUES (?, ?, ?)",
             [
@@ -238,7 +264,7 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
         )
         c.executemany(
             "INSERT INTO lienthong_nodes VALUES (?, ?, ?)",
-            [(level, index, value) for (level, index), value in _grow(size, frontier, leaves)],
+            [(level, index, value) for (level, index), value in _grow(size, siblings, leaves)],
         )
         return ids
 
@@ -407,7 +433,8 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
             tree.execute(self._sql("SELECT max(leaf_index) AS last FROM {schema}.{leaves}"))
             row = tree.fetchone()
             size = 0 if row is None or row["last"] is None else int(row["last"]) + 1
-            frontier = self._fetch(tree, merkle.range_nodes(0, size))
+            needed = _siblings(size, len(leaves))
+            siblings = dict(zip(needed, self._fetch(tree, needed), strict=True))
             tree.executemany(
                 self._sql("INSERT INTO {schema}.{leaves} VALUES (%s, %s, %s)"),
                 [
@@ -417,7 +444,7 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
             )
             tree.executemany(
                 self._sql("INSERT INTO {schema}.{nodes} VALUES (%s, %s, %s)"),
-                [(level, index, value) for (level, index), value in _grow(size, frontier, leaves)],
+                [(level, index, value) for (level, index), value in _grow(size, siblings, leaves)],
             )
 
     def _fetch(self, curs: Cursor[DictRow], ids: Sequence[NodeId]) -> list[bytes]:

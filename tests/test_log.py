@@ -817,3 +817,35 @@ def test_postgres_database_functions_are_refused_they_would_skip_the_leaves(
             LedgerSettings(database_url=postgres_url),
             env={"POSTGRES_ENABLE_DB_FUNCTIONS": "y"},
         )
+
+
+def test_appending_a_batch_reads_only_the_siblings_it_needs_and_adds_what_a_full_tree_holds() -> (
+    None
+):
+    from ledger.logstore import _grow, _siblings
+
+    def leaf(i: int) -> bytes:
+        return merkle.leaf_hash(i.to_bytes(4, "big"))
+
+    for size in range(70):
+        for count in range(1, 9):
+            before, after = merkle.MemoryTree(), merkle.MemoryTree()
+            for i in range(size):
+                before.append(leaf(i))
+            for i in range(size + count):
+                after.append(leaf(i))
+            needed = _siblings(size, count)
+            assert len(needed) <= count * 7
+            siblings = dict(zip(needed, before.fetch(needed), strict=True))
+            added = _grow(size, siblings, [leaf(i) for i in range(size, size + count)])
+            assert len({node for node, _ in added}) == len(added)
+            assert all(after.fetch([node]) == [value] for node, value in added)
+            # every node of the bigger tree is stored before or added now
+            levels = (size + count).bit_length()
+            expected = {
+                (level, index)
+                for level in range(levels)
+                for index in range((size + count) >> level)
+                if (index + 1) << level > size
+            }
+            assert {node for node, _ in added} == expected
