@@ -20,7 +20,17 @@ from rich.markup import escape
 from rich.progress import Progress
 
 from api.cli_log import register
-from api.shell import Options, emit, err, fail, load_key, open_ledger, options_of, out
+from api.shell import (
+    Options,
+    emit,
+    err,
+    fail,
+    load_key,
+    open_ledger,
+    options_of,
+    out,
+    print_hops,
+)
 from api.texts import kind_label, word
 from domain.instant import format_local, from_datetime
 from ledger import schema
@@ -260,27 +270,7 @@ def render_timeline(view: Timeline, ledger: Ledger, lang: str) -> None:
         out.print(f"     {describe(statement)}", markup=False)
         if step.problem:
             out.print(f"     {step.problem}", markup=False)
-    out.print(f"[bold]{word('hops', lang)}[/]")
-    for number, hop in enumerate(view.hops, 1):
-        sent = hop.dispatch.statement
-        line = (
-            f"  {number}. {word('handed_over', lang)}: {sent.office} {hop.dispatch.office_name} "
-            f"({sent.officer}, {format_local(sent.at)})"
-        )
-        if hop.outcome is None:
-            line += f" → {sent.body['to']}: {word('in_transit', lang)}"
-        else:
-            got = hop.outcome.statement
-            line += (
-                f" → {kind_label(got.kind, lang)}: {got.office} {hop.outcome.office_name} "
-                f"({got.officer}, {format_local(got.at)})"
-            )
-        out.print(line, markup=False)
-        missing, extra = hop.differences()
-        if missing:
-            out.print(f"     {word('missing', lang)}: {', '.join(missing)}", markup=False)
-        if extra:
-            out.print(f"     {word('extra', lang)}: {', '.join(extra)}", markup=False)
+    print_hops(view, lang)
     out.print(word("all_verified" if view.all_verified else "not_all_verified", lang))
 
 

@@ -20,7 +20,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from api.shell import Options, emit, err, fail, open_ledger, options_of, out
+from api.shell import Options, emit, err, fail, open_ledger, options_of, out, print_hops
 from api.texts import kind_label, word
 from domain.instant import format_local
 from ledger import note, witness
@@ -376,27 +376,7 @@ def _render_bundle(report: BundleReport, verifier: note.Verifier, lang: str) -> 
             f"[bold]{kind_label(statement.kind, lang)}[/] — {signed}; {word('recorded_at', lang)} "
             f"{format_local(step.recorded_at)} — [green]{word('verified', lang)}[/]"
         )
-    out.print(f"[bold]{word('hops', lang)}[/]")
-    for number, hop in enumerate(view.hops, 1):
-        sent = hop.dispatch.statement
-        line = (
-            f"  {number}. {word('handed_over', lang)}: {sent.office} {hop.dispatch.office_name} "
-            f"({sent.officer}, {format_local(sent.at)})"
-        )
-        if hop.outcome is None:
-            line += f" → {sent.body['to']}: {word('in_transit', lang)}"
-        else:
-            got = hop.outcome.statement
-            line += (
-                f" → {kind_label(got.kind, lang)}: {got.office} {hop.outcome.office_name} "
-                f"({got.officer}, {format_local(got.at)})"
-            )
-        out.print(f"{line} — {word('verified', lang)}", markup=False)
-        missing, extra = hop.differences()
-        if missing:
-            out.print(f"     {word('missing', lang)}: {', '.join(missing)}", markup=False)
-        if extra:
-            out.print(f"     {word('extra', lang)}: {', '.join(extra)}", markup=False)
+    print_hops(view, lang, suffix=f" — {word('verified', lang)}")
     witnesses = (
         word("cosigned_by", lang, names=", ".join(report.witnesses)) if report.witnesses else ""
     )

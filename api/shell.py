@@ -15,12 +15,14 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 
-from api.texts import word
+from api.texts import kind_label, word
 from domain.errors import DomainError
+from domain.instant import format_local
 from ledger.application import Ledger
 from ledger.config import LedgerSettings
 from ledger.errors import BadBundle, BadDatabaseUrl, BadEnvelope, BadKeyFile, LedgerError
 from ledger.signing import SigningKey
+from ledger.timeline import Timeline
 
 INPUT_ERRORS = (BadEnvelope, BadKeyFile, BadDatabaseUrl, BadBundle)
 
@@ -75,3 +77,28 @@ def load_key(path: Path, lang: str) -> SigningKey:
         return SigningKey.load(path)
     except BadKeyFile as problem:
         fail(problem, lang, 2)
+
+
+def print_hops(view: Timeline, lang: str, suffix: str = "") -> None:
+    """The hops (giao – nhận) of a timeline: who handed over, to whom, who received, when."""
+    out.print(f"[bold]{word('hops', lang)}[/]")
+    for number, hop in enumerate(view.hops, 1):
+        sent = hop.dispatch.statement
+        line = (
+            f"  {number}. {word('handed_over', lang)}: {sent.office} {hop.dispatch.office_name} "
+            f"({sent.officer}, {format_local(sent.at)})"
+        )
+        if hop.outcome is None:
+            line += f" → {sent.body['to']}: {word('in_transit', lang)}"
+        else:
+            got = hop.outcome.statement
+            line += (
+                f" → {kind_label(got.kind, lang)}: {got.office} {hop.outcome.office_name} "
+                f"({got.officer}, {format_local(got.at)})"
+            )
+        out.print(line + suffix, markup=False)
+        missing, extra = hop.differences()
+        if missing:
+            out.print(f"     {word('missing', lang)}: {', '.join(missing)}", markup=False)
+        if extra:
+            out.print(f"     {word('extra', lang)}: {', '.join(extra)}", markup=False)

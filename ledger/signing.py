@@ -42,6 +42,39 @@ def statement_hash(statement: bytes) -> bytes:
     return hashlib.sha256(statement).digest()
 
 
+def private_seed(private: Ed25519PrivateKey) -> bytes:
+    """The 32-byte seed of an Ed25519 private key (what key files keep)."""
+    return private.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+
+
+def write_key_file(path: Path, document: dict[str, Any]) -> None:
+    """Write a JSON key file with mode 0600; FileExistsError rather than overwrite a key."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, indent=2)
+        handle.write("\n")
+
+
+def read_key_file(path: Path, key_type: str | None, what: str) -> tuple[dict[str, Any], bytes]:
+    """A key file's JSON document and its seed; BadKeyFile naming the file and the problem.
+    `key_type` None accepts a file without a type (officer and authority keys)."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(document, dict):
+            raise TypeError("it is not a JSON object")
+        if key_type is not None and document.get("type") != key_type:
+            raise ValueError(f"its type is {document.get('type')!r}, not {key_type!r}")
+        return document, base64.b64decode(document["seed"], validate=True)
+    except FileNotFoundError:
+        raise BadKeyFile(f"{what} file {path} does not exist") from None
+    except OSError as problem:
+        raise BadKeyFile(f"cannot read {what} file {path}: {problem.strerror}") from None
+    except (ValueError, KeyError, TypeError, binascii.Error) as problem:
+        raise BadKeyFile(f"{path} is not a Liên thông {what} file: {problem}") from None
+
+
 @dataclass(frozen=True)
 class SigningKey:
     """A private Ed25519 key with the officer and office it signs for (as its key file says)."""
@@ -74,35 +107,24 @@ class SigningKey:
 
     def save(self, path: Path) -> None:
         """Write the key file with mode 0600, refusing to overwrite an existing file."""
-        seed = self.private.private_bytes(
-            serialization.Encoding.Raw,
-            serialization.PrivateFormat.Raw,
-            serialization.NoEncryption(),
+        write_key_file(
+            path,
+            {
+                "type": "lienthong-ed25519-private-key",
+                "key": self.key_id,
+                "officer": self.officer,
+                "office": self.office,
+                "public_key": base64.b64encode(self.public_key).decode(),
+                "seed": base64.b64encode(private_seed(self.private)).decode(),
+            },
         )
-        document = {
-            "type": "lienthong-ed25519-private-key",
-            "key": self.key_id,
-            "officer": self.officer,
-            "office": self.office,
-            "public_key": base64.b64encode(self.public_key).decode(),
-            "seed": base64.b64encode(seed).decode(),
-        }
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=2)
-            handle.write("\n")
 
     @classmethod
     def load(cls, path: Path) -> SigningKey:
+        document, seed = read_key_file(path, None, "key")
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-            seed = base64.b64decode(document["seed"], validate=True)
             key = cls.from_seed(seed, document.get("officer", ""), document.get("office", ""))
-        except FileNotFoundError:
-            raise BadKeyFile(f"key file {path} does not exist") from None
-        except OSError as problem:
-            raise BadKeyFile(f"cannot read key file {path}: {problem.strerror}") from None
-        except (ValueError, KeyError, TypeError, binascii.Error) as problem:
+        except ValueError as problem:
             raise BadKeyFile(f"{path} is not a Liên thông key file: {problem}") from None
         if document.get("key") not in (None, key.key_id):
             raise BadKeyFile(f"{path} names key {document['key']} but holds key {key.key_id}")

@@ -9,9 +9,6 @@ in a signed note, signed by the log key: a key of its own, never the authority k
 from __future__ import annotations
 
 import base64
-import binascii
-import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +16,7 @@ import msgpack
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger import canonical, merkle, note
+from ledger import canonical, merkle, note, signing
 from ledger.errors import BadKeyFile
 
 LEAF_VERSION = 1
@@ -100,35 +97,22 @@ class LogKey:
 
     def save(self, path: Path) -> None:
         """Write the key file with mode 0600, refusing to overwrite an existing file."""
-        seed = self.private.private_bytes(
-            serialization.Encoding.Raw,
-            serialization.PrivateFormat.Raw,
-            serialization.NoEncryption(),
+        signing.write_key_file(
+            path,
+            {
+                "type": LOG_KEY_TYPE,
+                "origin": self.origin,
+                "verifier": self.verifier.line(),
+                "seed": base64.b64encode(signing.private_seed(self.private)).decode(),
+            },
         )
-        document = {
-            "type": LOG_KEY_TYPE,
-            "origin": self.origin,
-            "verifier": self.verifier.line(),
-            "seed": base64.b64encode(seed).decode(),
-        }
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=2)
-            handle.write("\n")
 
     @classmethod
     def load(cls, path: Path) -> LogKey:
+        document, seed = signing.read_key_file(path, LOG_KEY_TYPE, "log key")
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-            if document.get("type") != LOG_KEY_TYPE:
-                raise ValueError(f"its type is {document.get('type')!r}, not {LOG_KEY_TYPE!r}")
-            seed = base64.b64decode(document["seed"], validate=True)
             return cls.from_seed(document["origin"], seed)
-        except FileNotFoundError:
-            raise BadKeyFile(f"log key file {path} does not exist") from None
-        except OSError as problem:
-            raise BadKeyFile(f"cannot read log key file {path}: {problem.strerror}") from None
-        except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as problem:
+        except (ValueError, KeyError, TypeError, note.NoteError) as problem:
             raise BadKeyFile(f"{path} is not a Liên thông log key file: {problem}") from None
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger import merkle, note
+from ledger import merkle, note, signing
 from ledger.errors import BadCheckpoint, BadKeyFile, LogForked
 from ledger.logstore import LogStore
 
@@ -63,36 +63,23 @@ class WitnessKey:
         return note.verifier(self.name, self.public_key, note.COSIGNATURE_V1)
 
     def save(self, path: Path) -> None:
-        seed = self.private.private_bytes(
-            serialization.Encoding.Raw,
-            serialization.PrivateFormat.Raw,
-            serialization.NoEncryption(),
+        """Write the key file with mode 0600, refusing to overwrite an existing file."""
+        signing.write_key_file(
+            path,
+            {
+                "type": WITNESS_KEY_TYPE,
+                "name": self.name,
+                "verifier": self.verifier.line(),
+                "seed": base64.b64encode(signing.private_seed(self.private)).decode(),
+            },
         )
-        document = {
-            "type": WITNESS_KEY_TYPE,
-            "name": self.name,
-            "verifier": self.verifier.line(),
-            "seed": base64.b64encode(seed).decode(),
-        }
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=2)
-            handle.write("\n")
 
     @classmethod
     def load(cls, path: Path) -> WitnessKey:
+        document, seed = signing.read_key_file(path, WITNESS_KEY_TYPE, "witness key")
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-            if document.get("type") != WITNESS_KEY_TYPE:
-                raise ValueError(f"its type is {document.get('type')!r}, not {WITNESS_KEY_TYPE!r}")
-            return cls.from_seed(
-                document["name"], base64.b64decode(document["seed"], validate=True)
-            )
-        except FileNotFoundError:
-            raise BadKeyFile(f"witness key file {path} does not exist") from None
-        except OSError as problem:
-            raise BadKeyFile(f"cannot read witness key file {path}: {problem.strerror}") from None
-        except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as problem:
+            return cls.from_seed(document["name"], seed)
+        except (ValueError, KeyError, TypeError, note.NoteError) as problem:
             raise BadKeyFile(f"{path} is not a Liên thông witness key file: {problem}") from None
 
 
