@@ -20,6 +20,7 @@ from rich.markup import escape
 from rich.progress import Progress
 
 from api.cli_log import register
+from api.cli_views import register as register_views
 from api.shell import (
     Options,
     emit,
@@ -323,6 +324,7 @@ def _clear_previous_demo(options: Options) -> None:
 
 
 register(app)
+register_views(app)
 
 
 def main() -> None:

@@ -88,6 +88,23 @@ WORDS: dict[str, tuple[str, str]] = {
     "verified": ("đã xác minh", "verified"),
     "recorded_at": ("sổ ghi lúc", "recorded at"),
     "cosignature_kept": ("Đã lưu chữ ký đồng ký của", "Cosignatures kept from"),
+    # where, inbox, rebuild (read models)
+    "since": ("Từ lúc", "Since"),
+    "appointed": ("Hẹn trả kết quả", "Appointed return"),
+    "suspended": ("chờ bổ sung hồ sơ", "awaiting a supplement"),
+    "not_yet_received": (
+        "Hồ sơ {code} chưa được tiếp nhận vào thời điểm đó.",
+        "Dossier {code} had not been received at that time.",
+    ),
+    "inbox": (
+        "Hồ sơ đang chuyển đến {office}, chưa xác nhận nhận: {n}",
+        "Dossiers handed over to {office}, not yet acknowledged: {n}",
+    ),
+    "rebuilding": ("Đang dựng lại bảng tra cứu", "Rebuilding the read models"),
+    "rebuilt": (
+        "Đã dựng lại bảng tra cứu từ {n} bản khai.",
+        "Read models rebuilt from {n} entries.",
+    ),
     "seeding": ("Đang nạp dữ liệu", "Seeding"),
     "recorded": ("Đã ghi", "Recorded"),
     "duplicate": ("Đã ghi từ trước (trùng lặp)", "Already recorded (duplicate)"),

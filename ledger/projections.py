@@ -1,0 +1,563 @@
+"""Read models (projections): where every dossier is, and every hop it made, built from the log.
+
+Tables, in the ledger's own database (a SQLite file or the PostgreSQL schema; an in-memory SQLite
+database beside a `memory:` ledger):
+
+- `lienthong_location` — one row per dossier: status (held, in transit, awaiting a supplement,
+  closed), custodian, or sender and addressee while in transit, since when, appointed time,
+  procedure and version, the suspended time so far;
+- `lienthong_legs` — one row per hop (giao – nhận): the dispatch, who sent it, to whom, when, and
+  how it ended (acknowledged, rejected, recalled) by whom and when — the lines of the control slip;
+- `lienthong_tracking` — the log position each projection has applied.
+
+Exactly once: a batch of entries is applied and the tracking position moved in one transaction,
+guarded by the position it started from, so a crash mid-batch leaves nothing half-applied and a
+restart carries on from the last committed position; two projectors never apply one entry twice.
+An entry the projection cannot apply stops it with the entry named: it never skips one silently.
+Following new entries: PostgreSQL wakes the projector through LISTEN/NOTIFY (the store's own
+subscription); SQLite has none, so the projector polls. `rebuild` empties the tables and applies
+the whole log again. Command handlers never write here.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import psycopg
+from psycopg import sql as pgsql
+
+from domain.dossier import Dossier
+from domain.signed import subject_id
+from domain.statement import Statement
+from ledger import schema, signing
+from ledger.application import Ledger
+from ledger.config import persistence_env
+from ledger.errors import LedgerError
+
+NAME = "dossiers"
+BATCH = 500
+
+TABLES = [
+    "CREATE TABLE IF NOT EXISTS lienthong_tracking ("
+    "projection TEXT PRIMARY KEY, position BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS lienthong_location ("
+    "code TEXT PRIMARY KEY, procedure TEXT NOT NULL, version INTEGER NOT NULL, "
+    "status TEXT NOT NULL, received_by TEXT NOT NULL, received_at BIGINT NOT NULL, "
+    "custodian TEXT, transit_from TEXT, transit_to TEXT, since BIGINT NOT NULL, "
+    "appointed BIGINT NOT NULL, suspended_since BIGINT, suspended_us BIGINT NOT NULL, "
+    "hops INTEGER NOT NULL, decided TEXT, closed_at BIGINT, last_seq INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS lienthong_legs ("
+    "code TEXT NOT NULL, hop INTEGER NOT NULL, dispatch BYTEA NOT NULL, "
+    "from_office TEXT NOT NULL, from_officer TEXT NOT NULL, to_office TEXT NOT NULL, "
+    "purpose TEXT NOT NULL, dispatched_at BIGINT NOT NULL, outcome TEXT, by_office TEXT, "
+    "by_officer TEXT, ended_at BIGINT, missing INTEGER NOT NULL, extra INTEGER NOT NULL, "
+    "PRIMARY KEY (code, hop))",
+    "CREATE INDEX IF NOT EXISTS lienthong_location_custodian ON lienthong_location (custodian)",
+    "CREATE INDEX IF NOT EXISTS lienthong_location_transit ON lienthong_location (transit_to)",
+]
+VIEW_TABLES = ("lienthong_location", "lienthong_legs")
+
+
+class ProjectionStopped(LedgerError):
+    code = "projection-stopped"
+    title_vi = "Bảng tra cứu dừng lại"
+    title_en = "Projection stopped"
+
+
+@dataclass(frozen=True)
+class Location:
+    code: str
+    procedure: str
+    version: int
+    status: str  # held | in_transit | suspended | closed
+    received_by: str
+    received_at: int
+    custodian: str | None
+    transit_from: str | None
+    transit_to: str | None
+    since: int
+    appointed: int
+    suspended_since: int | None
+    suspended_us: int
+    hops: int
+    decided: str | None
+    closed_at: int | None
+    last_seq: int
+
+
+@dataclass(frozen=True)
+class Leg:
+    code: str
+    hop: int
+    dispatch: bytes
+    from_office: str
+    from_officer: str
+    to_office: str
+    purpose: str
+    dispatched_at: int
+    outcome: str | None  # acknowledged | rejected | recalled | None while in transit
+    by_office: str | None
+    by_officer: str | None
+    ended_at: int | None
+    missing: int
+    extra: int
+
+
+# --- the view's database --------------------------------------------------------------------
+
+
+class Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+
+    def execute(self, sql: str, params: Sequence[Any] = ...) -> Any: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+
+
+class ViewStore:
+    """The projection's tables, on one connection of their own. SQL is written with `?`
+    placeholders; PostgreSQL's are `%s`."""
+
+    def __init__(self, database_url: str) -> None:
+        env = persistence_env(database_url)
+        self._lock = threading.RLock()
+        if "SQLITE_DBNAME" in env:
+            self.kind = "sqlite"
+            self._sqlite = sqlite3.connect(
+                env["SQLITE_DBNAME"], timeout=30, isolation_level=None, check_same_thread=False
+            )
+            self._sqlite.execute("PRAGMA journal_mode=WAL")
+        elif "POSTGRES_DBNAME" in env:
+            self.kind = "postgres"
+            self._pg = psycopg.connect(
+                host=env["POSTGRES_HOST"],
+                port=int(env["POSTGRES_PORT"]),
+                dbname=env["POSTGRES_DBNAME"],
+                user=env["POSTGRES_USER"],
+                password=env.get("POSTGRES_PASSWORD") or None,
+                autocommit=True,
+            )
+            schema_name = env.get("POSTGRES_SCHEMA", "public")
+            self._pg.execute(
+                pgsql.SQL("SET search_path TO {}").format(pgsql.Identifier(schema_name))
+            )
+        else:  # memory: the views live in memory too
+            self.kind = "sqlite"
+            self._sqlite = sqlite3.connect(
+                ":memory:", isolation_level=None, check_same_thread=False
+            )
+        with self.transaction() as cursor:
+            for statement in TABLES:
+                cursor.execute(
+                    statement if self.kind == "postgres" else statement.replace("BYTEA", "BLOB")
+                )
+
+    def _sql(self, text: str) -> str:
+        return text.replace("?", "%s") if self.kind == "postgres" else text
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        with self._lock:
+            if self.kind == "postgres":
+                with self._pg.transaction(), self._pg.cursor() as pg_cursor:
+                    yield _Translating(pg_cursor, self._sql)
+            else:
+                cursor = self._sqlite.cursor()
+                cursor.execute("BEGIN IMMEDIATE")
+                try:
+                    yield _Translating(cursor, self._sql)
+                except BaseException:
+                    self._sqlite.rollback()
+                    raise
+                self._sqlite.commit()
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._lock:
+            if self.kind == "postgres":
+                with self._pg.cursor() as cursor:
+                    cursor.execute(self._sql(sql), params)
+                    return list(cursor.fetchall())
+            return list(self._sqlite.execute(sql, params).fetchall())
+
+    def close(self) -> None:
+        with suppress(Exception):
+            (self._pg if self.kind == "postgres" else self._sqlite).close()
+
+
+class _Translating:
+    def __init__(self, cursor: Any, sql: Callable[[str], str]) -> None:
+        self._cursor, self._sqltext = cursor, sql
+
+    @property
+    def rowcount(self) -> int:
+        return int(self._cursor.rowcount)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._cursor.execute(self._sqltext(sql), params)
+
+    def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return list(self._cursor.fetchall())
+
+
+# --- the projection -------------------------------------------------------------------------
+
+LOCATION_COLUMNS = (
+    "code, procedure, version, status, received_by, received_at, custodian, transit_from, "
+    "transit_to, since, appointed, suspended_since, suspended_us, hops, decided, closed_at, last_seq"
+)
+LEG_COLUMNS = (
+    "code, hop, dispatch, from_office, from_officer, to_office, purpose, dispatched_at, outcome, "
+    "by_office, by_officer, ended_at, missing, extra"
+)
+
+
+class Projector:
+    """Applies the log to the views, a batch per transaction, exactly once."""
+
+    def __init__(self, ledger: Ledger, view: ViewStore | None = None) -> None:
+        self.ledger = ledger
+        self.view = view or ViewStore(ledger.settings.database_url)
+        self._changed = threading.Condition()
+        with self.view.transaction() as cursor:
+            cursor.execute(
+                "INSERT INTO lienthong_tracking (projection, position) VALUES (?, 0) "
+                "ON CONFLICT (projection) DO NOTHING",
+                (NAME,),
+            )
+
+    def position(self) -> int:
+        rows = self.view.query(
+            "SELECT position FROM lienthong_tracking WHERE projection = ?", (NAME,)
+        )
+        return int(rows[0][0]) if rows else 0
+
+    def catch_up(self, progress: Callable[[int], None] | None = None, batch: int = BATCH) -> int:
+        """Apply every entry recorded after the tracked position; returns how many."""
+        applied = 0
+        while True:
+            start = self.position()
+            notifications = self.ledger.recorder.select_notifications(start + 1, batch)
+            if not notifications:
+                return applied
+            self.apply(notifications, start)
+            applied += len(notifications)
+            if progress is not None:
+                progress(len(notifications))
+            with self._changed:
+                self._changed.notify_all()
+
+    def apply(self, notifications: Sequence[Any], start: int) -> None:
+        """Apply a batch in one transaction, moving the tracking from `start` to the batch's last
+        position; refuses (and applies nothing) if another projector moved it meanwhile."""
+        with self.view.transaction() as cursor:
+            for notification in notifications:
+                try:
+                    event = self.ledger.mapper.to_domain_event(notification)
+                    self._apply(cursor, event)
+                except ProjectionStopped:
+                    raise
+                except Exception as problem:
+                    raise ProjectionStopped(
+                        f"the projection cannot apply log entry {notification.id} "
+                        f"({notification.topic}): {problem}; it stops here and applies nothing "
+                        f"of this batch"
+                    ) from problem
+            cursor.execute(
+                "UPDATE lienthong_tracking SET position = ? WHERE projection = ? AND position = ?",
+                (notifications[-1].id, NAME, start),
+            )
+            if cursor.rowcount != 1:
+                raise ProjectionStopped(
+                    f"another projector applied entries after {start} meanwhile; this batch is "
+                    f"not applied twice"
+                )
+
+    def _apply(self, cursor: Cursor, event: Any) -> None:
+        if not isinstance(event, Dossier.Event):
+            return  # registry statements: not in these views
+        statement = schema.parse(event.raw)
+        handler = _HANDLERS.get(type(event))
+        if handler is None:
+            raise ProjectionStopped(f"no projection rule for {type(event).__qualname__}")
+        handler(cursor, event, statement)
+
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        """Empty the views and apply the whole log again."""
+        with self.view.transaction() as cursor:
+            for table in VIEW_TABLES:
+                cursor.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed table names
+            cursor.execute(
+                "UPDATE lienthong_tracking SET position = 0 WHERE projection = ?", (NAME,)
+            )
+        return self.catch_up(progress)
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        """Block until the views have applied `position` (while `follow` runs in a thread)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self.position() >= position, timeout)
+
+    def follow(self, stop: threading.Event, poll_seconds: float = 0.5) -> None:
+        """Keep the views current until `stop` is set: PostgreSQL wakes on LISTEN/NOTIFY, SQLite
+        polls every `poll_seconds`."""
+        self.catch_up()
+        if self.view.kind == "postgres":
+            subscription = self.ledger.recorder.subscribe(gt=self.position())
+
+            def stop_listening() -> None:
+                stop.wait()
+                subscription.stop()
+
+            stopper = threading.Thread(target=stop_listening)
+            stopper.start()
+            try:
+                with subscription:
+                    for notification in subscription:
+                        if stop.is_set():
+                            break
+                        if notification.id > self.position():
+                            self.catch_up()
+            finally:
+                stop.set()
+                stopper.join()
+            return
+        while not stop.is_set():
+            if not self.catch_up():
+                stop.wait(poll_seconds)
+
+    def close(self) -> None:
+        self.view.close()
+
+    # --- reads ---------------------------------------------------------------------------
+
+    def location(self, code: str) -> Location | None:
+        rows = self.view.query(
+            f"SELECT {LOCATION_COLUMNS} FROM lienthong_location WHERE code = ?",  # noqa: S608
+            (code,),
+        )
+        return Location(*rows[0]) if rows else None
+
+    def legs(self, code: str) -> list[Leg]:
+        rows = self.view.query(
+            f"SELECT {LEG_COLUMNS} FROM lienthong_legs WHERE code = ? ORDER BY hop",  # noqa: S608
+            (code,),
+        )
+        return [_leg(row) for row in rows]
+
+    def inbox(self, office: str) -> list[Location]:
+        """Dispatches to `office` awaiting its acknowledgement, oldest first."""
+        rows = self.view.query(
+            f"SELECT {LOCATION_COLUMNS} FROM lienthong_location "  # noqa: S608
+            "WHERE status = 'in_transit' AND transit_to = ? ORDER BY since, code",
+            (office,),
+        )
+        return [Location(*row) for row in rows]
+
+    def location_as_of(self, code: str, instant: int) -> Location | None:
+        """Where the dossier was at `instant` (by the handover times its statements carry): its
+        history up to then, through the same rules, into a scratch view. None if not yet
+        received then. Raises UnknownDossier for a code with no history."""
+        self.ledger.dossier(code)  # raises UnknownDossier
+        scratch = ViewStore("memory:")
+        try:
+            with scratch.transaction() as cursor:
+                events: Iterator[Any] = iter(self.ledger.events.get(subject_id("dossier", code)))
+                for event in events:
+                    statement = schema.parse(event.raw)
+                    if statement.at > instant:
+                        break
+                    self._apply(cursor, event)
+            return Projector(self.ledger, scratch).location(code)
+        finally:
+            scratch.close()
+
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every view, in key order: for comparing two builds."""
+        return {
+            "location": [
+                tuple(row)
+                for row in self.view.query(
+                    f"SELECT {LOCATION_COLUMNS} FROM lienthong_location ORDER BY code"  # noqa: S608
+                )
+            ],
+            "legs": [
+                tuple(vars(_leg(row)).values())
+                for row in self.view.query(
+                    f"SELECT {LEG_COLUMNS} FROM lienthong_legs ORDER BY code, hop"  # noqa: S608
+                )
+            ],
+        }
+
+
+def _leg(row: Sequence[Any]) -> Leg:
+    values = list(row)
+    values[2] = bytes(values[2])  # a memoryview from some drivers
+    return Leg(*values)
+
+
+# --- one rule per event -----------------------------------------------------------------------
+
+
+def _received(cursor: Cursor, event: Any, statement: Statement) -> None:
+    cursor.execute(
+        f"INSERT INTO lienthong_location ({LOCATION_COLUMNS}) "  # noqa: S608
+        "VALUES (?, ?, ?, 'held', ?, ?, ?, NULL, NULL, ?, ?, NULL, 0, 0, NULL, NULL, ?)",
+        (
+            statement.subject,
+            event.procedure,
+            event.procedure_version,
+            event.office,
+            statement.at,
+            event.office,
+            statement.at,
+            event.appointed,
+            statement.seq,
+        ),
+    )
+
+
+def _dispatched(cursor: Cursor, event: Any, statement: Statement) -> None:
+    code = statement.subject
+    cursor.execute("SELECT hops FROM lienthong_location WHERE code = ?", (code,))
+    hop = int(_row(cursor, code)[0]) + 1
+    cursor.execute(
+        f"INSERT INTO lienthong_legs ({LEG_COLUMNS}) "  # noqa: S608
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, 0, 0)",
+        (
+            code,
+            hop,
+            signing.statement_hash(event.raw),
+            event.sender,
+            statement.officer,
+            event.addressee,
+            statement.body["purpose"],
+            statement.at,
+        ),
+    )
+    _move(cursor, statement, "in_transit", None, event.sender, event.addressee, hops=hop)
+
+
+def _settled(outcome: str) -> Callable[[Cursor, Any, Statement], None]:
+    def settle(cursor: Cursor, event: Any, statement: Statement) -> None:
+        code = statement.subject
+        cursor.execute(
+            "SELECT hop, from_office FROM lienthong_legs WHERE code = ? AND dispatch = ?",
+            (code, statement.body["dispatch"]),
+        )
+        hop, sender = _row(cursor, code)
+        missing = len(getattr(event, "missing", []))
+        extra = len(getattr(event, "extra", []))
+        cursor.execute(
+            "UPDATE lienthong_legs SET outcome = ?, by_office = ?, by_officer = ?, ended_at = ?, "
+            "missing = ?, extra = ? WHERE code = ? AND hop = ?",
+            (
+                outcome,
+                statement.office,
+                statement.officer,
+                statement.at,
+                missing,
+                extra,
+                code,
+                hop,
+            ),
+        )
+        custodian = event.by if outcome == "acknowledged" else sender
+        _move(cursor, statement, "held", custodian, None, None)
+
+    return settle
+
+
+def _suspended(cursor: Cursor, _event: Any, statement: Statement) -> None:
+    cursor.execute(
+        "UPDATE lienthong_location SET status = 'suspended', suspended_since = ?, last_seq = ? "
+        "WHERE code = ?",
+        (statement.at, statement.seq, statement.subject),
+    )
+
+
+def _resumed(cursor: Cursor, _event: Any, statement: Statement) -> None:
+    cursor.execute(
+        "UPDATE lienthong_location SET status = 'held', "
+        "suspended_us = suspended_us + (? - suspended_since), suspended_since = NULL, "
+        "last_seq = ? WHERE code = ?",
+        (statement.at, statement.seq, statement.subject),
+    )
+
+
+def _reappointed(cursor: Cursor, event: Any, statement: Statement) -> None:
+    cursor.execute(
+        "UPDATE lienthong_location SET appointed = ?, last_seq = ? WHERE code = ?",
+        (event.appointed, statement.seq, statement.subject),
+    )
+
+
+def _decided(cursor: Cursor, event: Any, statement: Statement) -> None:
+    cursor.execute(
+        "UPDATE lienthong_location SET decided = ?, last_seq = ? WHERE code = ?",
+        (event.outcome, statement.seq, statement.subject),
+    )
+
+
+def _closed(cursor: Cursor, _event: Any, statement: Statement) -> None:
+    cursor.execute(
+        "UPDATE lienthong_location SET status = 'closed', closed_at = ?, last_seq = ? "
+        "WHERE code = ?",
+        (statement.at, statement.seq, statement.subject),
+    )
+
+
+def _move(
+    cursor: Cursor,
+    statement: Statement,
+    status: str,
+    custodian: str | None,
+    sender: str | None,
+    addressee: str | None,
+    hops: int | None = None,
+) -> None:
+    cursor.execute(
+        "UPDATE lienthong_location SET status = ?, custodian = ?, transit_from = ?, "
+        "transit_to = ?, since = ?, hops = COALESCE(?, hops), last_seq = ? WHERE code = ?",
+        (
+            status,
+            custodian,
+            sender,
+            addressee,
+            statement.at,
+            hops,
+            statement.seq,
+            statement.subject,
+        ),
+    )
+    if cursor.rowcount != 1:
+        raise ProjectionStopped(f"dossier {statement.subject} has no location row to move")
+
+
+def _row(cursor: Cursor, code: str) -> Any:
+    row = cursor.fetchone()
+    if row is None:
+        raise ProjectionStopped(f"dossier {code}: the views hold no earlier entry it follows")
+    return row
+
+
+_HANDLERS: dict[type[Any], Callable[[Cursor, Any, Statement], None]] = {
+    Dossier.Received: _received,
+    Dossier.Dispatched: _dispatched,
+    Dossier.Acknowledged: _settled("acknowledged"),
+    Dossier.Rejected: _settled("rejected"),
+    Dossier.Recalled: _settled("recalled"),
+    Dossier.SupplementRequested: _suspended,
+    Dossier.SupplementReceived: _resumed,
+    Dossier.DelayNotified: _reappointed,
+    Dossier.Decided: _decided,
+    Dossier.ResultReturned: _closed,
+    Dossier.Withdrawn: _closed,
+}
