@@ -50,7 +50,8 @@ TABLES = [
     "status TEXT NOT NULL, received_by TEXT NOT NULL, received_at BIGINT NOT NULL, "
     "custodian TEXT, transit_from TEXT, transit_to TEXT, since BIGINT NOT NULL, "
     "appointed BIGINT NOT NULL, suspended_since BIGINT, suspended_us BIGINT NOT NULL, "
-    "hops INTEGER NOT NULL, decided TEXT, closed_at BIGINT, last_seq INTEGER NOT NULL)",
+    "hops INTEGER NOT NULL, decided TEXT, decided_at BIGINT, closed_at BIGINT, "
+    "channel TEXT NOT NULL, last_seq INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS lienthong_legs ("
     "code TEXT NOT NULL, hop INTEGER NOT NULL, dispatch BYTEA NOT NULL, "
     "from_office TEXT NOT NULL, from_officer TEXT NOT NULL, to_office TEXT NOT NULL, "
@@ -86,7 +87,9 @@ class Location:
     suspended_us: int
     hops: int
     decided: str | None
+    decided_at: int | None
     closed_at: int | None
+    channel: str
     last_seq: int
 
 
@@ -212,7 +215,8 @@ class _Translating:
 
 LOCATION_COLUMNS = (
     "code, procedure, version, status, received_by, received_at, custodian, transit_from, "
-    "transit_to, since, appointed, suspended_since, suspended_us, hops, decided, closed_at, last_seq"
+    "transit_to, since, appointed, suspended_since, suspended_us, hops, decided, decided_at, "
+    "closed_at, channel, last_seq"
 )
 LEG_COLUMNS = (
     "code, hop, dispatch, from_office, from_officer, to_office, purpose, dispatched_at, outcome, "
@@ -409,7 +413,7 @@ def _leg(row: Sequence[Any]) -> Leg:
 def _received(cursor: Cursor, event: Any, statement: Statement) -> None:
     cursor.execute(
         f"INSERT INTO lienthong_location ({LOCATION_COLUMNS}) "  # noqa: S608
-        "VALUES (?, ?, ?, 'held', ?, ?, ?, NULL, NULL, ?, ?, NULL, 0, 0, NULL, NULL, ?)",
+        "VALUES (?, ?, ?, 'held', ?, ?, ?, NULL, NULL, ?, ?, NULL, 0, 0, NULL, NULL, NULL, ?, ?)",
         (
             statement.subject,
             event.procedure,
@@ -419,6 +423,7 @@ def _received(cursor: Cursor, event: Any, statement: Statement) -> None:
             event.office,
             statement.at,
             event.appointed,
+            statement.body["channel"],
             statement.seq,
         ),
     )
@@ -501,8 +506,8 @@ def _reappointed(cursor: Cursor, event: Any, statement: Statement) -> None:
 
 def _decided(cursor: Cursor, event: Any, statement: Statement) -> None:
     cursor.execute(
-        "UPDATE lienthong_location SET decided = ?, last_seq = ? WHERE code = ?",
-        (event.outcome, statement.seq, statement.subject),
+        "UPDATE lienthong_location SET decided = ?, decided_at = ?, last_seq = ? WHERE code = ?",
+        (event.outcome, statement.at, statement.seq, statement.subject),
     )
 
 
