@@ -58,10 +58,13 @@ TABLES = [
     "purpose TEXT NOT NULL, dispatched_at BIGINT NOT NULL, outcome TEXT, by_office TEXT, "
     "by_officer TEXT, ended_at BIGINT, missing INTEGER NOT NULL, extra INTEGER NOT NULL, "
     "PRIMARY KEY (code, hop))",
+    "CREATE TABLE IF NOT EXISTS lienthong_suspensions ("
+    "code TEXT NOT NULL, started_at BIGINT NOT NULL, ended_at BIGINT, "
+    "PRIMARY KEY (code, started_at))",
     "CREATE INDEX IF NOT EXISTS lienthong_location_custodian ON lienthong_location (custodian)",
     "CREATE INDEX IF NOT EXISTS lienthong_location_transit ON lienthong_location (transit_to)",
 ]
-VIEW_TABLES = ("lienthong_location", "lienthong_legs")
+VIEW_TABLES = ("lienthong_location", "lienthong_legs", "lienthong_suspensions")
 
 
 class ProjectionStopped(LedgerError):
@@ -263,12 +266,23 @@ class Projector:
         """Apply a batch in one transaction, moving the tracking from `start` to the batch's last
         position; refuses (and applies nothing) if another projector moved it meanwhile."""
         with self.view.transaction() as cursor:
+            # the position is claimed first (a row lock on PostgreSQL; SQLite's write lock is
+            # already held): a batch read from a stale position is refused before it is applied
+            cursor.execute(
+                "SELECT position FROM lienthong_tracking WHERE projection = ?"
+                + (" FOR UPDATE" if self.view.kind == "postgres" else ""),
+                (NAME,),
+            )
+            row = cursor.fetchone()
+            if row is None or int(row[0]) != start:
+                raise ProjectionStopped(
+                    f"another projector applied entries after {start} meanwhile (the views are "
+                    f"at {None if row is None else row[0]}); this batch is not applied twice"
+                )
             for notification in notifications:
                 try:
                     event = self.ledger.mapper.to_domain_event(notification)
                     self._apply(cursor, event)
-                except ProjectionStopped:
-                    raise
                 except Exception as problem:
                     raise ProjectionStopped(
                         f"the projection cannot apply log entry {notification.id} "
@@ -383,6 +397,15 @@ class Projector:
         finally:
             scratch.close()
 
+    def suspensions(self, code: str) -> list[tuple[int, int | None]]:
+        """(from, to) of each time the dossier awaited a supplement; `to` None while it does."""
+        rows = self.view.query(
+            "SELECT started_at, ended_at FROM lienthong_suspensions WHERE code = ? "
+            "ORDER BY started_at",
+            (code,),
+        )
+        return [(int(start), None if end is None else int(end)) for start, end in rows]
+
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every view, in key order: for comparing two builds."""
         return {
@@ -396,6 +419,13 @@ class Projector:
                 tuple(vars(_leg(row)).values())
                 for row in self.view.query(
                     f"SELECT {LEG_COLUMNS} FROM lienthong_legs ORDER BY code, hop"  # noqa: S608
+                )
+            ],
+            "suspensions": [
+                tuple(row)
+                for row in self.view.query(
+                    "SELECT code, started_at, ended_at FROM lienthong_suspensions "
+                    "ORDER BY code, started_at"
                 )
             ],
         }
@@ -482,6 +512,10 @@ def _settled(outcome: str) -> Callable[[Cursor, Any, Statement], None]:
 
 def _suspended(cursor: Cursor, _event: Any, statement: Statement) -> None:
     cursor.execute(
+        "INSERT INTO lienthong_suspensions (code, started_at, ended_at) VALUES (?, ?, NULL)",
+        (statement.subject, statement.at),
+    )
+    cursor.execute(
         "UPDATE lienthong_location SET status = 'suspended', suspended_since = ?, last_seq = ? "
         "WHERE code = ?",
         (statement.at, statement.seq, statement.subject),
@@ -489,6 +523,10 @@ def _suspended(cursor: Cursor, _event: Any, statement: Statement) -> None:
 
 
 def _resumed(cursor: Cursor, _event: Any, statement: Statement) -> None:
+    cursor.execute(
+        "UPDATE lienthong_suspensions SET ended_at = ? WHERE code = ? AND ended_at IS NULL",
+        (statement.at, statement.subject),
+    )
     cursor.execute(
         "UPDATE lienthong_location SET status = 'held', "
         "suspended_us = suspended_us + (? - suspended_since), suspended_since = NULL, "

@@ -566,14 +566,6 @@ def test_an_entry_the_projection_cannot_apply_stops_it_before_that_entry(
     assert projector.dump() == fresh_build(world, projectors)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG ledger/projections.py Projector.apply: a ProjectionStopped raised by a projection rule "
-        "(no rule for the event, no location row, no earlier entry) is re-raised as is, without the "
-        "log entry number or topic"
-    ),
-)
 def test_the_stop_names_the_log_entry_and_its_topic(
     world: World, projectors: Callable[..., Projector], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -611,14 +603,6 @@ def test_a_batch_from_a_stale_position_is_refused_and_applies_nothing(
     assert [leg.hop for leg in first.legs(CODE)] == [1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG ledger/projections.py Projector.apply: the start position is checked only after the "
-        "batch's rules ran, so a stale batch holding a dossier.received fails on the duplicate row "
-        "and is reported as an entry the projection cannot apply, not as another projector's work"
-    ),
-)
 def test_a_stale_batch_that_receives_a_dossier_is_reported_as_another_projectors(
     world: World, projectors: Callable[..., Projector]
 ) -> None:
