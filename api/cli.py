@@ -20,6 +20,7 @@ from rich.markup import escape
 from rich.progress import Progress
 
 from api.cli_log import register
+from api.cli_sla import register as register_sla
 from api.cli_views import register as register_views
 from api.shell import (
     Options,
@@ -324,6 +325,7 @@ def _clear_previous_demo(options: Options) -> None:
 
 
 register(app)
+register_sla(app)
 register_views(app)
 
 

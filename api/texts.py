@@ -108,6 +108,44 @@ WORDS: dict[str, tuple[str, str]] = {
     "seeding": ("Đang nạp dữ liệu", "Seeding"),
     "recorded": ("Đã ghi", "Recorded"),
     "duplicate": ("Đã ghi từ trước (trùng lặp)", "Already recorded (duplicate)"),
+    # due (calendar)
+    "weekdays": (
+        "thứ Hai,thứ Ba,thứ Tư,thứ Năm,thứ Sáu,thứ Bảy,Chủ nhật",
+        "Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday",
+    ),
+    "due_received": ("Tiếp nhận", "Received"),
+    "due_vietnam_time": ("giờ Việt Nam", "Vietnam time"),
+    "due_after_cutoff": (
+        "Nhận sau {cutoff}: tính như nhận sáng {day}",
+        "Received after {cutoff}: counts as received on the morning of {day}",
+    ),
+    "due_non_working": (
+        "Nhận vào ngày nghỉ: tính như nhận sáng {day}",
+        "Received on a non-working day: counts as received on the morning of {day}",
+    ),
+    "due_budget": ("Thời hạn", "Budget"),
+    "due_working_days": (
+        "{n} ngày làm việc (không tính ngày tiếp nhận)",
+        "{n} working days (the day of receipt not counted)",
+    ),
+    "due_calendar_days": (
+        "{n} ngày (ngày theo lịch, không tính ngày tiếp nhận)",
+        "{n} calendar days (the day of receipt not counted)",
+    ),
+    "due_deadline": ("Hạn giải quyết", "Deadline"),
+    "due_end_of": ("hết ngày {day} (24:00, {zone})", "end of {day} (24:00, {zone})"),
+    "due_days_off": (
+        "Ngày nghỉ lễ, nghỉ bù trong thời hạn (không làm việc)",
+        "Holidays and days off within the period (offices closed)",
+    ),
+    "due_make_up": (
+        "Ngày làm bù trong thời hạn (có làm việc)",
+        "Make-up working days within the period (offices open)",
+    ),
+    "due_calendar": (
+        "Lịch: holidays {package} + bảng điều chỉnh {table}",
+        "Calendar: holidays {package} + override table {table}",
+    ),
 }
 
 
