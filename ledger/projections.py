@@ -268,9 +268,9 @@ class Projector:
         with self.view.transaction() as cursor:
             # the position is claimed first (a row lock on PostgreSQL; SQLite's write lock is
             # already held): a batch read from a stale position is refused before it is applied
+            lock = " FOR UPDATE" if self.view.kind == "postgres" else ""
             cursor.execute(
-                "SELECT position FROM lienthong_tracking WHERE projection = ?"
-                + (" FOR UPDATE" if self.view.kind == "postgres" else ""),
+                f"SELECT position FROM lienthong_tracking WHERE projection = ?{lock}",  # noqa: S608
                 (NAME,),
             )
             row = cursor.fetchone()

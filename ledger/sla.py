@@ -1,0 +1,439 @@
+"""Deadlines and stalls, judged the way an inspector would under Vietnamese rules.
+
+Everything here is evaluated at query time against an instant — now, or any past instant — from
+the read models (`ledger/projections.py`), the registry (office levels and the hierarchy on a
+date) and the procedure version the dossier was received under (each level's budget and its day
+type), counted on the working-day calendar.
+
+Stall rules (quy tắc):
+- `unacknowledged` — in transit, not acknowledged for more than N working hours (default 8, one
+  working day): who has not acknowledged;
+- `over_level_budget` — held by an office longer than its level's budget (time awaiting a
+  supplement does not count): who holds it;
+- `past_appointed` — not closed, and the appointed return time (ngày hẹn trả) has passed;
+- `due_soon` — not closed, and the appointed time falls within one working day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from domain.errors import DomainError
+from domain.instant import local_date
+from domain.office import Office
+from domain.procedure import Budget, ProcedureVersion
+from ledger.application import Ledger
+from ledger.projections import Location, Projector
+
+RULES = ("unacknowledged", "over_level_budget", "past_appointed", "due_soon")
+WORKING_DAY_SECONDS = 8 * 3600
+
+
+class Calendar(Protocol):
+    """What is needed of `domain.calendar.WorkCalendar`."""
+
+    def due(self, received_at: int, days: int, day_type: str = ...) -> int: ...
+    def due_with_suspensions(
+        self,
+        received_at: int,
+        days: int,
+        day_type: str,
+        suspensions: Sequence[tuple[int, int]],
+        policy: str,
+    ) -> int: ...
+    def working_micros_between(self, start: int, end: int) -> int: ...
+
+
+@dataclass(frozen=True)
+class Stall:
+    code: str
+    rule: str
+    since: int  # when the rule started to hold
+    over_seconds: int  # working seconds past the limit (0 for due_soon)
+    office: str  # who holds it, or (unacknowledged) who has not acknowledged
+    procedure: str
+    level: str | None
+
+
+@dataclass(frozen=True)
+class SlipBlock:
+    """One block of the control slip: an office's turn with the dossier — who handed it over and
+    who received it, when, that office's budget for its level, and the result when it handed the
+    dossier on (or decided, or closed it)."""
+
+    number: int
+    from_office: str | None  # None for the reception block (the applicant hands it in)
+    from_officer: str | None
+    handed_at: int  # the dispatch (or the receipt)
+    to_office: str
+    outcome: str | None  # received | acknowledged | rejected | recalled | None in transit
+    by_office: str | None
+    by_officer: str | None
+    received_at: int | None  # when the receiving office signed for it
+    level: str | None
+    budget: Budget | None
+    deadline: int | None
+    finished_at: int | None
+    result: str | None  # early | on_time | late | pending (trước hạn / đúng hạn / quá hạn)
+    missing: int = 0
+    extra: int = 0
+
+
+@dataclass(frozen=True)
+class ControlSlip:
+    """Phiếu kiểm soát quá trình giải quyết hồ sơ (Circular 01/2018, form 05), as data."""
+
+    location: Location
+    blocks: list[SlipBlock]
+    at: int  # results judged as of this instant
+
+
+def judge(finished_at: int | None, deadline: int | None, at: int) -> str | None:
+    """early / on_time / late for a step that had to finish by `deadline` (the end of a day):
+    on the deadline's day is on time, as on the control slip; pending while unfinished and not
+    yet late."""
+    if deadline is None:
+        return None
+    if finished_at is None:
+        return "late" if at > deadline else "pending"
+    if local_date(finished_at) < local_date(deadline):
+        return "early"
+    return "on_time" if finished_at <= deadline else "late"
+
+
+class Inspector:
+    """Deadlines, stalls, control slips and office reports over one ledger's read models."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        projector: Projector,
+        calendar: Calendar,
+        unacknowledged_hours: float = 8,
+    ) -> None:
+        self.ledger = ledger
+        self.projector = projector
+        self.calendar = calendar
+        self.unacknowledged_seconds = int(unacknowledged_hours * 3600)
+
+    # --- registry lookups ------------------------------------------------------------------
+
+    def _office(self, office: str) -> Office | None:
+        try:
+            return self.ledger.office(office)
+        except DomainError:
+            return None
+
+    def level_of(self, office: str | None) -> str | None:
+        found = self._office(office) if office else None
+        return found.level if found is not None else None
+
+    def version_of(self, found: Location) -> ProcedureVersion | None:
+        try:
+            return self.ledger.procedure(found.procedure).get_version(found.version)
+        except DomainError:
+            return None
+
+    def budget(self, found: Location, level: str | None) -> Budget | None:
+        version = self.version_of(found)
+        if version is None or level is None:
+            return None
+        for step in version.route:
+            if step.level == level and step.days is not None:
+                return step
+        return None
+
+    def within(self, office: str, root: str, day: date) -> bool:
+        """Is `office` `root` or below it in the hierarchy on `day`?"""
+        seen: set[str] = set()
+        current: str | None = office
+        while current is not None and current not in seen:
+            if current == root:
+                return True
+            seen.add(current)
+            found = self._office(current)
+            current = found.parent_on(day) if found is not None else None
+        return False
+
+    # --- deadlines -------------------------------------------------------------------------
+
+    def level_deadline(self, found: Location, at: int) -> int | None:
+        """By when the custodian must hand the dossier on: its level's budget counted from when
+        it took custody (`since`), the days awaiting a supplement not counted ("resume" policy;
+        a suspension still open counts up to `at`)."""
+        if found.status in ("closed", "in_transit"):
+            return None
+        budget = self.budget(found, self.level_of(found.custodian))
+        if budget is None or budget.days is None:
+            return None
+        windows = [
+            (start, end if end is not None else at)
+            for start, end in self.projector.suspensions(found.code)
+            if (end is None or end > found.since) and start <= at
+        ]
+        windows = [(max(start, found.since), end) for start, end in windows if end >= start]
+        return self.calendar.due_with_suspensions(
+            found.since, budget.days, budget.day_type, windows, "resume"
+        )
+
+    def _working_seconds(self, start: int, end: int) -> int:
+        return self.calendar.working_micros_between(start, end) // 1_000_000
+
+    # --- stalls ----------------------------------------------------------------------------
+
+    def stalls(
+        self,
+        at: int,
+        *,
+        office: str | None = None,
+        level: str | None = None,
+        procedure: str | None = None,
+        rule: str | None = None,
+        current: bool = True,
+    ) -> list[Stall]:
+        """Every stall at `at`, most overdue first. `current` reads the read models as they are
+        (for now); otherwise each open dossier is taken as it was at `at`."""
+        if rule is not None and rule not in RULES:
+            raise ValueError(f"unknown stall rule {rule!r}: one of {', '.join(RULES)}")
+        day = local_date(at)
+        found: list[Stall] = []
+        for location in self._open_at(at, current):
+            if procedure is not None and location.procedure != procedure:
+                continue
+            for stall in self._stalls_of(location, at):
+                if rule is not None and stall.rule != rule:
+                    continue
+                if level is not None and stall.level != level:
+                    continue
+                if office is not None and not self.within(stall.office, office, day):
+                    continue
+                found.append(stall)
+        found.sort(key=lambda stall: (-stall.over_seconds, stall.code, stall.rule))
+        return found
+
+    def _open_at(self, at: int, current: bool) -> Iterator[Location]:
+        rows = self.projector.view.query(
+            "SELECT code FROM lienthong_location WHERE received_at <= ? "
+            "AND (closed_at IS NULL OR closed_at > ?) ORDER BY code",
+            (at, at),
+        )
+        for (code,) in rows:
+            location = (
+                self.projector.location(code)
+                if current
+                else self.projector.location_as_of(code, at)
+            )
+            if location is not None and location.status != "closed":
+                yield location
+
+    def _stalls_of(self, found: Location, at: int) -> Iterable[Stall]:
+        if found.status == "in_transit" and found.transit_to is not None:
+            waited = self._working_seconds(found.since, at)
+            if waited > self.unacknowledged_seconds:
+                yield Stall(
+                    found.code,
+                    "unacknowledged",
+                    found.since,
+                    waited - self.unacknowledged_seconds,
+                    found.transit_to,
+                    found.procedure,
+                    self.level_of(found.transit_to),
+                )
+        deadline = self.level_deadline(found, at)
+        if deadline is not None and found.status == "held" and at > deadline:
+            yield Stall(
+                found.code,
+                "over_level_budget",
+                deadline,
+                self._working_seconds(deadline, at),
+                found.custodian or "",
+                found.procedure,
+                self.level_of(found.custodian),
+            )
+        holder = found.custodian or found.transit_to or ""
+        if at > found.appointed:
+            yield Stall(
+                found.code,
+                "past_appointed",
+                found.appointed,
+                self._working_seconds(found.appointed, at),
+                holder,
+                found.procedure,
+                self.level_of(holder),
+            )
+        elif self._working_seconds(at, found.appointed) <= WORKING_DAY_SECONDS:
+            yield Stall(
+                found.code, "due_soon", at, 0, holder, found.procedure, self.level_of(holder)
+            )
+
+    # --- the control slip (phiếu kiểm soát, form 05) ---------------------------------------
+
+    def slip(self, code: str, at: int) -> ControlSlip | None:
+        """The control slip of a dossier, results judged as of `at`; None if unknown."""
+        location = self.projector.location(code)
+        if location is None:
+            return None
+        legs = self.projector.legs(code)
+        first_onward = legs[0].dispatched_at if legs else None
+        blocks = [
+            self._block(
+                location,
+                0,
+                None,
+                None,
+                location.received_at,
+                location.received_by,
+                "received",
+                location.received_by,
+                None,
+                location.received_at,
+                first_onward,
+                at,
+            )
+        ]
+        for number, leg in enumerate(legs, 1):
+            onward = legs[number].dispatched_at if number < len(legs) else None
+            blocks.append(
+                self._block(
+                    location,
+                    number,
+                    leg.from_office,
+                    leg.from_officer,
+                    leg.dispatched_at,
+                    leg.to_office,
+                    leg.outcome,
+                    leg.by_office,
+                    leg.by_officer,
+                    leg.ended_at,
+                    onward,
+                    at,
+                    leg.missing,
+                    leg.extra,
+                )
+            )
+        return ControlSlip(location, blocks, at)
+
+    def _block(
+        self,
+        location: Location,
+        number: int,
+        from_office: str | None,
+        from_officer: str | None,
+        handed_at: int,
+        to_office: str,
+        outcome: str | None,
+        by_office: str | None,
+        by_officer: str | None,
+        received_at: int | None,
+        onward: int | None,
+        at: int,
+        missing: int = 0,
+        extra: int = 0,
+    ) -> SlipBlock:
+        holds = outcome in ("received", "acknowledged")
+        level = self.level_of(by_office) if holds else None
+        budget = self.budget(location, level) if holds else None
+        deadline = (
+            self.calendar.due(received_at, budget.days, budget.day_type)
+            if budget is not None and budget.days is not None and received_at is not None
+            else None
+        )
+        if holds and onward is None and received_at is not None:
+            # the office's turn ends with the decision, or with the dossier closed
+            ends = [
+                moment
+                for moment in (location.decided_at, location.closed_at)
+                if moment is not None and moment >= received_at
+            ]
+            onward = min(ends, default=None)
+        return SlipBlock(
+            number,
+            from_office,
+            from_officer,
+            handed_at,
+            to_office,
+            outcome,
+            by_office,
+            by_officer,
+            received_at,
+            level,
+            budget,
+            deadline,
+            onward if holds else None,
+            judge(onward, deadline, at) if holds else None,
+            missing,
+            extra,
+        )
+
+
+# --- office reports (báo cáo tình hình giải quyết hồ sơ) -------------------------------------
+
+
+@dataclass(frozen=True)
+class OfficeReport:
+    """The indicators provinces report for an office (and the offices below it) over a period
+    [start, end): received (by channel) and carried over; resolved early / on time / late against
+    the appointed time; pending at the end, within the deadline or overdue."""
+
+    office: str
+    start: int
+    end: int
+    received: dict[str, int]
+    carried_over: int
+    early: int
+    on_time: int
+    late: int
+    pending_within: int
+    pending_overdue: int
+
+    @property
+    def resolved(self) -> int:
+        return self.early + self.on_time + self.late
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """ "Đúng và trước hạn": (early + on time) ÷ resolved; None when nothing was resolved."""
+        return (self.early + self.on_time) / self.resolved if self.resolved else None
+
+
+def office_report(inspector: Inspector, office: str, start: int, end: int) -> OfficeReport:
+    """Dossiers count for the office that received them, if it was `office` or below it on the
+    day of receipt — so a commune's dossiers count under its district before 1/7/2025 and
+    straight under the province after."""
+    if end <= start:
+        raise ValueError("a report's period must end after it starts")
+    received: dict[str, int] = {}
+    carried = early = on_time = late = within = overdue = 0
+    rows = inspector.projector.view.query(
+        "SELECT code, received_by, received_at, channel, appointed, decided_at, closed_at "
+        "FROM lienthong_location WHERE received_at < ? ORDER BY code",
+        (end,),
+    )
+    for _code, received_by, received_at, channel, appointed, decided_at, closed_at in rows:
+        if not inspector.within(received_by, office, local_date(received_at)):
+            continue
+        if received_at >= start:
+            received[channel] = received.get(channel, 0) + 1
+        elif _open(decided_at, closed_at, start):
+            carried += 1
+        if decided_at is not None and start <= decided_at < end:
+            result = judge(decided_at, appointed, decided_at)
+            early += result == "early"
+            on_time += result == "on_time"
+            late += result == "late"
+        elif _open(decided_at, closed_at, end):
+            if appointed < end:
+                overdue += 1
+            else:
+                within += 1
+    return OfficeReport(
+        office, start, end, received, carried, early, on_time, late, within, overdue
+    )
+
+
+def _open(decided_at: int | None, closed_at: int | None, at: int) -> bool:
+    """Neither decided nor closed (withdrawn) before `at`."""
+    return (decided_at is None or decided_at >= at) and (closed_at is None or closed_at >= at)
