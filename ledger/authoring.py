@@ -13,7 +13,9 @@ from typing import Any
 from domain.statement import AUTHORITY, Statement, family
 from ledger import schema
 from ledger.application import Ledger, Receipt
+from ledger.calendar_data import load_calendar
 from ledger.signing import Envelope, SigningKey
+from ledger.sla import appointed_for
 
 
 def prepare(
@@ -29,8 +31,14 @@ def prepare(
     seq: int | None = None,
     prev: bytes | None = None,
 ) -> bytes:
-    """Canonical bytes of a statement built on the subject's current head (unless given)."""
+    """Canonical bytes of a statement built on the subject's current head (unless given).
+    A `dossier.received` without `appointed` gets the appointed return time the law gives:
+    the procedure version's budgets counted on the working-day calendar from `at`."""
     head_seq, head = ledger.head(family(kind), subject)
+    at = ledger.clock.now() if at is None else at
+    if kind == "dossier.received" and "appointed" not in body:
+        version = ledger.procedure(body["procedure"]).get_version(body["version"])
+        body = {**body, "appointed": appointed_for(version, at, load_calendar())}
     return schema.build(
         Statement(
             kind=kind,
@@ -40,7 +48,7 @@ def prepare(
             office=office,
             officer=officer,
             key=key,
-            at=ledger.clock.now() if at is None else at,
+            at=at,
             body=body,
         )
     )

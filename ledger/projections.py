@@ -63,6 +63,7 @@ TABLES = [
     "PRIMARY KEY (code, started_at))",
     "CREATE INDEX IF NOT EXISTS lienthong_location_custodian ON lienthong_location (custodian)",
     "CREATE INDEX IF NOT EXISTS lienthong_location_transit ON lienthong_location (transit_to)",
+    "CREATE INDEX IF NOT EXISTS lienthong_location_status ON lienthong_location (status)",
 ]
 VIEW_TABLES = ("lienthong_location", "lienthong_legs", "lienthong_suspensions")
 

@@ -18,15 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from typing import Protocol
 
+from domain.calendar import CUTOFF
 from domain.errors import DomainError
 from domain.instant import local_date
 from domain.office import Office
 from domain.procedure import Budget, ProcedureVersion
 from ledger.application import Ledger
-from ledger.projections import Location, Projector
+from ledger.projections import LOCATION_COLUMNS, Location, Projector
 
 RULES = ("unacknowledged", "over_level_budget", "past_appointed", "due_soon")
 WORKING_DAY_SECONDS = 8 * 3600
@@ -35,7 +36,9 @@ WORKING_DAY_SECONDS = 8 * 3600
 class Calendar(Protocol):
     """What is needed of `domain.calendar.WorkCalendar`."""
 
-    def due(self, received_at: int, days: int, day_type: str = ...) -> int: ...
+    def due(
+        self, received_at: int, days: int, day_type: str = ..., *, cutoff: time = ...
+    ) -> int: ...
     def due_with_suspensions(
         self,
         received_at: int,
@@ -91,6 +94,24 @@ class ControlSlip:
     at: int  # results judged as of this instant
 
 
+def appointed_for(version: ProcedureVersion, received_at: int, calendar: Calendar) -> int:
+    """The appointed return time (ngày hẹn trả kết quả) the law gives a dossier received at
+    `received_at` under `version`: each level's budget in turn along the route, in its own day
+    type, each level starting where the one before ends. Levels whose text states no time add
+    nothing. The receiving officer signs this in `dossier.received`."""
+    moment, first = received_at, True
+    for step in version.route:
+        if step.days is not None and step.days > 0:
+            # the receipt's 15:00 cut-off applies once; a later level starts where the one
+            # before ended (its last day not counted again)
+            cutoff = CUTOFF if first else time.max
+            moment = calendar.due(moment, step.days, step.day_type, cutoff=cutoff)
+            first = False
+    if first:  # no stated time at all: the end of the receipt's counting day
+        moment = calendar.due(received_at, 0, "working")
+    return moment
+
+
 def judge(finished_at: int | None, deadline: int | None, at: int) -> str | None:
     """early / on_time / late for a step that had to finish by `deadline` (the end of a day):
     on the deadline's day is on time, as on the control slip; pending while unfinished and not
@@ -118,24 +139,34 @@ class Inspector:
         self.projector = projector
         self.calendar = calendar
         self.unacknowledged_seconds = int(unacknowledged_hours * 3600)
+        self._offices: dict[str, Office | None] = {}  # the registry, read once per inspector
+        self._versions: dict[tuple[str, int], ProcedureVersion | None] = {}
+        self._within: dict[tuple[str, str, date], bool] = {}
 
     # --- registry lookups ------------------------------------------------------------------
 
     def _office(self, office: str) -> Office | None:
-        try:
-            return self.ledger.office(office)
-        except DomainError:
-            return None
+        if office not in self._offices:
+            try:
+                self._offices[office] = self.ledger.office(office)
+            except DomainError:
+                self._offices[office] = None
+        return self._offices[office]
 
     def level_of(self, office: str | None) -> str | None:
         found = self._office(office) if office else None
         return found.level if found is not None else None
 
     def version_of(self, found: Location) -> ProcedureVersion | None:
-        try:
-            return self.ledger.procedure(found.procedure).get_version(found.version)
-        except DomainError:
-            return None
+        key = (found.procedure, found.version)
+        if key not in self._versions:
+            try:
+                self._versions[key] = self.ledger.procedure(found.procedure).get_version(
+                    found.version
+                )
+            except DomainError:
+                self._versions[key] = None
+        return self._versions[key]
 
     def budget(self, found: Location, level: str | None) -> Budget | None:
         version = self.version_of(found)
@@ -148,6 +179,12 @@ class Inspector:
 
     def within(self, office: str, root: str, day: date) -> bool:
         """Is `office` `root` or below it in the hierarchy on `day`?"""
+        key = (office, root, day)
+        if key not in self._within:
+            self._within[key] = self._walk_up(office, root, day)
+        return self._within[key]
+
+    def _walk_up(self, office: str, root: str, day: date) -> bool:
         seen: set[str] = set()
         current: str | None = office
         while current is not None and current not in seen:
@@ -169,9 +206,14 @@ class Inspector:
         budget = self.budget(found, self.level_of(found.custodian))
         if budget is None or budget.days is None:
             return None
+        spans = (
+            self.projector.suspensions(found.code)
+            if found.suspended_us or (found.suspended_since is not None)
+            else []
+        )
         windows = [
             (start, end if end is not None else at)
-            for start, end in self.projector.suspensions(found.code)
+            for start, end in spans
             if (end is None or end > found.since) and start <= at
         ]
         windows = [(max(start, found.since), end) for start, end in windows if end >= start]
@@ -215,17 +257,21 @@ class Inspector:
         return found
 
     def _open_at(self, at: int, current: bool) -> Iterator[Location]:
+        if current:  # one query: the open dossiers as the views hold them now
+            rows = self.projector.view.query(
+                f"SELECT {LOCATION_COLUMNS} FROM lienthong_location "  # noqa: S608
+                "WHERE status <> 'closed' AND received_at <= ? ORDER BY code",
+                (at,),
+            )
+            yield from (Location(*row) for row in rows)
+            return
         rows = self.projector.view.query(
             "SELECT code FROM lienthong_location WHERE received_at <= ? "
             "AND (closed_at IS NULL OR closed_at > ?) ORDER BY code",
             (at, at),
         )
-        for (code,) in rows:
-            location = (
-                self.projector.location(code)
-                if current
-                else self.projector.location_as_of(code, at)
-            )
+        for (code,) in rows:  # each as it was at `at`, from its own history
+            location = self.projector.location_as_of(code, at)
             if location is not None and location.status != "closed":
                 yield location
 
