@@ -7,6 +7,7 @@ lienthong rebuild
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -42,6 +43,7 @@ def register(app: typer.Typer) -> None:
     app.command()(report)
     app.command()(slip)
     app.command()(rebuild)
+    app.command()(project)
 
 
 def parse_instant(text: str) -> int:
@@ -370,3 +372,31 @@ def render_slip_html(ledger: Ledger, found: ControlSlip, lang: str) -> str:
         results=[block.result for block in found.blocks],
         printed=format_local(found.at),
     )
+
+
+def project(
+    ctx: typer.Context,
+    follow: Annotated[
+        bool, typer.Option(help="keep the read models current until interrupted (Ctrl-C)")
+    ] = False,
+    poll_seconds: Annotated[
+        float, typer.Option(help="SQLite: how often to look for new entries")
+    ] = 0.5,
+) -> None:
+    """Bring the read models up to date with the log (the projection worker). With --follow it
+    keeps them current: PostgreSQL wakes it through LISTEN/NOTIFY, SQLite is polled."""
+    options = options_of(ctx)
+    with open_ledger(options) as ledger:
+        projector = Projector(ledger)
+        try:
+            applied = projector.catch_up()
+            out.print(word("projected", options.lang, n=applied, at=projector.position()))
+            if follow:
+                stop = threading.Event()
+                try:
+                    projector.follow(stop, poll_seconds)
+                except KeyboardInterrupt:
+                    stop.set()
+                out.print(word("projected", options.lang, n=0, at=projector.position()))
+        finally:
+            projector.close()

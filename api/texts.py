@@ -101,6 +101,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "Dossiers handed over to {office}, not yet acknowledged: {n}",
     ),
     "rebuilding": ("Đang dựng lại bảng tra cứu", "Rebuilding the read models"),
+    "projected": (
+        "Bảng tra cứu đã cập nhật thêm {n} bản khai; đến vị trí {at} của sổ.",
+        "Read models brought up to date with {n} more entries; at log position {at}.",
+    ),
     # stalls, reports, control slip
     "stalls": ("Hồ sơ chậm lúc {at}: {n}", "Stalled dossiers at {at}: {n}"),
     "rule_unacknowledged": ("chưa xác nhận nhận", "not acknowledged"),

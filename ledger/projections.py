@@ -40,6 +40,7 @@ from ledger.config import persistence_env
 from ledger.errors import LedgerError
 
 NAME = "dossiers"
+LAYOUT = 2  # the views' table layout: a stored layout of another number is rebuilt
 BATCH = 500
 
 TABLES = [
@@ -160,6 +161,18 @@ class ViewStore:
                 ":memory:", isolation_level=None, check_same_thread=False
             )
         with self.transaction() as cursor:
+            # tables of another layout (an older version of these views) are dropped and made
+            # again, empty: the projector then rebuilds them from the log
+            cursor.execute(
+                "CREATE TABLE IF NOT EXISTS lienthong_views_layout (layout INTEGER NOT NULL)"
+            )
+            cursor.execute("SELECT layout FROM lienthong_views_layout")
+            row = cursor.fetchone()
+            if row is None or int(row[0]) != LAYOUT:
+                for table in (*VIEW_TABLES, "lienthong_tracking"):
+                    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+                cursor.execute("DELETE FROM lienthong_views_layout")
+                cursor.execute("INSERT INTO lienthong_views_layout VALUES (?)", (LAYOUT,))
             for statement in TABLES:
                 cursor.execute(
                     statement if self.kind == "postgres" else statement.replace("BYTEA", "BLOB")

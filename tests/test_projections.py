@@ -703,3 +703,24 @@ def test_waiting_for_a_position_not_yet_recorded_times_out(
 
     assert projector.wait_for(last_id(world), timeout=0)
     assert not projector.wait_for(last_id(world) + 1, timeout=0.01)
+
+
+def test_views_of_another_layout_are_made_again_and_rebuilt_from_the_log(world: World) -> None:
+    world.receive()
+    projector = Projector(world.ledger)
+    projector.catch_up()
+    before = projector.dump()
+    assert before["location"]
+    with projector.view.transaction() as cursor:  # as an older version of the views left them
+        cursor.execute("UPDATE lienthong_views_layout SET layout = ?", (projections.LAYOUT - 1,))
+        cursor.execute("DELETE FROM lienthong_location")
+    projector.close()
+
+    again = Projector(world.ledger, ViewStore(world.ledger.settings.database_url))
+    try:
+        assert again.position() == 0
+        assert again.dump()["location"] == []
+        assert again.catch_up() == world.ledger.log_size()
+        assert again.dump() == before
+    finally:
+        again.close()
