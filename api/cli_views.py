@@ -356,6 +356,8 @@ def _block_line(ledger: Ledger, block: SlipBlock, lang: str) -> str:
             f"{word('deadline', lang)} {format_local(block.deadline)}: "
             f"{word('result_' + (block.result or 'pending'), lang)}"
         )
+    if block.used_seconds is not None:
+        head += f" ({word('used', lang)} {_hours(block.used_seconds, lang)})"
     return head
 
 

@@ -148,6 +148,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "days_working": ("ngày làm việc", "working days"),
     "days_calendar": ("ngày", "calendar days"),
     "deadline": ("hạn", "due"),
+    "used": ("đã dùng", "used"),
     "result_early": ("trước hạn", "early"),
     "result_on_time": ("đúng hạn", "on time"),
     "result_late": ("quá hạn", "late"),

@@ -81,6 +81,7 @@ class SlipBlock:
     deadline: int | None
     finished_at: int | None
     result: str | None  # early | on_time | late | pending (trước hạn / đúng hạn / quá hạn)
+    used_seconds: int | None = None  # office time the office held it (to `at` if it still does)
     missing: int = 0
     extra: int = 0
 
@@ -395,6 +396,11 @@ class Inspector:
                 if moment is not None and moment >= received_at
             ]
             onward = min(ends, default=None)
+        used = (
+            self._working_seconds(received_at, onward if onward is not None else at)
+            if holds and received_at is not None
+            else None
+        )
         return SlipBlock(
             number,
             from_office,
@@ -410,6 +416,7 @@ class Inspector:
             deadline,
             onward if holds else None,
             judge(onward, deadline, at) if holds else None,
+            used,
             missing,
             extra,
         )
