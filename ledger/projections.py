@@ -40,7 +40,7 @@ from ledger.config import persistence_env
 from ledger.errors import LedgerError
 
 NAME = "dossiers"
-LAYOUT = 2  # the views' table layout: a stored layout of another number is rebuilt
+LAYOUT = 3  # the views' table layout: a stored layout of another number is rebuilt
 BATCH = 500
 
 TABLES = [
@@ -52,7 +52,7 @@ TABLES = [
     "custodian TEXT, transit_from TEXT, transit_to TEXT, since BIGINT NOT NULL, "
     "appointed BIGINT NOT NULL, suspended_since BIGINT, suspended_us BIGINT NOT NULL, "
     "hops INTEGER NOT NULL, decided TEXT, decided_at BIGINT, closed_at BIGINT, "
-    "channel TEXT NOT NULL, last_seq INTEGER NOT NULL)",
+    "channel TEXT NOT NULL, held_since BIGINT NOT NULL, last_seq INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS lienthong_legs ("
     "code TEXT NOT NULL, hop INTEGER NOT NULL, dispatch BYTEA NOT NULL, "
     "from_office TEXT NOT NULL, from_officer TEXT NOT NULL, to_office TEXT NOT NULL, "
@@ -95,6 +95,7 @@ class Location:
     decided_at: int | None
     closed_at: int | None
     channel: str
+    held_since: int  # when the custodian took it in (receipt or acknowledgement): its turn began
     last_seq: int
 
 
@@ -233,7 +234,7 @@ class _Translating:
 LOCATION_COLUMNS = (
     "code, procedure, version, status, received_by, received_at, custodian, transit_from, "
     "transit_to, since, appointed, suspended_since, suspended_us, hops, decided, decided_at, "
-    "closed_at, channel, last_seq"
+    "closed_at, channel, held_since, last_seq"
 )
 LEG_COLUMNS = (
     "code, hop, dispatch, from_office, from_officer, to_office, purpose, dispatched_at, outcome, "
@@ -457,7 +458,7 @@ def _leg(row: Sequence[Any]) -> Leg:
 def _received(cursor: Cursor, event: Any, statement: Statement) -> None:
     cursor.execute(
         f"INSERT INTO lienthong_location ({LOCATION_COLUMNS}) "  # noqa: S608
-        "VALUES (?, ?, ?, 'held', ?, ?, ?, NULL, NULL, ?, ?, NULL, 0, 0, NULL, NULL, NULL, ?, ?)",
+        "VALUES (?, ?, ?, 'held', ?, ?, ?, NULL, NULL, ?, ?, NULL, 0, 0, NULL, NULL, NULL, ?, ?, ?)",
         (
             statement.subject,
             event.procedure,
@@ -468,6 +469,7 @@ def _received(cursor: Cursor, event: Any, statement: Statement) -> None:
             statement.at,
             event.appointed,
             statement.body["channel"],
+            statement.at,
             statement.seq,
         ),
     )
@@ -520,6 +522,11 @@ def _settled(outcome: str) -> Callable[[Cursor, Any, Statement], None]:
         )
         custodian = event.by if outcome == "acknowledged" else sender
         _move(cursor, statement, "held", custodian, None, None)
+        if outcome == "acknowledged":  # a new turn begins; a refused or recalled one goes on
+            cursor.execute(
+                "UPDATE lienthong_location SET held_since = ? WHERE code = ?",
+                (statement.at, code),
+            )
 
     return settle
 

@@ -200,26 +200,31 @@ class Inspector:
 
     def level_deadline(self, found: Location, at: int) -> int | None:
         """By when the custodian must hand the dossier on: its level's budget counted from when
-        it took custody (`since`), the days awaiting a supplement not counted ("resume" policy;
-        a suspension still open counts up to `at`)."""
+        its turn began (receipt or acknowledgement — a refused or recalled dispatch does not
+        start it again), the days awaiting a supplement not counted ("resume" policy; a
+        suspension still open counts up to `at`)."""
         if found.status in ("closed", "in_transit"):
             return None
         budget = self.budget(found, self.level_of(found.custodian))
         if budget is None or budget.days is None:
             return None
+        return self.turn_deadline(found, found.held_since, budget, at)
+
+    def turn_deadline(self, found: Location, start: int, budget: Budget, at: int) -> int:
+        """The deadline of an office's turn that began at `start`, supplement days left out."""
+        assert budget.days is not None
         spans = (
             self.projector.suspensions(found.code)
-            if found.suspended_us or (found.suspended_since is not None)
+            if found.suspended_us or found.suspended_since is not None
             else []
         )
         windows = [
-            (start, end if end is not None else at)
-            for start, end in spans
-            if (end is None or end > found.since) and start <= at
+            (max(begin, start), end if end is not None else at)
+            for begin, end in spans
+            if (end is None or end > start) and begin <= at
         ]
-        windows = [(max(start, found.since), end) for start, end in windows if end >= start]
         return self.calendar.due_with_suspensions(
-            found.since, budget.days, budget.day_type, windows, "resume"
+            start, budget.days, budget.day_type, [w for w in windows if w[1] >= w[0]], "resume"
         )
 
     def _working_seconds(self, start: int, end: int) -> int:
@@ -324,7 +329,16 @@ class Inspector:
         if location is None:
             return None
         legs = self.projector.legs(code)
-        first_onward = legs[0].dispatched_at if legs else None
+
+        def onward_after(index: int) -> int | None:
+            """When the turn that began before leg `index` ended: the next dispatch that was
+            not refused or recalled (a refused or recalled one left the dossier where it was)."""
+            for leg in legs[index:]:
+                if leg.outcome in (None, "acknowledged"):
+                    return leg.dispatched_at
+            return None
+
+        first_onward = onward_after(0)
         blocks = [
             self._block(
                 location,
@@ -342,7 +356,7 @@ class Inspector:
             )
         ]
         for number, leg in enumerate(legs, 1):
-            onward = legs[number].dispatched_at if number < len(legs) else None
+            onward = onward_after(number)
             blocks.append(
                 self._block(
                     location,
@@ -384,7 +398,7 @@ class Inspector:
         level = self.level_of(by_office) if holds else None
         budget = self.budget(location, level) if holds else None
         deadline = (
-            self.calendar.due(received_at, budget.days, budget.day_type)
+            self.turn_deadline(location, received_at, budget, at)
             if budget is not None and budget.days is not None and received_at is not None
             else None
         )

@@ -387,12 +387,6 @@ def test_over_level_budget_counts_from_when_the_holder_took_custody(
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG ledger/sla.py Inspector.level_deadline: counts the level budget from the "
-    "location's `since`, which a recalled (or rejected) dispatch resets, so an office can "
-    "restart its own budget by sending the dossier out and recalling it",
-)
 def test_a_recalled_dispatch_does_not_restart_the_holders_budget(
     world: World, inspect: Callable[[], Inspector]
 ) -> None:
@@ -699,12 +693,6 @@ def test_slip_ends_the_deciding_office_turn_at_its_decision(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG ledger/sla.py Inspector.slip: an office's turn is taken to end at its first "
-    "dispatch even when the addressee rejected it (or the sender recalled it) and the office "
-    "kept the dossier; its result is judged at a handover that did not happen",
-)
 def test_slip_a_rejected_handover_does_not_end_the_senders_turn(
     world: World, inspect: Callable[[], Inspector]
 ) -> None:
@@ -720,12 +708,6 @@ def test_slip_a_rejected_handover_does_not_end_the_senders_turn(
     assert (reception.finished_at, reception.result) == (local(7, 3, 9), "late")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG ledger/sla.py Inspector._block: the slip's deadline ignores the days awaiting a "
-    "supplement, which Inspector.level_deadline (the stall rule) does not count; the two "
-    "disagree and the slip calls an office late that the stall rule says was within budget",
-)
 def test_slip_deadline_leaves_out_the_days_awaiting_a_supplement(
     world: World, inspect: Callable[[], Inspector]
 ) -> None:
