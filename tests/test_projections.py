@@ -10,8 +10,11 @@ Every test runs on memory, SQLite and PostgreSQL through the `world` fixture.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -724,3 +727,73 @@ def test_views_of_another_layout_are_made_again_and_rebuilt_from_the_log(world: 
         assert again.dump() == before
     finally:
         again.close()
+
+
+KILLER = """
+import os, sys
+from ledger import projections
+from ledger.application import Ledger
+from ledger.config import LedgerSettings
+
+ledger = Ledger(LedgerSettings(database_url=sys.argv[1]))
+projector = projections.Projector(ledger)
+applied = 0
+apply = projector._apply
+
+def die_mid_batch(cursor, event):
+    global applied
+    apply(cursor, event)
+    applied += 1
+    if applied == int(sys.argv[2]):
+        os._exit(9)  # as a kill -9: no rollback, no cleanup, the connection just drops
+
+projector._apply = die_mid_batch
+projector.catch_up(batch=int(sys.argv[3]))
+"""
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_a_projection_process_killed_mid_batch_resumes_with_no_gap_and_no_duplicate(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    url = (
+        f"sqlite:///{tmp_path / 'ledger.db'}"
+        if backend == "sqlite"
+        else str(request.getfixturevalue("postgres_url"))
+    )
+    world = World.build(url)
+    try:
+        tell(world)
+        total = len(notifications(world))
+        batch = 10
+        # the process dies in its third batch, after applying half of it
+        died = subprocess.run(
+            [sys.executable, "-c", KILLER, url, "25", str(batch)],
+            cwd=Path(__file__).resolve().parent.parent,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert died.returncode == 9, died.stderr
+        projector = Projector(world.ledger)
+        try:
+            position = projector.position()
+            assert position == 2 * batch  # the two whole batches, nothing of the third
+            assert total > 3 * batch
+            assert projector.catch_up() == total - position
+            assert projector.dump() == fresh_build_of(world)
+        finally:
+            projector.close()
+    finally:
+        world.ledger.close()
+
+
+def fresh_build_of(world: World) -> dict[str, Any]:
+    projector = Projector(world.ledger, ViewStore("memory:"))
+    try:
+        projector.catch_up()
+        return projector.dump()
+    finally:
+        projector.close()
