@@ -68,7 +68,9 @@ def _office_name(ledger: Ledger, office: str | None, at: int) -> str:
         return office
 
 
-def describe_location(ledger: Ledger, found: Location, lang: str) -> list[str]:
+def describe_location(
+    ledger: Ledger, found: Location, lang: str, deadline: int | None = None
+) -> list[str]:
     at = found.since
     if found.status == "in_transit":
         where_ = (
@@ -86,6 +88,11 @@ def describe_location(ledger: Ledger, found: Location, lang: str) -> list[str]:
         f"  {word('status', lang)}: {where_}",
         f"  {word('since', lang)}: {format_local(found.since)}",
         f"  {word('appointed', lang)}: {format_local(found.appointed)}",
+        *(
+            [f"  {word('level_deadline', lang)}: {format_local(deadline)}"]
+            if deadline is not None
+            else []
+        ),
         f"  {word('hops', lang)}: {found.hops}",
     ]
 
@@ -110,22 +117,19 @@ def where(
                 options.lang,
                 2,
             )
-    with open_ledger(options) as ledger:
-        projector = Projector(ledger)
-        try:
-            if instant is None:
-                projector.catch_up()
-                found = projector.location(code)
-                if found is None:
-                    ledger.dossier(code)  # raises UnknownDossier
-            else:
-                found = projector.location_as_of(code, instant)
-        finally:
-            projector.close()
+    with open_ledger(options) as ledger, _inspector(ledger) as inspector:
+        if instant is None:
+            found = inspector.projector.location(code)
+            if found is None:
+                ledger.dossier(code)  # raises UnknownDossier
+        else:
+            found = inspector.projector.location_as_of(code, instant)
         if found is None:
             out.print(word("not_yet_received", options.lang, code=code), markup=False)
             return
-        for line in describe_location(ledger, found, options.lang):
+        at = instant if instant is not None else ledger.clock.now()
+        deadline = inspector.level_deadline(found, at)
+        for line in describe_location(ledger, found, options.lang, deadline):
             out.print(line, markup=False)
 
 

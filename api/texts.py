@@ -149,6 +149,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "days_calendar": ("ngày", "calendar days"),
     "deadline": ("hạn", "due"),
     "used": ("đã dùng", "used"),
+    "level_deadline": ("Hạn của cấp đang giữ", "Due from the office holding it"),
     "result_early": ("trước hạn", "early"),
     "result_on_time": ("đúng hạn", "on time"),
     "result_late": ("quá hạn", "late"),
