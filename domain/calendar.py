@@ -110,6 +110,7 @@ class WorkCalendar:
         self._vi = holidays.country_holidays("VN", language="vi")
         self._en = holidays.country_holidays("VN", language="en_US")
         self._known: dict[date, bool] = {}
+        self._per_year: dict[int, list[int]] = {}
 
     # --- days -----------------------------------------------------------------------------
 
@@ -275,17 +276,56 @@ class WorkCalendar:
     def working_micros_between(self, start: int, end: int) -> int:
         if end < start:
             return -self.working_micros_between(end, start)
-        total = 0
-        for day in _days_after(local_date(start) - _DAY, local_date(end)):
-            if self.is_working_day(day):
-                for opens, closes in self._periods(day):
-                    total += max(0, min(end, closes) - max(start, opens))
-        return total
+        first, last = local_date(start), local_date(end)
+        if (last - first).days <= 2:
+            return sum(self._on(day, start, end) for day in _days_after(first - _DAY, last))
+        # the two end days in part, and every whole working day between them at once
+        whole = self._working_before(last) - self._working_before(first + _DAY)
+        return self._on(first, start, end) + self._on(last, start, end) + whole * self._day_micros
+
+    def _on(self, day: date, start: int, end: int) -> int:
+        """Office time on `day` within [start, end]."""
+        if not self.is_working_day(day):
+            return 0
+        return sum(
+            max(0, min(end, closes) - max(start, opens)) for opens, closes in self._periods(day)
+        )
+
+    @property
+    def _day_micros(self) -> int:
+        return sum(_micros(closes) - _micros(opens) for opens, closes in self.office_hours)
+
+    def _working_before(self, day: date) -> int:
+        """Working days from 1/1 of `_ORIGIN_YEAR` up to the day before `day` (negative before
+        that year): a running count kept per year, so spans of years cost a few lookups."""
+        counts = self._year_counts(day.year)
+        return self._year_start(day.year) + counts[day.timetuple().tm_yday - 1]
+
+    def _year_counts(self, year: int) -> list[int]:
+        """counts[i]: working days of `year` before its (i+1)-th day; counts[-1] the whole year."""
+        counts = self._per_year.get(year)
+        if counts is None:
+            counts, total, day = [], 0, date(year, 1, 1)
+            while day.year == year:
+                counts.append(total)
+                total += self.is_working_day(day)
+                day += _DAY
+            counts.append(total)
+            self._per_year[year] = counts
+        return counts
+
+    def _year_start(self, year: int) -> int:
+        if year >= _ORIGIN_YEAR:
+            return sum(self._year_counts(y)[-1] for y in range(_ORIGIN_YEAR, year))
+        return -sum(self._year_counts(y)[-1] for y in range(year, _ORIGIN_YEAR))
 
     def _periods(self, day: date) -> Iterator[tuple[int, int]]:
         midnight = start_of(day)
         for opens, closes in self.office_hours:
             yield midnight + _micros(opens), midnight + _micros(closes)
+
+
+_ORIGIN_YEAR = 2000
 
 
 def end_of(day: date) -> int:

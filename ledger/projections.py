@@ -249,6 +249,7 @@ class Projector:
         self.ledger = ledger
         self.view = view or ViewStore(ledger.settings.database_url)
         self._changed = threading.Condition()
+        self._catching = threading.RLock()
         with self.view.transaction() as cursor:
             cursor.execute(
                 "INSERT INTO lienthong_tracking (projection, position) VALUES (?, 0) "
@@ -263,7 +264,12 @@ class Projector:
         return int(rows[0][0]) if rows else 0
 
     def catch_up(self, progress: Callable[[int], None] | None = None, batch: int = BATCH) -> int:
-        """Apply every entry recorded after the tracked position; returns how many."""
+        """Apply every entry recorded after the tracked position; returns how many. Calls from
+        several threads of one projector take turns."""
+        with self._catching:
+            return self._catch_up(progress, batch)
+
+    def _catch_up(self, progress: Callable[[int], None] | None, batch: int) -> int:
         applied = 0
         while True:
             start = self.position()
@@ -340,14 +346,23 @@ class Projector:
 
     def follow(self, stop: threading.Event, poll_seconds: float = 0.5) -> None:
         """Keep the views current until `stop` is set: PostgreSQL wakes on LISTEN/NOTIFY, SQLite
-        polls every `poll_seconds`."""
+        polls every `poll_seconds`. On PostgreSQL a NOTIFY sent while the listener was not yet
+        listening reaches nobody: a catch-up every `poll_seconds` there too picks such an entry
+        up anyway."""
         self.catch_up()
         if self.view.kind == "postgres":
             subscription = self.ledger.recorder.subscribe(gt=self.position())
 
+            failed: list[BaseException] = []
+
             def stop_listening() -> None:
-                stop.wait()
-                subscription.stop()
+                try:
+                    while not stop.wait(poll_seconds):
+                        self.catch_up()
+                except BaseException as problem:  # raised again by `follow` below
+                    failed.append(problem)
+                finally:
+                    subscription.stop()
 
             stopper = threading.Thread(target=stop_listening)
             stopper.start()
@@ -361,6 +376,8 @@ class Projector:
             finally:
                 stop.set()
                 stopper.join()
+            if failed:
+                raise failed[0]
             return
         while not stop.is_set():
             if not self.catch_up():
