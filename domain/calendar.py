@@ -4,8 +4,8 @@ Working days (ngày làm việc) are Monday to Friday, minus public holidays, co
 (ngày nghỉ bù) and swapped days off (ngày nghỉ hoán đổi), plus the Saturdays worked in exchange
 (ngày làm bù). This is the calendar of cán bộ, công chức, viên chức in offices that rest on Saturday
 and Sunday: swaps are announced for them, not for businesses. The base is the `holidays` package's
-Vietnam calendar; an override table corrects the years it lacks or gets wrong (the ledger loads it
-from ledger/data/calendar_overrides.csv).
+Vietnam calendar; an override table corrects the years it lacks or gets wrong (the ledger layer
+reads it from its data folder, calendar_overrides.csv, and passes it in: this module does no I/O).
 
 Counting a deadline (Civil Code 2015 Art. 144-148; domain/VIETNAM.md, "Counting deadlines"):
 1. The receipt day (ngày tiếp nhận) is the Vietnamese civil date of receipt. A dossier received
