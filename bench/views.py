@@ -6,7 +6,7 @@ Run by hand, not in CI, from the repository root:
     python bench/views.py stalls --backend sqlite|postgres|all --dossiers D --runs R
                                  [--open-share F] [--backlog-share F] [--seed S] [--write FILE]
     python bench/views.py lag --backend sqlite|postgres|all --count C --rate HZ
-                              [--polls 0.05,0.5] [--race-trials T] [--write FILE]
+                              [--polls 0.05,0.5] [--pg-poll S] [--race-trials T] [--write FILE]
 
 rebuild  N signed statements (bench/record.py's envelopes, signed before any timing: N/4 dossiers
          × received, dispatched, acknowledged, dispatched) recorded into a `tests.world.World`
@@ -27,13 +27,15 @@ stalls   The Trà Vinh registry seeded (ledger/seed.py, demo authority key), the
          connection. Every result is checked against an independent evaluation of the four rules
          over the rows as generated (counts per rule, filters, a sample of stalls field by field).
 lag      A Projector following in a thread (`follow(stop, poll_seconds)`: SQLite polls, PostgreSQL
-         waits on LISTEN/NOTIFY, measured only once its connection listens), statements recorded
-         one at a time from the main thread at a steady rate. Per statement: `record()`'s own
-         latency (the baseline, also measured before the follower starts), and from `record()`
-         returning to the batch holding it being committed to the views (`Projector.apply`
-         returning) and to `wait_for(its notification id)` returning in a waiting thread.
+         waits on LISTEN/NOTIFY and catches up on a timer too, measured only once its connection
+         listens), statements recorded one at a time from the main thread at a steady rate. Per
+         statement: `record()`'s own latency (the baseline, also measured before the follower
+         starts), and from `record()` returning to the batch holding it being committed to the
+         views (`Projector.apply` returning) and to `wait_for(its notification id)` returning in
+         a waiting thread.
          `--race-trials` starts PostgreSQL followers without waiting for LISTEN while a statement
-         is being recorded (its commit falls around the LISTEN): how often its NOTIFY is lost.
+         is being recorded (its commit falls around the LISTEN): how often its NOTIFY is lost and
+         the follower's timer has to find it, or it is never seen.
 
 Each result row prints the command that produced it; `--write FILE` appends the markdown rows.
 """
@@ -1035,7 +1037,11 @@ def paced(envelopes: Sequence[Prepared], rate: float) -> Iterator[Prepared]:
 def bench_lag(
     backend: str, poll: float, envelopes: list[Prepared], heads: list[Any], args: Any
 ) -> LagResult:
-    label = f"{backend}, LISTEN/NOTIFY" if backend == "postgres" else f"{backend}, poll {poll} s"
+    label = (
+        f"{backend}, LISTEN/NOTIFY + catch-up every {poll} s"
+        if backend == "postgres"
+        else f"{backend}, poll {poll} s"
+    )
     alone_n = len(envelopes) - args.count
     print(f"\n{label}: {alone_n} statements without a follower, then {len(envelopes) - alone_n} "
           f"with one, at {args.rate}/s", flush=True)  # fmt: skip
@@ -1093,7 +1099,7 @@ def bench_lag(
                 sum(1 for _, last in commits if last >= min(returned)),
             )
             if backend == "postgres" and args.race_trials:
-                result.race = race_trials(world, projector, args.race_trials, envelopes, heads)
+                result.race = race_trials(world, projector, args.race_trials, envelopes, poll)
             return result
         finally:
             projector.close()
@@ -1112,12 +1118,13 @@ def commit_times(commits: list[tuple[float, int]], returned: dict[int, float]) -
 
 
 def race_trials(
-    world: World, projector: Projector, trials: int, envelopes: list[Prepared], heads: list[Any]
+    world: World, projector: Projector, trials: int, envelopes: list[Prepared], poll: float
 ) -> Race:
     """Followers started while a statement is being recorded (its `record()` begins from 4 ms
     before to 2 ms after the follower's start, so its commit falls around the moment the
-    subscription LISTENs): how many stay invisible for a second because their NOTIFY was lost."""
-    extra = prepare_more(world, len(envelopes), trials)
+    subscription LISTENs): how many are not made visible by their NOTIFY (it was sent before
+    the LISTEN) and wait for the follower's catch-up timer, or are never made visible."""
+    extra = prepare_more(len(envelopes), trials)
     race, rng = Race(trials), random.Random(7)
     lead = 0.004
     with notification_ids(world.ledger) as ids:
@@ -1136,31 +1143,44 @@ def race_trials(
             writer = threading.Thread(target=write, name="writer")
             writer.start()
             time.sleep(lead)
-            with following(projector, 3600, wait_listening=False) as follower:
+            with following(projector, poll, wait_listening=False) as follower:
                 writer.join()
-                visible = projector.wait_for(ids[-1], timeout=1.0)
-            race.lost += not visible
+                visible = projector.wait_for(ids[-1], timeout=2 * poll + 1)
+                seen = time.perf_counter() - committed[0]
+            if not visible:
+                race.never += 1
+            elif seen > RACE_LATE:
+                race.late.append(seen)
             if follower.listened:
                 race.listen_up.append(follower.listened[0] - follower.started)
                 race.before_listen += committed[0] < follower.listened[0]
+    late = (
+        f", visible after {', '.join(f'{1e3 * s:.0f}' for s in race.late)} ms" if race.late else ""
+    )
     print(
-        f"  LISTEN race: {race.lost} of {trials} statements recorded while a follower started "
-        f"stayed invisible for 1 s; {race.before_listen} had returned from record() before its "
-        f"LISTEN (median {1e3 * statistics.median(race.listen_up):.1f} ms after the start)",
+        f"  LISTEN race: of {trials} statements recorded while a follower started, "
+        f"{race.before_listen} returned from record() before its LISTEN (median "
+        f"{1e3 * statistics.median(race.listen_up):.1f} ms after the start); {len(race.late)} were "
+        f"not visible within {1e3 * RACE_LATE:.0f} ms (NOTIFY lost; the catch-up timer, every "
+        f"{poll} s, found them{late}); {race.never} never visible within {2 * poll + 1} s",
         flush=True,
     )
     return race
 
 
+RACE_LATE = 0.1  # seconds: a statement visible later than this was not woken by its NOTIFY
+
+
 @dataclass
 class Race:
     trials: int
-    lost: int = 0
+    never: int = 0
+    late: list[float] = field(default_factory=list)  # seconds to visible, NOTIFY lost
     before_listen: int = 0
     listen_up: list[float] = field(default_factory=list)
 
 
-def prepare_more(world: World, done: int, count: int) -> list[Prepared]:
+def prepare_more(done: int, count: int) -> list[Prepared]:
     """`count` more envelopes continuing the bench's scenario (the first `done` are recorded)."""
     more = prepare_envelopes(done + ((count + 3) // 4) * 4)
     return more[done : done + count]
@@ -1177,7 +1197,7 @@ def command_lag(args: argparse.Namespace, command: str) -> int:
     configs = [
         (backend, poll)
         for backend in backends(args.backend)
-        for poll in (args.polls if backend == "sqlite" else [0.0])
+        for poll in (args.polls if backend == "sqlite" else [args.pg_poll])
     ]
     results = [bench_lag(backend, poll, envelopes, heads, args) for backend, poll in configs]
     print(
@@ -1185,7 +1205,7 @@ def command_lag(args: argparse.Namespace, command: str) -> int:
         f"{len(envelopes) - args.count} recorded alone before)"
     )
     header = (
-        f"  {'configuration':26} {'record alone p50/p99':>21} {'record following p50/p99':>25} "
+        f"  {'configuration':44} {'record alone p50/p99':>21} {'record following p50/p99':>25} "
         f"{'to commit p50/p99':>18} {'wait_for p50/p99':>17} {'× record p50':>12} {'batches':>8}"
     )
     print(header)
@@ -1198,19 +1218,19 @@ def command_lag(args: argparse.Namespace, command: str) -> int:
 
         ratio = statistics.median(r.to_wait) / base
         print(
-            f"  {r.label:26} {pair(r.record_alone):>21} {pair(r.record_following):>25} "
+            f"  {r.label:44} {pair(r.record_alone):>21} {pair(r.record_following):>25} "
             f"{pair(r.to_commit):>18} {pair(r.to_wait):>17} {ratio:11.1f}× {r.batches:8}"
             f"   ← {command}"
         )
         race = (
-            f"{r.race.lost} of {r.race.trials} lost ({r.race.before_listen} recorded before LISTEN)"
+            f"{len(r.race.late)} of {r.race.trials} NOTIFYs lost, found by the timer "
+            f"({r.race.before_listen} recorded before LISTEN); {r.race.never} never visible"
             if r.race
             else ""
         )
         rows.append(
             [
-                f"{BACKEND_NAME[backend]}, "
-                + ("LISTEN/NOTIFY" if backend == "postgres" else r.label.split(", ")[1]),
+                f"{BACKEND_NAME[backend]}, {r.label.split(', ', 1)[1]}",
                 pair(r.record_alone),
                 pair(r.record_following),
                 pair(r.to_commit),
@@ -1267,6 +1287,12 @@ def main(argv: list[str] | None = None) -> int:
         type=lambda text: [float(p) for p in text.split(",")],
         default=[0.05, 0.5],
         help="SQLite poll intervals, seconds, comma-separated",
+    )
+    lag.add_argument(
+        "--pg-poll",
+        type=float,
+        default=0.5,
+        help="PostgreSQL: the follower's catch-up timer beside LISTEN/NOTIFY, seconds",
     )
     lag.add_argument("--race-trials", type=int, default=50)
     for sub in (rebuild, stalls, lag):
