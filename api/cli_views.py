@@ -386,7 +386,11 @@ def project(
         bool, typer.Option(help="keep the read models current until interrupted (Ctrl-C)")
     ] = False,
     poll_seconds: Annotated[
-        float, typer.Option(help="SQLite: how often to look for new entries")
+        float,
+        typer.Option(
+            min=0.01,
+            help="how often to look for new entries (SQLite; PostgreSQL also listens)",
+        ),
     ] = 0.5,
 ) -> None:
     """Bring the read models up to date with the log (the projection worker). With --follow it

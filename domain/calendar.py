@@ -111,6 +111,7 @@ class WorkCalendar:
         self._en = holidays.country_holidays("VN", language="en_US")
         self._known: dict[date, bool] = {}
         self._per_year: dict[int, list[int]] = {}
+        self._year_starts: dict[int, int] = {}
 
     # --- days -----------------------------------------------------------------------------
 
@@ -315,6 +316,12 @@ class WorkCalendar:
         return counts
 
     def _year_start(self, year: int) -> int:
+        start = self._year_starts.get(year)
+        if start is None:
+            start = self._year_starts[year] = self._count_year_start(year)
+        return start
+
+    def _count_year_start(self, year: int) -> int:
         if year >= _ORIGIN_YEAR:
             return sum(self._year_counts(y)[-1] for y in range(_ORIGIN_YEAR, year))
         return -sum(self._year_counts(y)[-1] for y in range(year, _ORIGIN_YEAR))

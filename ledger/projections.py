@@ -349,6 +349,8 @@ class Projector:
         polls every `poll_seconds`. On PostgreSQL a NOTIFY sent while the listener was not yet
         listening reaches nobody: a catch-up every `poll_seconds` there too picks such an entry
         up anyway."""
+        if poll_seconds <= 0:
+            raise ValueError(f"poll_seconds must be positive, not {poll_seconds}")
         self.catch_up()
         if self.view.kind == "postgres":
             subscription = self.ledger.recorder.subscribe(gt=self.position())

@@ -266,7 +266,8 @@ class Inspector:
         if current:  # one query: the open dossiers as the views hold them now
             rows = self.projector.view.query(
                 f"SELECT {LOCATION_COLUMNS} FROM lienthong_location "  # noqa: S608
-                "WHERE status <> 'closed' AND received_at <= ? ORDER BY code",
+                "WHERE status IN ('held', 'in_transit', 'suspended') AND received_at <= ? "
+                "ORDER BY code",
                 (at,),
             )
             yield from (Location(*row) for row in rows)
