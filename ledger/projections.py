@@ -21,22 +21,17 @@ the whole log again. Command handlers never write here.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any, Protocol
-
-import psycopg
-from psycopg import sql as pgsql
+from typing import Any
 
 from domain.dossier import Dossier
 from domain.signed import subject_id
 from domain.statement import Statement
 from ledger import schema, signing
 from ledger.application import Ledger
-from ledger.config import persistence_env
+from ledger.database import Cursor, Database
 from ledger.errors import LedgerError
 
 NAME = "dossiers"
@@ -120,47 +115,11 @@ class Leg:
 # --- the view's database --------------------------------------------------------------------
 
 
-class Cursor(Protocol):
-    @property
-    def rowcount(self) -> int: ...
-
-    def execute(self, sql: str, params: Sequence[Any] = ...) -> Any: ...
-    def fetchone(self) -> Any: ...
-    def fetchall(self) -> list[Any]: ...
-
-
-class ViewStore:
-    """The projection's tables, on one connection of their own. SQL is written with `?`
-    placeholders; PostgreSQL's are `%s`."""
+class ViewStore(Database):
+    """The projection's tables, on one connection of their own."""
 
     def __init__(self, database_url: str) -> None:
-        env = persistence_env(database_url)
-        self._lock = threading.RLock()
-        if "SQLITE_DBNAME" in env:
-            self.kind = "sqlite"
-            self._sqlite = sqlite3.connect(
-                env["SQLITE_DBNAME"], timeout=30, isolation_level=None, check_same_thread=False
-            )
-            self._sqlite.execute("PRAGMA journal_mode=WAL")
-        elif "POSTGRES_DBNAME" in env:
-            self.kind = "postgres"
-            self._pg = psycopg.connect(
-                host=env["POSTGRES_HOST"],
-                port=int(env["POSTGRES_PORT"]),
-                dbname=env["POSTGRES_DBNAME"],
-                user=env["POSTGRES_USER"],
-                password=env.get("POSTGRES_PASSWORD") or None,
-                autocommit=True,
-            )
-            schema_name = env.get("POSTGRES_SCHEMA", "public")
-            self._pg.execute(
-                pgsql.SQL("SET search_path TO {}").format(pgsql.Identifier(schema_name))
-            )
-        else:  # memory: the views live in memory too
-            self.kind = "sqlite"
-            self._sqlite = sqlite3.connect(
-                ":memory:", isolation_level=None, check_same_thread=False
-            )
+        super().__init__(database_url)
         with self.transaction() as cursor:
             # tables of another layout (an older version of these views) are dropped and made
             # again, empty: the projector then rebuilds them from the log
@@ -174,59 +133,7 @@ class ViewStore:
                     cursor.execute(f"DROP TABLE IF EXISTS {table}")
                 cursor.execute("DELETE FROM lienthong_views_layout")
                 cursor.execute("INSERT INTO lienthong_views_layout VALUES (?)", (LAYOUT,))
-            for statement in TABLES:
-                cursor.execute(
-                    statement if self.kind == "postgres" else statement.replace("BYTEA", "BLOB")
-                )
-
-    def _sql(self, text: str) -> str:
-        return text.replace("?", "%s") if self.kind == "postgres" else text
-
-    @contextmanager
-    def transaction(self) -> Iterator[Cursor]:
-        with self._lock:
-            if self.kind == "postgres":
-                with self._pg.transaction(), self._pg.cursor() as pg_cursor:
-                    yield _Translating(pg_cursor, self._sql)
-            else:
-                cursor = self._sqlite.cursor()
-                cursor.execute("BEGIN IMMEDIATE")
-                try:
-                    yield _Translating(cursor, self._sql)
-                except BaseException:
-                    self._sqlite.rollback()
-                    raise
-                self._sqlite.commit()
-
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        with self._lock:
-            if self.kind == "postgres":
-                with self._pg.cursor() as cursor:
-                    cursor.execute(self._sql(sql), params)
-                    return list(cursor.fetchall())
-            return list(self._sqlite.execute(sql, params).fetchall())
-
-    def close(self) -> None:
-        with suppress(Exception):
-            (self._pg if self.kind == "postgres" else self._sqlite).close()
-
-
-class _Translating:
-    def __init__(self, cursor: Any, sql: Callable[[str], str]) -> None:
-        self._cursor, self._sqltext = cursor, sql
-
-    @property
-    def rowcount(self) -> int:
-        return int(self._cursor.rowcount)
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self._cursor.execute(self._sqltext(sql), params)
-
-    def fetchone(self) -> Any:
-        return self._cursor.fetchone()
-
-    def fetchall(self) -> list[Any]:
-        return list(self._cursor.fetchall())
+        self.create(TABLES)
 
 
 # --- the projection -------------------------------------------------------------------------
