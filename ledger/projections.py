@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.dossier import Dossier
-from domain.signed import subject_id
+from domain.signed import SignedAggregate, subject_id
 from domain.statement import Statement
 from ledger import schema, signing
 from ledger.application import Ledger
@@ -35,7 +35,7 @@ from ledger.database import Cursor, Database
 from ledger.errors import LedgerError
 
 NAME = "dossiers"
-LAYOUT = 3  # the views' table layout: a stored layout of another number is rebuilt
+LAYOUT = 4  # the views' table layout: a stored layout of another number is rebuilt
 BATCH = 500
 
 TABLES = [
@@ -57,11 +57,18 @@ TABLES = [
     "CREATE TABLE IF NOT EXISTS lienthong_suspensions ("
     "code TEXT NOT NULL, started_at BIGINT NOT NULL, ended_at BIGINT, "
     "PRIMARY KEY (code, started_at))",
+    "CREATE TABLE IF NOT EXISTS lienthong_subjects ("
+    "family TEXT NOT NULL, subject TEXT NOT NULL, owner TEXT, PRIMARY KEY (family, subject))",
     "CREATE INDEX IF NOT EXISTS lienthong_location_custodian ON lienthong_location (custodian)",
     "CREATE INDEX IF NOT EXISTS lienthong_location_transit ON lienthong_location (transit_to)",
     "CREATE INDEX IF NOT EXISTS lienthong_location_status ON lienthong_location (status)",
 ]
-VIEW_TABLES = ("lienthong_location", "lienthong_legs", "lienthong_suspensions")
+VIEW_TABLES = (
+    "lienthong_location",
+    "lienthong_legs",
+    "lienthong_suspensions",
+    "lienthong_subjects",
+)
 
 
 class ProjectionStopped(LedgerError):
@@ -229,7 +236,9 @@ class Projector:
 
     def _apply(self, cursor: Cursor, event: Any) -> None:
         if not isinstance(event, Dossier.Event):
-            return  # registry statements: not in these views
+            if isinstance(event, SignedAggregate.Created):
+                _registered(cursor, schema.parse(event.raw))
+            return  # registry statements only list the registry's subjects
         statement = schema.parse(event.raw)
         handler = _HANDLERS.get(type(event))
         if handler is None:
@@ -320,6 +329,20 @@ class Projector:
         )
         return [Location(*row) for row in rows]
 
+    def subjects(
+        self, family: str, *, owner: str | None = None, after: str = "", limit: int = 1000
+    ) -> list[str]:
+        """The registry's subjects of a family (offices, officers, keys, procedures) in id order,
+        after `after`; keys of one officer with `owner`."""
+        where = "family = ? AND subject > ?" + (" AND owner = ?" if owner is not None else "")
+        params: list[Any] = [family, after, *([owner] if owner is not None else [])]
+        rows = self.view.query(
+            f"SELECT subject FROM lienthong_subjects WHERE {where} "  # noqa: S608
+            "ORDER BY subject LIMIT ?",
+            (*params, limit),
+        )
+        return [str(row[0]) for row in rows]
+
     def location_as_of(self, code: str, instant: int) -> Location | None:
         """Where the dossier was at `instant` (by the handover times its statements carry): its
         history up to then, through the same rules, into a scratch view. None if not yet
@@ -367,6 +390,12 @@ class Projector:
                 for row in self.view.query(
                     "SELECT code, started_at, ended_at FROM lienthong_suspensions "
                     "ORDER BY code, started_at"
+                )
+            ],
+            "subjects": [
+                tuple(row)
+                for row in self.view.query(
+                    "SELECT family, subject, owner FROM lienthong_subjects ORDER BY family, subject"
                 )
             ],
         }
@@ -536,6 +565,16 @@ def _row(cursor: Cursor, code: str) -> Any:
     if row is None:
         raise ProjectionStopped(f"dossier {code}: the views hold no earlier entry it follows")
     return row
+
+
+def _registered(cursor: Cursor, statement: Statement) -> None:
+    """A new registry subject (office, officer, key, procedure): listed, with a key's officer."""
+    owner = statement.body.get("officer") if statement.family == "key" else None
+    cursor.execute(
+        "INSERT INTO lienthong_subjects (family, subject, owner) VALUES (?, ?, ?) "
+        "ON CONFLICT (family, subject) DO NOTHING",
+        (statement.family, statement.subject, owner),
+    )
 
 
 _HANDLERS: dict[type[Any], Callable[[Cursor, Any, Statement], None]] = {

@@ -215,18 +215,23 @@ def where(location: Location | None) -> tuple[Any, ...]:
 # --- what the views say ------------------------------------------------------------------------
 
 
-def test_registry_statements_make_no_rows(
+def test_registry_statements_only_list_the_registry_subjects(
     world: World, projectors: Callable[..., Projector]
 ) -> None:
     projector = projectors()
 
     assert projector.catch_up() == world.ledger.log_size() > 0
-    world.enrol("cb-2-845", "845")
+    key = world.enrol("cb-2-845", "845").key.key_id
     assert projector.catch_up() == 2
     assert projector.position() == last_id(world)
     dump = projector.dump()
     assert {"location", "legs"} <= set(dump)
-    assert all(rows == [] for rows in dump.values()), dump
+    assert all(rows == [] for name, rows in dump.items() if name != "subjects"), dump
+    assert "cb-2-845" in projector.subjects("officer")
+    assert projector.subjects("key", owner="cb-2-845") == [key]
+    assert "845" in projector.subjects("office")
+    offices = projector.subjects("office")
+    assert projector.subjects("office", after=offices[0], limit=1) == offices[1:2]
 
 
 def test_location_follows_every_custody_change_as_it_happens(
