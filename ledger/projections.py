@@ -236,7 +236,9 @@ class Projector:
 
     def _apply(self, cursor: Cursor, event: Any) -> None:
         if not isinstance(event, Dossier.Event):
-            if isinstance(event, SignedAggregate.Created):
+            if isinstance(event, SignedAggregate.Created) and isinstance(
+                event, SignedAggregate.Event
+            ):
                 _registered(cursor, schema.parse(event.raw))
             return  # registry statements only list the registry's subjects
         statement = schema.parse(event.raw)
