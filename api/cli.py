@@ -21,6 +21,7 @@ from rich.progress import Progress
 
 from api.cli_log import register
 from api.cli_sla import register as register_sla
+from api.cli_tokens import register as register_tokens
 from api.cli_views import register as register_views
 from api.shell import (
     Options,
@@ -326,6 +327,7 @@ def _clear_previous_demo(options: Options) -> None:
 
 register(app)
 register_sla(app)
+register_tokens(app)
 register_views(app)
 
 

@@ -199,6 +199,23 @@ WORDS: dict[str, tuple[str, str]] = {
         "Lịch: holidays {package} + bảng điều chỉnh {table}",
         "Calendar: holidays {package} + override table {table}",
     ),
+    # token
+    "token_created": (
+        "Đã cấp mã truy cập {id}: vai trò {role}, cơ quan {office}, hết hạn {expires} (giờ Việt Nam). "
+        "Mã chỉ hiện một lần, ở trên: hãy lưu ngay.",
+        "Token {id} created: role {role}, office {office}, expires {expires} (Vietnam time). "
+        "It is shown once, above: keep it now.",
+    ),
+    "token_revoked": (
+        "Đã thu hồi mã truy cập {id} từ {at}.",
+        "Token {id} revoked from {at}.",
+    ),
+    "token_none": ("Chưa có mã truy cập nào.", "No tokens."),
+    "token_id": ("Mã", "Id"),
+    "role": ("Vai trò", "Role"),
+    "label": ("Ghi chú", "Label"),
+    "expires": ("Hết hạn", "Expires"),
+    "revoked": ("Thu hồi", "Revoked"),
 }
 
 
