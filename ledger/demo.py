@@ -14,6 +14,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from domain.instant import MICROS, VIETNAM, from_datetime, local_date, to_datetime
+from ledger.applicants import applicant_commitment
 from ledger.application import Ledger, Receipt
 from ledger.authoring import Signer, initialise
 from ledger.clock import SimulatedClock
@@ -47,6 +48,13 @@ OFFICERS = {
     "cv-845-ldtbxh": ("845", "Chuyên viên Phòng Lao động - Thương binh và Xã hội", None),
     "cv-84-ldtbxh": ("84", "Chuyên viên Sở Lao động - Thương binh và Xã hội", "86"),
 }
+
+
+def demo_applicant(code: str) -> tuple[bytes, dict[str, str]]:
+    """The salt and the made-up applicant details (no real person) a demo dossier commits to. The
+    salt is public, like the demo keys; the demo keeps no applicant store, so nothing is stored."""
+    salt = hashlib.sha256(f"demo salt|{code}".encode()).digest()
+    return salt, {"name": "Nguyễn Văn A", "address": "Ấp Mẫu, Trà Vinh", "phone": "0000 000 000"}
 
 
 def _document(name: str, content: str) -> dict[str, Any]:
@@ -99,7 +107,7 @@ class Demo:
                 "procedure": procedure,
                 "version": version,
                 # salted commitment to the applicant record, which lives outside the log
-                "applicant": hashlib.sha256(f"demo salt|{code}|applicant".encode()).digest(),
+                "applicant": applicant_commitment(*demo_applicant(code)),
                 "channel": "direct",
                 "documents": documents,
             },

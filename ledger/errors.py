@@ -146,3 +146,41 @@ class BadBundle(LedgerError):
     code = "bad-bundle"
     title_vi = "Gói kiểm toán không hợp lệ"
     title_en = "Invalid audit bundle"
+
+
+class BadApplicantDetails(LedgerError):
+    """An applicant record is a map of text to text, all in Unicode NFC."""
+
+    code = "bad-applicant-details"
+    title_vi = "Thông tin người nộp hồ sơ không hợp lệ"
+    title_en = "Invalid applicant details"
+
+
+class ApplicantExists(LedgerError):
+    """The dossier's applicant record is already on the log: it cannot be proposed again."""
+
+    code = "applicant-exists"
+    title_vi = "Hồ sơ đã có thông tin người nộp được ghi nhận"
+    title_en = "Applicant record already recorded"
+
+
+class UnknownApplicant(LedgerError):
+    code = "unknown-applicant"
+    title_vi = "Không có thông tin người nộp của hồ sơ này"
+    title_en = "No applicant record for this dossier"
+
+
+class ApplicantErased(LedgerError):
+    """The record's key was destroyed: the personal data can no longer be read by anyone."""
+
+    code = "applicant-erased"
+    title_vi = "Thông tin người nộp hồ sơ đã bị xóa"
+    title_en = "Applicant record erased"
+
+
+class ApplicantUnreadable(LedgerError):
+    """The record does not decrypt: another data key, or the stored bytes were altered."""
+
+    code = "applicant-unreadable"
+    title_vi = "Không giải mã được thông tin người nộp (sai khóa dữ liệu hoặc dữ liệu bị sửa)"
+    title_en = "Applicant record cannot be decrypted (wrong data key or altered data)"
