@@ -1,0 +1,108 @@
+"""The composition root of the HTTP API: `create_app(settings)` builds everything a server process
+holds, once; nothing is opened at import time. `app_from_env` is the factory `lienthong serve`
+hands to uvicorn (each worker process builds its own from the environment)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from html import escape
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+
+from api import problems
+from api.access import Caller
+from api.routes import dossiers, events, log, oversight, public, registry, statements
+from api.routes.public import LookupLimiter
+from api.schemas import CallerOut
+from api.services import Services
+from api.settings import Settings
+from ledger.clock import Clock
+
+DESCRIPTION = """
+Liên thông records every handover (giao – nhận) of an administrative dossier (hồ sơ) between
+offices as a signed statement in an append-only, publicly verifiable log.
+
+* **Writes** are signed statements: `POST /v1/statements/prepare` builds the canonical bytes to
+  sign; `POST /v1/statements` records `{statement, signature}`. The server never signs for anyone.
+* **Reads** give where a dossier is, its signed history, its control slip (phiếu kiểm soát),
+  stalls, inboxes, reports, the registry, checkpoints and Merkle proofs, and a feed of the log.
+* **Tokens**: `Authorization: Bearer <token>` from `lienthong token create`.
+* **Errors** are RFC 9457 problem details (`application/problem+json`); `type` is stable per error.
+"""
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+    """The app over one ledger database. `clock` is injected by tests and the demo; a server uses
+    the system clock. The writer and the read-model follower start with the app's lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        held = Services(settings, clock)
+        app.state.services = held
+        app.state.lookups = LookupLimiter(settings.lookups_per_minute)
+        held.start()
+        try:
+            yield
+        finally:
+            held.close()
+
+    app = FastAPI(
+        title="Liên thông",
+        version="1",
+        summary="A signed, verifiable ledger of dossier handovers between offices",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    for router in (
+        statements.router,
+        dossiers.router,
+        oversight.router,
+        registry.router,
+        log.router,
+        events.router,
+        public.router,
+    ):
+        app.include_router(router, prefix="/v1")
+    _misc(app)
+    return app
+
+
+def _misc(app: FastAPI) -> None:
+    @app.get("/v1/me", response_model=CallerOut, tags=["tokens"], summary="Who this token is")
+    def me(token: Caller) -> CallerOut:
+        return CallerOut(
+            token=token.id,
+            role=token.role,
+            office=token.office,
+            officer=token.officer,
+            expires_at=token.expires_at,
+        )
+
+    @app.get("/healthz", tags=["service"], summary="The server is up")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(
+        "/problems/{code}",
+        response_class=HTMLResponse,
+        tags=["service"],
+        summary="What a problem type means",
+    )
+    def problem_page(code: str) -> HTMLResponse:
+        titles = problems.catalogue().get(code)
+        if titles is None:
+            raise problems.NotFound(f"no problem type is called {code!r}")
+        title_vi, title_en = (escape(text) for text in titles)
+        return HTMLResponse(
+            f'<!doctype html><html lang="vi"><meta charset="utf-8"><title>{title_vi}</title>'
+            f"<h1>{title_vi}</h1><p lang=en>{title_en}</p><p><code>{escape(code)}</code></p>"
+        )
+
+
+def app_from_env() -> FastAPI:
+    """The app as configured by the environment (LIENTHONG_* variables)."""
+    return create_app(Settings.from_env(os.environ))

@@ -1,0 +1,167 @@
+"""Reads of one dossier: where it is (now or at an instant), its signed history, its control slip,
+its audit bundle; and its applicant record (read by the offices that held it; erased by a
+registrar)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+
+from api.access import (
+    Caller,
+    ServicesDep,
+    may_read_applicant,
+    may_read_dossier,
+    require,
+)
+from api.problems import NotFound
+from api.routes.params import InstantText, Limit, instant, position
+from api.schemas import (
+    ApplicantOut,
+    HistoryEntry,
+    LocationOut,
+    Page,
+    SlipOut,
+    iso,
+    location_out,
+    slip_out,
+    statement_json,
+)
+from ledger import bundle, signing
+from ledger.errors import BadProofRequest
+
+router = APIRouter(prefix="/dossiers", tags=["dossiers"])
+Code = Annotated[
+    str,
+    Path(
+        max_length=128,
+        description="the dossier code (mã hồ sơ)",
+        examples=["000.00.01.H59-250602-0001"],
+    ),
+]
+MSGPACK = "application/msgpack"
+
+
+@router.get(
+    "/{code}", response_model=LocationOut, summary="Where a dossier is, or was at an instant"
+)
+def location(
+    code: Code, found: ServicesDep, token: Caller, as_of: InstantText = None
+) -> LocationOut:
+    inspector = found.inspector()
+    now = found.clock.now()
+    found.ledger.dossier(code)  # UnknownDossier → 404
+    may_read_dossier(token, code, inspector, now)
+    moment = instant(as_of, "as_of")
+    if moment is not None:
+        then = inspector.projector.location_as_of(code, moment)
+        if then is None:
+            raise NotFound(f"dossier {code} had not been received yet at {iso(moment)}")
+        return location_out(then, as_of=moment)
+    current = inspector.projector.location(code)
+    if current is None:
+        raise NotFound(f"dossier {code} is recorded but not yet in the read models; try again")
+    return location_out(current, deadline=inspector.level_deadline(current, now))
+
+
+@router.get(
+    "/{code}/history",
+    response_model=Page[HistoryEntry],
+    summary="The dossier's signed statements, oldest first",
+)
+def history(
+    code: Code,
+    found: ServicesDep,
+    token: Caller,
+    cursor: Annotated[str | None, Query(max_length=20, description="from `next`")] = None,
+    limit: Limit = 100,
+) -> Page[HistoryEntry]:
+    found.ledger.dossier(code)
+    may_read_dossier(token, code, found.inspector(), found.clock.now())
+    after = position(cursor)
+    entries = [e for e in found.ledger.history("dossier", code) if e.statement.seq > after]
+    page = entries[:limit]
+    items = [
+        HistoryEntry(
+            seq=entry.statement.seq,
+            kind=entry.statement.kind,
+            statement=base64.b64encode(entry.raw).decode(),
+            signature=base64.b64encode(entry.signature).decode(),
+            digest=signing.statement_hash(entry.raw).hex(),
+            recorded_at=entry.recorded_at,
+            recorded_at_iso=iso(entry.recorded_at),
+            leaf_index=found.ledger.leaf_index("dossier", code, entry.statement.seq),
+            decoded=statement_json(entry.statement),
+        )
+        for entry in page
+    ]
+    more = len(entries) > limit
+    return Page(items=items, next=str(page[-1].statement.seq) if more and page else None)
+
+
+@router.get("/{code}/slip", response_model=SlipOut, summary="The control slip (phiếu kiểm soát)")
+def slip(code: Code, found: ServicesDep, token: Caller, at: InstantText = None) -> SlipOut:
+    inspector = found.inspector()
+    found.ledger.dossier(code)
+    now = found.clock.now()
+    may_read_dossier(token, code, inspector, now)
+    judged = inspector.slip(code, instant(at, "at") or now)
+    if judged is None:
+        raise NotFound(f"dossier {code} is recorded but not yet in the read models; try again")
+    return slip_out(judged)
+
+
+@router.get(
+    "/{code}/bundle",
+    summary="The audit bundle: the dossier's entries, the registry they rely on, inclusion "
+    "proofs and the latest checkpoint; verifies offline (`lienthong verify-bundle`)",
+    response_class=Response,
+    responses={200: {"content": {MSGPACK: {}}, "description": "canonical msgpack bundle"}},
+)
+def audit_bundle(code: Code, found: ServicesDep, token: Caller) -> Response:
+    found.ledger.dossier(code)
+    may_read_dossier(token, code, found.inspector(), found.clock.now())
+    try:
+        exported = bundle.export(found.ledger, code)
+    except BadProofRequest:
+        if found.ledger.checkpointer is None:
+            raise
+        found.ledger.checkpointer.issue()  # the latest entries are not checkpointed yet
+        exported = bundle.export(found.ledger, code)
+    return Response(
+        exported.encode(),
+        media_type=MSGPACK,
+        headers={"Content-Disposition": f'attachment; filename="{code}.bundle"'},
+    )
+
+
+@router.get(
+    "/{code}/applicant",
+    response_model=ApplicantOut,
+    summary="The applicant's details (personal data; never in the log)",
+)
+def applicant(code: Code, found: ServicesDep, token: Caller) -> ApplicantOut:
+    found.ledger.dossier(code)
+    may_read_applicant(token, code, found.inspector())
+    record = found.applicants.read(code)
+    return ApplicantOut(
+        code=code,
+        details=dict(record.details),
+        salt=record.salt.hex(),
+        commitment=record.commitment.hex(),
+    )
+
+
+@router.delete(
+    "/{code}/applicant",
+    status_code=204,
+    response_class=Response,
+    summary="Erase the applicant's details: the dossier's data key is destroyed; the log stays "
+    "whole and verifiable",
+)
+def erase_applicant(code: Code, found: ServicesDep, token: Caller) -> Response:
+    require(token, "registrar")
+    found.applicants.erase(code, found.clock.now())
+    return Response(status_code=204)

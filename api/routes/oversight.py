@@ -1,0 +1,108 @@
+"""Reads for oversight: stalled dossiers, an office's inbox, an office's report."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from api.access import Caller, ServicesDep, may_read_office
+from api.problems import BadRequest, Forbidden
+from api.routes.params import DayText, InstantText, Limit, day, instant, position
+from api.schemas import (
+    LocationOut,
+    Page,
+    ReportOut,
+    StallOut,
+    location_out,
+    report_out,
+    stall_out,
+)
+from domain.instant import local_date, start_of
+from ledger.sla import RULES, office_report
+
+router = APIRouter(tags=["oversight"])
+Office = Annotated[str, Path(max_length=128, description="office id", examples=["844"])]
+Cursor = Annotated[str | None, Query(max_length=20, description="from `next`")]
+
+
+@router.get(
+    "/stalls",
+    response_model=Page[StallOut],
+    summary="Stalled dossiers, most overdue first: unacknowledged in transit, over the level's "
+    "budget, past the appointed date, or due soon",
+)
+def stalls(
+    found: ServicesDep,
+    token: Caller,
+    office: Annotated[
+        str | None, Query(max_length=128, description="this office and the offices below it")
+    ] = None,
+    level: Annotated[str | None, Query(max_length=64)] = None,
+    procedure: Annotated[str | None, Query(max_length=128)] = None,
+    rule: Annotated[str | None, Query(max_length=64, description=", ".join(RULES))] = None,
+    as_of: InstantText = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> Page[StallOut]:
+    if rule is not None and rule not in RULES:
+        raise BadRequest(f"rule {rule!r} is not one of {', '.join(RULES)}")
+    inspector = found.inspector()
+    now = found.clock.now()
+    at = instant(as_of, "as_of") or now
+    if office is None:
+        if token.role == "consumer":
+            raise Forbidden("a consumer token does not read stalls")
+        office = token.office if token.role in ("officer", "inspector") else None
+    if office is not None:
+        may_read_office(token, office, inspector, local_date(now))
+    found_stalls = inspector.stalls(
+        at, office=office, level=level, procedure=procedure, rule=rule, current=at == now
+    )
+    start = position(cursor)
+    page = found_stalls[start : start + limit]
+    more = start + limit < len(found_stalls)
+    return Page(items=[stall_out(s) for s in page], next=str(start + limit) if more else None)
+
+
+@router.get(
+    "/offices/{office}/inbox",
+    response_model=Page[LocationOut],
+    summary="Dossiers sent to the office and not yet acknowledged or refused, oldest first",
+)
+def inbox(
+    office: Office, found: ServicesDep, token: Caller, cursor: Cursor = None, limit: Limit = 100
+) -> Page[LocationOut]:
+    inspector = found.inspector()
+    found.ledger.office(office)
+    may_read_office(token, office, inspector, local_date(found.clock.now()))
+    waiting = inspector.projector.inbox(office)
+    start = position(cursor)
+    page = waiting[start : start + limit]
+    more = start + limit < len(waiting)
+    return Page(items=[location_out(w) for w in page], next=str(start + limit) if more else None)
+
+
+@router.get(
+    "/offices/{office}/report",
+    response_model=ReportOut,
+    summary="Báo cáo tình hình giải quyết hồ sơ: received, resolved early / on time / late, "
+    "pending, for the office and the offices below it over [start, end)",
+)
+def report(
+    office: Office,
+    found: ServicesDep,
+    token: Caller,
+    start: DayText = None,
+    end: DayText = None,
+) -> ReportOut:
+    inspector = found.inspector()
+    found.ledger.office(office)
+    now = found.clock.now()
+    may_read_office(token, office, inspector, local_date(now))
+    first = day(start, "start") or local_date(now).replace(day=1)
+    last = day(end, "end") or local_date(now) + timedelta(days=1)
+    if last <= first:
+        raise BadRequest(f"end ({last}) must come after start ({first})")
+    return report_out(office_report(inspector, office, start_of(first), start_of(last)))

@@ -1,0 +1,112 @@
+"""Reads of the registry: the office tree on a day, officers, their keys and when each is valid."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from api.access import Caller, ServicesDep
+from api.routes.params import DayText, Limit, day
+from api.schemas import KeyOut, OfficeOut, OfficerOut, Page
+from api.services import Services
+from domain.instant import local_date
+from domain.office import Office
+from domain.officer import Key
+
+router = APIRouter(prefix="/registry", tags=["registry"])
+Id = Annotated[str, Path(max_length=128)]
+Cursor = Annotated[str | None, Query(max_length=128, description="from `next`")]
+
+
+def office_out(office: Office, on: date) -> OfficeOut:
+    return OfficeOut(
+        id=office.subject,
+        name=office.name_on(on),
+        level=office.level,
+        parent=office.parent_on(on),
+        active=office.active_on(on),
+        successor=office.successor,
+    )
+
+
+def key_out(key: Key, now: int) -> KeyOut:
+    return KeyOut(
+        key=key.subject,
+        officer=key.officer,
+        role=key.role,
+        public_key=key.public_key.hex(),
+        valid_from=key.effective,
+        revoked_at=key.revoked,
+        valid_now=key.effective <= now and (key.revoked is None or now < key.revoked),
+    )
+
+
+def officer_out(found: Services, officer_id: str, now: int) -> OfficerOut:
+    officer = found.ledger.officer(officer_id)
+    keys = found.views().subjects("key", owner=officer_id)
+    return OfficerOut(
+        id=officer_id,
+        office=officer.office_at(now),
+        title=officer.title_at(now),
+        keys=[key_out(found.ledger.key(key), now) for key in keys],
+    )
+
+
+@router.get(
+    "/offices",
+    response_model=Page[OfficeOut],
+    summary="The office tree on a day (today by default): every office with its name, level and "
+    "parent then; `active` says whether it existed that day",
+)
+def offices(
+    found: ServicesDep,
+    _token: Caller,
+    on: DayText = None,
+    active_only: bool = False,
+    cursor: Cursor = None,
+    limit: Limit = 200,
+) -> Page[OfficeOut]:
+    when = day(on, "on") or local_date(found.clock.now())
+    ids = found.views().subjects("office", after=cursor or "", limit=limit)
+    items = [office_out(found.ledger.office(office), when) for office in ids]
+    if active_only:
+        items = [item for item in items if item.active]
+    return Page(items=items, next=ids[-1] if len(ids) == limit else None)
+
+
+@router.get("/offices/{office}", response_model=OfficeOut, summary="One office on a day")
+def office(office: Id, found: ServicesDep, _token: Caller, on: DayText = None) -> OfficeOut:
+    when = day(on, "on") or local_date(found.clock.now())
+    return office_out(found.ledger.office(office), when)
+
+
+@router.get(
+    "/officers",
+    response_model=Page[OfficerOut],
+    summary="Officers (optionally of one office now), with their keys",
+)
+def officers(
+    found: ServicesDep,
+    _token: Caller,
+    office: Annotated[str | None, Query(max_length=128)] = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> Page[OfficerOut]:
+    now = found.clock.now()
+    ids = found.views().subjects("officer", after=cursor or "", limit=limit)
+    items = [officer_out(found, officer, now) for officer in ids]
+    if office is not None:
+        items = [item for item in items if item.office == office]
+    return Page(items=items, next=ids[-1] if len(ids) == limit else None)
+
+
+@router.get("/officers/{officer}", response_model=OfficerOut, summary="One officer and their keys")
+def officer(officer: Id, found: ServicesDep, _token: Caller) -> OfficerOut:
+    return officer_out(found, officer, found.clock.now())
+
+
+@router.get("/keys/{key}", response_model=KeyOut, summary="One key: whose, and when valid")
+def key(key: Id, found: ServicesDep, _token: Caller) -> KeyOut:
+    return key_out(found.ledger.key(key), found.clock.now())

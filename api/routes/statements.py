@@ -1,0 +1,159 @@
+"""Writes: prepare a statement to sign, and submit a signed one.
+
+The server never signs for anyone. `prepare` builds the canonical bytes from plain fields on the
+subject's current head, so a thin client only signs bytes; `submit` takes `{statement, signature}`
+as JSON (base64) or as `application/msgpack` (a map of two bin values), and records it through the
+process's one writer. The same signed statement submitted again returns the original receipt
+(200 rather than 201), never a second entry.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import msgpack
+from fastapi import APIRouter, Request, Response
+from pydantic import ValidationError
+
+from api.access import Caller, ServicesDep, may_submit, may_write
+from api.problems import PROBLEM_JSON, BadRequest
+from api.schemas import Prepared, PrepareRequest, Recorded, SignedEnvelope, iso, statement_json
+from api.services import Services
+from domain.statement import family
+from ledger import authoring, schema, signing
+from ledger.errors import BadEnvelope
+from ledger.signing import Envelope
+
+router = APIRouter(tags=["statements"])
+MSGPACK = "application/msgpack"
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    status: {"description": text, "content": {PROBLEM_JSON: {}}}
+    for status, text in {
+        401: "no token, or an expired, revoked or unknown one",
+        403: "this token may not submit this statement",
+        409: "built on a stale head: the body carries the current head; re-sign on it",
+        422: "malformed, badly signed or against a rule; the body names what is wrong",
+    }.items()
+}
+
+
+def _envelope_schema() -> dict[str, Any]:
+    json_schema = SignedEnvelope.model_json_schema()
+    return {
+        "required": True,
+        "content": {
+            "application/json": {"schema": json_schema},
+            MSGPACK: {
+                "schema": {
+                    "type": "object",
+                    "description": "a msgpack map: statement (bin) and signature (bin)",
+                }
+            },
+        },
+    }
+
+
+async def read_envelope(request: Request) -> Envelope:
+    """The envelope in the request body, JSON or msgpack; BadEnvelope naming what is wrong."""
+    body = await request.body()
+    if request.headers.get("content-type", "").split(";")[0].strip() == MSGPACK:
+        try:
+            fields = msgpack.unpackb(body, raw=False)
+            return Envelope(bytes(fields["statement"]), bytes(fields["signature"]))
+        except (ValueError, KeyError, TypeError, msgpack.UnpackException) as problem:
+            raise BadEnvelope(
+                f"a msgpack envelope is a map with bin 'statement' and 'signature': {problem}"
+            ) from None
+    try:
+        return SignedEnvelope.model_validate_json(body).decode()
+    except ValidationError as problem:
+        raise BadEnvelope(
+            "an envelope is a JSON object with base64 'statement' and 'signature': "
+            + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in problem.errors())
+        ) from None
+
+
+@router.post(
+    "/statements",
+    status_code=201,
+    response_model=Recorded,
+    summary="Submit a signed statement",
+    openapi_extra={"requestBody": _envelope_schema()},
+    responses={200: {"description": "already recorded: the original receipt"}, **PROBLEMS},
+)
+async def submit(
+    request: Request, response: Response, found: ServicesDep, token: Caller
+) -> Recorded:
+    envelope = await read_envelope(request)
+    statement = schema.parse(
+        envelope.statement, max_bytes=found.settings.ledger.max_statement_bytes
+    )
+    may_submit(token, statement)
+    receipt = await found.writer.record(envelope.statement, envelope.signature)
+    secret = None
+    if statement.kind == "dossier.received":
+        secret = found.applicants.confirm(
+            statement.subject, statement.body["applicant"], receipt.recorded_at
+        )
+    if receipt.duplicate:
+        response.status_code = 200
+    return Recorded(
+        kind=receipt.kind,
+        subject=receipt.subject,
+        seq=receipt.seq,
+        digest=receipt.digest.hex(),
+        recorded_at=receipt.recorded_at,
+        recorded_at_iso=iso(receipt.recorded_at),
+        duplicate=receipt.duplicate,
+        leaf_index=found.ledger.leaf_index(statement.family, statement.subject, statement.seq),
+        receipt_secret=secret,
+    )
+
+
+@router.post(
+    "/statements/prepare",
+    response_model=Prepared,
+    summary="Build the canonical bytes of a statement, ready to sign",
+    responses=PROBLEMS,
+)
+def prepare(request: PrepareRequest, found: ServicesDep, token: Caller) -> Prepared:
+    body = schema.from_json(request.kind, request.body)  # an unknown kind is refused first
+    may_write(token, family(request.kind), request.office, request.officer)
+    if request.applicant is not None:
+        body = _with_applicant(found, request, body)
+    raw = authoring.prepare(
+        found.ledger,
+        request.kind,
+        request.subject,
+        body,
+        office=request.office,
+        officer=request.officer,
+        key=request.key,
+        at=request.at,
+    )
+    statement = schema.parse(raw)
+    return Prepared(
+        statement=base64.b64encode(raw).decode(),
+        digest=signing.statement_hash(raw).hex(),
+        seq=statement.seq,
+        prev=statement.prev.hex(),
+        decoded=statement_json(statement),
+    )
+
+
+def _with_applicant(
+    found: Services, request: PrepareRequest, body: dict[str, Any]
+) -> dict[str, Any]:
+    """Store the applicant's details encrypted, off the log; the body gets the commitment."""
+    if request.kind != "dossier.received":
+        raise BadRequest("applicant details go with dossier.received only")
+    if "applicant" in body:
+        raise BadRequest("give either applicant details or body.applicant, not both")
+    if request.applicant is None:
+        return body
+    proposal = found.applicants.propose(
+        request.subject, request.applicant.as_map(), found.clock.now()
+    )
+    return {**body, "applicant": proposal.commitment}

@@ -1,0 +1,477 @@
+"""Wire models of the HTTP API: shape checks only; the rules live in the domain.
+
+Conventions: bytes travel as base64 when they are a statement, a signature or a bundle, and as hex
+when they are a hash (statement digests, document SHA-256, Merkle nodes). Instants are integer
+microseconds since the Unix epoch (UTC), each beside the same instant as ISO 8601 text in
+Asia/Ho_Chi_Minh time (`..._iso`), for people reading the JSON. Lists that can grow are pages:
+`items` and `next` (the cursor to pass back, null on the last page).
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.instant import to_datetime
+from domain.statement import Statement
+from ledger.projections import Location
+from ledger.signing import Envelope
+from ledger.sla import ControlSlip, OfficeReport, Stall
+
+T = TypeVar("T")
+
+EXAMPLE_STATEMENT = (
+    "i6Rib2R5g6hkaXNwYXRjaMQgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAqWRvY3VtZW50c5Ckbm90ZaCk"
+)
+EXAMPLE_SIGNATURE = base64.b64encode(bytes(64)).decode()
+
+
+def iso(at: int | None) -> str | None:
+    return None if at is None else to_datetime(at).isoformat()
+
+
+def jsonable(value: Any) -> Any:
+    """A decoded statement value as JSON: bytes as hex, everything else as it is."""
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    return value
+
+
+def statement_json(statement: Statement) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "v": statement.v,
+        "kind": statement.kind,
+        "subject": statement.subject,
+        "seq": statement.seq,
+        "prev": statement.prev.hex(),
+        "office": statement.office,
+        "officer": statement.officer,
+        "key": statement.key,
+        "at": statement.at,
+        "at_iso": iso(statement.at),
+        "body": jsonable(dict(statement.body)),
+    }
+    if statement.seen is not None:
+        fields["seen"] = {"size": statement.seen.size, "root": statement.seen.root.hex()}
+    return fields
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next: str | None = Field(None, description="cursor for the next page; null on the last one")
+
+
+# --- writes ---------------------------------------------------------------------------------
+
+
+class SignedEnvelope(BaseModel):
+    """A signed statement: its canonical bytes and the Ed25519 signature over the domain-separation
+    prefix followed by those bytes (see the log format)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"statement": EXAMPLE_STATEMENT, "signature": EXAMPLE_SIGNATURE}]
+        }
+    )
+    statement: str = Field(
+        ..., description="the canonical statement bytes, base64", max_length=1 << 20
+    )
+    signature: str = Field(..., description="the Ed25519 signature, base64", max_length=200)
+
+    def decode(self) -> Envelope:
+        """The bytes; raises BadEnvelope naming the field that is not base64."""
+        return Envelope.from_json(self.model_dump_json())
+
+
+class ApplicantDetails(BaseModel):
+    """Who handed the dossier in (người nộp hồ sơ): kept encrypted outside the log; the statement
+    carries only a salted commitment to it."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "full_name": "Nguyễn Văn A",
+                    "id_number": "084000000000",
+                    "phone": "0900000000",
+                    "address": "Khóm 1, Thị trấn Càng Long, Trà Vinh",
+                }
+            ]
+        },
+    )
+    full_name: str = Field(..., min_length=1, max_length=200)
+    id_number: str = Field("", max_length=40, description="số định danh cá nhân / CCCD")
+    phone: str = Field("", max_length=40)
+    address: str = Field("", max_length=500)
+    email: str = Field("", max_length=200)
+
+    def as_map(self) -> dict[str, str]:
+        return {key: value for key, value in self.model_dump().items() if value}
+
+
+class PrepareRequest(BaseModel):
+    """The plain fields of a statement; the server fills in `seq` and `prev` from the subject's
+    current head, `at` from its clock unless given, and for `dossier.received` the applicant
+    commitment (from `applicant`) and the appointed return time the law gives (unless given)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "handover.acknowledged",
+                    "subject": "000.00.01.H59-250602-0001",
+                    "office": "844",
+                    "officer": "cv-844-ldtbxh",
+                    "key": "ed25519:0123456789abcdef",
+                    "body": {"dispatch": "00" * 32, "documents": []},
+                }
+            ]
+        },
+    )
+    kind: str = Field(..., max_length=64)
+    subject: str = Field(..., max_length=128)
+    office: str = Field(..., max_length=128)
+    officer: str = Field(..., max_length=128)
+    key: str = Field(..., max_length=128)
+    body: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the kind's body; hashes in hex, instants as ISO 8601 with a timezone or "
+        "integer microseconds",
+    )
+    at: int | None = Field(None, ge=0, description="the signer's clock; the server's if omitted")
+    applicant: ApplicantDetails | None = Field(
+        None, description="dossier.received only: the applicant, stored encrypted off the log"
+    )
+
+
+class Prepared(BaseModel):
+    statement: str = Field(..., description="canonical bytes to sign, base64")
+    digest: str = Field(..., description="SHA-256 of the statement, hex")
+    seq: int
+    prev: str
+    decoded: dict[str, Any] = Field(
+        ..., description="what the bytes say, for checking before signing"
+    )
+
+
+class Recorded(BaseModel):
+    """The ledger's receipt for a recorded statement (or for the identical one recorded before)."""
+
+    kind: str
+    subject: str
+    seq: int
+    digest: str
+    recorded_at: int
+    recorded_at_iso: str | None
+    duplicate: bool = Field(..., description="true when this exact statement was already recorded")
+    leaf_index: int = Field(..., description="its position in the transparency log")
+    receipt_secret: str | None = Field(
+        None,
+        description="dossier.received with applicant details: the secret to print on the "
+        "citizen's receipt for the public lookup",
+    )
+
+
+# --- reads ----------------------------------------------------------------------------------
+
+
+class LocationOut(BaseModel):
+    """Where a dossier is: who holds it (or who sent it to whom) and since when."""
+
+    code: str
+    procedure: str
+    version: int
+    status: Literal["held", "in_transit", "suspended", "closed"]
+    received_by: str
+    received_at: int
+    received_at_iso: str | None
+    custodian: str | None
+    transit_from: str | None
+    transit_to: str | None
+    since: int
+    since_iso: str | None
+    held_since: int
+    appointed: int
+    appointed_iso: str | None
+    level_deadline: int | None = Field(None, description="by when the custodian must hand it on")
+    level_deadline_iso: str | None = None
+    suspended_since: int | None
+    suspended_seconds: int
+    hops: int
+    decided: str | None
+    decided_at: int | None
+    closed_at: int | None
+    channel: str
+    last_seq: int
+    as_of: int | None = Field(None, description="set when this is where it was at an instant")
+
+
+class HistoryEntry(BaseModel):
+    seq: int
+    kind: str
+    statement: str = Field(..., description="the signed canonical bytes, base64")
+    signature: str = Field(..., description="base64")
+    digest: str
+    recorded_at: int
+    recorded_at_iso: str | None
+    leaf_index: int
+    decoded: dict[str, Any]
+
+
+class StallOut(BaseModel):
+    code: str
+    rule: str
+    since: int
+    since_iso: str | None
+    over_seconds: int = Field(..., description="working seconds past the limit")
+    office: str
+    procedure: str
+    level: str | None
+
+
+class BudgetOut(BaseModel):
+    level: str
+    days: int | None
+    day_type: str
+
+
+class SlipBlockOut(BaseModel):
+    number: int
+    from_office: str | None
+    from_officer: str | None
+    handed_at: int
+    to_office: str
+    outcome: str | None
+    by_office: str | None
+    by_officer: str | None
+    received_at: int | None
+    level: str | None
+    budget: BudgetOut | None
+    deadline: int | None
+    deadline_iso: str | None
+    finished_at: int | None
+    result: str | None
+    used_seconds: int | None
+    missing: int
+    extra: int
+
+
+class SlipOut(BaseModel):
+    """Phiếu kiểm soát quá trình giải quyết hồ sơ (form 05) as data."""
+
+    location: LocationOut
+    blocks: list[SlipBlockOut]
+    at: int
+
+
+class ReportOut(BaseModel):
+    office: str
+    start: int
+    end: int
+    received: dict[str, int]
+    carried_over: int
+    early: int
+    on_time: int
+    late: int
+    resolved: int
+    on_time_rate: float | None
+    pending_within: int
+    pending_overdue: int
+
+
+class OfficeOut(BaseModel):
+    id: str
+    name: str
+    level: str
+    parent: str | None
+    active: bool
+    successor: str | None = None
+
+
+class KeyOut(BaseModel):
+    key: str
+    officer: str
+    role: str
+    public_key: str
+    valid_from: int
+    revoked_at: int | None
+    valid_now: bool
+
+
+class OfficerOut(BaseModel):
+    id: str
+    office: str | None
+    title: str
+    keys: list[KeyOut]
+
+
+class CheckpointOut(BaseModel):
+    size: int
+    issued_at: int
+    note: str
+
+
+class InclusionOut(BaseModel):
+    index: int
+    size: int
+    leaf_hash: str
+    root: str
+    proof: list[str]
+
+
+class ConsistencyOut(BaseModel):
+    old_size: int
+    new_size: int
+    old_root: str
+    new_root: str
+    proof: list[str]
+
+
+class EventOut(BaseModel):
+    """One log entry, for consumers following the log."""
+
+    index: int = Field(..., description="its position in the log (leaf index); the feed's cursor")
+    kind: str
+    subject: str
+    seq: int
+    statement: str
+    signature: str
+    digest: str
+    recorded_at: int
+    recorded_at_iso: str | None
+
+
+class LookupRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"code": "000.00.01.H59-250602-0001", "secret": "7KQ4-M2X9-PA"}]
+        },
+    )
+    code: str = Field(..., min_length=1, max_length=128)
+    secret: str = Field(..., min_length=1, max_length=64, description="printed on the receipt")
+
+
+class LookupOut(BaseModel):
+    """What a citizen sees: the dossier's status and where it is, no personal data."""
+
+    code: str
+    procedure: str
+    procedure_name: str | None
+    status: str
+    office: str | None
+    office_name: str | None
+    since: int
+    since_iso: str | None
+    appointed: int
+    appointed_iso: str | None
+    decided: str | None
+
+
+class ApplicantOut(BaseModel):
+    code: str
+    details: dict[str, str]
+    salt: str
+    commitment: str
+
+
+class CallerOut(BaseModel):
+    token: str
+    role: str
+    office: str | None
+    officer: str | None
+    expires_at: int
+
+
+# --- from the ledger's objects to the wire ---------------------------------------------------
+
+
+def location_out(
+    found: Location, *, deadline: int | None = None, as_of: int | None = None
+) -> LocationOut:
+    return LocationOut(
+        code=found.code,
+        procedure=found.procedure,
+        version=found.version,
+        status=found.status,  # type: ignore[arg-type]  # the projection writes only these
+        received_by=found.received_by,
+        received_at=found.received_at,
+        received_at_iso=iso(found.received_at),
+        custodian=found.custodian,
+        transit_from=found.transit_from,
+        transit_to=found.transit_to,
+        since=found.since,
+        since_iso=iso(found.since),
+        held_since=found.held_since,
+        appointed=found.appointed,
+        appointed_iso=iso(found.appointed),
+        level_deadline=deadline,
+        level_deadline_iso=iso(deadline),
+        suspended_since=found.suspended_since,
+        suspended_seconds=found.suspended_us // 1_000_000,
+        hops=found.hops,
+        decided=found.decided,
+        decided_at=found.decided_at,
+        closed_at=found.closed_at,
+        channel=found.channel,
+        last_seq=found.last_seq,
+        as_of=as_of,
+    )
+
+
+def stall_out(stall: Stall) -> StallOut:
+    return StallOut(
+        code=stall.code,
+        rule=stall.rule,
+        since=stall.since,
+        since_iso=iso(stall.since),
+        over_seconds=stall.over_seconds,
+        office=stall.office,
+        procedure=stall.procedure,
+        level=stall.level,
+    )
+
+
+def slip_out(slip: ControlSlip) -> SlipOut:
+    blocks = [
+        SlipBlockOut(
+            **{
+                name: getattr(block, name)
+                for name in SlipBlockOut.model_fields
+                if name not in ("budget", "deadline_iso")
+            },
+            budget=None
+            if block.budget is None
+            else BudgetOut(
+                level=block.budget.level, days=block.budget.days, day_type=block.budget.day_type
+            ),
+            deadline_iso=iso(block.deadline),
+        )
+        for block in slip.blocks
+    ]
+    return SlipOut(location=location_out(slip.location), blocks=blocks, at=slip.at)
+
+
+def report_out(report: OfficeReport) -> ReportOut:
+    return ReportOut(
+        office=report.office,
+        start=report.start,
+        end=report.end,
+        received=dict(report.received),
+        carried_over=report.carried_over,
+        early=report.early,
+        on_time=report.on_time,
+        late=report.late,
+        resolved=report.resolved,
+        on_time_rate=report.on_time_rate,
+        pending_within=report.pending_within,
+        pending_overdue=report.pending_overdue,
+    )

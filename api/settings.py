@@ -1,0 +1,66 @@
+"""The server's settings: the only reader of the environment for the HTTP API.
+
+LIENTHONG_DATA_KEY names the key file that protects applicants' personal data (made by
+`lienthong data-key create`); the server refuses to start without one rather than fall back on a
+default secret. The ledger's own settings (database URL, log key, checkpoints) are read by
+`LedgerSettings.from_env`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ledger.config import LedgerSettings
+
+
+class SettingsError(ValueError):
+    """A setting is missing or unusable; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    ledger: LedgerSettings = field(default_factory=LedgerSettings)
+    data_key_file: str = ""
+    lookups_per_minute: int = 10  # public citizen lookups, per client address and per dossier
+    unacknowledged_hours: float = 8  # a dispatch not acknowledged for this long is a stall
+    max_batch: int = 32  # statements recorded in one transaction, at most
+    views_poll_seconds: float = 0.5  # how often the read models look for new entries (SQLite)
+    stream_poll_seconds: float = 1.0  # how often the event stream looks for new entries
+    public_url: str = ""  # the address printed on receipts and in links, if not the request's
+
+    def __post_init__(self) -> None:
+        if not self.data_key_file:
+            raise SettingsError(
+                "LIENTHONG_DATA_KEY must name the data key file that protects applicants' "
+                "personal data (make one with `lienthong data-key create FILE`)"
+            )
+        if not self.ledger.log_key_file:
+            raise SettingsError(
+                "LIENTHONG_LOG_KEY must name the key file that signs the log's checkpoints "
+                "(make one with `lienthong log-key create FILE --origin NAME`)"
+            )
+        for name in ("lookups_per_minute", "max_batch"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{name} must be at least 1, not {getattr(self, name)}")
+        for name in ("unacknowledged_hours", "views_poll_seconds", "stream_poll_seconds"):
+            if getattr(self, name) <= 0:
+                raise SettingsError(f"{name} must be positive, not {getattr(self, name)}")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Read LIENTHONG_DATA_KEY, LIENTHONG_LOOKUPS_PER_MINUTE, LIENTHONG_UNACKNOWLEDGED_HOURS,
+        LIENTHONG_MAX_BATCH, LIENTHONG_PUBLIC_URL and the ledger's settings."""
+        try:
+            return cls(
+                ledger=LedgerSettings.from_env(environ),
+                data_key_file=environ.get("LIENTHONG_DATA_KEY", ""),
+                lookups_per_minute=int(environ.get("LIENTHONG_LOOKUPS_PER_MINUTE", "10")),
+                unacknowledged_hours=float(environ.get("LIENTHONG_UNACKNOWLEDGED_HOURS", "8")),
+                max_batch=int(environ.get("LIENTHONG_MAX_BATCH", "32")),
+                public_url=environ.get("LIENTHONG_PUBLIC_URL", ""),
+            )
+        except ValueError as problem:
+            if isinstance(problem, SettingsError):
+                raise
+            raise SettingsError(str(problem)) from None

@@ -1,0 +1,88 @@
+"""The HTTP API over the demo: the app on a database, the demo recorded through its own ledger, a
+token for every role, and the demo officers' keys to sign with. Keys and tokens from fixed seeds
+or the demo's public seeds; the clock is simulated, so nothing waits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.client import Client
+from api.services import Services
+from api.settings import Settings
+from ledger.applicants import DataKey
+from ledger.clock import SimulatedClock
+from ledger.config import LedgerSettings
+from ledger.demo import DEMO_START, Demo, demo_log_key, run_demo
+from ledger.signing import SigningKey
+
+DATA_KEY = DataKey(bytes(range(32)))
+# after the demo: who works where (the 1/7/2025 reform moved them)
+COMMUNE_OFFICER, COMMUNE = "cb-29266-vhxh", "29266/2025"
+PROVINCE_OFFICER, PROVINCE = "cv-84-ldtbxh", "86"
+APPLICANT = {"full_name": "Trần Thị B", "id_number": "084190000001", "phone": "0901234567"}
+
+
+@dataclass
+class Api:
+    http: TestClient
+    services: Services
+    clock: SimulatedClock
+    demo: Demo
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def client(self, role: str) -> Client:
+        return Client(http=self.http, token=self.tokens[role])
+
+    def headers(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    def key(self, officer: str) -> SigningKey:
+        signer = self.demo.officers[officer]
+        return SigningKey(signer.key.private, officer, signer.office)
+
+    def token(self, role: str, **fields: Any) -> str:
+        _record, text = self.services.tokens.create(
+            role, now=self.clock.now(), valid_seconds=30 * 86400, **fields
+        )
+        return text
+
+
+def settings_for(url: str, directory: Path, **extra: Any) -> Settings:
+    log_key = directory / "log.key"
+    if not log_key.exists():
+        demo_log_key().save(log_key)
+    data_key = directory / "data.key"
+    if not data_key.exists():
+        DATA_KEY.save(data_key)
+    return Settings(
+        ledger=LedgerSettings(database_url=url, log_key_file=str(log_key)),
+        data_key_file=str(data_key),
+        **extra,
+    )
+
+
+@contextmanager
+def open_api(url: str, directory: Path, **extra: Any) -> Iterator[Api]:
+    """The app on `url` with the demo recorded; tokens for every role."""
+    clock = SimulatedClock(DEMO_START)
+    app = create_app(settings_for(url, directory, **extra), clock=clock)
+    with TestClient(app) as http:
+        services: Services = app.state.services
+        demo = run_demo(services.ledger, clock)
+        api = Api(http, services, clock, demo)
+        api.tokens = {
+            "officer": api.token("officer", office=COMMUNE, officer=COMMUNE_OFFICER),
+            "province_officer": api.token("officer", office=PROVINCE, officer=PROVINCE_OFFICER),
+            "inspector": api.token("inspector", office=PROVINCE),
+            "commune_inspector": api.token("inspector", office=COMMUNE),
+            "consumer": api.token("consumer"),
+            "registrar": api.token("registrar"),
+        }
+        yield api
