@@ -20,6 +20,8 @@ from rich.markup import escape
 from rich.progress import Progress
 
 from api.cli_log import register
+from api.cli_serve import register as register_serve
+from api.cli_serve import remote_sign, remote_submit
 from api.cli_sla import register as register_sla
 from api.cli_tokens import register as register_tokens
 from api.cli_views import register as register_views
@@ -90,6 +92,14 @@ def configure(
     url_given = bool(database_url) or "LIENTHONG_DATABASE_URL" in os.environ
     ctx.ensure_object(dict)["options"] = Options(settings, chosen, url_given)
 
+
+Server = Annotated[
+    str | None,
+    typer.Option(envvar="LIENTHONG_SERVER", help="the API's address, e.g. http://127.0.0.1:8000"),
+]
+Token = Annotated[
+    str | None, typer.Option(envvar="LIENTHONG_TOKEN", help="bearer token for --server")
+]
 
 # --- commands --------------------------------------------------------------------------------
 
@@ -172,10 +182,20 @@ def sign(
     prev: Annotated[str | None, typer.Option(help="hex; default: the head's hash")] = None,
     office: Annotated[str | None, typer.Option(help="default: the key file's office")] = None,
     officer: Annotated[str | None, typer.Option(help="default: the key file's officer")] = None,
+    server: Server = None,
+    token: Token = None,
 ) -> None:
-    """Build a statement on the current head, sign it with a key file, print the envelope."""
+    """Build a statement on the current head, sign it with a key file, print the envelope.
+    With --server, the server prepares the bytes on its head; they are checked, then signed here."""
     options = options_of(ctx)
     signing_key = load_key(key, options.lang)
+    if server:
+        try:
+            fields = schema.from_json(kind, json.loads(body))
+        except (ValueError, MalformedStatement) as problem:
+            fail(BadEnvelope(f"cannot build the statement: {problem}"), options.lang, 2)
+        remote_sign(options, server, token or "", signing_key, kind, subject, fields)
+        return
     with open_ledger(options) as ledger:
         try:
             fields = schema.from_json(kind, json.loads(body))
@@ -207,9 +227,14 @@ def submit(
             help="envelope files, one JSON envelope per line; none or - reads standard input"
         ),
     ] = None,
+    server: Server = None,
+    token: Token = None,
 ) -> None:
-    """Record signed envelopes; stops at the first refusal."""
+    """Record signed envelopes; stops at the first refusal. With --server, the server records."""
     options = options_of(ctx)
+    if server:
+        remote_submit(options, server, token or "", list(_envelope_lines(files or [Path("-")])))
+        return
     with open_ledger(options) as ledger:
         for line in _envelope_lines(files or [Path("-")]):
             envelope = Envelope.from_json(line)
@@ -328,6 +353,7 @@ def _clear_previous_demo(options: Options) -> None:
 register(app)
 register_sla(app)
 register_tokens(app)
+register_serve(app)
 register_views(app)
 
 

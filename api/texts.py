@@ -216,6 +216,36 @@ WORDS: dict[str, tuple[str, str]] = {
     "label": ("Ghi chú", "Label"),
     "expires": ("Hết hạn", "Expires"),
     "revoked": ("Thu hồi", "Revoked"),
+    # serve
+    "serving": (
+        "Máy chủ Liên thông tại {url} (tài liệu API: {url}/docs). Dừng: Ctrl+C.",
+        "Liên thông server at {url} (API documentation: {url}/docs). Stop: Ctrl+C.",
+    ),
+    "data_key_created": (
+        "Đã tạo khóa dữ liệu {path}. Chạy máy chủ với LIENTHONG_DATA_KEY={path}; mất khóa là mất "
+        "dữ liệu người nộp hồ sơ.",
+        "Data key written to {path}. Serve with LIENTHONG_DATA_KEY={path}; losing it loses the "
+        "applicants' data.",
+    ),
+    "demo_addresses": (
+        "\nCơ sở dữ liệu trình diễn đã sẵn sàng. API: {url}/v1 — tài liệu: {url}/docs\n"
+        "Mã truy cập trình diễn (Authorization: Bearer …):",
+        "\nThe demo database is ready. API: {url}/v1 — documentation: {url}/docs\n"
+        "Demo tokens (Authorization: Bearer …):",
+    ),
+    "demo_lookup": (
+        "Tra cứu của người dân: POST {url}/v1/public/lookup với mã hồ sơ {code} và mã bí mật "
+        "{secret}",
+        "Citizen lookup: POST {url}/v1/public/lookup with dossier code {code} and secret {secret}",
+    ),
+    "demo_saved": (
+        "(Đã lưu vào lienthong-demo/demo.json.)",
+        "(Saved in lienthong-demo/demo.json.)",
+    ),
+    "receipt_secret": (
+        "Mã bí mật in trên giấy tiếp nhận: {secret}",
+        "Secret to print on the receipt: {secret}",
+    ),
 }
 
 
