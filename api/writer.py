@@ -61,7 +61,7 @@ class Writer:
             try:
                 first = self._queue.get(timeout=self.tick_seconds)
             except queue.Empty:
-                self._tick()
+                self.idle()
                 continue
             if first is _STOP:
                 return
@@ -76,7 +76,7 @@ class Writer:
                     break
                 group.append(item)
             self._record(group)
-            self._tick()
+            self.idle()
 
     def _record(self, group: list[object]) -> None:
         items = [item for item in group if isinstance(item, tuple)]
@@ -97,7 +97,8 @@ class Writer:
                 assert isinstance(result, Exception)
                 future.set_exception(result)
 
-    def _tick(self) -> None:
+    def idle(self) -> None:
+        """Issue the checkpoint that is due, if any (between groups, and when idle)."""
         if self.ledger.checkpointer is None:
             return
         try:
