@@ -57,22 +57,28 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app)
-    for router in (
-        statements.router,
-        dossiers.router,
-        oversight.router,
-        registry.router,
-        log.router,
-        events.router,
-        public.router,
+    for router, statuses in (
+        (statements.router, (401, 403, 404, 409, 422, 500, 503)),
+        (dossiers.router, (401, 403, 404, 410, 422, 500)),
+        (oversight.router, (401, 403, 404, 422, 500)),
+        (registry.router, (401, 404, 422, 500)),
+        (log.router, (401, 404, 422, 500)),
+        (events.router, (401, 422, 500)),
+        (public.router, (404, 422, 429, 500)),
     ):
-        app.include_router(router, prefix="/v1")
+        app.include_router(router, prefix="/v1", responses=problems.documented(*statuses))
     _misc(app)
     return app
 
 
 def _misc(app: FastAPI) -> None:
-    @app.get("/v1/me", response_model=CallerOut, tags=["tokens"], summary="Who this token is")
+    @app.get(
+        "/v1/me",
+        response_model=CallerOut,
+        tags=["tokens"],
+        summary="Who this token is",
+        responses=problems.documented(401, 500),
+    )
     def me(token: Caller) -> CallerOut:
         return CallerOut(
             token=token.id,
@@ -91,6 +97,7 @@ def _misc(app: FastAPI) -> None:
         response_class=HTMLResponse,
         tags=["service"],
         summary="What a problem type means",
+        responses=problems.documented(404, 422),
     )
     def problem_page(code: str) -> HTMLResponse:
         titles = problems.catalogue().get(code)

@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.schemas import Problem
 from domain import errors as domain_errors
 from domain.errors import DomainError
 from ledger import errors as ledger_errors
@@ -119,6 +120,30 @@ OPTIONAL_STATUSES: dict[str, int] = {
     "token-malformed": 401,
     "bad-token-request": 422,
 }
+
+
+DESCRIPTIONS = {
+    401: "no token, or a malformed, unknown, expired or revoked one",
+    403: "this token may not do this",
+    404: "no such dossier, office, officer, key, checkpoint or record",
+    409: "a stale head (the body carries the current head: re-sign on it), or it exists already",
+    410: "the applicant's data was erased",
+    422: "malformed input, a bad signature, or a rule of the domain refused it; `detail` says which",
+    429: "too many requests; see Retry-After",
+    500: "a fault of the server",
+    503: "the ledger is not initialised",
+}
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the problems an operation can give."""
+    return {
+        status: {
+            "description": DESCRIPTIONS[status],
+            "content": {PROBLEM_JSON: {"schema": Problem.model_json_schema()}},
+        }
+        for status in statuses
+    }
 
 
 def negotiated_language(accept: str | None) -> str:

@@ -25,6 +25,7 @@ T = TypeVar("T")
 EXAMPLE_STATEMENT = (
     "i6Rib2R5g6hkaXNwYXRjaMQgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAqWRvY3VtZW50c5Ckbm90ZaCk"
 )
+BASE64 = r"^[A-Za-z0-9+/]*={0,2}$"
 EXAMPLE_SIGNATURE = base64.b64encode(bytes(64)).decode()
 
 
@@ -62,6 +63,38 @@ def statement_json(statement: Statement) -> dict[str, Any]:
     return fields
 
 
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every refusal is given (`application/problem+json`)."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "/problems/stale-head",
+                    "title": "Hồ sơ đã thay đổi; hãy ký lại trên trạng thái mới",
+                    "status": 409,
+                    "detail": "000.00.01.H59-250602-0001 is at seq 3; the statement claims seq 3 "
+                    "on another head: re-sign on the current head",
+                    "instance": "/v1/statements",
+                    "code": "stale-head",
+                    "current": {
+                        "subject": "000.00.01.H59-250602-0001",
+                        "seq": 3,
+                        "head": "9f" * 32,
+                    },
+                }
+            ]
+        },
+    )
+    type: str = Field(..., description="/problems/<code>: stable per kind of refusal")
+    title: str = Field(..., description="in the caller's language (Accept-Language; vi default)")
+    status: int
+    detail: str = Field(..., description="what exactly was wrong")
+    instance: str
+    code: str
+
+
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next: str | None = Field(None, description="cursor for the next page; null on the last one")
@@ -80,9 +113,14 @@ class SignedEnvelope(BaseModel):
         }
     )
     statement: str = Field(
-        ..., description="the canonical statement bytes, base64", max_length=1 << 20
+        ...,
+        description="the canonical statement bytes, base64",
+        max_length=1 << 20,
+        pattern=BASE64,
     )
-    signature: str = Field(..., description="the Ed25519 signature, base64", max_length=200)
+    signature: str = Field(
+        ..., description="the Ed25519 signature, base64", max_length=200, pattern=BASE64
+    )
 
     def decode(self) -> Envelope:
         """The bytes; raises BadEnvelope naming the field that is not base64."""

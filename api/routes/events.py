@@ -12,7 +12,7 @@ import base64
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
@@ -52,6 +52,15 @@ def events(
     return Page(items=items, next=str(following) if len(items) == limit else None)
 
 
+def stream_start(
+    cursor: After = None,
+    last_event_id: Annotated[str | None, Header(max_length=20)] = None,
+) -> int:
+    """Where a stream starts: after Last-Event-ID when resuming, else at the cursor. Checked
+    before the stream begins, so a bad one is a 422 problem, not a broken stream."""
+    return position(last_event_id) + 1 if last_event_id else position(cursor)
+
+
 @router.get(
     "/stream",
     response_class=EventSourceResponse,
@@ -62,13 +71,11 @@ async def stream(
     request: Request,
     found: ServicesDep,
     _token: Caller,
-    cursor: After = None,
-    last_event_id: Annotated[str | None, Header(max_length=20)] = None,
+    start: Annotated[int, Depends(stream_start)],
     max_events: Annotated[
         int | None, Query(ge=1, le=100_000, description="close the stream after this many")
     ] = None,
 ) -> AsyncIterator[ServerSentEvent]:
-    start = position(last_event_id) + 1 if last_event_id else position(cursor)
     sent = 0
     while max_events is None or sent < max_events:
         wanted = 100 if max_events is None else min(100, max_events - sent)

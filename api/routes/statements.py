@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
 from api.access import Caller, ServicesDep, may_submit, may_write
-from api.problems import PROBLEM_JSON, BadRequest
+from api.problems import BadRequest
 from api.schemas import Prepared, PrepareRequest, Recorded, SignedEnvelope, iso, statement_json
 from api.services import Services
 from domain.statement import family
@@ -27,16 +27,6 @@ from ledger.signing import Envelope
 
 router = APIRouter(tags=["statements"])
 MSGPACK = "application/msgpack"
-
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    status: {"description": text, "content": {PROBLEM_JSON: {}}}
-    for status, text in {
-        401: "no token, or an expired, revoked or unknown one",
-        403: "this token may not submit this statement",
-        409: "built on a stale head: the body carries the current head; re-sign on it",
-        422: "malformed, badly signed or against a rule; the body names what is wrong",
-    }.items()
-}
 
 
 def _envelope_schema() -> dict[str, Any]:
@@ -81,7 +71,7 @@ async def read_envelope(request: Request) -> Envelope:
     response_model=Recorded,
     summary="Submit a signed statement",
     openapi_extra={"requestBody": _envelope_schema()},
-    responses={200: {"description": "already recorded: the original receipt"}, **PROBLEMS},
+    responses={200: {"description": "already recorded: the original receipt"}},
 )
 async def submit(
     request: Request, response: Response, found: ServicesDep, token: Caller
@@ -116,7 +106,6 @@ async def submit(
     "/statements/prepare",
     response_model=Prepared,
     summary="Build the canonical bytes of a statement, ready to sign",
-    responses=PROBLEMS,
 )
 def prepare(request: PrepareRequest, found: ServicesDep, token: Caller) -> Prepared:
     body = schema.from_json(request.kind, request.body)  # an unknown kind is refused first
