@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Response
 
 from api.access import (
     Caller,
@@ -17,7 +17,7 @@ from api.access import (
     require,
 )
 from api.problems import NotFound
-from api.routes.params import InstantText, Limit, instant, position
+from api.routes.params import InstantText, Limit, NumericCursor, instant, position
 from api.schemas import (
     ApplicantOut,
     HistoryEntry,
@@ -75,7 +75,7 @@ def history(
     code: Code,
     found: ServicesDep,
     token: Caller,
-    cursor: Annotated[str | None, Query(max_length=20, description="from `next`")] = None,
+    cursor: NumericCursor = None,
     limit: Limit = 100,
 ) -> Page[HistoryEntry]:
     found.ledger.dossier(code)

@@ -23,7 +23,8 @@ from ledger import feed, signing
 
 router = APIRouter(prefix="/events", tags=["events"])
 After = Annotated[
-    str | None, Query(max_length=20, description="the log position to start from (a cursor)")
+    str | None,
+    Query(pattern=r"^[0-9]{1,18}$", description="the log position to start from (a cursor)"),
 ]
 
 
@@ -54,7 +55,7 @@ def events(
 
 def stream_start(
     cursor: After = None,
-    last_event_id: Annotated[str | None, Header(max_length=20)] = None,
+    last_event_id: Annotated[str | None, Header(pattern=r"^[0-9]{1,18}$")] = None,
 ) -> int:
     """Where a stream starts: after Last-Event-ID when resuming, else at the cursor. Checked
     before the stream begins, so a bad one is a 422 problem, not a broken stream."""

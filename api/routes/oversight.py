@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 
 from api.access import Caller, ServicesDep, may_read_office
 from api.problems import BadRequest, Forbidden
-from api.routes.params import DayText, InstantText, Limit, day, instant, position
+from api.routes.params import DayText, InstantText, Limit, NumericCursor, day, instant, position
 from api.schemas import (
     LocationOut,
     Page,
@@ -24,7 +24,7 @@ from ledger.sla import RULES, office_report
 
 router = APIRouter(tags=["oversight"])
 Office = Annotated[str, Path(max_length=128, description="office id", examples=["844"])]
-Cursor = Annotated[str | None, Query(max_length=20, description="from `next`")]
+Cursor = NumericCursor
 
 
 @router.get(

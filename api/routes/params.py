@@ -11,10 +11,15 @@ from api.problems import BadRequest
 from domain.instant import from_datetime
 
 Limit = Annotated[int, Query(ge=1, le=500, description="how many items per page")]
+NumericCursor = Annotated[
+    str | None,
+    Query(pattern=r"^[0-9]{1,18}$", description="from the previous page's `next`"),
+]
 InstantText = Annotated[
     str | None,
     Query(
         max_length=64,
+        pattern=r"^([0-9]{1,19}|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(Z|[+-][0-9]{2}:?[0-9]{2}))$",
         description="an instant: ISO 8601 with a timezone (2025-06-02T07:30:00+07:00) or "
         "integer microseconds since the epoch",
         examples=["2025-06-02T07:30:00+07:00"],
@@ -22,7 +27,11 @@ InstantText = Annotated[
 ]
 DayText = Annotated[
     str | None,
-    Query(max_length=10, description="a day, YYYY-MM-DD", examples=["2025-07-01"]),
+    Query(
+        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        description="a day, YYYY-MM-DD",
+        examples=["2025-07-01"],
+    ),
 ]
 
 
