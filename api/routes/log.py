@@ -60,6 +60,7 @@ def inclusion(
     if index is None:
         if code is None or seq is None:
             raise BadRequest("give either index, or both code and seq")
+        found.ledger.dossier(code)  # UnknownDossier → 404, as for every read naming a dossier
         index = found.ledger.leaf_index("dossier", code, seq)
     elif code is not None or seq is not None:
         raise BadRequest("give either index, or both code and seq, not both ways")

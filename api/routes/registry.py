@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Path, Query
 
@@ -16,6 +17,9 @@ from domain.office import Office
 from domain.officer import Key
 
 router = APIRouter(prefix="/registry", tags=["registry"])
+T = TypeVar("T")
+# Registry ids may hold a slash (office 29266/2025 is the commune made in the 2025 reform), so the
+# path parameters that name them take the rest of the path.
 Id = Annotated[str, Path(max_length=128)]
 Cursor = Annotated[str | None, Query(max_length=128, description="from `next`")]
 
@@ -54,6 +58,32 @@ def officer_out(found: Services, officer_id: str, now: int) -> OfficerOut:
     )
 
 
+def filtered_page(
+    found: Services,
+    family: str,
+    render: Callable[[str], T],
+    keep: Callable[[T], bool] | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[T]:
+    """Up to `limit` rendered subjects of a family in id order after `cursor`, those `keep`
+    refuses left out before the page is cut: a page is short only when nothing follows it, and
+    `next` is the id of its last item."""
+    items: list[T] = []
+    after = cursor or ""
+    while True:
+        ids = found.views().subjects(family, after=after, limit=limit)
+        for subject in ids:
+            item = render(subject)
+            if keep is None or keep(item):
+                items.append(item)
+                if len(items) == limit:
+                    return Page(items=items, next=subject)
+        if len(ids) < limit:
+            return Page(items=items, next=None)
+        after = ids[-1]
+
+
 @router.get(
     "/offices",
     response_model=Page[OfficeOut],
@@ -69,14 +99,17 @@ def offices(
     limit: Limit = 200,
 ) -> Page[OfficeOut]:
     when = day(on, "on") or local_date(found.clock.now())
-    ids = found.views().subjects("office", after=cursor or "", limit=limit)
-    items = [office_out(found.ledger.office(office), when) for office in ids]
-    if active_only:
-        items = [item for item in items if item.active]
-    return Page(items=items, next=ids[-1] if len(ids) == limit else None)
+    return filtered_page(
+        found,
+        "office",
+        lambda office: office_out(found.ledger.office(office), when),
+        (lambda item: item.active) if active_only else None,
+        cursor,
+        limit,
+    )
 
 
-@router.get("/offices/{office}", response_model=OfficeOut, summary="One office on a day")
+@router.get("/offices/{office:path}", response_model=OfficeOut, summary="One office on a day")
 def office(office: Id, found: ServicesDep, _token: Caller, on: DayText = None) -> OfficeOut:
     when = day(on, "on") or local_date(found.clock.now())
     return office_out(found.ledger.office(office), when)
@@ -95,14 +128,19 @@ def officers(
     limit: Limit = 100,
 ) -> Page[OfficerOut]:
     now = found.clock.now()
-    ids = found.views().subjects("officer", after=cursor or "", limit=limit)
-    items = [officer_out(found, officer, now) for officer in ids]
-    if office is not None:
-        items = [item for item in items if item.office == office]
-    return Page(items=items, next=ids[-1] if len(ids) == limit else None)
+    return filtered_page(
+        found,
+        "officer",
+        lambda officer: officer_out(found, officer, now),
+        None if office is None else (lambda item: item.office == office),
+        cursor,
+        limit,
+    )
 
 
-@router.get("/officers/{officer}", response_model=OfficerOut, summary="One officer and their keys")
+@router.get(
+    "/officers/{officer:path}", response_model=OfficerOut, summary="One officer and their keys"
+)
 def officer(officer: Id, found: ServicesDep, _token: Caller) -> OfficerOut:
     return officer_out(found, officer, found.clock.now())
 
