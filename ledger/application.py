@@ -3,16 +3,17 @@
 Recording a statement = decode it canonically; check `at` against the ledger's clock; find the key
 and verify the signature; check the key, officer and office were valid at `at`; check `seq`/`prev`
 against the subject's head; apply the domain rules; save. A concurrent save on the same subject
-fails in the store, and becomes a `Conflict` carrying the new head.
+fails in the store, and becomes a `Conflict` carrying the new head. `record_many` does the same
+for many statements at once, saving consecutive dossier statements in one transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from copy import deepcopy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeAlias, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -20,6 +21,7 @@ from eventsourcing.persistence import IntegrityError, Transcoder
 
 from domain.dossier import Dossier
 from domain.errors import (
+    DomainError,
     DossierExists,
     KeyNotOfficer,
     NotAuthorised,
@@ -45,6 +47,7 @@ from ledger.errors import (
     BadProofRequest,
     ClockSkew,
     Conflict,
+    LedgerError,
     NotInitialised,
 )
 from ledger.freshness import CacheFreshness
@@ -53,6 +56,7 @@ from ledger.tlog import LogKey
 from ledger.transcoder import MsgpackTranscoder
 
 A = TypeVar("A", bound=SignedAggregate)
+T = TypeVar("T")
 
 # The kinds that begin a subject's history, and the aggregate class of each family.
 CREATING = {
@@ -101,6 +105,36 @@ class StoredEntry:
     signature: bytes
     recorded_at: int
     statement: Statement
+
+
+Refusal: TypeAlias = LedgerError | DomainError
+Outcome: TypeAlias = Receipt | Refusal
+
+
+@dataclass
+class _Batch:
+    """Statements checked one after another, to be saved together in one transaction."""
+
+    recorded_at: int  # one clock reading for every statement of the batch
+    # each subject as the batch's statements left it, their events pending, in the order of
+    # each subject's first statement: the order `save` collects (and the store inserts) them
+    aggregates: dict[UUID, SignedAggregate] = field(default_factory=dict)
+    entries: dict[tuple[UUID, int], Entry] = field(default_factory=dict)  # by (id, seq)
+    leaves: dict[UUID, list[bytes]] = field(default_factory=dict)  # per subject, in seq order
+    envelopes: list[tuple[bytes, bytes]] = field(default_factory=list)  # record_many's input
+    outcomes: list[Outcome] = field(default_factory=list)  # one per envelope
+
+    def accept(self, entry: Entry, aggregate: SignedAggregate) -> None:
+        """Keep the aggregate, the statement's event pending on it, and the statement's leaf."""
+        self.aggregates[aggregate.id] = aggregate  # a subject seen before keeps its place
+        self.entries[(aggregate.id, entry.statement.seq)] = entry
+        leaf = tlog.entry_leaf_hash(entry.raw, entry.signature, entry.recorded_at)
+        self.leaves.setdefault(aggregate.id, []).append(leaf)
+
+    def ordered_leaves(self) -> list[bytes]:
+        """One leaf per pending event, in the order `save` collects the events: aggregate by
+        aggregate as passed, each aggregate's events in order."""
+        return [leaf for aggregate_id in self.aggregates for leaf in self.leaves[aggregate_id]]
 
 
 class Ledger(Application[UUID]):
@@ -174,40 +208,142 @@ class Ledger(Application[UUID]):
 
     def record(self, raw: bytes, signature: bytes) -> Receipt:
         """Verify and record one signed statement; raises a LedgerError or DomainError, having
-        recorded nothing, when it is refused."""
+        recorded nothing, when it is refused. Resubmitting a recorded statement (same bytes, same
+        signature) records nothing and returns its original receipt with duplicate=True."""
         statement = schema.parse(raw, max_bytes=self.settings.max_statement_bytes)
-        recorded_at = self.clock.now()
-        entry = Entry(statement, raw, signature, signing.statement_hash(raw), recorded_at)
+        batch = self._open_batch()
+        receipt = self._check(batch, statement, raw, signature)
+        if receipt.duplicate:
+            return receipt
+        try:
+            self._save(batch)
+        except IntegrityError:
+            raise self._overtaken(batch, statement) from None
+        return receipt
+
+    def record_many(self, envelopes: Sequence[tuple[bytes, bytes]]) -> list[Outcome]:
+        """Record (statement bytes, signature) envelopes with one result each, in input order:
+        what `record` would give each had they been recorded one after another in this order —
+        its Receipt, or the refusal (a LedgerError or DomainError instance, returned, not raised).
+
+        Consecutive dossier statements form a batch: each is checked against the ledger as the
+        earlier ones left it, all share one clock reading for `recorded_at`, and the accepted ones
+        are saved in one transaction. In the log, a batch's statements on one subject are
+        consecutive, subjects in the order of their first statement (a dossier statement reads
+        nothing of other dossiers, so the outcomes are those of that order too). A registry
+        statement changes how later statements are authenticated: it is recorded on its own,
+        between the batches around it. If another writer changed one of a batch's subjects
+        before it was saved, nothing of the batch is saved and its envelopes are recorded again
+        one by one with `record`."""
+        results: list[Outcome] = []
+        batch: _Batch | None = None
+        for raw, signature in envelopes:
+            parsed = _outcome(schema.parse, raw, max_bytes=self.settings.max_statement_bytes)
+            if isinstance(parsed, Statement) and parsed.family != "dossier":
+                results += self._close(batch)
+                batch = None
+                results.append(_outcome(self.record, raw, signature))
+                continue
+            batch = batch or self._open_batch()
+            batch.envelopes.append((raw, signature))
+            batch.outcomes.append(self._admit(batch, parsed, raw, signature))
+        return results + self._close(batch)
+
+    def _open_batch(self) -> _Batch:
+        """An empty batch, for statements checked against the cache as other writers left it."""
+        batch = _Batch(self.clock.now())
         self._freshness.catch_up()
-        current = self._find(statement.family, statement.subject, copy=True)
-        duplicate = self._find_duplicate(entry, current)
+        return batch
+
+    def _admit(
+        self, batch: _Batch, parsed: Statement | Refusal, raw: bytes, signature: bytes
+    ) -> Outcome:
+        """The checks' outcome for one envelope of `record_many`, its statement already parsed."""
+        if not isinstance(parsed, Statement):
+            return parsed
+        return _outcome(self._check, batch, parsed, raw, signature)
+
+    def _check(self, batch: _Batch, statement: Statement, raw: bytes, signature: bytes) -> Receipt:
+        """Check one statement against the ledger as the batch has left it. Accepted: its event
+        and leaf join the batch (saved later) and its receipt is returned. A resubmission of a
+        statement recorded or already in the batch: its receipt, duplicate=True, the batch
+        unchanged. Refused: raises the LedgerError or DomainError, the batch unchanged."""
+        entry = Entry(statement, raw, signature, signing.statement_hash(raw), batch.recorded_at)
+        current = self._current(batch, statement)
+        duplicate = self._find_duplicate(entry, current, batch)
         if duplicate is not None:  # a retry of what is already recorded: its original receipt
             return duplicate
-        self._check_clock(statement, recorded_at)
+        self._check_clock(statement, batch.recorded_at)
         self._authenticate(entry)
+        current = self._check_current_head(entry, current, batch)
+        batch.accept(entry, self._handlers[statement.kind](entry, current))
+        return Receipt(
+            statement.kind, statement.subject, statement.seq, entry.digest, entry.recorded_at
+        )
+
+    def _current(self, batch: _Batch, statement: Statement) -> Any:
+        """A copy of the subject to run the statement on: as the batch left it, else as cached."""
+        pending = batch.aggregates.get(subject_id(statement.family, statement.subject))
+        if pending is not None:
+            return deepcopy(pending)
+        return self._find(statement.family, statement.subject, copy=True)
+
+    def _check_current_head(
+        self, entry: Entry, current: SignedAggregate | None, batch: _Batch
+    ) -> SignedAggregate | None:
+        """The subject the statement follows on from. On a Conflict with the cached subject, it
+        is read again from the store (another writer may have got in since the catch-up) and
+        checked once more; a head made by the batch itself is current and not read again."""
         try:
             self._check_head(entry, current)
-        except Conflict:  # another writer may have got in since the catch-up: look again
-            self._freshness.evict(subject_id(statement.family, statement.subject))
+            return current
+        except Conflict:
+            statement = entry.statement
+            aggregate_id = subject_id(statement.family, statement.subject)
+            if aggregate_id in batch.aggregates:
+                raise
+            self._freshness.evict(aggregate_id)
             current = self._find(statement.family, statement.subject, copy=True)
             self._check_head(entry, current)
-        aggregate = self._handlers[statement.kind](entry, current)
-        leaf = tlog.entry_leaf_hash(raw, signature, recorded_at)
-        try:
-            self._freshness.saw(self.save(aggregate, leaves=[leaf]))
-        except IntegrityError:
-            self._freshness.evict(aggregate.id)
-            seq, head = self.head(statement.family, statement.subject)
-            raise Conflict(
-                f"{statement.subject} changed while this statement was being recorded: its head "
-                f"is now seq {seq}; re-sign the statement with seq {seq + 1} and the new prev",
-                subject=statement.subject,
-                seq=seq,
-                head=head,
-            ) from None
+            return current
+
+    def _save(self, batch: _Batch) -> None:
+        """Save the batch's events in one transaction, each with its leaf; raises IntegrityError,
+        having saved nothing, if another writer got to one of its subjects first."""
+        leaves = batch.ordered_leaves()
+        self._freshness.saw(self.save(*batch.aggregates.values(), leaves=leaves))
         if self.checkpointer is not None:
-            self.checkpointer.after_recording()
-        return Receipt(statement.kind, statement.subject, statement.seq, entry.digest, recorded_at)
+            self.checkpointer.after_recording(len(leaves))
+
+    def _overtaken(self, batch: _Batch, statement: Statement) -> Conflict:
+        """The Conflict for a statement whose save lost to another writer, with the new head."""
+        self._forget(batch)
+        seq, head = self.head(statement.family, statement.subject)
+        return Conflict(
+            f"{statement.subject} changed while this statement was being recorded: its head "
+            f"is now seq {seq}; re-sign the statement with seq {seq + 1} and the new prev",
+            subject=statement.subject,
+            seq=seq,
+            head=head,
+        )
+
+    def _forget(self, batch: _Batch) -> None:
+        """After a failed save: the cached versions of the batch's subjects are out of date."""
+        for aggregate_id in batch.aggregates:
+            self._freshness.evict(aggregate_id)
+
+    def _close(self, batch: _Batch | None) -> list[Outcome]:
+        """Save what the batch accepted; the outcomes of its envelopes. If another writer got to
+        one of its subjects first, its envelopes are recorded again one by one with `record`."""
+        if batch is None:
+            return []
+        if batch.aggregates:
+            try:
+                self._save(batch)
+            except IntegrityError:
+                self._forget(batch)
+                return [_outcome(self.record, raw, signature) for raw, signature in batch.envelopes]
+        return batch.outcomes
 
     def _check_clock(self, statement: Statement, recorded_at: int) -> None:
         tolerance = self.settings.clock_tolerance_seconds * 1_000_000
@@ -275,20 +411,24 @@ class Ledger(Application[UUID]):
                 "statements are signed by the acting officer"
             )
 
-    def _find_duplicate(self, entry: Entry, current: SignedAggregate | None) -> Receipt | None:
-        """The receipt of the same signed bytes with the same signature, if already recorded."""
+    def _find_duplicate(
+        self, entry: Entry, current: SignedAggregate | None, batch: _Batch
+    ) -> Receipt | None:
+        """The receipt of the same signed bytes with the same signature, if already recorded
+        or accepted earlier in the batch."""
         statement = entry.statement
         if current is None or statement.seq > current.version:
             return None
-        stored = self._stored(statement.family, statement.subject, statement.seq)
-        if stored.raw != entry.raw or stored.signature != entry.signature:
+        earlier = batch.entries.get((current.id, statement.seq))
+        found = earlier or self._stored(statement.family, statement.subject, statement.seq)
+        if found.raw != entry.raw or found.signature != entry.signature:
             return None
         return Receipt(
             statement.kind,
             statement.subject,
             statement.seq,
             entry.digest,
-            stored.recorded_at,
+            found.recorded_at,
             duplicate=True,
         )
 
@@ -597,8 +737,9 @@ class Checkpointer:
         self._issued_at = latest.issued_at if latest else ledger.clock.now()
         self._pending = 0
 
-    def after_recording(self) -> None:
-        self._pending += 1
+    def after_recording(self, entries: int = 1) -> None:
+        """Count `entries` newly recorded (one save); issue a checkpoint if one is due."""
+        self._pending += entries
         if (
             self._pending >= self.every_entries
             or self.ledger.clock.now() - self._issued_at >= self.every_us
@@ -621,6 +762,14 @@ class Checkpointer:
 
 def _entry_of(event: Any) -> StoredEntry:
     return StoredEntry(event.raw, event.signature, event.recorded_at, schema.parse(event.raw))
+
+
+def _outcome(call: Callable[..., T], *args: Any, **kwargs: Any) -> T | Refusal:
+    """What `call` returns, or the refusal it raises (a LedgerError or DomainError)."""
+    try:
+        return call(*args, **kwargs)
+    except (LedgerError, DomainError) as refused:
+        return refused
 
 
 def _then(aggregate: SignedAggregate | None, command: str, entry: Entry) -> SignedAggregate:
