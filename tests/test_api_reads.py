@@ -15,6 +15,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -303,6 +304,20 @@ def test_bundle_verifies_offline_against_the_demo_log_key(api: Api) -> None:
     )
 
 
+def test_bundle_of_an_entry_not_yet_checkpointed_checkpoints_the_log_first(tmp_path: Path) -> None:
+    with open_api("memory:", tmp_path) as fresh:
+        ledger = fresh.services.ledger
+        fresh.client("officer").record(
+            fresh.key(COMMUNE_OFFICER), "dossier.received", HELD, RECEIVED_BODY, applicant=APPLICANT
+        )
+        latest = ledger.checkpoint()
+        assert latest is not None
+        assert latest.size == ledger.log_size() - 1  # recorded in the same instant as the last
+        report = verify_bundle(get(fresh, f"/v1/dossiers/{HELD}/bundle").content, LOG_VERIFIER)
+        assert report.ok, report.problems
+        assert report.size == ledger.log_size()
+
+
 def test_a_tampered_bundle_does_not_verify(api: Api) -> None:
     bundle = Bundle.decode(get(api, f"/v1/dossiers/{THREE_LEVELS}/bundle").content)
     last = bundle.entries[-1]
@@ -356,6 +371,15 @@ def test_stalls_as_of_an_earlier_instant_judge_each_dossier_as_it_was_then(api: 
     assert then["items"][0]["since_iso"] == "2025-06-30T07:30:00+07:00"
 
 
+def test_stalls_as_of_the_epoch_are_none(api: Api) -> None:
+    # instant 0 is 1/1/1970, before anything was received: not "now"
+    assert ok(get(api, "/v1/stalls", as_of="0")) == {"items": [], "next": None}
+
+
+def test_stalls_of_an_unknown_office_are_a_not_found_problem(api: Api) -> None:
+    assert_problem(get(api, "/v1/stalls", office="999"), 404, "unknown-office")
+
+
 def test_stalls_come_in_pages(api: Api) -> None:
     first = ok(get(api, "/v1/stalls", limit=2))
     second = ok(get(api, "/v1/stalls", limit=2, cursor=first["next"]))
@@ -382,6 +406,11 @@ def test_inbox_lists_what_was_sent_to_the_office_and_not_yet_acknowledged(api: A
         (LEFT_IN_TRANSIT, "29266")
     ]
     assert ok(get(api, f"/v1/offices/{COMMUNE}/inbox", "officer")) == {"items": [], "next": None}
+
+
+@pytest.mark.parametrize("read", ["inbox", "report"])
+def test_inbox_and_report_of_an_unknown_office_are_a_not_found_problem(api: Api, read: str) -> None:
+    assert_problem(get(api, f"/v1/offices/999/{read}"), 404, "unknown-office")
 
 
 def test_office_report_counts_the_district_s_june(api: Api) -> None:
@@ -576,7 +605,7 @@ def test_inclusion_proof_beyond_the_log_is_refused(api: Api) -> None:
 
 def test_consistency_proof_between_two_checkpoints_verifies(api: Api) -> None:
     latest = latest_checkpoint(api)
-    first = next(size for size in range(latest.size) if api.services.ledger.checkpoint(size))
+    first = api.services.ledger.logstore.checkpoints(limit=1)[0].size
     old_note = ok(get(api, f"/v1/log/checkpoints/{first}"))["note"]
     old = Checkpoint.parse(open_note(old_note, [LOG_VERIFIER]).text)
     proof = ok(get(api, "/v1/log/proofs/consistency", old=first, new=latest.size))
@@ -682,7 +711,7 @@ def test_event_stream_starts_at_a_cursor(api: Api) -> None:
 # --- the same reads on every backend -------------------------------------------------------------
 
 
-def test_main_reads_agree_on_every_backend(database_url: str, tmp_path: Any) -> None:
+def test_main_reads_agree_on_every_backend(database_url: str, tmp_path: Path) -> None:
     with open_api(database_url, tmp_path) as api:
         receive_and_send(api)
         api.clock.advance(WEEK)
