@@ -15,7 +15,9 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 
 from api.schemas import Problem
 from domain import errors as domain_errors
@@ -212,7 +214,6 @@ def refusal(request: Request, problem: Refusal) -> JSONResponse:
 
 
 def _invalid(request: Request, problem: RequestValidationError) -> JSONResponse:
-    lang = negotiated_language(request.headers.get("accept-language"))
     errors = [
         {
             "where": ".".join(str(part) for part in error.get("loc", ())),
@@ -221,9 +222,15 @@ def _invalid(request: Request, problem: RequestValidationError) -> JSONResponse:
         for error in problem.errors()
     ]
     detail = "; ".join(f"{error['where']}: {error['message']}" for error in errors)
-    title = "Dữ liệu gửi lên không hợp lệ" if lang == "vi" else "Malformed request"
     return _respond(
-        problem_body("malformed-request", title, 422, detail, request.url.path, errors=errors)
+        problem_body(
+            "malformed-request",
+            _malformed_title(request),
+            422,
+            detail,
+            request.url.path,
+            errors=errors,
+        )
     )
 
 
@@ -237,6 +244,19 @@ HTTP_CODES = {
 
 
 def _http(request: Request, problem: StarletteHTTPException) -> JSONResponse:
+    if problem.status_code == 400:  # a body that does not parse: malformed input, like the rest
+        return _respond(
+            problem_body(
+                "malformed-request",
+                _malformed_title(request),
+                422,
+                str(problem.detail),
+                request.url.path,
+            )
+        )
+    headers = dict(problem.headers or {})
+    if problem.status_code == 405:  # every method of every route on this path, not the first's
+        headers["Allow"] = ", ".join(sorted(_allowed(request)))
     lang = negotiated_language(request.headers.get("accept-language"))
     code, title_vi, title_en = HTTP_CODES.get(
         problem.status_code, ("http-error", "Lỗi giao thức", "HTTP error")
@@ -248,7 +268,21 @@ def _http(request: Request, problem: StarletteHTTPException) -> JSONResponse:
         str(problem.detail),
         request.url.path,
     )
-    return _respond(body, dict(problem.headers or {}))
+    return _respond(body, headers)
+
+
+def _allowed(request: Request) -> set[str]:
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _child = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE and isinstance(route, APIRoute | Route):
+            methods.update(route.methods or ())
+    return methods
+
+
+def _malformed_title(request: Request) -> str:
+    lang = negotiated_language(request.headers.get("accept-language"))
+    return "Dữ liệu gửi lên không hợp lệ" if lang == "vi" else "Malformed request"
 
 
 def _fault(request: Request, problem: Exception) -> JSONResponse:

@@ -9,24 +9,33 @@ Asia/Ho_Chi_Minh time (`..._iso`), for people reading the JSON. Lists that can g
 
 from __future__ import annotations
 
-import base64
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.instant import to_datetime
-from domain.statement import Statement
+from domain.statement import KINDS, Statement
 from ledger.projections import Location
 from ledger.signing import Envelope
 from ledger.sla import ControlSlip, OfficeReport, Stall
 
 T = TypeVar("T")
 
+# the handover.dispatched golden vector of the log format (docs/log-format.md)
 EXAMPLE_STATEMENT = (
-    "i6Rib2R5g6hkaXNwYXRjaMQgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAqWRvY3VtZW50c5Ckbm90ZaCk"
+    "iqJhdM8ABjaN9ahMAKRib2R5hKlkb2N1bWVudHORgqRuYW1l2UFU4budIGtoYWkgxJHhu4Egbmdo4buLIGjGsOG7n25n"
+    "IGNo4bq/IMSR4buZIMawdSDEkcOjaSBnacOhbyBk4bulY6ZzaGEyNTbEILggkRHuFK5o1MH2JcB804UrP9LXVXzPBZ1Y"
+    "AgBTXuo/pG5vdGXZkUNodXnhu4NuIGjhu5Mgc8ahIGzDqm4gUGjDsm5nIExhbyDEkeG7mW5nIOKAkyBUaMawxqFuZyBi"
+    "aW5oIHbDoCBYw6MgaOG7mWkgaHV54buHbiBDw6BuZyBMb25nIHRo4bqpbSDEkeG7i25oOyDEkcOjIGtp4buDbSB0cmEg"
+    "xJHhu6cgdGjDoG5oIHBo4bqnbi6ncHVycG9zZadwcm9jZXNzonRvozg0NKNrZXnZIDIwZjM2YmQyOGM0YmUxNWZmOTkw"
+    "YjU5ZTM5NzdlN2FhpGtpbmSzaGFuZG92ZXIuZGlzcGF0Y2hlZKZvZmZpY2WlMjkyNjanb2ZmaWNlcqhjYi0yOTI2NqRw"
+    "cmV2xCBSshDzoYCyY7vhkzmIyDvbAFOCD4+0VfNkkizs/yC6fqNzZXECp3N1YmplY3S5MDAwLjAwLjI5Lkg1OS0yNTA2"
+    "MDItMDAwMaF2AQ=="
+)
+EXAMPLE_SIGNATURE = (
+    "7S1TeVQe4V2V3NN5UHzjzWQWFJpILxdwJyLodvhVM903z582KMFdcA/0hpx0jN9j5a1rZsRclNS8UinbdSfwBg=="
 )
 BASE64 = r"^[A-Za-z0-9+/]*={0,2}$"
-EXAMPLE_SIGNATURE = base64.b64encode(bytes(64)).decode()
 
 
 def iso(at: int | None) -> str | None:
@@ -116,7 +125,6 @@ class SignedEnvelope(BaseModel):
         ...,
         description="the canonical statement bytes, base64",
         max_length=1 << 20,
-        pattern=BASE64,
     )
     signature: str = Field(
         ..., description="the Ed25519 signature, base64", max_length=200, pattern=BASE64
@@ -174,7 +182,7 @@ class PrepareRequest(BaseModel):
             ]
         },
     )
-    kind: str = Field(..., max_length=64)
+    kind: str = Field(..., max_length=64, json_schema_extra={"enum": list(KINDS)})
     subject: str = Field(..., max_length=128)
     office: str = Field(..., max_length=128)
     officer: str = Field(..., max_length=128)
