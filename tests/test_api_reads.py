@@ -186,6 +186,24 @@ def test_location_as_of_without_a_timezone_is_refused(api: Api) -> None:
     assert_refused(response, "as_of")
 
 
+def test_a_dossier_whose_code_holds_a_slash_is_read_by_its_code(tmp_path: Path) -> None:
+    code = "29266/2025-250708-0001"
+    with open_api("memory:", tmp_path) as fresh:
+        fresh.client("officer").record(
+            fresh.key(COMMUNE_OFFICER), "dossier.received", code, RECEIVED_BODY, applicant=APPLICANT
+        )
+        assert ok(get(fresh, f"/v1/dossiers/{code}"))["code"] == code
+        assert [
+            item["seq"] for item in ok(get(fresh, f"/v1/dossiers/{code}/history"))["items"]
+        ] == [1]
+        assert ok(get(fresh, f"/v1/dossiers/{code}/slip"))["blocks"][0]["to_office"] == COMMUNE
+        assert ok(get(fresh, f"/v1/dossiers/{code}/applicant"))["details"] == APPLICANT
+        bundle = get(fresh, f"/v1/dossiers/{code}/bundle")
+        assert verify_bundle(bundle.content, LOG_VERIFIER).ok
+        disposition = 'attachment; filename="29266_2025-250708-0001.bundle"'
+        assert bundle.headers["content-disposition"] == disposition
+
+
 def test_location_of_an_unknown_dossier_is_a_not_found_problem(api: Api) -> None:
     assert_problem(get(api, "/v1/dossiers/000.00.01.H59-250101-9999"), 404, "unknown-dossier")
 
@@ -744,6 +762,8 @@ def test_main_reads_agree_on_every_backend(database_url: str, tmp_path: Path) ->
 def test_an_office_whose_id_holds_a_slash_is_read_by_its_id(api: Api) -> None:
     office = ok(get(api, f"/v1/registry/offices/{COMMUNE}", on="2025-07-01"))
     assert (office["id"], office["name"], office["parent"]) == (COMMUNE, "Xã Càng Long", PROVINCE)
+    encoded = ok(get(api, "/v1/registry/offices/29266%2F2025", on="2025-07-01"))
+    assert encoded == office  # as a client that escapes the slash sends it
 
 
 def test_active_offices_come_in_full_pages(api: Api) -> None:

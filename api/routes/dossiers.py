@@ -42,32 +42,12 @@ Code = Annotated[
     ),
 ]
 MSGPACK = "application/msgpack"
+# The ledger's identifiers may hold a slash (as office 29266/2025 does), so the routes take the
+# code as `{code:path}`; the route of the bare code comes last, after those of its parts.
 
 
 @router.get(
-    "/{code}", response_model=LocationOut, summary="Where a dossier is, or was at an instant"
-)
-def location(
-    code: Code, found: ServicesDep, token: Caller, as_of: InstantText = None
-) -> LocationOut:
-    inspector = found.inspector()
-    now = found.clock.now()
-    found.ledger.dossier(code)  # UnknownDossier → 404
-    may_read_dossier(token, code, inspector, now)
-    moment = instant(as_of, "as_of")
-    if moment is not None:
-        then = inspector.projector.location_as_of(code, moment)
-        if then is None:
-            raise NotFound(f"dossier {code} had not been received yet at {iso(moment)}")
-        return location_out(then, as_of=moment)
-    current = inspector.projector.location(code)
-    if current is None:
-        raise NotFound(f"dossier {code} is recorded but not yet in the read models; try again")
-    return location_out(current, deadline=inspector.level_deadline(current, now))
-
-
-@router.get(
-    "/{code}/history",
+    "/{code:path}/history",
     response_model=Page[HistoryEntry],
     summary="The dossier's signed statements, oldest first",
 )
@@ -101,7 +81,9 @@ def history(
     return Page(items=items, next=str(page[-1].statement.seq) if more and page else None)
 
 
-@router.get("/{code}/slip", response_model=SlipOut, summary="The control slip (phiếu kiểm soát)")
+@router.get(
+    "/{code:path}/slip", response_model=SlipOut, summary="The control slip (phiếu kiểm soát)"
+)
 def slip(code: Code, found: ServicesDep, token: Caller, at: InstantText = None) -> SlipOut:
     inspector = found.inspector()
     found.ledger.dossier(code)
@@ -115,7 +97,7 @@ def slip(code: Code, found: ServicesDep, token: Caller, at: InstantText = None) 
 
 
 @router.get(
-    "/{code}/bundle",
+    "/{code:path}/bundle",
     summary="The audit bundle: the dossier's entries, the registry they rely on, inclusion "
     "proofs and the latest checkpoint; verifies offline (`lienthong verify-bundle`)",
     response_class=Response,
@@ -134,12 +116,13 @@ def audit_bundle(code: Code, found: ServicesDep, token: Caller) -> Response:
     return Response(
         exported.encode(),
         media_type=MSGPACK,
-        headers={"Content-Disposition": f'attachment; filename="{code}.bundle"'},
+        # a file name holds no slash: a code's slashes become underscores
+        headers={"Content-Disposition": f'attachment; filename="{code.replace("/", "_")}.bundle"'},
     )
 
 
 @router.get(
-    "/{code}/applicant",
+    "/{code:path}/applicant",
     response_model=ApplicantOut,
     summary="The applicant's details (personal data; never in the log)",
 )
@@ -156,7 +139,7 @@ def applicant(code: Code, found: ServicesDep, token: Caller) -> ApplicantOut:
 
 
 @router.delete(
-    "/{code}/applicant",
+    "/{code:path}/applicant",
     status_code=204,
     response_class=Response,
     summary="Erase the applicant's details: the dossier's data key is destroyed; the log stays "
@@ -166,3 +149,25 @@ def erase_applicant(code: Code, found: ServicesDep, token: Caller) -> Response:
     require(token, "registrar")
     found.applicants.erase(code, found.clock.now())
     return Response(status_code=204)
+
+
+@router.get(
+    "/{code:path}", response_model=LocationOut, summary="Where a dossier is, or was at an instant"
+)
+def location(
+    code: Code, found: ServicesDep, token: Caller, as_of: InstantText = None
+) -> LocationOut:
+    inspector = found.inspector()
+    now = found.clock.now()
+    found.ledger.dossier(code)  # UnknownDossier → 404
+    may_read_dossier(token, code, inspector, now)
+    moment = instant(as_of, "as_of")
+    if moment is not None:
+        then = inspector.projector.location_as_of(code, moment)
+        if then is None:
+            raise NotFound(f"dossier {code} had not been received yet at {iso(moment)}")
+        return location_out(then, as_of=moment)
+    current = inspector.projector.location(code)
+    if current is None:
+        raise NotFound(f"dossier {code} is recorded but not yet in the read models; try again")
+    return location_out(current, deadline=inspector.level_deadline(current, now))
