@@ -173,9 +173,32 @@ def test_a_commune_inspector_may_not_read_the_province_s_stalls(api: Api) -> Non
     assert f"may not read {PROVINCE}" in assert_problem(response, 403, "forbidden")["detail"]
 
 
+A_WEEK_LATER = "2025-07-15T09:30:00+07:00"
+
+
+def commune_stalls(api: Api, role: str, **query: str) -> list[tuple[str, str, str]]:
+    """The stalls a token reads a week after the receipts, of the dossiers made here."""
+    stalls = ok(get(api, "/v1/stalls", role, as_of=A_WEEK_LATER, **query))["items"]
+    ours = (AT_COMMUNE, SENT_TO_COMMUNE, KEPT_BY_PROVINCE)
+    return [(item["code"], item["rule"], item["office"]) for item in stalls if item["code"] in ours]
+
+
 def test_a_commune_inspector_reads_the_stalls_of_its_own_subtree(api: Api) -> None:
-    offices = {item["office"] for item in ok(get(api, "/v1/stalls", "commune_inspector"))["items"]}
-    assert offices <= {COMMUNE}
+    assert commune_stalls(api, "commune_inspector") == [
+        (SENT_TO_COMMUNE, "unacknowledged", COMMUNE),
+        (AT_COMMUNE, "over_level_budget", COMMUNE),
+    ]
+
+
+def test_an_officer_may_not_read_another_office_s_stalls(api: Api) -> None:
+    assert_problem(get(api, "/v1/stalls", "officer", office=PROVINCE), 403, "forbidden")
+
+
+def test_a_province_inspector_reads_the_stalls_of_a_commune_below_it(api: Api) -> None:
+    assert commune_stalls(api, "inspector", office=COMMUNE) == [
+        (SENT_TO_COMMUNE, "unacknowledged", COMMUNE),
+        (AT_COMMUNE, "over_level_budget", COMMUNE),
+    ]
 
 
 @pytest.mark.parametrize("read", ["", "/history", "/slip", "/bundle"])
