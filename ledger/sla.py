@@ -179,7 +179,10 @@ class Inspector:
         return None
 
     def within(self, office: str, root: str, day: date) -> bool:
-        """Is `office` `root` or below it in the hierarchy on `day`?"""
+        """Is `office` `root` or below it in the hierarchy on `day`? An office that no longer
+        exists on `day` answers to its successor if it was merged into one (its dossiers and
+        stalls passed there), else to its last parent: so after the 1/7/2025 reform the new
+        province department oversees what the old one and its dissolved districts left open."""
         key = (office, root, day)
         if key not in self._within:
             self._within[key] = self._walk_up(office, root, day)
@@ -193,7 +196,7 @@ class Inspector:
                 return True
             seen.add(current)
             found = self._office(current)
-            current = found.parent_on(day) if found is not None else None
+            current = _above(found, day)
         return False
 
     # --- deadlines -------------------------------------------------------------------------
@@ -500,6 +503,14 @@ def office_report(inspector: Inspector, office: str, start: int, end: int) -> Of
     return OfficeReport(
         office, start, end, received, carried, early, on_time, late, within, overdue
     )
+
+
+def _above(office: Office | None, day: date) -> str | None:
+    if office is None:
+        return None
+    if not office.active_on(day) and office.successor is not None:
+        return office.successor
+    return office.parent_on(day)
 
 
 def _open(decided_at: int | None, closed_at: int | None, at: int) -> bool:

@@ -337,15 +337,9 @@ def test_erasing_the_applicant_of_a_dossier_without_one_is_a_not_found_problem(a
 
 # --- across the reform of 1/7/2025 -----------------------------------------------------------
 
-SUCCESSOR_REASON = (
-    "Inspector.within (ledger/sla.py) walks up today's tree by parents only and never from a "
-    "merged office to its successor: 84 merged into 86 and 29266 into 29266/2025, so no current "
-    "inspector sees a dossier from before the reform, not even one still stalled"
-)
 LEFT_IN_TRANSIT = "000.00.01.H59-250626-0004"  # sent by 29266 to district 844 on 30/6, never taken
 
 
-@pytest.mark.xfail(strict=True, reason=SUCCESSOR_REASON)
 def test_the_successor_province_s_inspector_sees_a_stall_left_at_a_dissolved_district(
     api: Api,
 ) -> None:
@@ -353,7 +347,6 @@ def test_the_successor_province_s_inspector_sees_a_stall_left_at_a_dissolved_dis
     assert LEFT_IN_TRANSIT in [stall["code"] for stall in stalls]
 
 
-@pytest.mark.xfail(strict=True, reason=SUCCESSOR_REASON)
 def test_the_successor_commune_s_inspector_reads_the_dossiers_of_the_communes_merged_into_it(
     api: Api,
 ) -> None:

@@ -362,7 +362,7 @@ def test_stalls_now_are_listed_most_overdue_first(api: Api) -> None:
 @pytest.mark.parametrize(
     ("query", "codes"),
     [
-        ({"office": PROVINCE}, [SENT, HELD]),
+        ({"office": PROVINCE}, [LEFT_IN_TRANSIT, SENT, HELD]),  # 844 answers to 86 via 84
         ({"office": COMMUNE}, [HELD]),
         ({"office": "84"}, [LEFT_IN_TRANSIT]),
         ({"level": "province"}, [SENT]),
@@ -530,6 +530,15 @@ def test_one_key_names_its_officer_and_when_it_is_valid(api: Api) -> None:
         "revoked_at": None,
         "valid_now": True,
     }
+
+
+def test_the_key_of_an_officer_who_left_is_not_valid_now(api: Api) -> None:
+    officer = ok(get(api, "/v1/registry/officers/cv-844-ldtbxh", "consumer"))  # left on 1/7/2025
+    assert officer["office"] is None
+    [key] = officer["keys"]
+    assert (key["revoked_at"], key["valid_now"]) == (None, False)
+    alone = ok(get(api, f"/v1/registry/keys/{key['key']}", "consumer"))
+    assert alone["valid_now"] is False
 
 
 def test_an_unknown_key_is_a_not_found_problem(api: Api) -> None:

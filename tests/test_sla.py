@@ -556,6 +556,15 @@ def demo(database_url: str) -> Iterator[Inspector]:
         ledger.close()
 
 
+def test_after_the_reform_offices_that_ended_answer_to_their_successors(demo: Inspector) -> None:
+    after = date(2025, 7, 2)
+    assert demo.within("29266", "29266/2025", after)  # merged into the new commune
+    assert demo.within("844", "86", after)  # dissolved; its province department merged into 86
+    assert demo.within("84", "86", after)
+    assert not demo.within("29266", "29266/2025", date(2025, 6, 2))  # not before it existed
+    assert not demo.within("844", "29266/2025", after)
+
+
 def test_a_commune_counts_under_its_district_before_the_reform_and_not_after(
     demo: Inspector,
 ) -> None:

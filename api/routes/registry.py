@@ -35,7 +35,10 @@ def office_out(office: Office, on: date) -> OfficeOut:
     )
 
 
-def key_out(key: Key, now: int) -> KeyOut:
+def key_out(key: Key, now: int, officer_serving: bool) -> KeyOut:
+    """`valid_now`: a statement signed with it now would be accepted as far as the key goes — in
+    force, and its officer still enrolled somewhere (an officer who left signs nothing)."""
+    in_force = key.effective <= now and (key.revoked is None or now < key.revoked)
     return KeyOut(
         key=key.subject,
         officer=key.officer,
@@ -43,7 +46,7 @@ def key_out(key: Key, now: int) -> KeyOut:
         public_key=key.public_key.hex(),
         valid_from=key.effective,
         revoked_at=key.revoked,
-        valid_now=key.effective <= now and (key.revoked is None or now < key.revoked),
+        valid_now=in_force and officer_serving,
     )
 
 
@@ -54,7 +57,9 @@ def officer_out(found: Services, officer_id: str, now: int) -> OfficerOut:
         id=officer_id,
         office=officer.office_at(now),
         title=officer.title_at(now),
-        keys=[key_out(found.ledger.key(key), now) for key in keys],
+        keys=[
+            key_out(found.ledger.key(key), now, officer.office_at(now) is not None) for key in keys
+        ],
     )
 
 
@@ -147,4 +152,6 @@ def officer(officer: Id, found: ServicesDep, _token: Caller) -> OfficerOut:
 
 @router.get("/keys/{key}", response_model=KeyOut, summary="One key: whose, and when valid")
 def key(key: Id, found: ServicesDep, _token: Caller) -> KeyOut:
-    return key_out(found.ledger.key(key), found.clock.now())
+    found_key, now = found.ledger.key(key), found.clock.now()
+    officer = found.ledger.officer(found_key.officer)
+    return key_out(found_key, now, officer.office_at(now) is not None)
