@@ -4,12 +4,14 @@ or the demo's public seeds; the clock is simulated, so nothing waits."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -26,6 +28,13 @@ DATA_KEY = DataKey(bytes(range(32)))
 # after the demo: who works where (the 1/7/2025 reform moved them)
 COMMUNE_OFFICER, COMMUNE = "cb-29266-vhxh", "29266/2025"
 PROVINCE_OFFICER, PROVINCE = "cv-84-ldtbxh", "86"
+DOCUMENT = {"name": "Đơn đề nghị", "sha256": hashlib.sha256(b"don de nghi").digest()}
+RECEIVED_BODY = {  # a dossier.received body without the applicant (details or commitment)
+    "procedure": "merit-education-preference",
+    "version": 2,
+    "channel": "direct",
+    "documents": [DOCUMENT],
+}
 APPLICANT = {"full_name": "Trần Thị B", "id_number": "084190000001", "phone": "0901234567"}
 
 
@@ -86,3 +95,28 @@ def open_api(url: str, directory: Path, **extra: Any) -> Iterator[Api]:
             "registrar": api.token("registrar"),
         }
         yield api
+
+
+def get(api: Api, path: str, role: str = "registrar", **params: Any) -> httpx.Response:
+    response: httpx.Response = api.http.get(path, params=params, headers=api.headers(role))
+    return response
+
+
+def ok(response: httpx.Response) -> Any:
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """The response is the problem `code` with `status`, as RFC 9457 problem details."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem: dict[str, Any] = response.json()
+    assert (problem["status"], problem["code"], problem["type"]) == (
+        status,
+        code,
+        f"/problems/{code}",
+    )
+    assert problem["detail"]
+    assert problem["title"]
+    return problem

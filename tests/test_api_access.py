@@ -11,9 +11,7 @@ it, and SENT_TO_COMMUNE, which it sends to the commune; each with the applicant'
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -25,9 +23,14 @@ from tests.apiworld import (
     APPLICANT,
     COMMUNE,
     COMMUNE_OFFICER,
+    DOCUMENT,
     PROVINCE,
     PROVINCE_OFFICER,
+    RECEIVED_BODY,
     Api,
+    assert_problem,
+    get,
+    ok,
     open_api,
 )
 
@@ -35,13 +38,6 @@ AT_COMMUNE = "000.66.29.H59-250708-0301"
 ERASED = "000.66.29.H59-250708-0302"
 KEPT_BY_PROVINCE = "000.66.86.H59-250708-0303"
 SENT_TO_COMMUNE = "000.66.86.H59-250708-0304"
-DOCUMENT = {"name": "Đơn đề nghị", "sha256": hashlib.sha256(b"don de nghi").digest()}
-RECEIVED_BODY = {
-    "procedure": "merit-education-preference",
-    "version": 2,
-    "channel": "direct",
-    "documents": [DOCUMENT],
-}
 ERASED_APPLICANT = {"full_name": "Lê Văn C", "phone": "0907654321", "address": "Ấp Mới"}
 BEARER = 'Bearer realm="lienthong"'
 
@@ -66,28 +62,6 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
             {"to": COMMUNE, "purpose": "process", "documents": [DOCUMENT]},
         )
         yield opened
-
-
-def get(api: Api, path: str, role: str, **params: Any) -> httpx.Response:
-    response: httpx.Response = api.http.get(path, params=params, headers=api.headers(role))
-    return response
-
-
-def ok(response: httpx.Response) -> Any:
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    problem: dict[str, Any] = response.json()
-    assert (problem["status"], problem["code"], problem["type"]) == (
-        status,
-        code,
-        f"/problems/{code}",
-    )
-    return problem
 
 
 # --- 401: no usable token ------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from api.routes.oversight import Rule
 from domain.errors import DomainError
 from ledger.errors import LedgerError
 from ledger.sla import RULES
-from tests.apiworld import Api, open_api
+from tests.apiworld import Api, assert_problem, open_api
 
 
 @pytest.fixture(scope="module")
@@ -78,10 +78,7 @@ def test_every_problem_type_is_described_at_its_address(api: Api) -> None:
 
 
 def check_problem(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert (body["type"], body["code"], body["status"]) == (f"/problems/{code}", code, status)
+    body = assert_problem(response, status, code)
     assert body["instance"] == response.request.url.path
     return body
 

@@ -9,27 +9,28 @@ and sends SENT to province 86.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.apiworld import APPLICANT, COMMUNE, COMMUNE_OFFICER, PROVINCE, Api, open_api
+from tests.apiworld import (
+    APPLICANT,
+    COMMUNE,
+    COMMUNE_OFFICER,
+    DOCUMENT,
+    PROVINCE,
+    RECEIVED_BODY,
+    Api,
+    ok,
+    open_api,
+)
 
 HELD = "000.66.29.H59-250708-0401"
 SENT = "000.66.29.H59-250708-0402"
 UNKNOWN = "000.66.29.H59-250708-9999"
-DOCUMENT = {"name": "Đơn đề nghị", "sha256": hashlib.sha256(b"don de nghi").digest()}
-RECEIVED_BODY = {
-    "procedure": "merit-education-preference",
-    "version": 2,
-    "channel": "direct",
-    "documents": [DOCUMENT],
-}
 LOOKUP_FIELDS = {
     "code",
     "procedure",
@@ -83,11 +84,6 @@ def lookup(http: TestClient, code: str, secret: str) -> httpx.Response:
     """The lookup as a citizen's browser makes it: no token."""
     response: httpx.Response = http.post("/v1/public/lookup", json={"code": code, "secret": secret})
     return response
-
-
-def ok(response: httpx.Response) -> Any:
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def test_lookup_shows_the_status_the_office_and_the_appointed_date(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import hashlib
 import json
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -30,7 +29,19 @@ from ledger.demo import DEMO_LOG_ORIGIN, DEMO_START, demo_log_key
 from ledger.errors import BadSignature
 from ledger.note import Checkpoint, open_note
 from ledger.sla import RULES
-from tests.apiworld import APPLICANT, COMMUNE, COMMUNE_OFFICER, PROVINCE, Api, open_api
+from tests.apiworld import (
+    APPLICANT,
+    COMMUNE,
+    COMMUNE_OFFICER,
+    DOCUMENT,
+    PROVINCE,
+    RECEIVED_BODY,
+    Api,
+    assert_problem,
+    get,
+    ok,
+    open_api,
+)
 
 HOUR = 3600
 WEEK = 7 * 24 * HOUR
@@ -41,13 +52,6 @@ HELD = "000.66.29.H59-250708-0101"
 SENT = "000.66.29.H59-250708-0102"
 RECEIVED_AT = from_datetime(datetime(2025, 7, 8, 8, 30, tzinfo=VIETNAM))
 SENT_AT = RECEIVED_AT + HOUR * 1_000_000
-DOCUMENT = {"name": "Đơn đề nghị", "sha256": hashlib.sha256(b"don de nghi").digest()}
-RECEIVED_BODY = {
-    "procedure": "merit-education-preference",
-    "version": 2,
-    "channel": "direct",
-    "documents": [DOCUMENT],
-}
 LOG_VERIFIER = demo_log_key().verifier
 
 
@@ -72,28 +76,6 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
         receive_and_send(opened)
         opened.clock.advance(WEEK)
         yield opened
-
-
-def get(api: Api, path: str, role: str = "registrar", **params: Any) -> httpx.Response:
-    response: httpx.Response = api.http.get(path, params=params, headers=api.headers(role))
-    return response
-
-
-def ok(response: httpx.Response) -> Any:
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    problem: dict[str, Any] = response.json()
-    assert (problem["status"], problem["code"], problem["type"]) == (
-        status,
-        code,
-        f"/problems/{code}",
-    )
-    return problem
 
 
 def assert_refused(response: httpx.Response, parameter: str) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from tests.apiworld import (
     PROVINCE,
     PROVINCE_OFFICER,
     Api,
+    assert_problem,
     open_api,
 )
 
@@ -220,35 +221,23 @@ def size_unchanged(shared: Api) -> Iterator[None]:
     assert shared.services.ledger.log_size() == before
 
 
-def problem_of(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    problem: dict[str, Any] = response.json()
-    assert problem["code"] == code
-    assert problem["type"] == f"/problems/{code}"
-    assert problem["status"] == status
-    assert problem["detail"]
-    assert problem["title"]
-    return problem
-
-
 def test_submitting_without_a_token_is_401(shared: Api, size_unchanged: None) -> None:
     envelope = signed(shared, COMMUNE_OFFICER, "dossier.received", "NOAUTH-1", COMMITTED)
     response = post(shared, None, envelope_json(envelope))
-    problem_of(response, 401, "unauthenticated")
+    assert_problem(response, 401, "unauthenticated")
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
 def test_a_consumer_may_not_submit(shared: Api, size_unchanged: None) -> None:
     envelope = signed(shared, COMMUNE_OFFICER, "dossier.received", "CONSUMER-1", COMMITTED)
-    problem_of(post(shared, "consumer", envelope_json(envelope)), 403, "forbidden")
+    assert_problem(post(shared, "consumer", envelope_json(envelope)), 403, "forbidden")
 
 
 def test_an_officer_token_submits_only_its_own_officers_statements(
     shared: Api, size_unchanged: None
 ) -> None:
     envelope = signed(shared, COMMUNE_OFFICER, "dossier.received", "OTHER-1", COMMITTED)
-    problem = problem_of(
+    problem = assert_problem(
         post(shared, "province_officer", envelope_json(envelope)), 403, "forbidden"
     )
     assert COMMUNE_OFFICER in problem["detail"]
@@ -268,7 +257,7 @@ def test_an_officer_may_not_submit_registry_statements(shared: Api, size_unchang
             "body": {"name": "Xã Mới", "effective": "2025-08-01"},
         },
     )
-    problem_of(response, 403, "forbidden")
+    assert_problem(response, 403, "forbidden")
 
 
 @pytest.mark.parametrize(
@@ -282,13 +271,13 @@ def test_an_officer_may_not_submit_registry_statements(shared: Api, size_unchang
 def test_a_malformed_envelope_is_422(
     shared: Api, size_unchanged: None, body: Any, code: str
 ) -> None:
-    problem_of(post(shared, "officer", body), 422, code)
+    assert_problem(post(shared, "officer", body), 422, code)
 
 
 def test_a_truncated_statement_is_422(shared: Api, size_unchanged: None) -> None:
     envelope = signed(shared, COMMUNE_OFFICER, "dossier.received", "TRUNC-1", COMMITTED)
     cut = Envelope(envelope.statement[:-3], envelope.signature)
-    problem_of(post(shared, "officer", envelope_json(cut)), 422, "truncated-statement")
+    assert_problem(post(shared, "officer", envelope_json(cut)), 422, "truncated-statement")
 
 
 def test_a_signature_that_does_not_verify_is_422(shared: Api, size_unchanged: None) -> None:
@@ -296,7 +285,7 @@ def test_a_signature_that_does_not_verify_is_422(shared: Api, size_unchanged: No
     broken = Envelope(
         envelope.statement, bytes([envelope.signature[0] ^ 1]) + envelope.signature[1:]
     )
-    problem_of(post(shared, "officer", envelope_json(broken)), 422, "bad-signature")
+    assert_problem(post(shared, "officer", envelope_json(broken)), 422, "bad-signature")
 
 
 def test_a_statement_against_a_custody_rule_is_422_naming_the_rule(
@@ -309,7 +298,9 @@ def test_a_statement_against_a_custody_rule_is_422_naming_the_rule(
         "NEVER-RECEIVED",
         {"to": PROVINCE, "purpose": "process", "documents": []},
     )
-    problem = problem_of(post(shared, "officer", envelope_json(envelope)), 422, "unknown-dossier")
+    problem = assert_problem(
+        post(shared, "officer", envelope_json(envelope)), 422, "unknown-dossier"
+    )
     assert "NEVER-RECEIVED" in problem["detail"]
 
 
@@ -321,7 +312,7 @@ def test_a_statement_signed_far_from_the_ledgers_clock_is_422(
         key, "dossier.received", "SKEW-1", COMMITTED, at=shared.clock.now() - 3600 * 1_000_000
     )
     envelope = Envelope(raw, key.sign(raw))
-    problem_of(post(shared, "officer", envelope_json(envelope)), 422, "clock-skew")
+    assert_problem(post(shared, "officer", envelope_json(envelope)), 422, "clock-skew")
 
 
 @pytest.mark.parametrize(
@@ -355,7 +346,7 @@ def test_prepare_refuses_what_it_cannot_build(
     response = shared.http.post(
         "/v1/statements/prepare", json=request, headers=shared.headers("officer")
     )
-    problem_of(response, 422, code)
+    assert_problem(response, 422, code)
 
 
 def test_a_registrar_records_registry_statements(shared: Api) -> None:
