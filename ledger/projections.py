@@ -77,6 +77,15 @@ class ProjectionStopped(LedgerError):
     title_en = "Projection stopped"
 
 
+class ProjectionRaced(ProjectionStopped):
+    """Another projector (another server process) applied this batch first: nothing is wrong,
+    the batch is not applied twice, and `catch_up` carries on from the new position."""
+
+    code = "projection-raced"
+    title_vi = "Bảng tra cứu đã được cập nhật bởi tiến trình khác"
+    title_en = "Another projector applied these entries first"
+
+
 @dataclass(frozen=True)
 class Location:
     code: str
@@ -190,7 +199,10 @@ class Projector:
             notifications = self.ledger.recorder.select_notifications(start + 1, batch)
             if not notifications:
                 return applied
-            self.apply(notifications, start)
+            try:
+                self.apply(notifications, start)
+            except ProjectionRaced:
+                continue  # another process applied them: carry on from where it got to
             applied += len(notifications)
             if progress is not None:
                 progress(len(notifications))
@@ -210,7 +222,7 @@ class Projector:
             )
             row = cursor.fetchone()
             if row is None or int(row[0]) != start:
-                raise ProjectionStopped(
+                raise ProjectionRaced(
                     f"another projector applied entries after {start} meanwhile (the views are "
                     f"at {None if row is None else row[0]}); this batch is not applied twice"
                 )
@@ -229,7 +241,7 @@ class Projector:
                 (notifications[-1].id, NAME, start),
             )
             if cursor.rowcount != 1:
-                raise ProjectionStopped(
+                raise ProjectionRaced(
                     f"another projector applied entries after {start} meanwhile; this batch is "
                     f"not applied twice"
                 )

@@ -611,6 +611,28 @@ def test_a_batch_from_a_stale_position_is_refused_and_applies_nothing(
     assert [leg.hop for leg in first.legs(CODE)] == [1]
 
 
+def test_catching_up_after_another_projector_got_there_first_carries_on_from_its_position(
+    world: World, projectors: Callable[..., Projector]
+) -> None:
+    first = projectors()
+    second = projectors(same_views(world, first))
+    first.catch_up()
+    world.receive()
+    real_position = first.position
+    stale = [real_position()]
+
+    def overtaken() -> int:  # the first read is stale: the other projector applies meanwhile
+        if stale:
+            second.catch_up()
+            return stale.pop()
+        return real_position()
+
+    first.position = overtaken  # type: ignore[method-assign]
+    assert first.catch_up() == 0
+    assert real_position() == last_id(world)
+    assert first.dump() == second.dump() == fresh_build(world, projectors)
+
+
 def test_a_stale_batch_that_receives_a_dossier_is_reported_as_another_projectors(
     world: World, projectors: Callable[..., Projector]
 ) -> None:
