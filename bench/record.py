@@ -173,18 +173,34 @@ class Bare(Application[uuid.UUID]):
         return MsgpackTranscoder()
 
 
+PLAIN_FACTORIES = {
+    "sqlite": "eventsourcing.sqlite",
+    "postgresql": "eventsourcing.postgres",
+    "postgres": "eventsourcing.postgres",
+}
+
+
 def bare_env(url: str) -> dict[str, str]:
-    """The ledger's own persistence settings for the URL, with the ledger's aggregate cache: saved
-    aggregates stay cached and a get costs no query, as in the ledger (which adds one freshness
-    query per statement to see other writers; bare eventsourcing has no such check)."""
+    """The ledger's connection settings for the URL on eventsourcing's own recorders (the
+    ledger's log recorders refuse a save without leaf hashes), with the ledger's aggregate cache:
+    saved aggregates stay cached and a get costs no query, as in the ledger (which adds one
+    freshness query per statement to see other writers; bare eventsourcing has no such check)."""
     env = persistence_env(url)
-    env.update({"AGGREGATE_CACHE_MAXSIZE": "10000", "AGGREGATE_CACHE_FASTFORWARD": "n"})
+    env.update(
+        {
+            "PERSISTENCE_MODULE": PLAIN_FACTORIES[url.split(":", 1)[0]],
+            "AGGREGATE_CACHE_MAXSIZE": "10000",
+            "AGGREGATE_CACHE_FASTFORWARD": "n",
+        }
+    )
     return env
 
 
 def run_bare(url: str, n: int) -> float:
     """Seconds to save N events: N/4 aggregates, created then updated 3 times, one save each."""
     app = Bare(env=bare_env(url))
+    if hasattr(app.recorder, "tree_size"):
+        raise SystemExit("the bare run must use eventsourcing's recorders, not the ledger's")
     payloads = [bytes([i % 251]) * PAYLOAD_BYTES for i in range(4)]
     try:
         get, save = app.repository.get, app.save
@@ -315,12 +331,12 @@ class Timers:
     def install_module_functions(self) -> None:
         """Wrap schema.parse and signing.verify (module functions the ledger calls); undo()."""
         self._originals = (schema.parse, signing.verify)
-        schema.parse = self.timed(schema.parse, "parse")  # type: ignore[assignment]
-        signing.verify = self.timed(signing.verify, "verify")  # type: ignore[assignment]
+        schema.parse = self.timed(schema.parse, "parse")
+        signing.verify = self.timed(signing.verify, "verify")
 
     def undo(self) -> None:
         if hasattr(self, "_originals"):
-            schema.parse, signing.verify = self._originals  # type: ignore[assignment]
+            schema.parse, signing.verify = self._originals
 
 
 STEPS = [
@@ -435,7 +451,9 @@ def bench_backend(
     for i in range(repeats):
         for variant in variants:
             with fresh_storage(backend, variant) as url:
-                elapsed = run_bare(url, n) if variant == "bare" else run_signed(url, envelopes, heads)
+                elapsed = (
+                    run_bare(url, n) if variant == "bare" else run_signed(url, envelopes, heads)
+                )
             times[variant].append(elapsed)
         line = "   ".join(f"{v} {n / times[v][-1]:6.0f}/s" for v in variants)
         ratio = times["bare"][-1] / times["signed"][-1]
@@ -462,9 +480,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--n", type=int, default=2000, help="statements (and bare events) per run; a multiple of 4"
     )
-    parser.add_argument(
-        "--repeats", type=int, default=3, help="interleaved (bare, signed) rounds"
-    )
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved (bare, signed) rounds")
     parser.add_argument(
         "--profile",
         choices=["auto", "always", "never"],
