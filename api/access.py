@@ -28,7 +28,7 @@ from ledger.sla import Inspector
 bearer = HTTPBearer(auto_error=False, description="a token from `lienthong token create`")
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
     found = request.app.state.services
     assert isinstance(found, Services)
     return found
@@ -37,14 +37,13 @@ def services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(services)]
 
 
-def caller(
-    request: Request,
+async def caller(
+    found: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Token:
     if credentials is None:
         raise Unauthenticated("send the header Authorization: Bearer <token>")
-    found = services(request)
-    return found.tokens.authenticate(credentials.credentials, found.clock.now())
+    return found.tokens_seen.authenticate(credentials.credentials, found.clock.now())
 
 
 Caller = Annotated[Token, Depends(caller)]

@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 from api.settings import Settings
-from api.tokens import TokenStore
+from api.tokens import RecentTokens, TokenStore
 from api.writer import Writer
 from ledger.applicants import ApplicantStore, DataKey
 from ledger.application import Ledger
@@ -31,6 +31,7 @@ class Services:
         self.projector = Projector(self.ledger)
         self.calendar = load_calendar()
         self.tokens = TokenStore(url)
+        self.tokens_seen = RecentTokens(self.tokens)  # a revoked token stops within 2 s
         self.applicants = ApplicantStore(url, data_key)
         self.writer = Writer(self.ledger, settings.max_batch)
         self._stop = threading.Event()

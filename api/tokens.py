@@ -17,6 +17,10 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -247,3 +251,43 @@ def _fresh_id(cursor: Cursor) -> str:
         cursor.execute("SELECT 1 FROM lienthong_tokens WHERE id = ?", (token_id,))
         if cursor.fetchone() is None:
             return token_id
+
+
+class RecentTokens:
+    """Tokens that authenticated within the last `seconds`, kept in memory, so a busy client
+    costs no database query per request. Expiry is checked on every use; a revocation takes
+    effect within `seconds` (the store is asked again after that)."""
+
+    def __init__(
+        self,
+        store: TokenStore,
+        seconds: float = 2.0,
+        size: int = 10_000,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store, self.seconds, self.size, self._monotonic = store, seconds, size, monotonic
+        self._seen: OrderedDict[bytes, tuple[Token, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        """Forget every remembered token: the next use of each asks the store again."""
+        with self._lock:
+            self._seen.clear()
+
+    def authenticate(self, text: str, now: int) -> Token:
+        """As TokenStore.authenticate, from memory when the token authenticated recently."""
+        key = digest(text)
+        with self._lock:
+            hit = self._seen.get(key)
+        if hit is not None and self._monotonic() - hit[1] < self.seconds:
+            token = hit[0]
+            if now >= token.expires_at:
+                raise TokenExpired(f"token {token.id} has expired")
+            return token
+        token = self.store.authenticate(text, now)
+        with self._lock:
+            self._seen[key] = (token, self._monotonic())
+            self._seen.move_to_end(key)
+            while len(self._seen) > self.size:
+                self._seen.popitem(last=False)
+        return token

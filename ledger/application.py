@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from copy import deepcopy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeAlias, TypeVar, cast
 from uuid import UUID
@@ -37,7 +37,7 @@ from domain.office import Office
 from domain.officer import Authority, Key, Officer
 from domain.procedure import Procedure
 from domain.signed import SignedAggregate, subject_id
-from domain.statement import AUTHORITY, ZERO_HASH, Entry, Statement
+from domain.statement import AUTHORITY, ZERO_HASH, Entry, Statement, family
 from ledger import merkle, schema, signing, tlog
 from ledger.clock import Clock, SystemClock
 from ledger.config import LedgerSettings, persistence_env
@@ -95,6 +95,7 @@ class Receipt:
     digest: bytes
     recorded_at: int
     duplicate: bool = False
+    leaf_index: int | None = None  # its position in the log; None on a duplicate's receipt
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,14 @@ class _Batch:
         self.entries[(aggregate.id, entry.statement.seq)] = entry
         leaf = tlog.entry_leaf_hash(entry.raw, entry.signature, entry.recorded_at)
         self.leaves.setdefault(aggregate.id, []).append(leaf)
+
+    def ordered_entries(self) -> list[tuple[UUID, int]]:
+        """(aggregate id, seq) of each pending event, in the order `save` collects them."""
+        return [
+            (aggregate_id, seq)
+            for aggregate_id in self.aggregates
+            for seq in sorted(s for a, s in self.entries if a == aggregate_id)
+        ]
 
     def ordered_leaves(self) -> list[bytes]:
         """One leaf per pending event, in the order `save` collects the events: aggregate by
@@ -219,7 +228,7 @@ class Ledger(Application[UUID]):
             self._save(batch)
         except IntegrityError:
             raise self._overtaken(batch, statement) from None
-        return receipt
+        return replace(receipt, leaf_index=self.logstore.last_append_start())
 
     def record_many(self, envelopes: Sequence[tuple[bytes, bytes]]) -> list[Outcome]:
         """Record (statement bytes, signature) envelopes with one result each, in input order:
@@ -337,13 +346,29 @@ class Ledger(Application[UUID]):
         one of its subjects first, its envelopes are recorded again one by one with `record`."""
         if batch is None:
             return []
-        if batch.aggregates:
-            try:
-                self._save(batch)
-            except IntegrityError:
-                self._forget(batch)
-                return [_outcome(self.record, raw, signature) for raw, signature in batch.envelopes]
-        return batch.outcomes
+        if not batch.aggregates:
+            return batch.outcomes
+        try:
+            self._save(batch)
+        except IntegrityError:
+            self._forget(batch)
+            return [_outcome(self.record, raw, signature) for raw, signature in batch.envelopes]
+        return self._indexed(batch)
+
+    def _indexed(self, batch: _Batch) -> list[Outcome]:
+        """The batch's receipts with their log positions: a batch's leaves are consecutive, in
+        the order the events were saved, so one lookup of the first gives them all."""
+        first = self.logstore.last_append_start()
+        index = {key: first + offset for offset, key in enumerate(batch.ordered_entries())}
+        return [
+            replace(
+                outcome,
+                leaf_index=index[(subject_id(family(outcome.kind), outcome.subject), outcome.seq)],
+            )
+            if isinstance(outcome, Receipt) and not outcome.duplicate
+            else outcome
+            for outcome in batch.outcomes
+        ]
 
     def _check_clock(self, statement: Statement, recorded_at: int) -> None:
         tolerance = self.settings.clock_tolerance_seconds * 1_000_000

@@ -17,6 +17,7 @@ store's notification ids (PostgreSQL sequences skip numbers after a failed inser
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -69,6 +70,20 @@ class LogStore(Protocol):
     def checkpoint(self, size: int | None = None) -> StoredCheckpoint | None: ...
     def put_cosignature(self, size: int, witness: str, line: str, recorded_at: int) -> bool: ...
     def cosignatures(self, size: int) -> list[str]: ...
+    def last_append_start(self) -> int: ...
+
+
+class _Appends:
+    """Remembers, per thread, the leaf index the calling thread's latest append started at: a
+    save's leaves are consecutive, so its receipts know their log positions with no query."""
+
+    def _appended(self, start: int) -> None:
+        local = self.__dict__.setdefault("_appends", threading.local())
+        local.start = start
+
+    def last_append_start(self) -> int:
+        """The first leaf index of this thread's latest save (call it right after the save)."""
+        return int(self.__dict__["_appends"].start)
 
 
 def _leaf_hashes(stored_events: Sequence[StoredEvent], kwargs: dict[str, Any]) -> list[bytes]:
@@ -132,7 +147,7 @@ def _missing(ids: Sequence[NodeId], found: dict[NodeId, bytes]) -> TreeMissing:
 # --- memory -------------------------------------------------------------------------------------
 
 
-class MemoryLogRecorder(POPOApplicationRecorder):
+class MemoryLogRecorder(_Appends, POPOApplicationRecorder):
     def __init__(self) -> None:
         super().__init__()
         self._nodes: dict[NodeId, bytes] = {}
@@ -149,6 +164,7 @@ class MemoryLogRecorder(POPOApplicationRecorder):
         with self._database_lock:
             ids = super()._insert_events(stored_events, **kwargs)
             size = len(self._leaves)
+            self._appended(size)
             needed = _siblings(size, len(leaves))
             found = dict(zip(needed, self.fetch_nodes(needed), strict=True))
             self._nodes.update(_grow(size, found, leaves))
@@ -240,7 +256,7 @@ def _node_query(table: str, count: int) -> str:
     return f"SELECT level, node_index, hash FROM {table} WHERE {where}"  # noqa: S608 — fixed text
 
 
-class SQLiteLogRecorder(SQLiteApplicationRecorder):
+class SQLiteLogRecorder(_Appends, SQLiteApplicationRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *SQLITE_TABLES]
 
@@ -253,6 +269,7 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
         c.execute("SELECT max(leaf_index) FROM lienthong_leaves")
         last = c.fetchone()[0]
         size = 0 if last is None else last + 1
+        self._appended(size)
         needed = _siblings(size, len(leaves))
         siblings = dict(zip(needed, self._fetch(c, needed), strict=True))
         c.executemany(
@@ -379,7 +396,7 @@ class SQLiteLogFactory(SQLiteFactory):
 # --- PostgreSQL ---------------------------------------------------------------------------------
 
 
-class PostgresLogRecorder(PostgresApplicationRecorder):
+class PostgresLogRecorder(_Appends, PostgresApplicationRecorder):
     def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         if self.datastore.enable_db_functions:  # that insert path skips the hooks below
@@ -433,6 +450,7 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
             tree.execute(self._sql("SELECT max(leaf_index) AS last FROM {schema}.{leaves}"))
             row = tree.fetchone()
             size = 0 if row is None or row["last"] is None else int(row["last"]) + 1
+            self._appended(size)
             needed = _siblings(size, len(leaves))
             siblings = dict(zip(needed, self._fetch(tree, needed), strict=True))
             tree.executemany(

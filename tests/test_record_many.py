@@ -246,6 +246,7 @@ def test_statements_on_one_dossier_in_one_batch_chain_and_are_logged_together_in
     assert world.ledger.dossier(CODE).custodian == "844"
     # the log takes a batch subject by subject, in the order of each one's first statement
     assert [leaf_of(world.ledger, r) for r in receipts] == [size, size + 3, size + 1, size + 2]
+    assert [r.leaf_index for r in receipts] == [size, size + 3, size + 1, size + 2]  # no query
     assert [event.raw for _, event in log_entries(world.ledger, size)] == [
         first.statement,
         sent.statement,
@@ -420,6 +421,18 @@ def test_record_many_gives_each_envelope_what_record_gives_it_one_after_another(
 
 
 # --- checkpoints ----------------------------------------------------------------------------
+
+
+def test_a_receipt_from_record_names_its_log_position_and_a_duplicate_s_does_not(
+    world: World,
+) -> None:
+    envelope = received(world, CODE)
+    receipt = world.ledger.record(envelope.statement, envelope.signature)
+    again = world.ledger.record(envelope.statement, envelope.signature)
+
+    assert receipt.leaf_index == leaf_of(world.ledger, receipt) == world.ledger.log_size() - 1
+    assert again.duplicate
+    assert again.leaf_index is None
 
 
 def test_the_checkpointer_counts_every_entry_of_a_batch(world: World) -> None:

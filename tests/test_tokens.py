@@ -12,6 +12,7 @@ import pytest
 from api.tokens import (
     ROLES,
     BadTokenRequest,
+    RecentTokens,
     Token,
     TokenExpired,
     TokenMalformed,
@@ -251,3 +252,49 @@ def test_the_list_leaves_out_revoked_tokens_unless_asked(store: TokenStore) -> N
     store.revoke(gone.id, NOW + 1)
     assert store.list() == [kept]
     assert {token.id for token in store.list(include_revoked=True)} == {kept.id, gone.id}
+
+
+# --- remembered tokens --------------------------------------------------------------------------
+
+
+class Ticking:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_remembered_token_is_refused_once_revoked_after_its_seconds_pass() -> None:
+    store = TokenStore("memory:")
+    ticking = Ticking()
+    recent = RecentTokens(store, seconds=2.0, monotonic=ticking)
+    record, text = store.create("consumer", now=NOW, valid_seconds=3600)
+    assert recent.authenticate(text, NOW) == record
+
+    store.revoke(record.id, NOW)
+    ticking.now = 1.9
+    assert recent.authenticate(text, NOW) == record  # remembered: no query
+    ticking.now = 2.0
+    with pytest.raises(TokenRevoked):
+        recent.authenticate(text, NOW)
+
+
+def test_a_remembered_token_still_expires_on_time() -> None:
+    store = TokenStore("memory:")
+    recent = RecentTokens(store, seconds=60.0, monotonic=Ticking())
+    record, text = store.create("consumer", now=NOW, valid_seconds=10)
+    recent.authenticate(text, NOW)
+    with pytest.raises(TokenExpired):
+        recent.authenticate(text, record.expires_at)
+
+
+def test_only_a_token_that_authenticated_is_remembered() -> None:
+    store = TokenStore("memory:")
+    recent = RecentTokens(store, monotonic=Ticking())
+    record, text = store.create("consumer", now=NOW, valid_seconds=10)
+    wrong = text[:-1] + ("A" if text[-1] != "A" else "B")
+    for _ in range(2):
+        with pytest.raises(TokenUnknown):
+            recent.authenticate(wrong, NOW)
+    assert recent.authenticate(text, NOW) == record

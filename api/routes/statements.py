@@ -97,7 +97,9 @@ async def submit(
         recorded_at=receipt.recorded_at,
         recorded_at_iso=iso(receipt.recorded_at),
         duplicate=receipt.duplicate,
-        leaf_index=found.ledger.leaf_index(statement.family, statement.subject, statement.seq),
+        leaf_index=receipt.leaf_index
+        if receipt.leaf_index is not None
+        else found.ledger.leaf_index(statement.family, statement.subject, statement.seq),
         receipt_secret=secret,
     )
 
