@@ -211,6 +211,24 @@ class Prepared(BaseModel):
 class Recorded(BaseModel):
     """The ledger's receipt for a recorded statement (or for the identical one recorded before)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "handover.acknowledged",
+                    "subject": "000.00.01.H59-250602-0001",
+                    "seq": 3,
+                    "digest": "5f" * 32,
+                    "recorded_at": 1748921400000000,
+                    "recorded_at_iso": "2025-06-03T10:30:00+07:00",
+                    "duplicate": False,
+                    "leaf_index": 214,
+                    "receipt_secret": None,
+                }
+            ]
+        }
+    )
+
     kind: str
     subject: str
     seq: int
@@ -231,6 +249,41 @@ class Recorded(BaseModel):
 
 class LocationOut(BaseModel):
     """Where a dossier is: who holds it (or who sent it to whom) and since when."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "000.00.01.H59-250602-0001",
+                    "procedure": "merit-education-preference",
+                    "version": 1,
+                    "status": "in_transit",
+                    "received_by": "29266",
+                    "received_at": 1748824200000000,
+                    "received_at_iso": "2025-06-02T07:30:00+07:00",
+                    "custodian": None,
+                    "transit_from": "29266",
+                    "transit_to": "844",
+                    "since": 1748921400000000,
+                    "since_iso": "2025-06-03T10:30:00+07:00",
+                    "held_since": 1748824200000000,
+                    "appointed": 1750352399999999,
+                    "appointed_iso": "2025-06-19T23:59:59.999999+07:00",
+                    "level_deadline": None,
+                    "level_deadline_iso": None,
+                    "suspended_since": None,
+                    "suspended_seconds": 0,
+                    "hops": 1,
+                    "decided": None,
+                    "decided_at": None,
+                    "closed_at": None,
+                    "channel": "direct",
+                    "last_seq": 2,
+                    "as_of": None,
+                }
+            ]
+        }
+    )
 
     code: str
     procedure: str
@@ -408,6 +461,26 @@ class LookupRequest(BaseModel):
 
 class LookupOut(BaseModel):
     """What a citizen sees: the dossier's status and where it is, no personal data."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "000.66.29.H59-261126-0001",
+                    "procedure": "merit-education-preference",
+                    "procedure_name": "Ưu đãi trong giáo dục đào tạo",
+                    "status": "held",
+                    "office": "29266/2025",
+                    "office_name": "Xã Càng Long",
+                    "since": 1795701023910822,
+                    "since_iso": "2026-11-26T20:50:23.910822+07:00",
+                    "appointed": 1797008399999999,
+                    "appointed_iso": "2026-12-11T23:59:59.999999+07:00",
+                    "decided": None,
+                }
+            ]
+        }
+    )
 
     code: str
     procedure: str

@@ -3,14 +3,19 @@ bad input; the OpenAPI document says what the server does."""
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, get_args
 
 import pytest
 
 from api import problems
 from api.routes.oversight import Rule
+from api.schemas import EXAMPLE_SIGNATURE, EXAMPLE_STATEMENT, LocationOut, LookupOut, Recorded
 from domain.errors import DomainError
+from ledger import signing
 from ledger.errors import LedgerError
 from ledger.sla import RULES
 from tests.apiworld import Api, assert_problem, open_api
@@ -151,3 +156,17 @@ def test_the_write_bodies_carry_examples(api: Api) -> None:
     assert set(submit) == {"application/json", "application/msgpack"}
     [example] = submit["application/json"]["schema"]["examples"]
     assert set(example) == {"statement", "signature"}
+
+
+def test_the_response_examples_are_valid_responses(api: Api) -> None:
+    for model in (Recorded, LocationOut, LookupOut):
+        [example] = model.model_json_schema()["examples"]
+        assert model.model_validate(example).model_dump(mode="json") == example
+
+
+def test_the_envelope_example_is_a_golden_vector_that_verifies() -> None:
+    vectors = json.loads((Path(__file__).parent / "golden" / "vectors.json").read_text())
+    [vector] = [v for v in vectors["vectors"] if v["name"] == "handover-dispatched"]
+    raw = base64.b64decode(EXAMPLE_STATEMENT)
+    assert raw.hex() == vector["statement"]
+    signing.verify(bytes.fromhex(vector["public_key"]), raw, base64.b64decode(EXAMPLE_SIGNATURE))
