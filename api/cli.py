@@ -39,7 +39,7 @@ from api.shell import (
 from api.texts import kind_label, word
 from domain.instant import format_local, from_datetime
 from ledger import schema
-from ledger.application import Checkpointer, Ledger
+from ledger.application import Ledger
 from ledger.authoring import Signer, initialise, prepare
 from ledger.clock import SimulatedClock
 from ledger.config import LedgerSettings, persistence_env
@@ -50,6 +50,7 @@ from ledger.errors import (
     BadKeyFile,
     MalformedStatement,
 )
+from ledger.logaccess import Checkpointer
 from ledger.seed import seed_travinh, statement_count
 from ledger.signing import Envelope, SigningKey
 from ledger.timeline import Timeline, describe, timeline

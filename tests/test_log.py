@@ -25,12 +25,13 @@ from eventsourcing.persistence import ProgrammingError
 
 from domain.statement import ZERO_HASH
 from ledger import merkle, note, tlog
-from ledger.application import Checkpointer, Ledger
+from ledger.application import Ledger
 from ledger.audit import AuditReport, Finding, audit
 from ledger.authoring import initialise
 from ledger.clock import SimulatedClock
 from ledger.config import LedgerSettings
 from ledger.errors import BadProofRequest, BadSignature, ClockSkew, Conflict
+from ledger.logaccess import Checkpointer
 from ledger.tlog import LogKey
 from ledger.transcoder import MsgpackTranscoder
 from tests.world import CODE, DAY, PROCEDURE, START, World, document, seeded_key

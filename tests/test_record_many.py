@@ -14,10 +14,11 @@ import pytest
 
 from domain.errors import DomainError, KeyRevoked, UnknownDossier
 from ledger import merkle, tlog
-from ledger.application import Checkpointer, Ledger, Outcome, Receipt
+from ledger.application import Ledger, Outcome, Receipt
 from ledger.audit import audit
 from ledger.config import LedgerSettings
 from ledger.errors import BadSignature, Conflict, LedgerError, MalformedStatement
+from ledger.logaccess import Checkpointer
 from ledger.signing import Envelope
 from ledger.tlog import LogKey
 from tests.world import CODE, DAY, PROCEDURE, World, document
