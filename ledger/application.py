@@ -26,13 +26,9 @@ from domain.errors import (
     KeyNotOfficer,
     NotAuthorised,
     RegistryConflict,
-    UnknownDossier,
     UnknownKey,
-    UnknownOffice,
-    UnknownOfficer,
-    UnknownProcedure,
 )
-from domain.instant import format_local, local_date, parse_date
+from domain.instant import format_local, local_date
 from domain.office import Office
 from domain.officer import Authority, Key, Officer
 from domain.procedure import Procedure
@@ -42,7 +38,6 @@ from ledger import schema, signing, tlog
 from ledger.clock import Clock, SystemClock
 from ledger.config import LedgerSettings, persistence_env
 from ledger.errors import (
-    AlreadyInitialised,
     BadField,
     ClockSkew,
     Conflict,
@@ -50,6 +45,7 @@ from ledger.errors import (
     NotInitialised,
 )
 from ledger.freshness import CacheFreshness
+from ledger.handlers import UNKNOWN, Handlers, required
 from ledger.logaccess import Checkpointer, LogAccess
 from ledger.tlog import LogKey
 from ledger.transcoder import MsgpackTranscoder
@@ -73,14 +69,6 @@ AGGREGATES: dict[str, type[SignedAggregate]] = {
     "officer": Officer,
     "key": Key,
     "procedure": Procedure,
-}
-UNKNOWN = {
-    "dossier": UnknownDossier,
-    "office": UnknownOffice,
-    "officer": UnknownOfficer,
-    "key": UnknownKey,
-    "procedure": UnknownProcedure,
-    "authority": NotInitialised,
 }
 
 
@@ -145,7 +133,7 @@ class _Batch:
         return [leaf for aggregate_id in self.aggregates for leaf in self.leaves[aggregate_id]]
 
 
-class Ledger(LogAccess, Application[UUID]):
+class Ledger(Handlers, LogAccess, Application[UUID]):
     name = "Lienthong"
 
     def __init__(
@@ -178,36 +166,7 @@ class Ledger(LogAccess, Application[UUID]):
                 self.settings.checkpoint_every_seconds,
             )
         self._freshness = CacheFreshness(self.recorder, self.repository.cache)
-        self._handlers: dict[str, Callable[[Entry, Any], SignedAggregate]] = {
-            "authority.established": self._establish_authority,
-            "authority.rotated": self._rotate_authority,
-            "office.established": self._establish_office,
-            "office.renamed": lambda e, o: _then(o, "rename", e),
-            "office.reparented": self._reparent_office,
-            "office.merged": self._merge_office,
-            "office.dissolved": lambda e, o: _then(o, "dissolve", e),
-            "officer.enrolled": self._enroll_officer,
-            "officer.moved": self._move_officer,
-            "officer.left": lambda e, o: _then(o, "leave", e),
-            "key.registered": self._register_key,
-            "key.revoked": lambda e, k: _then(k, "revoke", e),
-            "procedure.published": self._publish_procedure,
-            "dossier.received": self._receive_dossier,
-            "handover.dispatched": self._dispatch,
-            "handover.acknowledged": lambda e, d: self._on_dossier(d, "acknowledge", e),
-            "handover.rejected": lambda e, d: self._on_dossier(d, "reject", e),
-            "handover.recalled": lambda e, d: self._on_dossier(d, "recall", e),
-            "dossier.supplement_requested": lambda e, d: self._on_dossier(
-                d, "request_supplement", e
-            ),
-            "dossier.supplement_received": lambda e, d: self._on_dossier(
-                d, "receive_supplement", e
-            ),
-            "dossier.delay_notified": lambda e, d: self._on_dossier(d, "notify_delay", e),
-            "dossier.decided": self._decide,
-            "dossier.result_returned": lambda e, d: self._on_dossier(d, "return_result", e),
-            "dossier.withdrawn": lambda e, d: self._on_dossier(d, "withdraw", e),
-        }
+        self._handlers = self.handler_table()
 
     def construct_transcoder(self) -> Transcoder:
         return MsgpackTranscoder()
@@ -459,7 +418,7 @@ class Ledger(LogAccess, Application[UUID]):
     def _check_head(self, entry: Entry, current: SignedAggregate | None) -> None:
         statement = entry.statement
         if current is None and statement.kind not in CREATING:
-            _required(current, entry)  # raises the family's Unknown… error
+            required(current, entry)  # raises the family's Unknown… error
         seq, head = (current.version, current.head) if current is not None else (0, ZERO_HASH)
         if current is not None and statement.kind in CREATING - {"procedure.published"}:
             error = DossierExists if statement.family == "dossier" else RegistryConflict
@@ -476,138 +435,6 @@ class Ledger(LogAccess, Application[UUID]):
                 seq=seq,
                 head=head,
             )
-
-    # --- handlers: look up the registry context, then let the aggregate decide -----------------
-
-    def _establish_authority(self, entry: Entry, current: Any) -> SignedAggregate:
-        if current is not None:
-            raise AlreadyInitialised("this ledger already has an authority")
-        return Authority.establish(entry, entry.statement.key)
-
-    def _rotate_authority(self, entry: Entry, authority: Authority | None) -> SignedAggregate:
-        authority = _required(authority, entry)
-        authority.rotate(entry, signing.key_id(entry.statement.body["public_key"]))
-        return authority
-
-    def _establish_office(self, entry: Entry, _current: Any) -> SignedAggregate:
-        parent_id = entry.statement.body.get("parent")
-        parent = self._get(Office, "office", parent_id) if parent_id else None
-        return Office.establish(entry, parent)
-
-    def _reparent_office(self, entry: Entry, office: Office | None) -> SignedAggregate:
-        office = _required(office, entry)
-        parent_id = entry.statement.body.get("parent")
-        parent = self._get(Office, "office", parent_id) if parent_id else None
-        day = parse_date(entry.statement.body["effective"])
-        office.reparent(entry, parent, self._ancestors(parent, day))
-        return office
-
-    def _ancestors(self, office: Office | None, day: Any) -> list[str]:
-        """Every office above `office` on `day` or at any later date: changes already scheduled
-        after `day` count too, so no ordering of reparent statements can build a cycle."""
-        seen: list[str] = []
-        waiting = [office] if office is not None else []
-        while waiting:
-            current = waiting.pop()
-            if current.subject in seen:
-                continue
-            seen.append(current.subject)
-            waiting.extend(
-                self._get(Office, "office", parent)
-                for parent in current.parents_from(day)
-                if parent
-            )
-        return seen
-
-    def _merge_office(self, entry: Entry, office: Office | None) -> SignedAggregate:
-        office = _required(office, entry)
-        successor = self._get(Office, "office", entry.statement.body["successor"])
-        chain = [successor.subject]
-        while successor.successor and successor.successor not in chain:
-            chain.append(successor.successor)
-            successor = self._get(Office, "office", successor.successor)
-        if office.subject in chain:
-            raise RegistryConflict(
-                f"office {office.subject} cannot be merged into {chain[0]}: "
-                f"{chain[0]} is itself merged, directly or in turn, into {office.subject}"
-            )
-        office.merge_into(entry, self._get(Office, "office", chain[0]))
-        return office
-
-    def _enroll_officer(self, entry: Entry, _current: Any) -> SignedAggregate:
-        self._require_office_on(entry.statement.body["office"], entry.statement.body["effective"])
-        return Officer.enroll(entry)
-
-    def _move_officer(self, entry: Entry, officer: Officer | None) -> SignedAggregate:
-        officer = _required(officer, entry)
-        self._require_office_on(entry.statement.body["office"], entry.statement.body["effective"])
-        officer.move(entry)
-        return officer
-
-    def _require_office_on(self, office_id: str, at: int) -> None:
-        self._get(Office, "office", office_id).require_active(local_date(at))
-
-    def _register_key(self, entry: Entry, _current: Any) -> SignedAggregate:
-        body = entry.statement.body
-        if entry.statement.subject != signing.key_id(body["public_key"]):
-            raise BadField(
-                f"statement.subject {entry.statement.subject} is not the id of the "
-                f"public key it registers ({signing.key_id(body['public_key'])})"
-            )
-        self._get(Officer, "officer", body["officer"])
-        return Key.register(entry)
-
-    def _publish_procedure(self, entry: Entry, procedure: Procedure | None) -> SignedAggregate:
-        if procedure is None:
-            return Procedure.publish_first(entry)
-        procedure.publish(entry)
-        return procedure
-
-    def _receive_dossier(self, entry: Entry, _current: Any) -> SignedAggregate:
-        body = entry.statement.body
-        procedure = self._get(Procedure, "procedure", body["procedure"])
-        version = procedure.require_effective(body["version"], local_date(entry.statement.at))
-        return Dossier.receive(entry, version)
-
-    def _on_dossier(self, dossier: Dossier | None, command: str, entry: Entry) -> SignedAggregate:
-        found = _required(dossier, entry)
-        getattr(found, command)(entry, self._successors(found, entry))
-        return found
-
-    def _successors(self, dossier: Dossier, entry: Entry) -> dict[str, str]:
-        """For the offices holding or exchanging the dossier: the office each was merged into by
-        the statement's date, following successive mergers."""
-        day = local_date(entry.statement.at)
-        parties = [
-            dossier.custodian,
-            *((dossier.transit.sender, dossier.transit.addressee) if dossier.transit else ()),
-        ]
-        found: dict[str, str] = {}
-        for party in filter(None, parties):
-            office = self._get(Office, "office", party)
-            visited = {party}
-            while office.successor and office.ended is not None and office.ended <= day:
-                office = self._get(Office, "office", office.successor)
-                if office.subject in visited:  # refused when recorded; never loop on old data
-                    break
-                visited.add(office.subject)
-            if office.subject != party:
-                found[party] = office.subject
-        return found
-
-    def _dispatch(self, entry: Entry, dossier: Dossier | None) -> SignedAggregate:
-        dossier = _required(dossier, entry)
-        addressee = self._get(Office, "office", entry.statement.body["to"])
-        dossier.dispatch(entry, addressee, self._successors(dossier, entry))
-        return dossier
-
-    def _decide(self, entry: Entry, dossier: Dossier | None) -> SignedAggregate:
-        dossier = _required(dossier, entry)
-        office = self._get(Office, "office", entry.statement.office)
-        procedure = self._get(Procedure, "procedure", dossier.procedure)
-        version = procedure.get_version(dossier.procedure_version)
-        dossier.decide(entry, office, version, self._successors(dossier, entry))
-        return dossier
 
     # --- reads ---------------------------------------------------------------------------------
 
@@ -671,20 +498,3 @@ def _outcome(call: Callable[..., T], *args: Any, **kwargs: Any) -> T | Refusal:
         return call(*args, **kwargs)
     except (LedgerError, DomainError) as refused:
         return refused
-
-
-def _then(aggregate: SignedAggregate | None, command: str, entry: Entry) -> SignedAggregate:
-    """Run the aggregate's command method named `command` on the entry."""
-    found = _required(aggregate, entry)
-    getattr(found, command)(entry)
-    return found
-
-
-def _required(aggregate: A | None, entry: Entry) -> A:
-    if aggregate is None:
-        statement = entry.statement
-        raise UNKNOWN[statement.family](
-            f"{statement.family} {statement.subject} has no history; "
-            f"{statement.kind} needs an existing one"
-        )
-    return aggregate

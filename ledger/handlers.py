@@ -1,0 +1,225 @@
+"""How each kind of statement is applied: look up the registry context it needs, then let the
+aggregate decide (its guards raise before anything changes). A part of `Ledger` (a mixin); the
+aggregates are read through the ledger's `_get`, as the batch being recorded has left them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from domain.dossier import Dossier
+from domain.errors import (
+    RegistryConflict,
+    UnknownDossier,
+    UnknownKey,
+    UnknownOffice,
+    UnknownOfficer,
+    UnknownProcedure,
+)
+from domain.instant import local_date, parse_date
+from domain.office import Office
+from domain.officer import Authority, Key, Officer
+from domain.procedure import Procedure
+from domain.signed import SignedAggregate
+from domain.statement import Entry
+from ledger import signing
+from ledger.errors import AlreadyInitialised, BadField, NotInitialised
+
+A = TypeVar("A", bound=SignedAggregate)
+Handler = Callable[[Entry, Any], SignedAggregate]
+
+UNKNOWN = {
+    "dossier": UnknownDossier,
+    "office": UnknownOffice,
+    "officer": UnknownOfficer,
+    "key": UnknownKey,
+    "procedure": UnknownProcedure,
+    "authority": NotInitialised,
+}
+
+
+class Handlers:
+    if TYPE_CHECKING:  # provided by the Ledger this is mixed into
+
+        def _get(self, cls: type[A], family: str, subject: str) -> A: ...
+
+    def handler_table(self) -> dict[str, Handler]:
+        """The handler of every statement kind."""
+        return {
+            "authority.established": self._establish_authority,
+            "authority.rotated": self._rotate_authority,
+            "office.established": self._establish_office,
+            "office.renamed": lambda e, o: then(o, "rename", e),
+            "office.reparented": self._reparent_office,
+            "office.merged": self._merge_office,
+            "office.dissolved": lambda e, o: then(o, "dissolve", e),
+            "officer.enrolled": self._enroll_officer,
+            "officer.moved": self._move_officer,
+            "officer.left": lambda e, o: then(o, "leave", e),
+            "key.registered": self._register_key,
+            "key.revoked": lambda e, k: then(k, "revoke", e),
+            "procedure.published": self._publish_procedure,
+            "dossier.received": self._receive_dossier,
+            "handover.dispatched": self._dispatch,
+            "handover.acknowledged": lambda e, d: self._on_dossier(d, "acknowledge", e),
+            "handover.rejected": lambda e, d: self._on_dossier(d, "reject", e),
+            "handover.recalled": lambda e, d: self._on_dossier(d, "recall", e),
+            "dossier.supplement_requested": lambda e, d: self._on_dossier(
+                d, "request_supplement", e
+            ),
+            "dossier.supplement_received": lambda e, d: self._on_dossier(
+                d, "receive_supplement", e
+            ),
+            "dossier.delay_notified": lambda e, d: self._on_dossier(d, "notify_delay", e),
+            "dossier.decided": self._decide,
+            "dossier.result_returned": lambda e, d: self._on_dossier(d, "return_result", e),
+            "dossier.withdrawn": lambda e, d: self._on_dossier(d, "withdraw", e),
+        }
+
+    def _establish_authority(self, entry: Entry, current: Any) -> SignedAggregate:
+        if current is not None:
+            raise AlreadyInitialised("this ledger already has an authority")
+        return Authority.establish(entry, entry.statement.key)
+
+    def _rotate_authority(self, entry: Entry, authority: Authority | None) -> SignedAggregate:
+        authority = required(authority, entry)
+        authority.rotate(entry, signing.key_id(entry.statement.body["public_key"]))
+        return authority
+
+    def _establish_office(self, entry: Entry, _current: Any) -> SignedAggregate:
+        parent_id = entry.statement.body.get("parent")
+        parent = self._get(Office, "office", parent_id) if parent_id else None
+        return Office.establish(entry, parent)
+
+    def _reparent_office(self, entry: Entry, office: Office | None) -> SignedAggregate:
+        office = required(office, entry)
+        parent_id = entry.statement.body.get("parent")
+        parent = self._get(Office, "office", parent_id) if parent_id else None
+        day = parse_date(entry.statement.body["effective"])
+        office.reparent(entry, parent, self._ancestors(parent, day))
+        return office
+
+    def _ancestors(self, office: Office | None, day: Any) -> list[str]:
+        """Every office above `office` on `day` or at any later date: changes already scheduled
+        after `day` count too, so no ordering of reparent statements can build a cycle."""
+        seen: list[str] = []
+        waiting = [office] if office is not None else []
+        while waiting:
+            current = waiting.pop()
+            if current.subject in seen:
+                continue
+            seen.append(current.subject)
+            waiting.extend(
+                self._get(Office, "office", parent)
+                for parent in current.parents_from(day)
+                if parent
+            )
+        return seen
+
+    def _merge_office(self, entry: Entry, office: Office | None) -> SignedAggregate:
+        office = required(office, entry)
+        successor = self._get(Office, "office", entry.statement.body["successor"])
+        chain = [successor.subject]
+        while successor.successor and successor.successor not in chain:
+            chain.append(successor.successor)
+            successor = self._get(Office, "office", successor.successor)
+        if office.subject in chain:
+            raise RegistryConflict(
+                f"office {office.subject} cannot be merged into {chain[0]}: "
+                f"{chain[0]} is itself merged, directly or in turn, into {office.subject}"
+            )
+        office.merge_into(entry, self._get(Office, "office", chain[0]))
+        return office
+
+    def _enroll_officer(self, entry: Entry, _current: Any) -> SignedAggregate:
+        self._require_office_on(entry.statement.body["office"], entry.statement.body["effective"])
+        return Officer.enroll(entry)
+
+    def _move_officer(self, entry: Entry, officer: Officer | None) -> SignedAggregate:
+        officer = required(officer, entry)
+        self._require_office_on(entry.statement.body["office"], entry.statement.body["effective"])
+        officer.move(entry)
+        return officer
+
+    def _require_office_on(self, office_id: str, at: int) -> None:
+        self._get(Office, "office", office_id).require_active(local_date(at))
+
+    def _register_key(self, entry: Entry, _current: Any) -> SignedAggregate:
+        body = entry.statement.body
+        if entry.statement.subject != signing.key_id(body["public_key"]):
+            raise BadField(
+                f"statement.subject {entry.statement.subject} is not the id of the "
+                f"public key it registers ({signing.key_id(body['public_key'])})"
+            )
+        self._get(Officer, "officer", body["officer"])
+        return Key.register(entry)
+
+    def _publish_procedure(self, entry: Entry, procedure: Procedure | None) -> SignedAggregate:
+        if procedure is None:
+            return Procedure.publish_first(entry)
+        procedure.publish(entry)
+        return procedure
+
+    def _receive_dossier(self, entry: Entry, _current: Any) -> SignedAggregate:
+        body = entry.statement.body
+        procedure = self._get(Procedure, "procedure", body["procedure"])
+        version = procedure.require_effective(body["version"], local_date(entry.statement.at))
+        return Dossier.receive(entry, version)
+
+    def _on_dossier(self, dossier: Dossier | None, command: str, entry: Entry) -> SignedAggregate:
+        found = required(dossier, entry)
+        getattr(found, command)(entry, self._successors(found, entry))
+        return found
+
+    def _successors(self, dossier: Dossier, entry: Entry) -> dict[str, str]:
+        """For the offices holding or exchanging the dossier: the office each was merged into by
+        the statement's date, following successive mergers."""
+        day = local_date(entry.statement.at)
+        parties = [
+            dossier.custodian,
+            *((dossier.transit.sender, dossier.transit.addressee) if dossier.transit else ()),
+        ]
+        found: dict[str, str] = {}
+        for party in filter(None, parties):
+            office = self._get(Office, "office", party)
+            visited = {party}
+            while office.successor and office.ended is not None and office.ended <= day:
+                office = self._get(Office, "office", office.successor)
+                if office.subject in visited:  # refused when recorded; never loop on old data
+                    break
+                visited.add(office.subject)
+            if office.subject != party:
+                found[party] = office.subject
+        return found
+
+    def _dispatch(self, entry: Entry, dossier: Dossier | None) -> SignedAggregate:
+        dossier = required(dossier, entry)
+        addressee = self._get(Office, "office", entry.statement.body["to"])
+        dossier.dispatch(entry, addressee, self._successors(dossier, entry))
+        return dossier
+
+    def _decide(self, entry: Entry, dossier: Dossier | None) -> SignedAggregate:
+        dossier = required(dossier, entry)
+        office = self._get(Office, "office", entry.statement.office)
+        procedure = self._get(Procedure, "procedure", dossier.procedure)
+        version = procedure.get_version(dossier.procedure_version)
+        dossier.decide(entry, office, version, self._successors(dossier, entry))
+        return dossier
+
+
+def then(aggregate: SignedAggregate | None, command: str, entry: Entry) -> SignedAggregate:
+    """Run the aggregate's command method named `command` on the entry."""
+    found = required(aggregate, entry)
+    getattr(found, command)(entry)
+    return found
+
+
+def required(aggregate: A | None, entry: Entry) -> A:
+    if aggregate is None:
+        statement = entry.statement
+        raise UNKNOWN[statement.family](
+            f"{statement.family} {statement.subject} has no history; "
+            f"{statement.kind} needs an existing one"
+        )
+    return aggregate
