@@ -17,6 +17,7 @@ from api.access import (
     require,
 )
 from api.problems import NotFound
+from api.render import location_out, slip_out
 from api.routes.params import InstantText, Limit, NumericCursor, instant, position
 from api.schemas import (
     ApplicantOut,
@@ -25,8 +26,6 @@ from api.schemas import (
     Page,
     SlipOut,
     iso,
-    location_out,
-    slip_out,
     statement_json,
 )
 from ledger import bundle, signing

@@ -9,15 +9,13 @@ from fastapi import APIRouter, Path, Query
 
 from api.access import Caller, ServicesDep, may_read_office
 from api.problems import BadRequest, Forbidden
+from api.render import location_out, report_out, stall_out
 from api.routes.params import DayText, InstantText, Limit, NumericCursor, day, instant, position
 from api.schemas import (
     LocationOut,
     Page,
     ReportOut,
     StallOut,
-    location_out,
-    report_out,
-    stall_out,
 )
 from domain.instant import local_date, start_of
 from ledger.sla import office_report
