@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import Progress
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api.cli_log import register
 from api.cli_serve import register as register_serve
@@ -37,7 +37,7 @@ from api.shell import (
     print_hops,
 )
 from api.texts import kind_label, word
-from domain.instant import format_local, from_datetime
+from domain.instant import format_local, from_datetime, local_date
 from ledger import schema
 from ledger.application import Ledger
 from ledger.authoring import Signer, initialise, prepare
@@ -53,6 +53,7 @@ from ledger.errors import (
 from ledger.logaccess import Checkpointer
 from ledger.seed import seed_travinh, statement_count
 from ledger.signing import Envelope, SigningKey
+from ledger.simulator import DEFAULT_YEARS, SIMULATION_TOLERANCE_SECONDS, simulate, stall_counts
 from ledger.timeline import Timeline, describe, timeline
 
 DEMO_DATABASE_URL = "sqlite:///lienthong-demo.db"
@@ -307,14 +308,26 @@ def render_timeline(view: Timeline, ledger: Ledger, lang: str) -> None:
 def demo(
     ctx: typer.Context,
     show: Annotated[int, typer.Option(help="how many dossier timelines to print")] = 3,
+    dossiers: Annotated[
+        int | None,
+        typer.Option(min=1, help="simulate this many dossiers over years of traffic instead"),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="with --dossiers: the simulation's seed")] = 0,
+    years: Annotated[
+        float, typer.Option(min=0.1, max=20, help="with --dossiers: years ending 30/06/2026")
+    ] = DEFAULT_YEARS,
 ) -> None:
-    """Record the demo (real Trà Vinh offices, demo keys) into a fresh database, print timelines."""
+    """Record the demo (real Trà Vinh offices, demo keys) into a fresh database, print timelines.
+    With --dossiers N: N simulated dossiers instead (same seed, same ledger), and a summary."""
     options = options_of(ctx)
     if not options.url_given:
         options = replace(
             options, settings=replace(options.settings, database_url=DEMO_DATABASE_URL)
         )
     _clear_previous_demo(options)
+    if dossiers is not None:
+        _simulated_demo(options, dossiers, seed, years)
+        return
     clock = SimulatedClock(DEMO_START)
     with open_ledger(options, clock=clock) as ledger:
         if ledger.is_initialised():
@@ -333,6 +346,53 @@ def demo(
             f"lienthong --database-url {options.settings.database_url} verify "
             f"--log-key {log_key.verifier.line()}"
         )
+
+
+def _simulated_demo(options: Options, dossiers: int, seed: int, years: float) -> None:
+    """The simulator into an empty ledger whose clock tolerance allows its batches; a checkpoint
+    with the demo log key; then counts, stalls by rule, and the planted slow offices."""
+    settings = replace(options.settings, clock_tolerance_seconds=SIMULATION_TOLERANCE_SECONDS)
+    clock = SimulatedClock(0)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with open_ledger(replace(options, settings=settings), clock=clock) as ledger:
+        if ledger.is_initialised():
+            raise AlreadyInitialised(f"{settings.database_url} already holds a ledger")
+        with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
+            task = bar.add_task("hồ sơ / dossiers", total=dossiers)
+            result = simulate(
+                ledger,
+                clock,
+                dossiers=dossiers,
+                seed=seed,
+                years=years,
+                progress=lambda n, s: bar.update(task, completed=n, description=f"{s} statements"),
+            )
+            ledger.issue_checkpoint(log_key := demo_log_key())
+            bar.update(task, description="views", completed=0, total=ledger.log_size())
+            stalled = stall_counts(ledger, result.end, lambda n: bar.advance(task, n))
+        url, end = settings.database_url, format_local(result.end)
+        out.print(
+            f"{ledger.log_size()} statements, {result.dossiers} dossiers "
+            f"({format_local(result.start)} – {end}, seed {seed}) → {url} "
+            f"in {result.seconds:.0f} s ({result.statements / result.seconds:.0f} statements/s)",
+            markup=False,
+        )
+        out.print(f"stalled at {end}: " + ", ".join(f"{k} {v}" for k, v in stalled.items()))
+        out.print(f"left with a district dissolved on 1/7/2025: {result.stranded}")
+        for office in result.slow_offices:
+            name = ledger.office(office).name_on(local_date(result.end))
+            out.print(
+                f"slow office {office} {name}: lienthong --database-url {url} stalls "
+                f'--office {office} --as-of "{end}"',
+                markup=False,
+            )
+        out.print(
+            f"lienthong --database-url {url} verify --log-key {log_key.verifier.line()}",
+            markup=False,
+        )
+        if result.refusals:
+            err.print("\n".join(result.refusals[:20]), markup=False)
+            raise typer.Exit(1)
 
 
 def _clear_previous_demo(options: Options) -> None:

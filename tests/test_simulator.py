@@ -1,0 +1,156 @@
+"""The traffic simulator: deterministic, recorded without a refusal, faithful to the routes and
+the registry's dates, and its planted slow offices are the ones the stall dashboard and the
+office reports single out. Small runs (a few hundred dossiers) on memory ledgers."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+from domain.instant import local_date
+from domain.statement import Statement
+from ledger import schema
+from ledger.application import Ledger
+from ledger.calendar_data import load_calendar
+from ledger.clock import SimulatedClock
+from ledger.config import LedgerSettings
+from ledger.demo import demo_log_key
+from ledger.projections import Projector
+from ledger.seed import office_statements
+from ledger.simulator import SIMULATION_TOLERANCE_SECONDS, SimulationResult, simulate
+from ledger.sla import Inspector, office_report
+
+runner = CliRunner()
+
+
+def run(dossiers: int, seed: int, years: float = 1.5) -> tuple[Ledger, SimulationResult]:
+    clock = SimulatedClock(0)
+    settings = LedgerSettings(
+        database_url="memory:", clock_tolerance_seconds=SIMULATION_TOLERANCE_SECONDS
+    )
+    ledger = Ledger(settings, clock=clock)
+    return ledger, simulate(ledger, clock, dossiers=dossiers, seed=seed, years=years)
+
+
+@pytest.fixture(scope="module")
+def world() -> tuple[Ledger, SimulationResult, dict[str, list[Statement]]]:
+    ledger, result = run(400, seed=7, years=2)
+    histories: dict[str, list[Statement]] = defaultdict(list)
+    for _position, event in ledger.read_log():
+        statement = schema.parse(event.raw)
+        if statement.family == "dossier":
+            histories[statement.subject].append(statement)
+    return ledger, result, dict(histories)
+
+
+def test_the_same_seed_gives_the_same_log_and_another_seed_another() -> None:
+    first, _ = run(120, seed=3, years=1)
+    second, _ = run(120, seed=3, years=1)
+    other, _ = run(120, seed=4, years=1)
+    assert first.log_size() == second.log_size()
+    assert first.root() == second.root()
+    assert other.root() != first.root()
+
+
+def test_every_statement_is_recorded_without_a_refusal(world) -> None:  # type: ignore[no-untyped-def]
+    _ledger, result, histories = world
+    assert result.refusals == []
+    assert result.dossiers == len(histories) == 400
+    assert all(history[0].kind == "dossier.received" for history in histories.values())
+    kinds = {statement.kind for history in histories.values() for statement in history}
+    assert {
+        "handover.rejected",
+        "dossier.supplement_requested",
+        "dossier.supplement_received",
+        "dossier.delay_notified",
+        "dossier.withdrawn",
+        "dossier.result_returned",
+    } <= kinds
+
+
+def test_dossiers_follow_their_procedure_versions_route(world) -> None:  # type: ignore[no-untyped-def]
+    ledger, _result, histories = world
+    for code, history in histories.items():
+        received = history[0]
+        version = ledger.procedure(received.body["procedure"]).get_version(received.body["version"])
+        expected = [level for level in version.levels[1:] if level != "council"]
+        addressees: list[str] = []  # a dispatch re-sent after a refusal counts once
+        for statement in history:
+            if (
+                statement.kind == "handover.dispatched"
+                and statement.body["purpose"] == "process"
+                and (not addressees or addressees[-1] != statement.body["to"])
+            ):
+                addressees.append(statement.body["to"])
+            if statement.kind == "dossier.decided":
+                assert ledger.office(statement.office).level in version.decides, code
+        forwarded = [ledger.office(office).level for office in addressees]
+        assert forwarded == expected[: len(forwarded)], code
+
+
+def test_no_statement_names_an_office_after_its_end(world) -> None:  # type: ignore[no-untyped-def]
+    ledger, _result, histories = world
+    for history in histories.values():
+        for statement in history:
+            day = local_date(statement.at)
+            assert ledger.office(statement.office).active_on(day)
+            if statement.kind == "handover.dispatched":
+                assert ledger.office(statement.body["to"]).active_on(day)
+
+
+def test_the_slow_offices_stall_and_report_worse_on_time_rates(world) -> None:  # type: ignore[no-untyped-def]
+    ledger, result, _histories = world
+    projector = Projector(ledger)
+    projector.catch_up()
+    inspector = Inspector(ledger, projector, load_calendar())
+    day = local_date(result.end)
+    stalls = inspector.stalls(result.end)
+    for office in result.slow_offices:
+        assert any(inspector.within(stall.office, office, day) for stall in stalls), office
+
+    def rate(offices: list[str]) -> float:
+        """(early + on time) ÷ resolved over the dossiers the offices received."""
+        reports = [office_report(inspector, o, result.start, result.end) for o in offices]
+        return sum(r.early + r.on_time for r in reports) / sum(r.resolved for r in reports)
+
+    district, *communes = result.slow_offices
+    districts = _offices(ledger, "district", local_date(result.start))
+    assert district in districts
+    assert rate([district]) < rate([d for d in districts if d != district])
+    last = _offices(ledger, "commune", day)
+    assert rate(communes) < rate([c for c in last if c not in communes])
+    projector.close()
+
+
+def _offices(ledger: Ledger, level: str, day: date) -> list[str]:
+    subjects = sorted({subject for _kind, subject, _body in office_statements()})
+    return [
+        s for s in subjects if ledger.office(s).level == level and ledger.office(s).active_on(day)
+    ]
+
+
+def test_demo_dossiers_records_a_simulation_and_names_the_slow_offices(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'sim.db'}"
+    result = runner.invoke(app, ["--database-url", db, "--lang", "en", "demo", "--dossiers", "300"])
+    assert result.exit_code == 0, result.output
+    assert "300 dossiers" in result.output
+    assert result.output.count("slow office ") == 3
+    assert "stalls --office " in result.output
+    verified = runner.invoke(
+        app,
+        [
+            "--database-url",
+            db,
+            "--lang",
+            "en",
+            "verify",
+            "--log-key",
+            demo_log_key().verifier.line(),
+        ],
+    )
+    assert verified.exit_code == 0, verified.output
