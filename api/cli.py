@@ -19,6 +19,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from api.cli_import import register as register_import
 from api.cli_log import register
 from api.cli_serve import register as register_serve
 from api.cli_serve import remote_sign, remote_submit
@@ -416,6 +417,7 @@ register_sla(app)
 register_tokens(app)
 register_serve(app)
 register_views(app)
+register_import(app)
 
 
 def main() -> None:

@@ -246,6 +246,27 @@ WORDS: dict[str, tuple[str, str]] = {
         "Mã bí mật in trên giấy tiếp nhận: {secret}",
         "Secret to print on the receipt: {secret}",
     ),
+    # import
+    "importing": ("Đang nhập", "Importing"),
+    "import_resumed": (
+        "Tiếp tục sau dòng {line}, nơi lần nhập trước đã ghi xong.",
+        "Resuming after line {line}, where the previous import had committed.",
+    ),
+    "import_done": (
+        "Đã xử lý {lines} dòng trong {seconds:.1f} giây: ghi mới {recorded}, đã có từ trước "
+        "{duplicates}, bị từ chối {refused} ({rate:,.0f} bản khai/giây).",
+        "Processed {lines} lines in {seconds:.1f} s: {recorded} recorded, {duplicates} already "
+        "recorded (duplicates), {refused} refused ({rate:,.0f} statements/s).",
+    ),
+    "import_refused_total": (
+        "Tính cả các lần chạy trước: {n} dòng bị từ chối.",
+        "Including earlier runs: {n} lines refused.",
+    ),
+    "import_line": ("dòng {line}", "line {line}"),
+    "import_more": (
+        "… và {n} dòng bị từ chối khác (xem --report).",
+        "… and {n} more refused lines (see --report).",
+    ),
 }
 
 
