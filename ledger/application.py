@@ -121,10 +121,13 @@ class _Batch:
 
     def ordered_entries(self) -> list[tuple[UUID, int]]:
         """(aggregate id, seq) of each pending event, in the order `save` collects them."""
+        by_subject: dict[UUID, list[int]] = {}
+        for aggregate_id, seq in self.entries:  # accepted in seq order per subject
+            by_subject.setdefault(aggregate_id, []).append(seq)
         return [
             (aggregate_id, seq)
             for aggregate_id in self.aggregates
-            for seq in sorted(s for a, s in self.entries if a == aggregate_id)
+            for seq in by_subject[aggregate_id]
         ]
 
     def ordered_leaves(self) -> list[bytes]:
