@@ -4,6 +4,7 @@ bare FastAPI endpoint taking the same body, side by side on one machine in one r
 Run by hand, not in CI, from the repository root:
 
     python bench/api.py --backend sqlite|postgres|all --n N [--clients C] [--repeats R]
+                        [--json FILE]
 
 Per backend the variants run interleaved, each on fresh storage set up alike, untimed: the demo
 (`run_demo`, simulated clock); on the real time, N dossiers received at 29266/2025 and dispatched
@@ -21,6 +22,7 @@ the log must have grown by N and the views must catch up and show every dossier 
 Printed per variant: requests/s, p50/p99 latency, the server's CPU per request on its main thread
 (the event loop) and its other threads (writer, views follower, threadpool), the client's CPU
 per request, and the writer's mean group size (a group's receipts share one `recorded_at`).
+`--json FILE` writes the summary as JSON (read by bench/suite.py).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
 from threading import Barrier
@@ -55,7 +57,7 @@ if str(ROOT) not in sys.path:
 import httpx  # noqa: E402
 
 from api.tokens import TokenStore  # noqa: E402
-from bench.log import machine_line  # noqa: E402
+from bench.log import machine_line, write_json  # noqa: E402
 from bench.record import fresh_storage  # noqa: E402
 from domain.instant import local_date  # noqa: E402
 from ledger import demo  # noqa: E402
@@ -416,6 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--client", choices=["http.client", "httpx"], default="http.client", help="load generator"
     )
+    parser.add_argument("--json", metavar="FILE", help="write the summary as JSON")
     args = parser.parse_args(argv)
     if args.n < args.clients or args.clients < 1:
         parser.error("--n must be at least --clients, and --clients at least 1")
@@ -426,6 +429,15 @@ def main(argv: list[str] | None = None) -> int:
     print("command: python bench/api.py " + " ".join(sys.argv[1:] if argv is None else argv))
     results = {backend: bench_backend(backend, args) for backend in backends}
     print_table(results, args.n, args.repeats)
+    command = (
+        f"python bench/api.py --backend {args.backend} --n {args.n} --clients {args.clients} "
+        f"--repeats {args.repeats} --client {args.client}"
+    )
+    summary = {
+        backend: {variant: asdict(run) for variant, run in runs.items()}
+        for backend, runs in results.items()
+    }
+    write_json(args.json, command, {"n": args.n, "target": TARGET, "backends": summary})
     return 0
 
 

@@ -4,6 +4,7 @@ Run by hand, not in CI, from the repository root:
 
     python bench/audit.py --backend sqlite|postgres --n N [--repeats R]
                           [--memory-sizes N1,N2,...] [--profile auto|always|never] [--write FILE]
+                          [--json FILE]
 
 It builds a log of N signed statements (bench/record.py's envelopes: N/4 dossiers × received,
 dispatched, acknowledged, dispatched) on a fresh SQLite file or PostgreSQL schema, through
@@ -29,7 +30,8 @@ exec), which reports getrusage maxrss before and after the audit and the peak RS
 workers. Below the target (or with --profile always) it breaks a single-process audit down: its
 steps timed batch by batch with perf_counter, and the audit under cProfile.
 
-Each result row prints the command that produced it; `--write FILE` appends the markdown rows.
+Each result row prints the command that produced it; `--write FILE` appends the markdown rows;
+`--json FILE` writes the summary as JSON (read by bench/suite.py).
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ if str(ROOT) not in sys.path:
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey  # noqa: E402
 from nacl.bindings import crypto_sign_open  # noqa: E402
 
-from bench.log import machine_line, write_rows  # noqa: E402
+from bench.log import machine_line, write_json, write_rows  # noqa: E402
 from bench.record import Prepared, fresh_storage, prepare_envelopes  # noqa: E402
 from ledger import audit as audit_module  # noqa: E402
 from ledger import merkle, note, schema, signing, tlog  # noqa: E402
@@ -612,6 +614,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--profile", choices=["auto", "always", "never"], default="auto")
     parser.add_argument("--write", metavar="FILE", help="append the result rows as markdown")
+    parser.add_argument("--json", metavar="FILE", help="write the summary as JSON")
     parser.add_argument("--memory-child", help=argparse.SUPPRESS)
     parser.add_argument("--log-verifier", help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=CPUS, help=argparse.SUPPRESS)
@@ -648,7 +651,7 @@ def main(argv: list[str] | None = None) -> int:
             f"  {args.repeats} rounds (ABBA order) on a log of {log.world.ledger.log_size()} entries"
         )
         rounds = timed_rounds(log, verifier, args.repeats)
-        report_rates(args, rounds, verifier, command)
+        rates = report_rates(args, rounds, verifier, command)
         ratio = (rounds.checked / rounds.median("audit")) / (
             len(verifier.inputs) / rounds.median("raw pool")
         )
@@ -664,12 +667,14 @@ def main(argv: list[str] | None = None) -> int:
                 memory.append((workers, measure_memory(log, workers)))
         if memory:
             report_memory(args, memory, command)
+    memory_rows = [{"workers": workers, **figures} for workers, figures in memory]
+    write_json(args.json, command, {"n": args.n, "rates": rates, "memory": memory_rows})
     return 0
 
 
 def report_rates(
     args: argparse.Namespace, rounds: Rounds, verifier: Verifier, command: str
-) -> None:
+) -> dict[str, Any]:
     n, checked = len(verifier.inputs), rounds.checked
     raw_pool_rate = n / rounds.median("raw pool")
     raw_one = n / rounds.median("raw single")
@@ -741,6 +746,16 @@ def report_rates(
             ]
         ],
     )
+    return {
+        "entries": checked,
+        "workers": CPUS,
+        "target": TARGET,
+        "verifier": verifier.name,
+        "audit": audit_rate,
+        "raw_pool": raw_pool_rate,
+        "audit_single": audit_one,
+        "raw_single": raw_one,
+    }
 
 
 def report_memory(

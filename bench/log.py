@@ -25,7 +25,8 @@ proofs  Per backend: a tree of L synthetic leaves (leaf i = SHA-256(0x00 ‖ "le
         merkle.verify_inclusion / verify_consistency against roots computed while building, not
         read from the store.
 
-Each result row prints the command that produced it; `--write FILE` appends the markdown rows.
+Each result row prints the command that produced it; `--write FILE` appends the markdown rows;
+`--json FILE` writes the summary as JSON (read by bench/suite.py).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import argparse
 import functools
 import gc
 import importlib.metadata
+import json
 import os
 import platform
 import random
@@ -90,6 +92,16 @@ def write_rows(path: str | None, header: Sequence[str], rows: Sequence[Sequence[
     with open(path, "a", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n\n")
     print(f"markdown rows appended to {path}")
+
+
+def write_json(path: str | None, command: str, summary: dict[str, Any]) -> None:
+    """Write the summary, with the command that produced it, as JSON (for bench/suite.py)."""
+    if not path:
+        return
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump({"command": command, "machine": machine_line(), **summary}, handle, indent=2)
+        handle.write("\n")
+    print(f"summary written to {path}")
 
 
 # --- recording with and without the log --------------------------------------------------------
@@ -227,6 +239,11 @@ def command_record(args: argparse.Namespace) -> int:
                 f"`{command}`",
             ]
         )
+    summary = {
+        backend: {"without": r.without, "with": r.with_log, "ratio": r.ratio, "cost_us": r.cost_us}
+        for backend, r in results.items()
+    }
+    write_json(args.json, command, {"n": args.n, "backends": summary})
     write_rows(
         args.write,
         [
@@ -468,9 +485,11 @@ def command_proofs(args: argparse.Namespace) -> int:
     )
     print(machine_line())
     rows = []
+    summary: dict[str, Any] = {}
     for backend in backends(args.backend):
         result = bench_proofs(backend, args.leaves, args.samples, args.seed)
         baseline = statistics.median(result.micros["select"])
+        summary[backend] = proof_summary(result)
         print(
             f"\n  proofs at {args.leaves:,} leaves ({backend}), {args.samples} random samples:"
             f"\n  command: {command}"
@@ -510,6 +529,7 @@ def command_proofs(args: argparse.Namespace) -> int:
             f"pass: {shares}; the rest is the Merkle maths in Python"
         )
         print(f"    (tree built in {result.build_seconds:.0f} s, outside the timings)")
+    write_json(args.json, command, {"leaves": args.leaves, "backends": summary})
     write_rows(
         args.write,
         [
@@ -525,6 +545,17 @@ def command_proofs(args: argparse.Namespace) -> int:
         rows,
     )
     return 0
+
+
+def proof_summary(result: ProofResult) -> dict[str, Any]:
+    """Median µs per operation, median hashes per proof, nodes read, and the build time."""
+    return {
+        "build_seconds": result.build_seconds,
+        "median_us": {op: statistics.median(result.micros[op]) for op in OPERATIONS},
+        "p90_us": {op: statistics.quantiles(result.micros[op], n=10)[-1] for op in OPERATIONS},
+        "hashes": {op: statistics.median(values) for op, values in result.hashes.items()},
+        "max_hashes": {op: max(values) for op, values in result.hashes.items()},
+    }
 
 
 # --- main --------------------------------------------------------------------------------------
@@ -548,6 +579,7 @@ def main(argv: list[str] | None = None) -> int:
     proofs.add_argument("--seed", type=int, default=9162)
     for sub in (record, proofs):
         sub.add_argument("--write", metavar="FILE", help="append the result rows as markdown")
+        sub.add_argument("--json", metavar="FILE", help="write the summary as JSON")
     args = parser.parse_args(argv)
     if args.command == "record":
         if args.n < 4 or args.n % 4:

@@ -3,7 +3,7 @@
 Run by hand, not in CI, from the repository root:
 
     python bench/record.py --backend sqlite|postgres|all --n N [--repeats R]
-                           [--profile auto|always|never]
+                           [--profile auto|always|never] [--json FILE]
 
 Per backend, in one process, this times alternately (bare, signed, bare, signed, ...), each run on
 fresh storage (a new SQLite file in a temporary directory, or a new PostgreSQL schema):
@@ -23,6 +23,7 @@ Ed25519 verification rate of `cryptography` measured in the same run. When the r
 target (70 %), or with `--profile always`, two more signed runs break the time of Ledger.record
 down: one with perf_counter timers around its steps (parse, verify, subject and registry lookups
 and their SELECTs, save), one under cProfile (shares of the same steps, top functions).
+`--json FILE` writes the summary as JSON (read by bench/suite.py).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import argparse
 import cProfile
 import gc
 import importlib.metadata
+import json
 import os
 import platform
 import pstats
@@ -40,7 +42,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,12 +59,14 @@ from eventsourcing.domain import Aggregate, event  # noqa: E402
 from eventsourcing.persistence import Transcoder  # noqa: E402
 
 from ledger import schema, signing  # noqa: E402
+from ledger.application import Receipt  # noqa: E402
 from ledger.config import persistence_env  # noqa: E402
 from ledger.transcoder import MsgpackTranscoder  # noqa: E402
 from tests.world import OFFICES, World, seeded_key  # noqa: E402
 
 TARGET = 0.70
 PAYLOAD_BYTES = 300
+YEARS_OF_TOLERANCE = 10 * 366 * 86_400  # seconds: lets record_in_batches date a batch at once
 POSTGRES_URL = os.environ.get(
     "LIENTHONG_BENCH_POSTGRES_URL",
     os.environ.get("LIENTHONG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"),
@@ -98,6 +102,21 @@ def prepare_envelopes(n: int) -> list[Prepared]:
         world.dispatch("844", "84", code)
     world.ledger.close()
     return [Prepared(raw, sig, schema.parse(raw).at) for raw, sig in captured]
+
+
+def record_in_batches(world: World, envelopes: Sequence[Prepared], batch: int = 500) -> None:
+    """Grow a log fast, untimed: `Ledger.record_many`, `batch` envelopes per transaction, the
+    clock set to each batch's last `at`. The World must be built with
+    `clock_tolerance_seconds=YEARS_OF_TOLERANCE` (a batch spans days of simulated time)."""
+    for first in range(0, len(envelopes), batch):
+        chunk = envelopes[first : first + batch]
+        world.clock.set(chunk[-1].at)
+        outcomes = world.ledger.record_many([(item.raw, item.signature) for item in chunk])
+        refused = [outcome for outcome in outcomes if not isinstance(outcome, Receipt)]
+        if refused:
+            raise SystemExit(
+                f"{len(refused)} statements refused while growing the log: {refused[0]}"
+            )
 
 
 def registry_heads(world: World) -> list[tuple[int, bytes]]:
@@ -487,6 +506,7 @@ def main(argv: list[str] | None = None) -> int:
         default="auto",
         help="break the signed path down: when below target (auto), always or never",
     )
+    parser.add_argument("--json", metavar="FILE", help="write the summary as JSON")
     args = parser.parse_args(argv)
     if args.n < 4 or args.n % 4:
         parser.error("--n must be a positive multiple of 4")
@@ -524,6 +544,13 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  {backend:10} {result['bare']:8.0f} {result['signed']:8.0f} {result['ratio']:11.0%}"
         )
+    if args.json:
+        command = (
+            f"python bench/record.py --backend {args.backend} --n {args.n} "
+            f"--repeats {args.repeats} --profile {args.profile}"
+        )
+        summary = {"command": command, "n": args.n, "target": TARGET, "backends": results}
+        Path(args.json).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return 0
 
 

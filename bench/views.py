@@ -2,7 +2,8 @@
 
 Run by hand, not in CI, from the repository root:
 
-    python bench/views.py rebuild --backend sqlite|postgres|all --n N --repeats R [--write FILE]
+    python bench/views.py rebuild --backend sqlite|postgres|all --n N --repeats R
+                                  [--memory-sizes N1,N2,...] [--write FILE] [--json FILE]
     python bench/views.py stalls --backend sqlite|postgres|all --dossiers D --runs R
                                  [--open-share F] [--backlog-share F] [--seed S] [--write FILE]
     python bench/views.py lag --backend sqlite|postgres|all --count C --rate HZ
@@ -15,7 +16,10 @@ rebuild  N signed statements (bench/record.py's envelopes, signed before any tim
          the whole log, a batch per transaction) against a bare replay — the same notifications
          read with `ledger.recorder.select_notifications` in the same batch size and decoded with
          `ledger.mapper.to_domain_event`, no view writes. After every rebuild the views must
-         equal the incremental build's dump.
+         equal the incremental build's dump. `--memory-sizes` then grows the log to each size
+         (statements; `Ledger.record_many`, untimed) and rebuilds the views in a fresh process
+         (launched through a small one, as bench/audit.py does: Linux carries maxrss over fork
+         and exec), which reports getrusage maxrss before and after the rebuild and its VmHWM.
 stalls   The Trà Vinh registry seeded (ledger/seed.py, demo authority key), then D synthetic
          dossiers written straight into `lienthong_location` (with the legs and suspensions the
          open ones need): real office ids of each period, the thirteen procedures, appointed
@@ -37,7 +41,8 @@ lag      A Projector following in a thread (`follow(stop, poll_seconds)`: SQLite
          is being recorded (its commit falls around the LISTEN): how often its NOTIFY is lost and
          the follower's timer has to find it, or it is never seen.
 
-Each result row prints the command that produced it; `--write FILE` appends the markdown rows.
+Each result row prints the command that produced it; `--write FILE` appends the markdown rows;
+`--json FILE` writes the summary as JSON (read by bench/suite.py).
 """
 
 from __future__ import annotations
@@ -47,9 +52,11 @@ import cProfile
 import csv
 import gc
 import hashlib
+import json
 import pstats
 import queue
 import random
+import resource
 import sqlite3
 import statistics
 import subprocess
@@ -73,8 +80,16 @@ if str(ROOT) not in sys.path:
 import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
 
-from bench.log import BACKEND_NAME, backends, machine_line, write_rows  # noqa: E402
-from bench.record import Prepared, fresh_storage, prepare_envelopes, registry_heads  # noqa: E402
+from bench.audit import LAUNCH, peak_rss_kb  # noqa: E402
+from bench.log import BACKEND_NAME, backends, machine_line, write_json, write_rows  # noqa: E402
+from bench.record import (  # noqa: E402
+    YEARS_OF_TOLERANCE,
+    Prepared,
+    fresh_storage,
+    prepare_envelopes,
+    record_in_batches,
+    registry_heads,
+)
 from domain.calendar import WorkCalendar  # noqa: E402
 from domain.dossier import Dossier  # noqa: E402
 from domain.instant import MICROS, local_date, start_of  # noqa: E402
@@ -112,13 +127,14 @@ def percentile(values: Sequence[float], share: float) -> float:
 
 
 def command_line(argv: Sequence[str]) -> str:
-    """The command as typed, without `--write FILE` (where the rows go is not how they were made)."""
+    """The command as typed, without `--write FILE` or `--json FILE` (where the results go is not
+    how they were made)."""
     kept, skip = [], False
     for arg in argv:
-        if skip or arg.startswith("--write="):
+        if skip or arg.startswith(("--write=", "--json=")):
             skip = False
             continue
-        if arg == "--write":
+        if arg in ("--write", "--json"):
             skip = True
             continue
         kept.append(arg)
@@ -157,17 +173,28 @@ class RebuildResult:
     rebuild: list[float] = field(default_factory=list)
     profile: list[tuple[str, float]] = field(default_factory=list)
     parse: float = 0.0  # seconds to schema.parse every dossier statement once, measured apart
+    memory: list[dict[str, Any]] = field(default_factory=list)  # a rebuild in a fresh process
 
     def ratios(self) -> list[float]:
         return [a / b for a, b in zip(self.replay, self.rebuild, strict=True)]  # rebuild/replay
 
 
 def bench_rebuild(
-    backend: str, envelopes: list[Prepared], heads: list[Any], repeats: int, profile: bool
+    backend: str,
+    envelopes: list[Prepared],
+    heads: list[Any],
+    repeats: int,
+    profile: bool,
+    memory_sizes: Sequence[int] = (),
+    grow_from: Sequence[Prepared] = (),
 ) -> RebuildResult:
+    """Rebuild against bare replay on a log of the envelopes; then, for each of `memory_sizes`
+    (statements), the log grown to it from `grow_from` (which starts with the envelopes) and
+    rebuilt in a fresh process."""
     print(f"\n{backend}: recording {len(envelopes)} statements ...", flush=True)
     with fresh_storage(backend, "rebuild") as url:
-        world = World.build(url)
+        # the tolerance only matters to record_in_batches (growing the log for --memory-sizes)
+        world = World.build(url, clock_tolerance_seconds=YEARS_OF_TOLERANCE)
         projector = Projector(world.ledger)
         try:
             if registry_heads(world) != heads:
@@ -207,10 +234,64 @@ def bench_rebuild(
             result.parse = parse_seconds(world.ledger)
             if profile:
                 result.profile = profile_rebuild(projector, total)
+            recorded = len(envelopes)
+            for size in sorted(set(memory_sizes)):
+                if size < recorded:
+                    print(f"  (memory size {size} is below the log's size; skipped)")
+                    continue
+                started = time.perf_counter()
+                record_in_batches(world, grow_from[recorded:size])
+                recorded = size
+                print(
+                    f"  grew the log to {world.ledger.log_size()} entries in "
+                    f"{time.perf_counter() - started:.0f} s",
+                    flush=True,
+                )
+                result.memory.append(rebuild_memory(url, world.ledger.log_size()))
             return result
         finally:
             projector.close()
             world.ledger.close()
+
+
+def rebuild_memory(url: str, entries: int) -> dict[str, Any]:
+    """Rebuild the views of the log at `url` in a fresh process: its peak memory, and the time."""
+    child = [sys.executable, str(Path(__file__)), "rebuild", "--memory-child", url]
+    # Through a small intermediate process: Linux carries a process's maxrss across fork and
+    # exec, so a child of this (large) process would report this process's peak as its own.
+    done = subprocess.run(
+        [sys.executable, "-c", LAUNCH, *child], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    if figures["entries"] != entries:
+        raise SystemExit(f"the rebuild went through {figures['entries']} entries, not {entries}")
+    print(
+        f"  rebuild of {entries} entries in a fresh process: {figures['seconds']:.0f} s, maxrss "
+        f"{figures['before_kb'] / 1024:.0f} MB before, {figures['after_kb'] / 1024:.0f} MB after "
+        f"(VmHWM {figures['vmhwm_kb'] / 1024:.0f} MB)",
+        flush=True,
+    )
+    return figures
+
+
+def memory_child(url: str) -> int:
+    """Run in a child process: rebuild the views of the log at `url`, print the figures as JSON."""
+    ledger = Ledger(LedgerSettings(database_url=url))
+    projector = Projector(ledger)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    entries = projector.rebuild()
+    figures = {
+        "entries": entries,
+        "seconds": time.perf_counter() - started,
+        "before_kb": before,
+        "after_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "vmhwm_kb": peak_rss_kb(),
+    }
+    projector.close()
+    ledger.close()
+    print(json.dumps(figures))
+    return 0
 
 
 def parse_seconds(ledger: Ledger) -> float:
@@ -268,16 +349,20 @@ def profile_rebuild(projector: Projector, total: int) -> list[tuple[str, float]]
 def command_rebuild(args: argparse.Namespace, command: str) -> int:
     print(run_header())
     started = time.perf_counter()
-    envelopes = prepare_envelopes(args.n)
+    memory_sizes = [int(size) for size in args.memory_sizes.split(",") if size.strip()]
+    prepared = prepare_envelopes(max([args.n, *memory_sizes]))
+    envelopes = prepared[: args.n]
     reference = World.build("memory:")
     heads = registry_heads(reference)
     reference.ledger.close()
     print(
-        f"prepared and signed {len(envelopes)} statements in {time.perf_counter() - started:.0f} s"
+        f"prepared and signed {len(prepared)} statements in {time.perf_counter() - started:.0f} s"
     )
     rows = []
     results = {
-        backend: bench_rebuild(backend, envelopes, heads, args.repeats, args.profile)
+        backend: bench_rebuild(
+            backend, envelopes, heads, args.repeats, args.profile, memory_sizes, prepared
+        )
         for backend in backends(args.backend)
     }
     print(f"\nsummary (entries/s, medians of {args.repeats} rounds in ABBA order)")
@@ -321,6 +406,24 @@ def command_rebuild(args: argparse.Namespace, command: str) -> int:
         ],
         rows,
     )
+    summary = {
+        backend: {
+            "entries": r.entries,
+            "replay": r.entries / statistics.median(r.replay),
+            "rebuild": r.entries / statistics.median(r.rebuild),
+            "ratio": statistics.median(r.ratios()),
+            "memory": r.memory,
+        }
+        for backend, r in results.items()
+    }
+    write_json(args.json, command, {"n": args.n, "backends": summary})
+    for backend, r in results.items():
+        for m in r.memory:
+            print(
+                f"  peak memory of a rebuild ({backend}, fresh process): {m['entries']} entries, "
+                f"maxrss {m['after_kb'] / 1024:.0f} MB (before: {m['before_kb'] / 1024:.0f} MB)"
+                f"   ← {command}"
+            )
     return 0
 
 
@@ -893,9 +996,16 @@ def command_stalls(args: argparse.Namespace, command: str) -> int:
         f"60 days ago; judged at {at} ({local_date(at)})"
     )
     rows = []
+    summary: dict[str, Any] = {}
     for backend in backends(args.backend):
         r = bench_stalls(backend, data, read_registry, at, args)
         base = statistics.median(r.micros["baseline"])
+        summary[backend] = {
+            "open": r.open_count,
+            "found": r.found,
+            "p50_ms": {name: statistics.median(t) / 1e3 for name, t in r.micros.items()},
+            "p95_ms": {name: percentile(t, 0.95) / 1e3 for name, t in r.micros.items()},
+        }
         print(
             f"\n  stall query at {len(data.locations):,} dossiers ({backend}), {args.runs} runs, "
             f"{r.open_count:,} open; stalls by rule {dict(r.by_rule)}:\n  command: {command}"
@@ -926,6 +1036,7 @@ def command_stalls(args: argparse.Namespace, command: str) -> int:
         ["backend", "query", "p50 ms", "p95 ms", "**× count(*)**", "stalls found", "command"],
         rows,
     )
+    write_json(args.json, command, {"dossiers": args.dossiers, "backends": summary})
     return 0
 
 
@@ -1270,6 +1381,12 @@ def main(argv: list[str] | None = None) -> int:
     rebuild.add_argument("--n", type=int, default=20000, help="statements; a multiple of 4")
     rebuild.add_argument("--repeats", type=int, default=4, help="rounds, in ABBA order")
     rebuild.add_argument("--profile", action="store_true", help="one more rebuild under cProfile")
+    rebuild.add_argument(
+        "--memory-sizes",
+        default="",
+        help="comma-separated log sizes (statements) for peak-memory rebuilds in a fresh process",
+    )
+    rebuild.add_argument("--memory-child", help=argparse.SUPPRESS)
     stalls = commands.add_parser("stalls", help="stall query latency at a million dossiers")
     stalls.add_argument("--dossiers", type=int, default=1_000_000)
     stalls.add_argument("--runs", type=int, default=20)
@@ -1298,11 +1415,16 @@ def main(argv: list[str] | None = None) -> int:
     for sub in (rebuild, stalls, lag):
         sub.add_argument("--backend", choices=["sqlite", "postgres", "all"], default="all")
         sub.add_argument("--write", metavar="FILE", help="append the result rows as markdown")
+        sub.add_argument("--json", metavar="FILE", help="write the summary as JSON")
     args = parser.parse_args(argv)
     command = command_line(argv)
+    if args.command == "rebuild" and args.memory_child:
+        return memory_child(args.memory_child)
     if args.command == "rebuild":
         if args.n < 4 or args.n % 4:
             parser.error("--n must be a positive multiple of 4")
+        if any(int(size) % 4 for size in args.memory_sizes.split(",") if size.strip()):
+            parser.error("--memory-sizes must be multiples of 4")
         return command_rebuild(args, command)
     if args.command == "stalls":
         return command_stalls(args, command)
