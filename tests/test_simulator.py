@@ -22,7 +22,7 @@ from ledger.config import LedgerSettings
 from ledger.demo import demo_log_key
 from ledger.projections import Projector
 from ledger.seed import office_statements
-from ledger.simulator import SIMULATION_TOLERANCE_SECONDS, SimulationResult, simulate
+from ledger.simulator import DISTRICT_STOP, SIMULATION_TOLERANCE_SECONDS, SimulationResult, simulate
 from ledger.sla import Inspector, office_report
 
 runner = CliRunner()
@@ -37,8 +37,11 @@ def run(dossiers: int, seed: int, years: float = 1.5) -> tuple[Ledger, Simulatio
     return ledger, simulate(ledger, clock, dossiers=dossiers, seed=seed, years=years)
 
 
+World = tuple[Ledger, SimulationResult, dict[str, list[Statement]]]
+
+
 @pytest.fixture(scope="module")
-def world() -> tuple[Ledger, SimulationResult, dict[str, list[Statement]]]:
+def world() -> World:
     ledger, result = run(400, seed=7, years=2)
     histories: dict[str, list[Statement]] = defaultdict(list)
     for _position, event in ledger.read_log():
@@ -57,7 +60,7 @@ def test_the_same_seed_gives_the_same_log_and_another_seed_another() -> None:
     assert other.root() != first.root()
 
 
-def test_every_statement_is_recorded_without_a_refusal(world) -> None:  # type: ignore[no-untyped-def]
+def test_every_statement_is_recorded_without_a_refusal(world: World) -> None:
     _ledger, result, histories = world
     assert result.refusals == []
     assert result.dossiers == len(histories) == 400
@@ -73,7 +76,7 @@ def test_every_statement_is_recorded_without_a_refusal(world) -> None:  # type: 
     } <= kinds
 
 
-def test_dossiers_follow_their_procedure_versions_route(world) -> None:  # type: ignore[no-untyped-def]
+def test_dossiers_follow_their_procedure_versions_route(world: World) -> None:
     ledger, _result, histories = world
     for code, history in histories.items():
         received = history[0]
@@ -93,7 +96,21 @@ def test_dossiers_follow_their_procedure_versions_route(world) -> None:  # type:
         assert forwarded == expected[: len(forwarded)], code
 
 
-def test_no_statement_names_an_office_after_its_end(world) -> None:  # type: ignore[no-untyped-def]
+def test_receipts_use_the_version_in_effect_and_district_routes_stop_before_the_reform(
+    world: World,
+) -> None:
+    ledger, _result, histories = world
+    for code, history in histories.items():
+        received = history[0]
+        day = local_date(received.at)
+        procedure = ledger.procedure(received.body["procedure"])
+        version = procedure.effective_on(day)
+        assert version is not None
+        assert version.version == received.body["version"], code
+        assert "district" not in version.levels or day < DISTRICT_STOP, code
+
+
+def test_no_statement_names_an_office_after_its_end(world: World) -> None:
     ledger, _result, histories = world
     for history in histories.values():
         for statement in history:
@@ -103,7 +120,7 @@ def test_no_statement_names_an_office_after_its_end(world) -> None:  # type: ign
                 assert ledger.office(statement.body["to"]).active_on(day)
 
 
-def test_the_slow_offices_stall_and_report_worse_on_time_rates(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_slow_offices_stall_and_report_worse_on_time_rates(world: World) -> None:
     ledger, result, _histories = world
     projector = Projector(ledger)
     projector.catch_up()
