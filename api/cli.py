@@ -315,7 +315,7 @@ def demo(
     ] = None,
     seed: Annotated[int, typer.Option(help="with --dossiers: the simulation's seed")] = 0,
     years: Annotated[
-        float, typer.Option(min=0.1, max=20, help="with --dossiers: years ending 30/06/2026")
+        float, typer.Option(min=0.1, max=7, help="with --dossiers: years ending 30/06/2026")
     ] = DEFAULT_YEARS,
 ) -> None:
     """Record the demo (real Trà Vinh offices, demo keys) into a fresh database, print timelines.

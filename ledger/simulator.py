@@ -41,7 +41,7 @@ from ledger.calendar_data import load_calendar
 from ledger.clock import SimulatedClock
 from ledger.demo import AUTHORITY_KEY_NAME, demo_key
 from ledger.projections import Projector
-from ledger.seed import office_statements, seed_travinh
+from ledger.seed import SEED_SINCE, office_statements, seed_travinh
 from ledger.signing import SigningKey
 from ledger.sla import RULES, Inspector
 from ledger.traffic import Act, OfficeMap, Planner, WorkingTime
@@ -196,10 +196,13 @@ def simulate(
     progress: Callable[[int, int], None] | None = None,
 ) -> SimulationResult:
     """Record the simulation into an empty ledger (see the module docstring). `clock` must read
-    no later than the first day's 06:00; `progress(dossiers received, statements recorded)` is
+    no later than the first day's 06:00; ValueError if the years reach back before the seeded
+    registry (2019) or `dossiers` is not positive; `progress(dossiers received, statements recorded)` is
     called after each batch. Refusals (there should be none) are listed in the result."""
     started = time.perf_counter()
     first = simulation_start(years)
+    if first < date.fromisoformat(SEED_SINCE) or dossiers < 1:
+        raise ValueError(f"simulate 1 dossier or more from {SEED_SINCE} on, not from {first}")
     rng = random.Random(seed)  # noqa: S311 — reproducible traffic, not secrets
     clock.set(start_of(first) + 6 * 3600 * 1_000_000)
     authority = demo_key(AUTHORITY_KEY_NAME)
