@@ -823,15 +823,21 @@ class StallResult:
 
 
 def subtree(registry: Registry, ledger: Ledger, root: str, day: date) -> set[str]:
-    """Offices at or below `root` on `day`, walked up from each office independently."""
+    """Offices at or below `root` on `day`, walked up from each office independently. An office
+    no longer active on `day` answers to its successor if it was merged into one, else to its
+    last parent (the rule `Inspector.within` states)."""
     inside = set()
     for office in registry.levels:
         current: str | None = office
-        while current is not None:
+        seen: set[str] = set()
+        while current is not None and current not in seen:
             if current == root:
                 inside.add(office)
                 break
-            current = ledger.office(current).parent_on(day)
+            seen.add(current)
+            found = ledger.office(current)
+            merged = not found.active_on(day) and found.successor is not None
+            current = found.successor if merged else found.parent_on(day)
     return inside
 
 
