@@ -484,14 +484,14 @@ class Ledger(Handlers, LogAccess, Application[UUID]):
 
     def history(self, family: str, subject: str) -> list[StoredEntry]:
         """Every statement recorded on a subject, oldest first (empty if none)."""
-        return [_entry_of(event) for event in self.events.get(subject_id(family, subject))]
+        return [stored_entry(event) for event in self.events.get(subject_id(family, subject))]
 
     def _stored(self, family: str, subject: str, seq: int) -> StoredEntry:
         events = list(self.events.get(subject_id(family, subject), gt=seq - 1, lte=seq))
-        return _entry_of(events[0])
+        return stored_entry(events[0])
 
 
-def _entry_of(event: Any) -> StoredEntry:
+def stored_entry(event: Any) -> StoredEntry:
     return StoredEntry(event.raw, event.signature, event.recorded_at, schema.parse(event.raw))
 
 

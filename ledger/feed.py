@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ledger.application import Ledger, StoredEntry, _entry_of
+from ledger.application import Ledger, StoredEntry, stored_entry
 
 MAX_PAGE = 500
 
@@ -29,5 +29,5 @@ def entries(ledger: Ledger, start: int, limit: int) -> list[FeedEntry]:
                 ref.originator_id, gt=ref.originator_version - 1, lte=ref.originator_version
             )
         )
-        found.append(FeedEntry(ref.index, _entry_of(events[0])))
+        found.append(FeedEntry(ref.index, stored_entry(events[0])))
     return found
