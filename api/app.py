@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from api import problems
-from api.access import Caller
+from api.access import Caller, ServicesDep
 from api.routes import dossiers, events, log, oversight, public, registry, statements
 from api.routes.public import LookupLimiter
 from api.schemas import CallerOut
@@ -59,7 +59,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     problems.install(app)
     for router, statuses in (
         (statements.router, (401, 403, 404, 409, 422, 500, 503)),
-        (dossiers.router, (401, 403, 404, 410, 422, 500)),
+        (dossiers.router, (401, 403, 404, 410, 422, 500, 503)),
         (oversight.router, (401, 403, 404, 422, 500)),
         (registry.router, (401, 404, 422, 500)),
         (log.router, (401, 404, 422, 500)),
@@ -88,9 +88,9 @@ def _misc(app: FastAPI) -> None:
             expires_at=token.expires_at,
         )
 
-    @app.get("/healthz", tags=["service"], summary="The server is up")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    @app.get("/healthz", tags=["service"], summary="The server is up, and whether it records")
+    def healthz(found: ServicesDep) -> dict[str, str]:
+        return {"status": "ok", "mode": "read-only" if found.read_only else "read-write"}
 
     @app.get(
         "/problems/{code}",

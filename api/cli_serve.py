@@ -82,10 +82,23 @@ def serve(
     log_key: Annotated[
         Path | None, typer.Option(help="checkpoint key file; or set LIENTHONG_LOG_KEY")
     ] = None,
+    read_only: Annotated[
+        bool,
+        typer.Option(
+            "--read-only",
+            help="serve reads from a PostgreSQL replica: create nothing, record nothing, no log "
+            "key; or set LIENTHONG_READ_ONLY=1",
+        ),
+    ] = False,
 ) -> None:
     """Serve the HTTP API (OpenAPI document at /docs and /openapi.json)."""
     options = options_of(ctx)
     environ = dict(os.environ)
+    if demo and read_only:
+        err.print(
+            f"[bold red]{word('error', options.lang)}[/] {word('demo_read_only', options.lang)}"
+        )
+        raise typer.Exit(2)
     if demo:
         environ.update(prepare_demo(options, DEMO_DIRECTORY, f"http://{host}:{port}"))
     else:
@@ -94,12 +107,15 @@ def serve(
             environ["LIENTHONG_DATA_KEY"] = str(data_key)
         if log_key is not None:
             environ["LIENTHONG_LOG_KEY"] = str(log_key)
-        _check_initialised(options)
+        if read_only:
+            environ["LIENTHONG_READ_ONLY"] = "1"
     try:
-        Settings.from_env(environ)
+        settings = Settings.from_env(environ)
     except SettingsError as problem:
         err.print(f"[bold red]{word('error', options.lang)}[/] {problem}")
         raise typer.Exit(2) from None
+    if not demo:
+        _check_initialised(options, read_only=settings.read_only)
     os.environ.update(environ)  # the worker processes build their app from the environment
     out.print(word("serving", options.lang, url=f"http://{host}:{port}"))
     uvicorn.run(
@@ -112,8 +128,9 @@ def serve(
     )
 
 
-def _check_initialised(options: Options) -> None:
-    with open_ledger(options) as ledger:
+def _check_initialised(options: Options, read_only: bool) -> None:
+    env = {"CREATE_TABLE": "n"} if read_only else None  # a replica: create nothing
+    with open_ledger(options, env=env) as ledger:
         if not ledger.is_initialised():
             raise NotInitialised(
                 f"{options.settings.database_url} holds no ledger: run `lienthong init` (or serve "

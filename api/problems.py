@@ -97,6 +97,8 @@ STATUS: dict[type[Exception], int] = {
     DomainError: 422,
     ledger_errors.Conflict: 409,
     ledger_errors.NotInitialised: 503,
+    ledger_errors.ReadOnly: 503,
+    ledger_errors.ViewsNotReady: 503,
     ledger_errors.BadProofRequest: 422,
     domain_errors.DossierExists: 409,
 }

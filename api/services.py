@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from api.settings import Settings
@@ -15,7 +16,9 @@ from ledger.applicants import ApplicantStore, DataKey
 from ledger.application import Ledger
 from ledger.calendar_data import load_calendar
 from ledger.clock import Clock
-from ledger.projections import Projector
+from ledger.database import refuses_writes
+from ledger.errors import ReadOnly
+from ledger.projections import Projector, ViewStore
 from ledger.sla import Inspector
 
 log = logging.getLogger("lienthong.api")
@@ -26,19 +29,38 @@ class Services:
         self.settings = settings
         url = settings.ledger.database_url
         data_key = DataKey.load(Path(settings.data_key_file))
-        self.ledger = Ledger(settings.ledger, clock=clock)
+        self.read_only = settings.read_only
+        # on a replica the views are checked first: no views, no ledger this server can read
+        view = ViewStore(url, read_only=True) if self.read_only else None
+        if self.read_only:  # a replica: no tables created, no checkpoints issued
+            ledger_settings = replace(settings.ledger, log_key_file="")
+            self.ledger = Ledger(ledger_settings, clock=clock, env={"CREATE_TABLE": "n"})
+        else:
+            try:
+                self.ledger = Ledger(settings.ledger, clock=clock)
+            except Exception as problem:
+                if refuses_writes(problem):
+                    raise ReadOnly(
+                        "the database refuses writes (a replica, or a read-only role): serve it "
+                        "with --read-only (LIENTHONG_READ_ONLY=1), or point this server at the "
+                        "primary"
+                    ) from problem
+                raise
         self.clock = self.ledger.clock
-        self.projector = Projector(self.ledger)
+        self.projector = Projector(self.ledger, view)
         self.calendar = load_calendar()
-        self.tokens = TokenStore(url)
+        self.tokens = TokenStore(url, read_only=self.read_only)
         self.tokens_seen = RecentTokens(self.tokens)  # a revoked token stops within 2 s
-        self.applicants = ApplicantStore(url, data_key)
+        self.applicants = ApplicantStore(url, data_key, read_only=self.read_only)
         self.writer = Writer(self.ledger, settings.max_batch)
         self._stop = threading.Event()
         self._follower: threading.Thread | None = None
 
     def start(self) -> None:
-        """Start the writer and the follower that keeps the read models current."""
+        """Start the writer and the follower that keeps the read models current; a read-only
+        server starts neither."""
+        if self.read_only:
+            return
         self.writer.start()
         self._follower = threading.Thread(target=self._follow, name="lienthong-views", daemon=True)
         self._follower.start()
@@ -64,6 +86,14 @@ class Services:
         """The read models, caught up with the log (read-your-writes for this process)."""
         self.projector.catch_up()
         return self.projector
+
+    def writable(self) -> None:
+        """Refuse (ReadOnly) on a read-only server, before anything is prepared or stored."""
+        if self.read_only:
+            raise ReadOnly(
+                "this server reads a replica and records nothing: send statements and erasures "
+                "to the primary server"
+            )
 
     def close(self) -> None:
         self._stop.set()

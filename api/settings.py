@@ -2,8 +2,9 @@
 
 LIENTHONG_DATA_KEY names the key file that protects applicants' personal data (made by
 `lienthong data-key create`); the server refuses to start without one rather than fall back on a
-default secret. The ledger's own settings (database URL, log key, checkpoints) are read by
-`LedgerSettings.from_env`.
+default secret. LIENTHONG_READ_ONLY=1 serves reads from a PostgreSQL replica (a hot standby): the
+server creates nothing, records nothing and needs no log key. The ledger's own settings (database
+URL, log key, checkpoints) are read by `LedgerSettings.from_env`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Settings:
     views_poll_seconds: float = 0.5  # how often the read models look for new entries (SQLite)
     stream_poll_seconds: float = 1.0  # how often the event stream looks for new entries
     public_url: str = ""  # the address printed on receipts and in links, if not the request's
+    read_only: bool = False  # reads only, from a replica the primary's writes reach
 
     def __post_init__(self) -> None:
         if not self.data_key_file:
@@ -35,7 +37,7 @@ class Settings:
                 "LIENTHONG_DATA_KEY must name the data key file that protects applicants' "
                 "personal data (make one with `lienthong data-key create FILE`)"
             )
-        if not self.ledger.log_key_file:
+        if not self.ledger.log_key_file and not self.read_only:
             raise SettingsError(
                 "LIENTHONG_LOG_KEY must name the key file that signs the log's checkpoints "
                 "(make one with `lienthong log-key create FILE --origin NAME`)"
@@ -50,7 +52,8 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         """Read LIENTHONG_DATA_KEY, LIENTHONG_LOOKUPS_PER_MINUTE, LIENTHONG_UNACKNOWLEDGED_HOURS,
-        LIENTHONG_MAX_BATCH, LIENTHONG_PUBLIC_URL and the ledger's settings."""
+        LIENTHONG_MAX_BATCH, LIENTHONG_PUBLIC_URL, LIENTHONG_READ_ONLY and the ledger's
+        settings."""
         try:
             return cls(
                 ledger=LedgerSettings.from_env(environ),
@@ -59,8 +62,18 @@ class Settings:
                 unacknowledged_hours=float(environ.get("LIENTHONG_UNACKNOWLEDGED_HOURS", "8")),
                 max_batch=int(environ.get("LIENTHONG_MAX_BATCH", "32")),
                 public_url=environ.get("LIENTHONG_PUBLIC_URL", ""),
+                read_only=_flag(environ, "LIENTHONG_READ_ONLY"),
             )
         except ValueError as problem:
             if isinstance(problem, SettingsError):
                 raise
             raise SettingsError(str(problem)) from None
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    text = environ.get(name, "").strip().lower()
+    if text in ("", "0", "false", "no"):
+        return False
+    if text in ("1", "true", "yes"):
+        return True
+    raise SettingsError(f"{name} must be 1 or 0 (true or false), not {text!r}")

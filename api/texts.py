@@ -221,6 +221,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "Máy chủ Liên thông tại {url} (tài liệu API: {url}/docs). Dừng: Ctrl+C.",
         "Liên thông server at {url} (API documentation: {url}/docs). Stop: Ctrl+C.",
     ),
+    "demo_read_only": (
+        "--demo tạo một cơ sở dữ liệu mới; --read-only chỉ đọc một bản sao có sẵn: chọn một.",
+        "--demo makes a new database; --read-only reads an existing replica: choose one.",
+    ),
     "data_key_created": (
         "Đã tạo khóa dữ liệu {path}. Chạy máy chủ với LIENTHONG_DATA_KEY={path}; mất khóa là mất "
         "dữ liệu người nộp hồ sơ.",

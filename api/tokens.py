@@ -169,8 +169,8 @@ class TokenStore:
     `Database.create` runs table definitions, and one name cannot mean both.
     """
 
-    def __init__(self, database_url: str) -> None:
-        self.database = Database(database_url)
+    def __init__(self, database_url: str, *, read_only: bool = False) -> None:
+        self.database = Database(database_url, read_only=read_only)
         self.database.create(TABLES)
 
     def close(self) -> None:

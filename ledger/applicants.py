@@ -155,11 +155,11 @@ class ApplicantStore(Database):
     """Encrypted applicant records, one per dossier code, with their receipt secrets.
     Times are integer microseconds since the epoch, passed in by the caller."""
 
-    def __init__(self, database_url: str, data_key: DataKey) -> None:
-        super().__init__(database_url)
+    def __init__(self, database_url: str, data_key: DataKey, *, read_only: bool = False) -> None:
+        super().__init__(database_url, read_only=read_only)
         self._wrapping_key = data_key.derive(b"lienthong applicant wrapping key v1")
         self._mac_key = data_key.derive(b"lienthong receipt secret mac key v1")
-        if self.kind == "sqlite":
+        if self.kind == "sqlite" and not read_only:
             self.query("PRAGMA secure_delete = ON")
         self.create(TABLES)
 

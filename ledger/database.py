@@ -30,10 +30,12 @@ class Cursor(Protocol):
 
 
 class Database:
-    """A connection, serialised by a lock so threads may share it."""
+    """A connection, serialised by a lock so threads may share it. A `read_only` store (on a
+    PostgreSQL replica) creates nothing: the primary made its tables."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, *, read_only: bool = False) -> None:
         env = persistence_env(database_url)
+        self.read_only = read_only
         self._lock = threading.RLock()
         if "SQLITE_DBNAME" in env:
             self.kind = "sqlite"
@@ -62,7 +64,10 @@ class Database:
             )
 
     def create(self, statements: Iterable[str]) -> None:
-        """Run CREATE TABLE / INDEX statements (written with BYTEA) in one transaction."""
+        """Run CREATE TABLE / INDEX statements (written with BYTEA) in one transaction; nothing
+        on a read-only store."""
+        if self.read_only:
+            return
         with self.transaction() as cursor:
             for statement in statements:
                 cursor.execute(
@@ -99,6 +104,16 @@ class Database:
     def close(self) -> None:
         with suppress(Exception):
             (self._pg if self.kind == "postgres" else self._sqlite).close()
+
+
+def refuses_writes(problem: BaseException | None) -> bool:
+    """Whether an error (or one it was raised from) is PostgreSQL refusing a write in a
+    read-only transaction: a hot standby, or a role whose transactions are read-only."""
+    while problem is not None:
+        if isinstance(problem, psycopg.errors.ReadOnlySqlTransaction):
+            return True
+        problem = problem.__cause__ or problem.__context__
+    return False
 
 
 class _Translating:

@@ -118,6 +118,18 @@ class AlreadyInitialised(LedgerError):
     title_en = "Ledger already initialised"
 
 
+class ReadOnly(LedgerError):
+    code = "read-only"
+    title_vi = "Máy chủ này chỉ đọc (bản sao); hãy gửi bản khai tới máy chủ chính"
+    title_en = "This server is read-only (a replica); send statements to the primary"
+
+
+class ViewsNotReady(LedgerError):
+    code = "views-not-ready"
+    title_vi = "Bảng tra cứu trên cơ sở dữ liệu này chưa sẵn sàng"
+    title_en = "The read models on this database are not ready"
+
+
 class BadDatabaseUrl(LedgerError):
     code = "bad-database-url"
     title_vi = "Địa chỉ cơ sở dữ liệu không hợp lệ"

@@ -32,7 +32,7 @@ from domain.statement import Statement
 from ledger import schema, signing
 from ledger.application import Ledger
 from ledger.database import Cursor, Database
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, ReadOnly, ViewsNotReady
 
 NAME = "dossiers"
 LAYOUT = 4  # the views' table layout: a stored layout of another number is rebuilt
@@ -132,10 +132,14 @@ class Leg:
 
 
 class ViewStore(Database):
-    """The projection's tables, on one connection of their own."""
+    """The projection's tables, on one connection of their own. A read-only store (on a
+    replica) reads the tables the primary's projector keeps; their layout must be this one."""
 
-    def __init__(self, database_url: str) -> None:
-        super().__init__(database_url)
+    def __init__(self, database_url: str, *, read_only: bool = False) -> None:
+        super().__init__(database_url, read_only=read_only)
+        if read_only:
+            self._check_layout()
+            return
         with self.transaction() as cursor:
             # tables of another layout (an older version of these views) are dropped and made
             # again, empty: the projector then rebuilds them from the log
@@ -150,6 +154,21 @@ class ViewStore(Database):
                 cursor.execute("DELETE FROM lienthong_views_layout")
                 cursor.execute("INSERT INTO lienthong_views_layout VALUES (?)", (LAYOUT,))
         self.create(TABLES)
+
+    def _check_layout(self) -> None:
+        try:
+            rows = self.query("SELECT layout FROM lienthong_views_layout")
+        except Exception as problem:  # no such table: the primary never ran this version
+            raise ViewsNotReady(
+                "this database has no read models yet: start a writable server (the primary) "
+                "on it first"
+            ) from problem
+        if not rows or int(rows[0][0]) != LAYOUT:
+            found = rows[0][0] if rows else "none"
+            raise ViewsNotReady(
+                f"the read models on this database have layout {found}, this server reads "
+                f"layout {LAYOUT}: upgrade the primary first, and let it rebuild them"
+            )
 
 
 # --- the projection -------------------------------------------------------------------------
@@ -168,11 +187,16 @@ LEG_COLUMNS = (
 class Projector:
     """Applies the log to the views, a batch per transaction, exactly once."""
 
-    def __init__(self, ledger: Ledger, view: ViewStore | None = None) -> None:
+    def __init__(
+        self, ledger: Ledger, view: ViewStore | None = None, *, read_only: bool = False
+    ) -> None:
         self.ledger = ledger
-        self.view = view or ViewStore(ledger.settings.database_url)
+        self.view = view or ViewStore(ledger.settings.database_url, read_only=read_only)
+        self.read_only = self.view.read_only
         self._changed = threading.Condition()
         self._catching = threading.RLock()
+        if self.read_only:
+            return  # the primary's projector keeps the views; they arrive by replication
         with self.view.transaction() as cursor:
             cursor.execute(
                 "INSERT INTO lienthong_tracking (projection, position) VALUES (?, 0) "
@@ -188,7 +212,10 @@ class Projector:
 
     def catch_up(self, progress: Callable[[int], None] | None = None, batch: int = BATCH) -> int:
         """Apply every entry recorded after the tracked position; returns how many. Calls from
-        several threads of one projector take turns."""
+        several threads of one projector take turns. A read-only projector applies nothing: on
+        a replica the views are as current as replication has made them."""
+        if self.read_only:
+            return 0
         with self._catching:
             return self._catch_up(progress, batch)
 
@@ -261,6 +288,8 @@ class Projector:
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Empty the views and apply the whole log again."""
+        if self.read_only:
+            raise ReadOnly("the views of a replica are rebuilt on the primary")
         with self.view.transaction() as cursor:
             for table in VIEW_TABLES:
                 cursor.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed table names

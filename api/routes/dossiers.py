@@ -146,6 +146,7 @@ def applicant(code: Code, found: ServicesDep, token: Caller) -> ApplicantOut:
 )
 def erase_applicant(code: Code, found: ServicesDep, token: Caller) -> Response:
     require(token, "registrar")
+    found.writable()
     found.applicants.erase(code, found.clock.now())
     return Response(status_code=204)
 

@@ -76,6 +76,7 @@ async def read_envelope(request: Request) -> Envelope:
 async def submit(
     request: Request, response: Response, found: ServicesDep, token: Caller
 ) -> Recorded:
+    found.writable()
     envelope = await read_envelope(request)
     statement = schema.parse(
         envelope.statement, max_bytes=found.settings.ledger.max_statement_bytes
@@ -110,6 +111,7 @@ async def submit(
     summary="Build the canonical bytes of a statement, ready to sign",
 )
 def prepare(request: PrepareRequest, found: ServicesDep, token: Caller) -> Prepared:
+    found.writable()
     body = schema.from_json(request.kind, request.body)  # an unknown kind is refused first
     may_write(token, family(request.kind), request.office, request.officer)
     if request.applicant is not None:
