@@ -54,8 +54,9 @@ def state(world: World, code: str = CODE) -> tuple[int, bytes, int]:
     return seq, head, world.ledger.log_size()
 
 
-def refused(world: World, error: type[Exception], act: Callable[[], Any],
-            code: str = CODE) -> Exception:
+def refused(
+    world: World, error: type[Exception], act: Callable[[], Any], code: str = CODE
+) -> Exception:
     """Run `act`, expecting exactly `error`, and check nothing was recorded on `code`."""
     before = state(world, code)
     with pytest.raises(error) as caught:
@@ -74,17 +75,23 @@ def last_event(world: World, code: str = CODE) -> Any:
     return list(world.ledger.events.get(subject_id("dossier", code)))[-1]
 
 
-def record(world: World, office: str, kind: str, body: dict[str, Any],
-           code: str = CODE) -> Receipt:
+def record(world: World, office: str, kind: str, body: dict[str, Any], code: str = CODE) -> Receipt:
     world.later()
     return world.at(office).record(kind, code, body)
 
 
 def decide(world: World, office: str = "84", code: str = CODE) -> Receipt:
-    return record(world, office, "dossier.decided", {
-        "outcome": "approved", "reference": "QĐ 12/QĐ-UBND",
-        "documents": [document("Quyết định")],
-    }, code)
+    return record(
+        world,
+        office,
+        "dossier.decided",
+        {
+            "outcome": "approved",
+            "reference": "QĐ 12/QĐ-UBND",
+            "documents": [document("Quyết định")],
+        },
+        code,
+    )
 
 
 def at_province_decided(world: World) -> None:
@@ -96,15 +103,25 @@ def at_province_decided(world: World) -> None:
 
 
 def request_supplement(world: World, office: str = "29266") -> Receipt:
-    return record(world, office, "dossier.supplement_requested", {
-        "reason": "Thiếu giấy xác nhận", "missing": ["Giấy xác nhận người có công"],
-    })
+    return record(
+        world,
+        office,
+        "dossier.supplement_requested",
+        {
+            "reason": "Thiếu giấy xác nhận",
+            "missing": ["Giấy xác nhận người có công"],
+        },
+    )
 
 
 def received_body(world: World) -> dict[str, Any]:
     return {
-        "procedure": PROCEDURE, "version": 1, "applicant": hashlib.sha256(b"salt|other").digest(),
-        "channel": "online", "documents": [APPLICATION], "appointed": world.clock.now() + 15 * DAY,
+        "procedure": PROCEDURE,
+        "version": 1,
+        "applicant": hashlib.sha256(b"salt|other").digest(),
+        "channel": "online",
+        "documents": [APPLICATION],
+        "appointed": world.clock.now() + 15 * DAY,
     }
 
 
@@ -121,19 +138,28 @@ def test_received_dossier_is_held_by_the_receiving_office(world: World) -> None:
 
     dossier = world.ledger.dossier(CODE)
     assert (receipt.kind, receipt.subject, receipt.seq, receipt.duplicate) == (
-        "dossier.received", CODE, 1, False)
+        "dossier.received",
+        CODE,
+        1,
+        False,
+    )
     assert receipt.recorded_at == START
     assert world.ledger.head("dossier", CODE) == (1, receipt.digest)
     assert (dossier.custodian, dossier.received_by, dossier.transit) == ("29266", "29266", None)
     assert (dossier.procedure, dossier.procedure_version) == (PROCEDURE, 1)
     assert dossier.appointed == appointed
     assert (dossier.suspended, dossier.delay_notified, dossier.decided, dossier.closed) == (
-        False, False, None, None)
+        False,
+        False,
+        None,
+        None,
+    )
     assert kinds(world) == ["dossier.received"]
 
 
 def test_dispatch_puts_the_dossier_in_transit_and_acknowledgement_gives_custody_to_the_addressee(
-        world: World) -> None:
+    world: World,
+) -> None:
     world.receive()
     dispatch = world.dispatch("29266", "844")
 
@@ -175,9 +201,15 @@ def test_acknowledgement_records_documents_missing_and_extra(world: World) -> No
 def test_rejection_returns_custody_to_the_sender(world: World) -> None:
     world.receive()
     dispatch = world.dispatch("29266", "844")
-    record(world, "844", "handover.rejected", {
-        "dispatch": dispatch.digest, "reason": "Không thuộc thẩm quyền",
-    })
+    record(
+        world,
+        "844",
+        "handover.rejected",
+        {
+            "dispatch": dispatch.digest,
+            "reason": "Không thuộc thẩm quyền",
+        },
+    )
 
     dossier = world.ledger.dossier(CODE)
     assert (dossier.custodian, dossier.transit) == ("29266", None)
@@ -191,9 +223,15 @@ def test_rejection_returns_custody_to_the_sender(world: World) -> None:
 def test_recall_by_the_sender_returns_custody_to_the_sender(world: World) -> None:
     world.receive()
     dispatch = world.dispatch("29266", "844")
-    record(world, "29266", "handover.recalled", {
-        "dispatch": dispatch.digest, "reason": "Gửi nhầm nơi",
-    })
+    record(
+        world,
+        "29266",
+        "handover.recalled",
+        {
+            "dispatch": dispatch.digest,
+            "reason": "Gửi nhầm nơi",
+        },
+    )
 
     dossier = world.ledger.dossier(CODE)
     assert (dossier.custodian, dossier.transit) == ("29266", None)
@@ -206,9 +244,14 @@ def test_supplement_request_suspends_the_clock_and_its_receipt_resumes_it(world:
     request_supplement(world)
     assert world.ledger.dossier(CODE).suspended is True
 
-    record(world, "29266", "dossier.supplement_received", {
-        "documents": [document("Giấy xác nhận người có công")],
-    })
+    record(
+        world,
+        "29266",
+        "dossier.supplement_received",
+        {
+            "documents": [document("Giấy xác nhận người có công")],
+        },
+    )
     dossier = world.ledger.dossier(CODE)
     assert (dossier.suspended, dossier.custodian) == (False, "29266")
     assert kinds(world)[-2:] == ["dossier.supplement_requested", "dossier.supplement_received"]
@@ -216,34 +259,51 @@ def test_supplement_request_suspends_the_clock_and_its_receipt_resumes_it(world:
 
 def test_delay_notification_sets_the_new_appointed_time(world: World) -> None:
     world.receive(appointed=START + 20 * DAY)
-    record(world, "29266", "dossier.delay_notified", {
-        "reason": "Cần xác minh thêm", "appointed": START + 25 * DAY,
-    })
+    record(
+        world,
+        "29266",
+        "dossier.delay_notified",
+        {
+            "reason": "Cần xác minh thêm",
+            "appointed": START + 25 * DAY,
+        },
+    )
 
     dossier = world.ledger.dossier(CODE)
     assert (dossier.appointed, dossier.delay_notified) == (START + 25 * DAY, True)
     assert isinstance(last_event(world), Dossier.DelayNotified)
 
 
-def test_decision_at_a_deciding_level_then_result_returned_closes_the_dossier(
-        world: World) -> None:
+def test_decision_at_a_deciding_level_then_result_returned_closes_the_dossier(world: World) -> None:
     at_province_decided(world)
     dossier = world.ledger.dossier(CODE)
     assert (dossier.decided, dossier.custodian, dossier.closed) == ("approved", "84", None)
     assert isinstance(last_event(world), Dossier.Decided)
 
     world.later()
-    back = world.at("84").record("handover.dispatched", CODE, {
-        "to": "29266", "purpose": "return", "documents": [document("Quyết định")],
-    })
+    back = world.at("84").record(
+        "handover.dispatched",
+        CODE,
+        {
+            "to": "29266",
+            "purpose": "return",
+            "documents": [document("Quyết định")],
+        },
+    )
     world.acknowledge("29266", back, documents=[document("Quyết định")])
     record(world, "29266", "dossier.result_returned", {"channel": "direct"})
 
     dossier = world.ledger.dossier(CODE)
     assert (dossier.closed, dossier.custodian, dossier.decided) == (
-        "result_returned", "29266", "approved")
+        "result_returned",
+        "29266",
+        "approved",
+    )
     assert kinds(world)[-3:] == [
-        "handover.dispatched", "handover.acknowledged", "dossier.result_returned"]
+        "handover.dispatched",
+        "handover.acknowledged",
+        "dossier.result_returned",
+    ]
     assert len(world.ledger.history("dossier", CODE)) == 9
 
 
@@ -274,8 +334,11 @@ def test_refuses_acting_on_a_dossier_the_office_does_not_hold(world: World) -> N
         error = refused(world, NotCustodian, lambda k=kind, b=body: record(world, "29269", k, b))
         assert "29266" in str(error), kind
     request_supplement(world)
-    refused(world, NotCustodian, lambda: record(
-        world, "29269", "dossier.supplement_received", {"documents": []}))
+    refused(
+        world,
+        NotCustodian,
+        lambda: record(world, "29269", "dossier.supplement_received", {"documents": []}),
+    )
 
 
 def test_refuses_dispatch_while_in_transit(world: World) -> None:
@@ -295,9 +358,19 @@ def test_refuses_acknowledging_twice(world: World) -> None:
 
     error = refused(world, AlreadyAcknowledged, lambda: world.acknowledge("844", dispatch))
     assert "acknowledged" in str(error)
-    refused(world, AlreadyAcknowledged, lambda: record(world, "844", "handover.rejected", {
-        "dispatch": dispatch.digest, "reason": "Muộn",
-    }))
+    refused(
+        world,
+        AlreadyAcknowledged,
+        lambda: record(
+            world,
+            "844",
+            "handover.rejected",
+            {
+                "dispatch": dispatch.digest,
+                "reason": "Muộn",
+            },
+        ),
+    )
 
 
 def test_refuses_acknowledging_for_another_office(world: World) -> None:
@@ -305,9 +378,19 @@ def test_refuses_acknowledging_for_another_office(world: World) -> None:
     dispatch = world.dispatch("29266", "844")
 
     refused(world, NotAddressee, lambda: world.acknowledge("845", dispatch))
-    refused(world, NotAddressee, lambda: record(world, "845", "handover.rejected", {
-        "dispatch": dispatch.digest, "reason": "Không thuộc thẩm quyền",
-    }))
+    refused(
+        world,
+        NotAddressee,
+        lambda: record(
+            world,
+            "845",
+            "handover.rejected",
+            {
+                "dispatch": dispatch.digest,
+                "reason": "Không thuộc thẩm quyền",
+            },
+        ),
+    )
     assert world.ledger.dossier(CODE).transit.addressee == "844"
 
 
@@ -316,9 +399,19 @@ def test_refuses_rejecting_without_a_reason(world: World) -> None:
     dispatch = world.dispatch("29266", "844")
 
     for reason in ("", "  \n "):
-        refused(world, ReasonRequired, lambda r=reason: record(world, "844", "handover.rejected", {
-            "dispatch": dispatch.digest, "reason": r,
-        }))
+        refused(
+            world,
+            ReasonRequired,
+            lambda r=reason: record(
+                world,
+                "844",
+                "handover.rejected",
+                {
+                    "dispatch": dispatch.digest,
+                    "reason": r,
+                },
+            ),
+        )
     assert world.ledger.dossier(CODE).transit.dispatch == dispatch.digest
 
 
@@ -327,9 +420,19 @@ def test_refuses_recalling_by_an_office_that_is_not_the_sender(world: World) -> 
     dispatch = world.dispatch("29266", "844")
 
     for office in ("844", "29269"):
-        refused(world, NotSender, lambda o=office: record(world, o, "handover.recalled", {
-            "dispatch": dispatch.digest, "reason": "Thu hồi",
-        }))
+        refused(
+            world,
+            NotSender,
+            lambda o=office: record(
+                world,
+                o,
+                "handover.recalled",
+                {
+                    "dispatch": dispatch.digest,
+                    "reason": "Thu hồi",
+                },
+            ),
+        )
 
 
 def test_refuses_a_dispatch_hash_that_does_not_match(world: World) -> None:
@@ -337,12 +440,32 @@ def test_refuses_a_dispatch_hash_that_does_not_match(world: World) -> None:
     dispatch = world.dispatch("29266", "844")
     wrong = bytes([dispatch.digest[0] ^ 1]) + dispatch.digest[1:]
 
-    refused(world, DispatchMismatch, lambda: record(world, "844", "handover.acknowledged", {
-        "dispatch": wrong, "documents": [APPLICATION],
-    }))
-    refused(world, DispatchMismatch, lambda: record(world, "29266", "handover.recalled", {
-        "dispatch": wrong, "reason": "Thu hồi",
-    }))
+    refused(
+        world,
+        DispatchMismatch,
+        lambda: record(
+            world,
+            "844",
+            "handover.acknowledged",
+            {
+                "dispatch": wrong,
+                "documents": [APPLICATION],
+            },
+        ),
+    )
+    refused(
+        world,
+        DispatchMismatch,
+        lambda: record(
+            world,
+            "29266",
+            "handover.recalled",
+            {
+                "dispatch": wrong,
+                "reason": "Thu hồi",
+            },
+        ),
+    )
 
 
 def test_refuses_dispatch_to_self(world: World) -> None:
@@ -365,11 +488,24 @@ def test_refuses_acting_on_a_dossier_closed_by_returning_its_result(world: World
     record(world, "84", "dossier.result_returned", {"channel": "postal"})
 
     refused(world, DossierClosed, lambda: world.dispatch("84", "844"))
-    refused(world, DossierClosed, lambda: record(
-        world, "84", "dossier.result_returned", {"channel": "direct"}))
-    refused(world, DossierClosed, lambda: record(world, "84", "dossier.delay_notified", {
-        "reason": "Trễ", "appointed": START + 60 * DAY,
-    }))
+    refused(
+        world,
+        DossierClosed,
+        lambda: record(world, "84", "dossier.result_returned", {"channel": "direct"}),
+    )
+    refused(
+        world,
+        DossierClosed,
+        lambda: record(
+            world,
+            "84",
+            "dossier.delay_notified",
+            {
+                "reason": "Trễ",
+                "appointed": START + 60 * DAY,
+            },
+        ),
+    )
 
 
 def test_refuses_acting_on_a_withdrawn_dossier(world: World) -> None:
@@ -381,8 +517,11 @@ def test_refuses_acting_on_a_withdrawn_dossier(world: World) -> None:
     refused(world, DossierClosed, lambda: world.dispatch("844", "84"))
     refused(world, DossierClosed, lambda: request_supplement(world, "844"))
     refused(world, DossierClosed, lambda: world.acknowledge("844", dispatch))
-    refused(world, DossierClosed, lambda: record(
-        world, "844", "dossier.withdrawn", {"reason": "Rút lần nữa"}))
+    refused(
+        world,
+        DossierClosed,
+        lambda: record(world, "844", "dossier.withdrawn", {"reason": "Rút lần nữa"}),
+    )
 
 
 def test_refuses_deciding_at_a_level_the_procedure_does_not_allow(world: World) -> None:
@@ -398,27 +537,49 @@ def test_refuses_deciding_at_a_level_the_procedure_does_not_allow(world: World) 
 def test_refuses_returning_a_result_before_a_decision(world: World) -> None:
     world.receive()
 
-    refused(world, NotDecided, lambda: record(
-        world, "29266", "dossier.result_returned", {"channel": "direct"}))
+    refused(
+        world,
+        NotDecided,
+        lambda: record(world, "29266", "dossier.result_returned", {"channel": "direct"}),
+    )
 
 
 def test_refuses_a_second_delay_notification(world: World) -> None:
     world.receive(appointed=START + 20 * DAY)
-    record(world, "29266", "dossier.delay_notified", {
-        "reason": "Cần xác minh", "appointed": START + 25 * DAY,
-    })
+    record(
+        world,
+        "29266",
+        "dossier.delay_notified",
+        {
+            "reason": "Cần xác minh",
+            "appointed": START + 25 * DAY,
+        },
+    )
 
-    refused(world, DelayAlreadyNotified, lambda: record(world, "29266", "dossier.delay_notified", {
-        "reason": "Cần xác minh thêm", "appointed": START + 30 * DAY,
-    }))
+    refused(
+        world,
+        DelayAlreadyNotified,
+        lambda: record(
+            world,
+            "29266",
+            "dossier.delay_notified",
+            {
+                "reason": "Cần xác minh thêm",
+                "appointed": START + 30 * DAY,
+            },
+        ),
+    )
     assert world.ledger.dossier(CODE).appointed == START + 25 * DAY
 
 
 def test_refuses_supplement_received_when_not_suspended(world: World) -> None:
     world.receive()
 
-    refused(world, NotSuspended, lambda: record(
-        world, "29266", "dossier.supplement_received", {"documents": []}))
+    refused(
+        world,
+        NotSuspended,
+        lambda: record(world, "29266", "dossier.supplement_received", {"documents": []}),
+    )
 
 
 def test_refuses_dispatch_while_suspended(world: World) -> None:
@@ -427,13 +588,16 @@ def test_refuses_dispatch_while_suspended(world: World) -> None:
 
     refused(world, ClockSuspended, lambda: world.dispatch("29266", "844"))
     assert (world.ledger.dossier(CODE).custodian, world.ledger.dossier(CODE).suspended) == (
-        "29266", True)
+        "29266",
+        True,
+    )
 
 
 def test_refuses_an_appointed_time_not_after_receipt(world: World) -> None:
     for offset in (0, -1, -DAY):
-        refused(world, BadAppointment,
-                lambda o=offset: world.receive(appointed=world.clock.now() + o))
+        refused(
+            world, BadAppointment, lambda o=offset: world.receive(appointed=world.clock.now() + o)
+        )
     assert state(world)[:2] == (0, ZERO_HASH)
     with pytest.raises(UnknownDossier):
         world.ledger.dossier(CODE)
@@ -450,8 +614,13 @@ def test_refuses_a_dossier_code_already_used(world: World) -> None:
 
     # signed on the current head (as `prepare` does), and as a fresh first statement
     refused(world, DossierExists, lambda: world.receive(office="29269"))
-    refused(world, DossierExists, lambda: world.at("29269").record(
-        "dossier.received", CODE, received_body(world), seq=1, prev=ZERO_HASH))
+    refused(
+        world,
+        DossierExists,
+        lambda: world.at("29269").record(
+            "dossier.received", CODE, received_body(world), seq=1, prev=ZERO_HASH
+        ),
+    )
     assert world.ledger.head("dossier", CODE) == (1, first.digest)
     assert world.ledger.dossier(CODE).custodian == "29266"
 
@@ -464,8 +633,11 @@ def test_refuses_a_statement_on_an_unknown_dossier(world: World) -> None:
         ("handover.acknowledged", {"dispatch": bytes(32), "documents": []}),
         ("dossier.withdrawn", {"reason": "Rút hồ sơ"}),
     ]:
-        error = refused(world, UnknownDossier,
-                        lambda k=kind, b=body: record(world, "29266", k, b, code=OTHER),
-                        code=OTHER)
+        error = refused(
+            world,
+            UnknownDossier,
+            lambda k=kind, b=body: record(world, "29266", k, b, code=OTHER),
+            code=OTHER,
+        )
         assert OTHER in str(error)
     assert state(world, OTHER)[:2] == (0, ZERO_HASH)

@@ -46,28 +46,43 @@ def state(world: World, code: str = CODE) -> tuple[int, bytes, int]:
     return seq, head, world.ledger.log_size()
 
 
-def refused(world: World, error: type[Exception], envelope: Envelope,
-            signature: bytes | None = None, code: str = CODE) -> Exception:
+def refused(
+    world: World,
+    error: type[Exception],
+    envelope: Envelope,
+    signature: bytes | None = None,
+    code: str = CODE,
+) -> Exception:
     """Record the envelope, expecting exactly `error`, and check nothing was recorded."""
     before = state(world, code)
     with pytest.raises(error) as caught:
-        world.ledger.record(envelope.statement, envelope.signature if signature is None
-                            else signature)
+        world.ledger.record(
+            envelope.statement, envelope.signature if signature is None else signature
+        )
     assert type(caught.value) is error, f"expected {error.__name__}, got {caught.type.__name__}"
     assert state(world, code) == before
     return caught.value
 
 
 def received(world: World, **head: Any) -> Envelope:
-    return world.at("29266").envelope("dossier.received", head.pop("code", CODE), {
-        "procedure": PROCEDURE, "version": 1, "applicant": hashlib.sha256(b"salt|a").digest(),
-        "channel": "direct", "documents": [document("Đơn đề nghị")],
-        "appointed": world.clock.now() + 20 * DAY,
-    }, **head)
+    return world.at("29266").envelope(
+        "dossier.received",
+        head.pop("code", CODE),
+        {
+            "procedure": PROCEDURE,
+            "version": 1,
+            "applicant": hashlib.sha256(b"salt|a").digest(),
+            "channel": "direct",
+            "documents": [document("Đơn đề nghị")],
+            "appointed": world.clock.now() + 20 * DAY,
+        },
+        **head,
+    )
 
 
-def dispatched(world: World, to: str, code: str = CODE, note: str | None = None,
-               **head: Any) -> Envelope:
+def dispatched(
+    world: World, to: str, code: str = CODE, note: str | None = None, **head: Any
+) -> Envelope:
     body = {"to": to, "purpose": "process", "documents": [document("Đơn đề nghị")]}
     if note is not None:
         body["note"] = note
@@ -79,7 +94,7 @@ def record(world: World, envelope: Envelope, ledger: Ledger | None = None) -> Re
 
 
 def flip(data: bytes, index: int, bit: int = 0) -> bytes:
-    return data[:index] + bytes([data[index] ^ (1 << bit)]) + data[index + 1:]
+    return data[:index] + bytes([data[index] ^ (1 << bit)]) + data[index + 1 :]
 
 
 def overtake_at_save(world: World, monkeypatch: pytest.MonkeyPatch, rival: Envelope) -> None:
@@ -111,8 +126,9 @@ def test_refuses_a_signature_with_one_bit_flipped(world: World) -> None:
 def test_refuses_a_valid_signature_of_different_bytes(world: World) -> None:
     envelope = received(world)
     other = received(world, code=OTHER)
-    tampered = flip(envelope.statement, envelope.statement.index(
-        hashlib.sha256(b"salt|a").digest()))  # one bit of the applicant commitment
+    tampered = flip(
+        envelope.statement, envelope.statement.index(hashlib.sha256(b"salt|a").digest())
+    )  # one bit of the applicant commitment
 
     refused(world, BadSignature, envelope, other.signature)
     refused(world, BadSignature, Envelope(tampered, envelope.signature))
@@ -124,7 +140,8 @@ def test_refuses_a_valid_signature_of_different_bytes(world: World) -> None:
 
 
 def test_refuses_at_outside_the_clock_tolerance_in_either_direction(
-        make_world: Callable[..., World]) -> None:
+    make_world: Callable[..., World],
+) -> None:
     world = make_world(clock_tolerance_seconds=30)
     world.later()  # so that 30 s ago the officer's key was already valid
     tolerance = world.ledger.settings.clock_tolerance_seconds * MICROS
@@ -150,15 +167,22 @@ def test_refuses_a_stale_prev_or_a_wrong_seq_with_the_current_head(world: World)
     assert current == (2, second.digest)
 
     for seq, prev in [
-        (3, first.digest),   # built on the first statement: stale prev
-        (3, ZERO_HASH),      # no history at all
+        (3, first.digest),  # built on the first statement: stale prev
+        (3, ZERO_HASH),  # no history at all
         (4, second.digest),  # skips a seq
-        (2, first.digest),   # a second statement at seq 2
-        (1, ZERO_HASH),      # a second first statement
+        (2, first.digest),  # a second statement at seq 2
+        (1, ZERO_HASH),  # a second first statement
     ]:
-        envelope = world.at("844").envelope("handover.acknowledged", CODE, {
-            "dispatch": second.digest, "documents": [document("Đơn đề nghị")],
-        }, seq=seq, prev=prev)
+        envelope = world.at("844").envelope(
+            "handover.acknowledged",
+            CODE,
+            {
+                "dispatch": second.digest,
+                "documents": [document("Đơn đề nghị")],
+            },
+            seq=seq,
+            prev=prev,
+        )
         conflict = refused(world, Conflict, envelope)
         assert isinstance(conflict, Conflict)
         assert (conflict.subject, conflict.seq, conflict.head) == (CODE, *current)
@@ -174,7 +198,12 @@ def test_resubmitting_the_same_envelope_returns_a_duplicate_receipt(world: World
     again = record(world, envelope)
     assert again.duplicate is True
     assert (again.kind, again.subject, again.seq, again.digest, again.recorded_at) == (
-        original.kind, original.subject, original.seq, original.digest, original.recorded_at)
+        original.kind,
+        original.subject,
+        original.seq,
+        original.digest,
+        original.recorded_at,
+    )
     assert state(world) == before
     # still a duplicate once the dossier has moved on
     record(world, dispatched(world, "844"))
@@ -186,7 +215,8 @@ def test_resubmitting_the_same_envelope_returns_a_duplicate_receipt(world: World
 
 
 def test_resubmitting_a_recorded_envelope_after_the_tolerance_still_returns_its_receipt(
-        world: World) -> None:
+    world: World,
+) -> None:
     envelope = received(world)
     original = record(world, envelope)
     world.clock.advance(world.ledger.settings.clock_tolerance_seconds + 60)
@@ -199,7 +229,8 @@ def test_resubmitting_a_recorded_envelope_after_the_tolerance_still_returns_its_
 
 
 def test_refuses_a_statement_larger_than_the_configured_cap(
-        make_world: Callable[..., World]) -> None:
+    make_world: Callable[..., World],
+) -> None:
     world = make_world(max_statement_bytes=1024)
     record(world, received(world))
     world.later()
@@ -217,7 +248,8 @@ def test_refuses_a_statement_larger_than_the_configured_cap(
 
 
 def test_a_statement_overtaken_between_its_checks_and_its_save_gets_conflict_with_the_new_head(
-        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     record(world, received(world))
     world.later()
     ours, theirs = dispatched(world, "844"), dispatched(world, "845")
@@ -227,15 +259,19 @@ def test_a_statement_overtaken_between_its_checks_and_its_save_gets_conflict_wit
         record(world, ours)
 
     seq, head = world.ledger.head("dossier", CODE)
-    assert (caught.value.seq, caught.value.head) == (seq, head) == (
-        2, hashlib.sha256(theirs.statement).digest())
+    assert (
+        (caught.value.seq, caught.value.head)
+        == (seq, head)
+        == (2, hashlib.sha256(theirs.statement).digest())
+    )
     history = world.ledger.history("dossier", CODE)
     assert [entry.raw for entry in history][1:] == [theirs.statement]
     assert world.ledger.dossier(CODE).transit.addressee == "845"
 
 
 def test_log_size_counts_the_entries_after_a_conflict_at_save(
-        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # a PostgreSQL insert that fails on the version constraint still consumes a sequence value:
     # the log's size and leaf indexes never come from notification ids
     record(world, received(world))
@@ -245,24 +281,33 @@ def test_log_size_counts_the_entries_after_a_conflict_at_save(
     with pytest.raises(Conflict):
         record(world, ours)
     world.later()
-    world.at("845").record("handover.acknowledged", CODE, {
-        "dispatch": hashlib.sha256(theirs.statement).digest(), "documents": [],
-    })
+    world.at("845").record(
+        "handover.acknowledged",
+        CODE,
+        {
+            "dispatch": hashlib.sha256(theirs.statement).digest(),
+            "documents": [],
+        },
+    )
 
     entries = list(world.ledger.read_log())
     assert all(not isinstance(entry, Exception) for _, entry in entries)
     assert world.ledger.log_size() == len(entries)
     last = entries[-1][1]
-    assert world.ledger.logstore.leaf_index(last.originator_id, last.originator_version) == len(
-        entries) - 1
+    assert (
+        world.ledger.logstore.leaf_index(last.originator_id, last.originator_version)
+        == len(entries) - 1
+    )
 
 
-def test_two_statements_on_one_head_recorded_concurrently_record_exactly_one(
-        world: World) -> None:
+def test_two_statements_on_one_head_recorded_concurrently_record_exactly_one(world: World) -> None:
     url = world.ledger.settings.database_url
     # two processes' worth of ledgers on one database; on memory, one ledger shared by threads
-    second = world.ledger if url == "memory:" else Ledger(
-        LedgerSettings(database_url=url), clock=world.clock)
+    second = (
+        world.ledger
+        if url == "memory:"
+        else Ledger(LedgerSettings(database_url=url), clock=world.clock)
+    )
     ledgers = [world.ledger, second]
     addressees = ["844", "845"]
     log_before = len(list(world.ledger.read_log()))
@@ -275,9 +320,12 @@ def test_two_statements_on_one_head_recorded_concurrently_record_exactly_one(
             outcomes: list[Any] = [None, None]
             barrier = threading.Barrier(2, timeout=30)
 
-            def submit(index: int, envelopes: list[Envelope] = envelopes,
-                       outcomes: list[Any] = outcomes, barrier: threading.Barrier = barrier,
-                       ) -> None:
+            def submit(
+                index: int,
+                envelopes: list[Envelope] = envelopes,
+                outcomes: list[Any] = outcomes,
+                barrier: threading.Barrier = barrier,
+            ) -> None:
                 barrier.wait()
                 try:
                     outcomes[index] = record(world, envelopes[index], ledgers[index])
@@ -308,4 +356,3 @@ def test_two_statements_on_one_head_recorded_concurrently_record_exactly_one(
     finally:
         if second is not world.ledger:
             second.close()
-
