@@ -27,15 +27,16 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from importlib import resources
 from typing import Any
 
-from domain.instant import VIETNAM, from_datetime, local_date, start_of
+from domain.instant import local_date, start_of
 from domain.procedure import ProcedureVersion
 from domain.statement import AUTHORITY, ZERO_HASH, Statement, family
 from ledger import schema, signing
 from ledger.application import Ledger, Receipt
+from ledger.arrivals import SIMULATION_END, Arrival, arrivals
 from ledger.authoring import Signer, initialise
 from ledger.calendar_data import load_calendar
 from ledger.clock import SimulatedClock
@@ -46,22 +47,9 @@ from ledger.signing import SigningKey
 from ledger.sla import RULES, Inspector
 from ledger.traffic import Act, OfficeMap, Planner, WorkingTime
 
-SIMULATION_END = from_datetime(datetime(2026, 6, 30, 17, 0, tzinfo=VIETNAM))
 DEFAULT_YEARS = 4.5
-DISTRICT_STOP = date(2025, 5, 19)
 SIMULATION_TOLERANCE_SECONDS = 86_400
 BATCH = 500
-# Lunar new year's day (Tết Nguyên đán): receipts rise in the weeks before it.
-TET = [date(2022, 2, 1), date(2023, 1, 22), date(2024, 2, 10), date(2025, 1, 29), date(2026, 2, 17)]
-# Relative volume of each procedure (unlisted: 1).
-POPULARITY = {
-    "social-allowance-monthly": 6,
-    "funeral-support-social": 3,
-    "disability-determination": 3,
-    "merit-survivor-monthly": 2,
-    "merit-education-preference": 2,
-    "martyr-worship-allowance": 2,
-}
 TITLE = "Cán bộ tiếp nhận và xử lý hồ sơ"
 
 
@@ -220,7 +208,7 @@ def simulate(
     stream = _stream(
         planner,
         registry,
-        _arrivals(rng, hours, offices, weights, versions, dossiers, first),
+        arrivals(rng, hours, offices, weights, versions, dossiers, first),
         result,
     )
     _record(ledger, clock, Author(authority), stream, result, progress)
@@ -272,82 +260,6 @@ def _plant_slow(
     district = rng.choice(districts[:3])
     busiest = sorted(offices.communes(last), key=lambda c: -weights.get(c, 0.0))[:6]
     return (district, *sorted(rng.sample(busiest, 2)))
-
-
-def _available(
-    versions: dict[str, list[ProcedureVersion]], day: date
-) -> list[tuple[str, ProcedureVersion]]:
-    """The procedures a commune receives on `day`, with the version in effect."""
-    found = []
-    for key, history in versions.items():
-        current = [v for v in history if v.effective <= day]
-        if not current:
-            continue
-        version = current[-1]
-        if "district" in version.levels and day >= DISTRICT_STOP:
-            continue
-        found.append((key, version))
-    return found
-
-
-def _day_weight(day: date) -> float:
-    """Seasonal volume: busier in the four weeks before Tết, in the third quarter, on Mondays."""
-    weight = 1.0
-    if any(timedelta(0) < tet - day <= timedelta(days=28) for tet in TET):
-        weight += 0.6
-    if day.month in (7, 8, 9):
-        weight += 0.3
-    if day.weekday() == 0:
-        weight += 0.2
-    return weight
-
-
-@dataclass(frozen=True)
-class Arrival:
-    at: int
-    code: str
-    commune: str
-    procedure: str
-    version: ProcedureVersion
-
-
-def _arrivals(
-    rng: random.Random,
-    hours: WorkingTime,
-    offices: OfficeMap,
-    weights: dict[str, float],
-    versions: dict[str, list[ProcedureVersion]],
-    count: int,
-    first: date,
-) -> Iterator[Arrival]:
-    """`count` receipts in time order: days drawn by seasonal weight (and by the share of
-    procedures receivable that day), a time within office hours, a commune by its share, a
-    procedure by its popularity; codes are <agency>-<yymmdd>-<number of the day>."""
-    total = sum(POPULARITY.get(key, 1) for key in versions)
-    days, day_weights = [], []
-    day, last = first, local_date(SIMULATION_END)
-    while day <= last:
-        if hours.calendar.is_working_day(day):
-            share = sum(POPULARITY.get(k, 1) for k, _v in _available(versions, day)) / total
-            days.append(day)
-            day_weights.append(_day_weight(day) * share)
-        day += timedelta(days=1)
-    drawn = sorted((d, rng.random()) for d in rng.choices(days, day_weights, k=count))
-    numbers: dict[str, int] = {}
-    current: date | None = None
-    for day, fraction in drawn:
-        if day != current:
-            numbers, current = {}, day
-        opens = hours.periods(day)[0][0]
-        at = hours.after(opens, fraction * 8 * 3600)
-        communes = offices.communes(day)
-        commune = rng.choices(communes, [weights.get(c, 1.0) for c in communes])[0]
-        offered = _available(versions, day)
-        key, version = rng.choices(offered, [POPULARITY.get(k, 1) for k, _v in offered])[0]
-        agency = offices.agency(commune, day)
-        numbers[agency] = numbers.get(agency, 0) + 1
-        code = f"{agency}-{day:%y%m%d}-{numbers[agency]:04d}"
-        yield Arrival(at, code, commune, key, version)
 
 
 def _stream(

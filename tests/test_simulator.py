@@ -16,13 +16,14 @@ from domain.instant import local_date
 from domain.statement import Statement
 from ledger import schema
 from ledger.application import Ledger
+from ledger.arrivals import DISTRICT_STOP
 from ledger.calendar_data import load_calendar
 from ledger.clock import SimulatedClock
 from ledger.config import LedgerSettings
 from ledger.demo import demo_log_key
 from ledger.projections import Projector
 from ledger.seed import office_statements
-from ledger.simulator import DISTRICT_STOP, SIMULATION_TOLERANCE_SECONDS, SimulationResult, simulate
+from ledger.simulator import SIMULATION_TOLERANCE_SECONDS, SimulationResult, simulate
 from ledger.sla import Inspector, office_report
 
 runner = CliRunner()
