@@ -196,3 +196,47 @@ class ApplicantUnreadable(LedgerError):
     code = "applicant-unreadable"
     title_vi = "Không giải mã được thông tin người nộp (sai khóa dữ liệu hoặc dữ liệu bị sửa)"
     title_en = "Applicant record cannot be decrypted (wrong data key or altered data)"
+
+
+class FileNotUploaded(LedgerError):
+    """A statement lists a document, or a caller asks for one, that the file store does not hold."""
+
+    code = "file-not-uploaded"
+    title_vi = "Tệp chưa được tải lên"
+    title_en = "File not uploaded"
+
+
+class FileHashMismatch(LedgerError):
+    code = "file-hash-mismatch"
+    title_vi = "Nội dung tệp không khớp với mã băm đã khai"
+    title_en = "File bytes do not match the declared hash"
+
+
+class FileTooLarge(LedgerError):
+    code = "file-too-large"
+    title_vi = "Tệp vượt quá dung lượng cho phép"
+    title_en = "File too large"
+
+
+class FileIncomplete(LedgerError):
+    """The upload ended before the bytes it announced: nothing was kept."""
+
+    code = "file-incomplete"
+    title_vi = "Tải tệp lên bị gián đoạn; không có gì được lưu"
+    title_en = "Upload interrupted; nothing was kept"
+
+
+class FileErased(LedgerError):
+    """The dossier's file key was destroyed with its personal data."""
+
+    code = "file-erased"
+    title_vi = "Tệp của hồ sơ đã bị xóa cùng dữ liệu cá nhân"
+    title_en = "The dossier's files were erased with its personal data"
+
+
+class FileCorrupted(LedgerError):
+    """A stored file fails its check: missing, altered, or not the bytes of its hash."""
+
+    code = "file-corrupted"
+    title_vi = "Tệp lưu trữ bị hỏng hoặc bị sửa"
+    title_en = "Stored file damaged or altered"
