@@ -19,6 +19,8 @@ from psycopg import sql as pgsql
 
 from ledger.config import persistence_env
 
+DDL_LOCK = "SELECT pg_advisory_xact_lock(7405431)"  # one creator of side tables at a time
+
 
 class Cursor(Protocol):
     @property
@@ -69,6 +71,10 @@ class Database:
         if self.read_only:
             return
         with self.transaction() as cursor:
+            if self.kind == "postgres":
+                # servers starting together would race on IF NOT EXISTS (a duplicate pg_type row):
+                # creators take turns
+                cursor.execute(DDL_LOCK)
             for statement in statements:
                 cursor.execute(
                     statement if self.kind == "postgres" else statement.replace("BYTEA", "BLOB")

@@ -41,6 +41,7 @@ from tests.apiworld import (
     COMMUNE_OFFICER,
     DATA_KEY,
     DOCUMENT,
+    FILES,
     PROVINCE,
     PROVINCE_OFFICER,
     RECEIVED_BODY,
@@ -66,7 +67,7 @@ class Server:
     output: list[str] = field(default_factory=list)
 
     def client(self, officer: str) -> Client:
-        return Client(self.url, self.tokens[officer])
+        return Client(self.url, self.tokens[officer], files=FILES)
 
     def get(self, path: str, **params: Any) -> httpx.Response:
         token = self.tokens[PROVINCE_OFFICER]
@@ -134,8 +135,9 @@ def prepare_database(url: str, directory: Path) -> tuple[dict[str, str], list[st
 def servers(
     environ: dict[str, str], directory: Path, tokens: dict[str, str]
 ) -> Iterator[list[Server]]:
-    """Two uvicorn processes started together; each is ready once it prints that its startup is
-    complete. Their further output is drained by a thread each (a full pipe would block them)."""
+    """Two uvicorn processes started together; each is ready once it prints that it is running
+    (after its startup, once its socket listens). Their further output is drained by a thread
+    each (a full pipe would block them)."""
     processes: list[subprocess.Popen[str]] = []
     started: list[Server] = []
     drains: list[threading.Thread] = []
@@ -159,7 +161,7 @@ def servers(
             assert process.stdout is not None
             for line in process.stdout:  # blocks until the server says it is up (or exits)
                 server.output.append(line)
-                if "Application startup complete" in line:
+                if "Uvicorn running on" in line:  # listening (startup completes before the bind)
                     break
             assert process.poll() is None, "".join(server.output)
             drain = threading.Thread(
