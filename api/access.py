@@ -114,3 +114,45 @@ def may_read_applicant(token: Token, code: str, inspector: Inspector) -> None:
         f"only officers of an office that has held dossier {code}, or a registrar, may read its "
         f"applicant's details"
     )
+
+
+def holders(inspector: Inspector, code: str) -> set[str]:
+    """The offices that have held a dossier, hold it, or have it in transit to them (not those
+    that refused it, nor those a dispatch was recalled from before it arrived)."""
+    offices: set[str] = set()
+    location = inspector.projector.location(code)
+    if location is not None:
+        offices.add(location.received_by)
+    for leg in inspector.projector.legs(code):
+        offices.add(leg.from_office)
+        if leg.outcome in (None, "acknowledged"):
+            offices.add(leg.to_office)
+    return offices
+
+
+def may_upload_file(token: Token, code: str, inspector: Inspector) -> None:
+    """An officer attaches files to a dossier its office holds, or to one not yet received
+    (the files of the receipt arrive before the dossier.received that lists them)."""
+    require(token, "officer")
+    location = inspector.projector.location(code)
+    if location is None or location.custodian == token.office:
+        return
+    holder = location.custodian or f"nobody (in transit to {location.transit_to})"
+    raise Forbidden(
+        f"office {token.office} does not hold dossier {code}: files are attached by the office "
+        f"that holds it, now {holder}"
+    )
+
+
+def may_read_files(token: Token, code: str, inspector: Inspector, at: int) -> None:
+    """A dossier's files: officers of the offices that held, hold or are being sent it;
+    inspectors whose subtree it passed through. Nobody else."""
+    if token.role == "officer" and token.office in holders(inspector, code):
+        return
+    if token.role == "inspector":
+        may_read_dossier(token, code, inspector, at)
+        return
+    raise Forbidden(
+        f"only officers of an office that has held dossier {code} (or is being sent it), and "
+        f"inspectors over them, may read its files"
+    )

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 
 from api import problems
 from api.access import Caller, ServicesDep
-from api.routes import dossiers, events, log, oversight, public, registry, statements
+from api.routes import dossiers, events, files, log, oversight, public, registry, statements
 from api.routes.public import LookupLimiter
 from api.schemas import CallerOut
 from api.services import Services
@@ -59,6 +59,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     problems.install(app)
     for router, statuses in (
         (statements.router, (401, 403, 404, 409, 422, 500, 503)),
+        (files.router, (401, 403, 404, 410, 413, 422, 500, 503)),  # before /dossiers/{code:path}
         (dossiers.router, (401, 403, 404, 410, 422, 500, 503)),
         (oversight.router, (401, 403, 404, 422, 500)),
         (registry.router, (401, 404, 422, 500)),

@@ -14,6 +14,7 @@ verifies it offline against the log's verifier key, trusting nothing the server 
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -36,6 +37,18 @@ class ApiProblem(Exception):
         super().__init__(f"{status} {problem.get('title', '')}: {problem.get('detail', '')}")
 
 
+# statements that bring documents into the dossier: the server wants their files first
+FILE_KINDS = ("dossier.received", "handover.dispatched", "dossier.supplement_received")
+
+
+def _problem_of(response: httpx.Response) -> dict[str, Any]:
+    try:
+        problem = response.json()
+    except ValueError:
+        problem = {"detail": response.text}
+    return dict(problem) if isinstance(problem, dict) else {"detail": str(problem)}
+
+
 class Client:
     def __init__(
         self,
@@ -44,9 +57,12 @@ class Client:
         *,
         http: httpx.Client | None = None,
         timeout: float = 30,
+        files: Mapping[bytes, bytes] | None = None,
     ) -> None:
         self.http = http or httpx.Client(base_url=base_url, timeout=timeout)
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+        # local files by SHA-256: `submit` uploads those a statement lists before sending it
+        self.files: dict[bytes, bytes] = dict(files or {})
 
     def close(self) -> None:
         self.http.close()
@@ -54,13 +70,10 @@ class Client:
     # --- plumbing ----------------------------------------------------------------------------
 
     def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        response = self.http.request(method, path, headers=self.headers, **kwargs)
+        kwargs.setdefault("headers", self.headers)
+        response = self.http.request(method, path, **kwargs)
         if response.status_code >= 400:
-            try:
-                problem = response.json()
-            except ValueError:
-                problem = {"detail": response.text}
-            raise ApiProblem(response.status_code, problem)
+            raise ApiProblem(response.status_code, _problem_of(response))
         return response
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -105,8 +118,43 @@ class Client:
         _check_prepared(raw, key, kind, subject, body)
         return raw
 
+    def attach(self, code: str, data: bytes | Iterator[bytes], sha256: bytes) -> dict[str, Any]:
+        """Upload one file of a dossier (raw body, streamed if `data` is an iterator of pieces)
+        under its SHA-256; the file as the server keeps it. Bytes it holds already: the same."""
+        return dict(
+            self._json(
+                "PUT",
+                f"/v1/dossiers/{code}/files/{sha256.hex()}",
+                content=data,
+                headers={**self.headers, "Content-Type": "application/octet-stream"},
+            )
+        )
+
+    def fetch_file(self, code: str, sha256: bytes) -> Iterator[bytes]:
+        """A dossier's file, piece by piece, checked against its SHA-256 on the way (ValueError
+        at the end if the bytes are not the hash's: discard what was written)."""
+        digest = hashlib.sha256()
+        with self.http.stream(
+            "GET", f"/v1/dossiers/{code}/files/{sha256.hex()}", headers=self.headers
+        ) as response:
+            if response.status_code >= 400:
+                response.read()
+                raise ApiProblem(response.status_code, _problem_of(response))
+            for piece in response.iter_bytes():
+                digest.update(piece)
+                yield piece
+        if digest.digest() != sha256:
+            raise ValueError(f"the server sent bytes that are not {sha256.hex()}")
+
     def submit(self, envelope: Envelope) -> dict[str, Any]:
-        """Record a signed statement; the receipt (also for an identical resubmission)."""
+        """Record a signed statement; the receipt (also for an identical resubmission). Files it
+        lists that this client holds (`files`) are uploaded first."""
+        statement = schema.parse(envelope.statement)
+        brings = statement.kind in FILE_KINDS  # an acknowledgement lists what arrived: no upload
+        for document in statement.body.get("documents") if brings else ():
+            data = self.files.get(document["sha256"])
+            if data is not None:
+                self.attach(statement.subject, data, document["sha256"])
         return dict(
             self._json(
                 "POST",

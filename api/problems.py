@@ -99,11 +99,15 @@ STATUS: dict[type[Exception], int] = {
     ledger_errors.NotInitialised: 503,
     ledger_errors.ReadOnly: 503,
     ledger_errors.ViewsNotReady: 503,
+    ledger_errors.FileTooLarge: 413,
+    ledger_errors.FileErased: 410,
+    ledger_errors.FileCorrupted: 500,
     ledger_errors.BadProofRequest: 422,
     domain_errors.DossierExists: 409,
 }
 # Subjects a URL names: absent means 404 on a read; in a statement they are a refused claim (422).
 NOT_FOUND_ON_READ = (
+    ledger_errors.FileNotUploaded,
     domain_errors.UnknownDossier,
     domain_errors.UnknownOffice,
     domain_errors.UnknownOfficer,
@@ -130,11 +134,12 @@ DESCRIPTIONS = {
     403: "this token may not do this",
     404: "no such dossier, office, officer, key, checkpoint or record",
     409: "a stale head (the body carries the current head: re-sign on it), or it exists already",
-    410: "the applicant's data was erased",
+    410: "the applicant's data (or the dossier's files) was erased",
+    413: "the file is larger than the server accepts",
     422: "malformed input, a bad signature, or a rule of the domain refused it; `detail` says which",
     429: "too many requests; see Retry-After",
     500: "a fault of the server",
-    503: "the ledger is not initialised",
+    503: "the ledger is not initialised, or this server is a read-only replica",
 }
 
 

@@ -321,6 +321,60 @@ class HistoryEntry(BaseModel):
     recorded_at_iso: str | None
     leaf_index: int
     decoded: dict[str, Any]
+    discrepancy: Discrepancy | None = Field(
+        None, description="on an acknowledgement that lists other documents than the dispatch"
+    )
+
+
+class DocumentRef(BaseModel):
+    name: str
+    sha256: str = Field(..., description="hex")
+
+
+class Discrepancy(BaseModel):
+    """What an acknowledgement lists differently from the dispatch it acknowledges."""
+
+    missing: list[DocumentRef] = Field(..., description="sent, not received")
+    extra: list[DocumentRef] = Field(..., description="received, not sent")
+
+
+class Listing(BaseModel):
+    """A statement that names a file: who brought it in, under what name."""
+
+    seq: int
+    kind: str
+    office: str
+    officer: str
+    name: str
+    at: int
+    at_iso: str | None
+
+
+class FileOut(BaseModel):
+    sha256: str = Field(..., description="SHA-256 of the file's bytes, hex")
+    size: int
+    uploaded_at: int
+    uploaded_at_iso: str | None
+    uploaded_by_office: str | None
+    uploaded_by_officer: str | None
+    erased: bool = Field(..., description="destroyed with the dossier's personal data")
+    listed_in: list[Listing] = Field(
+        default_factory=list, description="the dossier's statements that list this file"
+    )
+    new: bool | None = Field(
+        None, description="on upload: false when these bytes were held already"
+    )
+
+
+class AccessOut(BaseModel):
+    id: int
+    sha256: str
+    at: int
+    at_iso: str | None
+    office: str | None
+    officer: str | None
+    token: str | None
+    outcome: str = Field(..., description="served | refused | erased | corrupted | missing")
 
 
 class StallOut(BaseModel):

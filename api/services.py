@@ -5,11 +5,12 @@ a follower thread, the token and applicant stores. Built once by `create_app`.
 from __future__ import annotations
 
 import logging
+import tempfile
 import threading
 from dataclasses import replace
 from pathlib import Path
 
-from api.settings import Settings
+from api.settings import Settings, files_directory
 from api.tokens import RecentTokens, TokenStore
 from api.writer import Writer
 from ledger.applicants import ApplicantStore, DataKey
@@ -18,6 +19,7 @@ from ledger.calendar_data import load_calendar
 from ledger.clock import Clock
 from ledger.database import refuses_writes
 from ledger.errors import ReadOnly
+from ledger.files import FileStore
 from ledger.projections import Projector, ViewStore
 from ledger.sla import Inspector
 
@@ -52,6 +54,18 @@ class Services:
         self.tokens = TokenStore(url, read_only=self.read_only)
         self.tokens_seen = RecentTokens(self.tokens)  # a revoked token stops within 2 s
         self.applicants = ApplicantStore(url, data_key, read_only=self.read_only)
+        directory = files_directory(settings)
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        if directory is None and url.startswith("memory:"):  # tests: files die with the process
+            self._scratch = tempfile.TemporaryDirectory(prefix="lienthong-files-")
+            directory = Path(self._scratch.name)
+        self.files = FileStore(
+            url,
+            data_key,
+            directory=directory,
+            max_bytes=settings.max_file_bytes,
+            read_only=self.read_only,
+        )
         self.writer = Writer(self.ledger, settings.max_batch)
         self._stop = threading.Event()
         self._follower: threading.Thread | None = None
@@ -100,6 +114,8 @@ class Services:
         self.writer.stop()
         if self._follower is not None:
             self._follower.join(timeout=10)
-        for closing in (self.projector, self.tokens, self.applicants):
+        for closing in (self.projector, self.tokens, self.applicants, self.files):
             closing.close()
+        if self._scratch is not None:
+            self._scratch.cleanup()
         self.ledger.close()

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from ledger.config import LedgerSettings
+from ledger.config import LedgerSettings, persistence_env
 
 
 class SettingsError(ValueError):
@@ -30,6 +31,8 @@ class Settings:
     stream_poll_seconds: float = 1.0  # how often the event stream looks for new entries
     public_url: str = ""  # the address printed on receipts and in links, if not the request's
     read_only: bool = False  # reads only, from a replica the primary's writes reach
+    files_dir: str = ""  # where the dossiers' files are kept; see `files_directory`
+    max_file_bytes: int = 50 * 1024 * 1024  # one uploaded file, at most
 
     def __post_init__(self) -> None:
         if not self.data_key_file:
@@ -42,7 +45,7 @@ class Settings:
                 "LIENTHONG_LOG_KEY must name the key file that signs the log's checkpoints "
                 "(make one with `lienthong log-key create FILE --origin NAME`)"
             )
-        for name in ("lookups_per_minute", "max_batch"):
+        for name in ("lookups_per_minute", "max_batch", "max_file_bytes"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be at least 1, not {getattr(self, name)}")
         for name in ("unacknowledged_hours", "views_poll_seconds", "stream_poll_seconds"):
@@ -52,8 +55,8 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         """Read LIENTHONG_DATA_KEY, LIENTHONG_LOOKUPS_PER_MINUTE, LIENTHONG_UNACKNOWLEDGED_HOURS,
-        LIENTHONG_MAX_BATCH, LIENTHONG_PUBLIC_URL, LIENTHONG_READ_ONLY and the ledger's
-        settings."""
+        LIENTHONG_MAX_BATCH, LIENTHONG_PUBLIC_URL, LIENTHONG_READ_ONLY, LIENTHONG_FILES_DIR,
+        LIENTHONG_MAX_FILE_MB and the ledger's settings."""
         try:
             return cls(
                 ledger=LedgerSettings.from_env(environ),
@@ -63,11 +66,25 @@ class Settings:
                 max_batch=int(environ.get("LIENTHONG_MAX_BATCH", "32")),
                 public_url=environ.get("LIENTHONG_PUBLIC_URL", ""),
                 read_only=_flag(environ, "LIENTHONG_READ_ONLY"),
+                files_dir=environ.get("LIENTHONG_FILES_DIR", ""),
+                max_file_bytes=int(float(environ.get("LIENTHONG_MAX_FILE_MB", "50")) * 1024 * 1024),
             )
         except ValueError as problem:
             if isinstance(problem, SettingsError):
                 raise
             raise SettingsError(str(problem)) from None
+
+
+def files_directory(settings: Settings) -> Path | None:
+    """Where the dossiers' files are kept: LIENTHONG_FILES_DIR if set; else, beside a SQLite
+    ledger file, the directory `<name>-files`; else (PostgreSQL) in the database itself."""
+    if settings.files_dir:
+        return Path(settings.files_dir)
+    env = persistence_env(settings.ledger.database_url)
+    if "SQLITE_DBNAME" in env:
+        database = Path(env["SQLITE_DBNAME"])
+        return database.with_name(f"{database.stem}-files")
+    return None
 
 
 def _flag(environ: Mapping[str, str], name: str) -> bool:

@@ -18,6 +18,7 @@ import psycopg
 from psycopg import sql as pgsql
 
 from ledger.config import persistence_env
+from ledger.database import DDL_LOCK
 from ledger.errors import FileCorrupted
 
 CHUNK = 64 * 1024  # plaintext bytes per sealed chunk
@@ -49,10 +50,11 @@ class DirectoryBlobs:
     """One file of sealed chunks per blob, `root`/<2 hex>/<blob id in hex>. An upload is written
     under `root`/.incoming and renamed into place once complete and checked."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, read_only: bool = False) -> None:
         self.root = root
         self.incoming = root / ".incoming"
-        self.incoming.mkdir(parents=True, exist_ok=True)
+        if not read_only:
+            self.incoming.mkdir(parents=True, exist_ok=True)
 
     def path(self, blob: bytes) -> Path:
         return self.root / blob.hex()[:2] / blob.hex()
@@ -105,6 +107,7 @@ class DatabaseBlobs:
         self.env = persistence_env(database_url)
         if not read_only:
             with self._connect() as connection:
+                connection.execute(DDL_LOCK)
                 connection.execute(CHUNK_TABLE)
 
     def _connect(self) -> psycopg.Connection[Any]:

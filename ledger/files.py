@@ -121,7 +121,7 @@ class FileStore(Database):
         self._wrapping_key = data_key.derive(WRAPPING_LABEL)
         self.create((*TABLES, ACCESS_TABLE.format(id=IDENTITY[self.kind]), ACCESS_INDEX))
         if directory is not None:
-            self.blobs: Blobs = DirectoryBlobs(directory)
+            self.blobs: Blobs = DirectoryBlobs(directory, read_only=read_only)
         elif self.kind == "postgres":
             self.blobs = DatabaseBlobs(database_url, read_only=read_only)
         else:

@@ -28,7 +28,9 @@ DATA_KEY = DataKey(bytes(range(32)))
 # after the demo: who works where (the 1/7/2025 reform moved them)
 COMMUNE_OFFICER, COMMUNE = "cb-29266-vhxh", "29266/2025"
 PROVINCE_OFFICER, PROVINCE = "cv-84-ldtbxh", "86"
-DOCUMENT = {"name": "Đơn đề nghị", "sha256": hashlib.sha256(b"don de nghi").digest()}
+DOCUMENT_BYTES = b"don de nghi"  # the scanned application, as far as these tests need
+DOCUMENT = {"name": "Đơn đề nghị", "sha256": hashlib.sha256(DOCUMENT_BYTES).digest()}
+FILES = {DOCUMENT["sha256"]: DOCUMENT_BYTES}  # what an officer's client holds and uploads
 RECEIVED_BODY = {  # a dossier.received body without the applicant (details or commitment)
     "procedure": "merit-education-preference",
     "version": 2,
@@ -47,7 +49,13 @@ class Api:
     tokens: dict[str, str] = field(default_factory=dict)
 
     def client(self, role: str) -> Client:
-        return Client(http=self.http, token=self.tokens[role])
+        """A client for `role` that holds the test document and uploads it when a statement
+        lists it, as an officer's client attaches the scans it sends."""
+        return Client(http=self.http, token=self.tokens[role], files=FILES)
+
+    def attach(self, code: str, role: str = "officer", data: bytes = DOCUMENT_BYTES) -> None:
+        """Upload a file to a dossier, as `role` (an officer of the office holding it)."""
+        self.client(role).attach(code, data, hashlib.sha256(data).digest())
 
     def headers(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}

@@ -58,6 +58,7 @@ def test_no_refusal_of_the_caller_maps_to_a_server_error(method: str) -> None:
         "api-error",
         "read-only",
         "views-not-ready",
+        "file-corrupted",
     }
     for cls in every_error_class():
         if getattr(cls, "code", None) in server_side:

@@ -11,13 +11,14 @@ from typing import Any
 import msgpack
 import pytest
 
-from api.client import ApiProblem, Client
+from api.client import FILE_KINDS, ApiProblem, Client
 from ledger.applicants import applicant_commitment
 from ledger.signing import Envelope, SigningKey
 from tests.apiworld import (
     APPLICANT,
     COMMUNE,
     COMMUNE_OFFICER,
+    DOCUMENT,
     PROVINCE,
     PROVINCE_OFFICER,
     Api,
@@ -29,7 +30,7 @@ RECEIVE = {
     "procedure": "merit-education-preference",
     "version": 2,
     "channel": "direct",
-    "documents": [{"name": "Đơn đề nghị", "sha256": "ab" * 32}],
+    "documents": [{"name": DOCUMENT["name"], "sha256": DOCUMENT["sha256"].hex()}],
 }
 COMMITTED = {**RECEIVE, "applicant": "11" * 32}  # the client kept the applicant record itself
 
@@ -63,9 +64,10 @@ def envelope_json(envelope: Envelope) -> dict[str, str]:
 
 def signed(api: Api, officer: str, kind: str, code: str, body: dict[str, Any]) -> Envelope:
     key = api.key(officer)
-    raw = api.client("officer" if officer == COMMUNE_OFFICER else "province_officer").prepare(
-        key, kind, code, body
-    )
+    role = "officer" if officer == COMMUNE_OFFICER else "province_officer"
+    raw = api.client(role).prepare(key, kind, code, body)
+    if kind in FILE_KINDS:
+        api.attach(code, role)  # the files it lists go up first, as the client does
     return Envelope(raw, key.sign(raw))
 
 
@@ -312,6 +314,7 @@ def test_a_statement_signed_far_from_the_ledgers_clock_is_422(
         key, "dossier.received", "SKEW-1", COMMITTED, at=shared.clock.now() - 3600 * 1_000_000
     )
     envelope = Envelope(raw, key.sign(raw))
+    shared.attach("SKEW-1")  # the skew is what is wrong, not a missing file
     assert_problem(post(shared, "officer", envelope_json(envelope)), 422, "clock-skew")
 
 

@@ -21,6 +21,8 @@ from api.render import location_out, slip_out
 from api.routes.params import InstantText, Limit, NumericCursor, instant, position
 from api.schemas import (
     ApplicantOut,
+    Discrepancy,
+    DocumentRef,
     HistoryEntry,
     LocationOut,
     Page,
@@ -28,8 +30,9 @@ from api.schemas import (
     iso,
     statement_json,
 )
+from domain.statement import Statement
 from ledger import bundle, signing
-from ledger.errors import BadProofRequest
+from ledger.errors import BadProofRequest, UnknownApplicant
 
 router = APIRouter(prefix="/dossiers", tags=["dossiers"])
 Code = Annotated[
@@ -62,6 +65,11 @@ def history(
     after = position(cursor)
     entries = [e for e in found.ledger.history("dossier", code) if e.statement.seq > after]
     page = entries[:limit]
+    dispatches = {
+        signing.statement_hash(e.raw): e.statement
+        for e in found.ledger.history("dossier", code)
+        if e.statement.kind == "handover.dispatched"
+    }
     items = [
         HistoryEntry(
             seq=entry.statement.seq,
@@ -73,11 +81,25 @@ def history(
             recorded_at_iso=iso(entry.recorded_at),
             leaf_index=found.ledger.leaf_index("dossier", code, entry.statement.seq),
             decoded=statement_json(entry.statement),
+            discrepancy=discrepancy(entry.statement, dispatches),
         )
         for entry in page
     ]
     more = len(entries) > limit
     return Page(items=items, next=str(page[-1].statement.seq) if more and page else None)
+
+
+def discrepancy(statement: Statement, dispatches: dict[bytes, Statement]) -> Discrepancy | None:
+    """What an acknowledgement lists differently from the dispatch it acknowledges (by name and
+    hash), or None when they agree."""
+    dispatch = dispatches.get(statement.body.get("dispatch", b""))
+    if statement.kind != "handover.acknowledged" or dispatch is None:
+        return None
+    sent = [(d["name"], d["sha256"]) for d in dispatch.body.get("documents") or ()]
+    got = [(d["name"], d["sha256"]) for d in statement.body.get("documents") or ()]
+    missing = [DocumentRef(name=n, sha256=h.hex()) for n, h in sent if (n, h) not in got]
+    extra = [DocumentRef(name=n, sha256=h.hex()) for n, h in got if (n, h) not in sent]
+    return Discrepancy(missing=missing, extra=extra) if missing or extra else None
 
 
 @router.get(
@@ -147,7 +169,13 @@ def applicant(code: Code, found: ServicesDep, token: Caller) -> ApplicantOut:
 def erase_applicant(code: Code, found: ServicesDep, token: Caller) -> Response:
     require(token, "registrar")
     found.writable()
-    found.applicants.erase(code, found.clock.now())
+    now = found.clock.now()
+    held = found.files.erase(code, now)  # the scans hold personal data too
+    try:
+        found.applicants.erase(code, now)
+    except UnknownApplicant:
+        if not held:
+            raise
     return Response(status_code=204)
 
 

@@ -17,12 +17,13 @@ from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
 from api.access import Caller, ServicesDep, may_submit, may_write
+from api.client import FILE_KINDS
 from api.problems import BadRequest
 from api.schemas import Prepared, PrepareRequest, Recorded, SignedEnvelope, iso, statement_json
 from api.services import Services
-from domain.statement import family
+from domain.statement import Statement, family
 from ledger import authoring, schema, signing
-from ledger.errors import BadEnvelope
+from ledger.errors import BadEnvelope, FileNotUploaded
 from ledger.signing import Envelope
 
 router = APIRouter(tags=["statements"])
@@ -82,6 +83,7 @@ async def submit(
         envelope.statement, max_bytes=found.settings.ledger.max_statement_bytes
     )
     may_submit(token, statement)
+    _files_uploaded(found, statement)
     receipt = await found.writer.record(envelope.statement, envelope.signature)
     secret = None
     if statement.kind == "dossier.received":
@@ -103,6 +105,23 @@ async def submit(
         else found.ledger.leaf_index(statement.family, statement.subject, statement.seq),
         receipt_secret=secret,
     )
+
+
+def _files_uploaded(found: Services, statement: Statement) -> None:
+    """A statement that brings documents in (receipt, dispatch, supplement) is refused until
+    every file it lists is in the file store: the files travel with the custody."""
+    if statement.kind not in FILE_KINDS:
+        return
+    documents = statement.body.get("documents") or []
+    missing = set(found.files.missing(statement.subject, [d["sha256"] for d in documents]))
+    if missing:
+        named = "; ".join(
+            f"{d['name']} ({d['sha256'].hex()})" for d in documents if d["sha256"] in missing
+        )
+        raise FileNotUploaded(
+            f"upload the files this statement lists before submitting it "
+            f"(PUT /v1/dossiers/{statement.subject}/files/<sha256>); not uploaded: {named}"
+        )
 
 
 @router.post(
