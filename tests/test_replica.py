@@ -196,6 +196,10 @@ def test_a_read_only_server_refuses_every_write_and_changes_nothing(
     assert_problem(prepared, 503, "read-only")
     erased = replica.delete(f"/v1/dossiers/{SENT}/applicant", headers=primary.headers("registrar"))
     assert_problem(erased, 503, "read-only")
+    uploaded = replica.put(
+        f"/v1/dossiers/{SENT}/files/{DOCUMENT['sha256'].hex()}", content=b"scan", headers=officer
+    )
+    assert_problem(uploaded, 503, "read-only")
     assert primary.services.ledger.log_size() == size
     applicant = primary.http.get(
         f"/v1/dossiers/{SENT}/applicant", headers=primary.headers("registrar")

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import StreamingResponse
+from python_multipart.exceptions import FormParserError, ParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 
@@ -227,8 +228,12 @@ async def upload_form(
         raise BadRequest("send the file as multipart/form-data with a boundary, or PUT it raw")
     upload = await run_in_threadpool(_start, found, token, code, None)
     form = _Form(upload)
-    parser = MultipartParser(boundary, form.callbacks())  # type: ignore[arg-type]
-    await _pump(request, parser.write, upload)
+    try:
+        parser = MultipartParser(boundary, form.callbacks())  # type: ignore[arg-type]
+        await _pump(request, parser.write, upload)
+        parser.finalize()
+    except (FormParserError, ParseError) as unparsed:
+        raise BadRequest(f"the multipart body does not parse: {unparsed}") from None
     problem = form.problem or (
         None if form.files == 1 else f"{form.files} parts named 'file'; send one"
     )
