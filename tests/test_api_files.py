@@ -226,6 +226,23 @@ def test_an_upload_that_is_not_a_form_is_refused(shared: Api) -> None:
     assert_problem(response, 422, "bad-request")
 
 
+@pytest.mark.parametrize(
+    "body", [b"no boundary anywhere", b"--b0undary\r\nContent-Disposition: form-data\r\n\r\nx"]
+)
+def test_a_form_that_does_not_parse_is_refused_and_nothing_kept(shared: Api, body: bytes) -> None:
+    before = blobs_on_disk(shared)
+    response = shared.http.post(
+        "/v1/dossiers/FILES-FORM-3/files",
+        content=body,
+        headers={
+            **shared.headers("officer"),
+            "Content-Type": "multipart/form-data; boundary=b0undary",
+        },
+    )
+    assert_problem(response, 422, "bad-request")
+    assert blobs_on_disk(shared) == before
+
+
 def test_only_the_office_holding_the_dossier_attaches_files_to_it(shared: Api) -> None:
     code = "000.66.29.H59-250708-0311"
     receive_with_scan(shared, code)
@@ -254,7 +271,7 @@ def test_who_may_read_a_dossiers_files_and_the_log_of_who_did(shared: Api) -> No
     for role, status in outcomes.items():
         assert fetch(shared, code, SCAN_SHA, role).status_code == status, role
     log = ok(
-        shared.http.get(f"/v1/dossiers/{code}/files/access", headers=shared.headers("inspector"))
+        shared.http.get(f"/v1/dossiers/{code}/file-access", headers=shared.headers("inspector"))
     )
     assert [(a["office"], a["outcome"]) for a in log["items"]] == [
         (PROVINCE, "refused"),
@@ -268,7 +285,7 @@ def test_who_may_read_a_dossiers_files_and_the_log_of_who_did(shared: Api) -> No
     assert all(a["sha256"] == SCAN_SHA.hex() for a in log["items"])
     first = ok(
         shared.http.get(
-            f"/v1/dossiers/{code}/files/access",
+            f"/v1/dossiers/{code}/file-access",
             params={"limit": 2},
             headers=shared.headers("registrar"),
         )
@@ -276,7 +293,7 @@ def test_who_may_read_a_dossiers_files_and_the_log_of_who_did(shared: Api) -> No
     assert len(first["items"]) == 2
     assert first["next"] is not None
     for role in ("officer", "consumer"):
-        denied = shared.http.get(f"/v1/dossiers/{code}/files/access", headers=shared.headers(role))
+        denied = shared.http.get(f"/v1/dossiers/{code}/file-access", headers=shared.headers(role))
         assert_problem(denied, 403, "forbidden")
 
 

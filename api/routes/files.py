@@ -251,7 +251,7 @@ async def upload_form(
 
 
 @router.get(
-    "/{code:path}/files/access",
+    "/{code:path}/file-access",
     response_model=Page[AccessOut],
     summary="Who downloaded which of the dossier's files, and when (inspectors, registrars)",
 )
