@@ -150,8 +150,9 @@ class Client:
         """Record a signed statement; the receipt (also for an identical resubmission). Files it
         lists that this client holds (`files`) are uploaded first."""
         statement = schema.parse(envelope.statement)
-        brings = statement.kind in FILE_KINDS  # an acknowledgement lists what arrived: no upload
-        for document in statement.body.get("documents") if brings else ():
+        # an acknowledgement lists what arrived: only the statements that bring files upload them
+        documents = (statement.body.get("documents") or ()) if statement.kind in FILE_KINDS else ()
+        for document in documents:
             data = self.files.get(document["sha256"])
             if data is not None:
                 self.attach(statement.subject, data, document["sha256"])
