@@ -19,6 +19,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from api.cli_files import register as register_files
 from api.cli_import import register as register_import
 from api.cli_log import register
 from api.cli_serve import register as register_serve
@@ -418,6 +419,7 @@ register_tokens(app)
 register_serve(app)
 register_views(app)
 register_import(app)
+register_files(app)
 
 
 def main() -> None:

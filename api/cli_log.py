@@ -6,8 +6,10 @@ lienthong consistency-proof OLD [--size NEW]  for a witness working from files
 lienthong witness key / witness cosign        act as a witness for another ledger
 lienthong cosignature add NOTE --witness-key  keep witnesses' cosignatures beside a checkpoint
 lienthong export CODE -o FILE                 one dossier's audit bundle
+  [--with-files DIR]                            … and its files, as DIR/<sha256>
 lienthong verify-bundle FILE --log-key VKEY   verify a bundle offline
-lienthong verify [--log-key VKEY]             the full audit
+  [--files DIR]                                 … and the files it lists, in DIR
+lienthong verify [--log-key VKEY] [--files]   the full audit (and every stored file)
 """
 
 from __future__ import annotations
@@ -20,13 +22,21 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from api.cli_files import (
+    DataKeyOption,
+    FilesDirOption,
+    check_bundle_files,
+    check_stored_files,
+    load_data_key,
+    write_bundle_files,
+)
 from api.shell import Options, emit, err, fail, open_ledger, options_of, out, print_hops
 from api.texts import kind_label, word
 from domain.instant import format_local
 from ledger import note, witness
 from ledger.application import Ledger
 from ledger.audit import audit
-from ledger.bundle import BundleReport, export, verify_bundle
+from ledger.bundle import Bundle, BundleReport, export, verify_bundle
 from ledger.errors import BadBundle, BadCheckpoint, BadKeyFile, BadProofRequest, LedgerError
 from ledger.tlog import LogKey, read_verifier
 
@@ -305,10 +315,18 @@ def export_bundle(
             help="log key file: sign a fresh checkpoint first (default LIENTHONG_LOG_KEY)"
         ),
     ] = None,
+    with_files: Annotated[
+        Path | None,
+        typer.Option(help="also write the files its statements list, as DIR/<sha256 hex>"),
+    ] = None,
+    data_key: DataKeyOption = None,
+    files_dir: FilesDirOption = None,
 ) -> None:
     """Write one dossier's audit bundle: its entries, the registry entries they rely on,
-    inclusion proofs and the checkpoint. Verifiable offline with `verify-bundle`."""
+    inclusion proofs and the checkpoint. Verifiable offline with `verify-bundle`. With
+    --with-files, exit 1 if a listed file cannot be written (not uploaded, erased, damaged)."""
     options = options_of(ctx)
+    files_key = load_data_key(options, data_key) if with_files else None
     key = _log_key(options, log_key) if log_key or options.settings.log_key_file else None
     with open_ledger(options) as ledger:
         if key is not None:
@@ -329,6 +347,12 @@ def export_bundle(
                 size=size,
             )
         )
+    if (
+        with_files is not None
+        and files_key is not None
+        and not write_bundle_files(options, bundle, with_files, files_key, files_dir)
+    ):
+        raise typer.Exit(1)
 
 
 def verify_bundle_command(
@@ -339,9 +363,14 @@ def verify_bundle_command(
         list[str] | None,
         typer.Option(help="require a cosignature by this witness (verifier key; repeatable)"),
     ] = None,
+    files: Annotated[
+        Path | None,
+        typer.Option(help="check DIR/<sha256> for every file the statements list (--with-files)"),
+    ] = None,
 ) -> None:
     """Verify an audit bundle offline — no database, no server: checkpoint signature, inclusion
-    proofs, every signature and rule. Prints each hop; exit 1 if anything fails."""
+    proofs, every signature and rule. Prints each hop; exit 1 if anything fails. With --files,
+    also each listed file: present in DIR and hashing to its name."""
     options = options_of(ctx)
     try:
         verifier = read_verifier(log_key)
@@ -358,8 +387,11 @@ def verify_bundle_command(
         out.print(f"[bold red]{escape(word('bundle_bad', lang, code=report.dossier))}[/]")
         for text in report.problems:
             out.print(f"  {text}", markup=False)
+    else:
+        _render_bundle(report, verifier, lang)
+    files_ok = files is None or check_bundle_files(Bundle.decode(data), files, lang)
+    if not report.ok or not files_ok:
         raise typer.Exit(1)
-    _render_bundle(report, verifier, lang)
 
 
 def _render_bundle(report: BundleReport, verifier: note.Verifier, lang: str) -> None:
@@ -402,11 +434,18 @@ def verify(
     workers: Annotated[
         int | None, typer.Option(help="worker processes (default: one per core)")
     ] = None,
+    files: Annotated[
+        bool, typer.Option("--files", help="also check every stored file against its hash")
+    ] = False,
+    data_key: DataKeyOption = None,
+    files_dir: FilesDirOption = None,
 ) -> None:
     """Full audit: every statement, signature and chain link, the Merkle tree, and every stored
-    checkpoint's signature, root and consistency. Exit 1 if anything fails."""
+    checkpoint's signature, root and consistency; with --files, every dossier file held too.
+    Exit 1 if anything fails."""
     options = options_of(ctx)
     verifier = _verifier(options, log_key)
+    files_key = load_data_key(options, data_key) if files else None
     lang = options.lang
     with open_ledger(options) as ledger:
         if verifier is None and ledger.checkpoint() is not None:
@@ -448,5 +487,6 @@ def verify(
                 out.print(f"  {finding.describe()}", markup=False)
         rate = report.checked / seconds
         out.print(word("verify_rate", lang, n=report.checked, seconds=seconds, rate=rate))
-        if not report.ok:
-            raise typer.Exit(1)
+    files_ok = files_key is None or check_stored_files(options, files_key, files_dir)
+    if not report.ok or not files_ok:
+        raise typer.Exit(1)

@@ -78,9 +78,15 @@ class Settings:
 def files_directory(settings: Settings) -> Path | None:
     """Where the dossiers' files are kept: LIENTHONG_FILES_DIR if set; else, beside a SQLite
     ledger file, the directory `<name>-files`; else (PostgreSQL) in the database itself."""
-    if settings.files_dir:
-        return Path(settings.files_dir)
-    env = persistence_env(settings.ledger.database_url)
+    return files_directory_of(settings.ledger.database_url, settings.files_dir)
+
+
+def files_directory_of(database_url: str, files_dir: str = "") -> Path | None:
+    """`files_directory` for a database URL and a files directory setting ("" if not set):
+    shared by the server and the command line, so both find the same files."""
+    if files_dir:
+        return Path(files_dir)
+    env = persistence_env(database_url)
     if "SQLITE_DBNAME" in env:
         database = Path(env["SQLITE_DBNAME"])
         return database.with_name(f"{database.stem}-files")

@@ -271,6 +271,62 @@ WORDS: dict[str, tuple[str, str]] = {
         "… và {n} dòng bị từ chối khác (xem --report).",
         "… and {n} more refused lines (see --report).",
     ),
+    # a dossier's files: attach, fetch-file, verify --files, export --with-files, verify-bundle
+    "file_new": (
+        "{name}: {size:,} byte, SHA-256 {sha256} — đã tải lên (tệp mới)",
+        "{name}: {size:,} bytes, SHA-256 {sha256} — uploaded (new)",
+    ),
+    "file_held": (
+        "{name}: {size:,} byte, SHA-256 {sha256} — máy chủ đã có tệp này từ trước",
+        "{name}: {size:,} bytes, SHA-256 {sha256} — already held by the server",
+    ),
+    "cannot_read": ("Không đọc được tệp {path}: {reason}", "Cannot read {path}: {reason}"),
+    "cannot_write": ("Không ghi được tệp {path}: {reason}", "Cannot write {path}: {reason}"),
+    "not_a_sha256": (
+        "{text!r} không phải mã băm SHA-256 (64 chữ số thập lục phân)",
+        "{text!r} is not a SHA-256 (64 hexadecimal digits)",
+    ),
+    "file_exists": (
+        "{path} đã có; không ghi đè (dùng --force để ghi đè)",
+        "{path} already exists; not overwritten (pass --force to overwrite it)",
+    ),
+    "fetched_bad_hash": (
+        "Máy chủ gửi dữ liệu không có mã băm {sha256}; không giữ lại gì.",
+        "The server sent bytes that do not hash to {sha256}; nothing was kept.",
+    ),
+    "file_fetched": (
+        "Đã tải về {path} ({size:,} byte), đúng mã băm SHA-256.",
+        "Downloaded to {path} ({size:,} bytes); its SHA-256 matches.",
+    ),
+    "need_data_key": (
+        "Cần khóa dữ liệu để mở các tệp hồ sơ: --data-key FILE hoặc LIENTHONG_DATA_KEY",
+        "The dossiers' files need the data key to open: --data-key FILE or LIENTHONG_DATA_KEY",
+    ),
+    "files_ok": (
+        "Tệp hồ sơ toàn vẹn: {n} tệp, tệp nào cũng đúng mã băm.",
+        "Dossier files intact: {n} files, each hashing to its name.",
+    ),
+    "files_bad": (
+        "Tệp hồ sơ KHÔNG toàn vẹn: {bad} trên {n} tệp bị hỏng:",
+        "Dossier files NOT intact: {bad} of {n} files are damaged:",
+    ),
+    "files_written": (
+        "Đã ghi {n} tệp của hồ sơ vào {dir} (tên tệp là mã băm SHA-256).",
+        "Wrote {n} of the dossier's files into {dir} (each named by its SHA-256).",
+    ),
+    "file_missing": ("thiếu tệp {path}", "missing: there is no file {path}"),
+    "file_mismatch": (
+        "{path} có mã băm {actual}, không khớp với tên",
+        "{path} hashes to {actual}, not to its name",
+    ),
+    "bundle_files_ok": (
+        "Tệp kèm gói: cả {n} tệp có trong {dir} và đúng mã băm.",
+        "The bundle's files: all {n} are in {dir} and hash to their names.",
+    ),
+    "bundle_files_bad": (
+        "Tệp kèm gói: {bad} trên {n} tệp thiếu hoặc sai:",
+        "The bundle's files: {bad} of {n} are missing or wrong:",
+    ),
 }
 
 
