@@ -28,7 +28,7 @@ import typer
 from rich.markup import escape
 
 from api.cli_serve import _remote_failure, _unreachable
-from api.client import ApiProblem, Client
+from api.client import FILE_KINDS, ApiProblem, Client
 from api.settings import files_directory_of
 from api.shell import Options, err, fail, options_of, out
 from api.texts import word
@@ -71,9 +71,9 @@ def register(app: typer.Typer) -> None:
     app.command("fetch-file")(fetch_file)
 
 
-def connect(server: str, token: str) -> Client:
+def connect(server: str, token: str, lang: str) -> Client:
     """The client the remote commands use (the one place tests point at an in-process app)."""
-    return Client(server, token)
+    return Client(server, token, lang=lang)
 
 
 def refuse(options: Options, message: str, code: int = 2) -> NoReturn:
@@ -96,7 +96,7 @@ def attach(
     Every file is checked to be readable before anything is sent; stops at the first refusal."""
     options = options_of(ctx)
     hashed = [(path, *_hash_file(options, path)) for path in paths]
-    client = connect(server, token)
+    client = connect(server, token, options.lang)
     try:
         for path, sha256, size in hashed:
             kept = client.attach(code, _pieces(path), sha256)
@@ -140,7 +140,7 @@ def fetch_file(
         target = target / digest.hex()
     if target.exists() and not force:
         refuse(options, word("file_exists", options.lang, path=target))
-    client = connect(server, token)
+    client = connect(server, token, options.lang)
     try:
         size = write_atomically(target, client.fetch_file(code, digest))
     except ApiProblem as problem:
@@ -251,16 +251,18 @@ def check_stored_files(options: Options, key: DataKey, files_dir: Path | None) -
 
 
 def bundle_documents(bundle: Bundle) -> dict[bytes, str]:
-    """The documents the dossier's statements in the bundle list: SHA-256 → the name it is
-    first listed under, in log order."""
+    """The documents the dossier's statements in the bundle bring in (receipt, dispatches,
+    supplements: the ones the server holds the files of): SHA-256 → the name it is first listed
+    under, in log order. An acknowledgement's list says what arrived; what it lists beyond
+    the dispatch is a discrepancy, not a file."""
     documents: dict[bytes, str] = {}
     for entry in bundle.entries:
         try:
             statement = schema.parse(entry.statement, max_bytes=max(len(entry.statement), 1))
         except LedgerError:
             continue  # not a statement: verify_bundle names it
-        if statement.family != "dossier" or statement.subject != bundle.dossier:
-            continue  # the registry entries the dossier's statements rely on
+        if statement.subject != bundle.dossier or statement.kind not in FILE_KINDS:
+            continue  # the registry entries, acknowledgements and the dossier's other acts
         for document in statement.body.get("documents") or ():
             documents.setdefault(document["sha256"], document["name"])
     return documents

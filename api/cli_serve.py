@@ -239,7 +239,7 @@ def remote_sign(
     subject: str,
     body: dict[str, Any],
 ) -> None:
-    client = Client(server, token)
+    client = Client(server, token, lang=options.lang)
     try:
         raw = client.prepare(key, kind, subject, body)
     except ApiProblem as problem:
@@ -252,7 +252,7 @@ def remote_sign(
 
 
 def remote_submit(options: Options, server: str, token: str, lines: list[str]) -> None:
-    client = Client(server, token)
+    client = Client(server, token, lang=options.lang)
     try:
         for line in lines:
             receipt = client.submit(Envelope.from_json(line))

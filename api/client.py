@@ -58,9 +58,12 @@ class Client:
         http: httpx.Client | None = None,
         timeout: float = 30,
         files: Mapping[bytes, bytes] | None = None,
+        lang: str | None = None,
     ) -> None:
         self.http = http or httpx.Client(base_url=base_url, timeout=timeout)
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if lang:  # the language of the problems' titles (Vietnamese unless asked)
+            self.headers["Accept-Language"] = lang
         # local files by SHA-256: `submit` uploads those a statement lists before sending it
         self.files: dict[bytes, bytes] = dict(files or {})
 

@@ -70,7 +70,9 @@ def server(served: Api, monkeypatch: pytest.MonkeyPatch) -> Api:
     monkeypatch.setattr(
         api.cli_files,
         "connect",
-        lambda _server, token: Client(http=TestClient(served.http.app), token=token),
+        lambda _server, token, lang: Client(
+            http=TestClient(served.http.app), token=token, lang=lang
+        ),
     )
     return served
 
@@ -155,11 +157,13 @@ def test_attach_prints_the_servers_refusal_and_exits_non_zero(server: Api, tmp_p
     args = ["attach", "000.66.29.H59-250708-0404", str(tmp_path / "don.pdf"), *SERVER]
 
     result = cli(*args, *token(server, "consumer"))
+    in_vietnamese = cli(*args, *token(server, "consumer"), lang="vi")
 
     assert result.exit_code == 2  # the caller's own mistake: a token that may not upload
     assert "(forbidden)" in result.output  # the problem's code, title and detail
-    assert "không được phép" in result.output
+    assert "This token may not do this" in result.output  # the server's title, in English
     assert "a consumer token may not do this" in result.output
+    assert "không được phép" in in_vietnamese.output
 
 
 # --- fetch-file ---------------------------------------------------------------------------------
@@ -210,7 +214,7 @@ def test_fetch_file_keeps_nothing_when_the_bytes_do_not_match_the_hash(
     monkeypatch.setattr(
         api.cli_files,
         "connect",
-        lambda server, token: Client(http=httpx.Client(transport=lying, base_url=server)),
+        lambda server, _token, _lang: Client(http=httpx.Client(transport=lying, base_url=server)),
     )
     target = tmp_path / "don.pdf"
     args = ["fetch-file", CODE, DOCUMENT["sha256"].hex(), "--out", str(target), *SERVER]
