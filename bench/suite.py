@@ -10,17 +10,19 @@ measure each other), with `--json FILE` added, and reads one summary row or a fe
 
   record   recording rate on SQLite and PostgreSQL against bare eventsourcing (target 70 %)
   api      HTTP acknowledge rate (batch 32) against a bare FastAPI endpoint (target 50 %)
-  audit    full-audit rate against raw Ed25519 × cores (target 85 %), and the audit's peak
-           memory at two log sizes (it must stay flat as the log grows)
-  rebuild  rebuild rate against bare replay, and a rebuild's peak memory at two log sizes
+  audit    full-audit rate against raw Ed25519 × cores (target 85 %)
+  rebuild  rebuild rate against bare replay
+  memory   peak memory of the full audit (1 process, and all cores) and of a rebuild, on one
+           log grown to two sizes: it must stay flat as the log grows
   stalls   stall-query latency, p50 and p95, against a count(*) of the open dossiers
   proofs   inclusion and consistency proofs: size (hashes, bytes) and time against one SELECT
 
 The default sizes are the ones the figures are wanted at (1M and 10M entries, 1M dossiers, 10M
 leaves); `--quick` uses small ones, so the whole suite takes a few minutes. `--memory-sizes`
-replaces the two log sizes of the memory runs (the largest size that fits a time box); the
-table shows the sizes measured. Each row shows the command that produced it, copy-pastable from
-the repository root (without the `--json FILE` the suite adds).
+replaces the two log sizes of the memory run (the full ones take about two hours: growing the
+log to 10M entries is most of it); the table shows the sizes measured. Each row shows the
+command that produced it, copy-pastable from the repository root (without the `--json FILE` the
+suite adds).
 
 `--write FILE` replaces only the block between `<!-- suite:begin -->` and `<!-- suite:end -->`
 (created before the first `## ` heading if absent). The block keeps the rows of earlier runs
@@ -71,7 +73,7 @@ class Benchmark:
     full: list[str]
     quick: list[str]
     rows: Callable[[Summary], list[Row]]
-    memory: bool = False  # takes --memory-sizes
+    sizes_flag: str = ""  # the option that takes the suite's --memory-sizes, if any
 
 
 def against(value: float, target: float) -> str:
@@ -117,6 +119,25 @@ def memory_row(what: str, sizes: list[tuple[int, float]]) -> Row:
         f"{low:,.0f} MB at {small:,}",
         f"**×{ratio:.2f}**: {verdict} (target: flat, ≤ ×{FLAT:.2f})",
     )
+
+
+def memory_rows(s: Summary) -> list[Row]:
+    workers = s["workers"]
+
+    def peak(m: dict[str, Any], what: str) -> float:
+        figures = m[what]
+        extra = figures.get("workers_kb", 0) if what != "audit_1" else 0
+        return float(figures["after_kb"] + extra) / 1024
+
+    names = {
+        "audit_1": "Peak memory of the full audit, 1 process (maxrss)",
+        f"audit_{workers}": f"Peak memory of the full audit, {workers} workers (main + a worker)",
+        "rebuild": "Peak memory of a rebuild of the views, SQLite (maxrss)",
+    }
+    return [
+        memory_row(name, [(m["entries"], peak(m, what)) for m in s["sizes"]])
+        for what, name in names.items()
+    ]
 
 
 def audit_rows(s: Summary) -> list[Row]:
@@ -198,6 +219,7 @@ def proofs_rows(s: Summary) -> list[Row]:
     return rows
 
 
+NO_MEMORY = ("--memory-sizes", "")  # the memory benchmark measures it, on one grown log
 BENCHMARKS = [
     Benchmark(
         "record",
@@ -216,18 +238,30 @@ BENCHMARKS = [
     Benchmark(
         "audit",
         ["bench/audit.py"],
-        ["--backend", "sqlite", "--n", "20000", "--repeats", "3", "--profile", "never"],
-        ["--backend", "sqlite", "--n", "4000", "--repeats", "2", "--profile", "never"],
+        [
+            *("--backend", "sqlite", "--n", "20000", "--repeats", "3", "--profile", "never"),
+            *NO_MEMORY,
+        ],
+        [
+            *("--backend", "sqlite", "--n", "4000", "--repeats", "2", "--profile", "never"),
+            *NO_MEMORY,
+        ],
         audit_rows,
-        memory=True,
     ),
     Benchmark(
         "rebuild",
         ["bench/views.py", "rebuild"],
-        ["--backend", "sqlite", "--n", "20000", "--repeats", "4"],
-        ["--backend", "sqlite", "--n", "4000", "--repeats", "2"],
+        ["--backend", "sqlite", "--n", "20000", "--repeats", "4", *NO_MEMORY],
+        ["--backend", "sqlite", "--n", "4000", "--repeats", "2", *NO_MEMORY],
         rebuild_rows,
-        memory=True,
+    ),
+    Benchmark(
+        "memory",
+        ["bench/memory.py"],
+        [],
+        [],
+        memory_rows,
+        sizes_flag="--sizes",
     ),
     Benchmark(
         "stalls",
@@ -249,8 +283,8 @@ MEMORY_SIZES = {"full": "1000000,10000000", "quick": "20000,80000"}
 
 def arguments(bench: Benchmark, mode: str, memory_sizes: str | None) -> list[str]:
     args = [*bench.script, *(bench.quick if mode == "quick" else bench.full)]
-    if bench.memory:
-        args += ["--memory-sizes", memory_sizes or MEMORY_SIZES[mode]]
+    if bench.sizes_flag:
+        args += [bench.sizes_flag, memory_sizes or MEMORY_SIZES[mode]]
     return args
 
 
@@ -353,9 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes: a few minutes")
     names = ",".join(bench.name for bench in BENCHMARKS)
     parser.add_argument("--only", default=names, help=f"comma-separated, of: {names}")
-    parser.add_argument(
-        "--memory-sizes", help="the two log sizes (statements) of the audit and rebuild memory runs"
-    )
+    parser.add_argument("--memory-sizes", help="the two log sizes (statements) of the memory run")
     parser.add_argument("--write", metavar="FILE", help="replace the suite's block in FILE")
     parser.add_argument("--note", default="", help="a line under the table (with --write)")
     args = parser.parse_args(argv)
