@@ -132,6 +132,18 @@ def test_the_scan_travels_with_the_handover_and_arrives_byte_for_byte(api: Api) 
 # --- refusals -------------------------------------------------------------------------------------
 
 
+def test_before_the_receipt_only_the_uploading_office_sees_its_files(shared: Api) -> None:
+    code = "000.66.29.H59-250708-0316"
+    assert put(shared, code, SCAN, SCAN_SHA).status_code == 201
+    assert fetch(shared, code, SCAN_SHA).content == SCAN
+    mine = ok(shared.http.get(f"/v1/dossiers/{code}/files", headers=shared.headers("officer")))
+    assert [f["sha256"] for f in mine] == [SCAN_SHA.hex()]
+    for role in ("province_officer", "inspector", "consumer"):
+        assert_problem(fetch(shared, code, SCAN_SHA, role), 404, "unknown-dossier")
+        listed = shared.http.get(f"/v1/dossiers/{code}/files", headers=shared.headers(role))
+        assert_problem(listed, 404, "unknown-dossier")
+
+
 def test_a_statement_listing_a_file_never_uploaded_is_refused_and_nothing_recorded(
     shared: Api,
 ) -> None:

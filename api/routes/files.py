@@ -30,6 +30,7 @@ from api.routes.params import Limit, NumericCursor, position
 from api.schemas import AccessOut, FileOut, Listing, Page, iso
 from api.services import Services
 from api.tokens import Token
+from domain.errors import UnknownDossier
 from ledger.errors import FileCorrupted, FileErased, FileNotUploaded, FileTooLarge, LedgerError
 from ledger.files import StoredFile, Upload
 
@@ -302,8 +303,8 @@ def download(code: Code, sha256: Sha256, found: ServicesDep, token: Caller) -> S
         )
 
     try:
-        found.ledger.dossier(code)
-        may_read_files(token, code, found.inspector(), now)
+        stored = found.files.stored(code, digest)
+        _may_read(found, token, code, {stored.office} if stored else set())
         opened = found.files.open(code, digest)
     except LedgerError as problem:
         log(
@@ -336,7 +337,23 @@ def download(code: Code, sha256: Sha256, found: ServicesDep, token: Caller) -> S
     summary="The dossier's files: hash, size, who uploaded each, and the statements that list it",
 )
 def file_list(code: Code, found: ServicesDep, token: Caller) -> list[FileOut]:
-    found.ledger.dossier(code)
-    may_read_files(token, code, found.inspector(), found.clock.now())
+    held = found.files.files(code)
+    if not _may_read(found, token, code, {stored.office for stored in held}):
+        held = [stored for stored in held if stored.office == token.office]
     listed = listings(found, code)
-    return [file_out(stored, listed.get(stored.sha256, [])) for stored in found.files.files(code)]
+    return [file_out(stored, listed.get(stored.sha256, [])) for stored in held]
+
+
+def _may_read(found: Services, token: Token, code: str, uploaded_by: set[str | None]) -> bool:
+    """Whether the caller may read the dossier's files (True), or only those its own office
+    uploaded to a dossier not received yet (False); else the refusal: UnknownDossier for a
+    dossier not received (to others it does not exist yet), Forbidden for one received."""
+    try:
+        found.ledger.dossier(code)
+    except UnknownDossier:
+        # files arrive before the receipt that lists them: until then they are their office's
+        if token.role == "officer" and token.office in uploaded_by:
+            return False
+        raise
+    may_read_files(token, code, found.inspector(), found.clock.now())
+    return True
