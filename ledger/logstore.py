@@ -445,6 +445,11 @@ class PostgresLogRecorder(_Appends, PostgresApplicationRecorder):
         # transaction at a time, in commit order. A version clash on the events surfaces here,
         # at the first read, as the IntegrityError the library expects.
         super()._insert_stored_events(curs, stored_events, **kwargs)
+        # sync the pipeline here (a nested pipeline block syncs as it ends): a clash surfaces
+        # as the insert's own error. Left to the first read below, the read's "pipeline
+        # aborted" could be raised in its place, depending on when the results arrive.
+        with curs.connection.pipeline():
+            pass
         leaves = _leaf_hashes(stored_events, kwargs)
         with curs.connection.cursor() as tree:
             tree.execute(self._sql("SELECT max(leaf_index) AS last FROM {schema}.{leaves}"))
