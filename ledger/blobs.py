@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 import psycopg
-from psycopg import sql as pgsql
 
 from ledger.config import persistence_env
-from ledger.database import DDL_LOCK
+from ledger.database import DDL_LOCK, postgres_connection
 from ledger.errors import FileCorrupted
 
 CHUNK = 64 * 1024  # plaintext bytes per sealed chunk
@@ -111,17 +110,7 @@ class DatabaseBlobs:
                 connection.execute(CHUNK_TABLE)
 
     def _connect(self) -> psycopg.Connection[Any]:
-        env = self.env
-        connection = psycopg.connect(
-            host=env["POSTGRES_HOST"],
-            port=int(env["POSTGRES_PORT"]),
-            dbname=env["POSTGRES_DBNAME"],
-            user=env["POSTGRES_USER"],
-            password=env.get("POSTGRES_PASSWORD") or None,
-        )
-        schema_name = env.get("POSTGRES_SCHEMA", "public")
-        connection.execute(pgsql.SQL("SET search_path TO {}").format(pgsql.Identifier(schema_name)))
-        return connection
+        return postgres_connection(self.env, autocommit=False)
 
     def writer(self, blob: bytes) -> BlobWriter:
         return _RowWriter(self._connect(), blob)

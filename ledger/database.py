@@ -47,18 +47,7 @@ class Database:
             self._sqlite.execute("PRAGMA journal_mode=WAL")
         elif "POSTGRES_DBNAME" in env:
             self.kind = "postgres"
-            self._pg = psycopg.connect(
-                host=env["POSTGRES_HOST"],
-                port=int(env["POSTGRES_PORT"]),
-                dbname=env["POSTGRES_DBNAME"],
-                user=env["POSTGRES_USER"],
-                password=env.get("POSTGRES_PASSWORD") or None,
-                autocommit=True,
-            )
-            schema_name = env.get("POSTGRES_SCHEMA", "public")
-            self._pg.execute(
-                pgsql.SQL("SET search_path TO {}").format(pgsql.Identifier(schema_name))
-            )
+            self._pg = postgres_connection(env, autocommit=True)
         else:  # memory:
             self.kind = "sqlite"
             self._sqlite = sqlite3.connect(
@@ -110,6 +99,23 @@ class Database:
     def close(self) -> None:
         with suppress(Exception):
             (self._pg if self.kind == "postgres" else self._sqlite).close()
+
+
+def postgres_connection(env: dict[str, str], *, autocommit: bool) -> psycopg.Connection[Any]:
+    """A connection to the PostgreSQL database and schema of `persistence_env(url)`."""
+    connection = psycopg.connect(
+        host=env["POSTGRES_HOST"],
+        port=int(env["POSTGRES_PORT"]),
+        dbname=env["POSTGRES_DBNAME"],
+        user=env["POSTGRES_USER"],
+        password=env.get("POSTGRES_PASSWORD") or None,
+        autocommit=autocommit,
+    )
+    schema_name = env.get("POSTGRES_SCHEMA", "public")
+    connection.execute(pgsql.SQL("SET search_path TO {}").format(pgsql.Identifier(schema_name)))
+    if not autocommit:
+        connection.commit()  # the SET opened a transaction: start the caller's afresh
+    return connection
 
 
 def refuses_writes(problem: BaseException | None) -> bool:
