@@ -305,6 +305,18 @@ def run(bench: Benchmark, args: list[str], directory: Path, stamp: str) -> tuple
     return rows, str(summary.get("machine", ""))
 
 
+def reuse(bench: Benchmark, path: Path, stamp: str) -> tuple[list[Row], str]:
+    """The rows of a benchmark from the JSON summary of an earlier run (`--use NAME=FILE`): a run
+    too long to repeat for the table, such as the memory run at 10M entries."""
+    summary = json.loads(path.read_text(encoding="utf-8"))
+    when = f"{stamp} (from {path.name})"
+    rows = [
+        Row(**{**asdict(row), "command": summary["command"], "run": when})
+        for row in bench.rows(summary)
+    ]
+    return rows, str(summary.get("machine", ""))
+
+
 def git_commit() -> str:
     done = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
@@ -388,6 +400,14 @@ def main(argv: list[str] | None = None) -> int:
     names = ",".join(bench.name for bench in BENCHMARKS)
     parser.add_argument("--only", default=names, help=f"comma-separated, of: {names}")
     parser.add_argument("--memory-sizes", help="the two log sizes (statements) of the memory run")
+    parser.add_argument(
+        "--use",
+        action="append",
+        default=[],
+        metavar="NAME=FILE",
+        help="take NAME's figures from the JSON summary FILE of an earlier run instead of running "
+        "it (the row shows that run's command)",
+    )
     parser.add_argument("--write", metavar="FILE", help="replace the suite's block in FILE")
     parser.add_argument("--note", default="", help="a line under the table (with --write)")
     args = parser.parse_args(argv)
@@ -399,9 +419,15 @@ def main(argv: list[str] | None = None) -> int:
     stamp = f"{datetime.now(UTC):%Y-%m-%d %H:%M}, {git_commit()}"
     results: dict[str, list[Row]] = {}
     machine = ""
+    used = dict(item.split("=", 1) for item in args.use if "=" in item)
+    if len(used) != len(args.use) or set(used) - {bench.name for bench in BENCHMARKS}:
+        parser.error(f"--use takes NAME=FILE, NAME one of: {names}")
     with tempfile.TemporaryDirectory(prefix="lienthong-suite-") as directory:
         for bench in BENCHMARKS:
-            if bench.name in chosen:
+            if bench.name in used:
+                results[bench.name], line = reuse(bench, Path(used[bench.name]), stamp)
+                machine = line or machine
+            elif bench.name in chosen:
                 command = arguments(bench, mode, args.memory_sizes)
                 results[bench.name], line = run(bench, command, Path(directory), stamp)
                 machine = line or machine
