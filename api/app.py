@@ -19,6 +19,7 @@ from api.routes.public import LookupLimiter
 from api.schemas import CallerOut
 from api.services import Services
 from api.settings import Settings
+from api.web import pages
 from ledger.clock import Clock
 
 DESCRIPTION = """
@@ -68,6 +69,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         (public.router, (404, 422, 429, 500)),
     ):
         app.include_router(router, prefix="/v1", responses=problems.documented(*statuses))
+    app.include_router(pages.router)
     _misc(app)
     return app
 

@@ -15,6 +15,7 @@ from limits.strategies import MovingWindowRateLimiter
 from api.access import ServicesDep
 from api.problems import NotFound, RateLimited
 from api.schemas import LookupOut, LookupRequest, iso
+from api.services import Services
 from domain.errors import DomainError
 from domain.instant import local_date
 
@@ -42,13 +43,19 @@ class LookupLimiter:
     summary="Tra cứu hồ sơ: status and location by dossier code and receipt secret",
 )
 def lookup(request: LookupRequest, http: Request, found: ServicesDep) -> LookupOut:
+    return citizen_lookup(found, http, request.code, request.secret)
+
+
+def citizen_lookup(found: Services, http: Request, code: str, secret: str) -> LookupOut:
+    """What a citizen may know of a dossier, given its code and the receipt secret; the same
+    NotFound for an unknown code and a wrong secret; RateLimited per client and per code."""
     limiter: LookupLimiter = http.app.state.lookups
     client = http.client.host if http.client else "unknown"
-    limiter.check(f"client:{client}", f"code:{request.code}")
+    limiter.check(f"client:{client}", f"code:{code}")
     unknown = NotFound("no dossier has this code and receipt secret")
-    if not found.applicants.check_secret(request.code, request.secret):
+    if not found.applicants.check_secret(code, secret):
         raise unknown
-    location = found.views().location(request.code)
+    location = found.views().location(code)
     if location is None:
         raise unknown
     office = location.custodian or location.transit_to
@@ -68,7 +75,7 @@ def lookup(request: LookupRequest, http: Request, found: ServicesDep) -> LookupO
     )
 
 
-def _office_name(found: ServicesDep, office: str | None, day: date) -> str | None:
+def _office_name(found: Services, office: str | None, day: date) -> str | None:
     if office is None:
         return None
     try:
@@ -77,7 +84,7 @@ def _office_name(found: ServicesDep, office: str | None, day: date) -> str | Non
         return None
 
 
-def _procedure_name(found: ServicesDep, code: str, version: int) -> str | None:
+def _procedure_name(found: Services, code: str, version: int) -> str | None:
     try:
         return found.ledger.procedure(code).get_version(version).name_vi
     except DomainError:

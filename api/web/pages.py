@@ -1,0 +1,89 @@
+"""The citizen's pages: look a dossier up by its code and receipt secret.
+
+Plain HTML forms, no JavaScript: they work on any browser and on a slow line. The language is
+Vietnamese unless `?lang=en` asked for English (kept in a cookie); times are shown in
+Asia/Ho_Chi_Minh as dd/mm/yyyy HH:MM."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from api.access import ServicesDep
+from api.problems import NotFound, RateLimited
+from api.routes.public import citizen_lookup
+from api.web.words import say
+from domain.instant import to_datetime
+
+router = APIRouter(include_in_schema=False)
+pages = Environment(loader=PackageLoader("api", "templates"), autoescape=select_autoescape())
+LANGS = ("vi", "en")
+
+
+def language(request: Request) -> str:
+    """?lang= first, then the cookie; else Vietnamese, whatever the browser's own language (an
+    office PC set up in English still serves Vietnamese officers)."""
+    asked = request.query_params.get("lang") or request.cookies.get("lang")
+    return asked if asked in LANGS else "vi"
+
+
+def when(at: int | None) -> str:
+    """dd/mm/yyyy HH:MM in Asia/Ho_Chi_Minh."""
+    return "" if at is None else f"{to_datetime(at):%d/%m/%Y %H:%M}"
+
+
+def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    lang = language(request)
+    other = "en" if lang == "vi" else "vi"
+    html = pages.get_template(template).render(
+        lang=lang,
+        t=lambda key, **more: say(key, lang, **more),
+        switch_url=f"{request.url.path}?lang={other}",
+        when=when,
+        **values,
+    )
+    response = HTMLResponse(html, status_code=status)
+    if request.query_params.get("lang") in LANGS:
+        response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+@router.get("/")
+def home() -> Response:
+    return RedirectResponse("/tra-cuu", status_code=303)
+
+
+@router.get("/tra-cuu")
+def lookup_form(request: Request) -> HTMLResponse:
+    return render(request, "lookup.html", code="", problem=None)
+
+
+@router.post("/tra-cuu")
+def lookup_result(
+    request: Request,
+    found: ServicesDep,
+    code: Annotated[str, Form(max_length=128)] = "",
+    secret: Annotated[str, Form(max_length=64)] = "",
+) -> HTMLResponse:
+    lang = language(request)
+    code, secret = code.strip(), secret.strip()
+    if not code or not secret:
+        return render(request, "lookup.html", 422, code=code, problem=say("missing_fields", lang))
+    try:
+        result = citizen_lookup(found, request, code, secret)
+    except NotFound:
+        return render(request, "lookup.html", 404, code=code, problem=say("not_found", lang))
+    except RateLimited as limited:
+        problem = say("too_many", lang, seconds=limited.retry_after)
+        response = render(request, "lookup.html", 429, code=code, problem=problem)
+        response.headers["Retry-After"] = str(limited.retry_after)
+        return response
+    overdue = (
+        result.appointed is not None
+        and result.status != "closed"
+        and (result.appointed < found.clock.now())
+    )
+    return render(request, "lookup_result.html", result=result, overdue=overdue)

@@ -1,0 +1,75 @@
+"""A live server in this process and a real headless Chromium driving it.
+
+The server is uvicorn on a socket bound before its thread starts: a first request waits in the
+backlog until the app has started, then returns; no polling, no sleeps.
+Chromium is Debian's (`/usr/bin/chromium`), driven by Playwright; without it these tests skip
+with the reason, except in CI (CI=true), where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+CHROMIUM = Path(os.environ.get("LIENTHONG_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium_or_skip() -> None:
+    if CHROMIUM.exists():
+        return
+    message = f"no Chromium at {CHROMIUM} (apt-get install chromium); set LIENTHONG_CHROMIUM"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"Chromium is required in CI: {message}")
+    pytest.skip(message)
+
+
+@contextmanager
+def live(app: Any) -> Iterator[str]:
+    """Serve `app` on 127.0.0.1 from a thread; its base URL. The lifespan runs in that thread."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    # the first request waits in the backlog until the lifespan has started the app's services
+    httpx.get(f"{url}/healthz", timeout=120).raise_for_status()
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """A headless Chromium browser (Playwright's sync API)."""
+    chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
