@@ -19,7 +19,7 @@ from api.routes.public import LookupLimiter
 from api.schemas import CallerOut
 from api.services import Services
 from api.settings import Settings
-from api.web import pages
+from api.web import pages, verify
 from ledger.clock import Clock
 
 DESCRIPTION = """
@@ -70,6 +70,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     ):
         app.include_router(router, prefix="/v1", responses=problems.documented(*statuses))
     app.include_router(pages.router)
+    app.include_router(verify.router)
     _misc(app)
     return app
 

@@ -13,12 +13,21 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+
+from api.app import create_app
+from api.client import Client
+from api.services import Services
+from ledger.clock import SimulatedClock
+from ledger.demo import DEMO_START, run_demo
+from ledger.signing import SigningKey
+from tests.apiworld import APPLICANT, COMMUNE, COMMUNE_OFFICER, FILES, RECEIVED_BODY, settings_for
 
 CHROMIUM = Path(os.environ.get("LIENTHONG_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -73,3 +82,38 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+@dataclass
+class Site:
+    """A live server with the demo recorded and one dossier received with an applicant: its URL,
+    the dossier's receipt secret, the app's services and clock, and a browser."""
+
+    url: str
+    code: str
+    secret: str
+    services: Services
+    clock: SimulatedClock
+    browser: Any
+
+
+@contextmanager
+def open_site(directory: Path, code: str) -> Iterator[Site]:
+    clock = SimulatedClock(DEMO_START)
+    app = create_app(settings_for(f"sqlite:///{directory / 'ledger.db'}", directory), clock=clock)
+    with chromium() as browser, live(app) as url:
+        services: Services = app.state.services
+        demo = run_demo(services.ledger, clock)
+        _record, token = services.tokens.create(
+            "officer", office=COMMUNE, officer=COMMUNE_OFFICER, now=clock.now(), valid_seconds=86400
+        )
+        signer = demo.officers[COMMUNE_OFFICER]
+        key = SigningKey(signer.key.private, COMMUNE_OFFICER, signer.office)
+        client = Client(url, token, files=FILES)
+        try:
+            receipt = client.record(
+                key, "dossier.received", code, RECEIVED_BODY, applicant=APPLICANT
+            )
+        finally:
+            client.close()
+        yield Site(url, code, receipt["receipt_secret"], services, clock, browser)

@@ -6,53 +6,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from api.app import create_app
-from api.client import Client
-from ledger.clock import SimulatedClock
-from ledger.demo import DEMO_START, run_demo
-from tests.apiworld import APPLICANT, COMMUNE, COMMUNE_OFFICER, FILES, RECEIVED_BODY, settings_for
-from tests.browser import chromium, live
+from tests.apiworld import APPLICANT
+from tests.browser import Site, open_site
 
 CODE = "000.66.29.H59-250708-0501"
 
 
-@dataclass
-class Site:
-    url: str
-    secret: str
-    browser: Any
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    directory = tmp_path_factory.mktemp("web-lookup")
-    clock = SimulatedClock(DEMO_START)
-    app = create_app(settings_for(f"sqlite:///{directory / 'ledger.db'}", directory), clock=clock)
-    with chromium() as browser, live(app) as url:
-        services = app.state.services
-        demo = run_demo(services.ledger, clock)
-        _record, token = services.tokens.create(
-            "officer",
-            office=COMMUNE,
-            officer=COMMUNE_OFFICER,
-            now=clock.now(),
-            valid_seconds=86400,
-        )
-        signer = demo.officers[COMMUNE_OFFICER]
-        key = type(signer.key)(signer.key.private, COMMUNE_OFFICER, signer.office)
-        client = Client(url, token, files=FILES)
-        try:
-            receipt = client.record(
-                key, "dossier.received", CODE, RECEIVED_BODY, applicant=APPLICANT
-            )
-        finally:
-            client.close()
-        yield Site(url, receipt["receipt_secret"], browser)
+    with open_site(tmp_path_factory.mktemp("web-lookup"), CODE) as opened:
+        yield opened
 
 
 def look_up(site: Site, code: str, secret: str, lang: str = "") -> Any:

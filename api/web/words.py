@@ -43,6 +43,51 @@ PAGE_WORDS: dict[str, tuple[str, str]] = {
     "status_closed": ("Đã kết thúc", "Closed"),
     "overdue": ("Đã quá ngày hẹn", "Past the promised date"),
     "again": ("Tra cứu hồ sơ khác", "Look up another dossier"),
+    "verify_title": ("Xác minh hồ sơ", "Verify a dossier"),
+    "verify_intro": (
+        "Kiểm tra một gói kiểm toán (tệp .bundle): mọi bản khai có đúng chữ ký của cán bộ, có nằm "
+        "trong sổ cái công khai (chứng minh Merkle) và sổ cái có đúng chữ ký của cơ quan quản lý "
+        "sổ hay không.",
+        "Check an audit bundle (a .bundle file): whether every statement carries its officer's "
+        "signature, is in the public log (a Merkle proof), and whether the log is signed by its "
+        "keeper.",
+    ),
+    "bundle_file": ("Tệp gói kiểm toán (.bundle)", "Audit bundle file (.bundle)"),
+    "verify": ("Xác minh", "Verify"),
+    "verified": (
+        "Hồ sơ {code} được xác minh: {n} bản khai, mọi chữ ký và chứng minh đều đúng, sổ cái có "
+        "{size} mục.",
+        "Dossier {code} verifies: {n} statements, every signature and proof holds; the log has "
+        "{size} entries.",
+    ),
+    "not_verified": (
+        "KHÔNG xác minh được hồ sơ {code}. Không tin vào nội dung này. Lý do:",
+        "Dossier {code} does NOT verify. Do not rely on it. What failed:",
+    ),
+    "unreadable": (
+        "Tệp này không phải là gói kiểm toán đọc được: {problem}",
+        "This file is not a readable audit bundle: {problem}",
+    ),
+    "no_file": ("Hãy chọn một tệp gói kiểm toán.", "Choose an audit bundle file."),
+    "too_big": ("Tệp quá lớn cho một gói kiểm toán.", "The file is too large for an audit bundle."),
+    "log_key": ("Khóa công khai của sổ cái", "The log's public key"),
+    "no_log_key": (
+        "Máy chủ này chưa được cấu hình khóa công khai của sổ cái, nên không xác minh được.",
+        "This server has no public key of the log configured, so it cannot verify.",
+    ),
+    "where_checked": (
+        "Việc kiểm tra này chạy trên máy chủ. Để không phải tin máy chủ, hãy tự chạy: "
+        "lienthong verify-bundle TỆP --log-key KHÓA",
+        "This check ran on the server. To check without trusting it, run: "
+        "lienthong verify-bundle FILE --log-key KEY",
+    ),
+    "steps": ("Các bước đã ghi", "Recorded steps"),
+    "when": ("Thời điểm", "When"),
+    "what": ("Việc", "What"),
+    "who": ("Cơ quan", "Office"),
+    "signature": ("Chữ ký", "Signature"),
+    "sig_ok": ("đúng", "valid"),
+    "sig_bad": ("SAI", "INVALID"),
 }
 
 

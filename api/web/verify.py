@@ -1,0 +1,94 @@
+"""The verification page (xác minh): an audit bundle checked against the log's public key — every
+statement's signature, its inclusion proof, the checkpoint's signature — with a plain verdict and
+what failed. A bundle is uploaded, or, from the QR code of a printed control slip, exported from
+this server for a dossier code. The log is public (statements hold no personal data), so this
+page needs no token."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import HTMLResponse
+
+from api.access import ServicesDep
+from api.services import Services
+from api.texts import kind_label
+from api.web.pages import language, render
+from api.web.words import say
+from domain.errors import DomainError
+from ledger import bundle, note
+from ledger.errors import BadBundle, LedgerError
+
+router = APIRouter(include_in_schema=False)
+MAX_BUNDLE = 5 * 1024 * 1024
+
+
+def log_verifier(found: Services) -> note.Verifier | None:
+    """The key checkpoints are checked against: the server's own log key's, or the configured
+    public one (a read-only replica holds no private key)."""
+    if found.ledger.checkpointer is not None:
+        return found.ledger.checkpointer.log_key.verifier
+    text = found.settings.ledger.log_verifier
+    return note.parse_verifier(text) if text else None
+
+
+def verdict(request: Request, found: Services, data: bytes, status: int = 200) -> HTMLResponse:
+    lang = language(request)
+    key = log_verifier(found)
+    if key is None:
+        return render(request, "verify.html", 503, problem=say("no_log_key", lang), report=None)
+    try:
+        report = bundle.verify_bundle(data, key)
+    except BadBundle as problem:
+        text = say("unreadable", lang, problem=problem)
+        return render(request, "verify.html", 422, problem=text, report=None, key=key.line())
+    steps = report.view.steps if report.view is not None else []
+    return render(
+        request,
+        "verify.html",
+        status if report.ok else 422,
+        problem=None,
+        report=report,
+        steps=steps,
+        kind=lambda kind: kind_label(kind, lang),
+        key=key.line(),
+    )
+
+
+@router.get("/xac-minh")
+def verify_form(request: Request, found: ServicesDep) -> HTMLResponse:
+    key = log_verifier(found)
+    return render(request, "verify.html", problem=None, report=None, key=key.line() if key else "")
+
+
+@router.post("/xac-minh")
+async def verify_upload(
+    request: Request,
+    found: ServicesDep,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> HTMLResponse:
+    lang = language(request)
+    if file is None or not file.filename:
+        return render(request, "verify.html", 422, problem=say("no_file", lang), report=None)
+    data = await file.read(MAX_BUNDLE + 1)
+    if len(data) > MAX_BUNDLE:
+        return render(request, "verify.html", 413, problem=say("too_big", lang), report=None)
+    return verdict(request, found, data)
+
+
+@router.get("/xac-minh/{code:path}")
+def verify_code(code: str, request: Request, found: ServicesDep) -> HTMLResponse:
+    """What the QR code of a control slip opens: this server's bundle of the dossier, checked."""
+    try:
+        found.ledger.dossier(code)
+        exported = bundle.export(found.ledger, code)
+    except DomainError:
+        lang = language(request)
+        return render(request, "verify.html", 404, problem=say("not_found", lang), report=None)
+    except LedgerError:  # the newest entries are not checkpointed yet
+        if found.ledger.checkpointer is None:
+            raise
+        found.ledger.checkpointer.issue()
+        exported = bundle.export(found.ledger, code)
+    return verdict(request, found, exported.encode())
