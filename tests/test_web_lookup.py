@@ -111,3 +111,21 @@ def test_every_input_has_a_label_and_every_page_says_its_language(site: Site) ->
     assert unlabelled == 0
     assert page.title() == "Tra cứu hồ sơ — Liên thông — theo dõi hồ sơ"
     page.close()
+
+
+def test_the_printable_control_slip_carries_a_qr_code_of_its_verification_page(
+    site: Site,
+) -> None:
+    page = look_up(site, CODE, site.secret)
+    slip = page.get_by_role("region", name="Phiếu kiểm soát quá trình giải quyết hồ sơ")
+    assert "Xã Càng Long" in slip.locator("tbody").inner_text()
+    assert slip.locator("svg title").text_content().startswith("Quét mã để xác minh")
+    link = slip.locator("figcaption a")
+    assert link.get_attribute("href") == f"{site.url}/xac-minh/{CODE}"
+    page.emulate_media(media="print")  # on paper: the slip, not the site's navigation and form
+    assert not page.get_by_role("link", name="English").is_visible()
+    assert not page.get_by_role("button", name="In phiếu").is_visible()
+    assert slip.is_visible()
+    link.click()
+    assert f"Hồ sơ {CODE} được xác minh" in page.get_by_role("status").inner_text()
+    page.close()

@@ -6,17 +6,22 @@ Asia/Ho_Chi_Minh as dd/mm/yyyy HH:MM."""
 
 from __future__ import annotations
 
+import io
 from typing import Annotated, Any
 
+import segno
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from api.access import ServicesDep
 from api.problems import NotFound, RateLimited
 from api.routes.public import citizen_lookup
+from api.services import Services
 from api.web.words import say
-from domain.instant import to_datetime
+from domain.errors import DomainError
+from domain.instant import local_date, to_datetime
 
 router = APIRouter(include_in_schema=False)
 pages = Environment(loader=PackageLoader("api", "templates"), autoescape=select_autoescape())
@@ -81,9 +86,38 @@ def lookup_result(
         response = render(request, "lookup.html", 429, code=code, problem=problem)
         response.headers["Retry-After"] = str(limited.retry_after)
         return response
-    overdue = (
-        result.appointed is not None
-        and result.status != "closed"
-        and (result.appointed < found.clock.now())
+    now = found.clock.now()
+    overdue = result.appointed is not None and result.status != "closed" and result.appointed < now
+    slip = found.inspector().slip(code, now)
+    verify_url = f"{public_base(request, found)}/xac-minh/{code}"
+    return render(
+        request,
+        "lookup_result.html",
+        result=result,
+        overdue=overdue,
+        slip=slip,
+        office=lambda office, at: office_name(found, office, at),
+        qr=qr_svg(verify_url, say("qr_caption", lang)),
+        verify_url=verify_url,
     )
-    return render(request, "lookup_result.html", result=result, overdue=overdue)
+
+
+def public_base(request: Request, found: Services) -> str:
+    """The address printed on paper: LIENTHONG_PUBLIC_URL if set, else the request's own."""
+    return (found.settings.public_url or str(request.base_url)).rstrip("/")
+
+
+def office_name(found: Services, office: str | None, at: int) -> str:
+    if office is None:
+        return ""
+    try:
+        return found.ledger.office(office).name_on(local_date(at))
+    except DomainError:
+        return office
+
+
+def qr_svg(url: str, title: str) -> Markup:
+    """The QR code of `url` as inline SVG (medium error correction: it survives a poor print)."""
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=3, xmldecl=False, title=title)
+    return Markup(out.getvalue().decode())  # noqa: S704 — segno's own SVG, the URL escaped
