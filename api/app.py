@@ -11,6 +11,7 @@ from html import escape
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from api import problems
 from api.access import Caller, ServicesDep
@@ -69,6 +70,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         (public.router, (404, 422, 429, 500)),
     ):
         app.include_router(router, prefix="/v1", responses=problems.documented(*statuses))
+    app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
     app.include_router(pages.router)
     app.include_router(verify.router)
     _misc(app)
