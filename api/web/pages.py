@@ -96,6 +96,7 @@ def lookup_result(
         result=result,
         overdue=overdue,
         slip=slip,
+        procedure_label=result.procedure_name,
         office=lambda office, at: office_name(found, office, at),
         qr=qr_svg(verify_url, say("qr_caption", lang)),
         verify_url=verify_url,

@@ -1,0 +1,76 @@
+"""The inspector's pages: the stall dashboard (filters, most overdue first, a count per kind that
+leads to the dossiers behind it) and a dossier's page (its timeline and control slip)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from api.access import ServicesDep, may_read_dossier, may_read_office
+from api.problems import Forbidden
+from api.texts import kind_label
+from api.web.pages import language, office_name, render
+from api.web.session import caller
+from api.web.words import say
+from domain.errors import DomainError
+from domain.instant import local_date
+from ledger.sla import RULES
+from ledger.timeline import timeline
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/giam-sat")
+def stall_dashboard(
+    request: Request, found: ServicesDep, rule: str = "", procedure: str = ""
+) -> HTMLResponse:
+    token = caller(request, found)
+    lang = language(request)
+    now = found.clock.now()
+    inspector = found.inspector()
+    office = token.office
+    if token.role not in ("inspector", "officer") or office is None:
+        forbidden = say("forbidden", lang)
+        return render(
+            request, "stalls.html", 403, problem=forbidden, stalls=[], counts={}, token=token
+        )
+    may_read_office(token, office, inspector, local_date(now))
+    every = inspector.stalls(now, office=office, procedure=procedure or None)
+    counts = {name: sum(1 for s in every if s.rule == name) for name in RULES}
+    shown = [s for s in every if not rule or s.rule == rule]
+    return render(
+        request,
+        "stalls.html",
+        problem=None,
+        stalls=shown,
+        counts=counts,
+        rules=RULES,
+        rule=rule if rule in RULES else "",
+        token=token,
+        office_label=office_name(found, office, now),
+        office=lambda o: office_name(found, o, now),
+    )
+
+
+@router.get("/ho-so/{code:path}")
+def dossier_page(code: str, request: Request, found: ServicesDep) -> HTMLResponse:
+    token = caller(request, found)
+    lang = language(request)
+    now = found.clock.now()
+    inspector = found.inspector()
+    try:
+        found.ledger.dossier(code)
+        may_read_dossier(token, code, inspector, now)
+    except (DomainError, Forbidden):
+        return render(request, "dossier.html", 404, problem=code, steps=[], slip=None, token=token)
+    return render(
+        request,
+        "dossier.html",
+        problem=None,
+        code=code,
+        steps=timeline(found.ledger, code).steps,
+        slip=inspector.slip(code, now),
+        kind=lambda kind: kind_label(kind, lang),
+        office=lambda o, at: office_name(found, o, at),
+        token=token,
+    )

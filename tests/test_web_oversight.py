@@ -1,0 +1,100 @@
+"""The inspector's pages in a real browser: signing in with a token (kept in an HttpOnly cookie),
+the stall dashboard finds the demo's planted stalled dossier, a count leads to the dossiers
+behind it, and a dossier's page shows its timeline and control slip."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.apiworld import PROVINCE
+from tests.browser import Site, open_site
+
+CODE = "000.66.29.H59-250708-0701"
+LABELS = {
+    "unacknowledged": "Đã giao, chưa ai nhận",
+    "over_level_budget": "Quá thời gian của cấp",
+    "past_appointed": "Quá ngày hẹn trả",
+    "due_soon": "Sắp đến hạn",
+}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    with open_site(tmp_path_factory.mktemp("web-oversight"), CODE) as opened:
+        yield opened
+
+
+def token(site: Site, role: str, office: str | None) -> str:
+    _record, text = site.services.tokens.create(
+        role, office=office, now=site.clock.now(), valid_seconds=86400
+    )
+    return text
+
+
+def signed_in(site: Site, text: str, start: str = "/giam-sat") -> Any:
+    page = site.browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(f"{site.url}{start}")
+    assert page.url.startswith(f"{site.url}/dang-nhap")  # sent to sign in first
+    page.get_by_label("Mã truy cập").fill(text)
+    page.get_by_role("button", name="Đăng nhập").click()
+    return page
+
+
+def test_an_inspector_signs_in_and_finds_the_planted_stalled_dossier(site: Site) -> None:
+    expected = site.services.inspector().stalls(site.clock.now(), office=PROVINCE)
+    assert expected, "the demo plants at least one stalled dossier"
+    page = signed_in(site, token(site, "inspector", PROVINCE))
+    assert page.url == f"{site.url}/giam-sat"  # back where it was going
+    assert page.get_by_role("heading", level=1).inner_text() == "Hồ sơ chậm, tắc"
+    rows = page.locator("tbody tr")
+    assert rows.count() == len(expected)
+    assert rows.first.locator("a").inner_text() == expected[0].code  # most overdue first
+    cookie = next(c for c in page.context.cookies() if c["name"] == "lienthong_session")
+    assert (cookie["httpOnly"], cookie["sameSite"]) == (True, "Strict")
+    assert page.evaluate("document.cookie") == ""  # scripts cannot read the token
+    page.close()
+
+
+def test_a_count_leads_to_the_dossiers_behind_it_and_on_to_the_control_slip(site: Site) -> None:
+    stalls = site.services.inspector().stalls(site.clock.now(), office=PROVINCE)
+    rule = stalls[0].rule
+    behind = [s.code for s in stalls if s.rule == rule]
+    page = signed_in(site, token(site, "inspector", PROVINCE))
+    kinds = page.get_by_role("navigation", name="Loại chậm")
+    kinds.get_by_role("link", name=f"{LABELS[rule]} ({len(behind)})").click()
+    assert page.url.endswith(f"/giam-sat?rule={rule}")
+    assert [a.inner_text() for a in page.locator("tbody a").all()] == behind
+    page.locator("tbody a").first.click()
+    assert page.get_by_role("heading", level=1).inner_text() == f"Hồ sơ {behind[0]}"
+    slip = page.get_by_role("region", name="Phiếu kiểm soát quá trình giải quyết hồ sơ")
+    assert slip.locator("tbody tr").count() >= 1
+    assert "đúng" in page.locator("table").first.inner_text()  # the timeline's signatures
+    page.close()
+
+
+def test_a_wrong_token_is_refused_in_words_and_a_consumer_sees_no_dashboard(site: Site) -> None:
+    page = site.browser.new_page()
+    page.goto(f"{site.url}/dang-nhap")
+    page.get_by_label("Mã truy cập").fill("lt1_not_a_token")
+    page.get_by_role("button", name="Đăng nhập").click()
+    assert "Mã truy cập không dùng được" in page.get_by_role("alert").inner_text()
+    page.close()
+    page = signed_in(site, token(site, "consumer", None))
+    assert page.get_by_role("alert").inner_text() == "Mã truy cập này không được xem trang này."
+    page.get_by_role("button", name="Đăng xuất").click()
+    assert page.url.startswith(f"{site.url}/dang-nhap")
+    page.goto(f"{site.url}/giam-sat")
+    assert page.url.startswith(f"{site.url}/dang-nhap")  # signed out: the cookie is gone
+    page.close()
+
+
+def test_signing_in_never_sends_the_browser_to_another_site(site: Site) -> None:
+    page = site.browser.new_page()
+    page.goto(f"{site.url}/dang-nhap?back=//evil.example/steal")
+    page.get_by_label("Mã truy cập").fill(token(site, "inspector", PROVINCE))
+    page.get_by_role("button", name="Đăng nhập").click()
+    assert page.url == f"{site.url}/giam-sat"
+    page.close()
