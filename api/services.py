@@ -12,6 +12,7 @@ from pathlib import Path
 
 from api.settings import Settings, files_directory
 from api.tokens import RecentTokens, TokenStore
+from api.web.enrolments import EnrolmentStore
 from api.writer import Writer
 from ledger.applicants import ApplicantStore, DataKey
 from ledger.application import Ledger
@@ -54,6 +55,7 @@ class Services:
         self.tokens = TokenStore(url, read_only=self.read_only)
         self.tokens_seen = RecentTokens(self.tokens)  # a revoked token stops within 2 s
         self.applicants = ApplicantStore(url, data_key, read_only=self.read_only)
+        self.enrolments = EnrolmentStore(url, read_only=self.read_only)
         directory = files_directory(settings)
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
         if directory is None and url.startswith("memory:"):  # tests: files die with the process
@@ -114,7 +116,7 @@ class Services:
         self.writer.stop()
         if self._follower is not None:
             self._follower.join(timeout=10)
-        for closing in (self.projector, self.tokens, self.applicants, self.files):
+        for closing in (self.projector, self.tokens, self.applicants, self.files, self.enrolments):
             closing.close()
         if self._scratch is not None:
             self._scratch.cleanup()

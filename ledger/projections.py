@@ -372,6 +372,15 @@ class Projector:
         )
         return [Location(*row) for row in rows]
 
+    def held_by(self, office: str) -> list[Location]:
+        """Dossiers `office` holds (processing or suspended), the one promised soonest first."""
+        rows = self.view.query(
+            f"SELECT {LOCATION_COLUMNS} FROM lienthong_location "  # noqa: S608
+            "WHERE custodian = ? AND status IN ('held', 'suspended') ORDER BY appointed, code",
+            (office,),
+        )
+        return [Location(*row) for row in rows]
+
     def subjects(
         self, family: str, *, owner: str | None = None, after: str = "", limit: int = 1000
     ) -> list[str]:

@@ -95,6 +95,7 @@ class Site:
     services: Services
     clock: SimulatedClock
     browser: Any
+    commune_key: SigningKey  # the demo's commune officer's, who received the dossier
 
 
 @contextmanager
@@ -116,4 +117,4 @@ def open_site(directory: Path, code: str) -> Iterator[Site]:
             )
         finally:
             client.close()
-        yield Site(url, code, receipt["receipt_secret"], services, clock, browser)
+        yield Site(url, code, receipt["receipt_secret"], services, clock, browser, key)

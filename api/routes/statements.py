@@ -83,7 +83,7 @@ async def submit(
         envelope.statement, max_bytes=found.settings.ledger.max_statement_bytes
     )
     may_submit(token, statement)
-    _files_uploaded(found, statement)
+    files_uploaded(found, statement)
     receipt = await found.writer.record(envelope.statement, envelope.signature)
     secret = None
     if statement.kind == "dossier.received":
@@ -107,7 +107,7 @@ async def submit(
     )
 
 
-def _files_uploaded(found: Services, statement: Statement) -> None:
+def files_uploaded(found: Services, statement: Statement) -> None:
     """A statement that brings documents in (receipt, dispatch, supplement) is refused until
     every file it lists is in the file store: the files travel with the custody."""
     if statement.kind not in FILE_KINDS:

@@ -103,6 +103,49 @@ PAGE_WORDS: dict[str, tuple[str, str]] = {
     "hours": ("{n} giờ làm việc", "{n} working hours"),
     "timeline": ("Diễn biến", "Timeline"),
     "forbidden": ("Mã truy cập này không được xem trang này.", "This token may not see this page."),
+    "officer_title": ("Việc của {office}", "Work at {office}"),
+    "your_key": ("Khóa ký của bạn trên máy này", "Your signing key on this computer"),
+    "key_none": (
+        "Máy này chưa có khóa ký của bạn.",
+        "This computer holds no signing key of yours.",
+    ),
+    "key_pending": (
+        "Khóa {fingerprint} đang chờ quản trị viên phê duyệt.",
+        "Key {fingerprint} is waiting for a registrar's approval.",
+    ),
+    "key_approved": ("Khóa {fingerprint} đã được phê duyệt.", "Key {fingerprint} is approved."),
+    "enrol_title": ("Tạo khóa ký", "Make a signing key"),
+    "enrol_intro": (
+        "Khóa được tạo ngay trong trình duyệt này và không bao giờ rời khỏi máy. Hãy đọc dấu vân "
+        "tay (fingerprint) cho quản trị viên để họ đối chiếu trước khi phê duyệt.",
+        "The key is made in this browser and never leaves this computer. Read its fingerprint to "
+        "your registrar, who checks it before approving.",
+    ),
+    "make_key": ("Tạo khóa ký trên máy này", "Make a signing key on this computer"),
+    "fingerprint": ("Dấu vân tay của khóa", "Key fingerprint"),
+    "enrol_link": ("Tạo hoặc xem khóa ký", "Make or see the signing key"),
+    "inbox_title": ("Hồ sơ đang chuyển đến", "Dossiers on their way here"),
+    "inbox_none": ("Không có hồ sơ nào đang chuyển đến.", "Nothing on its way here."),
+    "from": ("từ", "from"),
+    "documents_check": (
+        "Đánh dấu giấy tờ thực nhận (bỏ dấu giấy tờ không có)",
+        "Tick the documents that arrived (untick what is missing)",
+    ),
+    "acknowledge": ("Nhận hồ sơ và ký", "Acknowledge and sign"),
+    "refuse_reason": ("Lý do từ chối", "Reason for refusing"),
+    "refuse": ("Từ chối nhận và ký", "Refuse and sign"),
+    "reason_needed": ("Hãy ghi lý do từ chối.", "Give the reason for refusing."),
+    "signing": ("Đang ký…", "Signing…"),
+    "held_title": ("Hồ sơ đơn vị đang giữ", "Dossiers this office holds"),
+    "held_none": ("Đơn vị không giữ hồ sơ nào.", "This office holds no dossier."),
+    "days_left": ("còn {n} ngày", "{n} days left"),
+    "days_over": ("quá hạn {n} ngày", "{n} days overdue"),
+    "enrolments_title": ("Khóa chờ phê duyệt", "Keys waiting for approval"),
+    "enrolments_none": ("Không có khóa nào chờ phê duyệt.", "No key is waiting."),
+    "approve_with": (
+        "Đối chiếu dấu vân tay với cán bộ, rồi phê duyệt bằng lệnh:",
+        "Check the fingerprint with the officer, then approve with:",
+    ),
     "verify_title": ("Xác minh hồ sơ", "Verify a dossier"),
     "verify_intro": (
         "Kiểm tra một gói kiểm toán (tệp .bundle): mọi bản khai có đúng chữ ký của cán bộ, có nằm "

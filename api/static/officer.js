@@ -1,0 +1,121 @@
+// The officer's signing key and signatures, in the browser.
+//
+// The key is a WebCrypto Ed25519 key made here, not extractable, kept in IndexedDB: the server
+// never sees it. To sign, the page asks the server for the canonical bytes of what the officer
+// sees, decodes them, and signs only if they say exactly that (kind, dossier, office, officer,
+// key and every field of the body); otherwise it refuses and says what differs.
+import { SIGNING_PREFIX, decode } from "/static/canonical.js";
+
+const DB = "lienthong";
+const STORE = "keys";
+const KEY_ID_PREFIX = new TextEncoder().encode("lienthong key v1\n");
+
+const hex = (bytes) => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+const unbase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+const base64 = (bytes) => btoa(String.fromCharCode(...bytes));
+
+function database() {
+  return new Promise((resolve, reject) => {
+    const opening = indexedDB.open(DB, 1);
+    opening.onupgradeneeded = () => opening.result.createObjectStore(STORE, { keyPath: "officer" });
+    opening.onsuccess = () => resolve(opening.result);
+    opening.onerror = () => reject(opening.error);
+  });
+}
+
+async function stored(mode, act) {
+  const db = await database();
+  return new Promise((resolve, reject) => {
+    const request = act(db.transaction(STORE, mode).objectStore(STORE));
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+export async function loadKey(officer) {
+  return (await stored("readonly", (store) => store.get(officer))) || null;
+}
+
+export async function keyId(publicKey) {
+  const digest = await crypto.subtle.digest("SHA-256", new Uint8Array([...KEY_ID_PREFIX, ...publicKey]));
+  return hex(new Uint8Array(digest).slice(0, 16));
+}
+
+export function fingerprint(id) {
+  return id.match(/.{4}/g).join(" ");
+}
+
+async function send(path, payload) {
+  const response = await fetch(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "Accept-Language": document.documentElement.lang },
+    body: JSON.stringify(payload),
+    credentials: "same-origin",
+  });
+  const answer = await response.json();
+  if (!response.ok) throw new Error(answer.detail || answer.title || String(response.status));
+  return answer;
+}
+
+export async function makeKey(officer) {
+  const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"]);
+  const publicKey = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
+  const record = { officer, keyId: await keyId(publicKey), publicKey: hex(publicKey), privateKey: pair.privateKey };
+  await stored("readwrite", (store) => store.put(record));
+  await send("/can-bo/khoa", { public_key: record.publicKey });
+  return record;
+}
+
+export async function keyStatus(record) {
+  const response = await fetch(`/can-bo/khoa/${record.keyId}`, { credentials: "same-origin" });
+  return (await response.json()).status;
+}
+
+function shown(value) {
+  // the decoded statement written as the page writes what it shows: bytes as {bin: hex}
+  if (value instanceof Uint8Array) return { bin: hex(value) };
+  if (Array.isArray(value)) return value.map(shown);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shown(v)]));
+  }
+  return value;
+}
+
+function differences(expected, found, path, out) {
+  if (expected !== null && typeof expected === "object") {
+    const keys = new Set([...Object.keys(expected), ...Object.keys(found || {})]);
+    for (const key of keys) differences(expected[key], (found || {})[key], `${path}.${key}`, out);
+  } else if (expected !== found) {
+    out.push(`${path}: ${JSON.stringify(expected)} ≠ ${JSON.stringify(found)}`);
+  }
+  return out;
+}
+
+export function mismatch(statement, intent, officer, office) {
+  // what the bytes say that the officer did not see; empty when they agree
+  const expected = { v: 1, kind: intent.kind, subject: intent.subject, office, officer, key: intent.key, body: intent.body };
+  const found = shown(statement);
+  const out = [];
+  for (const key of Object.keys(expected)) differences(expected[key], found[key], `statement.${key}`, out);
+  for (const key of Object.keys(found)) {
+    if (!["v", "kind", "subject", "seq", "prev", "office", "officer", "key", "at", "body", "seen"].includes(key)) {
+      out.push(`statement.${key}: not expected`);
+    }
+  }
+  return out;
+}
+
+export async function signAndSend(intent, officer, office) {
+  const record = await loadKey(officer);
+  if (!record) throw new Error("no signing key in this browser");
+  intent = { ...intent, key: record.keyId };
+  const prepared = await send("/can-bo/ky/chuan-bi", intent);
+  const bytes = unbase64(prepared.statement);
+  const statement = decode(bytes);
+  const wrong = mismatch(statement, intent, officer, office);
+  if (wrong.length) throw new Error(`REFUSED: the bytes to sign do not say what the page shows — ${wrong.join("; ")}`);
+  const signature = new Uint8Array(
+    await crypto.subtle.sign({ name: "Ed25519" }, record.privateKey, new Uint8Array([...SIGNING_PREFIX, ...bytes])),
+  );
+  return send("/can-bo/ky/gui", { statement: base64(bytes), signature: base64(signature) });
+}

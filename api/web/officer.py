@@ -1,0 +1,213 @@
+"""The officer's pages: the inbox of incoming handovers (acknowledge, or refuse with a reason,
+against the list of documents sent), the dossiers the office holds with the time left to their
+appointed date, and the key this browser signs with.
+
+The private key is made in the browser (WebCrypto Ed25519, not extractable) and kept in its
+IndexedDB; the server only sees the public key, in an enrolment request a registrar approves by
+recording `key.registered`. To sign, the page sends what the officer sees; the server builds the
+canonical bytes on the dossier's head; the page decodes them (api/static/canonical.js), refuses
+to sign unless they say exactly that, signs, and sends the signature back."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, Field
+
+from api.access import ServicesDep, may_submit, may_write, require
+from api.problems import BadRequest, Forbidden
+from api.routes.statements import files_uploaded
+from api.services import Services
+from api.tokens import Token
+from api.web.enrolments import Enrolment
+from api.web.pages import office_name, render
+from api.web.session import caller
+from domain.errors import DomainError
+from domain.statement import family
+from ledger import authoring, schema, signing
+from ledger.signing import KEY_ID_PREFIX
+
+router = APIRouter(include_in_schema=False)
+DAY_US = 86_400 * 1_000_000
+
+
+class KeyRequest(BaseModel):
+    public_key: str = Field(..., pattern="^[0-9a-f]{64}$")
+
+
+class Intent(BaseModel):
+    """What the officer sees and means to sign; bytes as {"bin": "<hex>"}."""
+
+    kind: str = Field(..., max_length=64)
+    subject: str = Field(..., max_length=128)
+    key: str = Field(..., max_length=64)
+    body: dict[str, Any]
+
+
+class Signed(BaseModel):
+    statement: str = Field(..., max_length=200_000)
+    signature: str = Field(..., max_length=200)
+
+
+def _plain(value: Any) -> Any:
+    """{"bin": hex} → hex text, as `schema.from_json` reads bytes."""
+    if isinstance(value, dict):
+        if set(value) == {"bin"}:
+            return value["bin"]
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _officer(token: Token) -> tuple[str, str]:
+    """(office, officer) of an officer's token; Forbidden for any other."""
+    require(token, "officer")
+    if token.office is None or token.officer is None:
+        raise Forbidden("this officer token names no office or officer")
+    return token.office, token.officer
+
+
+def key_status(found: Services, key_id: str, officer: str | None) -> str:
+    """approved (registered to this officer, not revoked), pending, or unknown."""
+    try:
+        key = found.ledger.key(key_id)
+    except DomainError:
+        pending = any(e.key_id == key_id for e in found.enrolments.all())
+        return "pending" if pending else "unknown"
+    return "approved" if key.officer == officer and key.revoked is None else "unknown"
+
+
+def _incoming(found: Services, office: str, now: int) -> list[dict[str, Any]]:
+    """The dossiers on their way to `office`, each with the dispatch to acknowledge."""
+    items = []
+    for location in found.views().inbox(office):
+        legs = found.views().legs(location.code)
+        if not legs:
+            continue
+        dispatch = legs[-1].dispatch
+        sent = next(
+            (
+                e.statement
+                for e in found.ledger.history("dossier", location.code)
+                if signing.statement_hash(e.raw) == dispatch
+            ),
+            None,
+        )
+        documents = list(sent.body.get("documents") or []) if sent is not None else []
+        items.append(
+            {
+                "code": location.code,
+                "sender": office_name(found, location.transit_from, now),
+                "since": location.since,
+                "dispatch": dispatch.hex(),
+                "documents": [{"name": d["name"], "sha256": d["sha256"].hex()} for d in documents],
+            }
+        )
+    return items
+
+
+@router.get("/can-bo")
+def officer_home(request: Request, found: ServicesDep) -> HTMLResponse:
+    token = caller(request, found)
+    if token.role != "officer" or token.office is None:
+        return render(request, "officer.html", 403, problem="forbidden", token=token)
+    now = found.clock.now()
+    held = [
+        {
+            "code": location.code,
+            "procedure": location.procedure,
+            "since": location.since,
+            "appointed": location.appointed,
+            "days_left": (location.appointed - now) // DAY_US,
+        }
+        for location in found.views().held_by(token.office)
+    ]
+    return render(
+        request,
+        "officer.html",
+        problem=None,
+        token=token,
+        office_label=office_name(found, token.office, now),
+        incoming=_incoming(found, token.office, now),
+        held=held,
+    )
+
+
+@router.get("/can-bo/khoa")
+def enrol_page(request: Request, found: ServicesDep) -> HTMLResponse:
+    token = caller(request, found)
+    require(token, "officer")
+    return render(request, "enrol.html", problem=None, token=token)
+
+
+@router.post("/can-bo/khoa")
+def enrol(request: Request, wanted: KeyRequest, found: ServicesDep) -> JSONResponse:
+    """Ask for the browser's public key to be registered to the signed-in officer."""
+    office, officer = _officer(caller(request, found))
+    found.writable()
+    public_key = bytes.fromhex(wanted.public_key)
+    key_id = hashlib.sha256(KEY_ID_PREFIX + public_key).digest()[:16].hex()
+    found.enrolments.request(Enrolment(key_id, officer, office, public_key, found.clock.now()))
+    return JSONResponse({"key_id": key_id, "status": key_status(found, key_id, officer)})
+
+
+@router.get("/can-bo/khoa/{key_id}")
+def enrolment_status(key_id: str, request: Request, found: ServicesDep) -> JSONResponse:
+    token = caller(request, found)
+    require(token, "officer")
+    return JSONResponse({"key_id": key_id, "status": key_status(found, key_id, token.officer)})
+
+
+@router.post("/can-bo/ky/chuan-bi")
+def prepare(request: Request, intent: Intent, found: ServicesDep) -> JSONResponse:
+    """The canonical bytes of what the officer means to sign, on the dossier's current head."""
+    token = caller(request, found)
+    office, officer = _officer(token)
+    found.writable()
+    may_write(token, family(intent.kind), office, officer)
+    if key_status(found, intent.key, officer) != "approved":
+        raise Forbidden(f"key {intent.key} is not registered to officer {officer}")
+    body = schema.from_json(intent.kind, _plain(intent.body))
+    raw = authoring.prepare(
+        found.ledger,
+        intent.kind,
+        intent.subject,
+        body,
+        office=office,
+        officer=officer,
+        key=intent.key,
+    )
+    return JSONResponse({"statement": base64.b64encode(raw).decode()})
+
+
+@router.post("/can-bo/ky/gui")
+async def submit(request: Request, signed: Signed, found: ServicesDep) -> JSONResponse:
+    """Record what the browser signed; the refusal as a problem if the ledger refuses it."""
+    token = caller(request, found)
+    found.writable()
+    try:
+        raw = base64.b64decode(signed.statement, validate=True)
+        signature = base64.b64decode(signed.signature, validate=True)
+    except ValueError:
+        raise BadRequest("statement and signature are base64") from None
+    statement = schema.parse(raw, max_bytes=found.settings.ledger.max_statement_bytes)
+    may_submit(token, statement)
+    files_uploaded(found, statement)
+    receipt = await found.writer.record(raw, signature)
+    return JSONResponse({"seq": receipt.seq, "digest": receipt.digest.hex()})
+
+
+@router.get("/quan-tri/khoa")
+def enrolment_requests(request: Request, found: ServicesDep) -> HTMLResponse:
+    """The registrar's list of keys waiting for approval, each with the command that approves it."""
+    token = caller(request, found)
+    require(token, "registrar")
+    waiting = [
+        e for e in found.enrolments.all() if key_status(found, e.key_id, e.officer) == "pending"
+    ]
+    return render(request, "enrolments.html", problem=None, token=token, waiting=waiting)

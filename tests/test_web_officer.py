@@ -1,0 +1,185 @@
+"""The officer's pages in a real browser, with a key made in that browser: enrolment shows the
+fingerprint and waits for a registrar's approval; the addressee acknowledges a handover, or
+refuses it with a reason, signing in the browser; and the page refuses to sign bytes that do not
+say what it shows."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from api.client import Client
+from ledger import authoring, signing
+from ledger.authoring import Signer
+from ledger.demo import AUTHORITY_KEY_NAME, demo_key
+from tests.apiworld import (
+    APPLICANT,
+    COMMUNE,
+    COMMUNE_OFFICER,
+    DOCUMENT,
+    FILES,
+    PROVINCE,
+    PROVINCE_OFFICER,
+    RECEIVED_BODY,
+)
+from tests.browser import Site, open_site
+
+CODE = "000.66.29.H59-250708-0801"
+REFUSED = "000.66.29.H59-250708-0802"
+FORGED = "000.66.29.H59-250708-0803"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    with open_site(tmp_path_factory.mktemp("web-officer"), CODE) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def officer_page(site: Site) -> Iterator[Any]:
+    """The province officer's browser, signed in, with a key made there and approved."""
+    context = site.browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.goto(f"{site.url}/can-bo/khoa")
+    page.get_by_label("Mã truy cập").fill(token(site, "officer", PROVINCE, PROVINCE_OFFICER))
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_role("button", name="Tạo khóa ký trên máy này").click()
+    state = page.get_by_role("status")
+    state.filter(has_text="đang chờ").wait_for()
+    shown = page.locator("#fingerprint").inner_text()
+    (request,) = site.services.enrolments.all()
+    assert shown == " ".join(request.key_id[i : i + 4] for i in range(0, 32, 4))
+    registrar = context.browser.new_page()  # another browser profile: the registrar's
+    registrar.goto(f"{site.url}/quan-tri/khoa")
+    registrar.get_by_label("Mã truy cập").fill(token(site, "registrar"))
+    registrar.get_by_role("button", name="Đăng nhập").click()
+    assert request.public_key.hex() in registrar.locator("main").inner_text()
+    registrar.close()
+    approve(site, request.key_id, request.public_key)
+    page.reload()
+    page.get_by_role("status").filter(has_text="đã được phê duyệt").wait_for()
+    yield page
+    context.close()
+
+
+def token(site: Site, role: str, office: str | None = None, officer: str | None = None) -> str:
+    _record, text = site.services.tokens.create(
+        role, office=office, officer=officer, now=site.clock.now(), valid_seconds=86400
+    )
+    return text
+
+
+def approve(site: Site, key_id: str, public_key: bytes) -> None:
+    """What the registrar's `lienthong sign key.registered … | lienthong submit` records."""
+    authority = Signer.authority(site.services.ledger, demo_key(AUTHORITY_KEY_NAME))
+    body = {
+        "officer": PROVINCE_OFFICER,
+        "public_key": public_key,
+        "role": "officer",
+        "effective": site.clock.now(),
+    }
+    authority.record("key.registered", key_id, body)
+
+
+def commune_sends(site: Site, code: str) -> None:
+    client = Client(site.url, token(site, "officer", COMMUNE, COMMUNE_OFFICER), files=FILES)
+    try:
+        if code != site.code:
+            client.record(
+                site.commune_key, "dossier.received", code, RECEIVED_BODY, applicant=APPLICANT
+            )
+        client.record(
+            site.commune_key,
+            "handover.dispatched",
+            code,
+            {"to": PROVINCE, "purpose": "process", "documents": [DOCUMENT]},
+        )
+    finally:
+        client.close()
+
+
+def handover(page: Any, code: str) -> Any:
+    return page.locator("form.handover").filter(has_text=code)
+
+
+def last(site: Site, code: str) -> Any:
+    return site.services.ledger.history("dossier", code)[-1].statement
+
+
+def test_the_addressee_acknowledges_with_the_key_made_in_its_browser(
+    site: Site, officer_page: Any
+) -> None:
+    commune_sends(site, CODE)
+    page = officer_page
+    page.goto(f"{site.url}/can-bo")
+    form = handover(page, CODE)
+    assert "Xã Càng Long" in form.locator("h3").inner_text()
+    assert form.get_by_label("Đơn đề nghị").is_checked()
+    form.get_by_role("button", name="Nhận hồ sơ và ký").click()
+    page.get_by_role("link", name=CODE).wait_for()  # now among the dossiers the office holds
+    assert handover(page, CODE).count() == 0
+    statement = last(site, CODE)
+    (request,) = site.services.enrolments.all()
+    assert (statement.kind, statement.office, statement.officer, statement.key) == (
+        "handover.acknowledged",
+        PROVINCE,
+        PROVINCE_OFFICER,
+        request.key_id,
+    )
+    assert [d["name"] for d in statement.body["documents"]] == ["Đơn đề nghị"]
+
+
+def test_the_addressee_refuses_with_a_reason_and_signs_it(site: Site, officer_page: Any) -> None:
+    commune_sends(site, REFUSED)
+    page = officer_page
+    page.goto(f"{site.url}/can-bo")
+    form = handover(page, REFUSED)
+    form.get_by_role("button", name="Từ chối nhận và ký").click()
+    assert form.get_by_role("alert").inner_text() == "Hãy ghi lý do từ chối."
+    assert last(site, REFUSED).kind == "handover.dispatched"  # nothing signed without a reason
+    form.get_by_label("Lý do từ chối").fill("Thiếu bản chụp CCCD")
+    form.get_by_role("button", name="Từ chối nhận và ký").click()
+    page.get_by_text("Không có hồ sơ nào đang chuyển đến.").wait_for()
+    statement = last(site, REFUSED)
+    assert (statement.kind, statement.body["reason"]) == (
+        "handover.rejected",
+        "Thiếu bản chụp CCCD",
+    )
+
+
+def test_the_page_refuses_to_sign_bytes_that_say_something_else(
+    site: Site, officer_page: Any
+) -> None:
+    commune_sends(site, FORGED)
+    page = officer_page
+    page.goto(f"{site.url}/can-bo")
+    (request,) = site.services.enrolments.all()
+    dispatch = site.services.views().legs(FORGED)[-1].dispatch
+    forged = authoring.prepare(  # what a compromised server might ask the officer to sign
+        site.services.ledger,
+        "handover.acknowledged",
+        FORGED,
+        {"dispatch": dispatch, "documents": []},  # "nothing arrived"
+        office=PROVINCE,
+        officer=PROVINCE_OFFICER,
+        key=request.key_id,
+    )
+    page.route(
+        "**/can-bo/ky/chuan-bi",
+        lambda route: route.fulfill(json={"statement": base64.b64encode(forged).decode()}),
+    )
+    before = len(site.services.ledger.history("dossier", FORGED))
+    form = handover(page, FORGED)
+    form.get_by_role("button", name="Nhận hồ sơ và ký").click()
+    alert = form.get_by_role("alert")
+    alert.wait_for()
+    assert "REFUSED" in alert.inner_text()
+    assert "statement.body.documents" in alert.inner_text()
+    page.unroute("**/can-bo/ky/chuan-bi")
+    assert len(site.services.ledger.history("dossier", FORGED)) == before
+    assert signing.statement_hash(forged) not in {
+        signing.statement_hash(e.raw) for e in site.services.ledger.history("dossier", FORGED)
+    }
