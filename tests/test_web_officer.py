@@ -30,6 +30,7 @@ from tests.browser import Site, open_site
 CODE = "000.66.29.H59-250708-0801"
 REFUSED = "000.66.29.H59-250708-0802"
 FORGED = "000.66.29.H59-250708-0803"
+ONWARD = "000.66.29.H59-250708-0804"
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +120,7 @@ def test_the_addressee_acknowledges_with_the_key_made_in_its_browser(
     assert "Xã Càng Long" in form.locator("h3").inner_text()
     assert form.get_by_label("Đơn đề nghị").is_checked()
     form.get_by_role("button", name="Nhận hồ sơ và ký").click()
-    page.get_by_role("link", name=CODE).wait_for()  # now among the dossiers the office holds
+    page.get_by_role("link", name=CODE, exact=True).wait_for()  # now among those it holds
     assert handover(page, CODE).count() == 0
     statement = last(site, CODE)
     (request,) = site.services.enrolments.all()
@@ -183,3 +184,31 @@ def test_the_page_refuses_to_sign_bytes_that_say_something_else(
     assert signing.statement_hash(forged) not in {
         signing.statement_hash(e.raw) for e in site.services.ledger.history("dossier", FORGED)
     }
+
+
+def test_the_holder_hands_the_dossier_on_to_an_office_chosen_from_todays_tree(
+    site: Site, officer_page: Any
+) -> None:
+    commune_sends(site, ONWARD)
+    page = officer_page
+    page.goto(f"{site.url}/can-bo")
+    handover(page, ONWARD).get_by_role("button", name="Nhận hồ sơ và ký").click()
+    page.get_by_role("link", name=f"Giao {ONWARD}").click()
+    assert page.get_by_role("heading", level=1).inner_text() == f"Giao hồ sơ {ONWARD}"
+    addressee = page.get_by_label("Giao cho cơ quan")
+    names = addressee.locator("option").all_inner_texts()
+    assert any(name.endswith("Xã Càng Long") for name in names)
+    assert not any("Huyện Càng Long" in name for name in names)  # dissolved on 1/7/2025
+    addressee.select_option(COMMUNE)
+    page.get_by_label("Mục đích").select_option("return")
+    page.get_by_role("button", name="Giao hồ sơ và ký").click()
+    page.wait_for_url(f"{site.url}/can-bo")
+    statement = last(site, ONWARD)
+    (request,) = site.services.enrolments.all()
+    assert (statement.kind, statement.body["to"], statement.body["purpose"], statement.key) == (
+        "handover.dispatched",
+        COMMUNE,
+        "return",
+        request.key_id,
+    )
+    assert [d["name"] for d in statement.body["documents"]] == ["Đơn đề nghị"]

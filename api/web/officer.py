@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from api.access import ServicesDep, may_submit, may_write, require
+from api.client import FILE_KINDS
 from api.problems import BadRequest, Forbidden
 from api.routes.statements import files_uploaded
 from api.services import Services
@@ -27,6 +28,7 @@ from api.web.enrolments import Enrolment
 from api.web.pages import office_name, render
 from api.web.session import caller
 from domain.errors import DomainError
+from domain.instant import local_date
 from domain.statement import family
 from ledger import authoring, schema, signing
 from ledger.signing import KEY_ID_PREFIX
@@ -135,6 +137,63 @@ def officer_home(request: Request, found: ServicesDep) -> HTMLResponse:
         office_label=office_name(found, token.office, now),
         incoming=_incoming(found, token.office, now),
         held=held,
+    )
+
+
+def offices_today(found: Services, now: int) -> list[dict[str, Any]]:
+    """The offices in operation today as a tree, depth first: each with its depth and level."""
+    day = local_date(now)
+    active = {}
+    for subject in found.views().subjects("office"):
+        office = found.ledger.office(subject)
+        if office.active_on(day):
+            active[subject] = office
+    children: dict[str | None, list[str]] = {}
+    for subject, office in active.items():
+        parent = office.parent_on(day)
+        children.setdefault(parent if parent in active else None, []).append(subject)
+    tree: list[dict[str, Any]] = []
+
+    def walk(parent: str | None, depth: int) -> None:
+        for subject in sorted(children.get(parent, []), key=lambda s: active[s].name_on(day)):
+            office = active[subject]
+            tree.append(
+                {"id": subject, "name": office.name_on(day), "level": office.level, "depth": depth}
+            )
+            walk(subject, depth + 1)
+
+    walk(None, 0)
+    return tree
+
+
+def held_documents(found: Services, code: str) -> list[dict[str, str]]:
+    """The documents the dossier holds: every one its statements brought in, by name and hash."""
+    seen: dict[str, str] = {}
+    for entry in found.ledger.history("dossier", code):
+        if entry.statement.kind in FILE_KINDS:
+            for document in entry.statement.body.get("documents") or ():
+                seen.setdefault(document["sha256"].hex(), document["name"])
+    return [{"name": name, "sha256": digest} for digest, name in seen.items()]
+
+
+@router.get("/can-bo/giao/{code:path}")
+def dispatch_page(code: str, request: Request, found: ServicesDep) -> HTMLResponse:
+    """The dispatch form: the addressee from the office tree valid today, the purpose, and the
+    documents sent with the dossier."""
+    token = caller(request, found)
+    office, _officer_id = _officer(token)
+    now = found.clock.now()
+    location = found.views().location(code)
+    if location is None or location.custodian != office:
+        return render(request, "officer.html", 403, problem="forbidden", token=token)
+    return render(
+        request,
+        "dispatch.html",
+        problem=None,
+        token=token,
+        code=code,
+        offices=[o for o in offices_today(found, now) if o["id"] != office],
+        documents=held_documents(found, code),
     )
 
 

@@ -146,6 +146,23 @@ PAGE_WORDS: dict[str, tuple[str, str]] = {
         "Đối chiếu dấu vân tay với cán bộ, rồi phê duyệt bằng lệnh:",
         "Check the fingerprint with the officer, then approve with:",
     ),
+    "dispatch_title": ("Giao hồ sơ {code}", "Hand over dossier {code}"),
+    "dispatch_link": ("Giao", "Hand over"),
+    "addressee": ("Giao cho cơ quan", "Hand over to"),
+    "addressee_hint": (
+        "Các cơ quan đang hoạt động hôm nay, theo cây tổ chức",
+        "Offices in operation today, by the office tree",
+    ),
+    "purpose": ("Mục đích", "Purpose"),
+    "purpose_process": ("Để giải quyết", "To process"),
+    "purpose_decide": ("Để quyết định", "To decide"),
+    "purpose_consult": ("Để lấy ý kiến", "For an opinion"),
+    "purpose_return": ("Trả lại", "Return"),
+    "documents_send": ("Giấy tờ gửi kèm", "Documents sent with it"),
+    "dispatch": ("Giao hồ sơ và ký", "Hand over and sign"),
+    "level_province": ("Cấp tỉnh", "Province"),
+    "level_district": ("Cấp huyện", "District"),
+    "level_commune": ("Cấp xã", "Commune"),
     "verify_title": ("Xác minh hồ sơ", "Verify a dossier"),
     "verify_intro": (
         "Kiểm tra một gói kiểm toán (tệp .bundle): mọi bản khai có đúng chữ ký của cán bộ, có nằm "
