@@ -6,6 +6,7 @@ say what it shows."""
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -212,3 +213,42 @@ def test_the_holder_hands_the_dossier_on_to_an_office_chosen_from_todays_tree(
         request.key_id,
     )
     assert [d["name"] for d in statement.body["documents"]] == ["Đơn đề nghị"]
+
+
+def test_a_receipt_in_the_browser_uploads_the_scan_and_keeps_the_applicant_off_the_log(
+    site: Site, officer_page: Any
+) -> None:
+    code = "000.00.86.H59-250708-0001"
+    scan = b"%PDF-1.7 don de nghi (scan)"
+    page = officer_page
+    page.goto(f"{site.url}/can-bo")
+    page.get_by_role("link", name="Tiếp nhận hồ sơ mới").click()
+    page.get_by_label("Mã hồ sơ").fill(code)
+    procedure = page.get_by_label("Thủ tục")
+    procedure.select_option(index=0)
+    assert "Ngày hẹn trả theo quy định" in page.locator("#appointed").inner_text()
+    page.get_by_label("Họ và tên").fill("Nguyễn Văn C")
+    page.get_by_label("Số định danh cá nhân / CCCD").fill("084190000099")
+    page.get_by_label("Tệp quét của giấy tờ").first.set_input_files(
+        files=[{"name": "don.pdf", "mimeType": "application/pdf", "buffer": scan}]
+    )
+    page.get_by_role("button", name="Tiếp nhận và ký").click()
+    status = page.locator("form .outcome")
+    status.filter(has_text="Đã tiếp nhận").wait_for()
+    secret = status.inner_text().rsplit(" ", 1)[-1]
+    statement = last(site, code)
+    (request,) = site.services.enrolments.all()
+    assert (statement.kind, statement.office, statement.key) == (
+        "dossier.received",
+        PROVINCE,
+        request.key_id,
+    )
+    assert statement.body["documents"] == [
+        {"name": "Đơn đề nghị", "sha256": hashlib.sha256(scan).digest()}
+    ]
+    raw = site.services.ledger.history("dossier", code)[-1].raw
+    assert b"Nguy" not in raw  # personal data stays off the log
+    assert b"084190000099" not in raw
+    assert site.services.applicants.read(code).details["full_name"] == "Nguyễn Văn C"
+    assert b"".join(site.services.files.open(code, hashlib.sha256(scan).digest())) == scan
+    assert site.services.applicants.check_secret(code, secret)

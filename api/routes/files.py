@@ -144,13 +144,20 @@ async def upload_raw(
     found: ServicesDep,
     token: Caller,
 ) -> FileOut:
-    expected = _expected_size(request, found)
-    upload = await run_in_threadpool(_start, found, token, code, bytes.fromhex(sha256))
-    await _pump(request, upload.write, upload)
-    stored, new = await run_in_threadpool(upload.finish, found.clock.now(), expected)
+    stored, new = await receive_raw(request, found, token, code, bytes.fromhex(sha256))
     if not new:
         response.status_code = 200
     return file_out(stored, listings(found, code).get(stored.sha256, []), new)
+
+
+async def receive_raw(
+    request: Request, found: Services, token: Token, code: str, declared: bytes
+) -> tuple[StoredFile, bool]:
+    """Stream the request's body into the dossier's files under its declared SHA-256."""
+    expected = _expected_size(request, found)
+    upload = await run_in_threadpool(_start, found, token, code, declared)
+    await _pump(request, upload.write, upload)
+    return await run_in_threadpool(upload.finish, found.clock.now(), expected)
 
 
 class _Form:

@@ -4,7 +4,7 @@
 // never sees it. To sign, the page asks the server for the canonical bytes of what the officer
 // sees, decodes them, and signs only if they say exactly that (kind, dossier, office, officer,
 // key and every field of the body); otherwise it refuses and says what differs.
-import { SIGNING_PREFIX, decode } from "/static/canonical.js";
+import { SIGNING_PREFIX, decode, encode } from "/static/canonical.js";
 
 const DB = "lienthong";
 const STORE = "keys";
@@ -34,6 +34,10 @@ async function stored(mode, act) {
 
 export async function loadKey(officer) {
   return (await stored("readonly", (store) => store.get(officer))) || null;
+}
+
+export async function sha256(bytes) {
+  return hex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
 }
 
 export async function keyId(publicKey) {
@@ -112,6 +116,13 @@ export async function signAndSend(intent, officer, office) {
   const prepared = await send("/can-bo/ky/chuan-bi", intent);
   const bytes = unbase64(prepared.statement);
   const statement = decode(bytes);
+  if (intent.applicant) {
+    // the commitment must be SHA-256(salt ‖ canonical details): the details this page sent
+    const salt = Uint8Array.from(prepared.salt.match(/../g) || [], (h) => parseInt(h, 16));
+    const details = Object.fromEntries(Object.entries(intent.applicant).filter(([, v]) => v));
+    const digest = await crypto.subtle.digest("SHA-256", new Uint8Array([...salt, ...encode(details)]));
+    intent = { ...intent, body: { ...intent.body, applicant: { bin: hex(new Uint8Array(digest)) } } };
+  }
   const wrong = mismatch(statement, intent, officer, office);
   if (wrong.length) throw new Error(`REFUSED: the bytes to sign do not say what the page shows — ${wrong.join("; ")}`);
   const signature = new Uint8Array(

@@ -21,7 +21,9 @@ from pydantic import BaseModel, Field
 from api.access import ServicesDep, may_submit, may_write, require
 from api.client import FILE_KINDS
 from api.problems import BadRequest, Forbidden
+from api.routes.files import receive_raw
 from api.routes.statements import files_uploaded
+from api.schemas import ApplicantDetails
 from api.services import Services
 from api.tokens import Token
 from api.web.enrolments import Enrolment
@@ -32,6 +34,7 @@ from domain.instant import local_date
 from domain.statement import family
 from ledger import authoring, schema, signing
 from ledger.signing import KEY_ID_PREFIX
+from ledger.sla import appointed_for
 
 router = APIRouter(include_in_schema=False)
 DAY_US = 86_400 * 1_000_000
@@ -42,12 +45,14 @@ class KeyRequest(BaseModel):
 
 
 class Intent(BaseModel):
-    """What the officer sees and means to sign; bytes as {"bin": "<hex>"}."""
+    """What the officer sees and means to sign; bytes as {"bin": "<hex>"}. A receipt also
+    carries the applicant's details, kept off the log; its body then gets their commitment."""
 
     kind: str = Field(..., max_length=64)
     subject: str = Field(..., max_length=128)
     key: str = Field(..., max_length=64)
     body: dict[str, Any]
+    applicant: ApplicantDetails | None = None
 
 
 class Signed(BaseModel):
@@ -232,6 +237,14 @@ def prepare(request: Request, intent: Intent, found: ServicesDep) -> JSONRespons
     if key_status(found, intent.key, officer) != "approved":
         raise Forbidden(f"key {intent.key} is not registered to officer {officer}")
     body = schema.from_json(intent.kind, _plain(intent.body))
+    salt = b""
+    if intent.applicant is not None:
+        if intent.kind != "dossier.received":
+            raise BadRequest("applicant details go with dossier.received only")
+        proposal = found.applicants.propose(
+            intent.subject, intent.applicant.as_map(), found.clock.now()
+        )
+        body, salt = {**body, "applicant": proposal.commitment}, proposal.salt
     raw = authoring.prepare(
         found.ledger,
         intent.kind,
@@ -241,7 +254,8 @@ def prepare(request: Request, intent: Intent, found: ServicesDep) -> JSONRespons
         officer=officer,
         key=intent.key,
     )
-    return JSONResponse({"statement": base64.b64encode(raw).decode()})
+    # the salt lets the page check the commitment against the details it sent
+    return JSONResponse({"statement": base64.b64encode(raw).decode(), "salt": salt.hex()})
 
 
 @router.post("/can-bo/ky/gui")
@@ -258,7 +272,53 @@ async def submit(request: Request, signed: Signed, found: ServicesDep) -> JSONRe
     may_submit(token, statement)
     files_uploaded(found, statement)
     receipt = await found.writer.record(raw, signature)
-    return JSONResponse({"seq": receipt.seq, "digest": receipt.digest.hex()})
+    secret = None
+    if statement.kind == "dossier.received":
+        secret = found.applicants.confirm(
+            statement.subject, statement.body["applicant"], receipt.recorded_at
+        )
+    return JSONResponse({"seq": receipt.seq, "digest": receipt.digest.hex(), "secret": secret})
+
+
+def procedures_now(found: Services, now: int) -> list[dict[str, Any]]:
+    """The procedures receivable today, each with the appointed time the law gives from now."""
+    day, calendar, offered = local_date(now), found.calendar, []
+    for subject in found.views().subjects("procedure"):
+        version = found.ledger.procedure(subject).effective_on(day)
+        if version is None:
+            continue
+        appointed = appointed_for(version, now, calendar)
+        offered.append(
+            {
+                "id": subject,
+                "version": version.version,
+                "name": version.name_vi,
+                "appointed": appointed,
+            }
+        )
+    return sorted(offered, key=lambda p: p["name"])
+
+
+@router.get("/can-bo/tiep-nhan")
+def receive_page(request: Request, found: ServicesDep) -> HTMLResponse:
+    """The receipt form: the procedure (with the appointed date it gives), the channel, the
+    applicant's details (kept off the log), and the scanned documents (uploaded, then listed)."""
+    token = caller(request, found)
+    _officer(token)
+    now = found.clock.now()
+    return render(
+        request, "receive.html", problem=None, token=token, procedures=procedures_now(found, now)
+    )
+
+
+@router.put("/can-bo/tep/{code:path}/{sha256}")
+async def upload_file(code: str, sha256: str, request: Request, found: ServicesDep) -> JSONResponse:
+    """A scan uploaded from the receipt form (the signed-in officer's session)."""
+    token = caller(request, found)
+    if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+        raise BadRequest("the file's SHA-256 is 64 lowercase hex digits")
+    stored, new = await receive_raw(request, found, token, code, bytes.fromhex(sha256))
+    return JSONResponse({"sha256": stored.sha256.hex(), "size": stored.size, "new": new})
 
 
 @router.get("/quan-tri/khoa")

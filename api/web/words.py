@@ -163,6 +163,33 @@ PAGE_WORDS: dict[str, tuple[str, str]] = {
     "level_province": ("Cấp tỉnh", "Province"),
     "level_district": ("Cấp huyện", "District"),
     "level_commune": ("Cấp xã", "Commune"),
+    "receive_title": ("Tiếp nhận hồ sơ", "Receive a dossier"),
+    "receive_link": ("Tiếp nhận hồ sơ mới", "Receive a new dossier"),
+    "procedure_pick": ("Thủ tục", "Procedure"),
+    "appointed_proposed": (
+        "Ngày hẹn trả theo quy định nếu nhận ngay bây giờ: {when}",
+        "The result date the law gives if received now: {when}",
+    ),
+    "channel": ("Hình thức nộp", "Channel"),
+    "channel_direct": ("Trực tiếp", "In person"),
+    "channel_postal": ("Qua bưu chính", "By post"),
+    "channel_online": ("Trực tuyến", "Online"),
+    "applicant": (
+        "Người nộp hồ sơ (không ghi vào sổ cái công khai)",
+        "Applicant (never in the public log)",
+    ),
+    "full_name": ("Họ và tên", "Full name"),
+    "id_number": ("Số định danh cá nhân / CCCD", "Personal ID number"),
+    "phone": ("Số điện thoại", "Phone"),
+    "document_name": ("Tên giấy tờ", "Document"),
+    "document_file": ("Tệp quét của giấy tờ", "Scanned file of the document"),
+    "receive": ("Tiếp nhận và ký", "Receive and sign"),
+    "receipt_title": ("Giấy tiếp nhận", "Receipt"),
+    "receipt_text": (
+        "Đã tiếp nhận hồ sơ {code}. Mã bí mật để người nộp tra cứu: {secret}",
+        "Dossier {code} received. The applicant's lookup secret: {secret}",
+    ),
+    "uploading": ("Đang tải tệp lên…", "Uploading the files…"),
     "verify_title": ("Xác minh hồ sơ", "Verify a dossier"),
     "verify_intro": (
         "Kiểm tra một gói kiểm toán (tệp .bundle): mọi bản khai có đúng chữ ký của cán bộ, có nằm "
