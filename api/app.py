@@ -20,9 +20,9 @@ from api.routes.public import LookupLimiter
 from api.schemas import CallerOut
 from api.services import Services
 from api.settings import Settings
+from api.web import heatmap, pages, session, verify
 from api.web import officer as officer_pages
 from api.web import oversight as oversight_pages
-from api.web import pages, session, verify
 from ledger.clock import Clock
 
 DESCRIPTION = """
@@ -78,6 +78,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(session.router)
     app.include_router(oversight_pages.router)
     app.include_router(officer_pages.router)
+    app.include_router(heatmap.router)
     app.add_exception_handler(session.SignInFirst, session.to_sign_in)
     _misc(app)
     return app

@@ -99,10 +99,16 @@ class Site:
 
 
 @contextmanager
-def open_site(directory: Path, code: str) -> Iterator[Site]:
+def open_site(directory: Path, code: str, browser: Any = None) -> Iterator[Site]:
+    """The site on a fresh database in `directory`; its own Chromium, or `browser` (one
+    Playwright per thread: a second site in a module shares the first one's browser)."""
+    if browser is None:
+        with chromium() as launched, open_site(directory, code, launched) as site:
+            yield site
+        return
     clock = SimulatedClock(DEMO_START)
     app = create_app(settings_for(f"sqlite:///{directory / 'ledger.db'}", directory), clock=clock)
-    with chromium() as browser, live(app) as url:
+    with live(app) as url:
         services: Services = app.state.services
         demo = run_demo(services.ledger, clock)
         _record, token = services.tokens.create(

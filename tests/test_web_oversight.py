@@ -5,10 +5,13 @@ behind it, and a dossier's page shows its timeline and control slip."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from domain.instant import local_date, start_of
+from ledger.sla import office_report
 from tests.apiworld import PROVINCE
 from tests.browser import Site, open_site
 
@@ -98,3 +101,47 @@ def test_signing_in_never_sends_the_browser_to_another_site(site: Site) -> None:
     page.get_by_role("button", name="Đăng nhập").click()
     assert page.url == f"{site.url}/giam-sat"
     page.close()
+
+
+def test_the_map_of_offices_colours_late_rates_and_draws_on_time_rates(site: Site) -> None:
+    page = signed_in(site, token(site, "inspector", PROVINCE), "/giam-sat/ban-do")
+    assert page.get_by_role("heading", level=1).inner_text() == "Bản đồ nhiệt các cơ quan"
+    rows = page.locator("table.heat tbody tr")
+    assert rows.count() >= 2  # the province and the offices below it, on today's tree
+    assert rows.first.locator("th").inner_text() == site.services.ledger.office(PROVINCE).name_on(
+        local_date(site.clock.now())
+    )
+    province = {
+        name: int(value)
+        for name, value in zip(
+            ["early", "on_time", "late"],
+            rows.first.locator("td").all_inner_texts()[:3],
+            strict=True,
+        )
+    }
+    now = site.clock.now()
+    last = local_date(now) + timedelta(days=1)
+    first = (last.replace(day=1) - timedelta(days=31 * 11)).replace(day=1)
+    report = office_report(site.services.inspector(), PROVINCE, start_of(first), start_of(last))
+    assert province == {"early": report.early, "on_time": report.on_time, "late": report.late}
+    bars = page.get_by_role("img", name="Tỷ lệ đúng hạn theo cơ quan").locator("rect")
+    decided = [r for r in rows.all() if sum(int(c) for c in r.locator("td").all_inner_texts()[:3])]
+    assert bars.count() == len(decided)
+    page.close()
+
+
+def test_a_number_on_the_map_leads_to_the_dossiers_behind_it(
+    site: Site, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    with open_site(tmp_path_factory.mktemp("web-map"), CODE, site.browser) as late:
+        late.clock.advance(60 * 86_400)  # two months on: the dossier is past its appointed date
+        page = signed_in(late, token(late, "inspector", PROVINCE), "/giam-sat/ban-do")
+        overdue = page.locator("table.heat tbody td a")
+        assert overdue.count() >= 1
+        count = int(overdue.first.inner_text())
+        overdue.first.click()
+        assert "rule=past_appointed" in page.url
+        codes = page.locator("tbody tr td:first-child a").all_inner_texts()
+        assert len(codes) == count
+        assert CODE in codes
+        page.close()

@@ -3,6 +3,8 @@ leads to the dossiers behind it) and a dossier's page (its timeline and control 
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
@@ -22,14 +24,20 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/giam-sat")
 def stall_dashboard(
-    request: Request, found: ServicesDep, rule: str = "", procedure: str = ""
+    request: Request, found: ServicesDep, rule: str = "", procedure: str = "", office: str = ""
 ) -> HTMLResponse:
     token = caller(request, found)
     lang = language(request)
     now = found.clock.now()
     inspector = found.inspector()
-    office = token.office
-    if token.role not in ("inspector", "officer") or office is None:
+    if office:  # a drill-down to one office of the caller's subtree (checked below)
+        try:
+            found.ledger.office(office)
+        except DomainError:
+            office = token.office or ""
+    else:
+        office = token.office or ""
+    if token.role not in ("inspector", "officer") or not office:
         forbidden = say("forbidden", lang)
         return render(
             request, "stalls.html", 403, problem=forbidden, stalls=[], counts={}, token=token
@@ -38,6 +46,7 @@ def stall_dashboard(
     every = inspector.stalls(now, office=office, procedure=procedure or None)
     counts = {name: sum(1 for s in every if s.rule == name) for name in RULES}
     shown = [s for s in every if not rule or s.rule == rule]
+    here = "" if office == token.office else f"&office={quote(office, safe='')}"
     return render(
         request,
         "stalls.html",
@@ -48,6 +57,7 @@ def stall_dashboard(
         rule=rule if rule in RULES else "",
         token=token,
         office_label=office_name(found, office, now),
+        here=here,
         office=lambda o: office_name(found, o, now),
     )
 

@@ -190,6 +190,23 @@ PAGE_WORDS: dict[str, tuple[str, str]] = {
         "Dossier {code} received. The applicant's lookup secret: {secret}",
     ),
     "uploading": ("Đang tải tệp lên…", "Uploading the files…"),
+    "heatmap_title": ("Bản đồ nhiệt các cơ quan", "Offices at a glance"),
+    "heatmap_intro": (
+        "Từ {first} đến {last}: hồ sơ giải quyết trước hạn, đúng hạn, quá hạn; tỷ lệ quá hạn; thời "
+        "gian giữ hồ sơ trung vị trước khi giao tiếp. Màu càng đỏ, càng nhiều hồ sơ quá hạn.",
+        "From {first} to {last}: dossiers resolved early, on time, late; the late rate; the median "
+        "time an office held a dossier before handing it on. The redder, the more were late.",
+    ),
+    "early": ("Trước hạn", "Early"),
+    "on_time": ("Đúng hạn", "On time"),
+    "late": ("Quá hạn", "Late"),
+    "late_rate": ("Tỷ lệ quá hạn", "Late rate"),
+    "dwell": ("Giữ hồ sơ (trung vị)", "Median holding time"),
+    "overdue_now": ("Đang quá hạn", "Overdue now"),
+    "on_time_chart": ("Tỷ lệ đúng hạn theo cơ quan", "On-time rate by office"),
+    "months": ("Số tháng", "Months"),
+    "show": ("Xem", "Show"),
+    "stall_map": ("Bản đồ nhiệt", "Map of offices"),
     "verify_title": ("Xác minh hồ sơ", "Verify a dossier"),
     "verify_intro": (
         "Kiểm tra một gói kiểm toán (tệp .bundle): mọi bản khai có đúng chữ ký của cán bộ, có nằm "

@@ -1,0 +1,122 @@
+"""The inspector's map of offices (bản đồ nhiệt): every office of the subtree on the office tree,
+with its dossiers resolved early / on time / late, its late rate, and the median time it held a
+dossier before handing it on — colour-coded, each number leading to the dossiers behind it — and
+its on-time rate drawn as a bar (server-drawn SVG, no script)."""
+
+from __future__ import annotations
+
+import statistics
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from api.access import ServicesDep, may_read_office
+from api.services import Services
+from api.web.officer import offices_today
+from api.web.pages import language, render
+from api.web.session import caller
+from api.web.words import say
+from domain.instant import local_date, start_of
+from ledger.sla import Inspector, office_report
+
+router = APIRouter(include_in_schema=False)
+HOUR_US = 3600 * 1_000_000
+
+
+def dwell_by_office(inspector: Inspector, start: int, end: int) -> dict[str, list[int]]:
+    """How long each office held each dossier before dispatching it within [start, end), in
+    microseconds: from its receipt or acknowledgement (or a refused handover's return) to the
+    dispatch."""
+    received = {
+        code: (office, at)
+        for code, office, at in inspector.projector.view.query(
+            "SELECT code, received_by, received_at FROM lienthong_location"
+        )
+    }
+    legs = inspector.projector.view.query(
+        "SELECT code, from_office, dispatched_at, to_office, outcome, ended_at "
+        "FROM lienthong_legs ORDER BY code, hop"
+    )
+    held: dict[str, list[int]] = {}
+    arrival: tuple[str, int] | None = None
+    current = None
+    for code, sender, dispatched_at, addressee, outcome, ended_at in legs:
+        if code != current:
+            current, arrival = code, received.get(code)
+        if arrival is not None and arrival[0] == sender and start <= dispatched_at < end:
+            held.setdefault(sender, []).append(dispatched_at - arrival[1])
+        if outcome == "acknowledged" and ended_at is not None:
+            arrival = (addressee, ended_at)
+        elif outcome in ("rejected", "recalled") and ended_at is not None:
+            arrival = (sender, ended_at)  # back with the sender: its time starts again
+        else:
+            arrival = None
+    return held
+
+
+def shade(rate: float | None) -> str:
+    """A background for a late rate: white at 0, deep red from 50 %; text stays readable."""
+    if rate is None:
+        return "background:#f2f2f2"
+    level = min(rate / 0.5, 1.0)
+    red = (255, int(255 - 200 * level), int(255 - 200 * level))
+    text = "#fff" if level > 0.6 else "#111"
+    return f"background:rgb{red};color:{text}"
+
+
+def rows_for(found: Services, root: str, start: int, end: int, now: int) -> list[dict[str, Any]]:
+    inspector = found.inspector()
+    dwell = dwell_by_office(inspector, start, end)
+    day = local_date(now)
+    # past their appointed date now, where they are now: the list a number on the map leads to
+    late_now = inspector.stalls(now, office=root, rule="past_appointed")
+    rows = []
+    for office in offices_today(found, now):
+        if not inspector.within(office["id"], root, day):
+            continue
+        report = office_report(inspector, office["id"], start, end)
+        decided = report.early + report.on_time + report.late
+        held = dwell.get(office["id"], [])
+        rows.append(
+            {
+                **office,
+                "early": report.early,
+                "on_time": report.on_time,
+                "late": report.late,
+                "decided": decided,
+                "late_rate": report.late / decided if decided else None,
+                "on_time_rate": (report.early + report.on_time) / decided if decided else None,
+                "overdue": sum(inspector.within(x.office, office["id"], day) for x in late_now),
+                "dwell_hours": statistics.median(held) / HOUR_US if held else None,
+                "handed_on": len(held),
+            }
+        )
+    return rows
+
+
+@router.get("/giam-sat/ban-do")
+def heatmap(request: Request, found: ServicesDep, months: int = 12) -> HTMLResponse:
+    token = caller(request, found)
+    lang = language(request)
+    now = found.clock.now()
+    if token.role != "inspector" or token.office is None:
+        return render(request, "heatmap.html", 403, problem=say("forbidden", lang), token=token)
+    inspector = found.inspector()
+    may_read_office(token, token.office, inspector, local_date(now))
+    months = max(1, min(months, 60))
+    last: date = local_date(now) + timedelta(days=1)
+    first = (last.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
+    rows = rows_for(found, token.office, start_of(first), start_of(last), now)
+    return render(
+        request,
+        "heatmap.html",
+        problem=None,
+        token=token,
+        rows=rows,
+        shade=shade,
+        first=first,
+        last=last - timedelta(days=1),
+        months=months,
+    )
