@@ -57,6 +57,7 @@ PAGE_WORDS: dict[str, tuple[str, str]] = {
     "slip_give": ("Giao", "Handed over by"),
     "slip_take": ("Nhận", "Received by"),
     "slip_waiting": ("chưa nhận", "not yet received"),
+    "slip_reception": ("Tiếp nhận", "Received at"),
     "result_early": ("Trước hạn", "Early"),
     "result_on_time": ("Đúng hạn", "On time"),
     "result_late": ("Quá hạn", "Late"),
