@@ -478,14 +478,9 @@ def office_report(inspector: Inspector, office: str, start: int, end: int) -> Of
         raise ValueError("a report's period must end after it starts")
     received: dict[str, int] = {}
     carried = early = on_time = late = within = overdue = 0
-    rows = inspector.projector.view.query(
-        "SELECT code, received_by, received_at, channel, appointed, decided_at, closed_at "
-        "FROM lienthong_location WHERE received_at < ? ORDER BY code",
-        (end,),
-    )
-    for _code, received_by, received_at, channel, appointed, decided_at, closed_at in rows:
-        if not inspector.within(received_by, office, local_date(received_at)):
-            continue
+    for _code, received_at, channel, appointed, decided_at, closed_at in _received_under(
+        inspector, office, end
+    ):
         if received_at >= start:
             received[channel] = received.get(channel, 0) + 1
         elif _open(decided_at, closed_at, start):
@@ -503,6 +498,37 @@ def office_report(inspector: Inspector, office: str, start: int, end: int) -> Of
     return OfficeReport(
         office, start, end, received, carried, early, on_time, late, within, overdue
     )
+
+
+def _received_under(
+    inspector: Inspector, office: str, end: int
+) -> Iterator[tuple[str, int, str, int, int | None, int | None]]:
+    """(code, received_at, channel, appointed, decided_at, closed_at) of the dossiers received
+    before `end` by `office` or an office below it on the day of receipt."""
+    rows = inspector.projector.view.query(
+        "SELECT code, received_by, received_at, channel, appointed, decided_at, closed_at "
+        "FROM lienthong_location WHERE received_at < ? ORDER BY code",
+        (end,),
+    )
+    for code, received_by, received_at, channel, appointed, decided_at, closed_at in rows:
+        if inspector.within(received_by, office, local_date(received_at)):
+            yield code, received_at, channel, appointed, decided_at, closed_at
+
+
+def decisions(
+    inspector: Inspector, office: str, start: int, end: int
+) -> list[tuple[str, str, int, int]]:
+    """The dossiers behind an office report's early / on time / late counts: (code, result,
+    decided_at, appointed), decided in [start, end), in decision order."""
+    found = []
+    for code, _received, _channel, appointed, decided_at, _closed in _received_under(
+        inspector, office, end
+    ):
+        if decided_at is not None and start <= decided_at < end:
+            result = judge(decided_at, appointed, decided_at)
+            if result is not None:
+                found.append((code, result, decided_at, appointed))
+    return sorted(found, key=lambda row: (row[2], row[0]))
 
 
 def _above(office: Office | None, day: date) -> str | None:

@@ -49,7 +49,12 @@ def violations(page: Any) -> list[str]:
 
 PAGES = {
     None: ["/tra-cuu", "/xac-minh", f"/xac-minh/{CODE}", "/dang-nhap"],
-    "inspector": ["/giam-sat", "/giam-sat/ban-do", f"/ho-so/{CODE}"],
+    "inspector": [
+        "/giam-sat",
+        "/giam-sat/ban-do",
+        "/giam-sat/ket-qua?result=early",
+        f"/ho-so/{CODE}",
+    ],
     "officer": ["/can-bo", "/can-bo/khoa", "/can-bo/tiep-nhan", f"/can-bo/giao/{CODE}"],
 }
 

@@ -136,7 +136,7 @@ def test_a_number_on_the_map_leads_to_the_dossiers_behind_it(
     with open_site(tmp_path_factory.mktemp("web-map"), CODE, site.browser) as late:
         late.clock.advance(60 * 86_400)  # two months on: the dossier is past its appointed date
         page = signed_in(late, token(late, "inspector", PROVINCE), "/giam-sat/ban-do")
-        overdue = page.locator("table.heat tbody td a")
+        overdue = page.locator("table.heat tbody td a.overdue-now")
         assert overdue.count() >= 1
         count = int(overdue.first.inner_text())
         overdue.first.click()
@@ -145,3 +145,18 @@ def test_a_number_on_the_map_leads_to_the_dossiers_behind_it(
         assert len(codes) == count
         assert CODE in codes
         page.close()
+
+
+def test_a_resolved_count_on_the_map_leads_to_its_dossiers_and_their_slips(site: Site) -> None:
+    page = signed_in(site, token(site, "inspector", PROVINCE), "/giam-sat/ban-do")
+    counts = page.locator("table.heat tbody td a:not(.overdue-now)")
+    assert counts.count() >= 1  # the demo decided dossiers in the past year
+    count = int(counts.first.inner_text())
+    counts.first.click()
+    codes = page.locator("tbody td a")
+    assert codes.count() == count
+    codes.first.click()
+    assert page.get_by_role(
+        "region", name="Phiếu kiểm soát quá trình giải quyết hồ sơ"
+    ).is_visible()
+    page.close()

@@ -15,14 +15,15 @@ from fastapi.responses import HTMLResponse
 from api.access import ServicesDep, may_read_office
 from api.services import Services
 from api.web.officer import offices_today
-from api.web.pages import language, render
+from api.web.pages import language, office_name, render
 from api.web.session import caller
 from api.web.words import say
 from domain.instant import local_date, start_of
-from ledger.sla import Inspector, office_report
+from ledger.sla import Inspector, decisions, office_report
 
 router = APIRouter(include_in_schema=False)
 HOUR_US = 3600 * 1_000_000
+RESULTS = ("early", "on_time", "late")
 
 
 def dwell_by_office(inspector: Inspector, start: int, end: int) -> dict[str, list[int]]:
@@ -96,6 +97,45 @@ def rows_for(found: Services, root: str, start: int, end: int, now: int) -> list
     return rows
 
 
+def period(now: int, months: int) -> tuple[date, date]:
+    """The first and the day after the last day of the `months` months up to today."""
+    last = local_date(now) + timedelta(days=1)
+    first = (last.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
+    return first, last
+
+
+@router.get("/giam-sat/ket-qua")
+def decided_list(
+    request: Request, found: ServicesDep, office: str = "", result: str = "late", months: int = 12
+) -> HTMLResponse:
+    """The dossiers behind a number on the map: decided early, on time or late at an office."""
+    token = caller(request, found)
+    lang = language(request)
+    now = found.clock.now()
+    if token.role != "inspector" or token.office is None or result not in RESULTS:
+        return render(request, "decided.html", 403, problem=say("forbidden", lang), token=token)
+    inspector = found.inspector()
+    office = office or token.office
+    found.ledger.office(office)
+    may_read_office(token, office, inspector, local_date(now))
+    months = max(1, min(months, 60))
+    first, last = period(now, months)
+    rows = [
+        row
+        for row in decisions(inspector, office, start_of(first), start_of(last))
+        if row[1] == result
+    ]
+    return render(
+        request,
+        "decided.html",
+        problem=None,
+        token=token,
+        rows=rows,
+        result=result,
+        office_label=office_name(found, office, now),
+    )
+
+
 @router.get("/giam-sat/ban-do")
 def heatmap(request: Request, found: ServicesDep, months: int = 12) -> HTMLResponse:
     token = caller(request, found)
@@ -106,8 +146,7 @@ def heatmap(request: Request, found: ServicesDep, months: int = 12) -> HTMLRespo
     inspector = found.inspector()
     may_read_office(token, token.office, inspector, local_date(now))
     months = max(1, min(months, 60))
-    last: date = local_date(now) + timedelta(days=1)
-    first = (last.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
+    first, last = period(now, months)
     rows = rows_for(found, token.office, start_of(first), start_of(last), now)
     return render(
         request,
