@@ -4,6 +4,7 @@ behind it, and a dossier's page shows its timeline and control slip."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -119,9 +120,11 @@ def test_the_map_of_offices_colours_late_rates_and_draws_on_time_rates(site: Sit
             strict=True,
         )
     }
-    now = site.clock.now()
-    last = local_date(now) + timedelta(days=1)
-    first = (last.replace(day=1) - timedelta(days=31 * 11)).replace(day=1)
+    today = local_date(site.clock.now())
+    first = today.replace(day=1)
+    for _ in range(11):
+        first = (first - timedelta(days=1)).replace(day=1)
+    last = today + timedelta(days=1)
     report = office_report(site.services.inspector(), PROVINCE, start_of(first), start_of(last))
     assert province == {"early": report.early, "on_time": report.on_time, "late": report.late}
     bars = page.get_by_role("img", name="Tỷ lệ đúng hạn theo cơ quan").locator("rect")
@@ -159,4 +162,23 @@ def test_a_resolved_count_on_the_map_leads_to_its_dossiers_and_their_slips(site:
     assert page.get_by_role(
         "region", name="Phiếu kiểm soát quá trình giải quyết hồ sơ"
     ).is_visible()
+    page.close()
+
+
+def test_the_on_time_rate_is_drawn_month_by_month(site: Site) -> None:
+    page = signed_in(site, token(site, "inspector", PROVINCE), "/giam-sat/ban-do?months=6")
+    chart = page.get_by_role("img", name="Tỷ lệ đúng hạn theo tháng (%)")
+    assert chart.locator("g").count() == 6  # one per month, the months without decisions empty
+    today = local_date(site.clock.now())
+    month_starts = [today.replace(day=1)]
+    while len(month_starts) < 6:
+        month_starts.insert(0, (month_starts[0] - timedelta(days=1)).replace(day=1))
+    month_starts.append(today + timedelta(days=1))
+    expected = []
+    for start, after in itertools.pairwise(month_starts):
+        r = office_report(site.services.inspector(), PROVINCE, start_of(start), start_of(after))
+        if r.early + r.on_time + r.late:
+            expected.append(f"{start:%m/%Y}")
+    titles = [t.split(":")[0] for t in chart.locator("rect.month title").all_text_contents()]
+    assert titles == expected
     page.close()

@@ -57,6 +57,20 @@ def dwell_by_office(inspector: Inspector, start: int, end: int) -> dict[str, lis
     return held
 
 
+def monthly(inspector: Inspector, office: str, first: date, last: date) -> list[dict[str, Any]]:
+    """The office's (and its subtree's) on-time rate month by month, [first, last)."""
+    months = []
+    start = first
+    while start < last:
+        after = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        report = office_report(inspector, office, start_of(start), start_of(min(after, last)))
+        decided = report.early + report.on_time + report.late
+        rate = (report.early + report.on_time) / decided if decided else None
+        months.append({"month": f"{start:%m/%Y}", "rate": rate, "decided": decided})
+        start = after
+    return months
+
+
 def shade(rate: float | None) -> str:
     """A background for a late rate: white at 0, deep red from 50 %; text stays readable."""
     if rate is None:
@@ -98,10 +112,12 @@ def rows_for(found: Services, root: str, start: int, end: int, now: int) -> list
 
 
 def period(now: int, months: int) -> tuple[date, date]:
-    """The first and the day after the last day of the `months` months up to today."""
-    last = local_date(now) + timedelta(days=1)
-    first = (last.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
-    return first, last
+    """The first day of the `months` calendar months that end with this one, and tomorrow."""
+    today = local_date(now)
+    first = today.replace(day=1)
+    for _ in range(months - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return first, today + timedelta(days=1)
 
 
 @router.get("/giam-sat/ket-qua")
@@ -148,6 +164,7 @@ def heatmap(request: Request, found: ServicesDep, months: int = 12) -> HTMLRespo
     months = max(1, min(months, 60))
     first, last = period(now, months)
     rows = rows_for(found, token.office, start_of(first), start_of(last), now)
+    by_month = monthly(inspector, token.office, first, last)
     return render(
         request,
         "heatmap.html",
@@ -158,4 +175,5 @@ def heatmap(request: Request, found: ServicesDep, months: int = 12) -> HTMLRespo
         first=first,
         last=last - timedelta(days=1),
         months=months,
+        by_month=by_month,
     )

@@ -205,6 +205,7 @@ PAGE_WORDS: dict[str, tuple[str, str]] = {
     "dwell": ("Giữ hồ sơ (trung vị)", "Median holding time"),
     "overdue_now": ("Đang quá hạn", "Overdue now"),
     "on_time_chart": ("Tỷ lệ đúng hạn theo cơ quan", "On-time rate by office"),
+    "on_time_by_month": ("Tỷ lệ đúng hạn theo tháng (%)", "On-time rate by month (%)"),
     "months": ("Số tháng", "Months"),
     "show": ("Xem", "Show"),
     "stall_map": ("Bản đồ nhiệt", "Map of offices"),
