@@ -24,8 +24,9 @@ import uvicorn
 from api.app import create_app
 from api.client import Client
 from api.services import Services
+from ledger.authoring import Signer
 from ledger.clock import SimulatedClock
-from ledger.demo import DEMO_START, run_demo
+from ledger.demo import AUTHORITY_KEY_NAME, DEMO_START, demo_key, run_demo
 from ledger.signing import SigningKey
 from tests.apiworld import APPLICANT, COMMUNE, COMMUNE_OFFICER, FILES, RECEIVED_BODY, settings_for
 
@@ -124,3 +125,38 @@ def open_site(directory: Path, code: str, browser: Any = None) -> Iterator[Site]
         finally:
             client.close()
         yield Site(url, code, receipt["receipt_secret"], services, clock, browser, key)
+
+
+def token(site: Site, role: str, office: str | None = None, officer: str | None = None) -> str:
+    """A token for the site, valid for a day of its clock."""
+    return site.services.tokens.create(
+        role, office=office, officer=officer, now=site.clock.now(), valid_seconds=86400
+    )[1]
+
+
+def approve(site: Site, officer: str, key_id: str, public_key: bytes) -> None:
+    """What a registrar's `lienthong sign key.registered … | lienthong submit` records."""
+    authority = Signer.authority(site.services.ledger, demo_key(AUTHORITY_KEY_NAME))
+    body = {
+        "officer": officer,
+        "public_key": public_key,
+        "role": "officer",
+        "effective": site.clock.now(),
+    }
+    authority.record("key.registered", key_id, body)
+
+
+def enrolled_officer(site: Site, office: str, officer: str) -> Any:
+    """A browser of its own for `officer`: signed in, its key made there and approved; the page."""
+    context = site.browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.goto(f"{site.url}/can-bo/khoa")
+    page.locator("#token").fill(token(site, "officer", office, officer))
+    page.locator("form button[type=submit]").click()
+    page.locator("#make-key").click()
+    page.get_by_role("status").filter(has_text="đang chờ").wait_for()
+    (request,) = [e for e in site.services.enrolments.all() if e.officer == officer]
+    approve(site, officer, request.key_id, request.public_key)
+    page.reload()
+    page.get_by_role("status").filter(has_text="đã được phê duyệt").wait_for()
+    return page

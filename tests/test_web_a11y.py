@@ -10,7 +10,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from tests.apiworld import COMMUNE, COMMUNE_OFFICER, PROVINCE
-from tests.browser import Site, open_site
+from tests.browser import Site, open_site, token
 
 CODE = "000.66.29.H59-250708-0901"
 RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
@@ -20,12 +20,6 @@ RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     with open_site(tmp_path_factory.mktemp("web-a11y"), CODE) as opened:
         yield opened
-
-
-def token(site: Site, role: str, office: str | None = None, officer: str | None = None) -> str:
-    return site.services.tokens.create(
-        role, office=office, officer=officer, now=site.clock.now(), valid_seconds=86400
-    )[1]
 
 
 def signed_in_page(site: Site, text: str | None, lang: str) -> Any:

@@ -14,8 +14,6 @@ import pytest
 
 from api.client import Client
 from ledger import authoring, signing
-from ledger.authoring import Signer
-from ledger.demo import AUTHORITY_KEY_NAME, demo_key
 from tests.apiworld import (
     APPLICANT,
     COMMUNE,
@@ -26,7 +24,7 @@ from tests.apiworld import (
     PROVINCE_OFFICER,
     RECEIVED_BODY,
 )
-from tests.browser import Site, open_site
+from tests.browser import Site, approve, open_site, token
 
 CODE = "000.66.29.H59-250708-0801"
 REFUSED = "000.66.29.H59-250708-0802"
@@ -60,30 +58,11 @@ def officer_page(site: Site) -> Iterator[Any]:
     registrar.get_by_role("button", name="Đăng nhập").click()
     assert request.public_key.hex() in registrar.locator("main").inner_text()
     registrar.close()
-    approve(site, request.key_id, request.public_key)
+    approve(site, PROVINCE_OFFICER, request.key_id, request.public_key)
     page.reload()
     page.get_by_role("status").filter(has_text="đã được phê duyệt").wait_for()
     yield page
     context.close()
-
-
-def token(site: Site, role: str, office: str | None = None, officer: str | None = None) -> str:
-    _record, text = site.services.tokens.create(
-        role, office=office, officer=officer, now=site.clock.now(), valid_seconds=86400
-    )
-    return text
-
-
-def approve(site: Site, key_id: str, public_key: bytes) -> None:
-    """What the registrar's `lienthong sign key.registered … | lienthong submit` records."""
-    authority = Signer.authority(site.services.ledger, demo_key(AUTHORITY_KEY_NAME))
-    body = {
-        "officer": PROVINCE_OFFICER,
-        "public_key": public_key,
-        "role": "officer",
-        "effective": site.clock.now(),
-    }
-    authority.record("key.registered", key_id, body)
 
 
 def commune_sends(site: Site, code: str) -> None:

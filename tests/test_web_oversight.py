@@ -14,7 +14,7 @@ import pytest
 from domain.instant import local_date, start_of
 from ledger.sla import office_report
 from tests.apiworld import PROVINCE
-from tests.browser import Site, open_site
+from tests.browser import Site, open_site, token
 
 CODE = "000.66.29.H59-250708-0701"
 LABELS = {
@@ -29,13 +29,6 @@ LABELS = {
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     with open_site(tmp_path_factory.mktemp("web-oversight"), CODE) as opened:
         yield opened
-
-
-def token(site: Site, role: str, office: str | None) -> str:
-    _record, text = site.services.tokens.create(
-        role, office=office, now=site.clock.now(), valid_seconds=86400
-    )
-    return text
 
 
 def signed_in(site: Site, text: str, start: str = "/giam-sat") -> Any:
