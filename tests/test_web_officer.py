@@ -157,7 +157,7 @@ def test_the_page_refuses_to_sign_bytes_that_say_something_else(
     form.get_by_role("button", name="Nhận hồ sơ và ký").click()
     alert = form.get_by_role("alert")
     alert.wait_for()
-    assert "REFUSED" in alert.inner_text()
+    assert "KHÔNG KÝ" in alert.inner_text()
     assert "statement.body.documents" in alert.inner_text()
     page.unroute("**/can-bo/ky/chuan-bi")
     assert len(site.services.ledger.history("dossier", FORGED)) == before

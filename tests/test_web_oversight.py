@@ -5,6 +5,7 @@ behind it, and a dossier's page shows its timeline and control slip."""
 from __future__ import annotations
 
 import itertools
+import statistics
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -174,4 +175,33 @@ def test_the_on_time_rate_is_drawn_month_by_month(site: Site) -> None:
             expected.append(f"{start:%m/%Y}")
     titles = [t.split(":")[0] for t in chart.locator("rect.month title").all_text_contents()]
     assert titles == expected
+    page.close()
+
+
+def test_the_dashboard_filters_by_procedure(site: Site) -> None:
+    stalls = site.services.inspector().stalls(site.clock.now(), office=PROVINCE)
+    procedure = stalls[0].procedure
+    page = signed_in(site, token(site, "inspector", PROVINCE))
+    page.get_by_label("Thủ tục").select_option(procedure)
+    page.get_by_role("button", name="Lọc").click()
+    shown = page.locator("tbody tr td:first-child a").all_inner_texts()
+    assert shown == [s.code for s in stalls if s.procedure == procedure]
+    page.close()
+
+
+def test_a_median_holding_time_leads_to_the_dossiers_it_is_the_median_of(site: Site) -> None:
+    page = signed_in(site, token(site, "inspector", PROVINCE), "/giam-sat/ban-do")
+    held = page.locator("table.heat tbody td a.held")
+    assert held.count() >= 1
+    median = int(held.first.inner_text().split()[0])
+    held.first.click()
+    hours = [
+        int(cell.split()[0]) for cell in page.locator("tbody td:nth-child(2)").all_inner_texts()
+    ]
+    assert hours == sorted(hours, reverse=True)
+    assert abs(statistics.median(hours) - median) <= 1  # each hour count is rounded on the page
+    page.locator("tbody td a").first.click()
+    assert page.get_by_role(
+        "region", name="Phiếu kiểm soát quá trình giải quyết hồ sơ"
+    ).is_visible()
     page.close()

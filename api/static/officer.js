@@ -10,6 +10,19 @@ const DB = "lienthong";
 const STORE = "keys";
 const KEY_ID_PREFIX = new TextEncoder().encode("lienthong key v1\n");
 
+// Thrown instead of signing: the prepared bytes say something the page does not show.
+export class SigningRefused extends Error {
+  constructor(differences) {
+    super(`REFUSED: ${differences.join("; ")}`);
+    this.differences = differences;
+  }
+}
+
+export function refusalText(error, template) {
+  // the page's own words for a refusal (data-refused), with what differs; else the error's message
+  return error instanceof SigningRefused ? `${template} ${error.differences.join("; ")}` : error.message;
+}
+
 const hex = (bytes) => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 const unbase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 const base64 = (bytes) => btoa(String.fromCharCode(...bytes));
@@ -124,7 +137,7 @@ export async function signAndSend(intent, officer, office) {
     intent = { ...intent, body: { ...intent.body, applicant: { bin: hex(new Uint8Array(digest)) } } };
   }
   const wrong = mismatch(statement, intent, officer, office);
-  if (wrong.length) throw new Error(`REFUSED: the bytes to sign do not say what the page shows — ${wrong.join("; ")}`);
+  if (wrong.length) throw new SigningRefused(wrong);
   const signature = new Uint8Array(
     await crypto.subtle.sign({ name: "Ed25519" }, record.privateKey, new Uint8Array([...SIGNING_PREFIX, ...bytes])),
   );

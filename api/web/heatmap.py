@@ -26,10 +26,10 @@ HOUR_US = 3600 * 1_000_000
 RESULTS = ("early", "on_time", "late")
 
 
-def dwell_by_office(inspector: Inspector, start: int, end: int) -> dict[str, list[int]]:
-    """How long each office held each dossier before dispatching it within [start, end), in
-    microseconds: from its receipt or acknowledgement (or a refused handover's return) to the
-    dispatch."""
+def dwell_by_office(inspector: Inspector, start: int, end: int) -> dict[str, list[tuple[str, int]]]:
+    """How long each office held each dossier before dispatching it within [start, end), as
+    (code, microseconds): from its receipt or acknowledgement (or a refused handover's return)
+    to the dispatch."""
     received = {
         code: (office, at)
         for code, office, at in inspector.projector.view.query(
@@ -40,14 +40,14 @@ def dwell_by_office(inspector: Inspector, start: int, end: int) -> dict[str, lis
         "SELECT code, from_office, dispatched_at, to_office, outcome, ended_at "
         "FROM lienthong_legs ORDER BY code, hop"
     )
-    held: dict[str, list[int]] = {}
+    held: dict[str, list[tuple[str, int]]] = {}
     arrival: tuple[str, int] | None = None
     current = None
     for code, sender, dispatched_at, addressee, outcome, ended_at in legs:
         if code != current:
             current, arrival = code, received.get(code)
         if arrival is not None and arrival[0] == sender and start <= dispatched_at < end:
-            held.setdefault(sender, []).append(dispatched_at - arrival[1])
+            held.setdefault(sender, []).append((code, dispatched_at - arrival[1]))
         if outcome == "acknowledged" and ended_at is not None:
             arrival = (addressee, ended_at)
         elif outcome in ("rejected", "recalled") and ended_at is not None:
@@ -104,7 +104,7 @@ def rows_for(found: Services, root: str, start: int, end: int, now: int) -> list
                 "late_rate": report.late / decided if decided else None,
                 "on_time_rate": (report.early + report.on_time) / decided if decided else None,
                 "overdue": sum(inspector.within(x.office, office["id"], day) for x in late_now),
-                "dwell_hours": statistics.median(held) / HOUR_US if held else None,
+                "dwell_hours": statistics.median(t for _, t in held) / HOUR_US if held else None,
                 "handed_on": len(held),
             }
         )
@@ -148,6 +148,34 @@ def decided_list(
         token=token,
         rows=rows,
         result=result,
+        office_label=office_name(found, office, now),
+    )
+
+
+@router.get("/giam-sat/giu")
+def held_list(
+    request: Request, found: ServicesDep, office: str = "", months: int = 12
+) -> HTMLResponse:
+    """The dossiers behind an office's median holding time: each one it handed on in the
+    period, with how long it held it, longest first."""
+    token = caller(request, found)
+    lang = language(request)
+    now = found.clock.now()
+    if token.role != "inspector" or token.office is None:
+        return render(request, "held.html", 403, problem=say("forbidden", lang), token=token)
+    inspector = found.inspector()
+    office = office or token.office
+    found.ledger.office(office)
+    may_read_office(token, office, inspector, local_date(now))
+    first, last = period(now, max(1, min(months, 60)))
+    held = dwell_by_office(inspector, start_of(first), start_of(last)).get(office, [])
+    rows = sorted(((code, t / HOUR_US) for code, t in held), key=lambda row: -row[1])
+    return render(
+        request,
+        "held.html",
+        problem=None,
+        token=token,
+        rows=rows,
         office_label=office_name(found, office, now),
     )
 

@@ -47,6 +47,8 @@ def stall_dashboard(
     counts = {name: sum(1 for s in every if s.rule == name) for name in RULES}
     shown = [s for s in every if not rule or s.rule == rule]
     here = "" if office == token.office else f"&office={quote(office, safe='')}"
+    if procedure:
+        here += f"&procedure={quote(procedure, safe='')}"
     return render(
         request,
         "stalls.html",
@@ -58,6 +60,11 @@ def stall_dashboard(
         token=token,
         office_label=office_name(found, office, now),
         here=here,
+        procedures=[
+            (subject, found.ledger.procedure(subject).versions[-1]["name_vi"])
+            for subject in found.views().subjects("procedure")
+        ],
+        procedure=procedure,
         office=lambda o: office_name(found, o, now),
     )
 
