@@ -113,6 +113,10 @@ def main() -> int:
         shoot(officer, "08-officer-inbox-and-held")
         officer.goto(f"{site.url}/can-bo/tiep-nhan")
         shoot(officer, "09-receive-form")
+        officer.goto(f"{site.url}/can-bo")
+        officer.locator("form.handover button[value=acknowledge]").first.click()
+        officer.get_by_role("link", name=f"Giao {CODE}").click()
+        shoot(officer, "09b-dispatch-form")
 
         inspector = browser.new_context(viewport=SIZE).new_page()
         inspector.goto(f"{site.url}/giam-sat")
@@ -123,6 +127,10 @@ def main() -> int:
         shoot(inspector, "11-map-of-offices")
         inspector.goto(f"{site.url}/ho-so/{CODE}")
         shoot(inspector, "12-dossier-timeline-and-slip")
+        inspector.goto(f"{site.url}/giam-sat/ket-qua?result=early")
+        shoot(inspector, "13-dossiers-behind-a-count")
+        inspector.goto(f"{site.url}/giam-sat/giu")
+        shoot(inspector, "14-dossiers-behind-a-holding-time")
     return 0
 
 

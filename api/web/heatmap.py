@@ -193,6 +193,10 @@ def heatmap(request: Request, found: ServicesDep, months: int = 12) -> HTMLRespo
     first, last = period(now, months)
     rows = rows_for(found, token.office, start_of(first), start_of(last), now)
     by_month = monthly(inspector, token.office, first, last)
+    longest = max((r["dwell_hours"] for r in rows if r["dwell_hours"] is not None), default=0.0)
+    for row in rows:  # holding time shaded against the office that holds dossiers longest
+        hours = row["dwell_hours"]
+        row["dwell_shade"] = shade(None if hours is None or not longest else hours / longest / 2)
     return render(
         request,
         "heatmap.html",

@@ -198,9 +198,11 @@ PAGE_WORDS: dict[str, tuple[str, str]] = {
     "heatmap_title": ("Bản đồ nhiệt các cơ quan", "Offices at a glance"),
     "heatmap_intro": (
         "Từ {first} đến {last}: hồ sơ giải quyết trước hạn, đúng hạn, quá hạn; tỷ lệ quá hạn; thời "
-        "gian giữ hồ sơ trung vị trước khi giao tiếp. Màu càng đỏ, càng nhiều hồ sơ quá hạn.",
+        "gian giữ hồ sơ trung vị trước khi giao tiếp. Màu càng đỏ, càng nhiều hồ sơ quá hạn hoặc "
+        "giữ hồ sơ càng lâu.",
         "From {first} to {last}: dossiers resolved early, on time, late; the late rate; the median "
-        "time an office held a dossier before handing it on. The redder, the more were late.",
+        "time an office held a dossier before handing it on. The redder, the more were late, or "
+        "the longer it held them.",
     ),
     "early": ("Trước hạn", "Early"),
     "on_time": ("Đúng hạn", "On time"),
