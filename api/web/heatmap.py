@@ -72,13 +72,25 @@ def monthly(inspector: Inspector, office: str, first: date, last: date) -> list[
 
 
 def shade(rate: float | None) -> str:
-    """A background for a late rate: white at 0, deep red from 50 %; text stays readable."""
+    """A background for a share (a late rate): white at 0, dark red from 50 %; the text black or
+    white, whichever keeps the contrast WCAG AA asks for (4.5 : 1)."""
     if rate is None:
         return "background:#f2f2f2"
     level = min(rate / 0.5, 1.0)
-    red = (255, int(255 - 200 * level), int(255 - 200 * level))
-    text = "#fff" if level > 0.6 else "#111"
-    return f"background:rgb{red};color:{text}"
+    colour = (round(255 - 105 * level), round(255 - 255 * level), round(255 - 255 * level))
+    text = "#111" if _luminance(colour) > 0.18 else "#fff"
+    return f"background:rgb{colour};color:{text}"
+
+
+def _luminance(colour: tuple[int, int, int]) -> float:
+    """WCAG relative luminance of an sRGB colour."""
+
+    def linear(channel: int) -> float:
+        c = channel / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (linear(c) for c in colour)
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
 
 
 def rows_for(found: Services, root: str, start: int, end: int, now: int) -> list[dict[str, Any]]:
