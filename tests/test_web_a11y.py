@@ -97,7 +97,6 @@ def test_every_shade_of_the_map_keeps_its_text_readable() -> None:
         style = shade(step / 100)
         red, green, blue = (int(c) for c in style.split("rgb(")[1].split(")")[0].split(","))
         background = _luminance((red, green, blue))
-        text = 0.0 if style.endswith("#111") else 1.0
-        text = _luminance((17, 17, 17)) if text == 0.0 else 1.0
+        text = 0.0 if style.endswith("#000") else 1.0
         lighter, darker = max(background, text), min(background, text)
         assert (lighter + 0.05) / (darker + 0.05) >= 4.5, style

@@ -78,7 +78,9 @@ def shade(rate: float | None) -> str:
         return "background:#f2f2f2"
     level = min(rate / 0.5, 1.0)
     colour = (round(255 - 105 * level), round(255 - 255 * level), round(255 - 255 * level))
-    text = "#111" if _luminance(colour) > 0.18 else "#fff"
+    background = _luminance(colour)
+    on_black, on_white = (background + 0.05) / 0.05, 1.05 / (background + 0.05)
+    text = "#000" if on_black >= on_white else "#fff"
     return f"background:rgb{colour};color:{text}"
 
 
