@@ -78,13 +78,17 @@ class Server:
         return response
 
 
-def free_ports(count: int) -> list[int]:
-    ports: set[int] = set()
-    while len(ports) < count:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            ports.add(int(probe.getsockname()[1]))
-    return sorted(ports)
+def listening_sockets(count: int) -> list[socket.socket]:
+    """Sockets bound to free ports and listening, handed to the servers (`uvicorn --fd`): a port
+    probed free and bound again later can be taken in between by any outgoing connection."""
+    sockets = []
+    for _ in range(count):
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(128)
+        sock.set_inheritable(True)
+        sockets.append(sock)
+    return sockets
 
 
 def prepare_database(url: str, directory: Path) -> tuple[dict[str, str], list[str], dict[str, str]]:
@@ -141,35 +145,46 @@ def servers(
     processes: list[subprocess.Popen[str]] = []
     started: list[Server] = []
     drains: list[threading.Thread] = []
+    sockets = listening_sockets(2)
     try:
-        for port in free_ports(2):
+        for sock in sockets:
             processes.append(
                 subprocess.Popen(
                     [
                         *(sys.executable, "-m", "uvicorn", "api.app:app_from_env", "--factory"),
-                        *("--host", "127.0.0.1", "--port", str(port), "--no-access-log"),
+                        *("--fd", str(sock.fileno()), "--no-access-log"),
                     ],
                     cwd=directory,
                     env=environ,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT,
                     text=True,
+                    pass_fds=(sock.fileno(),),
                 )
             )
-            started.append(Server(f"http://127.0.0.1:{port}", tokens))
+            started.append(Server(f"http://127.0.0.1:{sock.getsockname()[1]}", tokens))
         for process, server in zip(processes, started, strict=True):
             assert process.stdout is not None
             for line in process.stdout:  # blocks until the server says it is up (or exits)
                 server.output.append(line)
-                if "Uvicorn running on" in line:  # listening (startup completes before the bind)
+                if "Uvicorn running on" in line:  # serving (startup completes before that)
                     break
+            else:
+                raise AssertionError(
+                    "the server stopped before serving:\n" + "".join(server.output)
+                )
             assert process.poll() is None, "".join(server.output)
             drain = threading.Thread(
                 target=server.output.extend, args=(process.stdout,), daemon=True
             )
             drain.start()
             drains.append(drain)
-        yield started
+        try:
+            yield started
+        except Exception:
+            for process, server in zip(processes, started, strict=True):
+                print(f"--- {server.url} (exit code {process.poll()}):\n{''.join(server.output)}")
+            raise
     finally:
         for process in processes:
             process.terminate()
@@ -177,6 +192,8 @@ def servers(
             process.wait(timeout=30)
         for drain in drains:
             drain.join(timeout=10)
+        for sock in sockets:
+            sock.close()
 
 
 def signed(
