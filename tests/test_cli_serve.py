@@ -60,8 +60,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     try:
         for line in process.stdout:  # blocks until the server says it is up (or exits)
             lines.append(line)
-            if "Application startup complete" in line:
+            if "Uvicorn running on" in line:  # listening: its startup completes before the bind
                 break
+        else:
+            raise AssertionError("the server stopped before serving:\n" + "".join(lines))
         assert process.poll() is None, "".join(lines)
         demo = json.loads((directory / "lienthong-demo" / "demo.json").read_text())
         yield Server(f"http://127.0.0.1:{port}", demo, directory, "".join(lines))
