@@ -19,7 +19,8 @@ from psycopg import sql as pgsql
 
 from ledger.config import persistence_env
 
-DDL_LOCK = "SELECT pg_advisory_xact_lock(7405431)"  # one creator of side tables at a time
+DDL_LOCK_KEY = 7405431  # PostgreSQL advisory lock: one process creates tables at a time
+DDL_LOCK = f"SELECT pg_advisory_xact_lock({DDL_LOCK_KEY})"
 
 
 class Cursor(Protocol):

@@ -25,7 +25,7 @@ from threading import RLock
 from typing import Any, Protocol
 from uuid import UUID
 
-from eventsourcing.persistence import ProgrammingError, StoredEvent
+from eventsourcing.persistence import ApplicationRecorder, ProgrammingError, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteFactory
@@ -34,6 +34,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from ledger import merkle
+from ledger.database import DDL_LOCK_KEY, postgres_connection
 from ledger.merkle import NodeId
 
 
@@ -603,6 +604,22 @@ class PostgresLogRecorder(_Appends, PostgresApplicationRecorder):
 
 class PostgresLogFactory(PostgresFactory):
     application_recorder_class = PostgresLogRecorder
+
+    def application_recorder(self) -> ApplicationRecorder:
+        """The recorder, its tables (and types and functions) created under an advisory lock:
+        two servers starting together would otherwise collide in the DDL ("tuple concurrently
+        updated" as both replace the same function)."""
+        if not self.env_create_table():
+            return super().application_recorder()
+        names = ("HOST", "PORT", "DBNAME", "USER", "PASSWORD", "SCHEMA")
+        env = {f"POSTGRES_{n}": self.env.get(f"POSTGRES_{n}") or "" for n in names}
+        env = {key: value for key, value in env.items() if value}
+        with postgres_connection(env, autocommit=True) as turn:
+            turn.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK_KEY,))
+            try:
+                return super().application_recorder()
+            finally:
+                turn.execute("SELECT pg_advisory_unlock(%s)", (DDL_LOCK_KEY,))
 
 
 def _uuid(value: UUID | str) -> UUID:
