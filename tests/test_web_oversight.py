@@ -205,3 +205,11 @@ def test_a_median_holding_time_leads_to_the_dossiers_it_is_the_median_of(site: S
         "region", name="Phiếu kiểm soát quá trình giải quyết hồ sơ"
     ).is_visible()
     page.close()
+
+
+def test_switching_language_keeps_the_filters(site: Site) -> None:
+    page = signed_in(site, token(site, "inspector", PROVINCE), "/giam-sat?rule=unacknowledged")
+    page.get_by_role("link", name="English").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Stalled dossiers"
+    assert "rule=unacknowledged" in page.url
+    page.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import segno
 from fastapi import APIRouter, Form, Request
@@ -46,7 +47,7 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
     html = pages.get_template(template).render(
         lang=lang,
         t=lambda key, **more: say(key, lang, **more),
-        switch_url=f"{request.url.path}?lang={other}",
+        switch_url=f"{request.url.path}?{urlencode({**request.query_params, 'lang': other})}",
         when=when,
         **values,
     )
