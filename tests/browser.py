@@ -30,6 +30,7 @@ from ledger.demo import AUTHORITY_KEY_NAME, DEMO_START, demo_key, run_demo
 from ledger.signing import SigningKey
 from tests.apiworld import APPLICANT, COMMUNE, COMMUNE_OFFICER, FILES, RECEIVED_BODY, settings_for
 
+PAGE_TIME = 1_750_000_000  # the browser's own clock, in Unix seconds, where a test holds it
 CHROMIUM = Path(os.environ.get("LIENTHONG_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -150,6 +151,8 @@ def enrolled_officer(site: Site, office: str, officer: str) -> Any:
     """A browser of its own for `officer`: signed in, its key made there and approved; the page."""
     context = site.browser.new_context(viewport={"width": 1366, "height": 768})
     page = context.new_page()
+    page.clock.install(time=PAGE_TIME)
+    page.clock.pause_at(PAGE_TIME + 1)  # the page's timers run when the test says, not before
     page.goto(f"{site.url}/can-bo/khoa")
     page.locator("#token").fill(token(site, "officer", office, officer))
     page.locator("form button[type=submit]").click()
@@ -157,6 +160,7 @@ def enrolled_officer(site: Site, office: str, officer: str) -> Any:
     page.get_by_role("status").filter(has_text="đang chờ").wait_for()
     (request,) = [e for e in site.services.enrolments.all() if e.officer == officer]
     approve(site, officer, request.key_id, request.public_key)
-    page.reload()
+    # the waiting page asks again every 15 s, and sees the approval without a reload
+    page.clock.run_for(15_000)
     page.get_by_role("status").filter(has_text="đã được phê duyệt").wait_for()
     return page
