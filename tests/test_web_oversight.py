@@ -213,3 +213,43 @@ def test_switching_language_keeps_the_filters(site: Site) -> None:
     assert page.get_by_role("heading", level=1).inner_text() == "Stalled dossiers"
     assert "rule=unacknowledged" in page.url
     page.close()
+
+
+def test_the_dashboard_narrows_to_one_office_of_the_subtree_and_keeps_it(site: Site) -> None:
+    inspector, now = site.services.inspector(), site.clock.now()
+    page = signed_in(site, token(site, "inspector", PROVINCE))
+    choices = page.get_by_label("Cơ quan").locator("option")
+    offices = list(choices.evaluate_all("els => els.map(e => e.value)"))
+    assert offices[0] == PROVINCE  # today's tree under the inspector, then closed offices
+    assert len(offices) > 1
+    office = next(o for o in offices[1:] if inspector.stalls(now, office=o))
+    expected = inspector.stalls(now, office=office)
+    page.get_by_label("Cơ quan").select_option(office)
+    page.get_by_role("button", name="Lọc").click()
+    assert page.locator("tbody tr td:first-child a").all_inner_texts() == [s.code for s in expected]
+    rule = expected[0].rule
+    page.get_by_role("navigation", name="Loại chậm").get_by_role(
+        "link", name=LABELS[rule], exact=False
+    ).click()
+    assert f"office={office}" in page.url
+    assert page.get_by_label("Cơ quan").input_value() == office  # still chosen
+    shown = page.locator("tbody tr td:first-child a").all_inner_texts()
+    assert shown == [s.code for s in expected if s.rule == rule]
+    page.close()
+
+
+def test_an_unknown_office_or_one_outside_the_subtree_is_refused_in_words(site: Site) -> None:
+    page = signed_in(site, token(site, "inspector", PROVINCE))
+    response = page.goto(f"{site.url}/giam-sat?office=nope")
+    assert response is not None
+    assert response.status == 404
+    assert page.get_by_role("alert").inner_text() == "Không có cơ quan mã nope."
+    page.close()
+    commune = next(s.office for s in site.services.inspector().stalls(site.clock.now()))
+    page = signed_in(site, token(site, "inspector", commune))
+    response = page.goto(f"{site.url}/giam-sat?office={PROVINCE}")
+    assert response is not None
+    assert response.status == 403
+    assert "không thuộc phạm vi giám sát" in page.get_by_role("alert").inner_text()
+    assert page.locator("tbody tr").count() == 0  # nothing of the province shown
+    page.close()

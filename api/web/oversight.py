@@ -10,13 +10,15 @@ from fastapi.responses import HTMLResponse
 
 from api.access import ServicesDep, may_read_dossier, may_read_office
 from api.problems import Forbidden
+from api.services import Services
 from api.texts import kind_label
+from api.web.officer import offices_today
 from api.web.pages import language, office_name, render
 from api.web.session import caller
 from api.web.words import say
 from domain.errors import DomainError
 from domain.instant import local_date
-from ledger.sla import RULES
+from ledger.sla import RULES, Inspector
 from ledger.timeline import timeline
 
 router = APIRouter(include_in_schema=False)
@@ -30,19 +32,29 @@ def stall_dashboard(
     lang = language(request)
     now = found.clock.now()
     inspector = found.inspector()
-    if office:  # a drill-down to one office of the caller's subtree (checked below)
-        try:
-            found.ledger.office(office)
-        except DomainError:
-            office = token.office or ""
-    else:
-        office = token.office or ""
-    if token.role not in ("inspector", "officer") or not office:
+    if token.role not in ("inspector", "officer") or not token.office:
         forbidden = say("forbidden", lang)
         return render(
             request, "stalls.html", 403, problem=forbidden, stalls=[], counts={}, token=token
         )
-    may_read_office(token, office, inspector, local_date(now))
+    if office:  # a drill-down to one office of the caller's subtree (checked below)
+        try:
+            found.ledger.office(office)
+        except DomainError:
+            unknown = say("unknown_office", lang, office=office)
+            return render(
+                request, "stalls.html", 404, problem=unknown, stalls=[], counts={}, token=token
+            )
+    else:
+        office = token.office
+    day = local_date(now)
+    try:
+        may_read_office(token, office, inspector, day)
+    except Forbidden:
+        outside = say("office_outside", lang, office=office_name(found, office, now))
+        return render(
+            request, "stalls.html", 403, problem=outside, stalls=[], counts={}, token=token
+        )
     every = inspector.stalls(now, office=office, procedure=procedure or None)
     counts = {name: sum(1 for s in every if s.rule == name) for name in RULES}
     shown = [s for s in every if not rule or s.rule == rule]
@@ -66,7 +78,26 @@ def stall_dashboard(
         ],
         procedure=procedure,
         office=lambda o: office_name(found, o, now),
+        chosen=office,
+        offices=[
+            o for o in offices_today(found, now) if inspector.within(o["id"], token.office, day)
+        ],
+        closed=closed_offices(found, inspector, token.office, now),
     )
+
+
+def closed_offices(
+    found: Services, inspector: Inspector, root: str, now: int
+) -> list[dict[str, str]]:
+    """The offices of `root`'s subtree that are no longer in operation (merged or dissolved, as
+    the districts on 1/7/2025), by name: a dossier can still be stalled at one."""
+    day = local_date(now)
+    closed = [
+        {"id": subject, "name": office_name(found, subject, now)}
+        for subject in found.views().subjects("office")
+        if not found.ledger.office(subject).active_on(day) and inspector.within(subject, root, day)
+    ]
+    return sorted(closed, key=lambda o: o["name"])
 
 
 @router.get("/ho-so/{code:path}")

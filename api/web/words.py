@@ -211,6 +211,13 @@ PAGE_WORDS: dict[str, tuple[str, str]] = {
     "dwell": ("Giữ hồ sơ (trung vị)", "Median holding time"),
     "held_for": ("Thời gian giữ", "Held for"),
     "all_procedures": ("Mọi thủ tục", "All procedures"),
+    "office_pick": ("Cơ quan", "Office"),
+    "offices_closed": ("Không còn hoạt động", "No longer in operation"),
+    "office_outside": (
+        "{office} không thuộc phạm vi giám sát của mã truy cập này.",
+        "{office} is outside the offices this token oversees.",
+    ),
+    "unknown_office": ("Không có cơ quan mã {office}.", "There is no office {office}."),
     "overdue_now": ("Đang quá hạn", "Overdue now"),
     "on_time_chart": ("Tỷ lệ đúng hạn theo cơ quan", "On-time rate by office"),
     "on_time_by_month": ("Tỷ lệ đúng hạn theo tháng (%)", "On-time rate by month (%)"),
