@@ -175,8 +175,9 @@ def damage(store: FileStore, blob: bytes, how: str) -> None:
             path.write_bytes(bytes(raw))
         return
     statements = {
-        "flip": "UPDATE lienthong_file_chunks SET data = overlay(data placing '\\x00'::bytea "
-        "from 41) WHERE blob = ? AND n = 1",
+        # one bit of byte 40 flipped (XOR): overwriting the byte left it whole when it held that value
+        "flip": "UPDATE lienthong_file_chunks SET data = set_byte(data, 40, get_byte(data, 40) # 1) "
+        "WHERE blob = ? AND n = 1",
         "cut": "DELETE FROM lienthong_file_chunks WHERE blob = ? AND n > 0",
         "delete": "DELETE FROM lienthong_file_chunks WHERE blob = ?",
     }
