@@ -224,6 +224,7 @@ def _print_demo(document: dict[str, Any], lang: str) -> None:
         out.print(f"  {name:<24} {token}", markup=False)
     lookup = document["lookup"]
     out.print(word("demo_lookup", lang, url=url, code=lookup["code"], secret=lookup["secret"]))
+    out.print(word("demo_pages", lang, url=url))
     out.print(word("demo_saved", lang), markup=False)
 
 

@@ -238,9 +238,16 @@ WORDS: dict[str, tuple[str, str]] = {
         "Demo tokens (Authorization: Bearer …):",
     ),
     "demo_lookup": (
-        "Tra cứu của người dân: POST {url}/v1/public/lookup với mã hồ sơ {code} và mã bí mật "
-        "{secret}",
-        "Citizen lookup: POST {url}/v1/public/lookup with dossier code {code} and secret {secret}",
+        "Tra cứu của người dân: {url}/tra-cuu (hoặc POST {url}/v1/public/lookup) với mã hồ sơ "
+        "{code} và mã bí mật {secret}",
+        "Citizen lookup: {url}/tra-cuu (or POST {url}/v1/public/lookup) with dossier code {code} "
+        "and secret {secret}",
+    ),
+    "demo_pages": (
+        "Trang cho cán bộ: {url}/can-bo — giám sát: {url}/giam-sat — xác minh: {url}/xac-minh "
+        "(đăng nhập bằng một mã truy cập ở trên)",
+        "Officers' pages: {url}/can-bo — oversight: {url}/giam-sat — verification: {url}/xac-minh "
+        "(sign in with a token above)",
     ),
     "demo_saved": (
         "(Đã lưu vào lienthong-demo/demo.json.)",

@@ -84,6 +84,12 @@ def test_serve_demo_prints_the_addresses_a_token_for_every_role_and_a_lookup(
         assert me.status_code == 200
     lookup = httpx.post(f"{server.url}/v1/public/lookup", json=server.demo["lookup"])
     assert (lookup.status_code, lookup.json()["status"]) == (200, "held")
+    for page in ("/tra-cuu", "/can-bo", "/giam-sat", "/xac-minh"):  # the pages it names
+        assert f"{server.url}{page}" in server.stdout
+    found = httpx.post(f"{server.url}/tra-cuu", data=server.demo["lookup"])
+    assert found.status_code == 200
+    assert f"Hồ sơ {server.demo['lookup']['code']}" in found.text  # the result, not the form again
+    assert "Đang được xử lý" in found.text
 
 
 def officer_key(directory: Path, officer: str, office: str) -> Path:
