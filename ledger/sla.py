@@ -142,7 +142,7 @@ class Inspector:
         self.unacknowledged_seconds = int(unacknowledged_hours * 3600)
         self._offices: dict[str, Office | None] = {}  # the registry, read once per inspector
         self._versions: dict[tuple[str, int], ProcedureVersion | None] = {}
-        self._within: dict[tuple[str, str, date], bool] = {}
+        self._lineage: dict[tuple[str, date], tuple[str, ...]] = {}
 
     # --- registry lookups ------------------------------------------------------------------
 
@@ -183,21 +183,20 @@ class Inspector:
         exists on `day` answers to its successor if it was merged into one (its dossiers and
         stalls passed there), else to its last parent: so after the 1/7/2025 reform the new
         province department oversees what the old one and its dissolved districts left open."""
-        key = (office, root, day)
-        if key not in self._within:
-            self._within[key] = self._walk_up(office, root, day)
-        return self._within[key]
+        return root in self.lineage(office, day)
 
-    def _walk_up(self, office: str, root: str, day: date) -> bool:
-        seen: set[str] = set()
-        current: str | None = office
-        while current is not None and current not in seen:
-            if current == root:
-                return True
-            seen.add(current)
-            found = self._office(current)
-            current = _above(found, day)
-        return False
+    def lineage(self, office: str, day: date) -> tuple[str, ...]:
+        """`office` and every office it answers to on `day`, nearest first (by the rule of
+        `within`): the offices whose figures a dossier received there counts in."""
+        key = (office, day)
+        if key not in self._lineage:
+            chain: list[str] = []
+            current: str | None = office
+            while current is not None and current not in chain:
+                chain.append(current)
+                current = _above(self._office(current), day)
+            self._lineage[key] = tuple(chain)
+        return self._lineage[key]
 
     # --- deadlines -------------------------------------------------------------------------
 

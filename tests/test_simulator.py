@@ -4,15 +4,16 @@ office reports single out. Small runs (a few hundred dossiers) on memory ledgers
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import date
+from collections import Counter, defaultdict
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from domain.instant import local_date
+from api.web.heatmap import monthly
+from domain.instant import local_date, start_of
 from domain.statement import Statement
 from ledger import schema
 from ledger.application import Ledger
@@ -22,6 +23,7 @@ from ledger.clock import SimulatedClock
 from ledger.config import LedgerSettings
 from ledger.demo import demo_log_key
 from ledger.projections import Projector
+from ledger.rollup import results_by_office, stalls_by_office
 from ledger.seed import office_statements
 from ledger.simulator import SIMULATION_TOLERANCE_SECONDS, SimulationResult, simulate
 from ledger.sla import Inspector, office_report
@@ -172,3 +174,54 @@ def test_demo_dossiers_records_a_simulation_and_names_the_slow_offices(tmp_path:
         ],
     )
     assert verified.exit_code == 0, verified.output
+
+
+def test_every_office_s_results_in_one_pass_equal_its_own_report(world: World) -> None:
+    """The map of offices counts every office's early / on-time / late dossiers in one pass
+    (ledger.rollup); each office's figures must be those of its own report, before, across and
+    after the 2025 reform, and its stalls those `within` finds."""
+    ledger, result, _histories = world
+    projector = Projector(ledger)
+    projector.catch_up()
+    inspector = Inspector(ledger, projector, load_calendar())
+    offices = sorted({subject for _kind, subject, _body in office_statements()})
+    reform = start_of(date(2025, 7, 1))
+    periods = [(result.start, result.end), (result.start, reform), (reform, result.end)]
+    for start, end in periods:
+        counted = results_by_office(inspector, start, end)
+        assert counted  # some dossiers were decided in each period
+        for office in offices:
+            report = office_report(inspector, office, start, end)
+            mine = counted.get(office, Counter())
+            assert (mine["early"], mine["on_time"], mine["late"]) == (
+                report.early,
+                report.on_time,
+                report.late,
+            ), office
+    stalls = inspector.stalls(result.end)
+    assert stalls
+    day = local_date(result.end)
+    by_office = stalls_by_office(inspector, stalls, result.end)
+    for office in offices:
+        assert by_office[office] == sum(inspector.within(s.office, office, day) for s in stalls)
+    projector.close()
+
+
+def test_the_month_by_month_rate_equals_each_month_s_report(world: World) -> None:
+    ledger, _result, _histories = world
+    projector = Projector(ledger)
+    projector.catch_up()
+    inspector = Inspector(ledger, projector, load_calendar())
+    first, last = date(2024, 12, 1), date(2025, 12, 1)
+    months = monthly(inspector, "86", first, last)
+    assert len(months) == 12
+    assert any(m["decided"] for m in months)
+    start = first
+    for month in months:
+        after = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        report = office_report(inspector, "86", start_of(start), start_of(after))
+        assert month["month"] == f"{start:%m/%Y}"
+        assert month["decided"] == report.resolved
+        assert month["rate"] == report.on_time_rate
+        start = after
+    projector.close()
