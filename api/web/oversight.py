@@ -3,7 +3,7 @@ leads to the dossiers behind it) and a dossier's page (its timeline and control 
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -24,9 +24,17 @@ from ledger.timeline import timeline
 router = APIRouter(include_in_schema=False)
 
 
+PAGE_ROWS = 100  # stalled dossiers per page: a province's list runs to thousands
+
+
 @router.get("/giam-sat")
 def stall_dashboard(
-    request: Request, found: ServicesDep, rule: str = "", procedure: str = "", office: str = ""
+    request: Request,
+    found: ServicesDep,
+    rule: str = "",
+    procedure: str = "",
+    office: str = "",
+    page: str = "1",
 ) -> HTMLResponse:
     token = caller(request, found)
     lang = language(request)
@@ -37,6 +45,9 @@ def stall_dashboard(
         return render(
             request, "stalls.html", 403, problem=forbidden, stalls=[], counts={}, token=token
         )
+    if not page.isdigit() or int(page) < 1:
+        bad = say("bad_page", lang, page=page)
+        return render(request, "stalls.html", 400, problem=bad, stalls=[], counts={}, token=token)
     if office:  # a drill-down to one office of the caller's subtree (checked below)
         try:
             found.ledger.office(office)
@@ -61,11 +72,22 @@ def stall_dashboard(
     here = "" if office == token.office else f"&office={quote(office, safe='')}"
     if procedure:
         here += f"&procedure={quote(procedure, safe='')}"
+    kept = [("rule", rule)] if rule in RULES else []  # what the pages of the list keep
+    kept += [("office", office)] if office != token.office else []
+    kept += [("procedure", procedure)] if procedure else []
+    pages = max(1, -(-len(shown) // PAGE_ROWS))
+    number = min(int(page), pages)  # past the end (the list shrank since): its last page
+    first = (number - 1) * PAGE_ROWS
     return render(
         request,
         "stalls.html",
         problem=None,
-        stalls=shown,
+        stalls=shown[first : first + PAGE_ROWS],
+        total=len(shown),
+        first=first,
+        page=number,
+        pages=pages,
+        listed="/giam-sat?" + urlencode([*kept, ("page", "")]),
         counts=counts,
         rules=RULES,
         rule=rule if rule in RULES else "",

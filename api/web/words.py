@@ -213,6 +213,12 @@ PAGE_WORDS: dict[str, tuple[str, str]] = {
     "all_procedures": ("Mọi thủ tục", "All procedures"),
     "office_pick": ("Cơ quan", "Office"),
     "offices_closed": ("Không còn hoạt động", "No longer in operation"),
+    "pages": ("Các trang", "Pages"),
+    "shown_range": ("Hồ sơ {first}–{last} trên {total}", "Dossiers {first}–{last} of {total}"),
+    "page_of": ("Trang {page}/{pages}", "Page {page} of {pages}"),
+    "page_prev": ("← Trang trước", "← Previous page"),
+    "page_next": ("Trang sau →", "Next page →"),
+    "bad_page": ("Số trang không hợp lệ: {page}.", "Not a page number: {page}."),
     "office_outside": (
         "{office} không thuộc phạm vi giám sát của mã truy cập này.",
         "{office} is outside the offices this token oversees.",

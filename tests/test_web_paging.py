@@ -1,0 +1,97 @@
+"""The stall dashboard pages a long list (a province's runs to thousands): every stalled
+dossier is on exactly one page, in the order of the whole list; the pages keep the filters;
+a page past the end shows the last one; a page that is not a number is refused in words.
+On a few hundred simulated dossiers, over HTTP (no browser needed)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.services import Services
+from api.web import oversight
+from ledger.clock import SimulatedClock
+from ledger.simulator import SIMULATION_TOLERANCE_SECONDS, simulate
+from tests.apiworld import PROVINCE, settings_for
+
+ROWS = 7  # per page here, so that a few hundred dossiers make several pages
+LINK = re.compile(r'<td><a href="/ho-so/([^"]+)">')
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Services]]:
+    directory: Path = tmp_path_factory.mktemp("paging")
+    settings = settings_for(f"sqlite:///{directory / 'sim.db'}", directory)
+    ledger = replace(settings.ledger, clock_tolerance_seconds=SIMULATION_TOLERANCE_SECONDS)
+    clock = SimulatedClock(0)
+    app = create_app(replace(settings, ledger=ledger), clock=clock)
+    with TestClient(app) as http:
+        services: Services = app.state.services
+        simulate(services.ledger, clock, dossiers=300, seed=11, years=1)
+        _record, token = services.tokens.create(
+            "inspector", office=PROVINCE, now=clock.now(), valid_seconds=86400
+        )
+        signed_in = http.post("/dang-nhap", data={"token": token, "back": "/giam-sat"})
+        assert signed_in.status_code == 200
+        yield http, services
+
+
+@pytest.fixture(autouse=True)
+def few_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(oversight, "PAGE_ROWS", ROWS)
+
+
+def codes(html: str) -> list[str]:
+    return LINK.findall(html)
+
+
+def test_every_stalled_dossier_is_on_exactly_one_page_in_order(
+    dashboard: tuple[TestClient, Services],
+) -> None:
+    http, services = dashboard
+    expected = [s.code for s in services.inspector().stalls(services.clock.now(), office=PROVINCE)]
+    assert len(expected) > 2 * ROWS  # enough for three pages or more
+    pages = -(-len(expected) // ROWS)
+    seen: list[str] = []
+    for number in range(1, pages + 1):
+        answer = http.get(f"/giam-sat?page={number}")
+        assert answer.status_code == 200
+        seen += codes(answer.text)
+        assert f"Trang {number}/{pages}" in answer.text
+        assert ('rel="prev"' in answer.text) == (number > 1)
+        assert ('rel="next"' in answer.text) == (number < pages)
+    assert seen == expected
+    first = http.get("/giam-sat").text
+    assert codes(first) == expected[:ROWS]
+    assert f"Hồ sơ 1–{ROWS} trên {len(expected)}" in first
+    past = http.get(f"/giam-sat?page={pages + 5}")  # the list shrank since the link was made
+    assert codes(past.text) == expected[(pages - 1) * ROWS :]
+
+
+def test_the_pages_keep_the_filters(dashboard: tuple[TestClient, Services]) -> None:
+    http, services = dashboard
+    every = services.inspector().stalls(services.clock.now(), office=PROVINCE)
+    rule = max({s.rule for s in every}, key=lambda r: sum(s.rule == r for s in every))
+    expected = [s.code for s in every if s.rule == rule]
+    assert len(expected) > ROWS
+    answer = http.get(f"/giam-sat?rule={rule}")
+    assert f'href="/giam-sat?rule={rule}&amp;page=2"' in answer.text
+    second = http.get(f"/giam-sat?rule={rule}&page=2")
+    assert codes(second.text) == expected[ROWS : 2 * ROWS]
+
+
+@pytest.mark.parametrize("page", ["0", "x", "-1", "1.5"])
+def test_a_page_that_is_not_a_number_is_refused_in_words(
+    dashboard: tuple[TestClient, Services], page: str
+) -> None:
+    http, _services = dashboard
+    answer = http.get("/giam-sat", params={"page": page})
+    assert answer.status_code == 400
+    assert f"Số trang không hợp lệ: {page}." in answer.text
+    assert codes(answer.text) == []
