@@ -1,7 +1,7 @@
-"""The stall dashboard pages a long list (a province's runs to thousands): every stalled
-dossier is on exactly one page, in the order of the whole list; the pages keep the filters;
-a page past the end shows the last one; a page that is not a number is refused in words.
-On a few hundred simulated dossiers, over HTTP (no browser needed)."""
+"""Long lists come a page at a time (a province's run to thousands): on the stall dashboard and
+behind the numbers on the map, every dossier is on exactly one page, in the order of the whole
+list; the pages keep the filters; a page past the end shows the last one; a page that is not a
+number is refused in words. On a few hundred simulated dossiers, over HTTP (no browser needed)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,12 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.services import Services
-from api.web import oversight
+from api.web import paging
+from api.web.heatmap import dwell_by_office, period
+from domain.instant import start_of
 from ledger.clock import SimulatedClock
 from ledger.simulator import SIMULATION_TOLERANCE_SECONDS, simulate
+from ledger.sla import decisions
 from tests.apiworld import PROVINCE, settings_for
 
 ROWS = 7  # per page here, so that a few hundred dossiers make several pages
@@ -44,7 +47,7 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestCl
 
 @pytest.fixture(autouse=True)
 def few_rows(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(oversight, "PAGE_ROWS", ROWS)
+    monkeypatch.setattr(paging, "PAGE_ROWS", ROWS)
 
 
 def codes(html: str) -> list[str]:
@@ -95,3 +98,50 @@ def test_a_page_that_is_not_a_number_is_refused_in_words(
     assert answer.status_code == 400
     assert f"Số trang không hợp lệ: {page}." in answer.text
     assert codes(answer.text) == []
+
+
+NEXT = re.compile(r'<a rel="next" href="([^"]+)">')
+
+
+def every_page(http: TestClient, address: str) -> list[str]:
+    """The codes listed on `address` and on every page its "next" links lead to."""
+    seen: list[str] = []
+    while True:
+        answer = http.get(address)
+        assert answer.status_code == 200
+        seen += codes(answer.text)
+        following = NEXT.search(answer.text)
+        if following is None:
+            return seen
+        address = following.group(1).replace("&amp;", "&")
+
+
+def test_the_dossiers_behind_a_number_on_the_map_come_a_page_at_a_time(
+    dashboard: tuple[TestClient, Services],
+) -> None:
+    http, services = dashboard
+    inspector, now = services.inspector(), services.clock.now()
+    first, last = period(now, 12)
+    decided = decisions(inspector, PROVINCE, start_of(first), start_of(last))
+    on_time = [code for code, result, _at, _appointed in decided if result == "on_time"]
+    assert len(on_time) > ROWS
+    address = f"/giam-sat/ket-qua?office={PROVINCE}&result=on_time"
+    assert every_page(http, address) == on_time
+    assert f"({len(on_time)})" in http.get(address).text  # the heading counts them all
+    held = dwell_by_office(inspector, start_of(first), start_of(last))[PROVINCE]
+    assert len(held) > ROWS
+    longest_first = [code for code, t in sorted(held, key=lambda row: -row[1])]
+    assert every_page(http, f"/giam-sat/giu?office={PROVINCE}") == longest_first
+    for path in ("/giam-sat/ket-qua", "/giam-sat/giu"):
+        refused = http.get(path, params={"page": "0"})
+        assert refused.status_code == 400
+        assert "Số trang không hợp lệ: 0." in refused.text
+
+
+def test_a_result_that_is_not_one_of_the_three_is_refused_in_words(
+    dashboard: tuple[TestClient, Services],
+) -> None:
+    http, _services = dashboard
+    refused = http.get("/giam-sat/ket-qua", params={"result": "soon"})
+    assert refused.status_code == 400
+    assert "Không có kết quả «soon»" in refused.text

@@ -17,6 +17,7 @@ from api.access import ServicesDep, may_read_office
 from api.services import Services
 from api.web.officer import offices_today
 from api.web.pages import language, office_name, render
+from api.web.paging import page_number, page_of
 from api.web.session import caller
 from api.web.words import say
 from domain.instant import local_date, start_of
@@ -146,14 +147,27 @@ def period(now: int, months: int) -> tuple[date, date]:
 
 @router.get("/giam-sat/ket-qua")
 def decided_list(
-    request: Request, found: ServicesDep, office: str = "", result: str = "late", months: int = 12
+    request: Request,
+    found: ServicesDep,
+    office: str = "",
+    result: str = "late",
+    months: int = 12,
+    page: str = "1",
 ) -> HTMLResponse:
     """The dossiers behind a number on the map: decided early, on time or late at an office."""
     token = caller(request, found)
     lang = language(request)
     now = found.clock.now()
-    if token.role != "inspector" or token.office is None or result not in RESULTS:
+    if token.role != "inspector" or token.office is None:
         return render(request, "decided.html", 403, problem=say("forbidden", lang), token=token)
+    if result not in RESULTS:
+        bad = say("bad_result", lang, result=result)
+        return render(request, "decided.html", 400, problem=bad, token=token)
+    number = page_number(page)
+    if number is None:
+        return render(
+            request, "decided.html", 400, problem=say("bad_page", lang, page=page), token=token
+        )
     inspector = found.inspector()
     office = office or token.office
     found.ledger.office(office)
@@ -165,12 +179,13 @@ def decided_list(
         for row in decisions(inspector, office, start_of(first), start_of(last))
         if row[1] == result
     ]
+    kept = [("office", office), ("result", result), ("months", str(months))]
     return render(
         request,
         "decided.html",
         problem=None,
         token=token,
-        rows=rows,
+        shown=page_of(rows, number, "/giam-sat/ket-qua", kept),
         result=result,
         office_label=office_name(found, office, now),
     )
@@ -178,7 +193,7 @@ def decided_list(
 
 @router.get("/giam-sat/giu")
 def held_list(
-    request: Request, found: ServicesDep, office: str = "", months: int = 12
+    request: Request, found: ServicesDep, office: str = "", months: int = 12, page: str = "1"
 ) -> HTMLResponse:
     """The dossiers behind an office's median holding time: each one it handed on in the
     period, with how long it held it, longest first."""
@@ -187,6 +202,11 @@ def held_list(
     now = found.clock.now()
     if token.role != "inspector" or token.office is None:
         return render(request, "held.html", 403, problem=say("forbidden", lang), token=token)
+    number = page_number(page)
+    if number is None:
+        return render(
+            request, "held.html", 400, problem=say("bad_page", lang, page=page), token=token
+        )
     inspector = found.inspector()
     office = office or token.office
     found.ledger.office(office)
@@ -194,12 +214,13 @@ def held_list(
     first, last = period(now, max(1, min(months, 60)))
     held = dwell_by_office(inspector, start_of(first), start_of(last)).get(office, [])
     rows = sorted(((code, t / HOUR_US) for code, t in held), key=lambda row: -row[1])
+    kept = [("office", office), ("months", str(months))]
     return render(
         request,
         "held.html",
         problem=None,
         token=token,
-        rows=rows,
+        shown=page_of(rows, number, "/giam-sat/giu", kept),
         office_label=office_name(found, office, now),
     )
 

@@ -3,7 +3,7 @@ leads to the dossiers behind it) and a dossier's page (its timeline and control 
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -14,6 +14,7 @@ from api.services import Services
 from api.texts import kind_label
 from api.web.officer import offices_today
 from api.web.pages import language, office_name, render
+from api.web.paging import page_number, page_of
 from api.web.session import caller
 from api.web.words import say
 from domain.errors import DomainError
@@ -22,9 +23,6 @@ from ledger.sla import RULES, Inspector
 from ledger.timeline import timeline
 
 router = APIRouter(include_in_schema=False)
-
-
-PAGE_ROWS = 100  # stalled dossiers per page: a province's list runs to thousands
 
 
 @router.get("/giam-sat")
@@ -42,20 +40,17 @@ def stall_dashboard(
     inspector = found.inspector()
     if token.role not in ("inspector", "officer") or not token.office:
         forbidden = say("forbidden", lang)
-        return render(
-            request, "stalls.html", 403, problem=forbidden, stalls=[], counts={}, token=token
-        )
-    if not page.isdigit() or int(page) < 1:
+        return render(request, "stalls.html", 403, problem=forbidden, token=token)
+    number = page_number(page)
+    if number is None:
         bad = say("bad_page", lang, page=page)
-        return render(request, "stalls.html", 400, problem=bad, stalls=[], counts={}, token=token)
+        return render(request, "stalls.html", 400, problem=bad, token=token)
     if office:  # a drill-down to one office of the caller's subtree (checked below)
         try:
             found.ledger.office(office)
         except DomainError:
             unknown = say("unknown_office", lang, office=office)
-            return render(
-                request, "stalls.html", 404, problem=unknown, stalls=[], counts={}, token=token
-            )
+            return render(request, "stalls.html", 404, problem=unknown, token=token)
     else:
         office = token.office
     day = local_date(now)
@@ -63,9 +58,7 @@ def stall_dashboard(
         may_read_office(token, office, inspector, day)
     except Forbidden:
         outside = say("office_outside", lang, office=office_name(found, office, now))
-        return render(
-            request, "stalls.html", 403, problem=outside, stalls=[], counts={}, token=token
-        )
+        return render(request, "stalls.html", 403, problem=outside, token=token)
     every = inspector.stalls(now, office=office, procedure=procedure or None)
     counts = {name: sum(1 for s in every if s.rule == name) for name in RULES}
     shown = [s for s in every if not rule or s.rule == rule]
@@ -75,19 +68,11 @@ def stall_dashboard(
     kept = [("rule", rule)] if rule in RULES else []  # what the pages of the list keep
     kept += [("office", office)] if office != token.office else []
     kept += [("procedure", procedure)] if procedure else []
-    pages = max(1, -(-len(shown) // PAGE_ROWS))
-    number = min(int(page), pages)  # past the end (the list shrank since): its last page
-    first = (number - 1) * PAGE_ROWS
     return render(
         request,
         "stalls.html",
         problem=None,
-        stalls=shown[first : first + PAGE_ROWS],
-        total=len(shown),
-        first=first,
-        page=number,
-        pages=pages,
-        listed="/giam-sat?" + urlencode([*kept, ("page", "")]),
+        shown=page_of(shown, number, "/giam-sat", kept),
         counts=counts,
         rules=RULES,
         rule=rule if rule in RULES else "",

@@ -219,6 +219,10 @@ PAGE_WORDS: dict[str, tuple[str, str]] = {
     "page_prev": ("← Trang trước", "← Previous page"),
     "page_next": ("Trang sau →", "Next page →"),
     "bad_page": ("Số trang không hợp lệ: {page}.", "Not a page number: {page}."),
+    "bad_result": (
+        "Không có kết quả «{result}»: chọn early (trước hạn), on_time (đúng hạn) hoặc late (trễ hạn).",
+        "No result «{result}»: choose early, on_time or late.",
+    ),
     "office_outside": (
         "{office} không thuộc phạm vi giám sát của mã truy cập này.",
         "{office} is outside the offices this token oversees.",
