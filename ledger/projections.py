@@ -31,7 +31,7 @@ from domain.signed import SignedAggregate, subject_id
 from domain.statement import Statement
 from ledger import schema, signing
 from ledger.application import Ledger
-from ledger.database import Cursor, Database
+from ledger.database import DDL_LOCK, Cursor, Database
 from ledger.errors import LedgerError, ReadOnly, ViewsNotReady
 
 NAME = "dossiers"
@@ -141,6 +141,8 @@ class ViewStore(Database):
             self._check_layout()
             return
         with self.transaction() as cursor:
+            if self.kind == "postgres":  # processes starting together take turns (see create)
+                cursor.execute(DDL_LOCK)
             # tables of another layout (an older version of these views) are dropped and made
             # again, empty: the projector then rebuilds them from the log
             cursor.execute(
