@@ -35,3 +35,26 @@ def test_servers_starting_together_on_an_empty_schema_all_start(postgres_url: st
     with ThreadPoolExecutor(STARTERS) as pool:
         sizes = list(pool.map(start, range(STARTERS)))
     assert sizes == [0] * STARTERS
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_read_models_starting_together_on_an_existing_log_all_start(
+    postgres_url: str, attempt: int
+) -> None:
+    Ledger(LedgerSettings(database_url=postgres_url)).close()  # the log's tables exist
+    ready = threading.Barrier(STARTERS)
+
+    def start(_number: int) -> int:
+        ledger = Ledger(LedgerSettings(database_url=postgres_url))
+        try:
+            ready.wait()  # the views' tables, all at once
+            projector = Projector(ledger)
+            try:
+                return projector.catch_up()
+            finally:
+                projector.close()
+        finally:
+            ledger.close()
+
+    with ThreadPoolExecutor(STARTERS) as pool:
+        assert list(pool.map(start, range(STARTERS))) == [0] * STARTERS
