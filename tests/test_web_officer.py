@@ -30,6 +30,7 @@ CODE = "000.66.29.H59-250708-0801"
 REFUSED = "000.66.29.H59-250708-0802"
 FORGED = "000.66.29.H59-250708-0803"
 ONWARD = "000.66.29.H59-250708-0804"
+OFFLINE = "000.66.29.H59-250708-0805"
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +112,28 @@ def test_the_addressee_acknowledges_with_the_key_made_in_its_browser(
         request.key_id,
     )
     assert [d["name"] for d in statement.body["documents"]] == ["Đơn đề nghị"]
+
+
+def test_a_lost_connection_is_said_in_words_and_pressing_again_records_once(
+    site: Site, officer_page: Any
+) -> None:
+    commune_sends(site, OFFLINE)
+    page = officer_page
+    page.goto(f"{site.url}/can-bo")
+    form = handover(page, OFFLINE)
+    page.context.set_offline(True)
+    try:
+        form.get_by_role("button", name="Nhận hồ sơ và ký").click()
+        said = form.get_by_role("alert")
+        said.filter(has_text="mất kết nối").wait_for()
+        assert said.inner_text().startswith("Không gửi được: mất kết nối với máy chủ.")
+        assert last(site, OFFLINE).kind == "handover.dispatched"  # nothing reached the server
+    finally:
+        page.context.set_offline(False)
+    form.get_by_role("button", name="Nhận hồ sơ và ký").click()
+    page.get_by_role("link", name=OFFLINE, exact=True).wait_for()  # now among those it holds
+    kinds = [entry.statement.kind for entry in site.services.ledger.history("dossier", OFFLINE)]
+    assert kinds == ["dossier.received", "handover.dispatched", "handover.acknowledged"]
 
 
 def test_the_addressee_refuses_with_a_reason_and_signs_it(site: Site, officer_page: Any) -> None:

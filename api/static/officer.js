@@ -18,9 +18,12 @@ export class SigningRefused extends Error {
   }
 }
 
-export function refusalText(error, template) {
-  // the page's own words for a refusal (data-refused), with what differs; else the error's message
-  return error instanceof SigningRefused ? `${template} ${error.differences.join("; ")}` : error.message;
+export function refusalText(error, words) {
+  // the page's own words (the body's data-refused, data-offline): a refusal to sign with what
+  // differs; a request that never reached the server (fetch's TypeError); else the server's answer
+  if (error instanceof SigningRefused) return `${words.refused} ${error.differences.join("; ")}`;
+  if (error instanceof TypeError) return words.offline;
+  return error.message;
 }
 
 const hex = (bytes) => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");

@@ -218,6 +218,12 @@ PAGE_WORDS: dict[str, tuple[str, str]] = {
     "page_of": ("Trang {page}/{pages}", "Page {page} of {pages}"),
     "page_prev": ("← Trang trước", "← Previous page"),
     "page_next": ("Trang sau →", "Next page →"),
+    "offline": (
+        "Không gửi được: mất kết nối với máy chủ. Kiểm tra mạng rồi bấm lại; "
+        "không có gì bị ghi hai lần.",
+        "Not sent: the connection to the server was lost. Check the network and press again; "
+        "nothing is recorded twice.",
+    ),
     "bad_page": ("Số trang không hợp lệ: {page}.", "Not a page number: {page}."),
     "bad_result": (
         "Không có kết quả «{result}»: chọn early (trước hạn), on_time (đúng hạn) hoặc late (trễ hạn).",
