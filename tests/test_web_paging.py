@@ -145,3 +145,21 @@ def test_a_result_that_is_not_one_of_the_three_is_refused_in_words(
     refused = http.get("/giam-sat/ket-qua", params={"result": "soon"})
     assert refused.status_code == 400
     assert "Không có kết quả «soon»" in refused.text
+
+
+@pytest.mark.parametrize(
+    ("address", "status", "said"),
+    [
+        ("/giam-sat?rule=slow", 400, "Không có loại chậm «slow»"),
+        ("/giam-sat/ket-qua?office=nope", 404, "Không có cơ quan mã nope."),
+        ("/giam-sat/giu?office=nope", 404, "Không có cơ quan mã nope."),
+    ],
+)
+def test_an_unknown_kind_of_stall_or_office_is_refused_in_words(
+    dashboard: tuple[TestClient, Services], address: str, status: int, said: str
+) -> None:
+    http, _services = dashboard
+    refused = http.get(address)
+    assert refused.status_code == status
+    assert said in refused.text
+    assert codes(refused.text) == []

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from api.access import ServicesDep, may_read_office
 from api.services import Services
 from api.web.officer import offices_today
+from api.web.oversight import office_refusal
 from api.web.pages import language, office_name, render
 from api.web.paging import page_number, page_of
 from api.web.session import caller
@@ -170,8 +171,9 @@ def decided_list(
         )
     inspector = found.inspector()
     office = office or token.office
-    found.ledger.office(office)
-    may_read_office(token, office, inspector, local_date(now))
+    refused = office_refusal(found, token, office, inspector, now, lang)
+    if refused is not None:
+        return render(request, "decided.html", refused[0], problem=refused[1], token=token)
     months = max(1, min(months, 60))
     first, last = period(now, months)
     rows = [
@@ -209,8 +211,9 @@ def held_list(
         )
     inspector = found.inspector()
     office = office or token.office
-    found.ledger.office(office)
-    may_read_office(token, office, inspector, local_date(now))
+    refused = office_refusal(found, token, office, inspector, now, lang)
+    if refused is not None:
+        return render(request, "held.html", refused[0], problem=refused[1], token=token)
     first, last = period(now, max(1, min(months, 60)))
     held = dwell_by_office(inspector, start_of(first), start_of(last)).get(office, [])
     rows = sorted(((code, t / HOUR_US) for code, t in held), key=lambda row: -row[1])

@@ -12,6 +12,7 @@ from api.access import ServicesDep, may_read_dossier, may_read_office
 from api.problems import Forbidden
 from api.services import Services
 from api.texts import kind_label
+from api.tokens import Token
 from api.web.officer import offices_today
 from api.web.pages import language, office_name, render
 from api.web.paging import page_number, page_of
@@ -45,27 +46,21 @@ def stall_dashboard(
     if number is None:
         bad = say("bad_page", lang, page=page)
         return render(request, "stalls.html", 400, problem=bad, token=token)
-    if office:  # a drill-down to one office of the caller's subtree (checked below)
-        try:
-            found.ledger.office(office)
-        except DomainError:
-            unknown = say("unknown_office", lang, office=office)
-            return render(request, "stalls.html", 404, problem=unknown, token=token)
-    else:
-        office = token.office
+    if rule and rule not in RULES:
+        bad = say("bad_rule", lang, rule=rule)
+        return render(request, "stalls.html", 400, problem=bad, token=token)
+    office = office or token.office  # or a drill-down to one office of the caller's subtree
+    refused = office_refusal(found, token, office, inspector, now, lang)
+    if refused is not None:
+        return render(request, "stalls.html", refused[0], problem=refused[1], token=token)
     day = local_date(now)
-    try:
-        may_read_office(token, office, inspector, day)
-    except Forbidden:
-        outside = say("office_outside", lang, office=office_name(found, office, now))
-        return render(request, "stalls.html", 403, problem=outside, token=token)
     every = inspector.stalls(now, office=office, procedure=procedure or None)
     counts = {name: sum(1 for s in every if s.rule == name) for name in RULES}
     shown = [s for s in every if not rule or s.rule == rule]
     here = "" if office == token.office else f"&office={quote(office, safe='')}"
     if procedure:
         here += f"&procedure={quote(procedure, safe='')}"
-    kept = [("rule", rule)] if rule in RULES else []  # what the pages of the list keep
+    kept = [("rule", rule)] if rule else []  # what the pages of the list keep
     kept += [("office", office)] if office != token.office else []
     kept += [("procedure", procedure)] if procedure else []
     return render(
@@ -75,7 +70,7 @@ def stall_dashboard(
         shown=page_of(shown, number, "/giam-sat", kept),
         counts=counts,
         rules=RULES,
-        rule=rule if rule in RULES else "",
+        rule=rule,
         token=token,
         office_label=office_name(found, office, now),
         here=here,
@@ -91,6 +86,22 @@ def stall_dashboard(
         ],
         closed=closed_offices(found, inspector, token.office, now),
     )
+
+
+def office_refusal(
+    found: Services, token: Token, office: str, inspector: Inspector, now: int, lang: str
+) -> tuple[int, str] | None:
+    """Why `token` may not see the lists of `office`, in words, with the status to answer; None
+    if it may (an inspector or officer: its own office, or one of its subtree)."""
+    try:
+        found.ledger.office(office)
+    except DomainError:
+        return 404, say("unknown_office", lang, office=office)
+    try:
+        may_read_office(token, office, inspector, local_date(now))
+    except Forbidden:
+        return 403, say("office_outside", lang, office=office_name(found, office, now))
+    return None
 
 
 def closed_offices(

@@ -225,6 +225,12 @@ PAGE_WORDS: dict[str, tuple[str, str]] = {
         "nothing is recorded twice.",
     ),
     "bad_page": ("Số trang không hợp lệ: {page}.", "Not a page number: {page}."),
+    "bad_rule": (
+        "Không có loại chậm «{rule}»: chọn unacknowledged, over_level_budget, past_appointed "
+        "hoặc due_soon.",
+        "No kind of stall «{rule}»: choose unacknowledged, over_level_budget, past_appointed or "
+        "due_soon.",
+    ),
     "bad_result": (
         "Không có kết quả «{result}»: chọn early (trước hạn), on_time (đúng hạn) hoặc late (trễ hạn).",
         "No result «{result}»: choose early, on_time or late.",
