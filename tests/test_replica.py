@@ -10,6 +10,7 @@ command line) are tested on SQLite."""
 from __future__ import annotations
 
 import base64
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -205,6 +206,49 @@ def test_a_read_only_server_refuses_every_write_and_changes_nothing(
         f"/v1/dossiers/{SENT}/applicant", headers=primary.headers("registrar")
     )
     assert applicant.status_code == 200, applicant.text
+
+
+def signed_in(http: TestClient, api: Api, role: str) -> TestClient:
+    """`http` with the web session cookie of `role`'s token (signing in writes nothing)."""
+    token = api.tokens[role]
+    response = http.post(
+        "/dang-nhap", data={"token": token, "back": "/can-bo"}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+    return http
+
+
+SUBMITS = re.compile(r"<button type=\"(?:submit|button)\"[^>]*>")
+
+
+@pytest.mark.postgres
+def test_a_read_only_servers_pages_say_so_and_show_the_forms_that_would_record_disabled(
+    primary: Api, replica: TestClient
+) -> None:
+    pages = ["/can-bo", "/can-bo/tiep-nhan", "/can-bo/khoa"]
+    for http, copy in (
+        (signed_in(replica, primary, "province_officer"), True),
+        (signed_in(primary.http, primary, "province_officer"), False),
+    ):
+        for path in pages:
+            page = http.get(path)
+            assert page.status_code == 200, (path, page.text)
+            buttons = [b for b in SUBMITS.findall(page.text) if 'class="link"' not in b]
+            assert buttons, path  # every page here has a form that records
+            assert all(("disabled" in b) is copy for b in buttons), (path, buttons)
+            assert ('id="read-only"' in page.text) is copy, path
+        inbox = http.get("/can-bo").text
+        assert SENT in inbox  # the handover waiting at the province, on both servers
+    notice = replica.get("/can-bo?lang=en").text
+    assert "read-only copy" in notice
+    assert "Use the main server" in notice
+    prepared = replica.post(
+        "/can-bo/ky/chuan-bi",
+        json={"kind": "handover.acknowledged", "subject": SENT, "key": "00" * 16, "body": {}},
+    )
+    assert_problem(prepared, 503, "read-only")
+    enrolled = replica.post("/can-bo/khoa", json={"public_key": "11" * 32})
+    assert_problem(enrolled, 503, "read-only")
 
 
 @pytest.mark.postgres

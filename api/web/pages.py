@@ -49,12 +49,20 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
         t=lambda key, **more: say(key, lang, **more),
         switch_url=f"{request.url.path}?{urlencode({**request.query_params, 'lang': other})}",
         when=when,
+        read_only=read_only(request),
         **values,
     )
     response = HTMLResponse(html, status_code=status)
     if request.query_params.get("lang") in LANGS:
         response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")
     return response
+
+
+def read_only(request: Request) -> bool:
+    """Whether this server reads a replica and records nothing (`serve --read-only`): its pages
+    say so, and the forms that would record are shown disabled."""
+    found = getattr(request.app.state, "services", None)
+    return bool(getattr(found, "read_only", False))
 
 
 @router.get("/")

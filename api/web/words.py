@@ -224,6 +224,12 @@ PAGE_WORDS: dict[str, tuple[str, str]] = {
         "Not sent: the connection to the server was lost. Check the network and press again; "
         "nothing is recorded twice.",
     ),
+    "read_only_notice": (
+        "Máy chủ này chỉ để xem (một bản sao dữ liệu): ở đây không tiếp nhận, giao, xác nhận hồ sơ "
+        "hay đăng ký khóa được. Hãy dùng máy chủ chính để làm việc đó.",
+        "This server is a read-only copy of the data: dossiers cannot be received, handed over or "
+        "acknowledged here, nor keys enrolled. Use the main server for that.",
+    ),
     "bad_page": ("Số trang không hợp lệ: {page}.", "Not a page number: {page}."),
     "bad_rule": (
         "Không có loại chậm «{rule}»: chọn unacknowledged, over_level_budget, past_appointed "
