@@ -1,5 +1,5 @@
-"""Long lists come a page at a time (a province's run to thousands): on the stall dashboard and
-behind the numbers on the map, every dossier is on exactly one page, in the order of the whole
+"""Long lists come a page at a time (a province's run to thousands): on the stall dashboard,
+behind the numbers on the map and on an officer's desk, every dossier is on exactly one page, in the order of the whole
 list; the pages keep the filters; a page past the end shows the last one; a page that is not a
 number is refused in words. On a few hundred simulated dossiers, over HTTP (no browser needed)."""
 
@@ -162,4 +162,39 @@ def test_an_unknown_kind_of_stall_or_office_is_refused_in_words(
     refused = http.get(address)
     assert refused.status_code == status
     assert said in refused.text
+    assert codes(refused.text) == []
+
+
+def test_the_dossiers_an_office_holds_come_a_page_at_a_time_the_soonest_promised_first(
+    dashboard: tuple[TestClient, Services], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    http, services = dashboard
+    monkeypatch.setattr(paging, "PAGE_ROWS", 1)  # a year on, offices hold a few dossiers each
+    views = services.views()
+    officers = {subject: services.ledger.officer(subject) for subject in views.subjects("officer")}
+    postings = {  # an office, and one of its officers
+        officer.postings[-1][1]: subject
+        for subject, officer in officers.items()
+        if officer.postings[-1][1] is not None
+    }
+    office = max(postings, key=lambda office: len(views.held_by(office)))
+    held = [location.code for location in views.held_by(office)]
+    assert len(held) > 2  # several pages
+    desk = TestClient(http.app)  # the same server, another browser: the officer's
+    _record, token = services.tokens.create(
+        "officer",
+        office=office,
+        officer=postings[office],
+        now=services.clock.now(),
+        valid_seconds=86400,
+    )
+    assert desk.post("/dang-nhap", data={"token": token, "back": "/can-bo"}).status_code == 200
+    first = desk.get("/can-bo").text
+    assert codes(first) == held[:1]
+    assert f"Trang 1/{len(held)}" in first
+    assert every_page(desk, "/can-bo") == held
+    assert f"({len(held)})" in desk.get("/can-bo?page=2").text  # the heading counts them all
+    refused = desk.get("/can-bo", params={"page": "x"})
+    assert refused.status_code == 400
+    assert "Số trang không hợp lệ: x." in refused.text
     assert codes(refused.text) == []

@@ -27,8 +27,10 @@ from api.schemas import ApplicantDetails
 from api.services import Services
 from api.tokens import Token
 from api.web.enrolments import Enrolment
-from api.web.pages import office_name, render
+from api.web.pages import language, office_name, render
+from api.web.paging import page_number, page_of
 from api.web.session import caller
+from api.web.words import say
 from domain.errors import DomainError
 from domain.instant import local_date
 from domain.statement import family
@@ -119,10 +121,18 @@ def _incoming(found: Services, office: str, now: int) -> list[dict[str, Any]]:
 
 
 @router.get("/can-bo")
-def officer_home(request: Request, found: ServicesDep) -> HTMLResponse:
+def officer_home(request: Request, found: ServicesDep, page: str = "1") -> HTMLResponse:
+    """The officer's desk: the inbox of incoming handovers, whole (it is the work to do now),
+    then the dossiers the office holds, the one promised soonest first, a hundred to a page."""
     token = caller(request, found)
+    lang = language(request)
     if token.role != "officer" or token.office is None:
-        return render(request, "officer.html", 403, problem="forbidden", token=token)
+        forbidden = say("forbidden", lang)
+        return render(request, "officer.html", 403, problem=forbidden, token=token)
+    number = page_number(page)
+    if number is None:
+        bad = say("bad_page", lang, page=page)
+        return render(request, "officer.html", 400, problem=bad, token=token)
     now = found.clock.now()
     held = [
         {
@@ -141,7 +151,7 @@ def officer_home(request: Request, found: ServicesDep) -> HTMLResponse:
         token=token,
         office_label=office_name(found, token.office, now),
         incoming=_incoming(found, token.office, now),
-        held=held,
+        shown=page_of(held, number, "/can-bo", []),
     )
 
 
@@ -190,7 +200,8 @@ def dispatch_page(code: str, request: Request, found: ServicesDep) -> HTMLRespon
     now = found.clock.now()
     location = found.views().location(code)
     if location is None or location.custodian != office:
-        return render(request, "officer.html", 403, problem="forbidden", token=token)
+        forbidden = say("forbidden", language(request))
+        return render(request, "officer.html", 403, problem=forbidden, token=token)
     return render(
         request,
         "dispatch.html",
