@@ -1,7 +1,8 @@
 """Long lists come a page at a time (a province's run to thousands): on the stall dashboard,
-behind the numbers on the map and on an officer's desk, every dossier is on exactly one page, in the order of the whole
-list; the pages keep the filters; a page past the end shows the last one; a page that is not a
-number is refused in words. On a few hundred simulated dossiers, over HTTP (no browser needed)."""
+behind the numbers on the map and on an officer's desk, every dossier is on exactly one page,
+in the order of the whole list; the pages keep the filters; a page past the end shows the last
+one; a page that is not a number is refused in words. On a few hundred simulated dossiers, over
+HTTP (no browser needed)."""
 
 from __future__ import annotations
 
