@@ -6,22 +6,32 @@ page needs no token."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Request, UploadFile
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from api.access import ServicesDep
 from api.services import Services
 from api.texts import kind_label
 from api.web.pages import language, render
-from api.web.words import say
+from api.web.words import browser_words, say
 from domain.errors import DomainError
 from ledger import bundle, note
 from ledger.errors import BadBundle, LedgerError
 
 router = APIRouter(include_in_schema=False)
 MAX_BUNDLE = 5 * 1024 * 1024
+PAGE = "verify.html"
+
+
+def page(request: Request, status: int = 200, **values: Any) -> HTMLResponse:
+    """The verification page, with the words of the check the browser runs itself
+    (api/static/verify.js) and, for a dossier, the address of its bundle."""
+    values.setdefault("key", "")
+    values.setdefault("bundle_url", "")
+    return render(request, PAGE, status, browser_words=browser_words(language(request)), **values)
 
 
 def log_verifier(found: Services) -> note.Verifier | None:
@@ -33,33 +43,35 @@ def log_verifier(found: Services) -> note.Verifier | None:
     return note.parse_verifier(text) if text else None
 
 
-def verdict(request: Request, found: Services, data: bytes, status: int = 200) -> HTMLResponse:
+def verdict(
+    request: Request, found: Services, data: bytes, status: int = 200, bundle_url: str = ""
+) -> HTMLResponse:
     lang = language(request)
     key = log_verifier(found)
     if key is None:
-        return render(request, "verify.html", 503, problem=say("no_log_key", lang), report=None)
+        return page(request, 503, problem=say("no_log_key", lang), report=None)
     try:
         report = bundle.verify_bundle(data, key)
     except BadBundle as problem:
         text = say("unreadable", lang, problem=problem)
-        return render(request, "verify.html", 422, problem=text, report=None, key=key.line())
+        return page(request, 422, problem=text, report=None, key=key.line())
     steps = report.view.steps if report.view is not None else []
-    return render(
+    return page(
         request,
-        "verify.html",
         status if report.ok else 422,
         problem=None,
         report=report,
         steps=steps,
         kind=lambda kind: kind_label(kind, lang),
         key=key.line(),
+        bundle_url=bundle_url,
     )
 
 
 @router.get("/xac-minh")
 def verify_form(request: Request, found: ServicesDep) -> HTMLResponse:
     key = log_verifier(found)
-    return render(request, "verify.html", problem=None, report=None, key=key.line() if key else "")
+    return page(request, problem=None, report=None, key=key.line() if key else "")
 
 
 @router.post("/xac-minh")
@@ -70,25 +82,48 @@ async def verify_upload(
 ) -> HTMLResponse:
     lang = language(request)
     if file is None or not file.filename:
-        return render(request, "verify.html", 422, problem=say("no_file", lang), report=None)
+        return page(request, 422, problem=say("no_file", lang), report=None)
     data = await file.read(MAX_BUNDLE + 1)
     if len(data) > MAX_BUNDLE:
-        return render(request, "verify.html", 413, problem=say("too_big", lang), report=None)
+        return page(request, 413, problem=say("too_big", lang), report=None)
     return verdict(request, found, data)
+
+
+def exported(found: Services, code: str) -> bytes:
+    """This server's audit bundle of dossier `code`, up to a checkpoint issued now if the newest
+    entries are not checkpointed yet. Raises DomainError for an unknown dossier."""
+    found.ledger.dossier(code)
+    try:
+        return bundle.export(found.ledger, code).encode()
+    except LedgerError:  # the newest entries are not checkpointed yet
+        if found.ledger.checkpointer is None:
+            raise
+        found.ledger.checkpointer.issue()
+        return bundle.export(found.ledger, code).encode()
+
+
+@router.get("/xac-minh/tai/{code:path}")
+def bundle_file(code: str, request: Request, found: ServicesDep) -> Response:
+    """The dossier's audit bundle as a file: for the browser's own check, and to keep or to
+    check offline (`lienthong verify-bundle`)."""
+    try:
+        data = exported(found, code)
+    except DomainError:
+        return page(request, 404, problem=say("not_found", language(request)), report=None)
+    name = "".join(c if c.isalnum() or c in ".-" else "_" for c in code)
+    return Response(
+        data,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{name}.bundle"'},
+    )
 
 
 @router.get("/xac-minh/{code:path}")
 def verify_code(code: str, request: Request, found: ServicesDep) -> HTMLResponse:
     """What the QR code of a control slip opens: this server's bundle of the dossier, checked."""
     try:
-        found.ledger.dossier(code)
-        exported = bundle.export(found.ledger, code)
+        data = exported(found, code)
     except DomainError:
         lang = language(request)
-        return render(request, "verify.html", 404, problem=say("not_found", lang), report=None)
-    except LedgerError:  # the newest entries are not checkpointed yet
-        if found.ledger.checkpointer is None:
-            raise
-        found.ledger.checkpointer.issue()
-        exported = bundle.export(found.ledger, code)
-    return verdict(request, found, exported.encode())
+        return page(request, 404, problem=say("not_found", lang), report=None)
+    return verdict(request, found, data, bundle_url=f"/xac-minh/tai/{quote(code, safe='')}")
