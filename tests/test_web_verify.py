@@ -78,6 +78,8 @@ def test_a_tampered_bundle_is_rejected_and_says_what_failed(site: Site) -> None:
 def test_a_file_that_is_not_a_bundle_is_named_as_such(site: Site) -> None:
     page = upload(site, b"%PDF-1.7 a scan, not a bundle")
     assert "không phải là gói kiểm toán" in page.get_by_role("alert").inner_text()
+    # the browser's check still starts from the log's key, on every answer of the page
+    assert page.locator("#browser-key").input_value() == demo_log_key().verifier.line()
     page.close()
 
 

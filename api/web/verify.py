@@ -26,10 +26,11 @@ MAX_BUNDLE = 5 * 1024 * 1024
 PAGE = "verify.html"
 
 
-def page(request: Request, status: int = 200, **values: Any) -> HTMLResponse:
-    """The verification page, with the words of the check the browser runs itself
-    (api/static/verify.js) and, for a dossier, the address of its bundle."""
-    values.setdefault("key", "")
+def page(request: Request, found: Services, status: int = 200, **values: Any) -> HTMLResponse:
+    """The verification page, with the log's key (which the browser's own check starts from),
+    the words of that check (api/static/verify.js) and, for a dossier, its bundle's address."""
+    key = log_verifier(found)
+    values.setdefault("key", key.line() if key is not None else "")
     values.setdefault("bundle_url", "")
     return render(request, PAGE, status, browser_words=browser_words(language(request)), **values)
 
@@ -49,29 +50,28 @@ def verdict(
     lang = language(request)
     key = log_verifier(found)
     if key is None:
-        return page(request, 503, problem=say("no_log_key", lang), report=None)
+        return page(request, found, 503, problem=say("no_log_key", lang), report=None)
     try:
         report = bundle.verify_bundle(data, key)
     except BadBundle as problem:
         text = say("unreadable", lang, problem=problem)
-        return page(request, 422, problem=text, report=None, key=key.line())
+        return page(request, found, 422, problem=text, report=None)
     steps = report.view.steps if report.view is not None else []
     return page(
         request,
+        found,
         status if report.ok else 422,
         problem=None,
         report=report,
         steps=steps,
         kind=lambda kind: kind_label(kind, lang),
-        key=key.line(),
         bundle_url=bundle_url,
     )
 
 
 @router.get("/xac-minh")
 def verify_form(request: Request, found: ServicesDep) -> HTMLResponse:
-    key = log_verifier(found)
-    return page(request, problem=None, report=None, key=key.line() if key else "")
+    return page(request, found, problem=None, report=None)
 
 
 @router.post("/xac-minh")
@@ -82,10 +82,10 @@ async def verify_upload(
 ) -> HTMLResponse:
     lang = language(request)
     if file is None or not file.filename:
-        return page(request, 422, problem=say("no_file", lang), report=None)
+        return page(request, found, 422, problem=say("no_file", lang), report=None)
     data = await file.read(MAX_BUNDLE + 1)
     if len(data) > MAX_BUNDLE:
-        return page(request, 413, problem=say("too_big", lang), report=None)
+        return page(request, found, 413, problem=say("too_big", lang), report=None)
     return verdict(request, found, data)
 
 
@@ -109,7 +109,7 @@ def bundle_file(code: str, request: Request, found: ServicesDep) -> Response:
     try:
         data = exported(found, code)
     except DomainError:
-        return page(request, 404, problem=say("not_found", language(request)), report=None)
+        return page(request, found, 404, problem=say("not_found", language(request)), report=None)
     name = "".join(c if c.isalnum() or c in ".-" else "_" for c in code)
     return Response(
         data,
@@ -125,5 +125,5 @@ def verify_code(code: str, request: Request, found: ServicesDep) -> HTMLResponse
         data = exported(found, code)
     except DomainError:
         lang = language(request)
-        return page(request, 404, problem=say("not_found", lang), report=None)
+        return page(request, found, 404, problem=say("not_found", lang), report=None)
     return verdict(request, found, data, bundle_url=f"/xac-minh/tai/{quote(code, safe='')}")
