@@ -5,10 +5,10 @@
 // sees, decodes them, and signs only if they say exactly that (kind, dossier, office, officer,
 // key and every field of the body); otherwise it refuses and says what differs.
 import { SIGNING_PREFIX, decode, encode } from "/static/canonical.js";
+import { keyId } from "/static/verify.js";
 
 const DB = "lienthong";
 const STORE = "keys";
-const KEY_ID_PREFIX = new TextEncoder().encode("lienthong key v1\n");
 
 // Thrown instead of signing: the prepared bytes say something the page does not show.
 export class SigningRefused extends Error {
@@ -54,11 +54,6 @@ export async function loadKey(officer) {
 
 export async function sha256(bytes) {
   return hex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
-}
-
-export async function keyId(publicKey) {
-  const digest = await crypto.subtle.digest("SHA-256", new Uint8Array([...KEY_ID_PREFIX, ...publicKey]));
-  return hex(new Uint8Array(digest).slice(0, 16));
 }
 
 export function fingerprint(id) {
