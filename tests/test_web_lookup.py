@@ -27,7 +27,8 @@ def look_up(site: Site, code: str, secret: str, lang: str = "") -> Any:
     page.goto(f"{site.url}/tra-cuu{'?lang=' + lang if lang else ''}")
     page.get_by_label("Mã hồ sơ" if lang != "en" else "Dossier code").fill(code)
     page.get_by_label("Mã bí mật" if lang != "en" else "Secret").fill(secret)
-    page.keyboard.press("Enter")
+    with page.expect_navigation():  # the form's answer, not the form still on screen
+        page.keyboard.press("Enter")
     return page
 
 
