@@ -20,6 +20,14 @@ class DomainError(Exception):
         return self.title_vi if lang == "vi" else self.title_en
 
 
+class BadIdentifier(DomainError):
+    """A dossier code, office, officer, key or procedure id that breaks the identifier rule."""
+
+    code = "bad-identifier"
+    title_vi = "Mã định danh không hợp lệ"
+    title_en = "Invalid identifier"
+
+
 # --- registry: who may sign --------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.dossier import CHANNELS, OUTCOMES, PURPOSES
+from domain.identifier import is_identifier
 from domain.instant import from_datetime, parse_date
 from domain.officer import ROLES
 from domain.procedure import DAY_TYPES
@@ -23,7 +24,6 @@ from ledger import canonical
 from ledger.errors import BadField, MissingField, OversizedStatement, UnknownField, UnknownKind
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}$")
 
 
 class Field:
@@ -55,7 +55,7 @@ class Name(Field):
     """An identifier: office, officer, key, procedure or level; dossier codes too."""
 
     def check(self, value: Any, path: str) -> Any:
-        if not isinstance(value, str) or not _NAME.fullmatch(value):
+        if not is_identifier(value):
             raise BadField(
                 f"{path} must be an identifier of letters, digits and . _ : / @ + - "
                 f"(at most 128), not {value!r}"
