@@ -13,6 +13,9 @@ transaction and under the same write lock:
 The leaf hashes come from the application (`leaves=` keyword of `save`): a save without one leaf
 hash per event is refused before anything is written. The leaf index is never derived from the
 store's notification ids (PostgreSQL sequences skip numbers after a failed insert).
+
+A save is atomic on every backend: whatever fails in the leaf step (a tree node missing, any
+error), neither the events nor their leaves are stored.
 """
 
 from __future__ import annotations
@@ -25,10 +28,17 @@ from threading import RLock
 from typing import Any, Protocol
 from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder, ProgrammingError, StoredEvent
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+    StoredEvent,
+)
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteFactory
+from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
@@ -163,18 +173,23 @@ class MemoryLogRecorder(_Appends, POPOApplicationRecorder):
     ) -> Sequence[int] | None:
         leaves = _leaf_hashes(stored_events, kwargs)
         with self._database_lock:
-            ids = super()._insert_events(stored_events, **kwargs)
+            # the leaf step is worked out before anything is stored: if it fails (a node
+            # missing, any error), the events are not stored either
             size = len(self._leaves)
-            self._appended(size)
             needed = _siblings(size, len(leaves))
             found = dict(zip(needed, self.fetch_nodes(needed), strict=True))
-            self._nodes.update(_grow(size, found, leaves))
-            for offset, (event, leaf) in enumerate(zip(stored_events, leaves, strict=True)):
-                ref = LeafRef(
-                    size + offset, _uuid(event.originator_id), event.originator_version, leaf
-                )
-                self._leaves.append(ref)
-                self._leaf_of[(ref.originator_id, ref.originator_version)] = ref.index
+            nodes = _grow(size, found, leaves)
+            refs = [
+                LeafRef(size + offset, _uuid(event.originator_id), event.originator_version, leaf)
+                for offset, (event, leaf) in enumerate(zip(stored_events, leaves, strict=True))
+            ]
+            ids = super()._insert_events(stored_events, **kwargs)  # a version clash: nothing stored
+            self._nodes.update(nodes)
+            self._leaves.extend(refs)
+            self._leaf_of.update(
+                ((ref.originator_id, ref.originator_version), ref.index) for ref in refs
+            )
+            self._appended(size)
             return ids
 
     def tree_size(self) -> int:
@@ -431,6 +446,32 @@ class PostgresLogRecorder(_Appends, PostgresApplicationRecorder):
 
     def _sql(self, text: str) -> Composed:
         return SQL(text).format(**self._names)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """The events and their leaves in one transaction that any failure rolls back whole.
+
+        The library's own `insert_events` catches whatever is raised after the events INSERT,
+        lets its transaction block end normally (which commits) and raises afterwards: a failure
+        in the leaf step (a tree node missing, any Python error) would leave the events stored
+        without their leaves. Here every exception leaves the transaction block, which rolls
+        the events back with the leaves; database errors still surface as the library's
+        classes (a version clash is its IntegrityError)."""
+        with (
+            self.datastore.get_connection() as conn,
+            conn.pipeline() as pipeline,
+            conn.transaction(),
+        ):
+            with conn.cursor() as curs:
+                self._insert_events(curs, stored_events, **kwargs)
+            if not stored_events:
+                return None
+            with conn.cursor() as curs:
+                self._insert_stored_events(curs, stored_events, **kwargs)
+                pipeline.sync()
+                return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
 
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
