@@ -9,11 +9,13 @@ Asia/Ho_Chi_Minh time (`..._iso`), for people reading the JSON. Lists that can g
 
 from __future__ import annotations
 
-from typing import Any, Generic, Literal, TypeVar
+import re
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from domain.instant import to_datetime
+from domain.identifier import MAX_LENGTH, PATTERN
+from domain.instant import EARLIEST, LATEST, RANGE, in_range, to_datetime
 from domain.statement import KINDS, Statement
 from ledger.signing import Envelope
 
@@ -34,6 +36,56 @@ EXAMPLE_SIGNATURE = (
     "7S1TeVQe4V2V3NN5UHzjzWQWFJpILxdwJyLodvhVM903z582KMFdcA/0hpx0jN9j5a1rZsRclNS8UinbdSfwBg=="
 )
 BASE64 = r"^[A-Za-z0-9+/]*={0,2}$"
+# control characters other than the line feed: no field of a statement holds them (ledger/schema)
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+
+
+def storable(value: str) -> str:
+    """`value` if it can be stored and shown: no control character but the line feed, no lone
+    surrogate (UTF-8, hence every database and file, cannot hold one). ValueError otherwise."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("holds a lone surrogate, which is not a character") from None
+    found = _CONTROL.search(value)
+    if found:
+        raise ValueError(f"holds the control character U+{ord(found.group()):04X}")
+    return value
+
+
+def is_storable(value: str) -> bool:
+    try:
+        storable(value)
+    except ValueError:
+        return False
+    return True
+
+
+def storable_tree(value: Any, path: str = "body") -> Any:
+    """`storable` on every text (map keys included) of a JSON value; ValueError naming where."""
+    if isinstance(value, str):
+        try:
+            return storable(value)
+        except ValueError as problem:
+            raise ValueError(f"{path} {problem}") from None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            storable_tree(key, f"{path} key {key!r}")
+            storable_tree(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            storable_tree(item, f"{path}[{index}]")
+    return value
+
+
+def _instant(at: int | None) -> int | None:
+    if at is not None and not in_range(at):
+        raise ValueError(f"{at} is outside the instants this ledger handles: {RANGE}")
+    return at
+
+
+StorableText = Annotated[str, AfterValidator(storable)]
+Identifier = Annotated[str, Field(min_length=1, max_length=MAX_LENGTH, pattern=PATTERN)]
 
 
 def iso(at: int | None) -> str | None:
@@ -150,11 +202,11 @@ class ApplicantDetails(BaseModel):
             ]
         },
     )
-    full_name: str = Field(..., min_length=1, max_length=200)
-    id_number: str = Field("", max_length=40, description="số định danh cá nhân / CCCD")
-    phone: str = Field("", max_length=40)
-    address: str = Field("", max_length=500)
-    email: str = Field("", max_length=200)
+    full_name: StorableText = Field(..., min_length=1, max_length=200)
+    id_number: StorableText = Field("", max_length=40, description="số định danh cá nhân / CCCD")
+    phone: StorableText = Field("", max_length=40)
+    address: StorableText = Field("", max_length=500)
+    email: StorableText = Field("", max_length=200)
 
     def as_map(self) -> dict[str, str]:
         return {key: value for key, value in self.model_dump().items() if value}
@@ -181,19 +233,30 @@ class PrepareRequest(BaseModel):
         },
     )
     kind: str = Field(..., max_length=64, json_schema_extra={"enum": list(KINDS)})
-    subject: str = Field(..., max_length=128)
-    office: str = Field(..., max_length=128)
-    officer: str = Field(..., max_length=128)
-    key: str = Field(..., max_length=128)
+    subject: Identifier
+    office: Identifier
+    officer: Identifier
+    key: Identifier
     body: dict[str, Any] = Field(
         default_factory=dict,
         description="the kind's body; hashes in hex, instants as ISO 8601 with a timezone or "
         "integer microseconds",
     )
-    at: int | None = Field(None, ge=0, description="the signer's clock; the server's if omitted")
+    at: Annotated[int | None, AfterValidator(_instant)] = Field(
+        None,
+        description=f"the signer's clock, microseconds since the epoch ({RANGE}); the server's "
+        "if omitted",
+        json_schema_extra={"minimum": EARLIEST, "maximum": LATEST},
+    )
     applicant: ApplicantDetails | None = Field(
         None, description="dossier.received only: the applicant, stored encrypted off the log"
     )
+
+    @field_validator("body")
+    @classmethod
+    def _storable_body(cls, body: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = storable_tree(body)
+        return result
 
 
 class Prepared(BaseModel):
@@ -507,8 +570,10 @@ class LookupRequest(BaseModel):
             "examples": [{"code": "000.00.01.H59-250602-0001", "secret": "7KQ4-M2X9-PA"}]
         },
     )
-    code: str = Field(..., min_length=1, max_length=128)
-    secret: str = Field(..., min_length=1, max_length=64, description="printed on the receipt")
+    code: Identifier
+    secret: StorableText = Field(
+        ..., min_length=1, max_length=64, description="printed on the receipt"
+    )
 
 
 class LookupOut(BaseModel):

@@ -51,3 +51,19 @@ def parse_date(text: str) -> date:
 def format_local(at: int) -> str:
     """dd/mm/yyyy HH:MM in Vietnam time, as officers write it on the control slip."""
     return to_datetime(at).strftime("%d/%m/%Y %H:%M")
+
+
+# The instants the ledger accepts from outside (query parameters, `at` in a prepare, the command
+# line): from the epoch (no statement is older) to the last microsecond of 9998 in Vietnam time,
+# which leaves a year for deadlines counted forward before Python's dates end (year 9999).
+EARLIEST = 0
+LATEST = 253_370_739_599_999_999  # 9998-12-31T23:59:59.999999+07:00
+RANGE = (
+    f"1970-01-01T00:00:00Z to 9998-12-31T23:59:59.999999+07:00 "
+    f"(microseconds {EARLIEST} to {LATEST})"
+)
+
+
+def in_range(at: int) -> bool:
+    """Whether `at` lies in [EARLIEST, LATEST]: every date and deadline computed from it exists."""
+    return EARLIEST <= at <= LATEST

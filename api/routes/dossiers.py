@@ -5,9 +5,8 @@ registrar)."""
 from __future__ import annotations
 
 import base64
-from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Response
 
 from api.access import (
     Caller,
@@ -18,7 +17,14 @@ from api.access import (
 )
 from api.problems import NotFound
 from api.render import location_out, slip_out
-from api.routes.params import InstantText, Limit, NumericCursor, instant, position
+from api.routes.params import (
+    DossierCode,
+    InstantText,
+    Limit,
+    NumericCursor,
+    instant,
+    position,
+)
 from api.schemas import (
     ApplicantOut,
     Discrepancy,
@@ -35,14 +41,7 @@ from ledger import bundle, signing
 from ledger.errors import BadProofRequest, UnknownApplicant
 
 router = APIRouter(prefix="/dossiers", tags=["dossiers"])
-Code = Annotated[
-    str,
-    Path(
-        max_length=128,
-        description="the dossier code (mã hồ sơ)",
-        examples=["000.00.01.H59-250602-0001"],
-    ),
-]
+Code = DossierCode
 MSGPACK = "application/msgpack"
 # The ledger's identifiers may hold a slash (as office 29266/2025 does), so the routes take the
 # code as `{code:path}`; the route of the bare code comes last, after those of its parts.
@@ -106,11 +105,11 @@ def discrepancy(statement: Statement, dispatches: dict[bytes, Statement]) -> Dis
     "/{code:path}/slip", response_model=SlipOut, summary="The control slip (phiếu kiểm soát)"
 )
 def slip(code: Code, found: ServicesDep, token: Caller, at: InstantText = None) -> SlipOut:
+    moment = instant(at, "at")
     inspector = found.inspector()
     found.ledger.dossier(code)
     now = found.clock.now()
     may_read_dossier(token, code, inspector, now)
-    moment = instant(at, "at")
     judged = inspector.slip(code, now if moment is None else moment)
     if judged is None:
         raise NotFound(f"dossier {code} is recorded but not yet in the read models; try again")
@@ -185,11 +184,11 @@ def erase_applicant(code: Code, found: ServicesDep, token: Caller) -> Response:
 def location(
     code: Code, found: ServicesDep, token: Caller, as_of: InstantText = None
 ) -> LocationOut:
+    moment = instant(as_of, "as_of")
     inspector = found.inspector()
     now = found.clock.now()
     found.ledger.dossier(code)  # UnknownDossier → 404
     may_read_dossier(token, code, inspector, now)
-    moment = instant(as_of, "as_of")
     if moment is not None:
         then = inspector.projector.location_as_of(code, moment)
         if then is None:

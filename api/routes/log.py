@@ -10,6 +10,7 @@ from fastapi.responses import PlainTextResponse
 from api.access import Caller, ServicesDep
 from api.problems import BadRequest, NotFound
 from api.schemas import CheckpointOut, ConsistencyOut, InclusionOut
+from domain.identifier import MAX_LENGTH, PATTERN
 
 router = APIRouter(prefix="/log", tags=["log"])
 NOTE: dict[int | str, dict[str, Any]] = {
@@ -53,7 +54,9 @@ def inclusion(
     found: ServicesDep,
     _token: Caller,
     index: Annotated[int | None, Query(ge=0, le=2**62)] = None,
-    code: Annotated[str | None, Query(max_length=128)] = None,
+    code: Annotated[
+        str | None, Query(max_length=MAX_LENGTH, pattern=PATTERN, description="dossier code")
+    ] = None,
     seq: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     size: Annotated[int | None, Query(ge=1, le=2**62, description="latest if omitted")] = None,
 ) -> InclusionOut:

@@ -5,12 +5,24 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
 from api.access import Caller, ServicesDep, may_read_office
 from api.problems import BadRequest, Forbidden
 from api.render import location_out, report_out, stall_out
-from api.routes.params import DayText, InstantText, Limit, NumericCursor, day, instant, position
+from api.routes.params import (
+    DayText,
+    InstantText,
+    LevelFilter,
+    Limit,
+    NumericCursor,
+    OfficeFilter,
+    OfficeId,
+    ProcedureFilter,
+    day,
+    instant,
+    position,
+)
 from api.schemas import (
     LocationOut,
     Page,
@@ -23,7 +35,7 @@ from ledger.sla import office_report
 router = APIRouter(tags=["oversight"])
 Rule = Literal["unacknowledged", "over_level_budget", "past_appointed", "due_soon"]  # sla.RULES
 # office ids may hold a slash (29266/2025), so the routes below take `{office:path}`
-Office = Annotated[str, Path(max_length=128, description="office id", examples=["844"])]
+Office = OfficeId
 Cursor = NumericCursor
 
 
@@ -36,19 +48,17 @@ Cursor = NumericCursor
 def stalls(
     found: ServicesDep,
     token: Caller,
-    office: Annotated[
-        str | None, Query(max_length=128, description="this office and the offices below it")
-    ] = None,
-    level: Annotated[str | None, Query(max_length=64)] = None,
-    procedure: Annotated[str | None, Query(max_length=128)] = None,
+    office: OfficeFilter = None,
+    level: LevelFilter = None,
+    procedure: ProcedureFilter = None,
     rule: Annotated[Rule | None, Query(description="one stall rule")] = None,
     as_of: InstantText = None,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> Page[StallOut]:
+    moment = instant(as_of, "as_of")
     inspector = found.inspector()
     now = found.clock.now()
-    moment = instant(as_of, "as_of")
     at = now if moment is None else moment  # 0 is an instant too (the epoch), not "now"
     if office is None:
         if token.role == "consumer":

@@ -6,12 +6,13 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
 from api.access import Caller, ServicesDep
-from api.routes.params import DayText, Limit, day
+from api.routes.params import DayText, Limit, RegistryId, day
 from api.schemas import KeyOut, OfficeOut, OfficerOut, Page
 from api.services import Services
+from domain.identifier import MAX_LENGTH, PATTERN
 from domain.instant import local_date
 from domain.office import Office
 from domain.officer import Key
@@ -20,8 +21,10 @@ router = APIRouter(prefix="/registry", tags=["registry"])
 T = TypeVar("T")
 # Registry ids may hold a slash (office 29266/2025 is the commune made in the 2025 reform), so the
 # path parameters that name them take the rest of the path.
-Id = Annotated[str, Path(max_length=128)]
-Cursor = Annotated[str | None, Query(max_length=128, description="from `next`")]
+Id = RegistryId
+Cursor = Annotated[
+    str | None, Query(max_length=MAX_LENGTH, pattern=PATTERN, description="from `next`")
+]
 
 
 def office_out(office: Office, on: date) -> OfficeOut:
@@ -128,7 +131,10 @@ def office(office: Id, found: ServicesDep, _token: Caller, on: DayText = None) -
 def officers(
     found: ServicesDep,
     _token: Caller,
-    office: Annotated[str | None, Query(max_length=128)] = None,
+    office: Annotated[
+        str | None,
+        Query(max_length=MAX_LENGTH, pattern=PATTERN, description="officers of this office now"),
+    ] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> Page[OfficerOut]:

@@ -19,6 +19,7 @@ from api.web.paging import page_number, page_of
 from api.web.session import caller
 from api.web.words import say
 from domain.errors import DomainError
+from domain.identifier import is_identifier
 from domain.instant import local_date
 from ledger.sla import RULES, Inspector
 from ledger.timeline import timeline
@@ -49,6 +50,9 @@ def stall_dashboard(
     if rule and rule not in RULES:
         bad = say("bad_rule", lang, rule=rule)
         return render(request, "stalls.html", 400, problem=bad, token=token)
+    if procedure and not is_identifier(procedure):
+        bad = say("bad_procedure", lang)
+        return render(request, "stalls.html", 422, problem=bad, token=token)
     office = office or token.office  # or a drill-down to one office of the caller's subtree
     refused = office_refusal(found, token, office, inspector, now, lang)
     if refused is not None:
@@ -93,6 +97,8 @@ def office_refusal(
 ) -> tuple[int, str] | None:
     """Why `token` may not see the lists of `office`, in words, with the status to answer; None
     if it may (an inspector or officer: its own office, or one of its subtree)."""
+    if not is_identifier(office):  # no office has that id; it never reaches the database
+        return 422, say("bad_office", lang)
     try:
         found.ledger.office(office)
     except DomainError:
@@ -124,6 +130,8 @@ def dossier_page(code: str, request: Request, found: ServicesDep) -> HTMLRespons
     lang = language(request)
     now = found.clock.now()
     inspector = found.inspector()
+    if not is_identifier(code):  # no dossier has that code; it never reaches the database
+        return render(request, "dossier.html", 422, problem=code, steps=[], slip=None, token=token)
     try:
         found.ledger.dossier(code)
         may_read_dossier(token, code, inspector, now)

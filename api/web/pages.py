@@ -19,9 +19,11 @@ from markupsafe import Markup
 from api.access import ServicesDep
 from api.problems import NotFound, RateLimited
 from api.routes.public import citizen_lookup
+from api.schemas import is_storable
 from api.services import Services
 from api.web.words import say
 from domain.errors import DomainError
+from domain.identifier import is_identifier
 from domain.instant import local_date, to_datetime
 
 router = APIRouter(include_in_schema=False)
@@ -86,6 +88,10 @@ def lookup_result(
     code, secret = code.strip(), secret.strip()
     if not code or not secret:
         return render(request, "lookup.html", 422, code=code, problem=say("missing_fields", lang))
+    if not is_identifier(code):  # nothing has that code, and it never reaches the database
+        return render(request, "lookup.html", 422, code="", problem=say("bad_code", lang))
+    if not is_storable(secret):
+        return render(request, "lookup.html", 422, code=code, problem=say("bad_secret", lang))
     try:
         result = citizen_lookup(found, request, code, secret)
     except NotFound:

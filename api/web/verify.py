@@ -18,6 +18,7 @@ from api.texts import kind_label
 from api.web.pages import language, render
 from api.web.words import browser_words, say
 from domain.errors import DomainError
+from domain.identifier import is_identifier
 from ledger import bundle, note
 from ledger.errors import BadBundle, LedgerError
 
@@ -106,6 +107,8 @@ def exported(found: Services, code: str) -> bytes:
 def bundle_file(code: str, request: Request, found: ServicesDep) -> Response:
     """The dossier's audit bundle as a file: for the browser's own check, and to keep or to
     check offline (`lienthong verify-bundle`)."""
+    if not is_identifier(code):  # no dossier has that code; it never reaches the database
+        return page(request, found, 422, problem=say("bad_code", language(request)), report=None)
     try:
         data = exported(found, code)
     except DomainError:
@@ -121,6 +124,8 @@ def bundle_file(code: str, request: Request, found: ServicesDep) -> Response:
 @router.get("/xac-minh/{code:path}")
 def verify_code(code: str, request: Request, found: ServicesDep) -> HTMLResponse:
     """What the QR code of a control slip opens: this server's bundle of the dossier, checked."""
+    if not is_identifier(code):  # no dossier has that code; it never reaches the database
+        return page(request, found, 422, problem=say("bad_code", language(request)), report=None)
     try:
         data = exported(found, code)
     except DomainError:

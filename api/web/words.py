@@ -246,6 +246,24 @@ PAGE_WORDS: dict[str, tuple[str, str]] = {
         "{office} is outside the offices this token oversees.",
     ),
     "unknown_office": ("Không có cơ quan mã {office}.", "There is no office {office}."),
+    "bad_code": (
+        "Mã hồ sơ không đúng dạng: chỉ gồm chữ cái không dấu, chữ số và . _ : / @ + -, tối đa 128 "
+        "ký tự (ví dụ 000.66.29.H59-250708-0001).",
+        "That is not a dossier code: letters without accents, digits and . _ : / @ + - only, at "
+        "most 128 characters (for example 000.66.29.H59-250708-0001).",
+    ),
+    "bad_secret": (
+        "Mã bí mật chỉ gồm chữ và số, như in trên giấy tiếp nhận.",
+        "The secret holds only letters and digits, as printed on the receipt.",
+    ),
+    "bad_office": (
+        "Mã cơ quan không đúng dạng: chỉ gồm chữ cái không dấu, chữ số và . _ : / @ + -.",
+        "That is not an office id: letters without accents, digits and . _ : / @ + - only.",
+    ),
+    "bad_procedure": (
+        "Mã thủ tục không đúng dạng: chỉ gồm chữ cái không dấu, chữ số và . _ : / @ + -.",
+        "That is not a procedure code: letters without accents, digits and . _ : / @ + - only.",
+    ),
     "overdue_now": ("Đang quá hạn", "Overdue now"),
     "on_time_chart": ("Tỷ lệ đúng hạn theo cơ quan", "On-time rate by office"),
     "on_time_by_month": ("Tỷ lệ đúng hạn theo tháng (%)", "On-time rate by month (%)"),
