@@ -1,7 +1,10 @@
 """Officers (cán bộ, công chức), their signing keys, and the ledger's authority.
 
 An officer is enrolled in one office at a time and can move or leave; instants are microseconds.
-A key belongs to one officer from `effective` until it is revoked. The authority's own key signs
+A key belongs to one officer from `effective` until it is revoked: once a revocation is recorded,
+nothing more signed with the key is accepted, whatever instant the statement carries (a statement
+dated before the revocation's `effective`, signed later with a stolen key, is refused too); what
+was recorded before the revocation stays valid. The authority's own key signs
 registry statements; it can be rotated by a statement signed with the old key. Officer names are
 not recorded: they are personal data, and statements carry none.
 """
@@ -119,7 +122,8 @@ class Key(SignedAggregate):
         public_key: bytes
         role: str
         effective: int
-        revoked: int | None
+        revoked: int | None  # the revocation's `effective` instant, once one is recorded
+        revocation_recorded: int | None  # when the ledger recorded it
 
     class Registered(SignedAggregate.Created):
         TOPIC = "lienthong.key.Registered.v1"
@@ -136,6 +140,7 @@ class Key(SignedAggregate):
             aggregate.role = self.role
             aggregate.effective = self.effective
             aggregate.revoked = None
+            aggregate.revocation_recorded = None
 
     class Revoked(SignedAggregate.Event):
         TOPIC = "lienthong.key.Revoked.v1"
@@ -144,6 +149,7 @@ class Key(SignedAggregate):
 
         def effect(self, aggregate: Any) -> None:
             aggregate.revoked = self.effective
+            aggregate.revocation_recorded = self.recorded_at
 
     @classmethod
     def register(cls, entry: Entry) -> Key:
@@ -167,10 +173,16 @@ class Key(SignedAggregate):
         self._continue(self.Revoked, entry, reason=body["reason"], effective=body["effective"])
 
     def require_valid(self, at: int) -> None:
-        if self.revoked is not None and at >= self.revoked:
+        """The key may sign a statement dated `at` now: effective by `at`, and no revocation
+        recorded — whatever `at` is, so a key revoked cannot sign back-dated statements."""
+        if self.revoked is not None:
+            recorded = self.revocation_recorded
             raise KeyRevoked(
                 f"key {self.subject} of officer {self.officer} was revoked from "
-                f"{format_local(self.revoked)}; the statement is dated {format_local(at)}"
+                f"{format_local(self.revoked)}"
+                + (f" (recorded {format_local(recorded)})" if recorded is not None else "")
+                + f"; nothing signed with it is accepted any more, whatever its date — this "
+                f"statement is dated {format_local(at)}"
             )
         if at < self.effective:
             raise KeyNotValid(

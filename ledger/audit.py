@@ -7,7 +7,9 @@ stays flat however long the log is:
    signature checks need. A key only counts for entries recorded after its own registration.
 2. Log order: for every entry, the canonical statement, the event class and aggregate it is stored
    as, the signature, its chain link (seq and prev continue the subject's history: the latest heads
-   of a bounded number of subjects are kept, older ones read back from the store), and its leaf:
+   of a bounded number of subjects are kept, older ones read back from the store), its key (an
+   entry signed by a key whose revocation comes earlier in the log is a finding: once recorded, a
+   revocation refuses everything signed with the key, whatever its date), and its leaf:
    the leaf hash is recomputed from the entry and compared with the one the tree stored when it
    was recorded, and appended to a streaming tree whose root is compared with every stored
    checkpoint (signature, root, and consistency with the previous checkpoint) and with the stored
@@ -133,6 +135,7 @@ class Checked(NamedTuple):
     problem: str | None
     prev: bytes | None = None  # the statement's `prev`, when it parses
     digest: bytes | None = None  # SHA-256 of the statement bytes, when they decode
+    revokes: str | None = None  # the key id a key.revoked statement revokes
 
 
 _KEYS: dict[str, bytes] = {}  # every key id the log registers → its public key (worker global)
@@ -226,6 +229,7 @@ def _check_row(row: Row) -> Checked:
             problem,
             statement.prev,
             digest,
+            statement.subject if statement.kind == "key.revoked" else None,
         )
 
     if topic not in TOPICS_OF_KIND[statement.kind]:
@@ -319,6 +323,7 @@ class _Audit:
         self.report = AuditReport()
         self.authority_keys: dict[str, bytes] = {}
         self.keys: dict[str, bytes] = {}
+        self.revoked: dict[str, int] = {}  # key id → the position of its revocation
         self.mismatched, self.later_mismatches = False, 0
         self.misaligned, self.later_misaligned = False, 0
         self.heads: OrderedDict[UUID, tuple[int, bytes]] = OrderedDict()
@@ -542,9 +547,20 @@ class _Audit:
                     checked.seq,
                     f"key {checked.key} was not registered before this entry",
                 )
+            elif not checked.by_authority and checked.key in self.revoked:
+                self._finding(
+                    position,
+                    checked.subject,
+                    checked.seq,
+                    f"signed with key {checked.key}, whose revocation was recorded earlier "
+                    f"(entry {self.revoked[checked.key]}): nothing signed with a revoked key "
+                    f"counts, whatever its date",
+                )
         if checked.problem is None and checked.learns is not None:
             family, key_id, public_key = checked.learns
             (self.authority_keys if family == "authority" else self.keys)[key_id] = public_key
+        if checked.problem is None and checked.revokes is not None:
+            self.revoked.setdefault(checked.revokes, position)
 
     def _checkpoint(
         self,

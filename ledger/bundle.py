@@ -9,7 +9,8 @@ so any changed byte either fails to decode or changes what is proved.
 Verifying a bundle = check the checkpoint's signature with the log's public key; check every entry's
 inclusion proof against the checkpoint's root; then replay every entry, in log order, into an empty
 in-memory ledger whose clock reads each entry's `recorded_at`: the same code that recorded them
-re-checks every signature, key, officer, office, chain link and custody rule.
+re-checks every signature, key, officer, office, chain link and custody rule — in log order, so an
+entry signed with a key whose revocation comes earlier in the bundle is refused.
 """
 
 from __future__ import annotations

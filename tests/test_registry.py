@@ -346,7 +346,9 @@ def test_refuses_statements_after_the_officer_left(world: World) -> None:
 # --- keys ------------------------------------------------------------------------------------
 
 
-def test_refuses_statements_dated_after_their_key_was_revoked(world: World) -> None:
+def test_refuses_every_statement_signed_with_a_key_once_its_revocation_is_recorded(
+    world: World,
+) -> None:
     world.later()
     revoked_at = world.clock.now()
     key_id = world.at("29266").key.key_id
@@ -356,7 +358,14 @@ def test_refuses_statements_dated_after_their_key_was_revoked(world: World) -> N
 
     assert world.ledger.key(key_id).revoked == revoked_at
     refused(world, KeyRevoked, lambda: receive(world, world.at("29266")), "dossier", CODE)
-    receive(world, world.at("29266"), at=revoked_at - 1)  # signed while it was still valid
+    # dated before the revocation's effective instant, but signed after it was recorded
+    refused(
+        world,
+        KeyRevoked,
+        lambda: receive(world, world.at("29266"), at=revoked_at - 1),
+        "dossier",
+        CODE,
+    )
     refused(
         world,
         RegistryConflict,

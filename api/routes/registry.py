@@ -40,8 +40,9 @@ def office_out(office: Office, on: date) -> OfficeOut:
 
 def key_out(key: Key, now: int, officer_serving: bool) -> KeyOut:
     """`valid_now`: a statement signed with it now would be accepted as far as the key goes — in
-    force, and its officer still enrolled somewhere (an officer who left signs nothing)."""
-    in_force = key.effective <= now and (key.revoked is None or now < key.revoked)
+    force (effective, and no revocation recorded, whatever its effective instant), and its officer
+    still enrolled somewhere (an officer who left signs nothing)."""
+    in_force = key.effective <= now and key.revoked is None
     return KeyOut(
         key=key.subject,
         officer=key.officer,
