@@ -20,7 +20,7 @@ from ledger.calendar_data import load_calendar
 from ledger.clock import Clock
 from ledger.database import refuses_writes
 from ledger.errors import ReadOnly
-from ledger.files import FileStore
+from ledger.files import FileStore, Quota, named_in
 from ledger.projections import Projector, ViewStore
 from ledger.sla import Inspector
 
@@ -66,6 +66,8 @@ class Services:
             data_key,
             directory=directory,
             max_bytes=settings.max_file_bytes,
+            quota=Quota(settings.pending_files, settings.pending_bytes, settings.pending_hours),
+            named=named_in(self.ledger),
             read_only=self.read_only,
         )
         self.writer = Writer(self.ledger, settings.max_batch)
@@ -77,9 +79,21 @@ class Services:
         server starts neither."""
         if self.read_only:
             return
+        self.clean_files()
         self.writer.start()
         self._follower = threading.Thread(target=self._follow, name="lienthong-views", daemon=True)
         self._follower.start()
+
+    def clean_files(self) -> None:
+        """Remove what a crash left in the file store, and the uploads past their time that no
+        statement names; say so in the log. A failure is logged: reads are served anyway."""
+        try:
+            cleaned = self.files.clean(self.clock.now())
+        except Exception:
+            log.exception("the file store could not be cleaned; `lienthong files clean` can")
+            return
+        if cleaned:
+            log.info("file store: %s", cleaned.summary())
 
     def _follow(self) -> None:
         """Keep the views warm: every read catches them up first anyway, so this only spares

@@ -33,6 +33,9 @@ class Settings:
     read_only: bool = False  # reads only, from a replica the primary's writes reach
     files_dir: str = ""  # where the dossiers' files are kept; see `files_directory`
     max_file_bytes: int = 50 * 1024 * 1024  # one uploaded file, at most
+    pending_files: int = 200  # uploads no recorded statement names yet, per office, at most
+    pending_bytes: int = 1024 * 1024 * 1024  # and their bytes, per office, at most
+    pending_hours: float = 24  # an upload no statement names is removed this long after it came
 
     def __post_init__(self) -> None:
         if not self.data_key_file:
@@ -45,10 +48,21 @@ class Settings:
                 "LIENTHONG_LOG_KEY must name the key file that signs the log's checkpoints "
                 "(make one with `lienthong log-key create FILE --origin NAME`)"
             )
-        for name in ("lookups_per_minute", "max_batch", "max_file_bytes"):
+        for name in (
+            "lookups_per_minute",
+            "max_batch",
+            "max_file_bytes",
+            "pending_files",
+            "pending_bytes",
+        ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be at least 1, not {getattr(self, name)}")
-        for name in ("unacknowledged_hours", "views_poll_seconds", "stream_poll_seconds"):
+        for name in (
+            "unacknowledged_hours",
+            "views_poll_seconds",
+            "stream_poll_seconds",
+            "pending_hours",
+        ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name} must be positive, not {getattr(self, name)}")
 
@@ -68,6 +82,10 @@ class Settings:
                 read_only=_flag(environ, "LIENTHONG_READ_ONLY"),
                 files_dir=environ.get("LIENTHONG_FILES_DIR", ""),
                 max_file_bytes=int(float(environ.get("LIENTHONG_MAX_FILE_MB", "50")) * 1024 * 1024),
+                # LIENTHONG_PENDING_FILES, _MB and _HOURS: an office's uploads no statement names
+                pending_files=int(environ.get("LIENTHONG_PENDING_FILES", "200")),
+                pending_bytes=int(float(environ.get("LIENTHONG_PENDING_MB", "1024")) * 1024 * 1024),
+                pending_hours=float(environ.get("LIENTHONG_PENDING_HOURS", "24")),
             )
         except ValueError as problem:
             if isinstance(problem, SettingsError):

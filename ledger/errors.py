@@ -226,6 +226,14 @@ class FileIncomplete(LedgerError):
     title_en = "Upload interrupted; nothing was kept"
 
 
+class FileQuotaExceeded(LedgerError):
+    """The office already holds as many uploads no recorded statement names as it may."""
+
+    code = "file-quota-exceeded"
+    title_vi = "Đơn vị đã đạt hạn mức tệp tải lên chưa được kê khai"
+    title_en = "The office's quota of uploads not yet listed by a statement is full"
+
+
 class FileErased(LedgerError):
     """The dossier's file key was destroyed with its personal data."""
 

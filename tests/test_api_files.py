@@ -4,8 +4,10 @@ or damaged file gets a clear problem with nothing kept and nothing partial serve
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
+import logging
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +29,9 @@ from tests.apiworld import (
     assert_problem,
     ok,
     open_api,
+    settings_for,
 )
+from tests.test_files_pending import crash
 
 SCAN = random.Random(2025).randbytes(3 * CHUNK + 17)  # a scanned application, in a few chunks
 SCAN_SHA = hashlib.sha256(SCAN).digest()
@@ -357,3 +361,229 @@ def test_an_acknowledgement_that_lists_other_files_shows_the_discrepancy(shared:
     slip = ok(shared.http.get(f"/v1/dossiers/{code}/slip", headers=shared.headers("officer")))
     handover = next(block for block in slip["blocks"] if block.get("missing"))
     assert (handover["missing"], handover["extra"]) == (1, 1)
+
+
+# --- what an attacker or a clumsy client sends ----------------------------------------------------
+
+BAD_CODES = {  # as they appear in the URL (percent-encoded), and what the server reads
+    "..%2F..%2Fetc%2Fpasswd": "../../etc/passwd",
+    "%3Cscript%3Ealert(1)%3C%2Fscript%3E": "<script>alert(1)</script>",
+    "A%00B": "A\x00B",
+    "%FF%FE": "\ufffd\ufffd",  # bytes that are not UTF-8
+    "x" * 129: "x" * 129,
+}
+
+
+def stored_rows(api: Api) -> tuple[int, int, int]:
+    files = api.services.files
+    return tuple(  # type: ignore[return-value]
+        int(files.query(f"SELECT count(*) FROM {table}")[0][0])  # noqa: S608
+        for table in ("lienthong_files", "lienthong_file_keys", "lienthong_file_access")
+    )
+
+
+def test_refuses_a_bad_dossier_code_on_every_files_route_with_or_without_a_token(api: Api) -> None:
+    before = stored_rows(api)
+    sha = SCAN_SHA.hex()
+    for encoded in BAD_CODES:
+        for headers in (api.headers("officer"), {}):
+            for method, path in (
+                ("GET", f"/v1/dossiers/{encoded}/files"),
+                ("GET", f"/v1/dossiers/{encoded}/files/{sha}"),
+                ("PUT", f"/v1/dossiers/{encoded}/files/{sha}"),
+                ("POST", f"/v1/dossiers/{encoded}/files"),
+                ("GET", f"/v1/dossiers/{encoded}/file-access"),
+            ):
+                body = b"x" if method != "GET" else None
+                response = api.http.request(method, path, content=body, headers=headers)
+                problem = assert_problem(response, 422, "bad-identifier")
+                assert "dossier code must be 1 to 128 characters" in problem["detail"]
+    assert stored_rows(api) == before
+
+
+@pytest.fixture
+def tight(tmp_path: Path) -> Iterator[Api]:
+    """A server whose offices may hold two pending uploads, for a day."""
+    with open_api(
+        f"sqlite:///{tmp_path / 'ledger.db'}",
+        tmp_path,
+        max_file_bytes=MAX_FILE,
+        pending_files=2,
+        pending_bytes=MAX_FILE,
+        pending_hours=24,
+    ) as opened:
+        yield opened
+
+
+def test_refuses_an_upload_past_the_offices_quota_until_a_statement_names_its_uploads(
+    tight: Api,
+) -> None:
+    code = "000.66.29.H59-250708-0320"
+    assert put(tight, code, SCAN, SCAN_SHA).status_code == 201
+    tight.attach(code)  # the application form, DOCUMENT
+    more = b"another scan"
+    refused = put(tight, code, more, hashlib.sha256(more).digest())
+    problem = assert_problem(refused, 422, "file-quota-exceeded")
+    assert "office 29266/2025 holds 2 upload(s)" in problem["detail"]
+    assert f"its quota is 2 files and {MAX_FILE:,} bytes" in problem["detail"]
+    theirs = b"the province's own scan"  # another office preparing the same code: its own quota
+    assert (
+        put(tight, code, theirs, hashlib.sha256(theirs).digest(), "province_officer").status_code
+        == 201
+    )
+
+    receive_with_scan(tight, code)  # the receipt names both: they are the dossier's now
+
+    assert put(tight, code, more, hashlib.sha256(more).digest()).status_code == 201
+
+
+def test_an_upload_no_statement_names_is_removed_a_day_later(tight: Api) -> None:
+    named, stray = "000.66.29.H59-250708-0321", "000.66.29.H59-250708-0399"
+    receive_with_scan(tight, named)
+    assert put(tight, stray, SCAN, SCAN_SHA).status_code == 201  # never received
+    stray_blob = tight.services.files.files(stray)[0].blob
+    tight.clock.advance(25 * 3600)
+
+    assert put(tight, named, b"x", hashlib.sha256(b"x").digest()).status_code == 201
+
+    assert tight.services.files.files(stray) == []
+    assert not blobs_of(tight, stray_blob)
+    assert fetch(tight, named, SCAN_SHA).content == SCAN  # named by the receipt: kept
+
+
+def blobs_of(api: Api, blob: bytes) -> list[Path]:
+    return [p for p in blobs_on_disk(api) if p.name == blob.hex()]
+
+
+def test_refuses_a_multipart_body_without_its_closing_boundary_and_keeps_nothing(
+    shared: Api,
+) -> None:
+    before = blobs_on_disk(shared)
+    part = (
+        b"--b0undary\r\n"
+        b'Content-Disposition: form-data; name="file"; filename="scan.bin"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n" + SCAN
+    )
+    for cut in (part, part + b"\r\n--b0undary", part + b"\r\n--b0undary\r\n"):
+        response = shared.http.post(
+            "/v1/dossiers/FILES-FORM-4/files",
+            content=cut,
+            headers={
+                **shared.headers("officer"),
+                "Content-Type": "multipart/form-data; boundary=b0undary",
+            },
+        )
+        problem = assert_problem(response, 422, "file-incomplete")
+        assert "ended before its closing boundary" in problem["detail"]
+    assert shared.services.files.files("FILES-FORM-4") == []
+    assert blobs_on_disk(shared) == before
+    whole = part + b"\r\n--b0undary--\r\n"
+    response = shared.http.post(
+        "/v1/dossiers/FILES-FORM-4/files",
+        content=whole,
+        headers={
+            **shared.headers("officer"),
+            "Content-Type": "Multipart/Form-Data; Boundary=b0undary",  # any case
+        },
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["sha256"] == SCAN_SHA.hex()
+
+
+def call(api: Api, method: str, path: str, headers: dict[str, str], pieces: list[bytes]) -> Any:
+    """Send a request straight to the app: `pieces` of its body, then the client goes away
+    (http.disconnect). (The status it answered, how many pieces it read.)"""
+    messages = [{"type": "http.request", "body": p, "more_body": True} for p in pieces]
+    sent: list[dict[str, Any]] = []
+    read = 0
+
+    async def receive() -> dict[str, Any]:
+        nonlocal read
+        if read < len(messages):
+            read += 1
+            return messages[read - 1]
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    asyncio.run(api.http.app(scope, receive, send))
+    starts = [m["status"] for m in sent if m["type"] == "http.response.start"]
+    return (starts[0] if starts else None), read
+
+
+@pytest.mark.parametrize("form", [False, True])
+def test_a_client_that_goes_away_mid_upload_is_one_line_in_the_log_and_nothing_is_kept(
+    shared: Api, caplog: pytest.LogCaptureFixture, form: bool
+) -> None:
+    code = "FILES-GONE-1"
+    before = blobs_on_disk(shared)
+    if form:
+        path, kind = f"/v1/dossiers/{code}/files", "multipart/form-data; boundary=b0undary"
+        first = b'--b0undary\r\nContent-Disposition: form-data; name="file"\r\n\r\n' + SCAN[:CHUNK]
+    else:
+        path, kind = f"/v1/dossiers/{code}/files/{SCAN_SHA.hex()}", "application/octet-stream"
+        first = SCAN[:CHUNK]
+    headers = {**shared.headers("officer"), "Content-Type": kind}
+    caplog.set_level(logging.DEBUG)
+
+    call(shared, "PUT" if not form else "POST", path, headers, [first, SCAN[CHUNK : 2 * CHUNK]])
+
+    said = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert len(said) == 1, [r.getMessage() for r in said]
+    assert said[0].levelno == logging.WARNING
+    assert said[0].exc_info is None
+    assert f"upload to dossier {code} cut off: the client went away after" in said[0].getMessage()
+    assert shared.services.files.files(code) == []
+    assert blobs_on_disk(shared) == before
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["application/octet-stream", "multipart/form-data", "Multipart/Form-Data", "TEXT/PLAIN"],
+)
+def test_a_raw_upload_announcing_more_than_the_cap_is_refused_unread_whatever_its_type(
+    shared: Api, kind: str
+) -> None:
+    headers = {
+        **shared.headers("officer"),
+        "Content-Type": kind,
+        "Content-Length": str(MAX_FILE + 1),
+    }
+    path = f"/v1/dossiers/FILES-BIG-2/files/{SCAN_SHA.hex()}"
+    status, read = call(shared, "PUT", path, headers, [bytes(CHUNK)] * 6)
+    assert (status, read) == (413, 0)
+
+
+def test_the_server_removes_what_a_crash_left_as_it_starts_and_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    url, directory = f"sqlite:///{tmp_path / 'ledger.db'}", tmp_path / "ledger-files"
+    settings_for(url, tmp_path)  # the keys
+    crash((url, directory), "empty")
+    crash((url, directory), "unkept")
+    assert len(list((directory / ".incoming").iterdir())) == 1
+    caplog.set_level(logging.INFO, logger="lienthong.api")
+
+    with open_api(url, tmp_path) as started:
+        assert blobs_on_disk(started) == []
+
+    said = [r.getMessage() for r in caplog.records if r.name == "lienthong.api"]
+    assert (
+        "file store: removed 0 unnamed upload(s) past their time and 2 crash leftover(s)"
+        in (said[0])
+    )

@@ -57,7 +57,7 @@ def upload(
     store: FileStore, data: bytes, code: str = CODE, piece: int = 10_000, **kw: object
 ) -> tuple:
     declared = kw.pop("declared", hashlib.sha256(data).digest())
-    incoming = store.receive(code, declared, office="29266/2025", officer="cb-29266-vhxh")  # type: ignore[arg-type]
+    incoming = store.receive(code, declared, office="29266/2025", officer="cb-29266-vhxh", now=NOW)  # type: ignore[arg-type]
     for start in range(0, len(data), piece):
         incoming.write(data[start : start + piece])
     return incoming.finish(NOW, **kw)  # type: ignore[arg-type]
@@ -142,7 +142,7 @@ def test_an_interrupted_upload_keeps_nothing(store: FileStore) -> None:
         upload(
             store, data[:100_000], declared=hashlib.sha256(data).digest(), expected_size=len(data)
         )
-    abandoned = store.receive(CODE, None, office=None, officer=None)
+    abandoned = store.receive(CODE, None, office=None, officer=None, now=NOW)
     abandoned.write(data[: CHUNK * 2])
     abandoned.abort()  # the connection dropped: the server aborts
     assert store.files(CODE) == []

@@ -2,20 +2,29 @@
 
 Uploads stream into the file store (ledger/files.py) a piece at a time: the server never holds a
 whole file. A download is checked whole before its first byte is sent, and every download, served
-or not, is written to the access log an inspector reads."""
+or not, is written to the access log an inspector reads.
+
+Every route holds the dossier code in its path to the identifier rule before anything else, the
+token included: a code that breaks it (a NUL, a byte that is not UTF-8, markup, a path) is a 422
+problem, and never reaches the database. Only an officer of the office that holds the dossier, or
+of an office receiving a code not recorded yet, uploads; within its office's quota of uploads no
+recorded statement names yet. A multipart body must end with its closing boundary. A client
+that goes away mid-upload leaves nothing, and one line in the log."""
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Iterator
+import logging
+from collections.abc import Callable, Iterable, Iterator
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import StreamingResponse
 from python_multipart.exceptions import FormParserError, ParseError
-from python_multipart.multipart import MultipartParser, parse_options_header
+from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from api.access import (
     Caller,
@@ -26,17 +35,45 @@ from api.access import (
     require,
 )
 from api.problems import BadRequest
-from api.routes.dossiers import Code
 from api.routes.params import Limit, NumericCursor, position
 from api.schemas import AccessOut, FileOut, Listing, Page, iso
 from api.services import Services
 from api.tokens import Token
 from domain.errors import UnknownDossier
-from ledger.errors import FileCorrupted, FileErased, FileNotUploaded, FileTooLarge, LedgerError
+from domain.identifier import MAX_LENGTH, PATTERN, check_identifier
+from ledger.errors import (
+    FileCorrupted,
+    FileErased,
+    FileIncomplete,
+    FileNotUploaded,
+    FileTooLarge,
+    LedgerError,
+)
 from ledger.files import StoredFile, Upload
 
 router = APIRouter(prefix="/dossiers", tags=["files"])
+log = logging.getLogger("lienthong.api")
 STEP = 1024 * 1024  # bytes handed between the event loop and a worker thread at a time
+
+
+def dossier_code(
+    code: Annotated[
+        str,
+        Path(
+            description="the dossier code (mã hồ sơ): letters, digits and . _ : / @ + -, "
+            "starting with a letter or digit",
+            examples=["000.00.01.H59-250602-0001"],
+            json_schema_extra={"pattern": PATTERN, "maxLength": MAX_LENGTH},
+        ),
+    ],
+) -> str:
+    """The path's dossier code, held to the identifier rule here rather than by a `pattern`:
+    a dependency listed before the token's is solved first, so a bad code is a 422 problem
+    (bad-identifier) with or without a token."""
+    return check_identifier(code, "dossier code")
+
+
+Code = Annotated[str, Depends(dossier_code)]
 Sha256 = Annotated[
     str,
     Path(
@@ -81,41 +118,63 @@ def file_out(stored: StoredFile, listed: list[Listing], new: bool | None = None)
     )
 
 
-def _expected_size(request: Request, found: Services) -> int | None:
+def _content_length(request: Request) -> int | None:
     text = request.headers.get("content-length")
     if text is None:
         return None
     if not text.isdigit():
         raise BadRequest(f"Content-Length {text!r} is not a number of bytes")
-    size = int(text)
-    if (
-        size > found.files.max_bytes
-        and request.headers.get("content-type", "").find("multipart") < 0
-    ):
+    return int(text)
+
+
+def _expected_size(request: Request, found: Services) -> int | None:
+    """The raw body's announced size; FileTooLarge before a byte is read if it is over the cap."""
+    size = _content_length(request)
+    if size is not None and size > found.files.max_bytes:
         raise FileTooLarge(
             f"a file may hold {found.files.max_bytes:,} bytes at most; this one announces {size:,}"
         )
     return size
 
 
-def _start(found: Services, token: Token, code: str, declared: bytes | None) -> Upload:
+def _start(
+    found: Services, token: Token, code: str, declared: bytes | None, announced: int | None
+) -> Upload:
     found.writable()
     may_upload_file(token, code, found.inspector())
-    return found.files.receive(code, declared, office=token.office, officer=token.officer)
+    return found.files.receive(
+        code,
+        declared,
+        office=token.office,
+        officer=token.officer,
+        now=found.clock.now(),
+        announced=announced,
+    )
 
 
-async def _pump(request: Request, write: object, upload: Upload) -> None:
+async def _pump(request: Request, write: Callable[[bytes], object], upload: Upload) -> None:
     """Feed the request body to `write` (in a worker thread: it hashes, seals and stores), and
-    abort the upload if anything goes wrong on the way, a dropped connection included."""
+    abort the upload if anything goes wrong on the way. A client that goes away mid-upload is
+    no fault of the server: one line in the log, and FileIncomplete (answered to nobody)."""
     try:
         pending = bytearray()
         async for piece in request.stream():
             pending += piece
             if len(pending) >= STEP:  # a trip to a worker thread per megabyte, not per piece
-                await run_in_threadpool(write, bytes(pending))  # type: ignore[arg-type]
+                await run_in_threadpool(write, bytes(pending))
                 pending.clear()
         if pending:
-            await run_in_threadpool(write, bytes(pending))  # type: ignore[arg-type]
+            await run_in_threadpool(write, bytes(pending))
+    except ClientDisconnect:
+        upload.abort()
+        log.warning(
+            "upload to dossier %s cut off: the client went away after %d bytes; nothing was kept",
+            upload.code,
+            upload.size,
+        )
+        raise FileIncomplete(
+            f"the client went away after {upload.size:,} bytes: nothing was kept"
+        ) from None
     except BaseException:
         upload.abort()
         raise
@@ -153,9 +212,11 @@ async def upload_raw(
 async def receive_raw(
     request: Request, found: Services, token: Token, code: str, declared: bytes
 ) -> tuple[StoredFile, bool]:
-    """Stream the request's body into the dossier's files under its declared SHA-256."""
+    """Stream the request's body into the dossier's files under its declared SHA-256 (the JSON
+    route's and the officer's page's upload)."""
+    check_identifier(code, "dossier code")
     expected = _expected_size(request, found)
-    upload = await run_in_threadpool(_start, found, token, code, declared)
+    upload = await run_in_threadpool(_start, found, token, code, declared, expected)
     await _pump(request, upload.write, upload)
     return await run_in_threadpool(upload.finish, found.clock.now(), expected)
 
@@ -237,14 +298,29 @@ class _Form:
 async def upload_form(
     code: Code, request: Request, response: Response, found: ServicesDep, token: Caller
 ) -> FileOut:
-    kind, options = parse_options_header(request.headers.get("content-type", ""))
+    kind, options = parse_options_header(request.headers.get("content-type", ""))  # lowercased
     boundary = options.get(b"boundary")
     if kind != b"multipart/form-data" or not boundary:
         raise BadRequest("send the file as multipart/form-data with a boundary, or PUT it raw")
-    upload = await run_in_threadpool(_start, found, token, code, None)
-    form = _Form(upload)
+    upload = await run_in_threadpool(_start, found, token, code, None, None)
     try:
-        parser = MultipartParser(boundary, form.callbacks())  # type: ignore[arg-type]
+        await _read_form(request, boundary, upload)
+    except BaseException:
+        upload.abort()
+        raise
+    stored, new = await run_in_threadpool(upload.finish, found.clock.now())
+    if not new:
+        response.status_code = 200
+    return file_out(stored, listings(found, code).get(stored.sha256, []), new)
+
+
+async def _read_form(request: Request, boundary: bytes, upload: Upload) -> None:
+    """Stream the form's parts into `upload` and check the form: one part `file`, perhaps a
+    `sha256` (set on the upload as its declared hash), nothing else, and the closing boundary —
+    a body cut off before it is refused (FileIncomplete), however whole its file part looks."""
+    form = _Form(upload)
+    parser = MultipartParser(boundary, form.callbacks())  # type: ignore[arg-type]
+    try:
         await _pump(request, parser.write, upload)
         parser.finalize()
     except (FormParserError, ParseError) as unparsed:
@@ -256,13 +332,13 @@ async def upload_form(
     if declared and (len(declared) != 64 or not all(c in "0123456789abcdef" for c in declared)):
         problem = problem or f"sha256 {declared!r} is not 64 hex digits"
     if problem is not None:
-        upload.abort()
         raise BadRequest(problem)
+    if parser.state != MultipartState.END:
+        raise FileIncomplete(
+            f"the multipart body ended before its closing boundary (--{boundary.decode('latin-1')}"
+            f"--) after {upload.size:,} bytes of the file: it may be cut short; nothing was kept"
+        )
     upload.declared = bytes.fromhex(declared) if declared else None
-    stored, new = await run_in_threadpool(upload.finish, found.clock.now())
-    if not new:
-        response.status_code = 200
-    return file_out(stored, listings(found, code).get(stored.sha256, []), new)
 
 
 @router.get(
