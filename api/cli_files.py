@@ -6,6 +6,7 @@ lienthong fetch-file CODE SHA256 [--out PATH] [--force] …   download, kept onl
 lienthong verify --files [--data-key FILE]                  the audit, and every stored file too
 lienthong export CODE -o FILE --with-files DIR              the bundle, and its files as DIR/<sha256>
 lienthong verify-bundle FILE --log-key VKEY --files DIR     the bundle, and DIR/<sha256> against it
+lienthong files clean [--hours H] [--data-key FILE]         remove unnamed uploads and crash leftovers
 
 The last three are options of commands in api/cli_log.py; what they do with files is here. A file
 written by these commands goes to a temporary file beside its target first (mode 0600: scans hold
@@ -30,13 +31,14 @@ from rich.markup import escape
 from api.cli_serve import _remote_failure, _unreachable
 from api.client import FILE_KINDS, ApiProblem, Client
 from api.settings import files_directory_of
-from api.shell import Options, err, fail, options_of, out
+from api.shell import Options, err, fail, open_ledger, options_of, out
 from api.texts import word
+from domain.instant import format_local
 from ledger import schema
 from ledger.applicants import DataKey
 from ledger.bundle import Bundle
 from ledger.errors import BadKeyFile, FileCorrupted, FileErased, FileNotUploaded, LedgerError
-from ledger.files import FileStore
+from ledger.files import Cleaned, FileStore, Quota, named_in
 
 PIECE = 256 * 1024  # bytes read from disk (or written) at a time: no file is held whole
 
@@ -66,9 +68,17 @@ FilesDirOption = Annotated[
 ]
 
 
+files_app = typer.Typer(
+    help="Tệp của hồ sơ trên máy chủ / the dossiers' files the server keeps.",
+    no_args_is_help=True,
+)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(attach)
     app.command("fetch-file")(fetch_file)
+    app.add_typer(files_app, name="files")
+    files_app.command("clean")(clean)
 
 
 def connect(server: str, token: str, lang: str) -> Client:
@@ -219,12 +229,14 @@ def load_data_key(options: Options, path: Path | None) -> DataKey:
 
 
 @contextmanager
-def open_files(options: Options, key: DataKey, files_dir: Path | None) -> Iterator[FileStore]:
+def open_files(
+    options: Options, key: DataKey, files_dir: Path | None, quota: Quota | None = None
+) -> Iterator[FileStore]:
     """The file store of the ledger at --database-url, where the server keeps it."""
     url = options.settings.database_url
     directory = files_directory_of(url, str(files_dir or ""))
     try:
-        store = FileStore(url, key, directory=directory)
+        store = FileStore(url, key, directory=directory, quota=quota)
     except ValueError as problem:
         refuse(options, f"{url}: {problem}")
     try:
@@ -327,3 +339,59 @@ def _sha256_of(path: Path) -> bytes | None:
     except OSError:
         return None
     return digest.digest()
+
+
+# --- files clean ----------------------------------------------------------------------------------
+
+
+def clean(
+    ctx: typer.Context,
+    data_key: DataKeyOption = None,
+    files_dir: FilesDirOption = None,
+    hours: Annotated[
+        float,
+        typer.Option(
+            "--hours",
+            envvar="LIENTHONG_PENDING_HOURS",
+            min=0,
+            help="remove uploads no recorded statement names once this many hours old (the "
+            "server's LIENTHONG_PENDING_HOURS)",
+        ),
+    ] = 24,
+) -> None:
+    """Remove the uploads no recorded statement names that are older than --hours, and what a
+    crash left (uploads cut off, blobs no file names); print what was removed. Safe while
+    servers run: an upload in progress, in any process, is left alone."""
+    options = options_of(ctx)
+    key = load_data_key(options, data_key)
+    with (
+        open_ledger(options) as ledger,
+        open_files(options, key, files_dir, Quota(hours=hours)) as store,
+    ):
+        cleaned = store.clean(ledger.clock.now(), named_in(ledger))
+    print_cleaned(cleaned, hours, options.lang)
+
+
+def print_cleaned(cleaned: Cleaned, hours: float, lang: str) -> None:
+    """Say what `clean` removed: counts, bytes and dossier codes, then one line per item."""
+    if not cleaned:
+        out.print(word("files_clean_nothing", lang, hours=hours), markup=False)
+        return
+    expired, leftovers = cleaned.expired, cleaned.leftovers
+    codes = ", ".join(sorted({f.code for f in expired})) or "-"
+    size = sum(f.size for f in expired)
+    out.print(
+        word("files_cleaned", lang, n=len(expired), hours=hours, size=size, codes=codes),
+        markup=False,
+    )
+    for gone in expired:
+        uploaded = format_local(gone.uploaded_at)
+        out.print(
+            f"  {gone.code} {gone.sha256.hex()}: {gone.size:,} B, {uploaded}, {gone.office}",
+            markup=False,
+        )
+    size = sum(r.size for r in leftovers)
+    out.print(word("files_leftovers", lang, n=len(leftovers), size=size), markup=False)
+    for removed in leftovers:
+        where = f".incoming/{removed.name}" if removed.what == "incoming" else removed.name
+        out.print(f"  {removed.what} {where}: {removed.size:,} B", markup=False)

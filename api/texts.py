@@ -334,6 +334,24 @@ WORDS: dict[str, tuple[str, str]] = {
         "Tệp kèm gói: {bad} trên {n} tệp thiếu hoặc sai:",
         "The bundle's files: {bad} of {n} are missing or wrong:",
     ),
+    # files clean
+    "files_clean_nothing": (
+        "Không có gì cần dọn: không tệp tải lên nào quá {hours:g} giờ mà chưa được kê khai, "
+        "không còn gì sót lại sau sự cố.",
+        "Nothing to clean: no upload older than {hours:g} h that no statement names, nothing "
+        "left by a crash.",
+    ),
+    "files_cleaned": (
+        "Đã xóa {n} tệp tải lên quá {hours:g} giờ mà không văn bản nào kê khai ({size:,} byte), "
+        "của các hồ sơ: {codes}",
+        "Removed {n} upload(s) older than {hours:g} h that no statement names ({size:,} bytes), "
+        "of dossiers: {codes}",
+    ),
+    "files_leftovers": (
+        "Đã xóa {n} phần sót lại sau sự cố ({size:,} byte): tệp tải dở, khối dữ liệu không thuộc "
+        "tệp nào",
+        "Removed {n} crash leftover(s) ({size:,} bytes): uploads cut off, blobs no file names",
+    ),
 }
 
 

@@ -18,16 +18,19 @@ from typer.testing import CliRunner, Result
 import api.cli_files
 from api.cli import app
 from api.client import Client
-from ledger.demo import demo_log_key
+from ledger.demo import DEMO_START, demo_log_key
+from ledger.files import FileStore
 from tests.apiworld import (
     APPLICANT,
     COMMUNE_OFFICER,
+    DATA_KEY,
     DOCUMENT,
     DOCUMENT_BYTES,
     RECEIVED_BODY,
     Api,
     open_api,
 )
+from tests.test_files_pending import crash
 
 runner = CliRunner()
 CODE = "000.66.29.H59-250708-0401"  # received with DOCUMENT and SCAN by the commune
@@ -40,7 +43,15 @@ SERVER = ["--server", "http://testserver"]
 
 @pytest.fixture(autouse=True)
 def no_settings_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("DATA_KEY", "FILES_DIR", "SERVER", "TOKEN", "LOG_KEY", "LOG_VERIFIER"):
+    for name in (
+        "DATA_KEY",
+        "FILES_DIR",
+        "SERVER",
+        "TOKEN",
+        "LOG_KEY",
+        "LOG_VERIFIER",
+        "PENDING_HOURS",
+    ):
         monkeypatch.delenv(f"LIENTHONG_{name}", raising=False)
 
 
@@ -371,3 +382,59 @@ def test_export_with_files_exits_1_naming_a_file_it_cannot_check(local: Path) ->
     assert f"Đơn đề nghị ({DOCUMENT['sha256'].hex()}): Stored file damaged" in result.output
     assert f"Bản chụp CCCD ({SCAN_SHA.hex()}): Stored file damaged" in result.output
     assert list(files.iterdir()) == []  # nothing partial
+
+
+# --- files clean ----------------------------------------------------------------------------------
+
+
+def test_files_clean_removes_unnamed_uploads_and_crash_leftovers_and_says_what(
+    local: Path,
+) -> None:
+    url, directory = f"sqlite:///{local / 'ledger.db'}", local / "ledger-files"
+    stray_code, stray_bytes = "000.66.29.H59-250708-0498", b"a scan never received"
+    store = FileStore(url, DATA_KEY, directory=directory)
+    stray = store.receive(stray_code, None, office="29266/2025", officer="cb", now=DEMO_START)
+    stray.write(stray_bytes)
+    stray.finish(DEMO_START)  # long ago: the command runs on today's clock
+    store.close()
+    crash((url, directory), "empty")
+    crash((url, directory), "unkept")
+    key = ["--data-key", str(local / "data.key")]
+
+    output = ok(on(local, "files", "clean", *key))
+    again = ok(cli("--database-url", url, "files", "clean", *key, lang="vi"))
+
+    stray_sha = hashlib.sha256(stray_bytes).hexdigest()
+    assert (
+        f"Removed 1 upload(s) older than 24 h that no statement names (21 bytes), of dossiers: "
+        f"{stray_code}" in output
+    )
+    assert f"  {stray_code} {stray_sha}: 21 B, " in output
+    assert "Removed 2 crash leftover(s) (" in output
+    assert "  incoming .incoming/upload-" in output
+    assert "Không có gì cần dọn" in again
+    store = FileStore(url, DATA_KEY, directory=directory)
+    try:
+        assert store.files(stray_code) == []
+        held = {f.sha256: b"".join(store.open(CODE, f.sha256)) for f in store.files(CODE)}
+        assert held == {DOCUMENT["sha256"]: DOCUMENT_BYTES, SCAN_SHA: SCAN}  # named: kept
+    finally:
+        store.close()
+    blobs = [p for p in directory.rglob("*") if p.is_file()]
+    assert len(blobs) == 2
+
+
+def test_files_clean_takes_the_hours_to_keep_unnamed_uploads(local: Path) -> None:
+    url, directory = f"sqlite:///{local / 'ledger.db'}", local / "ledger-files"
+    store = FileStore(url, DATA_KEY, directory=directory)
+    stray = store.receive("STRAY-1", None, office="29266/2025", officer="cb", now=DEMO_START)
+    stray.write(b"x")
+    stray.finish(DEMO_START)
+    store.close()
+    key = ["--data-key", str(local / "data.key")]
+
+    kept = ok(on(local, "files", "clean", "--hours", "1000000", *key))
+    gone = ok(on(local, "files", "clean", "--hours", "1", *key))
+
+    assert "Nothing to clean: no upload older than 1e+06 h" in kept
+    assert "Removed 1 upload(s) older than 1 h" in gone
