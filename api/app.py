@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import problems
+from api import limits, problems
 from api.access import Caller, ServicesDep
 from api.routes import dossiers, events, files, log, oversight, public, registry, statements
 from api.routes.public import LookupLimiter
@@ -61,6 +61,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app)
+    limits.install(app, settings)  # every request body capped before any route reads it
     for router, statuses in (
         (statements.router, (401, 403, 404, 409, 422, 500, 503)),
         (files.router, (401, 403, 404, 410, 413, 422, 500, 503)),  # before /dossiers/{code:path}

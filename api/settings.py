@@ -36,6 +36,7 @@ class Settings:
     pending_files: int = 200  # uploads no recorded statement names yet, per office, at most
     pending_bytes: int = 1024 * 1024 * 1024  # and their bytes, per office, at most
     pending_hours: float = 24  # an upload no statement names is removed this long after it came
+    max_body_bytes: int = 64 * 1024  # any other request body, at most (statements: api/limits.py)
 
     def __post_init__(self) -> None:
         if not self.data_key_file:
@@ -54,6 +55,7 @@ class Settings:
             "max_file_bytes",
             "pending_files",
             "pending_bytes",
+            "max_body_bytes",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be at least 1, not {getattr(self, name)}")
@@ -70,7 +72,7 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         """Read LIENTHONG_DATA_KEY, LIENTHONG_LOOKUPS_PER_MINUTE, LIENTHONG_UNACKNOWLEDGED_HOURS,
         LIENTHONG_MAX_BATCH, LIENTHONG_PUBLIC_URL, LIENTHONG_READ_ONLY, LIENTHONG_FILES_DIR,
-        LIENTHONG_MAX_FILE_MB and the ledger's settings."""
+        LIENTHONG_MAX_FILE_MB, LIENTHONG_MAX_BODY_KB and the ledger's settings."""
         try:
             return cls(
                 ledger=LedgerSettings.from_env(environ),
@@ -86,6 +88,7 @@ class Settings:
                 pending_files=int(environ.get("LIENTHONG_PENDING_FILES", "200")),
                 pending_bytes=int(float(environ.get("LIENTHONG_PENDING_MB", "1024")) * 1024 * 1024),
                 pending_hours=float(environ.get("LIENTHONG_PENDING_HOURS", "24")),
+                max_body_bytes=int(float(environ.get("LIENTHONG_MAX_BODY_KB", "64")) * 1024),
             )
         except ValueError as problem:
             if isinstance(problem, SettingsError):
