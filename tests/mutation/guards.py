@@ -4,7 +4,8 @@ A guard is an `if <condition>:` whose block raises (`if appointed <= statement.a
 BadAppointment(...)`). For each guard the condition is made never true (`if False:`) in a copy of
 the source tree — never in the working tree — and the domain-level tests are run on the memory
 backend against that copy. A mutant that every test lets through "survives": a rule the suite would
-not notice losing. Any survivor, or a run that could not be judged, makes the exit status 1.
+not notice losing. Any survivor, or a run that could not be judged, makes the exit status 1 (a
+mutant that makes the tests run past the time limit counts as noticed).
 
     python -m tests.mutation.guards            # every guard of domain/
     python -m tests.mutation.guards --list     # the guards found, nothing run
@@ -267,6 +268,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{len(guards)} guards")
         return 0
 
+    if not guards:
+        print(f"no guard found in {DOMAIN}/: nothing to judge, which is not a pass")
+        return 1
     print(f"{len(guards)} guards of {DOMAIN}/; tests: {' '.join(TESTS)} (memory backend)")
     started = time.monotonic()
     outcomes: list[Outcome] = []
