@@ -181,7 +181,7 @@ def _receive_with_applicant(ledger: Ledger, signer: Signer, data_key: DataKey) -
     store = ApplicantStore(ledger.settings.database_url, data_key)
     try:
         _salt, details = demo_applicant(code)
-        proposal = store.propose(code, details, now)
+        proposal = store.propose(code, details, now, office=signer.office, officer=signer.officer)
         signer.record(
             "dossier.received",
             code,
@@ -193,7 +193,7 @@ def _receive_with_applicant(ledger: Ledger, signer: Signer, data_key: DataKey) -
                 "documents": [],
             },
         )
-        secret = store.confirm(code, proposal.commitment, now)
+        secret = store.confirm(code, proposal.commitment, now, office=signer.office)
     finally:
         store.close()
     return {"code": code, "secret": secret or ""}

@@ -91,6 +91,15 @@ class BadRequest(ApiError):
     status = 422
 
 
+class UnsupportedMediaType(ApiError):
+    """A body in a media type the route does not read (named by its Content-Type)."""
+
+    code = "unsupported-media-type"
+    title_vi = "Kiểu nội dung không được hỗ trợ"
+    title_en = "Unsupported media type"
+    status = 415
+
+
 # Statuses by class; the most specific class listed wins (checked along the MRO).
 STATUS: dict[type[Exception], int] = {
     LedgerError: 422,
@@ -121,6 +130,8 @@ OPTIONAL_STATUSES: dict[str, int] = {
     "applicant-erased": 410,
     "applicant-exists": 409,
     "applicant-unreadable": 500,  # the stored record does not open: a fault, not the caller's
+    "applicant-held": 409,
+    "applicant-mismatch": 409,
     "token-unknown": 401,
     "token-expired": 401,
     "token-revoked": 401,
@@ -136,6 +147,7 @@ DESCRIPTIONS = {
     409: "a stale head (the body carries the current head: re-sign on it), or it exists already",
     410: "the applicant's data (or the dossier's files) was erased",
     413: "the file is larger than the server accepts",
+    415: "the body's media type is not one this operation reads (its Content-Type)",
     422: "malformed input, a bad signature, or a rule of the domain refused it; `detail` says which",
     429: "too many requests; see Retry-After",
     500: "a fault of the server",

@@ -164,12 +164,13 @@ class Page(BaseModel, Generic[T]):
 
 class SignedEnvelope(BaseModel):
     """A signed statement: its canonical bytes and the Ed25519 signature over the domain-separation
-    prefix followed by those bytes (see the log format)."""
+    prefix followed by those bytes (see the log format). No other field is accepted."""
 
     model_config = ConfigDict(
+        extra="forbid",
         json_schema_extra={
             "examples": [{"statement": EXAMPLE_STATEMENT, "signature": EXAMPLE_SIGNATURE}]
-        }
+        },
     )
     statement: str = Field(
         ...,

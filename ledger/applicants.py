@@ -15,6 +15,13 @@ The wrapping key and the receipt secrets' HMAC key are HMAC-SHA256(data key, lab
 
 A record is pending from `propose` until `confirm`, which the caller makes once the ledger has
 recorded the statement; pending records older than a day are purged at the next proposal.
+A pending record belongs to the office and officer who proposed it: for an hour (HOLD_MICROS)
+nobody else may replace it (ApplicantHeld), so a receipt being signed cannot have its details
+swapped by another office between prepare and submit. `confirm` marks only the record committing
+to what the recorded statement signed, proposed in the statement's office; `read` and
+`check_secret`, given that signed commitment, serve nothing that commits to anything else
+(ApplicantMismatch). Records kept before owners were recorded have none (NULL): any office may
+replace or confirm them, as before.
 SQLite overwrites deleted bytes (secure_delete); PostgreSQL keeps a deleted row until VACUUM, and
 backups keep what they copied: erasure is complete once those are gone.
 """
@@ -29,15 +36,19 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from domain.instant import format_local
 from ledger import canonical
-from ledger.database import Database
+from ledger.database import DDL_LOCK, Database
 from ledger.errors import (
     ApplicantErased,
     ApplicantExists,
+    ApplicantHeld,
+    ApplicantMismatch,
     ApplicantUnreadable,
     BadApplicantDetails,
     BadKeyFile,
@@ -47,6 +58,10 @@ from ledger.signing import read_key_file, write_key_file
 
 SALT_BYTES = 32
 PENDING_MICROS = 24 * 3600 * 1_000_000
+# how long a pending record is its proposer's alone: far longer than signing takes (a statement
+# more than the clock tolerance, ten minutes by default, from the ledger's clock is refused anyway),
+# short enough that nobody can hold a dossier code against its office for long
+HOLD_MICROS = 3600 * 1_000_000
 RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32: no I, L, O, U
 SECRET_LENGTH = 10
 DATA_KEY_TYPE = "lienthong-applicant-data-key"
@@ -60,7 +75,8 @@ _TYPED = str.maketrans("ILO", "110", " -")
 TABLES = (
     "CREATE TABLE IF NOT EXISTS lienthong_applicants ("
     "code TEXT PRIMARY KEY, commitment BYTEA NOT NULL, record BYTEA, proposed_at BIGINT NOT NULL, "
-    "recorded_at BIGINT, secret BYTEA, secret_mac BYTEA, erased_at BIGINT)",
+    "recorded_at BIGINT, secret BYTEA, secret_mac BYTEA, erased_at BIGINT, office TEXT, "
+    "officer TEXT)",
     "CREATE INDEX IF NOT EXISTS lienthong_applicants_pending "
     "ON lienthong_applicants (proposed_at) WHERE recorded_at IS NULL",
     "CREATE TABLE IF NOT EXISTS lienthong_applicant_keys ("
@@ -72,12 +88,22 @@ PURGE_PENDING = (
     "FROM lienthong_applicants WHERE recorded_at IS NULL AND proposed_at < ?)",
     "DELETE FROM lienthong_applicants WHERE recorded_at IS NULL AND proposed_at < ?",
 )
-# a pending record is replaced; a recorded one is left as it is (and no row counts as changed)
+# columns added since the table was first made, each added to a table that lacks it (by
+# ALTER TABLE ADD COLUMN: the rows kept stay as they are, with NULL in the new column)
+ADDED_COLUMNS = (("office", "TEXT"), ("officer", "TEXT"))
+# a pending record is replaced by its own proposer, or by anyone once it is no longer held (or was
+# kept without a proposer); a recorded one, or one another caller holds, is left as it is (and no
+# row counts as changed)
 PUT_PENDING = (
-    "INSERT INTO lienthong_applicants (code, commitment, record, proposed_at) VALUES (?, ?, ?, ?) "
+    "INSERT INTO lienthong_applicants (code, commitment, record, proposed_at, office, officer) "
+    "VALUES (?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (code) DO UPDATE SET commitment = excluded.commitment, record = excluded.record, "
-    "proposed_at = excluded.proposed_at, erased_at = NULL "
-    "WHERE lienthong_applicants.recorded_at IS NULL"
+    "proposed_at = excluded.proposed_at, erased_at = NULL, office = excluded.office, "
+    "officer = excluded.officer "
+    "WHERE lienthong_applicants.recorded_at IS NULL AND ("
+    "lienthong_applicants.office IS NULL OR lienthong_applicants.proposed_at < ? OR "
+    "(lienthong_applicants.office = excluded.office "
+    "AND lienthong_applicants.officer = excluded.officer))"
 )
 PUT_KEY = (
     "INSERT INTO lienthong_applicant_keys (code, wrapped) VALUES (?, ?) "
@@ -162,10 +188,35 @@ class ApplicantStore(Database):
         if self.kind == "sqlite" and not read_only:
             self.query("PRAGMA secure_delete = ON")
         self.create(TABLES)
+        self._add_columns()
 
-    def propose(self, code: str, details: Mapping[str, str], now: int) -> Proposal:
+    def _add_columns(self) -> None:
+        """Give a table made by an earlier version the columns added since (ADDED_COLUMNS)."""
+        if self.read_only:
+            return
+        with self.transaction() as cursor:
+            if self.kind == "postgres":
+                cursor.execute(DDL_LOCK)  # servers starting together take turns
+                cursor.execute(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_schema = current_schema() AND table_name = ?",
+                    ("lienthong_applicants",),
+                )
+                present = {str(row[0]) for row in cursor.fetchall()}
+            else:
+                cursor.execute("PRAGMA table_info(lienthong_applicants)")
+                present = {str(row[1]) for row in cursor.fetchall()}
+            for name, kind in ADDED_COLUMNS:
+                if name not in present:
+                    cursor.execute(f"ALTER TABLE lienthong_applicants ADD COLUMN {name} {kind}")
+
+    def propose(
+        self, code: str, details: Mapping[str, str], now: int, *, office: str, officer: str
+    ) -> Proposal:
         """Store `details` as the pending record of `code`, under a new salt and a new dossier key,
-        replacing a pending one; ApplicantExists if the code's record was recorded."""
+        proposed by `officer` of `office`. It replaces a pending record the same officer proposed,
+        or one nobody has held for HOLD_MICROS. ApplicantExists if the code's record was recorded,
+        ApplicantHeld if another officer's pending record is held; nothing is stored then."""
         salt = secrets.token_bytes(SALT_BYTES)
         commitment = applicant_commitment(salt, details)
         dossier_key = AESGCM.generate_key(bit_length=256)
@@ -175,21 +226,30 @@ class ApplicantStore(Database):
         with self.transaction() as cursor:
             for purge in PURGE_PENDING:
                 cursor.execute(purge, (now - PENDING_MICROS,))
-            cursor.execute(PUT_PENDING, (code, commitment, record, now))
+            cursor.execute(
+                PUT_PENDING, (code, commitment, record, now, office, officer, now - HOLD_MICROS)
+            )
             if cursor.rowcount != 1:
-                raise ApplicantExists(f"the applicant record of dossier {code} is already recorded")
+                cursor.execute(
+                    "SELECT recorded_at, proposed_at, office, officer FROM lienthong_applicants "
+                    "WHERE code = ?",
+                    (code,),
+                )
+                raise _not_replaced(code, cursor.fetchone())
             cursor.execute(PUT_KEY, (code, wrapped))
         return Proposal(code, salt, commitment)
 
-    def confirm(self, code: str, commitment: bytes, now: int) -> str | None:
-        """Mark the record of `code` with `commitment` recorded and return its receipt secret: ten
-        characters of RECEIPT_ALPHABET, the same on every call. None if there is no such record
-        (or it was erased): the statement's applicant data is kept elsewhere."""
+    def confirm(self, code: str, commitment: bytes, now: int, *, office: str) -> str | None:
+        """Mark the record of `code` with `commitment`, proposed in `office` (the recorded
+        statement's), recorded and return its receipt secret: ten characters of RECEIPT_ALPHABET,
+        the same on every call. None if there is no such record (or it was erased): the
+        statement's applicant data is kept elsewhere."""
         rows = self.query(
             "SELECT a.recorded_at, a.secret, k.wrapped FROM lienthong_applicants a "
             "JOIN lienthong_applicant_keys k ON k.code = a.code "
-            "WHERE a.code = ? AND a.commitment = ? AND a.erased_at IS NULL",
-            (code, commitment),
+            "WHERE a.code = ? AND a.commitment = ? AND a.erased_at IS NULL "
+            "AND (a.office IS NULL OR a.office = ?)",
+            (code, commitment, office),
         )
         if not rows:
             return None
@@ -208,25 +268,31 @@ class ApplicantStore(Database):
             )
             if cursor.rowcount == 1:
                 return secret
-        return self.confirm(code, commitment, now)  # confirmed (or erased) meanwhile: read again
+        # confirmed (or erased) meanwhile: read again
+        return self.confirm(code, commitment, now, office=office)
 
-    def check_secret(self, code: str, secret: str) -> bool:
-        """Whether `secret` is the receipt secret of the recorded, unerased record of `code`,
+    def check_secret(self, code: str, secret: str, signed: bytes | None = None) -> bool:
+        """Whether `secret` is the receipt secret of the recorded, unerased record of `code` —
+        with `signed`, of the one committing to it (the recorded statement's commitment) —
         compared in constant time. Case, spaces, dashes and I/L/O for 1/1/0 are forgiven."""
         typed = secret.strip().upper().translate(_TYPED)
         if len(typed) != SECRET_LENGTH or not set(typed) <= set(RECEIPT_ALPHABET):
             return False
         rows = self.query(
-            "SELECT secret_mac FROM lienthong_applicants "
+            "SELECT secret_mac, commitment FROM lienthong_applicants "
             "WHERE code = ? AND secret_mac IS NOT NULL AND erased_at IS NULL",
             (code,),
         )
-        return bool(rows) and hmac.compare_digest(bytes(rows[0][0]), self._mac(code, typed))
+        if not rows or (signed is not None and bytes(rows[0][1]) != signed):
+            return False
+        return hmac.compare_digest(bytes(rows[0][0]), self._mac(code, typed))
 
-    def read(self, code: str) -> ApplicantRecord:
-        """The decrypted record of `code`. UnknownApplicant if there is none, ApplicantErased if
-        it was erased, ApplicantUnreadable if it does not decrypt with this store's data key or
-        does not match its commitment."""
+    def read(self, code: str, signed: bytes | None = None) -> ApplicantRecord:
+        """The decrypted record of `code`. Routes serving it give `signed`, the commitment of the
+        recorded dossier.received: ApplicantMismatch if the record commits to anything else, and
+        nothing of it is decrypted. UnknownApplicant if there is none, ApplicantErased if it was
+        erased, ApplicantUnreadable if it does not decrypt with this store's data key or does not
+        match its own commitment."""
         rows = self.query(
             "SELECT a.commitment, a.record, a.recorded_at, a.erased_at, k.wrapped "
             "FROM lienthong_applicants a LEFT JOIN lienthong_applicant_keys k ON k.code = a.code "
@@ -239,6 +305,12 @@ class ApplicantStore(Database):
         if erased_at is not None:
             raise ApplicantErased(f"the applicant record of dossier {code} was erased")
         commitment = bytes(commitment)
+        if signed is not None and commitment != signed:
+            raise ApplicantMismatch(
+                f"the applicant record kept for dossier {code} commits to {commitment.hex()[:16]}…, "
+                f"but its recorded dossier.received signed {signed.hex()[:16]}…: the record is "
+                f"not the one the receiving officer signed, and is not served"
+            )
         dossier_key = self._unwrap(code, wrapped)
         plain = _open(dossier_key, record, RECORD_AAD + code.encode() + commitment, code)
         value = canonical.decode(plain, max_bytes=len(plain))  # authentic: this store wrote it
@@ -271,6 +343,19 @@ class ApplicantStore(Database):
     def _mac(self, code: str, secret: str) -> bytes:
         """HMAC-SHA256(MAC key, SECRET_MAC ‖ code ‖ the secret's ten ASCII characters)."""
         return hmac.digest(self._mac_key, SECRET_MAC + code.encode() + secret.encode(), "sha256")
+
+
+def _not_replaced(code: str, row: Any) -> ApplicantExists | ApplicantHeld:
+    """Why a proposal stored nothing: the record is recorded, or another officer holds it."""
+    recorded_at, proposed_at, office, officer = row
+    if recorded_at is not None:
+        return ApplicantExists(f"the applicant record of dossier {code} is already recorded")
+    until = format_local(int(proposed_at) + HOLD_MICROS)
+    return ApplicantHeld(
+        f"officer {officer} of office {office} is receiving dossier {code} and holds its "
+        f"applicant details until {until}; nobody else may replace them. Check the "
+        f"dossier code: if it is right, ask office {office}, or try again after {until}"
+    )
 
 
 def _seal(key: bytes, plain: bytes, aad: bytes) -> bytes:

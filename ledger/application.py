@@ -26,6 +26,7 @@ from domain.errors import (
     KeyNotOfficer,
     NotAuthorised,
     RegistryConflict,
+    UnknownDossier,
     UnknownKey,
 )
 from domain.instant import format_local, local_date
@@ -481,6 +482,14 @@ class Ledger(Handlers, LogAccess, Application[UUID]):
         """A current copy for callers outside `record`: caught up with other writers first."""
         self._freshness.catch_up()
         return deepcopy(self._get(cls, family, subject))
+
+    def received(self, code: str) -> StoredEntry:
+        """The dossier.received statement that began dossier `code`: what its applicant
+        commitment is, as signed. UnknownDossier if the code has no history."""
+        events = list(self.events.get(subject_id("dossier", code), gt=0, lte=1))
+        if not events:
+            raise UnknownDossier(f"dossier {code} is not in this ledger")
+        return stored_entry(events[0])
 
     def history(self, family: str, subject: str) -> list[StoredEntry]:
         """Every statement recorded on a subject, oldest first (empty if none)."""

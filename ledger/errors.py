@@ -198,6 +198,22 @@ class ApplicantUnreadable(LedgerError):
     title_en = "Applicant record cannot be decrypted (wrong data key or altered data)"
 
 
+class ApplicantHeld(LedgerError):
+    """Another officer is receiving this dossier code: its pending applicant record is theirs."""
+
+    code = "applicant-held"
+    title_vi = "Thông tin người nộp của hồ sơ này đang do cán bộ khác tiếp nhận"
+    title_en = "Another officer is receiving this dossier's applicant details"
+
+
+class ApplicantMismatch(LedgerError):
+    """The record kept does not commit to what the recorded statement signed: it is not served."""
+
+    code = "applicant-mismatch"
+    title_vi = "Thông tin người nộp lưu giữ không khớp với bản khai đã ký"
+    title_en = "Applicant record does not match the signed statement"
+
+
 class FileNotUploaded(LedgerError):
     """A statement lists a document, or a caller asks for one, that the file store does not hold."""
 

@@ -12,6 +12,7 @@ import pytest
 
 from ledger import applicants, canonical
 from ledger.applicants import (
+    HOLD_MICROS,
     RECEIPT_ALPHABET,
     ApplicantStore,
     DataKey,
@@ -21,6 +22,8 @@ from ledger.demo import demo_applicant
 from ledger.errors import (
     ApplicantErased,
     ApplicantExists,
+    ApplicantHeld,
+    ApplicantMismatch,
     ApplicantUnreadable,
     BadApplicantDetails,
     BadKeyFile,
@@ -36,6 +39,8 @@ DAY = 24 * 3600 * 1_000_000
 CODE = "000.00.01.H59-250602-0001"
 OTHER_CODE = "000.00.01.H59-250602-0002"
 DETAILS = {"name": "Nguyễn Văn A", "address": "Ấp Mẫu, Trà Vinh", "phone": "0000 000 000"}
+OFFICE, OTHER_OFFICE = "29266", "86"
+BY = {"office": OFFICE, "officer": "cb-29266-vhxh"}  # who proposes, unless a test says otherwise
 
 
 @pytest.fixture
@@ -54,7 +59,7 @@ def reopen(database_url: str, store: ApplicantStore, key: DataKey) -> ApplicantS
         with other.transaction() as cursor:
             for row in store.query("SELECT * FROM lienthong_applicants"):
                 cursor.execute(
-                    "INSERT INTO lienthong_applicants VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row
+                    "INSERT INTO lienthong_applicants VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row
                 )
             for row in store.query("SELECT * FROM lienthong_applicant_keys"):
                 cursor.execute("INSERT INTO lienthong_applicant_keys VALUES (?, ?)", row)
@@ -162,7 +167,7 @@ def test_a_data_key_is_32_bytes_and_never_printed() -> None:
 
 
 def test_a_proposed_record_reads_back(store: ApplicantStore) -> None:
-    proposal = store.propose(CODE, DETAILS, NOW)
+    proposal = store.propose(CODE, DETAILS, NOW, **BY)
     record = store.read(CODE)
     assert (record.code, record.details, record.salt) == (CODE, DETAILS, proposal.salt)
     assert record.commitment == proposal.commitment
@@ -170,7 +175,7 @@ def test_a_proposed_record_reads_back(store: ApplicantStore) -> None:
 
 
 def test_the_proposal_commits_to_its_salt_and_the_details(store: ApplicantStore) -> None:
-    proposal = store.propose(CODE, DETAILS, NOW)
+    proposal = store.propose(CODE, DETAILS, NOW, **BY)
     assert proposal.code == CODE
     assert proposal.commitment == applicant_commitment(proposal.salt, DETAILS)
 
@@ -179,25 +184,25 @@ def test_details_that_are_not_text_are_refused_and_nothing_is_stored(
     store: ApplicantStore,
 ) -> None:
     with pytest.raises(BadApplicantDetails):
-        store.propose(CODE, {"name": "Nguye\u0302\u0303n"}, NOW)
+        store.propose(CODE, {"name": "Nguye\u0302\u0303n"}, NOW, **BY)
     with pytest.raises(UnknownApplicant):
         store.read(CODE)
 
 
 def test_the_record_survives_reopening_the_store(database_url: str, store: ApplicantStore) -> None:
-    store.propose(CODE, DETAILS, NOW)
-    secret = store.confirm(CODE, store.read(CODE).commitment, NOW)
+    store.propose(CODE, DETAILS, NOW, **BY)
+    secret = store.confirm(CODE, store.read(CODE).commitment, NOW, office=OFFICE)
     again = reopen(database_url, store, KEY)
     try:
         assert again.read(CODE).details == DETAILS
-        assert again.confirm(CODE, again.read(CODE).commitment, NOW + 1) == secret
+        assert again.confirm(CODE, again.read(CODE).commitment, NOW + 1, office=OFFICE) == secret
     finally:
         again.close()
 
 
 def test_another_data_key_cannot_read_the_record(database_url: str, store: ApplicantStore) -> None:
-    proposal = store.propose(CODE, DETAILS, NOW)
-    secret = store.confirm(CODE, proposal.commitment, NOW)
+    proposal = store.propose(CODE, DETAILS, NOW, **BY)
+    secret = store.confirm(CODE, proposal.commitment, NOW, office=OFFICE)
     assert secret is not None
     thief = reopen(database_url, store, OTHER_KEY)
     try:
@@ -225,7 +230,7 @@ COLUMNS = {
 def test_an_altered_byte_in_the_table_is_detected(
     store: ApplicantStore, column: str, index: int
 ) -> None:
-    store.propose(CODE, DETAILS, NOW)
+    store.propose(CODE, DETAILS, NOW, **BY)
     stored = bytes(store.query(COLUMNS[column], (CODE,))[0][0])
     with store.transaction() as cursor:
         cursor.execute(ALTERATIONS[column], (flipped(stored, index), CODE))
@@ -234,8 +239,8 @@ def test_an_altered_byte_in_the_table_is_detected(
 
 
 def test_a_record_moved_to_another_dossier_does_not_open(store: ApplicantStore) -> None:
-    store.propose(CODE, DETAILS, NOW)
-    store.propose(OTHER_CODE, {"name": "Trần Thị B"}, NOW)
+    store.propose(CODE, DETAILS, NOW, **BY)
+    store.propose(OTHER_CODE, {"name": "Trần Thị B"}, NOW, **BY)
     moved = store.query("SELECT record FROM lienthong_applicants WHERE code = ?", (OTHER_CODE,))
     with store.transaction() as cursor:
         cursor.execute(
@@ -247,7 +252,7 @@ def test_a_record_moved_to_another_dossier_does_not_open(store: ApplicantStore) 
 
 def test_a_record_that_does_not_match_its_commitment_is_refused(store: ApplicantStore) -> None:
     """Only a holder of the dossier key could seal such a record; read checks it all the same."""
-    proposal = store.propose(CODE, DETAILS, NOW)
+    proposal = store.propose(CODE, DETAILS, NOW, **BY)
     wrapped = store.query("SELECT wrapped FROM lienthong_applicant_keys WHERE code = ?", (CODE,))
     dossier_key = store._unwrap(CODE, bytes(wrapped[0][0]))
     forged = canonical.encode({"details": {"name": "Trần Thị B"}, "salt": proposal.salt})
@@ -262,8 +267,8 @@ def test_a_record_that_does_not_match_its_commitment_is_refused(store: Applicant
 
 
 def test_erasing_destroys_the_key_and_the_ciphertext(store: ApplicantStore) -> None:
-    proposal = store.propose(CODE, DETAILS, NOW)
-    secret = store.confirm(CODE, proposal.commitment, NOW)
+    proposal = store.propose(CODE, DETAILS, NOW, **BY)
+    secret = store.confirm(CODE, proposal.commitment, NOW, office=OFFICE)
     assert secret is not None
     store.erase(CODE, NOW + DAY)
     with pytest.raises(ApplicantErased):
@@ -276,12 +281,12 @@ def test_erasing_destroys_the_key_and_the_ciphertext(store: ApplicantStore) -> N
     assert [bytes(row[0][0]), *row[0][1:]] == [proposal.commitment, None, None, None, NOW + DAY]
     assert store.query("SELECT * FROM lienthong_applicant_keys WHERE code = ?", (CODE,)) == []
     assert not store.check_secret(CODE, secret)
-    assert store.confirm(CODE, proposal.commitment, NOW + DAY) is None
+    assert store.confirm(CODE, proposal.commitment, NOW + DAY, office=OFFICE) is None
     assert store.erased_at(CODE) == NOW + DAY
 
 
 def test_erasing_again_keeps_the_first_time(store: ApplicantStore) -> None:
-    store.propose(CODE, DETAILS, NOW)
+    store.propose(CODE, DETAILS, NOW, **BY)
     store.erase(CODE, NOW + 1)
     store.erase(CODE, NOW + 2)
     assert store.erased_at(CODE) == NOW + 1
@@ -294,33 +299,35 @@ def test_erasing_an_unknown_record_is_refused(store: ApplicantStore) -> None:
 
 
 def test_erasing_one_record_leaves_the_others_readable(store: ApplicantStore) -> None:
-    store.propose(CODE, DETAILS, NOW)
-    store.propose(OTHER_CODE, {"name": "Trần Thị B"}, NOW)
+    store.propose(CODE, DETAILS, NOW, **BY)
+    store.propose(OTHER_CODE, {"name": "Trần Thị B"}, NOW, **BY)
     store.erase(CODE, NOW + 1)
     assert store.read(OTHER_CODE).details == {"name": "Trần Thị B"}
     assert store.erased_at(OTHER_CODE) is None
 
 
 def test_confirm_records_and_returns_the_same_secret_every_time(store: ApplicantStore) -> None:
-    proposal = store.propose(CODE, DETAILS, NOW)
-    secret = store.confirm(CODE, proposal.commitment, NOW + 1)
+    proposal = store.propose(CODE, DETAILS, NOW, **BY)
+    secret = store.confirm(CODE, proposal.commitment, NOW + 1, office=OFFICE)
     assert secret is not None
     assert len(secret) == 10
     assert set(secret) <= set(RECEIPT_ALPHABET)
-    assert store.confirm(CODE, proposal.commitment, NOW + 2) == secret
+    assert store.confirm(CODE, proposal.commitment, NOW + 2, office=OFFICE) == secret
     assert store.read(CODE).recorded
     assert store.query("SELECT recorded_at FROM lienthong_applicants")[0][0] == NOW + 1
 
 
 def test_confirm_with_an_unknown_commitment_or_code_returns_none(store: ApplicantStore) -> None:
-    proposal = store.propose(CODE, DETAILS, NOW)
-    assert store.confirm(CODE, flipped(proposal.commitment, 0), NOW) is None
-    assert store.confirm(OTHER_CODE, proposal.commitment, NOW) is None
+    proposal = store.propose(CODE, DETAILS, NOW, **BY)
+    assert store.confirm(CODE, flipped(proposal.commitment, 0), NOW, office=OFFICE) is None
+    assert store.confirm(OTHER_CODE, proposal.commitment, NOW, office=OFFICE) is None
     assert not store.read(CODE).recorded
 
 
 def test_check_secret_forgives_case_spaces_and_dashes(store: ApplicantStore) -> None:
-    secret = store.confirm(CODE, store.propose(CODE, DETAILS, NOW).commitment, NOW)
+    secret = store.confirm(
+        CODE, store.propose(CODE, DETAILS, NOW, **BY).commitment, NOW, office=OFFICE
+    )
     assert secret is not None
     for typed in (
         secret,
@@ -333,9 +340,11 @@ def test_check_secret_forgives_case_spaces_and_dashes(store: ApplicantStore) -> 
 
 
 def test_check_secret_refuses_a_wrong_or_misplaced_secret(store: ApplicantStore) -> None:
-    secret = store.confirm(CODE, store.propose(CODE, DETAILS, NOW).commitment, NOW)
+    secret = store.confirm(
+        CODE, store.propose(CODE, DETAILS, NOW, **BY).commitment, NOW, office=OFFICE
+    )
     assert secret is not None
-    store.propose(OTHER_CODE, {"name": "Trần Thị B"}, NOW)
+    store.propose(OTHER_CODE, {"name": "Trần Thị B"}, NOW, **BY)
     for code, typed in (
         (CODE, other_secret(secret)),
         (CODE, secret[:9]),
@@ -347,35 +356,37 @@ def test_check_secret_refuses_a_wrong_or_misplaced_secret(store: ApplicantStore)
         assert not store.check_secret(code, typed), (code, typed)
 
 
-def test_a_new_proposal_replaces_a_pending_record(store: ApplicantStore) -> None:
-    first = store.propose(CODE, DETAILS, NOW)
-    second = store.propose(CODE, {"name": "Trần Thị B"}, NOW + 1)
+def test_the_same_officer_may_propose_again_replacing_its_pending_record(
+    store: ApplicantStore,
+) -> None:
+    first = store.propose(CODE, DETAILS, NOW, **BY)
+    second = store.propose(CODE, {"name": "Trần Thị B"}, NOW + 1, **BY)
     assert second.salt != first.salt
     assert store.read(CODE).details == {"name": "Trần Thị B"}
-    assert store.confirm(CODE, first.commitment, NOW + 2) is None
-    assert store.confirm(CODE, second.commitment, NOW + 2) is not None
+    assert store.confirm(CODE, first.commitment, NOW + 2, office=OFFICE) is None
+    assert store.confirm(CODE, second.commitment, NOW + 2, office=OFFICE) is not None
 
 
 def test_a_recorded_record_cannot_be_proposed_again(store: ApplicantStore) -> None:
-    proposal = store.propose(CODE, DETAILS, NOW)
-    store.confirm(CODE, proposal.commitment, NOW)
+    proposal = store.propose(CODE, DETAILS, NOW, **BY)
+    store.confirm(CODE, proposal.commitment, NOW, office=OFFICE)
     with pytest.raises(ApplicantExists):
-        store.propose(CODE, {"name": "Trần Thị B"}, NOW + 1)
+        store.propose(CODE, {"name": "Trần Thị B"}, NOW + 1, **BY)
     assert store.read(CODE).details == DETAILS
     store.erase(CODE, NOW + 2)
     with pytest.raises(ApplicantExists):
-        store.propose(CODE, DETAILS, NOW + 3)
+        store.propose(CODE, DETAILS, NOW + 3, **BY)
 
 
 def test_pending_records_older_than_a_day_are_purged_at_the_next_proposal(
     store: ApplicantStore,
 ) -> None:
-    store.propose(CODE, DETAILS, NOW)
-    recorded = store.propose(OTHER_CODE, DETAILS, NOW)
-    store.confirm(OTHER_CODE, recorded.commitment, NOW)
-    store.propose("A-1", DETAILS, NOW + DAY)
+    store.propose(CODE, DETAILS, NOW, **BY)
+    recorded = store.propose(OTHER_CODE, DETAILS, NOW, **BY)
+    store.confirm(OTHER_CODE, recorded.commitment, NOW, office=OFFICE)
+    store.propose("A-1", DETAILS, NOW + DAY, **BY)
     assert store.read(CODE).details == DETAILS  # exactly a day old: kept
-    store.propose("A-2", DETAILS, NOW + DAY + 1)
+    store.propose("A-2", DETAILS, NOW + DAY + 1, **BY)
     with pytest.raises(UnknownApplicant):
         store.read(CODE)
     assert store.query("SELECT * FROM lienthong_applicant_keys WHERE code = ?", (CODE,)) == []
@@ -385,3 +396,108 @@ def test_pending_records_older_than_a_day_are_purged_at_the_next_proposal(
 def test_reading_an_unknown_record_is_refused(store: ApplicantStore) -> None:
     with pytest.raises(UnknownApplicant, match="NO-SUCH-CODE"):
         store.read("NO-SUCH-CODE")
+
+
+# --- whose pending record it is, and what is served -----------------------------------------
+
+ATTACKER = {"office": OTHER_OFFICE, "officer": "cv-84-ldtbxh"}
+COLLEAGUE = {"office": OFFICE, "officer": "cb-29266-khac"}
+
+
+@pytest.mark.parametrize("caller", [ATTACKER, COLLEAGUE], ids=["another-office", "a-colleague"])
+def test_refuses_another_officers_proposal_while_the_pending_record_is_held(
+    store: ApplicantStore, caller: dict[str, str]
+) -> None:
+    proposal = store.propose(CODE, DETAILS, NOW, **BY)
+
+    with pytest.raises(ApplicantHeld, match=f"cb-29266-vhxh of office {OFFICE}"):
+        store.propose(CODE, {"name": "Kẻ Gian"}, NOW + HOLD_MICROS, **caller)
+
+    assert store.read(CODE).details == DETAILS
+    assert store.read(CODE).commitment == proposal.commitment
+    assert store.confirm(CODE, proposal.commitment, NOW + 1, office=OFFICE) is not None
+
+
+def test_a_pending_record_no_longer_held_may_be_proposed_by_another_officer(
+    store: ApplicantStore,
+) -> None:
+    first = store.propose(CODE, DETAILS, NOW, **BY)
+    second = store.propose(CODE, {"name": "Trần Thị B"}, NOW + HOLD_MICROS + 1, **COLLEAGUE)
+    assert store.read(CODE).details == {"name": "Trần Thị B"}
+    assert store.confirm(CODE, first.commitment, NOW + HOLD_MICROS + 2, office=OFFICE) is None
+    assert store.confirm(CODE, second.commitment, NOW + HOLD_MICROS + 2, office=OFFICE)
+
+
+def test_confirm_refuses_a_record_proposed_in_another_office(store: ApplicantStore) -> None:
+    proposal = store.propose(CODE, DETAILS, NOW, **ATTACKER)
+    assert store.confirm(CODE, proposal.commitment, NOW + 1, office=OFFICE) is None
+    assert not store.read(CODE).recorded
+    assert store.confirm(CODE, proposal.commitment, NOW + 1, office=OTHER_OFFICE) is not None
+
+
+def test_read_refuses_a_record_that_is_not_the_one_the_statement_signed(
+    store: ApplicantStore,
+) -> None:
+    proposal = store.propose(CODE, DETAILS, NOW, **BY)
+    signed = flipped(proposal.commitment, 0)  # what the recorded dossier.received carries
+    with pytest.raises(ApplicantMismatch, match="not the one the receiving officer signed"):
+        store.read(CODE, signed)
+    assert store.read(CODE, proposal.commitment).details == DETAILS
+
+
+def test_check_secret_refuses_the_secret_of_a_record_the_statement_did_not_sign(
+    store: ApplicantStore,
+) -> None:
+    proposal = store.propose(CODE, DETAILS, NOW, **BY)
+    secret = store.confirm(CODE, proposal.commitment, NOW, office=OFFICE)
+    assert secret is not None
+    assert not store.check_secret(CODE, secret, flipped(proposal.commitment, 0))
+    assert store.check_secret(CODE, secret, proposal.commitment)
+
+
+EARLIER_TABLE = (  # lienthong_applicants as the version before proposers were recorded made it
+    "CREATE TABLE lienthong_applicants ("
+    "code TEXT PRIMARY KEY, commitment BYTEA NOT NULL, record BYTEA, proposed_at BIGINT NOT NULL, "
+    "recorded_at BIGINT, secret BYTEA, secret_mac BYTEA, erased_at BIGINT)"
+)
+
+
+def test_a_table_of_the_earlier_layout_gains_the_proposer_columns_keeping_its_records(
+    database_url: str,
+) -> None:
+    if database_url == "memory:":
+        pytest.skip("a memory: store is new each time: there is no earlier table to upgrade")
+    earlier = ApplicantStore(database_url, KEY)
+    try:
+        proposal = earlier.propose(CODE, DETAILS, NOW, **BY)
+        secret = earlier.confirm(CODE, proposal.commitment, NOW, office=OFFICE)
+        pending = earlier.propose(OTHER_CODE, DETAILS, NOW, **BY)
+        with earlier.transaction() as cursor:  # back to the earlier layout, rows kept
+            cursor.execute("ALTER TABLE lienthong_applicants RENAME TO kept")
+            cursor.execute(
+                EARLIER_TABLE
+                if earlier.kind == "postgres"
+                else EARLIER_TABLE.replace("BYTEA", "BLOB")
+            )
+            cursor.execute(
+                "INSERT INTO lienthong_applicants SELECT code, commitment, record, proposed_at, "
+                "recorded_at, secret, secret_mac, erased_at FROM kept"
+            )
+            cursor.execute("DROP TABLE kept")
+    finally:
+        earlier.close()
+
+    upgraded = ApplicantStore(database_url, KEY)
+    again = ApplicantStore(database_url, KEY)  # a second start finds the columns there
+    try:
+        assert upgraded.read(CODE, proposal.commitment).details == DETAILS
+        assert secret is not None
+        assert upgraded.check_secret(CODE, secret, proposal.commitment)
+        rows = upgraded.query("SELECT office, officer FROM lienthong_applicants ORDER BY code")
+        assert [tuple(row) for row in rows] == [(None, None), (None, None)]
+        # a pending record kept without its proposer: whoever receives the dossier may replace it
+        upgraded.propose(OTHER_CODE, {"name": "Trần Thị B"}, NOW + 1, **ATTACKER)
+        assert upgraded.confirm(OTHER_CODE, pending.commitment, NOW + 2, office=OFFICE) is None
+    finally:
+        upgraded.close()
+        again.close()

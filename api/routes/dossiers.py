@@ -8,6 +8,7 @@ import base64
 
 from fastapi import APIRouter, Response
 
+from api import applicants
 from api.access import (
     Caller,
     ServicesDep,
@@ -149,7 +150,7 @@ def audit_bundle(code: Code, found: ServicesDep, token: Caller) -> Response:
 def applicant(code: Code, found: ServicesDep, token: Caller) -> ApplicantOut:
     found.ledger.dossier(code)
     may_read_applicant(token, code, found.inspector())
-    record = found.applicants.read(code)
+    record = applicants.read(found, code)  # only what the recorded receipt signed
     return ApplicantOut(
         code=code,
         details=dict(record.details),

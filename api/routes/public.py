@@ -13,6 +13,7 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from api.access import ServicesDep
+from api.applicants import signed_commitment
 from api.problems import NotFound, RateLimited
 from api.schemas import LookupOut, LookupRequest, iso
 from api.services import Services
@@ -53,7 +54,12 @@ def citizen_lookup(found: Services, http: Request, code: str, secret: str) -> Lo
     client = http.client.host if http.client else "unknown"
     limiter.check(f"client:{client}", f"code:{code}")
     unknown = NotFound("no dossier has this code and receipt secret")
-    if not found.applicants.check_secret(code, secret):
+    try:
+        signed = signed_commitment(found, code)
+    except DomainError:  # no such dossier: the same answer as a wrong secret
+        raise unknown from None
+    # only the secret of the record the recorded receipt signed opens the lookup
+    if not found.applicants.check_secret(code, secret, signed):
         raise unknown
     location = found.views().location(code)
     if location is None:

@@ -2,9 +2,10 @@
 
 The server never signs for anyone. `prepare` builds the canonical bytes from plain fields on the
 subject's current head, so a thin client only signs bytes; `submit` takes `{statement, signature}`
-as JSON (base64) or as `application/msgpack` (a map of two bin values), and records it through the
+as JSON (base64, no other field) or as `application/msgpack` (a map of two bin values) — media
+types matched without regard to case, any other refused (415) — and records it through the
 process's one writer. The same signed statement submitted again returns the original receipt
-(200 rather than 201), never a second entry.
+(200 rather than 201), never a second entry. Applicant details go through api/applicants.py.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import msgpack
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
+from api import applicants
 from api.access import Caller, ServicesDep, may_submit, may_write
 from api.client import FILE_KINDS
-from api.problems import BadRequest
+from api.problems import BadRequest, UnsupportedMediaType, documented
 from api.schemas import Prepared, PrepareRequest, Recorded, SignedEnvelope, iso, statement_json
 from api.services import Services
 from domain.statement import Statement, family
@@ -28,6 +30,7 @@ from ledger.signing import Envelope
 
 router = APIRouter(tags=["statements"])
 MSGPACK = "application/msgpack"
+JSON = "application/json"
 
 
 def _envelope_schema() -> dict[str, Any]:
@@ -35,7 +38,7 @@ def _envelope_schema() -> dict[str, Any]:
     return {
         "required": True,
         "content": {
-            "application/json": {"schema": json_schema},
+            JSON: {"schema": json_schema},
             MSGPACK: {
                 "schema": {
                     "type": "object",
@@ -47,9 +50,16 @@ def _envelope_schema() -> dict[str, Any]:
 
 
 async def read_envelope(request: Request) -> Envelope:
-    """The envelope in the request body, JSON or msgpack; BadEnvelope naming what is wrong."""
+    """The envelope in the request body, JSON or msgpack; UnsupportedMediaType for a body of
+    any other media type (before it is read), BadEnvelope naming what is wrong."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in (JSON, MSGPACK):
+        raise UnsupportedMediaType(
+            f"a signed statement is sent as {JSON} or {MSGPACK}, "
+            f"not {media_type or 'a body without a Content-Type'}"
+        )
     body = await request.body()
-    if request.headers.get("content-type", "").split(";")[0].strip() == MSGPACK:
+    if media_type == MSGPACK:
         try:
             fields = msgpack.unpackb(body, raw=False)
             return Envelope(bytes(fields["statement"]), bytes(fields["signature"]))
@@ -72,7 +82,10 @@ async def read_envelope(request: Request) -> Envelope:
     response_model=Recorded,
     summary="Submit a signed statement",
     openapi_extra={"requestBody": _envelope_schema()},
-    responses={200: {"description": "already recorded: the original receipt"}},
+    responses={
+        200: {"description": "already recorded: the original receipt"},
+        **documented(415),
+    },
 )
 async def submit(
     request: Request, response: Response, found: ServicesDep, token: Caller
@@ -85,11 +98,7 @@ async def submit(
     may_submit(token, statement)
     files_uploaded(found, statement)
     receipt = await found.writer.record(envelope.statement, envelope.signature)
-    secret = None
-    if statement.kind == "dossier.received":
-        secret = found.applicants.confirm(
-            statement.subject, statement.body["applicant"], receipt.recorded_at
-        )
+    secret = applicants.confirm(found, statement, receipt)
     if receipt.duplicate:
         response.status_code = 200
     return Recorded(
@@ -133,18 +142,34 @@ def prepare(request: PrepareRequest, found: ServicesDep, token: Caller) -> Prepa
     found.writable()
     body = schema.from_json(request.kind, request.body)  # an unknown kind is refused first
     may_write(token, family(request.kind), request.office, request.officer)
-    if request.applicant is not None:
-        body = _with_applicant(found, request, body)
-    raw = authoring.prepare(
-        found.ledger,
-        request.kind,
-        request.subject,
-        body,
-        office=request.office,
-        officer=request.officer,
-        key=request.key,
-        at=request.at,
-    )
+
+    def build(applicant: bytes | None) -> bytes:
+        return authoring.prepare(
+            found.ledger,
+            request.kind,
+            request.subject,
+            body if applicant is None else {**body, "applicant": applicant},
+            office=request.office,
+            officer=request.officer,
+            key=request.key,
+            at=request.at,
+        )
+
+    if request.applicant is None:
+        raw = build(None)
+    else:
+        if "applicant" in body:
+            raise BadRequest("give either applicant details or body.applicant, not both")
+        raw, _proposal = applicants.propose(
+            found,
+            token,
+            kind=request.kind,
+            code=request.subject,
+            office=request.office,
+            officer=request.officer,
+            details=request.applicant.as_map(),
+            build=build,
+        )
     statement = schema.parse(raw)
     return Prepared(
         statement=base64.b64encode(raw).decode(),
@@ -153,19 +178,3 @@ def prepare(request: PrepareRequest, found: ServicesDep, token: Caller) -> Prepa
         prev=statement.prev.hex(),
         decoded=statement_json(statement),
     )
-
-
-def _with_applicant(
-    found: Services, request: PrepareRequest, body: dict[str, Any]
-) -> dict[str, Any]:
-    """Store the applicant's details encrypted, off the log; the body gets the commitment."""
-    if request.kind != "dossier.received":
-        raise BadRequest("applicant details go with dossier.received only")
-    if "applicant" in body:
-        raise BadRequest("give either applicant details or body.applicant, not both")
-    if request.applicant is None:
-        return body
-    proposal = found.applicants.propose(
-        request.subject, request.applicant.as_map(), found.clock.now()
-    )
-    return {**body, "applicant": proposal.commitment}

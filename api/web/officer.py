@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
+from api import applicants
 from api.access import ServicesDep, may_submit, may_write, require
 from api.client import FILE_KINDS
 from api.problems import BadRequest, Forbidden
@@ -248,23 +249,33 @@ def prepare(request: Request, intent: Intent, found: ServicesDep) -> JSONRespons
     if key_status(found, intent.key, officer) != "approved":
         raise Forbidden(f"key {intent.key} is not registered to officer {officer}")
     body = schema.from_json(intent.kind, _plain(intent.body))
-    salt = b""
-    if intent.applicant is not None:
-        if intent.kind != "dossier.received":
-            raise BadRequest("applicant details go with dossier.received only")
-        proposal = found.applicants.propose(
-            intent.subject, intent.applicant.as_map(), found.clock.now()
+
+    def build(applicant: bytes | None) -> bytes:
+        return authoring.prepare(
+            found.ledger,
+            intent.kind,
+            intent.subject,
+            body if applicant is None else {**body, "applicant": applicant},
+            office=office,
+            officer=officer,
+            key=intent.key,
         )
-        body, salt = {**body, "applicant": proposal.commitment}, proposal.salt
-    raw = authoring.prepare(
-        found.ledger,
-        intent.kind,
-        intent.subject,
-        body,
-        office=office,
-        officer=officer,
-        key=intent.key,
-    )
+
+    salt = b""
+    if intent.applicant is None:
+        raw = build(None)
+    else:
+        raw, proposal = applicants.propose(
+            found,
+            token,
+            kind=intent.kind,
+            code=intent.subject,
+            office=office,
+            officer=officer,
+            details=intent.applicant.as_map(),
+            build=build,
+        )
+        salt = proposal.salt
     # the salt lets the page check the commitment against the details it sent
     return JSONResponse({"statement": base64.b64encode(raw).decode(), "salt": salt.hex()})
 
@@ -283,11 +294,7 @@ async def submit(request: Request, signed: Signed, found: ServicesDep) -> JSONRe
     may_submit(token, statement)
     files_uploaded(found, statement)
     receipt = await found.writer.record(raw, signature)
-    secret = None
-    if statement.kind == "dossier.received":
-        secret = found.applicants.confirm(
-            statement.subject, statement.body["applicant"], receipt.recorded_at
-        )
+    secret = applicants.confirm(found, statement, receipt)
     return JSONResponse({"seq": receipt.seq, "digest": receipt.digest.hex(), "secret": secret})
 
 
