@@ -19,6 +19,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from api.cli_args import identifier, in_instant_range
 from api.cli_files import register as register_files
 from api.cli_import import register as register_import
 from api.cli_log import register
@@ -132,8 +133,12 @@ def init(
 def keygen(
     ctx: typer.Context,
     out_file: Annotated[Path, typer.Argument(metavar="KEY_FILE", help="file to write (mode 0600)")],
-    officer: Annotated[str, typer.Option(help="the officer id this key signs for")],
-    office: Annotated[str, typer.Option(help="the office id the officer signs in")],
+    officer: Annotated[
+        str, typer.Option(help="the officer id this key signs for", callback=identifier("officer"))
+    ],
+    office: Annotated[
+        str, typer.Option(help="the office id the officer signs in", callback=identifier("office"))
+    ],
 ) -> None:
     """Generate an officer's Ed25519 key pair; give the printed public key to the registrar."""
     options = options_of(ctx)
@@ -178,14 +183,25 @@ def seed_travinh_command(
 def sign(
     ctx: typer.Context,
     kind: Annotated[str, typer.Argument(help="e.g. handover.dispatched")],
-    subject: Annotated[str, typer.Argument(help="the dossier code, or the registry subject")],
+    subject: Annotated[
+        str,
+        typer.Argument(
+            help="the dossier code, or the registry subject", callback=identifier("subject")
+        ),
+    ],
     key: Annotated[Path, typer.Option(help="key file from `keygen`")],
     body: Annotated[str, typer.Option(help="JSON object; bytes in hex, times as ISO 8601")] = "{}",
     at: Annotated[str | None, typer.Option(help="ISO 8601 time with zone (default: now)")] = None,
     seq: Annotated[int | None, typer.Option(help="default: the head's seq + 1")] = None,
     prev: Annotated[str | None, typer.Option(help="hex; default: the head's hash")] = None,
-    office: Annotated[str | None, typer.Option(help="default: the key file's office")] = None,
-    officer: Annotated[str | None, typer.Option(help="default: the key file's officer")] = None,
+    office: Annotated[
+        str | None,
+        typer.Option(help="default: the key file's office", callback=identifier("office")),
+    ] = None,
+    officer: Annotated[
+        str | None,
+        typer.Option(help="default: the key file's officer", callback=identifier("officer")),
+    ] = None,
     server: Server = None,
     token: Token = None,
 ) -> None:
@@ -207,6 +223,8 @@ def sign(
             previous = bytes.fromhex(prev) if prev is not None else None
         except (ValueError, MalformedStatement) as problem:
             fail(BadEnvelope(f"cannot build the statement: {problem}"), options.lang, 2)
+        if instant is not None and at is not None:
+            in_instant_range(instant, "--at", at, options.lang)
         raw = prepare(
             ledger,
             kind,
@@ -262,7 +280,9 @@ def _envelope_lines(files: list[Path]) -> Iterator[str]:
 @app.command()
 def history(
     ctx: typer.Context,
-    code: Annotated[str, typer.Argument(help="dossier code (mã hồ sơ)")],
+    code: Annotated[
+        str, typer.Argument(help="dossier code (mã hồ sơ)", callback=identifier("dossier code"))
+    ],
 ) -> None:
     """A dossier's timeline: every hop, the officers on both sides, times, signatures."""
     options = options_of(ctx)

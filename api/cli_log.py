@@ -22,6 +22,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from api.cli_args import identifier
 from api.cli_files import (
     DataKeyOption,
     FilesDirOption,
@@ -61,6 +62,15 @@ VerifierOption = Annotated[
 ]
 
 
+class LogKeyNeeded(LedgerError):
+    """The command needs the log's key (to sign a checkpoint, or to check the signatures of
+    those kept) and none was given: not a bad key file, a missing one."""
+
+    code = "log-key-needed"
+    title_vi = "Cần khóa của sổ (--log-key)"
+    title_en = "The log's key is needed (--log-key)"
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(log_key_app, name="log-key")
     app.add_typer(witness_app, name="witness")
@@ -81,7 +91,7 @@ def _log_key(options: Options, path: Path | None) -> LogKey:
         Path(options.settings.log_key_file) if options.settings.log_key_file else None
     )
     if chosen is None:
-        _input(options, BadKeyFile("no log key: pass --log-key FILE or set LIENTHONG_LOG_KEY"))
+        _input(options, LogKeyNeeded("no log key: pass --log-key FILE or set LIENTHONG_LOG_KEY"))
     try:
         return LogKey.load(chosen)
     except BadKeyFile as problem:
@@ -307,7 +317,9 @@ def cosignature_add(
 
 def export_bundle(
     ctx: typer.Context,
-    code: Annotated[str, typer.Argument(help="dossier code (mã hồ sơ)")],
+    code: Annotated[
+        str, typer.Argument(help="dossier code (mã hồ sơ)", callback=identifier("dossier code"))
+    ],
     out_file: Annotated[Path, typer.Option("-o", "--out", help="bundle file to write")],
     log_key: Annotated[
         Path | None,
@@ -449,7 +461,7 @@ def verify(
     lang = options.lang
     with open_ledger(options) as ledger:
         if verifier is None and ledger.checkpoint() is not None:
-            _input(options, BadKeyFile(word("need_log_key", lang)))
+            _input(options, LogKeyNeeded(word("need_log_key", lang)))
         started = time.perf_counter()
         columns = (
             TextColumn("{task.description}"),

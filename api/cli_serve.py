@@ -2,6 +2,7 @@
 
 lienthong serve [--host H] [--port P] [--workers N]     the API on the configured database
 lienthong serve --demo                                  a fresh demo database, tokens printed
+lienthong --database-url URL serve --demo               … the demo recorded into URL (empty)
 lienthong data-key create FILE                          the key protecting applicants' data
 lienthong sign … --server URL --token T                 prepared by the server, signed here
 lienthong submit … --server URL --token T               recorded by the server
@@ -31,7 +32,13 @@ from ledger.application import Ledger
 from ledger.authoring import Signer
 from ledger.clock import SimulatedClock, SystemClock
 from ledger.demo import DEMO_START, demo_applicant, demo_log_key, run_demo
-from ledger.errors import BadEnvelope, BadKeyFile, NotInitialised
+from ledger.errors import (
+    AlreadyInitialised,
+    BadDatabaseUrl,
+    BadEnvelope,
+    BadKeyFile,
+    NotInitialised,
+)
 from ledger.signing import Envelope, SigningKey
 
 DEMO_DIRECTORY = Path("lienthong-demo")
@@ -74,7 +81,12 @@ def serve(
     port: Annotated[int, typer.Option(help="port to listen on", min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(help="server processes", min=1, max=64)] = 1,
     demo: Annotated[
-        bool, typer.Option("--demo", help="start on a fresh demo database (lienthong-demo/)")
+        bool,
+        typer.Option(
+            "--demo",
+            help="start on a fresh demo (keys and tokens in lienthong-demo/; the ledger there "
+            "too, or in the empty database --database-url names)",
+        ),
     ] = False,
     data_key: Annotated[
         Path | None, typer.Option(help="data key file; or set LIENTHONG_DATA_KEY")
@@ -125,6 +137,7 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
+        proxy_headers=False,  # forwarded headers are the app's to judge (LIENTHONG_TRUSTED_PROXIES)
     )
 
 
@@ -139,20 +152,26 @@ def _check_initialised(options: Options, read_only: bool) -> None:
 
 
 def prepare_demo(options: Options, directory: Path, url: str) -> dict[str, str]:
-    """A fresh demo in `directory`: the ledger, its keys, tokens for every role, one dossier
-    received with applicant details (for the citizen lookup). Prints how to use them; returns
-    the environment the server needs."""
+    """A fresh demo in `directory`: the ledger (there, or in the database --database-url names,
+    which must hold no ledger yet), its keys, tokens for every role, one dossier received with
+    applicant details (for the citizen lookup). Prints how to use them; returns the environment
+    the server needs."""
+    database_url = demo_database(options, directory)
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
     log_key_file, data_key_file = directory / "log.key", directory / "data.key"
     demo_log_key().save(log_key_file)
     data_key = DataKey.generate()
     data_key.save(data_key_file)
-    database_url = f"sqlite:///{directory / 'ledger.db'}"
     settings = replace(options.settings, database_url=database_url, log_key_file=str(log_key_file))
     demo_options = replace(options, settings=settings)
     clock = SimulatedClock(DEMO_START)
     with open_ledger(demo_options, clock=clock) as ledger:
+        if ledger.is_initialised():
+            raise AlreadyInitialised(
+                f"{database_url} already holds a ledger; serve --demo records a fresh demo and "
+                f"needs an empty database (without --database-url it makes {directory}/ledger.db)"
+            )
         recorded = run_demo(ledger, clock, lambda message: err.print(f"… {message}"))
         clock.set(max(clock.now(), SystemClock().now()))
         receipt = _receive_with_applicant(ledger, recorded.officers["cb-29266-vhxh"], data_key)
@@ -171,6 +190,25 @@ def prepare_demo(options: Options, directory: Path, url: str) -> dict[str, str]:
         "LIENTHONG_LOG_KEY": str(log_key_file),
         "LIENTHONG_DATA_KEY": str(data_key_file),
     }
+
+
+def demo_database(options: Options, directory: Path) -> str:
+    """Where `serve --demo` records: the database --database-url (or LIENTHONG_DATABASE_URL)
+    names, else a SQLite file in `directory`. Not memory: the server's processes would each
+    see an empty one."""
+    if not options.url_given:
+        return f"sqlite:///{directory / 'ledger.db'}"
+    url = options.settings.database_url
+    if url.startswith("memory:"):
+        fail(
+            BadDatabaseUrl(
+                "serve --demo needs a database the server's processes share: sqlite:///FILE or "
+                "postgresql://…, not memory:"
+            ),
+            options.lang,
+            2,
+        )
+    return url
 
 
 def _receive_with_applicant(ledger: Ledger, signer: Signer, data_key: DataKey) -> dict[str, str]:

@@ -18,6 +18,7 @@ import typer
 from jinja2 import Environment, PackageLoader, select_autoescape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from api.cli_args import identifier, in_instant_range
 from api.shell import err, fail, open_ledger, options_of, out
 from api.texts import word
 from domain.errors import DomainError
@@ -99,7 +100,9 @@ def describe_location(
 
 def where(
     ctx: typer.Context,
-    code: Annotated[str, typer.Argument(help="dossier code (mã hồ sơ)")],
+    code: Annotated[
+        str, typer.Argument(help="dossier code (mã hồ sơ)", callback=identifier("dossier code"))
+    ],
     as_of: Annotated[
         str | None,
         typer.Option(help='an instant: "03/03/2025 10:00", or ISO 8601; naive = Vietnam time'),
@@ -107,16 +110,7 @@ def where(
 ) -> None:
     """Where a dossier is now — or was at an instant: who holds it, or between whom it travels."""
     options = options_of(ctx)
-    instant = None
-    if as_of is not None:
-        try:
-            instant = parse_instant(as_of)
-        except ValueError:
-            fail(
-                BadEnvelope(f"--as-of {as_of!r} is not a time: use dd/mm/yyyy HH:MM or ISO 8601"),
-                options.lang,
-                2,
-            )
+    instant = _instant(as_of, options.lang, "--as-of")
     with open_ledger(options) as ledger, _inspector(ledger) as inspector:
         if instant is None:
             found = inspector.projector.location(code)
@@ -135,7 +129,9 @@ def where(
 
 def inbox(
     ctx: typer.Context,
-    office: Annotated[str, typer.Argument(help="office id (mã cơ quan)")],
+    office: Annotated[
+        str, typer.Argument(help="office id (mã cơ quan)", callback=identifier("office id"))
+    ],
 ) -> None:
     """Dossiers handed over to an office and not yet acknowledged by it, oldest first."""
     options = options_of(ctx)
@@ -172,16 +168,19 @@ def rebuild(ctx: typer.Context) -> None:
 
 
 def _instant(text: str | None, lang: str, option: str) -> int | None:
+    """The instant an option names, or None; exit 2 naming the option if it names none, or
+    one outside the range the ledger handles."""
     if text is None:
         return None
     try:
-        return parse_instant(text)
-    except ValueError:
+        at = parse_instant(text)
+    except (ValueError, OverflowError):
         fail(
             BadEnvelope(f"{option} {text!r} is not a time: use dd/mm/yyyy [HH:MM] or ISO 8601"),
             lang,
             2,
         )
+    return in_instant_range(at, option, text, lang)
 
 
 @contextmanager
@@ -202,9 +201,17 @@ def _hours(seconds: int, lang: str) -> str:
 def stalls(
     ctx: typer.Context,
     as_of: Annotated[str | None, typer.Option(help="judge at this instant (default: now)")] = None,
-    office: Annotated[str | None, typer.Option(help="only this office and those below it")] = None,
-    level: Annotated[str | None, typer.Option(help="commune, district, province …")] = None,
-    procedure: Annotated[str | None, typer.Option(help="procedure code")] = None,
+    office: Annotated[
+        str | None,
+        typer.Option(help="only this office and those below it", callback=identifier("office id")),
+    ] = None,
+    level: Annotated[
+        str | None,
+        typer.Option(help="commune, district, province …", callback=identifier("level")),
+    ] = None,
+    procedure: Annotated[
+        str | None, typer.Option(help="procedure code", callback=identifier("procedure code"))
+    ] = None,
     rule: Annotated[str | None, typer.Option(help=f"one of {', '.join(RULES)}")] = None,
     unacknowledged_hours: Annotated[
         float, typer.Option(help="working hours before an unacknowledged handover is a stall")
@@ -239,7 +246,12 @@ def stalls(
 
 def report(
     ctx: typer.Context,
-    office: Annotated[str, typer.Argument(help="office id: the report covers it and those below")],
+    office: Annotated[
+        str,
+        typer.Argument(
+            help="office id: the report covers it and those below", callback=identifier("office id")
+        ),
+    ],
     start: Annotated[str, typer.Option("--from", help="first day, dd/mm/yyyy")],
     end: Annotated[str, typer.Option("--to", help="last day, dd/mm/yyyy (included)")],
 ) -> None:
@@ -297,7 +309,9 @@ def report(
 
 def slip(
     ctx: typer.Context,
-    code: Annotated[str, typer.Argument(help="dossier code (mã hồ sơ)")],
+    code: Annotated[
+        str, typer.Argument(help="dossier code (mã hồ sơ)", callback=identifier("dossier code"))
+    ],
     html: Annotated[Path | None, typer.Option(help="also write a printable HTML page")] = None,
 ) -> None:
     """The process control slip (phiếu kiểm soát quá trình giải quyết hồ sơ, form 05)."""

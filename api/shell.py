@@ -6,13 +6,16 @@ Exit codes: 0 done; 1 refused by the ledger, or something does not verify; 2 usa
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
+import psycopg
 import typer
+from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 
 from api.texts import kind_label, word
@@ -25,6 +28,8 @@ from ledger.signing import SigningKey
 from ledger.timeline import Timeline
 
 INPUT_ERRORS = (BadEnvelope, BadKeyFile, BadDatabaseUrl, BadBundle)
+# what opening a database raises when it cannot be opened: the library's, or the drivers' own
+CANNOT_OPEN = (PersistenceError, psycopg.Error, sqlite3.Error)
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -53,7 +58,10 @@ def open_ledger(options: Options, **kwargs: Any) -> Iterator[Ledger]:
     """Open the ledger; map every refusal to its message and exit code, in this one place."""
     ledger: Ledger | None = None
     try:
-        ledger = Ledger(options.settings, **kwargs)
+        try:
+            ledger = Ledger(options.settings, **kwargs)
+        except CANNOT_OPEN as problem:  # no such schema or database, no server, no access
+            raise BadDatabaseUrl(f"cannot open the database: {problem}".strip()) from None
         yield ledger
     except INPUT_ERRORS as problem:
         fail(problem, options.lang, 2)
