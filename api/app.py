@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import limits, problems
 from api.access import Caller, ServicesDep
+from api.forwarded import ForwardedFrom
 from api.routes import dossiers, events, files, log, oversight, public, registry, statements
 from api.routes.public import LookupLimiter
 from api.schemas import CallerOut
@@ -46,7 +47,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         held = Services(settings, clock)
         app.state.services = held
-        app.state.lookups = LookupLimiter(settings.lookups_per_minute)
+        app.state.lookups = LookupLimiter(
+            settings.lookups_per_minute, settings.wrong_secrets_per_minute, held.clock
+        )
         held.start()
         try:
             yield
@@ -81,6 +84,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(officer_pages.router)
     app.include_router(heatmap.router)
     app.add_exception_handler(session.SignInFirst, session.to_sign_in)
+    app.add_middleware(ForwardedFrom, proxies=settings.trusted_proxies)  # outermost: first
     _misc(app)
     return app
 

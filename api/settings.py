@@ -9,6 +9,7 @@ URL, log key, checkpoints) are read by `LedgerSettings.from_env`.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,9 @@ class SettingsError(ValueError):
 class Settings:
     ledger: LedgerSettings = field(default_factory=LedgerSettings)
     data_key_file: str = ""
-    lookups_per_minute: int = 10  # public citizen lookups, per client address and per dossier
+    lookups_per_minute: int = 30  # public citizen lookups, per client address
+    wrong_secrets_per_minute: int = 10  # wrong receipt secrets, per client address and dossier
+    trusted_proxies: tuple[str, ...] = ()  # addresses or networks whose X-Forwarded-For is used
     unacknowledged_hours: float = 8  # a dispatch not acknowledged for this long is a stall
     max_batch: int = 32  # statements recorded in one transaction, at most
     views_poll_seconds: float = 0.5  # how often the read models look for new entries (SQLite)
@@ -51,6 +54,7 @@ class Settings:
             )
         for name in (
             "lookups_per_minute",
+            "wrong_secrets_per_minute",
             "max_batch",
             "max_file_bytes",
             "pending_files",
@@ -67,17 +71,34 @@ class Settings:
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name} must be positive, not {getattr(self, name)}")
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise SettingsError(
+                    f"LIENTHONG_TRUSTED_PROXIES: {proxy!r} is not an IP address or network"
+                ) from None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
-        """Read LIENTHONG_DATA_KEY, LIENTHONG_LOOKUPS_PER_MINUTE, LIENTHONG_UNACKNOWLEDGED_HOURS,
-        LIENTHONG_MAX_BATCH, LIENTHONG_PUBLIC_URL, LIENTHONG_READ_ONLY, LIENTHONG_FILES_DIR,
-        LIENTHONG_MAX_FILE_MB, LIENTHONG_MAX_BODY_KB and the ledger's settings."""
+        """Read LIENTHONG_DATA_KEY, LIENTHONG_LOOKUPS_PER_MINUTE,
+        LIENTHONG_WRONG_SECRETS_PER_MINUTE, LIENTHONG_TRUSTED_PROXIES (comma-separated addresses
+        or networks), LIENTHONG_UNACKNOWLEDGED_HOURS, LIENTHONG_MAX_BATCH, LIENTHONG_PUBLIC_URL,
+        LIENTHONG_READ_ONLY, LIENTHONG_FILES_DIR, LIENTHONG_MAX_FILE_MB, LIENTHONG_MAX_BODY_KB
+        and the ledger's settings."""
         try:
             return cls(
                 ledger=LedgerSettings.from_env(environ),
                 data_key_file=environ.get("LIENTHONG_DATA_KEY", ""),
-                lookups_per_minute=int(environ.get("LIENTHONG_LOOKUPS_PER_MINUTE", "10")),
+                lookups_per_minute=int(environ.get("LIENTHONG_LOOKUPS_PER_MINUTE", "30")),
+                wrong_secrets_per_minute=int(
+                    environ.get("LIENTHONG_WRONG_SECRETS_PER_MINUTE", "10")
+                ),
+                trusted_proxies=tuple(
+                    part.strip()
+                    for part in environ.get("LIENTHONG_TRUSTED_PROXIES", "").split(",")
+                    if part.strip()
+                ),
                 unacknowledged_hours=float(environ.get("LIENTHONG_UNACKNOWLEDGED_HOURS", "8")),
                 max_batch=int(environ.get("LIENTHONG_MAX_BATCH", "32")),
                 public_url=environ.get("LIENTHONG_PUBLIC_URL", ""),
