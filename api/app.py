@@ -9,21 +9,23 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from html import escape
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import limits, problems
 from api.access import Caller, ServicesDep
 from api.forwarded import ForwardedFrom
+from api.headers import SecurityHeaders
 from api.routes import dossiers, events, files, log, oversight, public, registry, statements
 from api.routes.public import LookupLimiter
 from api.schemas import CallerOut
 from api.services import Services
 from api.settings import Settings
-from api.web import heatmap, pages, session, verify
+from api.web import csrf, heatmap, pages, session, verify
 from api.web import officer as officer_pages
 from api.web import oversight as oversight_pages
+from api.web.sessions import SessionStore
 from ledger.clock import Clock
 
 DESCRIPTION = """
@@ -49,6 +51,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         app.state.services = held
         app.state.lookups = LookupLimiter(
             settings.lookups_per_minute, settings.wrong_secrets_per_minute, held.clock
+        )
+        app.state.sessions = SessionStore(
+            held.tokens,
+            idle_seconds=settings.session_idle_hours * 3600,
+            longest_seconds=settings.session_max_hours * 3600,
         )
         held.start()
         try:
@@ -77,13 +84,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     ):
         app.include_router(router, prefix="/v1", responses=problems.documented(*statuses))
     app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
-    app.include_router(pages.router)
-    app.include_router(verify.router)
-    app.include_router(session.router)
-    app.include_router(oversight_pages.router)
-    app.include_router(officer_pages.router)
-    app.include_router(heatmap.router)
+    for web in (pages, verify, session, oversight_pages, officer_pages, heatmap):
+        # a page's request that could change something must come from this site (api/web/csrf.py)
+        app.include_router(web.router, dependencies=[Depends(csrf.same_site)])
     app.add_exception_handler(session.SignInFirst, session.to_sign_in)
+    app.add_exception_handler(csrf.CrossSiteRefused, session.cross_site_refused)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(ForwardedFrom, proxies=settings.trusted_proxies)  # outermost: first
     _misc(app)
     return app

@@ -28,6 +28,8 @@ class Settings:
     lookups_per_minute: int = 30  # public citizen lookups, per client address
     wrong_secrets_per_minute: int = 10  # wrong receipt secrets, per client address and dossier
     trusted_proxies: tuple[str, ...] = ()  # addresses or networks whose X-Forwarded-For is used
+    session_idle_hours: float = 12  # a web session unused for this long has ended
+    session_max_hours: float = 7 * 24  # and any web session after this long (or its token's end)
     unacknowledged_hours: float = 8  # a dispatch not acknowledged for this long is a stall
     max_batch: int = 32  # statements recorded in one transaction, at most
     views_poll_seconds: float = 0.5  # how often the read models look for new entries (SQLite)
@@ -68,6 +70,8 @@ class Settings:
             "views_poll_seconds",
             "stream_poll_seconds",
             "pending_hours",
+            "session_idle_hours",
+            "session_max_hours",
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name} must be positive, not {getattr(self, name)}")
@@ -83,7 +87,8 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         """Read LIENTHONG_DATA_KEY, LIENTHONG_LOOKUPS_PER_MINUTE,
         LIENTHONG_WRONG_SECRETS_PER_MINUTE, LIENTHONG_TRUSTED_PROXIES (comma-separated addresses
-        or networks), LIENTHONG_UNACKNOWLEDGED_HOURS, LIENTHONG_MAX_BATCH, LIENTHONG_PUBLIC_URL,
+        or networks), LIENTHONG_SESSION_IDLE_HOURS, LIENTHONG_SESSION_MAX_HOURS,
+        LIENTHONG_UNACKNOWLEDGED_HOURS, LIENTHONG_MAX_BATCH, LIENTHONG_PUBLIC_URL,
         LIENTHONG_READ_ONLY, LIENTHONG_FILES_DIR, LIENTHONG_MAX_FILE_MB, LIENTHONG_MAX_BODY_KB
         and the ledger's settings."""
         try:
@@ -99,6 +104,8 @@ class Settings:
                     for part in environ.get("LIENTHONG_TRUSTED_PROXIES", "").split(",")
                     if part.strip()
                 ),
+                session_idle_hours=float(environ.get("LIENTHONG_SESSION_IDLE_HOURS", "12")),
+                session_max_hours=float(environ.get("LIENTHONG_SESSION_MAX_HOURS", "168")),
                 unacknowledged_hours=float(environ.get("LIENTHONG_UNACKNOWLEDGED_HOURS", "8")),
                 max_batch=int(environ.get("LIENTHONG_MAX_BATCH", "32")),
                 public_url=environ.get("LIENTHONG_PUBLIC_URL", ""),

@@ -28,6 +28,7 @@ from tests.apiworld import (
     assert_problem,
     open_api,
 )
+from tests.websession import SAME_SITE, csrf_meta, sign_in
 
 PLANTED = {"full_name": "Kẻ Mạo Danh", "id_number": "000000000000", "phone": "0999999999"}
 COMMITTED = {**RECEIVED_BODY, "applicant": bytes(range(32))}  # the client kept the record itself
@@ -79,10 +80,10 @@ def stored_codes(api: Api) -> list[str]:
 def web(api: Api, role: str) -> TestClient:
     """A browser session of `role` on the officer's pages (signing in records nothing)."""
     http = TestClient(api.http.app)
-    response = http.post(
-        "/dang-nhap", data={"token": api.tokens[role], "back": "/can-bo"}, follow_redirects=False
-    )
+    response = sign_in(http, api.tokens[role], "/can-bo", follow_redirects=False)
     assert response.status_code == 303, response.text
+    # what the officer's pages send with their scripts' requests (api/web/csrf.py)
+    http.headers.update({**SAME_SITE, "X-CSRF-Token": csrf_meta(http.get("/can-bo").text)})
     return http
 
 

@@ -43,6 +43,7 @@ from tests.apiworld import (
     settings_for,
 )
 from tests.conftest import POSTGRES_URL
+from tests.websession import SAME_SITE, csrf_meta, sign_in
 from tests.world import World
 
 HOUR = 3600  # seconds, as SimulatedClock.advance takes them
@@ -209,12 +210,13 @@ def test_a_read_only_server_refuses_every_write_and_changes_nothing(
 
 
 def signed_in(http: TestClient, api: Api, role: str) -> TestClient:
-    """`http` with the web session cookie of `role`'s token (signing in writes nothing)."""
-    token = api.tokens[role]
-    response = http.post(
-        "/dang-nhap", data={"token": token, "back": "/can-bo"}, follow_redirects=False
-    )
+    """`http` with the web session cookie of `role`'s token, signed in on the primary: a session
+    is a row a replica cannot write (a proxy sends every POST to the primary), which it reads."""
+    browser = TestClient(api.http.app)  # a browser of its own, on the primary
+    response = sign_in(browser, api.tokens[role], "/can-bo", follow_redirects=False)
     assert response.status_code == 303, response.text
+    for cookie in browser.cookies.jar:  # its session cookie, for this server too
+        http.cookies.jar.set_cookie(cookie)
     return http
 
 
@@ -242,12 +244,14 @@ def test_a_read_only_servers_pages_say_so_and_show_the_forms_that_would_record_d
     notice = replica.get("/can-bo?lang=en").text
     assert "read-only copy" in notice
     assert "Use the main server" in notice
+    script = {**SAME_SITE, "X-CSRF-Token": csrf_meta(notice)}  # what the page's scripts send
     prepared = replica.post(
         "/can-bo/ky/chuan-bi",
         json={"kind": "handover.acknowledged", "subject": SENT, "key": "00" * 16, "body": {}},
+        headers=script,
     )
     assert_problem(prepared, 503, "read-only")
-    enrolled = replica.post("/can-bo/khoa", json={"public_key": "11" * 32})
+    enrolled = replica.post("/can-bo/khoa", json={"public_key": "11" * 32}, headers=script)
     assert_problem(enrolled, 503, "read-only")
 
 

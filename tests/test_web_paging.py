@@ -23,6 +23,7 @@ from ledger.clock import SimulatedClock
 from ledger.simulator import SIMULATION_TOLERANCE_SECONDS, simulate
 from ledger.sla import decisions
 from tests.apiworld import PROVINCE, settings_for
+from tests.websession import sign_in
 
 ROWS = 7  # per page here, so that a few hundred dossiers make several pages
 LINK = re.compile(r'<td><a href="/ho-so/([^"]+)">')
@@ -41,8 +42,7 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestCl
         _record, token = services.tokens.create(
             "inspector", office=PROVINCE, now=clock.now(), valid_seconds=86400
         )
-        signed_in = http.post("/dang-nhap", data={"token": token, "back": "/giam-sat"})
-        assert signed_in.status_code == 200
+        assert sign_in(http, token, "/giam-sat").status_code == 200
         yield http, services
 
 
@@ -189,7 +189,7 @@ def test_the_dossiers_an_office_holds_come_a_page_at_a_time_the_soonest_promised
         now=services.clock.now(),
         valid_seconds=86400,
     )
-    assert desk.post("/dang-nhap", data={"token": token, "back": "/can-bo"}).status_code == 200
+    assert sign_in(desk, token, "/can-bo").status_code == 200
     first = desk.get("/can-bo").text
     assert codes(first) == held[:1]
     assert f"Trang 1/{len(held)}" in first

@@ -60,10 +60,19 @@ export function fingerprint(id) {
   return id.match(/.{4}/g).join(" ");
 }
 
+export function csrfHeader() {
+  // the page's proof that a request comes from this site's own pages (api/web/csrf.py)
+  return { "X-CSRF-Token": document.querySelector('meta[name="csrf-token"]')?.content || "" };
+}
+
 async function send(path, payload) {
   const response = await fetch(path, {
     method: "POST",
-    headers: { "Content-Type": "application/json", "Accept-Language": document.documentElement.lang },
+    headers: {
+      "Content-Type": "application/json",
+      "Accept-Language": document.documentElement.lang,
+      ...csrfHeader(),
+    },
     body: JSON.stringify(payload),
     credentials: "same-origin",
   });

@@ -21,6 +21,7 @@ from api.problems import NotFound, RateLimited
 from api.routes.public import citizen_lookup
 from api.schemas import is_storable
 from api.services import Services
+from api.web.csrf import form_token
 from api.web.words import say
 from domain.errors import DomainError
 from domain.identifier import is_identifier
@@ -52,6 +53,7 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
         switch_url=f"{request.url.path}?{urlencode({**request.query_params, 'lang': other})}",
         when=when,
         read_only=read_only(request),
+        csrf_token=form_token(request),  # the forms' and scripts' proof of coming from here
         **values,
     )
     response = HTMLResponse(html, status_code=status)

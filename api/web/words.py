@@ -81,6 +81,16 @@ PAGE_WORDS: dict[str, tuple[str, str]] = {
         "session.",
     ),
     "bad_token": ("Mã truy cập không dùng được: {reason}", "This token cannot be used: {reason}"),
+    "cross_site": (
+        "Biểu mẫu này đã hết hạn hoặc được gửi từ một trang khác, nên không có gì được thực hiện. "
+        "Hãy đăng nhập lại.",
+        "This form has expired or was sent from another site, so nothing was done. Please sign "
+        "in again.",
+    ),
+    "sign_in_read_only": (
+        "Máy chủ này là bản sao chỉ đọc: hãy đăng nhập và đăng xuất trên máy chủ chính.",
+        "This server is a read-only copy: sign in and out on the primary server.",
+    ),
     "signed_in_as": ("{role} — {office}", "{role} — {office}"),
     "role_officer": ("Cán bộ", "Officer"),
     "role_inspector": ("Thanh tra, giám sát", "Inspector"),
