@@ -228,6 +228,29 @@ def test_the_public_forms_need_no_token_but_refuse_another_sites_origin(api: Api
     assert api.http.post("/tra-cuu", data=form, headers={"Origin": "null"}).status_code == 403
 
 
+def test_a_signed_in_browser_still_uses_the_public_forms(api: Api) -> None:
+    # its session cookie goes with them, so their forms carry the session's token
+    officer = signed_in(api, "officer")
+    looked_up = officer.post(
+        "/tra-cuu",
+        data={
+            "code": "000.66.29.H59-250708-0999",
+            "secret": "ABCDEFGHJK",
+            "csrf": csrf_field(officer.get("/tra-cuu").text),
+        },
+        headers=SAME_SITE,
+    )
+    assert looked_up.status_code == 404  # the lookup's own answer
+    checked = officer.post(
+        "/xac-minh",
+        data={"csrf": csrf_field(officer.get("/xac-minh").text)},
+        files={"file": ("x.bundle", b"not a bundle", "application/msgpack")},
+        headers=SAME_SITE,
+    )
+    assert checked.status_code == 422  # the verification's own answer: not a bundle
+    assert "bundle" in checked.text.lower() or "gói" in checked.text
+
+
 # --- the security headers ----------------------------------------------------------------------
 
 
