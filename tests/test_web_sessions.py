@@ -18,7 +18,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.headers import POLICY
-from api.web.sessions import digest
+from api.tokens import TokenStore
+from api.web.sessions import MICROS, SessionEnded, SessionStore, digest
 from tests.apiworld import Api, open_api
 from tests.websession import SAME_SITE, csrf_field, csrf_meta, sign_in
 
@@ -317,3 +318,32 @@ def test_the_documentation_page_runs_only_its_own_inline_script(api: Api) -> Non
     assert directives["script-src"] == f"'self' https://cdn.jsdelivr.net 'sha256-{digest_b64}'"
     assert directives["frame-ancestors"] == "'none'"
     assert docs.headers["x-frame-options"] == "DENY"
+
+
+# --- the store, on every backend -----------------------------------------------------------------
+
+
+def test_the_sessions_table_joins_an_existing_database_and_works_on_every_backend(
+    database_url: str,
+) -> None:
+    before = TokenStore(database_url)  # a database made before sessions existed
+    try:
+        token, _text = before.create("inspector", office="86", now=0, valid_seconds=86_400)
+        sessions = SessionStore(before, idle_seconds=3600, longest_seconds=7200)
+        opened = sessions.open(token, now=0)
+        assert sessions.authenticate(opened, now=10 * MICROS).token == token
+        assert sessions.authenticate(opened, now=3599 * MICROS).token == token  # noted its use
+        assert sessions.authenticate(opened, now=7000 * MICROS).token == token
+        with pytest.raises(SessionEnded, match="expired"):
+            sessions.authenticate(opened, now=7200 * MICROS)
+        other = sessions.open(token, now=0)
+        sessions.revoke(other, now=1)
+        with pytest.raises(SessionEnded, match="signed out"):
+            sessions.authenticate(other, now=2)
+        for junk in ("", "a\x00b", "x" * 43, "é" * 43):
+            with pytest.raises(SessionEnded):
+                sessions.authenticate(junk, now=2)
+        again = SessionStore(before, idle_seconds=3600, longest_seconds=7200)  # created once
+        assert again.authenticate(opened, now=7100 * MICROS).token == token
+    finally:
+        before.close()
