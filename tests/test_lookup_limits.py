@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -219,3 +220,26 @@ def test_the_server_believes_no_forwarded_for_from_a_peer_it_was_not_told_to_tru
         for n in range(31)
     ]
     assert answers == [404] * 30 + [429]
+
+
+def test_a_trusted_proxys_forwarded_proto_is_the_pages_scheme(world: tuple[Api, str]) -> None:
+    """Behind a TLS proxy the session cookie is Secure and the pages' origin is https; the same
+    header from any other peer changes nothing."""
+    api, _secret = world
+    for peer, scheme in ((PROXY, "https"), (GUESSER, "http")):
+        http = TestClient(api.http.app, client=peer)
+        headers = {"X-Forwarded-Proto": "https", "Origin": f"{scheme}://testserver"}
+        form = http.get("/dang-nhap", headers=headers)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        assert csrf is not None
+        # the sign-in form's cookie, sent back as the browser on https would (it is Secure there)
+        cookie = form.headers["set-cookie"].split(";")[0]
+        answer = http.post(
+            "/dang-nhap",
+            data={"token": api.tokens["inspector"], "csrf": csrf.group(1)},
+            headers={**headers, "Cookie": cookie},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303, (peer, answer.text)
+        (session,) = [h for h in answer.headers.get_list("set-cookie") if "lienthong_session" in h]
+        assert ("Secure" in session) is (scheme == "https"), peer

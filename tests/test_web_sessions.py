@@ -73,6 +73,20 @@ def test_the_cookie_holds_a_fresh_session_id_and_never_the_token(api: Api) -> No
     assert session_rows(api) == [(digest(session_id), token_id)]  # kept hashed, with its token
 
 
+def test_over_https_the_session_cookie_is_secure(api: Api) -> None:
+    http = TestClient(api.http.app, base_url="https://testserver")
+    form = http.get("/dang-nhap")
+    answer = http.post(
+        "/dang-nhap",
+        data={"token": api.tokens["inspector"], "back": PAGE, "csrf": csrf_field(form.text)},
+        headers={"Origin": "https://testserver"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    (set_cookie,) = [h for h in answer.headers.get_list("set-cookie") if "lienthong_session" in h]
+    assert "secure" in {part.strip().lower() for part in set_cookie.split(";")}
+
+
 def test_signing_out_revokes_the_session_so_the_old_cookie_is_refused(api: Api) -> None:
     http = signed_in(api)
     old = http.cookies["lienthong_session"]
