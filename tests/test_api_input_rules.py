@@ -6,6 +6,7 @@ text columns cannot hold a NUL, with and without a token."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -274,3 +275,50 @@ def test_a_nul_byte_in_a_code_is_refused_on_postgresql_with_or_without_a_token(
         for path in ("/xac-minh/", "/xac-minh/tai/"):
             assert opened.http.get(path + in_path("a\x00b")).status_code == 422
         assert prepare(opened, subject="a\x00b").status_code == 422
+
+
+# --- media types ---------------------------------------------------------------------------------
+
+
+def test_bodies_are_read_whatever_the_case_of_their_media_type(api: Api) -> None:
+    """Media types are case-insensitive (RFC 9110 §8.3.1): the lookup's JSON, the prepare's JSON,
+    the lookup page's form and the verification page's upload are read under any case."""
+    looked_up = api.http.post(
+        "/v1/public/lookup",
+        content=f'{{"code": "{CODE}", "secret": "{RECEIPT_LIKE}"}}'.encode(),
+        headers={"Content-Type": "Application/JSON; Charset=UTF-8"},
+    )
+    assert looked_up.status_code == 404, looked_up.text  # read, and no such secret
+    prepared = api.http.post(
+        "/v1/statements/prepare",
+        content=json.dumps(
+            {
+                "kind": "handover.dispatched",
+                "subject": CODE,
+                "office": COMMUNE,
+                "officer": COMMUNE_OFFICER,
+                "key": "ed25519:0123456789abcdef",
+                "body": {},
+            }
+        ).encode(),
+        headers={**api.headers("officer"), "Content-Type": "APPLICATION/json"},
+    )
+    assert prepared.json()["code"] == "missing-field", prepared.text  # read, and incomplete
+    page = api.http.post(
+        "/tra-cuu?lang=vi",
+        content=f"code={CODE}&secret={RECEIPT_LIKE}".encode(),
+        headers={"Content-Type": "Application/X-WWW-Form-Urlencoded"},
+    )
+    assert page.status_code == 404  # read, and no such secret: not "enter both fields"
+    boundary = "XyZ"
+    upload = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="b.bundle"\r\n'
+        f"Content-Type: application/octet-stream\r\n\r\nnot a bundle\r\n--{boundary}--\r\n"
+    ).encode()
+    verified = api.http.post(
+        "/xac-minh?lang=vi",
+        content=upload,
+        headers={"Content-Type": f"Multipart/Form-Data; Boundary={boundary}"},
+    )
+    assert verified.status_code == 422  # read, and not a bundle: not "choose a file"
+    assert "Tệp này không phải là gói kiểm toán đọc được" in verified.text
