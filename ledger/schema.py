@@ -16,7 +16,7 @@ from typing import Any
 
 from domain.dossier import CHANNELS, OUTCOMES, PURPOSES
 from domain.identifier import is_identifier
-from domain.instant import from_datetime, parse_date
+from domain.instant import EARLIEST, LATEST, from_datetime, parse_date
 from domain.officer import ROLES
 from domain.procedure import DAY_TYPES
 from domain.statement import FORMAT_VERSION, KINDS, Seen, Statement
@@ -158,7 +158,8 @@ DOCUMENTS = Many(Record({"name": Text(max_len=300), "sha256": Bin(32)}))
 NOTE = Optional(Text(max_len=2000))
 REASON = Text(max_len=2000, nonempty=False)  # emptiness is a domain rule with its own error
 EFFECTIVE_DATE = Date()
-INSTANT = Int()
+# every instant a statement carries lies where the ledger's date arithmetic can follow it
+INSTANT = Int(EARLIEST, LATEST)
 
 BODIES: dict[str, Record] = {
     "dossier.received": Record(
