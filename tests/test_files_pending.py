@@ -246,26 +246,30 @@ def test_clean_removes_what_a_kill_9_left_and_leaves_live_uploads_alone(
     placed._seal(bytes(placed.buffer), final=True)
     placed.writer.commit()
 
-    cleaned = store.clean(NOW)
+    try:
+        cleaned = store.clean(NOW)
 
-    incoming = sorted(r.size for r in cleaned.leftovers if r.what == "incoming")
-    blobs = [r for r in cleaned.leftovers if r.what == "blob"]
-    if kind == "directory":
-        assert len(incoming) == 2  # the empty one, and the partial one
-        assert incoming[0] == 0
-        assert incoming[1] >= 3 * (12 + CHUNK + 16)  # its three sealed chunks, at least
-    else:
-        assert incoming == []  # a PostgreSQL upload cut off never committed a row
-    assert len(blobs) == 1
-    assert blobs[0].size == 12 + len(b"a scan that was never kept") + 16
-    assert cleaned.expired == []
-    assert read(store, CODE, hashlib.sha256(kept).digest()) == kept
-    writing.write(payload(5, 4))  # the live uploads go on as if nothing happened
-    assert writing.finish(NOW)[1]
-    placed.store._keep(placed, placed.hash.digest(), NOW)
-    placed.writer.release()
-    assert read(store, OTHER, placed.hash.digest()) == payload(10, 3)
-    assert store.clean(NOW).leftovers == []  # nothing more to remove, nothing live removed
+        incoming = sorted(r.size for r in cleaned.leftovers if r.what == "incoming")
+        blobs = [r for r in cleaned.leftovers if r.what == "blob"]
+        if kind == "directory":
+            assert len(incoming) == 2  # the empty one, and the partial one
+            assert incoming[0] == 0
+            assert incoming[1] >= 3 * (12 + CHUNK + 16)  # its three sealed chunks, at least
+        else:
+            assert incoming == []  # a PostgreSQL upload cut off never committed a row
+        assert len(blobs) == 1
+        assert blobs[0].size == 12 + len(b"a scan that was never kept") + 16
+        assert cleaned.expired == []
+        assert read(store, CODE, hashlib.sha256(kept).digest()) == kept
+        writing.write(payload(5, 4))  # the live uploads go on as if nothing happened
+        assert writing.finish(NOW)[1]
+        placed.store._keep(placed, placed.hash.digest(), NOW)
+        placed.writer.release()
+        assert read(store, OTHER, placed.hash.digest()) == payload(10, 3)
+        assert store.clean(NOW).leftovers == []  # nothing more to remove, nothing live removed
+    finally:  # a live upload left open would hold its locks past the test
+        writing.abort()
+        placed.writer.release()
 
 
 def test_clean_removes_blobs_an_erasure_cut_off_before_deleting_them(
@@ -291,10 +295,12 @@ def test_a_sweep_leaves_a_blob_whose_writer_still_holds_it(
     url, directory = where
     blobs = DirectoryBlobs(directory) if directory else DatabaseBlobs(url)
     writer = blobs.writer(b"\x01" * 16)
-    writer.write(b"sealed")
-    writer.commit()
-    assert blobs.sweep(lambda ids: set(ids)) == []
-    writer.release()
+    try:
+        writer.write(b"sealed")
+        writer.commit()
+        assert blobs.sweep(lambda ids: set(ids)) == []
+    finally:
+        writer.release()
     size = len(b"sealed")
     assert blobs.sweep(lambda ids: set(ids)) == [Removed("blob", "01" * 16, size)]
 
