@@ -284,7 +284,9 @@ class FileStore(Database):
             if new:
                 cursor.execute(
                     "INSERT INTO lienthong_file_pending (code, sha256, office, size, "
-                    "uploaded_at) VALUES (?, ?, ?, ?, ?)",
+                    "uploaded_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (code, sha256) DO UPDATE "
+                    "SET office = excluded.office, size = excluded.size, "
+                    "uploaded_at = excluded.uploaded_at",
                     (code, sha256, office, upload.size, now),
                 )
                 self._within_quota(cursor, office, now)
