@@ -248,10 +248,29 @@ def test_prepare_builds_on_the_last_instant_of_the_range(api: Api) -> None:
             "channel": "direct",
             "documents": [],
             "applicant": "00" * 32,
+            "appointed": LATEST,
         },
     )
     assert response.status_code == 200, response.text
     assert response.json()["decoded"]["at"] == LATEST
+
+
+def test_prepare_refuses_a_deadline_the_law_would_put_past_the_range(api: Api) -> None:
+    response = prepare(
+        api,
+        kind="dossier.received",
+        subject="000.66.29.H59-250701-0043",
+        at=LATEST,
+        body={
+            "procedure": "merit-education-preference",
+            "version": 2,
+            "channel": "direct",
+            "documents": [],
+            "applicant": "00" * 32,
+        },
+    )
+    assert response.status_code == 422, response.text
+    assert "body.appointed" in response.json()["detail"]
 
 
 # --- PostgreSQL: the NUL byte --------------------------------------------------------------------
