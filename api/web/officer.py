@@ -33,6 +33,7 @@ from api.web.paging import page_number, page_of
 from api.web.session import caller
 from api.web.words import say
 from domain.errors import DomainError
+from domain.identifier import check_identifier, is_identifier
 from domain.instant import local_date
 from domain.statement import family
 from ledger import authoring, schema, signing
@@ -198,6 +199,10 @@ def dispatch_page(code: str, request: Request, found: ServicesDep) -> HTMLRespon
     documents sent with the dossier."""
     token = caller(request, found)
     office, _officer_id = _officer(token)
+    if not is_identifier(code):
+        return render(
+            request, "officer.html", 422, problem=say("bad_code", language(request)), token=token
+        )
     now = found.clock.now()
     location = found.views().location(code)
     if location is None or location.custodian != office:
@@ -332,6 +337,7 @@ def receive_page(request: Request, found: ServicesDep) -> HTMLResponse:
 @router.put("/can-bo/tep/{code:path}/{sha256}")
 async def upload_file(code: str, sha256: str, request: Request, found: ServicesDep) -> JSONResponse:
     """A scan uploaded from the receipt form (the signed-in officer's session)."""
+    check_identifier(code, "dossier code")
     token = caller(request, found)
     if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
         raise BadRequest("the file's SHA-256 is 64 lowercase hex digits")
