@@ -28,6 +28,7 @@ import httpx
 import typer
 from rich.markup import escape
 
+from api.cli_args import identifier
 from api.cli_serve import _remote_failure, _unreachable
 from api.client import FILE_KINDS, ApiProblem, Client
 from api.settings import files_directory_of
@@ -97,7 +98,9 @@ def refuse(options: Options, message: str, code: int = 2) -> NoReturn:
 
 def attach(
     ctx: typer.Context,
-    code: Annotated[str, typer.Argument(help="dossier code (mã hồ sơ)")],
+    code: Annotated[
+        str, typer.Argument(help="dossier code (mã hồ sơ)", callback=identifier("dossier code"))
+    ],
     paths: Annotated[list[Path], typer.Argument(metavar="FILE…", help="the files to upload")],
     server: ServerOption,
     token: TokenOption,
@@ -127,7 +130,9 @@ def attach(
 
 def fetch_file(
     ctx: typer.Context,
-    code: Annotated[str, typer.Argument(help="dossier code (mã hồ sơ)")],
+    code: Annotated[
+        str, typer.Argument(help="dossier code (mã hồ sơ)", callback=identifier("dossier code"))
+    ],
     sha256: Annotated[str, typer.Argument(help="the file's SHA-256, 64 hex digits")],
     server: ServerOption,
     token: TokenOption,

@@ -20,6 +20,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from api.cli_args import identifier
 from api.shell import Options, emit, err, fail, open_ledger, options_of, out
 from api.texts import word
 from api.tokens import ROLES, Token, TokenStore, check_request
@@ -67,9 +68,16 @@ def create(
     ctx: typer.Context,
     role: Annotated[str, typer.Option(help=" | ".join(ROLES))],
     office: Annotated[
-        str | None, typer.Option(help="office id: officer's office, or inspector's subtree root")
+        str | None,
+        typer.Option(
+            help="office id: officer's office, or inspector's subtree root",
+            callback=identifier("office"),
+        ),
     ] = None,
-    officer: Annotated[str | None, typer.Option(help="officer id (officer tokens)")] = None,
+    officer: Annotated[
+        str | None,
+        typer.Option(help="officer id (officer tokens)", callback=identifier("officer")),
+    ] = None,
     label: Annotated[str, typer.Option(help="what the token is for, to recognise it")] = "",
     days: Annotated[int, typer.Option(help="days the token stays valid")] = 90,
 ) -> None:

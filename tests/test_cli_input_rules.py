@@ -51,8 +51,20 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
         ["stalls", "--office", "a;b"],
         ["stalls", "--procedure", "a b"],
         ["export", "a b", "-o", "out.bundle"],
+        ["token", "create", "--role", "officer", "--office", "a\x00b", "--officer", "cb-1"],
+        ["token", "create", "--role", "officer", "--office", "29266", "--officer", "<b>"],
+        [
+            "attach",
+            "../../etc/passwd",
+            "out.bundle",
+            "--server",
+            "http://127.0.0.1:9",
+            "--token",
+            "t",
+        ],
+        ["fetch-file", "a b", "0" * 64, "--server", "http://127.0.0.1:9", "--token", "t"],
     ],
-    ids=lambda args: args[0],
+    ids=lambda args: " ".join(args[:2]),
 )
 def test_refuses_a_code_or_office_that_breaks_the_identifier_rule(
     demo_db: str, args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -158,7 +170,9 @@ def test_serve_demo_refuses_a_database_that_holds_a_ledger(
     assert "already holds a ledger" in result.output
 
 
-def test_serve_demo_refuses_a_memory_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_demo_refuses_a_memory_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     result = run("memory:", "serve", "--demo", "--port", "1")
     assert result.exit_code == 2, result.output
