@@ -236,39 +236,33 @@ def test_prepare_refuses_an_at_outside_the_range(api: Api, at: int) -> None:
     assert "1970-01-01T00:00:00Z to 9998-12-31" in problem["detail"]
 
 
-def test_prepare_builds_on_the_last_instant_of_the_range(api: Api) -> None:
-    response = prepare(
+RECEIVED_AT_LATEST = {
+    "procedure": "merit-education-preference",
+    "version": 2,
+    "channel": "direct",
+    "documents": [],
+    "applicant": "00" * 32,
+}
+
+
+def prepare_at_latest(api: Api, **body: Any) -> httpx.Response:
+    return prepare(
         api,
         kind="dossier.received",
         subject="000.66.29.H59-250701-0043",
         at=LATEST,
-        body={
-            "procedure": "merit-education-preference",
-            "version": 2,
-            "channel": "direct",
-            "documents": [],
-            "applicant": "00" * 32,
-            "appointed": LATEST,
-        },
+        body={**RECEIVED_AT_LATEST, **body},
     )
+
+
+def test_prepare_builds_on_the_last_instant_of_the_range(api: Api) -> None:
+    response = prepare_at_latest(api, appointed=LATEST)
     assert response.status_code == 200, response.text
     assert response.json()["decoded"]["at"] == LATEST
 
 
 def test_prepare_refuses_a_deadline_the_law_would_put_past_the_range(api: Api) -> None:
-    response = prepare(
-        api,
-        kind="dossier.received",
-        subject="000.66.29.H59-250701-0043",
-        at=LATEST,
-        body={
-            "procedure": "merit-education-preference",
-            "version": 2,
-            "channel": "direct",
-            "documents": [],
-            "applicant": "00" * 32,
-        },
-    )
+    response = prepare_at_latest(api)
     assert response.status_code == 422, response.text
     assert "body.appointed" in response.json()["detail"]
 
