@@ -3,13 +3,18 @@
 Recording a statement = decode it canonically; check `at` against the ledger's clock; find the key
 and verify the signature; check the key, officer and office were valid at `at`; check `seq`/`prev`
 against the subject's head; apply the domain rules; save. A concurrent save on the same subject
-fails in the store, and becomes a `Conflict` carrying the new head. `record_many` does the same
-for many statements at once, saving consecutive dossier statements in one transaction.
+fails in the store, and becomes a `Conflict` carrying the new head. The save also confirms, under
+the store's write lock, that no registry subject the checks read (key, officer, office …) changed
+since: if another writer changed one, nothing is saved and the statement is checked again.
+`record_many` does the same for many statements at once, saving consecutive dossier statements in
+one transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -48,6 +53,7 @@ from ledger.errors import (
 from ledger.freshness import CacheFreshness
 from ledger.handlers import UNKNOWN, Handlers, required
 from ledger.logaccess import Checkpointer, LogAccess
+from ledger.logstore import RegistryChanged
 from ledger.tlog import LogKey
 from ledger.transcoder import MsgpackTranscoder
 
@@ -71,6 +77,9 @@ AGGREGATES: dict[str, type[SignedAggregate]] = {
     "key": Key,
     "procedure": Procedure,
 }
+# How many times `record` checks a statement again when the registry subjects its check read
+# changed before its save (each time, another writer recorded a registry statement in between).
+RECHECKS = 3
 
 
 @dataclass(frozen=True)
@@ -112,6 +121,9 @@ class _Batch:
     leaves: dict[UUID, list[bytes]] = field(default_factory=dict)  # per subject, in seq order
     envelopes: list[tuple[bytes, bytes]] = field(default_factory=list)  # record_many's input
     outcomes: list[Outcome] = field(default_factory=list)  # one per envelope
+    # every registry subject the checks read (aggregate id → version read): the save confirms,
+    # under the store's write lock, that none has changed since
+    reads: dict[UUID, int] = field(default_factory=dict)
 
     def accept(self, entry: Entry, aggregate: SignedAggregate) -> None:
         """Keep the aggregate, the statement's event pending on it, and the statement's leaf."""
@@ -119,6 +131,15 @@ class _Batch:
         self.entries[(aggregate.id, entry.statement.seq)] = entry
         leaf = tlog.entry_leaf_hash(entry.raw, entry.signature, entry.recorded_at)
         self.leaves.setdefault(aggregate.id, []).append(leaf)
+
+    def relied_on(self) -> dict[UUID, int]:
+        """The registry subjects read, less those the batch saves (their own versions are
+        checked by the store's version constraint)."""
+        return {
+            aggregate_id: version
+            for aggregate_id, version in self.reads.items()
+            if aggregate_id not in self.aggregates
+        }
 
     def ordered_entries(self) -> list[tuple[UUID, int]]:
         """(aggregate id, seq) of each pending event, in the order `save` collects them."""
@@ -170,6 +191,7 @@ class Ledger(Handlers, LogAccess, Application[UUID]):
                 self.settings.checkpoint_every_seconds,
             )
         self._freshness = CacheFreshness(self.recorder, self.repository.cache)
+        self._reading = threading.local()  # .reads: where this thread's checks note their reads
         self._handlers = self.handler_table()
 
     def construct_transcoder(self) -> Transcoder:
@@ -182,15 +204,27 @@ class Ledger(Handlers, LogAccess, Application[UUID]):
         recorded nothing, when it is refused. Resubmitting a recorded statement (same bytes, same
         signature) records nothing and returns its original receipt with duplicate=True."""
         statement = schema.parse(raw, max_bytes=self.settings.max_statement_bytes)
-        batch = self._open_batch()
-        receipt = self._check(batch, statement, raw, signature)
-        if receipt.duplicate:
-            return receipt
-        try:
-            self._save(batch)
-        except IntegrityError:
-            raise self._overtaken(batch, statement) from None
-        return replace(receipt, leaf_index=self.logstore.last_append_start())
+        for _ in range(RECHECKS):
+            batch = self._open_batch()
+            receipt = self._check(batch, statement, raw, signature)
+            if receipt.duplicate:
+                return receipt
+            try:
+                self._save(batch)
+            except RegistryChanged as changed:  # checked again, against the registry as it is
+                self._forget(batch, changed.changed)
+                continue
+            except IntegrityError:
+                raise self._overtaken(batch, statement) from None
+            return replace(receipt, leaf_index=self.logstore.last_append_start())
+        seq, head = self.head(statement.family, statement.subject)
+        raise Conflict(
+            f"the registry entries this statement relies on changed {RECHECKS} times while it "
+            f"was being recorded; nothing was recorded: send it again",
+            subject=statement.subject,
+            seq=seq,
+            head=head,
+        )
 
     def record_many(self, envelopes: Sequence[tuple[bytes, bytes]]) -> list[Outcome]:
         """Record (statement bytes, signature) envelopes with one result each, in input order:
@@ -205,7 +239,8 @@ class Ledger(Handlers, LogAccess, Application[UUID]):
         statement changes how later statements are authenticated: it is recorded on its own,
         between the batches around it. If another writer changed one of a batch's subjects
         before it was saved, nothing of the batch is saved and its envelopes are recorded again
-        one by one with `record`."""
+        one by one with `record` — so too if another writer changed a registry subject the
+        batch's checks read (a key revoked …) before the batch was saved."""
         results: list[Outcome] = []
         batch: _Batch | None = None
         for raw, signature in envelopes:
@@ -240,17 +275,28 @@ class Ledger(Handlers, LogAccess, Application[UUID]):
         statement recorded or already in the batch: its receipt, duplicate=True, the batch
         unchanged. Refused: raises the LedgerError or DomainError, the batch unchanged."""
         entry = Entry(statement, raw, signature, signing.statement_hash(raw), batch.recorded_at)
-        current = self._current(batch, statement)
-        duplicate = self._find_duplicate(entry, current, batch)
-        if duplicate is not None:  # a retry of what is already recorded: its original receipt
-            return duplicate
-        self._check_clock(statement, batch.recorded_at)
-        self._authenticate(entry)
-        current = self._check_current_head(entry, current, batch)
-        batch.accept(entry, self._handlers[statement.kind](entry, current))
+        with self._noting_reads(batch):
+            current = self._current(batch, statement)
+            duplicate = self._find_duplicate(entry, current, batch)
+            if duplicate is not None:  # a retry of what is already recorded: its receipt
+                return duplicate
+            self._check_clock(statement, batch.recorded_at)
+            self._authenticate(entry)
+            current = self._check_current_head(entry, current, batch)
+            batch.accept(entry, self._handlers[statement.kind](entry, current))
         return Receipt(
             statement.kind, statement.subject, statement.seq, entry.digest, entry.recorded_at
         )
+
+    @contextmanager
+    def _noting_reads(self, batch: _Batch) -> Iterator[None]:
+        """While checking a statement of `batch`: every registry subject read is noted in
+        `batch.reads`, at the version read."""
+        self._reading.reads = batch.reads
+        try:
+            yield
+        finally:
+            self._reading.reads = None
 
     def _current(self, batch: _Batch, statement: Statement) -> Any:
         """A copy of the subject to run the statement on: as the batch left it, else as cached."""
@@ -280,9 +326,11 @@ class Ledger(Handlers, LogAccess, Application[UUID]):
 
     def _save(self, batch: _Batch) -> None:
         """Save the batch's events in one transaction, each with its leaf; raises IntegrityError,
-        having saved nothing, if another writer got to one of its subjects first."""
+        having saved nothing, if another writer got to one of its subjects first, or
+        RegistryChanged (one) if to a registry subject its checks read."""
         leaves = batch.ordered_leaves()
-        self._freshness.saw(self.save(*batch.aggregates.values(), leaves=leaves))
+        saved = self.save(*batch.aggregates.values(), leaves=leaves, unchanged=batch.relied_on())
+        self._freshness.saw(saved)
         if self.checkpointer is not None:
             self.checkpointer.after_recording(len(leaves))
 
@@ -298,9 +346,10 @@ class Ledger(Handlers, LogAccess, Application[UUID]):
             head=head,
         )
 
-    def _forget(self, batch: _Batch) -> None:
-        """After a failed save: the cached versions of the batch's subjects are out of date."""
-        for aggregate_id in batch.aggregates:
+    def _forget(self, batch: _Batch, changed: Sequence[UUID] = ()) -> None:
+        """After a failed save: the cached versions of the batch's subjects are out of date, and
+        those of the registry subjects another writer `changed`."""
+        for aggregate_id in (*batch.aggregates, *changed):
             self._freshness.evict(aggregate_id)
 
     def _close(self, batch: _Batch | None) -> list[Outcome]:
@@ -312,8 +361,8 @@ class Ledger(Handlers, LogAccess, Application[UUID]):
             return batch.outcomes
         try:
             self._save(batch)
-        except IntegrityError:
-            self._forget(batch)
+        except IntegrityError as failed:
+            self._forget(batch, failed.changed if isinstance(failed, RegistryChanged) else ())
             return [_outcome(self.record, raw, signature) for raw, signature in batch.envelopes]
         return self._indexed(batch)
 
@@ -444,9 +493,13 @@ class Ledger(Handlers, LogAccess, Application[UUID]):
 
     def _find(self, family: str, subject: str, *, copy: bool = False) -> Any:
         try:
-            return self.repository.get(subject_id(family, subject), deepcopy_from_cache=copy)
+            found: Any = self.repository.get(subject_id(family, subject), deepcopy_from_cache=copy)
         except AggregateNotFoundError:
             return None
+        reads = getattr(self._reading, "reads", None)
+        if reads is not None and family != "dossier":  # a dossier's checks read no other one
+            reads.setdefault(found.id, found.version)
+        return found
 
     def _get(self, cls: type[A], family: str, subject: str) -> A:
         found = self._find(family, subject)

@@ -16,6 +16,12 @@ store's notification ids (PostgreSQL sequences skip numbers after a failed inser
 
 A save is atomic on every backend: whatever fails in the leaf step (a tree node missing, any
 error), neither the events nor their leaves are stored.
+
+A save also says which registry subjects its statements' checks relied on, and the version each
+was read at (`unchanged=` keyword of `save`). Under the same write lock, one query confirms that
+none of them has a later event; if one has (another server recorded a key's revocation, an
+officer's departure … after the checks read the registry), nothing is stored and `RegistryChanged`
+is raised, for the ledger to check the statements again.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import (
     ApplicationRecorder,
+    IntegrityError,
     InterfaceError,
     OperationalError,
     ProgrammingError,
@@ -67,6 +74,18 @@ class LeafRef:
 
 class TreeMissing(ProgrammingError):
     """A node the tree needs is not stored: the log's tables were damaged outside the ledger."""
+
+
+class RegistryChanged(IntegrityError):
+    """A registry subject the save's checks relied on has changed since they read it: another
+    writer recorded a statement on it in between. Nothing of the save was stored."""
+
+    def __init__(self, changed: Sequence[UUID]) -> None:
+        super().__init__(
+            f"{len(changed)} registry subject(s) the checks read changed before the save: "
+            + ", ".join(str(aggregate_id) for aggregate_id in changed)
+        )
+        self.changed = list(changed)
 
 
 class LogStore(Protocol):
@@ -109,6 +128,16 @@ def _leaf_hashes(stored_events: Sequence[StoredEvent], kwargs: dict[str, Any]) -
         if not isinstance(leaf, bytes) or len(leaf) != merkle.HASH_SIZE:
             raise ProgrammingError("a leaf hash is 32 bytes")
     return list(leaves)
+
+
+def _relied_on(kwargs: dict[str, Any]) -> dict[UUID, int]:
+    """The registry subjects the save's checks read (aggregate id → version read)."""
+    return dict(kwargs.get("unchanged") or {})
+
+
+def _pairs_query(table: str, count: int) -> str:
+    where = " OR ".join(["(originator_id = ? AND originator_version = ?)"] * count)
+    return f"SELECT originator_id FROM {table} WHERE {where}"  # noqa: S608 — fixed text
 
 
 def _siblings(size: int, count: int) -> list[NodeId]:
@@ -173,6 +202,13 @@ class MemoryLogRecorder(_Appends, POPOApplicationRecorder):
     ) -> Sequence[int] | None:
         leaves = _leaf_hashes(stored_events, kwargs)
         with self._database_lock:
+            changed = [
+                aggregate_id
+                for aggregate_id, version in _relied_on(kwargs).items()
+                if version + 1 in self._stored_events_index.get(str(aggregate_id), {})
+            ]
+            if changed:
+                raise RegistryChanged(changed)
             # the leaf step is worked out before anything is stored: if it fails (a node
             # missing, any error), the events are not stored either
             size = len(self._leaves)
@@ -280,8 +316,9 @@ class SQLiteLogRecorder(_Appends, SQLiteApplicationRecorder):
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         leaves = _leaf_hashes(stored_events, kwargs)
-        # inserting the events first takes SQLite's write lock: the tree read below is current
+        # inserting the events first takes SQLite's write lock: the reads below are current
         ids = super()._insert_events(c, stored_events, **kwargs)
+        self._require_unchanged(c, _relied_on(kwargs))
         c.execute("SELECT max(leaf_index) FROM lienthong_leaves")
         last = c.fetchone()[0]
         size = 0 if last is None else last + 1
@@ -300,6 +337,20 @@ class SQLiteLogRecorder(_Appends, SQLiteApplicationRecorder):
             [(level, index, value) for (level, index), value in _grow(size, siblings, leaves)],
         )
         return ids
+
+    def _require_unchanged(self, c: SQLiteCursor, read: dict[UUID, int]) -> None:
+        """RegistryChanged if a subject has an event after the version read (its next one)."""
+        pairs = [(aggregate_id.hex, version + 1) for aggregate_id, version in read.items()]
+        changed: list[UUID] = []
+        for start in range(0, len(pairs), 200):  # two parameters each: SQLite's limit
+            chunk = pairs[start : start + 200]
+            c.execute(
+                _pairs_query(self.events_table_name, len(chunk)),
+                [part for pair in chunk for part in pair],
+            )
+            changed.extend(UUID(hex=row[0]) for row in c.fetchall())
+        if changed:
+            raise RegistryChanged(changed)
 
     @staticmethod
     def _fetch(c: SQLiteCursor, ids: Sequence[NodeId]) -> list[bytes]:
@@ -422,6 +473,7 @@ class PostgresLogRecorder(_Appends, PostgresApplicationRecorder):
             )
         self._names = {
             "schema": Identifier(self.datastore.schema),
+            "events": Identifier(self.events_table_name),
             "leaves": Identifier("lienthong_leaves"),
             "nodes": Identifier("lienthong_nodes"),
             "checkpoints": Identifier("lienthong_checkpoints"),
@@ -493,10 +545,24 @@ class PostgresLogRecorder(_Appends, PostgresApplicationRecorder):
         with curs.connection.pipeline():
             pass
         leaves = _leaf_hashes(stored_events, kwargs)
+        read = _relied_on(kwargs)
         with curs.connection.cursor() as tree:
-            tree.execute(self._sql("SELECT max(leaf_index) AS last FROM {schema}.{leaves}"))
-            row = tree.fetchone()
-            size = 0 if row is None or row["last"] is None else int(row["last"]) + 1
+            # one round trip under the lock: the tree's size, and which registry subjects the
+            # checks read have an event after the version read (their next one)
+            tree.execute(
+                self._sql(
+                    "SELECT (SELECT max(leaf_index) FROM {schema}.{leaves}) AS last, "
+                    "ARRAY(SELECT e.originator_id FROM {schema}.{events} e "
+                    "JOIN unnest(%s::uuid[], %s::bigint[]) AS r(originator_id, originator_version) "
+                    "ON e.originator_id = r.originator_id "
+                    "AND e.originator_version = r.originator_version) AS changed"
+                ),
+                (list(read), [version + 1 for version in read.values()]),
+            )
+            row = tree.fetchone() or {"last": None, "changed": []}
+            if row["changed"]:
+                raise RegistryChanged([_uuid(aggregate_id) for aggregate_id in row["changed"]])
+            size = 0 if row["last"] is None else int(row["last"]) + 1
             self._appended(size)
             needed = _siblings(size, len(leaves))
             siblings = dict(zip(needed, self._fetch(tree, needed), strict=True))
