@@ -2,9 +2,12 @@
 // reader need not trust the server that shows a verdict: against a log key the reader got from
 // elsewhere, it checks the checkpoint's signature, every entry's inclusion proof against the
 // checkpoint's root, every statement's signature by the key the bundle registers for it, and that
-// every subject's history follows on (seq and prev). It does not replay the ledger's rules (keys'
-// and officers' validity at the time, custody): the server's check and `lienthong verify-bundle`
-// do. Runs in the browser and under node's test runner (WebCrypto Ed25519 and SHA-256 in both).
+// every subject's history follows on (seq and prev), and that no entry is signed with a key whose
+// `key.revoked` comes earlier in the log (a revoked key signs nothing more, whatever the date its
+// statement carries: the rule the server's replay applies, in the same order). It does not replay
+// the ledger's other rules (keys' and officers' validity at the time, custody): the server's check
+// and `lienthong verify-bundle` do. Runs in the browser and under node's test runner (WebCrypto
+// Ed25519 and SHA-256 in both).
 import { SIGNING_PREFIX, decode, encode } from "./canonical.js";
 
 const utf8 = new TextEncoder();
@@ -164,6 +167,7 @@ export async function checkBundle(bytes, keyLine) {
   const { size, root } = await openCheckpoint(bundle.checkpoint, key);
   const problems = [];
   const keys = new Map();
+  const revoked = new Map(); // key id → the log position of its key.revoked
   const heads = new Map();
   let previous = -1;
   let mine = 0;
@@ -202,8 +206,11 @@ export async function checkBundle(bytes, keyLine) {
       problems.push(new BundleProblem("unknown_key", { index, key: s.key }));
     } else if (!(await ed25519(publicKey, entry.signature, concat(SIGNING_PREFIX, statement)))) {
       problems.push(new BundleProblem("signature", { index }));
+    } else if (revoked.has(s.key)) {
+      problems.push(new BundleProblem("key_revoked", { index, key: s.key, revoked: revoked.get(s.key) }));
     } else {
       await keysRegistered(s, keys);
+      if (s.kind === "key.revoked" && !revoked.has(s.subject)) revoked.set(s.subject, index);
     }
     const subject = `${family(s.kind)} ${s.subject}`;
     const head = heads.get(subject) ?? { seq: 0, hash: ZERO };

@@ -342,12 +342,12 @@ PAGE_WORDS: dict[str, tuple[str, str]] = {
     "browser_run": ("Kiểm tra trong trình duyệt", "Check in this browser"),
     "download_bundle": ("Tải gói kiểm toán của hồ sơ này", "Download this dossier's audit bundle"),
     "browser_limits": (
-        "Trình duyệt không kiểm tra hiệu lực của khóa và cán bộ tại thời điểm ký, hay quy tắc giao "
-        "nhận; máy chủ kiểm tra những điều đó ở trên, và lệnh lienthong verify-bundle cũng vậy khi "
-        "chạy trên máy của bạn.",
-        "The browser does not check that keys and officers were in force when they signed, nor "
-        "the rules of custody: the server's check above does, and so does lienthong verify-bundle "
-        "run on your own computer.",
+        "Ngoài việc khóa đã bị thu hồi trước đó trong sổ, trình duyệt không kiểm tra hiệu lực của "
+        "khóa và cán bộ tại thời điểm ký, hay quy tắc giao nhận; máy chủ kiểm tra những điều đó ở "
+        "trên, và lệnh lienthong verify-bundle cũng vậy khi chạy trên máy của bạn.",
+        "Apart from a key revoked earlier in the log, the browser does not check that keys and "
+        "officers were in force when they signed, nor the rules of custody: the server's check "
+        "above does, and so does lienthong verify-bundle run on your own computer.",
     ),
     "steps": ("Các bước đã ghi", "Recorded steps"),
     "when": ("Thời điểm", "When"),
@@ -432,6 +432,13 @@ BROWSER_WORDS: dict[str, tuple[str, str]] = {
     "signature": (
         "Mục ở vị trí {index}: chữ ký của bản khai không đúng.",
         "Entry at position {index}: the statement's signature does not hold.",
+    ),
+    "key_revoked": (
+        "Mục ở vị trí {index}: khóa ký {key} đã bị thu hồi (việc thu hồi được ghi ở vị trí "
+        "{revoked}); không bản khai nào ký bằng khóa này được chấp nhận nữa, bất kể ngày ghi trên "
+        "bản khai.",
+        "Entry at position {index}: the signing key {key} was revoked (its revocation is recorded "
+        "at position {revoked}); nothing signed with it is accepted any more, whatever its date.",
     ),
     "chain": (
         "Mục ở vị trí {index}: không nối tiếp lịch sử của {subject} (thiếu hoặc thừa bản khai).",

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { encode } from "../../api/static/canonical.js";
+import { decode, encode } from "../../api/static/canonical.js";
 import {
   BundleProblem,
   checkBundle,
@@ -18,6 +18,8 @@ import {
 } from "../../api/static/verify.js";
 
 const golden = JSON.parse(readFileSync(new URL("../golden/vectors.json", import.meta.url), "utf-8"));
+// real bundles from the Python ledger, with a key's revocation in them (tests/golden/make_bundles.py)
+const bundles = JSON.parse(readFileSync(new URL("../golden/bundles.json", import.meta.url), "utf-8"));
 const hex = (bytes) => Buffer.from(bytes).toString("hex");
 const unhex = (text) => new Uint8Array(Buffer.from(text, "hex"));
 
@@ -146,4 +148,48 @@ test("problems are said in the page's words, with their details", () => {
   const problem = new BundleProblem("proof", { index: 7 });
   assert.equal(say(problem, { proof: "Mục ở vị trí {index}: sai." }), "Mục ở vị trí 7: sai.");
   assert.match(say(problem, {}), /^proof /); // a code without words still says something
+});
+
+test("a real bundle whose key is revoked after the entries it signed verifies", async () => {
+  const { sound } = bundles;
+  const verdict = await checkBundle(unhex(sound.bundle), bundles.log_key);
+  assert.deepEqual(verdict.problems, []);
+  assert.equal(verdict.ok, true);
+  assert.equal(verdict.dossier, sound.dossier);
+  assert.ok(verdict.mine >= 1);
+});
+
+test("an entry signed with a key whose revocation comes earlier in the log is refused, as the server's replay refuses it", async () => {
+  const { revoked } = bundles;
+  const verdict = await checkBundle(unhex(revoked.bundle), bundles.log_key);
+  assert.equal(verdict.ok, false);
+  assert.deepEqual(
+    verdict.problems.map((p) => [p.code, p.details]),
+    [["key_revoked", { index: revoked.entry, key: revoked.key, revoked: revoked.revocation }]],
+  );
+  const words = { key_revoked: "Mục ở vị trí {index}: khóa ký {key} đã bị thu hồi (vị trí {revoked})." };
+  assert.equal(
+    say(verdict.problems[0], words),
+    `Mục ở vị trí ${revoked.entry}: khóa ký ${revoked.key} đã bị thu hồi (vị trí ${revoked.revocation}).`,
+  );
+});
+
+test("a revocation counts from its own position in the log, and only once its signature holds", async () => {
+  const { revoked } = bundles;
+  const decoded = decode(unhex(revoked.bundle));
+  // the revocation entry is what refuses the late entry: without it, nothing else does
+  const without = { ...decoded, entries: decoded.entries.filter((e) => e.index !== revoked.revocation) };
+  let verdict = await checkBundle(encode(without), bundles.log_key);
+  assert.deepEqual(verdict.problems, []);
+  // a revocation whose signature does not hold revokes nothing
+  const forged = decoded.entries.map((e) => {
+    if (e.index !== revoked.revocation) return e;
+    const signature = e.signature.slice();
+    signature[0] ^= 1;
+    return { ...e, signature };
+  });
+  verdict = await checkBundle(encode({ ...decoded, entries: forged }), bundles.log_key);
+  const codes = verdict.problems.map((p) => [p.code, p.details.index]);
+  assert.ok(codes.some(([code, index]) => code === "signature" && index === revoked.revocation));
+  assert.ok(!codes.some(([code]) => code === "key_revoked"));
 });
