@@ -20,11 +20,11 @@ from typing import Any
 
 import httpx
 
-from ledger import schema
-from ledger.bundle import BundleReport, verify_bundle
 from ledger.errors import BadEnvelope
-from ledger.note import Verifier
-from ledger.signing import Envelope, SigningKey
+from ledger.log.bundle import BundleReport, verify_bundle
+from ledger.log.note import Verifier
+from ledger.statements import schema
+from ledger.statements.signing import Envelope, SigningKey
 
 
 class ApiProblem(Exception):

@@ -41,7 +41,7 @@ class Settings:
     pending_files: int = 200  # uploads no recorded statement names yet, per office, at most
     pending_bytes: int = 1024 * 1024 * 1024  # and their bytes, per office, at most
     pending_hours: float = 24  # an upload no statement names is removed this long after it came
-    max_body_bytes: int = 64 * 1024  # any other request body, at most (statements: api/limits.py)
+    max_body_bytes: int = 64 * 1024  # any other request body, at most (statements: api/http/limits.py)
 
     def __post_init__(self) -> None:
         if not self.data_key_file:

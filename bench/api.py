@@ -10,7 +10,7 @@ Per backend the variants run interleaved, each on fresh storage set up alike, un
 (`run_demo`, simulated clock); on the real time, N dossiers received at 29266/2025 and dispatched
 to 86 (`record_many`), the views caught up; N acknowledgements by cv-84-ldtbxh of 86, dated now,
 signed, as JSON envelopes; an officer token, a log key and a data key. Each server is a uvicorn
-subprocess, 1 worker, no access log: the real app (`api.app:app_from_env`) with
+subprocess, 1 worker, no access log: the real app (`api.http.app:app_from_env`) with
 LIENTHONG_MAX_BATCH 32 (group commit) or 1, or `bench/bare_api.py` (same body model, a receipt).
 
 The load: C threads with a keep-alive connection each (`http.client`, or one shared
@@ -56,18 +56,18 @@ if str(ROOT) not in sys.path:
 
 import httpx  # noqa: E402
 
-from api.tokens import TokenStore  # noqa: E402
 from bench.log import machine_line, write_json  # noqa: E402
 from bench.record import fresh_storage  # noqa: E402
 from domain.instant import local_date  # noqa: E402
-from ledger import demo  # noqa: E402
-from ledger.applicants import DataKey, applicant_commitment  # noqa: E402
 from ledger.application import Ledger, Receipt  # noqa: E402
-from ledger.authoring import Signer  # noqa: E402
 from ledger.clock import SimulatedClock, SystemClock  # noqa: E402
 from ledger.config import LedgerSettings  # noqa: E402
-from ledger.projections import Projector  # noqa: E402
-from ledger.signing import Envelope  # noqa: E402
+from ledger.simulation import demo  # noqa: E402
+from ledger.statements.authoring import Signer  # noqa: E402
+from ledger.statements.signing import Envelope  # noqa: E402
+from ledger.stores.applicants import DataKey, applicant_commitment  # noqa: E402
+from ledger.stores.tokens import TokenStore  # noqa: E402
+from ledger.views.projector import Projector  # noqa: E402
 
 TARGET = 0.50  # the API keeps at least half the bare endpoint's rate
 COMMUNE, COMMUNE_OFFICER = "29266/2025", "cb-29266-vhxh"
@@ -353,7 +353,7 @@ def run_once(backend: str, variant: str, args: argparse.Namespace) -> Run:
     ):
         fixture = set_up(url, Path(scratch), args.n)
         if batch:
-            target, env = "api.app:app_from_env", {**fixture.env, "LIENTHONG_MAX_BATCH": str(batch)}
+            target, env = "api.http.app:app_from_env", {**fixture.env, "LIENTHONG_MAX_BATCH": str(batch)}
         else:
             target, env = "bench.bare_api:create_app", {}
         with serving(target, env, Path(scratch) / "server.log") as (base, pid):

@@ -14,7 +14,7 @@ order), it times:
   raw × cores   the same N signatures verified by the fastest verifier measured here (PyNaCl's
                 crypto_sign_open or `cryptography`'s Ed25519PublicKey.verify; messages built
                 beforehand) on a ProcessPoolExecutor (forkserver, as the audit's) of
-                os.cpu_count() processes, in chunks of ledger.audit.BATCH: the physical limit.
+                os.cpu_count() processes, in chunks of ledger.log.audit.BATCH: the physical limit.
                 Timed from the moment every worker is up; the pool's start is reported apart;
   audit         `audit(ledger, log_key=..., workers=os.cpu_count())` on a freshly opened Ledger,
                 its pool's start included (that is what an auditor waits for);
@@ -66,12 +66,13 @@ from nacl.bindings import crypto_sign_open  # noqa: E402
 
 from bench.log import machine_line, write_json, write_rows  # noqa: E402
 from bench.record import Prepared, fresh_storage, prepare_envelopes  # noqa: E402
-from ledger import audit as audit_module  # noqa: E402
-from ledger import merkle, note, schema, signing, tlog  # noqa: E402
 from ledger.application import Ledger  # noqa: E402
-from ledger.audit import AuditReport, audit  # noqa: E402
 from ledger.config import LedgerSettings  # noqa: E402
-from ledger.tlog import LogKey  # noqa: E402
+from ledger.log import audit as audit_module  # noqa: E402
+from ledger.log import merkle, note, tlog  # noqa: E402
+from ledger.log.audit import AuditReport, audit  # noqa: E402
+from ledger.log.tlog import LogKey  # noqa: E402
+from ledger.statements import schema, signing  # noqa: E402
 from tests.world import OFFICES, World, seeded_key  # noqa: E402
 
 TARGET = 0.85
@@ -492,19 +493,19 @@ def step_timings(log: Log) -> dict[str, float]:
 PROFILE_GROUPS = [
     # (label, file suffix, function), cumulative time; the groups do not nest in one another
     ("DB read (select_notifications, leaf_refs, select_events)", None, None),
-    ("stored state decode (_entry_state)", "ledger/audit.py", "_entry_state"),
-    ("leaf hash (tlog.entry_leaf_hash)", "ledger/tlog.py", "entry_leaf_hash"),
-    ("schema.parse", "ledger/schema.py", "parse"),
-    ("signature (signing.verify)", "ledger/signing.py", "verify"),
-    ("tree (CompactRange.append)", "ledger/merkle.py", "append"),
-    ("checkpoints (notes, consistency proofs)", "ledger/audit.py", "_checkpoint"),
-    ("order checks (_order_checks)", "ledger/audit.py", "_order_checks"),
-    ("chain check (_check_chain)", "ledger/audit.py", "_check_chain"),
+    ("stored state decode (_entry_state)", "ledger/log/audit.py", "_entry_state"),
+    ("leaf hash (tlog.entry_leaf_hash)", "ledger/log/tlog.py", "entry_leaf_hash"),
+    ("schema.parse", "ledger/statements/schema.py", "parse"),
+    ("signature (signing.verify)", "ledger/statements/signing.py", "verify"),
+    ("tree (CompactRange.append)", "ledger/log/merkle.py", "append"),
+    ("checkpoints (notes, consistency proofs)", "ledger/log/audit.py", "_checkpoint"),
+    ("order checks (_order_checks)", "ledger/log/audit.py", "_order_checks"),
+    ("chain check (_check_chain)", "ledger/log/audit.py", "_check_chain"),
 ]
 DB_READS = [
     ("eventsourcing/sqlite.py", "select_notifications"),
     ("eventsourcing/postgres.py", "select_notifications"),
-    ("ledger/logstore.py", "leaf_refs"),
+    ("ledger/log/store.py", "leaf_refs"),
     ("eventsourcing/sqlite.py", "select_events"),
     ("eventsourcing/postgres.py", "select_events"),
 ]
@@ -542,7 +543,7 @@ def profile_single(log: Log) -> tuple[float, list[tuple[str, float]], pstats.Sta
             )
         )
 
-    total = cumulative("ledger/audit.py", "audit")
+    total = cumulative("ledger/log/audit.py", "audit")
     groups = []
     for label, suffix, function in PROFILE_GROUPS:
         if suffix is None or function is None:
@@ -550,7 +551,7 @@ def profile_single(log: Log) -> tuple[float, list[tuple[str, float]], pstats.Sta
         else:
             seconds = cumulative(suffix, function)
         if function == "check_chains":
-            seconds -= caller_share("ledger/audit.py", "_entry_state", "check_chains")
+            seconds -= caller_share("ledger/log/audit.py", "_entry_state", "check_chains")
         groups.append((label, seconds))
     groups.append(
         (

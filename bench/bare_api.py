@@ -1,5 +1,5 @@
 """The baseline of `bench/api.py`: a bare FastAPI app with one POST endpoint that takes the same
-JSON body as `POST /v1/statements` (`api.schemas.SignedEnvelope`) and answers 201 with a small
+JSON body as `POST /v1/statements` (`api.http.schemas.SignedEnvelope`) and answers 201 with a small
 receipt-like object, without verifying, recording or reading anything. Served by uvicorn exactly
 like the real app:
 
@@ -14,7 +14,7 @@ import time
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from api.schemas import SignedEnvelope
+from api.http.schemas import SignedEnvelope
 
 
 class BareReceipt(BaseModel):

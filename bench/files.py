@@ -8,7 +8,7 @@ Run by hand, not in CI, from the repository root:
 
 One file of M MB (10^6 bytes; default 20) of random bytes from a fixed seed, on disk in a
 temporary directory. Per backend, one uvicorn subprocess (1 worker, no access log) serves the
-real app (`api.app:app_from_env`) on fresh storage (a new SQLite file with the default file store,
+real app (`api.http.app:app_from_env`) on fresh storage (a new SQLite file with the default file store,
 a directory beside it; or a new PostgreSQL schema, the chunks as rows), set up untimed: the demo,
 R + 1 dossiers received at 29266/2025, the views caught up, an officer token of that office. The
 first dossier's file is uploaded before the rounds and is the one downloaded. Then R rounds, in
@@ -64,7 +64,6 @@ from fastapi import FastAPI, Request  # noqa: E402
 from fastapi.responses import StreamingResponse  # noqa: E402
 from starlette.concurrency import run_in_threadpool  # noqa: E402
 
-from api.tokens import TokenStore  # noqa: E402
 from bench.api import (  # noqa: E402  # noqa: E402
     COMMUNE,
     COMMUNE_OFFICER,
@@ -77,15 +76,16 @@ from bench.api import (  # noqa: E402  # noqa: E402
 from bench.log import BACKEND_NAME, machine_line, write_json  # noqa: E402
 from bench.record import fresh_storage  # noqa: E402
 from domain.instant import local_date  # noqa: E402
-from ledger import demo  # noqa: E402
-from ledger.applicants import DataKey  # noqa: E402
 from ledger.application import Ledger  # noqa: E402
-from ledger.authoring import Signer  # noqa: E402
-from ledger.blobs import CHUNK  # noqa: E402
 from ledger.clock import SimulatedClock, SystemClock  # noqa: E402
 from ledger.config import LedgerSettings  # noqa: E402
-from ledger.files import FileStore  # noqa: E402
-from ledger.projections import Projector  # noqa: E402
+from ledger.simulation import demo  # noqa: E402
+from ledger.statements.authoring import Signer  # noqa: E402
+from ledger.stores.applicants import DataKey  # noqa: E402
+from ledger.stores.blobs import CHUNK  # noqa: E402
+from ledger.stores.files import FileStore  # noqa: E402
+from ledger.stores.tokens import TokenStore  # noqa: E402
+from ledger.views.projector import Projector  # noqa: E402
 
 TARGET = 0.50  # encryption and hashing keep at least half of a plain copy's throughput
 PIECE = CHUNK  # bytes read or written at a time, by every variant
@@ -153,7 +153,7 @@ def set_up(url: str, count: int) -> tuple[list[str], str]:
 def api_server(url: str, scratch: Path, count: int) -> Iterator[Server]:
     codes, token = set_up(url, count)
     env = key_files(url, scratch)  # no LIENTHONG_FILES_DIR: the default file store
-    with serving("api.app:app_from_env", env, scratch / "server.log") as (base, pid):
+    with serving("api.http.app:app_from_env", env, scratch / "server.log") as (base, pid):
         host, port = base.removeprefix("http://").split(":")
         yield Server(host, int(port), pid, token, codes)
 

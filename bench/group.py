@@ -44,7 +44,7 @@ from bench.record import (  # noqa: E402
     setup_size,
 )
 from ledger.application import Receipt  # noqa: E402
-from ledger.authoring import Signer  # noqa: E402
+from ledger.statements.authoring import Signer  # noqa: E402
 from tests.world import DAY, PROCEDURE, World, document  # noqa: E402
 
 PHASE_SECONDS = 60  # within the ledger's clock tolerance: a batch may span two phases

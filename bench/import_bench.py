@@ -35,7 +35,7 @@ if str(ROOT) not in sys.path:
 from bench.log import backends, machine_line  # noqa: E402
 from bench.record import Prepared, fresh_storage, prepare_envelopes  # noqa: E402
 from ledger.importer import ImportState, import_envelopes  # noqa: E402
-from ledger.signing import Envelope  # noqa: E402
+from ledger.statements.signing import Envelope  # noqa: E402
 from tests.world import World  # noqa: E402
 
 TOLERANCE = 10 * 365 * 24 * 3600

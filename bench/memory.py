@@ -50,9 +50,9 @@ from bench.log import machine_line, write_json  # noqa: E402
 from bench.record import YEARS_OF_TOLERANCE  # noqa: E402
 from bench.views import rebuild_memory  # noqa: E402
 from domain.statement import ZERO_HASH, Statement  # noqa: E402
-from ledger import schema, signing  # noqa: E402
 from ledger.application import Receipt  # noqa: E402
-from ledger.tlog import LogKey  # noqa: E402
+from ledger.log.tlog import LogKey  # noqa: E402
+from ledger.statements import schema, signing  # noqa: E402
 from tests.world import DAY, PROCEDURE, START, World, document, seeded_key  # noqa: E402
 
 ORIGIN = "bench.lienthong.example/log"

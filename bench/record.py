@@ -58,10 +58,10 @@ from eventsourcing.application import Application  # noqa: E402
 from eventsourcing.domain import Aggregate, event  # noqa: E402
 from eventsourcing.persistence import Transcoder  # noqa: E402
 
-from ledger import schema, signing  # noqa: E402
 from ledger.application import Receipt  # noqa: E402
 from ledger.config import persistence_env  # noqa: E402
-from ledger.transcoder import MsgpackTranscoder  # noqa: E402
+from ledger.statements import schema, signing  # noqa: E402
+from ledger.statements.transcoder import MsgpackTranscoder  # noqa: E402
 from tests.world import OFFICES, World, seeded_key  # noqa: E402
 
 TARGET = 0.70
@@ -441,8 +441,8 @@ def cprofile_shares(profiler: cProfile.Profile, backend: str) -> dict[str, float
     record = cumulative("ledger/application.py", "record")
     recorder = "eventsourcing/sqlite.py" if backend == "sqlite" else "eventsourcing/postgres.py"
     shares = {
-        "parse": cumulative("ledger/schema.py", "parse"),
-        "verify": cumulative("ledger/signing.py", "verify"),
+        "parse": cumulative("ledger/statements/schema.py", "parse"),
+        "verify": cumulative("ledger/statements/signing.py", "verify"),
         "subject lookups": from_caller("ledger/application.py", "_find", "record"),
         "registry lookups": cumulative("ledger/application.py", "_get"),
         "save": cumulative("eventsourcing/application.py", "save"),

@@ -20,7 +20,7 @@ rebuild  N signed statements (bench/record.py's envelopes, signed before any tim
          (statements; `Ledger.record_many`, untimed) and rebuilds the views in a fresh process
          (launched through a small one, as bench/audit.py does: Linux carries maxrss over fork
          and exec), which reports getrusage maxrss before and after the rebuild and its VmHWM.
-stalls   The Trà Vinh registry seeded (ledger/seed.py, demo authority key), then D synthetic
+stalls   The Trà Vinh registry seeded (ledger/reference/seed.py, demo authority key), then D synthetic
          dossiers written straight into `lienthong_location` (with the legs and suspensions the
          open ones need): real office ids of each period, the thirteen procedures, appointed
          times from `sla.appointed_for` on the working-day calendar, received over ten years,
@@ -94,15 +94,16 @@ from domain.calendar import WorkCalendar  # noqa: E402
 from domain.dossier import Dossier  # noqa: E402
 from domain.instant import MICROS, local_date, start_of  # noqa: E402
 from domain.procedure import ProcedureVersion  # noqa: E402
-from ledger import projections, schema  # noqa: E402
 from ledger.application import Ledger  # noqa: E402
-from ledger.authoring import Signer, initialise  # noqa: E402
-from ledger.calendar_data import load_calendar  # noqa: E402
 from ledger.config import LedgerSettings  # noqa: E402
-from ledger.demo import AUTHORITY_KEY_NAME, demo_key  # noqa: E402
-from ledger.projections import LEG_COLUMNS, LOCATION_COLUMNS, Projector  # noqa: E402
-from ledger.seed import REFORM, office_statements, procedure_versions, seed_travinh  # noqa: E402
-from ledger.sla import Inspector, Stall, appointed_for  # noqa: E402
+from ledger.reference.calendar import load_calendar  # noqa: E402
+from ledger.reference.seed import REFORM, office_statements, procedure_versions, seed_travinh  # noqa: E402
+from ledger.simulation.demo import AUTHORITY_KEY_NAME, demo_key  # noqa: E402
+from ledger.statements import schema  # noqa: E402
+from ledger.statements.authoring import Signer, initialise  # noqa: E402
+from ledger.views import projector as projections  # noqa: E402
+from ledger.views.projector import LEG_COLUMNS, LOCATION_COLUMNS, Projector  # noqa: E402
+from ledger.views.sla import Inspector, Stall, appointed_for  # noqa: E402
 from tests.world import World  # noqa: E402
 
 DAY_US = 86_400 * MICROS
@@ -330,13 +331,13 @@ def profile_rebuild(projector: Projector, total: int) -> list[tuple[str, float]]
             )
         )
 
-    whole = cumulative("ledger/projections.py", "rebuild")
+    whole = cumulative("ledger/views/projector.py", "rebuild")
     steps = [
         ("select_notifications (read)", cumulative("", "select_notifications")),
         ("to_domain_event (decode)", cumulative("eventsourcing/persistence.py", "to_domain_event")),
-        ("schema.parse (statement decode)", cumulative("ledger/schema.py", "parse")),
-        ("view SQL (execute)", cumulative("ledger/projections.py", "execute")),
-        ("commit (transaction exit)", cumulative("ledger/projections.py", "transaction")),
+        ("schema.parse (statement decode)", cumulative("ledger/statements/schema.py", "parse")),
+        ("view SQL (execute)", cumulative("ledger/views/projector.py", "execute")),
+        ("commit (transaction exit)", cumulative("ledger/views/projector.py", "transaction")),
     ]
     print(f"  one rebuild under cProfile ({total / whole:.0f}/s profiled):")
     for label, seconds in steps:
@@ -945,18 +946,18 @@ def profile_stalls(ledger: Ledger, projector: Projector, calendar: Any, at: int)
     lines = [f"  one unfiltered stall query under cProfile: {whole:.2f} s"]
     lines.append("    cumulative time of the steps (calls):")
     for suffix, function in (
-        ("ledger/projections.py", "query"),
-        ("ledger/sla.py", "_open_at"),
-        ("ledger/sla.py", "_stalls_of"),
-        ("ledger/sla.py", "_working_seconds"),
+        ("ledger/views/projector.py", "query"),
+        ("ledger/views/sla.py", "_open_at"),
+        ("ledger/views/sla.py", "_stalls_of"),
+        ("ledger/views/sla.py", "_working_seconds"),
         ("domain/calendar.py", "working_micros_between"),
-        ("ledger/sla.py", "level_deadline"),
-        ("ledger/projections.py", "suspensions"),
+        ("ledger/views/sla.py", "level_deadline"),
+        ("ledger/views/projector.py", "suspensions"),
         ("domain/calendar.py", "due_with_suspensions"),
         ("domain/calendar.py", "is_working_day"),
         ("domain/calendar.py", "_periods"),
-        ("ledger/sla.py", "within"),
-        ("ledger/sla.py", "level_of"),
+        ("ledger/views/sla.py", "within"),
+        ("ledger/views/sla.py", "level_of"),
     ):
         entries = [
             value

@@ -20,9 +20,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from api.client import Client  # noqa: E402
-from ledger import bundle  # noqa: E402
-from ledger.authoring import Signer  # noqa: E402
-from ledger.demo import AUTHORITY_KEY_NAME, demo_key, demo_log_key  # noqa: E402
+from ledger.log import bundle  # noqa: E402
+from ledger.simulation.demo import AUTHORITY_KEY_NAME, demo_key, demo_log_key  # noqa: E402
+from ledger.statements.authoring import Signer  # noqa: E402
 from tests.apiworld import (  # noqa: E402
     COMMUNE,
     COMMUNE_OFFICER,

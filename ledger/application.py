@@ -40,7 +40,6 @@ from domain.officer import Authority, Key, Officer
 from domain.procedure import Procedure
 from domain.signed import SignedAggregate, subject_id
 from domain.statement import AUTHORITY, ZERO_HASH, Entry, Statement, family
-from ledger import schema, signing, tlog
 from ledger.clock import Clock, SystemClock
 from ledger.config import LedgerSettings, persistence_env
 from ledger.errors import (
@@ -52,10 +51,12 @@ from ledger.errors import (
 )
 from ledger.freshness import CacheFreshness
 from ledger.handlers import UNKNOWN, Handlers, required
-from ledger.logaccess import Checkpointer, LogAccess
-from ledger.logstore import RegistryChanged
-from ledger.tlog import LogKey
-from ledger.transcoder import MsgpackTranscoder
+from ledger.log import tlog
+from ledger.log.access import Checkpointer, LogAccess
+from ledger.log.store import RegistryChanged
+from ledger.log.tlog import LogKey
+from ledger.statements import schema, signing
+from ledger.statements.transcoder import MsgpackTranscoder
 
 A = TypeVar("A", bound=SignedAggregate)
 T = TypeVar("T")

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ledger.canonical import DEFAULT_MAX_BYTES
 from ledger.errors import BadDatabaseUrl
+from ledger.statements.canonical import DEFAULT_MAX_BYTES
 
 DEFAULT_DATABASE_URL = "sqlite:///lienthong.db"
 DEFAULT_TOLERANCE_SECONDS = 600
@@ -63,7 +63,7 @@ def persistence_env(url: str) -> dict[str, str]:
     """eventsourcing settings for a database URL; raises BadDatabaseUrl naming what is wrong."""
     parts = urlsplit(url)
     if parts.scheme == "memory":
-        return {"PERSISTENCE_MODULE": "ledger.logstore:MemoryFactory"}
+        return {"PERSISTENCE_MODULE": "ledger.log.store:MemoryFactory"}
     if parts.scheme == "sqlite":
         path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
         if parts.netloc or not path:
@@ -71,7 +71,7 @@ def persistence_env(url: str) -> dict[str, str]:
                 f"{url!r}: a SQLite URL is sqlite:///relative.db or sqlite:////absolute/path.db"
             )
         return {
-            "PERSISTENCE_MODULE": "ledger.logstore:SQLiteLogFactory",
+            "PERSISTENCE_MODULE": "ledger.log.store:SQLiteLogFactory",
             "SQLITE_DBNAME": path,
             "SQLITE_LOCK_TIMEOUT": "30",
         }
@@ -80,7 +80,7 @@ def persistence_env(url: str) -> dict[str, str]:
         if not parts.hostname or not dbname:
             raise BadDatabaseUrl(f"{url!r}: a PostgreSQL URL is postgresql://user@host:port/dbname")
         env = {
-            "PERSISTENCE_MODULE": "ledger.logstore:PostgresLogFactory",
+            "PERSISTENCE_MODULE": "ledger.log.store:PostgresLogFactory",
             "POSTGRES_DBNAME": dbname,
             "POSTGRES_HOST": parts.hostname,
             "POSTGRES_PORT": str(parts.port or 5432),

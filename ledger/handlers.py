@@ -23,8 +23,8 @@ from domain.officer import Authority, Key, Officer
 from domain.procedure import Procedure
 from domain.signed import SignedAggregate
 from domain.statement import Entry
-from ledger import signing
 from ledger.errors import AlreadyInitialised, BadField, NotInitialised
+from ledger.statements import signing
 
 A = TypeVar("A", bound=SignedAggregate)
 Handler = Callable[[Entry, Any], SignedAggregate]

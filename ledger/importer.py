@@ -29,7 +29,7 @@ from typing import Any
 
 from ledger.application import Ledger, Outcome, Receipt, Refusal
 from ledger.errors import BadEnvelope, LedgerError
-from ledger.signing import Envelope
+from ledger.statements.signing import Envelope
 
 STATE_SUFFIX = ".import-state"
 

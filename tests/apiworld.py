@@ -14,15 +14,15 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.client import Client
-from api.services import Services
+from api.http.app import create_app
+from api.http.services import Services
 from api.settings import Settings
-from ledger.applicants import DataKey
 from ledger.clock import SimulatedClock
 from ledger.config import LedgerSettings
-from ledger.demo import DEMO_START, Demo, demo_log_key, run_demo
-from ledger.signing import SigningKey
+from ledger.simulation.demo import DEMO_START, Demo, demo_log_key, run_demo
+from ledger.statements.signing import SigningKey
+from ledger.stores.applicants import DataKey
 
 DATA_KEY = DataKey(bytes(range(32)))
 # after the demo: who works where (the 1/7/2025 reform moved them)

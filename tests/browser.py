@@ -21,13 +21,13 @@ import httpx
 import pytest
 import uvicorn
 
-from api.app import create_app
 from api.client import Client
-from api.services import Services
-from ledger.authoring import Signer
+from api.http.app import create_app
+from api.http.services import Services
 from ledger.clock import SimulatedClock
-from ledger.demo import AUTHORITY_KEY_NAME, DEMO_START, demo_key, run_demo
-from ledger.signing import SigningKey
+from ledger.simulation.demo import AUTHORITY_KEY_NAME, DEMO_START, demo_key, run_demo
+from ledger.statements.authoring import Signer
+from ledger.statements.signing import SigningKey
 from tests.apiworld import APPLICANT, COMMUNE, COMMUNE_OFFICER, FILES, RECEIVED_BODY, settings_for
 
 PAGE_TIME = 1_750_000_000  # the browser's own clock, in Unix seconds, where a test holds it

@@ -16,9 +16,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from ledger.applicants import applicant_commitment
-from ledger.audit import audit
-from ledger.demo import demo_log_key
+from ledger.log.audit import audit
+from ledger.simulation.demo import demo_log_key
+from ledger.stores.applicants import applicant_commitment
 from tests.apiworld import (
     APPLICANT,
     COMMUNE,

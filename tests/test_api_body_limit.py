@@ -16,7 +16,7 @@ import pytest
 from starlette.exceptions import HTTPException
 from starlette.types import Message, Receive, Scope, Send
 
-from api import limits
+from api.http import limits
 from api.settings import Settings, SettingsError
 from tests.apiworld import Api, assert_problem, open_api
 

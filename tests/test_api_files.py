@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from api.client import ApiProblem
-from ledger.blobs import CHUNK, DirectoryBlobs
+from ledger.stores.blobs import CHUNK, DirectoryBlobs
 from tests.apiworld import (
     APPLICANT,
     COMMUNE,

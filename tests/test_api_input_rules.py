@@ -15,7 +15,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from api.web.oversight import office_refusal
+from api.http.web.oversight import office_refusal
 from domain.instant import LATEST
 from tests.apiworld import COMMUNE, COMMUNE_OFFICER, Api, assert_problem, get, open_api
 

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 import uvicorn
 
-from api.app import create_app
+from api.http.app import create_app
 from ledger.clock import SimulatedClock
-from ledger.demo import DEMO_START, run_demo
+from ledger.simulation.demo import DEMO_START, run_demo
 from tests.apiworld import settings_for
 
 

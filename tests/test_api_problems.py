@@ -11,13 +11,13 @@ from typing import Any, get_args
 
 import pytest
 
-from api import problems
-from api.routes.oversight import Rule
-from api.schemas import EXAMPLE_SIGNATURE, EXAMPLE_STATEMENT, LocationOut, LookupOut, Recorded
+from api.http import problems
+from api.http.routes.oversight import Rule
+from api.http.schemas import EXAMPLE_SIGNATURE, EXAMPLE_STATEMENT, LocationOut, LookupOut, Recorded
 from domain.errors import DomainError
-from ledger import signing
 from ledger.errors import LedgerError
-from ledger.sla import RULES
+from ledger.statements import signing
+from ledger.views.sla import RULES
 from tests.apiworld import Api, assert_problem, open_api
 
 

@@ -1,6 +1,6 @@
 """The read side of the HTTP API, end to end through the app on the demo.
 
-The demo as these tests read it (ledger/demo.py): dossier 0001 went commune 29266 → district 844
+The demo as these tests read it (ledger/simulation/demo.py): dossier 0001 went commune 29266 → district 844
 → province 84 and back before the reform of 1/7/2025; 0002 had a handover refused; 0004 was sent
 to district 844 on 30/6 and never acknowledged. After the demo, on Tuesday 8/7/2025 at 08:30,
 commune 29266/2025 receives HELD and keeps it, and receives SENT and sends it to province 86 an
@@ -20,15 +20,16 @@ from typing import Any
 import httpx
 import pytest
 
-from api.schemas import iso
+from api.http.schemas import iso
 from domain.instant import VIETNAM, from_datetime, start_of
 from domain.statement import family
-from ledger import merkle, signing, tlog
-from ledger.bundle import Bundle, verify_bundle
-from ledger.demo import DEMO_LOG_ORIGIN, DEMO_START, demo_log_key
 from ledger.errors import BadSignature
-from ledger.note import Checkpoint, open_note
-from ledger.sla import RULES
+from ledger.log import merkle, tlog
+from ledger.log.bundle import Bundle, verify_bundle
+from ledger.log.note import Checkpoint, open_note
+from ledger.simulation.demo import DEMO_LOG_ORIGIN, DEMO_START, demo_log_key
+from ledger.statements import signing
+from ledger.views.sla import RULES
 from tests.apiworld import (
     APPLICANT,
     COMMUNE,

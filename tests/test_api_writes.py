@@ -12,8 +12,8 @@ import msgpack
 import pytest
 
 from api.client import FILE_KINDS, ApiProblem, Client
-from ledger.applicants import applicant_commitment
-from ledger.signing import Envelope, SigningKey
+from ledger.statements.signing import Envelope, SigningKey
+from ledger.stores.applicants import applicant_commitment
 from tests.apiworld import (
     APPLICANT,
     COMMUNE,
@@ -353,7 +353,7 @@ def test_prepare_refuses_what_it_cannot_build(
 
 
 def test_a_registrar_records_registry_statements(shared: Api) -> None:
-    from ledger.demo import AUTHORITY_KEY_NAME, demo_key
+    from ledger.simulation.demo import AUTHORITY_KEY_NAME, demo_key
 
     authority = SigningKey(demo_key(AUTHORITY_KEY_NAME).private, "authority", "authority")
     client = Client(http=shared.http, token=shared.tokens["registrar"])

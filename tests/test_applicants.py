@@ -10,15 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from ledger import applicants, canonical
-from ledger.applicants import (
-    HOLD_MICROS,
-    RECEIPT_ALPHABET,
-    ApplicantStore,
-    DataKey,
-    applicant_commitment,
-)
-from ledger.demo import demo_applicant
 from ledger.errors import (
     ApplicantErased,
     ApplicantExists,
@@ -29,7 +20,17 @@ from ledger.errors import (
     BadKeyFile,
     UnknownApplicant,
 )
-from ledger.signing import SigningKey
+from ledger.simulation.demo import demo_applicant
+from ledger.statements import canonical
+from ledger.statements.signing import SigningKey
+from ledger.stores import applicants
+from ledger.stores.applicants import (
+    HOLD_MICROS,
+    RECEIPT_ALPHABET,
+    ApplicantStore,
+    DataKey,
+    applicant_commitment,
+)
 
 KEY = DataKey(hashlib.sha256(b"lienthong applicant tests: data key").digest())
 OTHER_KEY = DataKey(hashlib.sha256(b"lienthong applicant tests: another data key").digest())

@@ -15,16 +15,11 @@ import pytest
 from psycopg import sql
 
 from domain.statement import ZERO_HASH
-from ledger import logstore
 from ledger.application import Ledger
-from ledger.audit import audit
-from ledger.logstore import (
-    MemoryLogRecorder,
-    PostgresLogRecorder,
-    SQLiteLogRecorder,
-    TreeMissing,
-)
-from ledger.merkle import NodeId
+from ledger.log import store as logstore
+from ledger.log.audit import audit
+from ledger.log.merkle import NodeId
+from ledger.log.store import MemoryLogRecorder, PostgresLogRecorder, SQLiteLogRecorder, TreeMissing
 from tests.world import CODE, World, document
 
 OTHER = "000.00.01.H59-250303-0002"

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from api.client import ApiProblem
 from ledger.errors import UnknownApplicant
-from ledger.signing import Envelope
+from ledger.statements.signing import Envelope
 from tests.apiworld import (
     APPLICANT,
     COMMUNE,
@@ -82,7 +82,7 @@ def web(api: Api, role: str) -> TestClient:
     http = TestClient(api.http.app)
     response = sign_in(http, api.tokens[role], "/can-bo", follow_redirects=False)
     assert response.status_code == 303, response.text
-    # what the officer's pages send with their scripts' requests (api/web/csrf.py)
+    # what the officer's pages send with their scripts' requests (api/http/web/csrf.py)
     http.headers.update({**SAME_SITE, "X-CSRF-Token": csrf_meta(http.get("/can-bo").text)})
     return http
 

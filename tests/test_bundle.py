@@ -17,12 +17,13 @@ from pathlib import Path
 import pytest
 
 from domain.errors import UnknownDossier
-from ledger import note, schema
-from ledger.bundle import Bundle, BundleReport, export, verify_bundle
 from ledger.errors import BadBundle, BadProofRequest
-from ledger.timeline import Hop, timeline
-from ledger.tlog import LogKey
-from ledger.witness import WitnessKey
+from ledger.log import note
+from ledger.log.bundle import Bundle, BundleReport, export, verify_bundle
+from ledger.log.tlog import LogKey
+from ledger.log.witness import WitnessKey
+from ledger.statements import schema
+from ledger.views.timeline import Hop, timeline
 from tests.world import CODE, HOUR, START, World
 
 OTHER = "000.00.01.H59-250303-0002"

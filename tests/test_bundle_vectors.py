@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from ledger import bundle, note, schema
+from ledger.log import bundle, note
+from ledger.statements import schema
 
 VECTORS = Path(__file__).parent / "golden" / "bundles.json"
 

@@ -9,10 +9,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from api.cli import app
+from api.cli.main import app
 from domain.calendar import BadCalendarInput, Override, WorkCalendar, end_of
 from domain.instant import MICROS, VIETNAM, from_datetime, local_date, start_of
-from ledger.calendar_data import load_calendar, read_overrides
+from ledger.reference.calendar import load_calendar, read_overrides
 
 CALENDAR = load_calendar()
 PACKAGE_ONLY = WorkCalendar()

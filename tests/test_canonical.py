@@ -18,7 +18,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.statement import KINDS, Statement
-from ledger import canonical, schema
 from ledger.errors import (
     BadField,
     MalformedStatement,
@@ -29,7 +28,8 @@ from ledger.errors import (
     UnknownField,
     UnknownKind,
 )
-from ledger.signing import SigningKey, statement_hash
+from ledger.statements import canonical, schema
+from ledger.statements.signing import SigningKey, statement_hash
 
 KEY = SigningKey.from_seed(hashlib.sha256(b"lienthong canonical tests").digest())
 NOTE = "Chuyển hồ sơ lên huyện thẩm định – đã đủ thành phần"

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
+from api.cli.main import app
 from domain.statement import DOSSIER_KINDS
-from ledger import schema
 from ledger.application import Ledger
 from ledger.config import LedgerSettings
-from ledger.demo import demo_log_key
+from ledger.simulation.demo import demo_log_key
+from ledger.statements import schema
 
 runner = CliRunner()
 DEMO_VKEY = demo_log_key().verifier.line()

@@ -15,11 +15,11 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner, Result
 
-import api.cli_files
-from api.cli import app
+import api.cli.files
+from api.cli.main import app
 from api.client import Client
-from ledger.demo import DEMO_START, demo_log_key
-from ledger.files import FileStore
+from ledger.simulation.demo import DEMO_START, demo_log_key
+from ledger.stores.files import FileStore
 from tests.apiworld import (
     APPLICANT,
     COMMUNE_OFFICER,
@@ -79,7 +79,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
 def server(served: Api, monkeypatch: pytest.MonkeyPatch) -> Api:
     """The commands' client talks to the app in this process."""
     monkeypatch.setattr(
-        api.cli_files,
+        api.cli.files,
         "connect",
         lambda _server, token, lang: Client(
             http=TestClient(served.http.app), token=token, lang=lang
@@ -223,7 +223,7 @@ def test_fetch_file_keeps_nothing_when_the_bytes_do_not_match_the_hash(
 ) -> None:
     lying = httpx.MockTransport(lambda _request: httpx.Response(200, content=b"something else"))
     monkeypatch.setattr(
-        api.cli_files,
+        api.cli.files,
         "connect",
         lambda server, _token, _lang: Client(http=httpx.Client(transport=lying, base_url=server)),
     )

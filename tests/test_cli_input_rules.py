@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from api.cli import app
-from api.cli_serve import prepare_demo
-from api.shell import Options
+from api.cli.main import app
+from api.cli.serve import prepare_demo
+from api.cli.shell import Options
 from ledger.application import Ledger
 from ledger.config import LedgerSettings
-from ledger.demo import demo_log_key
+from ledger.simulation.demo import demo_log_key
 
 runner = CliRunner()
 ROUND_TRIP = "000.00.01.H59-250602-0001"

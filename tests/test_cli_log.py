@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from api.cli import app
-from ledger import note
+from api.cli.main import app
 from ledger.application import Ledger
-from ledger.authoring import Signer
-from ledger.bundle import Bundle
 from ledger.clock import SimulatedClock
 from ledger.config import LedgerSettings
-from ledger.demo import AUTHORITY_KEY_NAME, demo_key, demo_log_key
-from ledger.tlog import LogKey
+from ledger.log import note
+from ledger.log.bundle import Bundle
+from ledger.log.tlog import LogKey
+from ledger.simulation.demo import AUTHORITY_KEY_NAME, demo_key, demo_log_key
+from ledger.statements.authoring import Signer
 from tests.world import CODE, World
 
 runner = CliRunner()

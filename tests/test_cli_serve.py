@@ -17,12 +17,12 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
-from ledger.demo import demo_key
-from ledger.signing import SigningKey
+from api.cli.main import app
+from ledger.simulation.demo import demo_key
+from ledger.statements.signing import SigningKey
 
 runner = CliRunner()
-LIENTHONG = [sys.executable, "-c", "from api.cli import main; main()"]
+LIENTHONG = [sys.executable, "-c", "from api.cli.main import main; main()"]
 
 
 def clean_env() -> dict[str, str]:

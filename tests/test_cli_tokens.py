@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner, Result
 
-from api.cli import app
-from api.tokens import TokenExpired, TokenRevoked, TokenStore
+from api.cli.main import app
 from ledger.clock import SystemClock
+from ledger.stores.tokens import TokenExpired, TokenRevoked, TokenStore
 
 runner = CliRunner()
 OFFICE = "29266/2025"

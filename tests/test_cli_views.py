@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
+from api.cli.main import app
 from ledger.application import Ledger
 from ledger.config import LedgerSettings
 from tests.world import CODE, World

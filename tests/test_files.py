@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from ledger.applicants import DataKey
-from ledger.blobs import CHUNK, SEALED, DirectoryBlobs
 from ledger.errors import (
     FileCorrupted,
     FileErased,
@@ -21,7 +19,9 @@ from ledger.errors import (
     FileNotUploaded,
     FileTooLarge,
 )
-from ledger.files import FileStore
+from ledger.stores.applicants import DataKey
+from ledger.stores.blobs import CHUNK, SEALED, DirectoryBlobs
+from ledger.stores.files import FileStore
 
 CODE = "000.66.29.H59-250708-0001"
 OTHER = "000.66.29.H59-250708-0002"

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from domain.errors import BadIdentifier
-from ledger.blobs import CHUNK, DatabaseBlobs, DirectoryBlobs, Removed
 from ledger.errors import FileNotUploaded, FileQuotaExceeded
-from ledger.files import FileStore, Quota, Upload
+from ledger.stores.blobs import CHUNK, DatabaseBlobs, DirectoryBlobs, Removed
+from ledger.stores.files import FileStore, Quota, Upload
 from tests.test_files import CODE, KEY, NOW, OTHER, STORES, blob_count, payload, read
 
 OFFICE, OFFICER = "29266/2025", "cb-29266-vhxh"
@@ -199,8 +199,8 @@ def test_a_file_whose_key_went_with_its_expired_dossier_while_it_arrived_is_kept
 CRASH = """
 import hashlib, os, signal, sys
 from pathlib import Path
-from ledger.applicants import DataKey
-from ledger.files import FileStore
+from ledger.stores.applicants import DataKey
+from ledger.stores.files import FileStore
 url, directory, stage, code, now = *sys.argv[1:5], int(sys.argv[5])
 store = FileStore(url, DataKey(hashlib.sha256(b"test data key").digest()),
                   directory=Path(directory) if directory else None)

@@ -9,7 +9,7 @@ import pytest
 
 from domain.errors import KeyRevoked, NotCustodian
 from ledger.application import Ledger
-from ledger.authoring import Signer
+from ledger.statements.authoring import Signer
 from tests.world import CODE, World
 
 SHARED = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

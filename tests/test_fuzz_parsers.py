@@ -1,12 +1,13 @@
 """Fuzzing every parser that reads bytes from outside: whatever it is given, it answers with its own
 refusal or with a value that is exactly what it was given — never any other exception.
 
-The parsers: the canonical statement decoder (ledger/canonical.py), the statement format
-(ledger/schema.py), the audit bundle reader and its offline verification (ledger/bundle.py), the
-signed note, checkpoint, signature line and verifier key parsers (ledger/note.py), and the
-multipart form reader of the file upload (api/routes/files.py, over HTTP). Inputs are random
-bytes and text, random values in the format's own shape, and real documents (statements, bundles,
-notes recorded by a test world) with bytes flipped, inserted, deleted, cut or repeated.
+The parsers: the canonical statement decoder (ledger/statements/canonical.py), the statement
+format (ledger/statements/schema.py), the audit bundle reader and its offline verification
+(ledger/log/bundle.py), the signed note, checkpoint, signature line and verifier key parsers
+(ledger/log/note.py), and the multipart form reader of the file upload
+(api/http/routes/files.py, over HTTP). Inputs are random bytes and text, random values in the
+format's own shape, and real documents (statements, bundles, notes recorded by a test world) with
+bytes flipped, inserted, deleted, cut or repeated.
 
 Where a parser accepts its input, the test checks more than "no crash": a decoded value encodes
 back to the very bytes, a statement builds back to them, a checkpoint prints back to its text, a
@@ -36,12 +37,13 @@ from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
 from api.settings import Settings
-from ledger import canonical, note, schema
-from ledger.blobs import DirectoryBlobs
-from ledger.bundle import Bundle, BundleReport, export, verify_bundle
 from ledger.errors import BadBundle, MalformedStatement
-from ledger.tlog import LogKey
-from ledger.witness import WitnessKey
+from ledger.log import note
+from ledger.log.bundle import Bundle, BundleReport, export, verify_bundle
+from ledger.log.tlog import LogKey
+from ledger.log.witness import WitnessKey
+from ledger.statements import canonical, schema
+from ledger.stores.blobs import DirectoryBlobs
 from tests.apiworld import (
     APPLICANT,
     COMMUNE_OFFICER,

@@ -20,8 +20,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from domain.statement import Seen, Statement
-from ledger import schema
-from ledger.signing import SigningKey, key_id, statement_hash, verify
+from ledger.statements import schema
+from ledger.statements.signing import SigningKey, key_id, statement_hash, verify
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = json.loads((ROOT / "tests" / "golden" / "vectors.json").read_text(encoding="utf-8"))

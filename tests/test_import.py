@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
+from api.cli.main import app
 from ledger.importer import ImportReport, ImportState, ImportStateMismatch, import_envelopes
-from ledger.signing import Envelope
+from ledger.statements.signing import Envelope
 from tests.world import CODE, World, document
 
 DOSSIERS = 12  # × 3 statements: received, dispatched 29266 → 844, acknowledged by 844

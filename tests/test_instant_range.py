@@ -8,8 +8,8 @@ import pytest
 
 from domain.instant import LATEST
 from domain.statement import ZERO_HASH
-from ledger import canonical, schema
 from ledger.errors import BadField
+from ledger.statements import canonical, schema
 from tests.world import CODE, World
 
 

@@ -3,7 +3,7 @@ written with its event; roots and proofs from the stored tree match RFC 9162; ch
 signed, kept and issued on schedule; and a full audit names what was changed in the database
 behind the ledger's back.
 
-Roots here are computed from the RFC 9162 definition, not with ledger.merkle, so that the two
+Roots here are computed from the RFC 9162 definition, not with ledger.log.merkle, so that the two
 check each other. Tampering is done with plain SQL on a closed ledger's SQLite file or PostgreSQL
 schema, as someone with write access to the database could.
 """
@@ -24,16 +24,16 @@ import pytest
 from eventsourcing.persistence import ProgrammingError
 
 from domain.statement import ZERO_HASH
-from ledger import merkle, note, tlog
 from ledger.application import Ledger
-from ledger.audit import AuditReport, Finding, audit
-from ledger.authoring import initialise
 from ledger.clock import SimulatedClock
 from ledger.config import LedgerSettings
 from ledger.errors import BadProofRequest, BadSignature, ClockSkew, Conflict
-from ledger.logaccess import Checkpointer
-from ledger.tlog import LogKey
-from ledger.transcoder import MsgpackTranscoder
+from ledger.log import merkle, note, tlog
+from ledger.log.access import Checkpointer
+from ledger.log.audit import AuditReport, Finding, audit
+from ledger.log.tlog import LogKey
+from ledger.statements.authoring import initialise
+from ledger.statements.transcoder import MsgpackTranscoder
 from tests.world import CODE, DAY, PROCEDURE, START, World, document, seeded_key
 
 OTHER = "000.00.01.H59-250303-0002"
@@ -823,7 +823,7 @@ def test_postgres_database_functions_are_refused_they_would_skip_the_leaves(
 def test_appending_a_batch_reads_only_the_siblings_it_needs_and_adds_what_a_full_tree_holds() -> (
     None
 ):
-    from ledger.logstore import _grow, _siblings
+    from ledger.log.store import _grow, _siblings
 
     def leaf(i: int) -> bytes:
         return merkle.leaf_hash(i.to_bytes(4, "big"))

@@ -8,7 +8,7 @@ import json
 import re
 from pathlib import Path
 
-from ledger import merkle, note, tlog
+from ledger.log import merkle, note, tlog
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = (ROOT / "docs" / "log-format.md").read_text(encoding="utf-8")

@@ -23,7 +23,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.routes.public import LookupLimiter
+from api.http.routes.public import LookupLimiter
 from api.settings import Settings, SettingsError
 from ledger.clock import SimulatedClock
 from tests.apiworld import APPLICANT, COMMUNE_OFFICER, RECEIVED_BODY, Api, open_api
@@ -32,7 +32,7 @@ CODE = "000.66.29.H59-250708-0601"
 OWNER = ("203.0.113.7", 50000)
 GUESSER = ("198.51.100.9", 50000)
 PROXY = ("10.0.0.2", 443)
-LIENTHONG = [sys.executable, "-c", "from api.cli import main; main()"]
+LIENTHONG = [sys.executable, "-c", "from api.cli.main import main; main()"]
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """RFC 9162 Merkle maths, checked against the RFC's definition written out naively here.
 
 The oracle below computes MTH straight from RFC 9162 §2.1.1 with hashlib, sharing no code with
-ledger.merkle. Known answers are the RFC 6962 interop vectors published by transparency-dev/merkle
+ledger.log.merkle. Known answers are the RFC 6962 interop vectors published by transparency-dev/merkle
 (testonly/constants.go and proof/verify_test.go).
 """
 
@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger import merkle
-from ledger.merkle import (
+from ledger.log import merkle
+from ledger.log.merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
     CompactRange,
@@ -437,7 +437,7 @@ def test_inclusion_refuses_a_wrong_root_or_leaf(case: Inclusion, bit: int) -> No
 
 @pytest.fixture
 def forbid_hashing(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
-    """Calling it makes any hashing inside ledger.merkle fail the test: checks come first."""
+    """Calling it makes any hashing inside ledger.log.merkle fail the test: checks come first."""
 
     def refuse(*_: bytes) -> bytes:
         raise AssertionError("hashed before checking")

@@ -24,17 +24,17 @@ import httpx
 import pytest
 
 from api.client import ApiProblem, Client
-from api.tokens import TokenStore
 from domain.instant import local_date
-from ledger import merkle, note
-from ledger.applicants import ApplicantStore, DataKey
 from ledger.application import Ledger
-from ledger.audit import audit
 from ledger.clock import SimulatedClock, SystemClock
 from ledger.config import LedgerSettings
-from ledger.demo import DEMO_START, demo_key, demo_log_key, run_demo
-from ledger.projections import Projector, ViewStore
-from ledger.signing import Envelope, SigningKey
+from ledger.log import merkle, note
+from ledger.log.audit import audit
+from ledger.simulation.demo import DEMO_START, demo_key, demo_log_key, run_demo
+from ledger.statements.signing import Envelope, SigningKey
+from ledger.stores.applicants import ApplicantStore, DataKey
+from ledger.stores.tokens import TokenStore
+from ledger.views.projector import Projector, ViewStore
 from tests.apiworld import (
     APPLICANT,
     COMMUNE,
@@ -151,7 +151,7 @@ def servers(
             processes.append(
                 subprocess.Popen(
                     [
-                        *(sys.executable, "-m", "uvicorn", "api.app:app_from_env", "--factory"),
+                        *(sys.executable, "-m", "uvicorn", "api.http.app:app_from_env", "--factory"),
                         *("--fd", str(sock.fileno()), "--no-access-log"),
                     ],
                     cwd=directory,

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.note import (
+from ledger.log.note import (
     COSIGNATURE_V1,
     ED25519,
     MAX_NOTE_BYTES,
@@ -104,7 +104,7 @@ def with_payload(line: str, change: int, position: int) -> str:
 
 
 def vkey(name: str, raw: bytes) -> str:
-    """A verifier key string for any bytes, its key hash computed here, not by ledger.note."""
+    """A verifier key string for any bytes, its key hash computed here, not by ledger.log.note."""
     digest = hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4]
     return f"{name}+{digest.hex()}+{base64.b64encode(raw).decode()}"
 

@@ -10,10 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from api.tokens import TokenStore
 from ledger.application import Ledger
 from ledger.config import LedgerSettings
-from ledger.projections import Projector
+from ledger.stores.tokens import TokenStore
+from ledger.views.projector import Projector
 
 pytestmark = pytest.mark.postgres
 STARTERS = 6

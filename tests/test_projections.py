@@ -21,9 +21,9 @@ import psycopg
 import pytest
 
 from domain.dossier import Dossier
-from ledger import projections
 from ledger.application import Receipt
-from ledger.projections import Location, ProjectionStopped, Projector, ViewStore
+from ledger.views import projector as projections
+from ledger.views.projector import Location, ProjectionStopped, Projector, ViewStore
 from tests.world import CODE, DAY, HOUR, PROCEDURE, START, World, document
 
 CLOSED = CODE  # up to the province, re-appointed, decided, sent back, result returned
@@ -758,7 +758,7 @@ def test_views_of_another_layout_are_made_again_and_rebuilt_from_the_log(world: 
 
 KILLER = """
 import os, sys
-from ledger import projections
+from ledger.views import projector as projections
 from ledger.application import Ledger
 from ledger.config import LedgerSettings
 

@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 
 from domain.errors import DomainError, KeyRevoked, UnknownDossier
-from ledger import merkle, tlog
 from ledger.application import Ledger, Outcome, Receipt
-from ledger.audit import audit
 from ledger.config import LedgerSettings
 from ledger.errors import BadSignature, Conflict, LedgerError, MalformedStatement
-from ledger.logaccess import Checkpointer
-from ledger.signing import Envelope
-from ledger.tlog import LogKey
+from ledger.log import merkle, tlog
+from ledger.log.access import Checkpointer
+from ledger.log.audit import audit
+from ledger.log.tlog import LogKey
+from ledger.statements.signing import Envelope
 from tests.world import CODE, DAY, PROCEDURE, World, document
 
 LOG_KEY = LogKey.from_seed("test.lienthong.example/log", hashlib.sha256(b"group-log").digest())

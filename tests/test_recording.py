@@ -16,7 +16,7 @@ from domain.statement import ZERO_HASH
 from ledger.application import Ledger, Receipt
 from ledger.config import LedgerSettings
 from ledger.errors import BadSignature, ClockSkew, Conflict, OversizedStatement
-from ledger.signing import Envelope
+from ledger.statements.signing import Envelope
 from tests.world import CODE, DAY, PROCEDURE, World, document
 
 OTHER = "000.00.01.H59-250303-0002"

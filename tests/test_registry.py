@@ -27,7 +27,7 @@ from domain.errors import (
 )
 from domain.instant import VIETNAM, from_datetime
 from ledger.application import Receipt
-from ledger.authoring import Signer
+from ledger.statements.authoring import Signer
 from tests.world import CODE, DAY, HOUR, PROCEDURE, World, document, seeded_key
 
 OTHER = "000.00.01.H59-250303-0002"

@@ -22,8 +22,8 @@ import pytest
 
 from domain.errors import KeyRevoked, OfficerNotInOffice
 from ledger.application import RECHECKS, Ledger
-from ledger.authoring import Signer
 from ledger.errors import Conflict
+from ledger.statements.authoring import Signer
 from tests.world import CODE, World
 
 SHARED = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

@@ -21,14 +21,14 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from api.app import create_app
-from api.cli import app as cli
+from api.cli.main import app as cli
+from api.http.app import create_app
 from api.settings import Settings, SettingsError
 from ledger.config import LedgerSettings
-from ledger.demo import demo_log_key
 from ledger.errors import ReadOnly, ViewsNotReady
-from ledger.projections import Projector
-from ledger.signing import Envelope
+from ledger.simulation.demo import demo_log_key
+from ledger.statements.signing import Envelope
+from ledger.views.projector import Projector
 from tests.apiworld import (
     APPLICANT,
     COMMUNE,

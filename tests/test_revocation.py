@@ -16,11 +16,11 @@ import pytest
 from domain.errors import KeyRevoked
 from domain.instant import format_local
 from domain.officer import Key
-from ledger.audit import audit
-from ledger.authoring import Signer
-from ledger.bundle import export, verify_bundle
-from ledger.demo import AUTHORITY_KEY_NAME, demo_key
-from ledger.tlog import LogKey
+from ledger.log.audit import audit
+from ledger.log.bundle import export, verify_bundle
+from ledger.log.tlog import LogKey
+from ledger.simulation.demo import AUTHORITY_KEY_NAME, demo_key
+from ledger.statements.authoring import Signer
 from tests.apiworld import COMMUNE_OFFICER, Api, assert_problem, open_api
 from tests.world import CODE, DAY, PROCEDURE, World
 

@@ -13,9 +13,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from domain.statement import Statement
-from ledger import schema
 from ledger.errors import BadEnvelope, BadKeyFile, BadSignature, LedgerError
-from ledger.signing import (
+from ledger.statements import schema
+from ledger.statements.signing import (
     KEY_ID_PREFIX,
     SIGNING_PREFIX,
     Envelope,

@@ -11,22 +11,22 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
-from api.web.heatmap import monthly
+from api.cli.main import app
+from api.http.web.heatmap import monthly
 from domain.instant import local_date, start_of
 from domain.statement import Statement
-from ledger import schema
 from ledger.application import Ledger
-from ledger.arrivals import DISTRICT_STOP
-from ledger.calendar_data import load_calendar
 from ledger.clock import SimulatedClock
 from ledger.config import LedgerSettings
-from ledger.demo import demo_log_key
-from ledger.projections import Projector
-from ledger.rollup import results_by_office, stalls_by_office
-from ledger.seed import office_statements
-from ledger.simulator import SIMULATION_TOLERANCE_SECONDS, SimulationResult, simulate
-from ledger.sla import Inspector, office_report
+from ledger.reference.calendar import load_calendar
+from ledger.reference.seed import office_statements
+from ledger.simulation.arrivals import DISTRICT_STOP
+from ledger.simulation.demo import demo_log_key
+from ledger.simulation.simulator import SIMULATION_TOLERANCE_SECONDS, SimulationResult, simulate
+from ledger.statements import schema
+from ledger.views.projector import Projector
+from ledger.views.rollup import results_by_office, stalls_by_office
+from ledger.views.sla import Inspector, office_report
 
 runner = CliRunner()
 
@@ -178,7 +178,7 @@ def test_demo_dossiers_records_a_simulation_and_names_the_slow_offices(tmp_path:
 
 def test_every_office_s_results_in_one_pass_equal_its_own_report(world: World) -> None:
     """The map of offices counts every office's early / on-time / late dossiers in one pass
-    (ledger.rollup); each office's figures must be those of its own report, before, across and
+    (ledger.views.rollup); each office's figures must be those of its own report, before, across and
     after the 2025 reform, and its stalls those `within` finds."""
     ledger, result, _histories = world
     projector = Projector(ledger)

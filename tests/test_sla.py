@@ -18,13 +18,13 @@ from domain.calendar import end_of
 from domain.instant import VIETNAM, from_datetime
 from domain.procedure import Budget, ProcedureVersion
 from ledger.application import Ledger, Receipt
-from ledger.authoring import prepare
-from ledger.calendar_data import load_calendar
 from ledger.clock import SimulatedClock
 from ledger.config import LedgerSettings
-from ledger.demo import DEMO_START, run_demo
-from ledger.projections import Projector
-from ledger.sla import Inspector, SlipBlock, Stall, appointed_for, judge, office_report
+from ledger.reference.calendar import load_calendar
+from ledger.simulation.demo import DEMO_START, run_demo
+from ledger.statements.authoring import prepare
+from ledger.views.projector import Projector
+from ledger.views.sla import Inspector, SlipBlock, Stall, appointed_for, judge, office_report
 from tests.world import CODE, DAY, PROCEDURE, World, document
 
 HOURS = 3600  # Stall.over_seconds are working seconds

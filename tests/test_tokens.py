@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from api.tokens import (
+from ledger.stores.tokens import (
     ROLES,
     BadTokenRequest,
     RecentTokens,

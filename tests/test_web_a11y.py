@@ -102,7 +102,7 @@ def test_the_check_does_fail_a_page_that_breaks_the_rules(site: Site) -> None:
 
 
 def test_every_shade_of_the_map_keeps_its_text_readable() -> None:
-    from api.web.heatmap import _luminance, shade
+    from api.http.web.heatmap import _luminance, shade
 
     for step in range(101):
         style = shade(step / 100)

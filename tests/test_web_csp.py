@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ledger.demo import demo_log_key
+from ledger.simulation.demo import demo_log_key
 from tests.apiworld import COMMUNE, COMMUNE_OFFICER, PROVINCE
 from tests.browser import Site, enrolled_officer, open_site, token
 

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from ledger.audit import audit
-from ledger.demo import demo_log_key
+from ledger.log.audit import audit
+from ledger.simulation.demo import demo_log_key
 from tests.apiworld import COMMUNE, COMMUNE_OFFICER, PROVINCE, PROVINCE_OFFICER
 from tests.browser import Site, enrolled_officer, open_site
 

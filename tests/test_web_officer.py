@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from api.client import Client
-from ledger import authoring, signing
+from ledger.statements import authoring, signing
 from tests.apiworld import (
     APPLICANT,
     COMMUNE,

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from domain.instant import local_date, start_of
-from ledger.sla import office_report
+from ledger.views.sla import office_report
 from tests.apiworld import PROVINCE
 from tests.browser import Site, open_site, token
 

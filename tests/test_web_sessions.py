@@ -17,9 +17,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.headers import POLICY
-from api.tokens import TokenStore
-from api.web.sessions import MICROS, SessionEnded, SessionStore, digest
+from api.http.headers import POLICY
+from ledger.stores.sessions import MICROS, SessionEnded, SessionStore, digest
+from ledger.stores.tokens import TokenStore
 from tests.apiworld import Api, open_api
 from tests.websession import SAME_SITE, csrf_field, csrf_meta, sign_in
 

@@ -1,6 +1,6 @@
 """The verification page in a real browser: a bundle checked against the log's key says plainly
 that it verifies, with its steps; a tampered bundle says it does not, and what failed; the QR
-code's address verifies the dossier it names. Then the browser's own check (api/static/verify.js),
+code's address verifies the dossier it names. Then the browser's own check (api/http/static/verify.js),
 which needs no trust in the server: the same verdicts, reached in the page, against a log key the
 reader may paste."""
 
@@ -13,9 +13,9 @@ from dataclasses import replace
 import pytest
 from playwright.sync_api import Page
 
-from ledger import bundle
-from ledger.demo import DEMO_LOG_ORIGIN, demo_log_key
-from ledger.tlog import LogKey
+from ledger.log import bundle
+from ledger.log.tlog import LogKey
+from ledger.simulation.demo import DEMO_LOG_ORIGIN, demo_log_key
 from tests.browser import Site, open_site
 
 CODE = "000.66.29.H59-250708-0601"

@@ -1,4 +1,4 @@
-"""The browser's own check of a bundle (api/static/verify.js) applies the revocation rule in log
+"""The browser's own check of a bundle (api/http/static/verify.js) applies the revocation rule in log
 order, as the server's replay does: the bundle vector of tests/golden/bundles.json whose entry was
 recorded after its key's revocation is refused in the page, in the page's words (Vietnamese
 first, English on request), naming the entry and the revocation; the vector whose key was revoked

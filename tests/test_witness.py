@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from ledger import note
-from ledger.bundle import export, verify_bundle
 from ledger.errors import BadCheckpoint, LogForked
-from ledger.logstore import StoredCheckpoint
-from ledger.tlog import LogKey
-from ledger.witness import (
+from ledger.log import note
+from ledger.log.bundle import export, verify_bundle
+from ledger.log.store import StoredCheckpoint
+from ledger.log.tlog import LogKey
+from ledger.log.witness import (
     Seen,
     WitnessKey,
     WitnessState,

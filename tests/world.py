@@ -10,10 +10,10 @@ from typing import Any
 
 from domain.instant import VIETNAM, from_datetime
 from ledger.application import Ledger, Receipt
-from ledger.authoring import Signer, initialise
 from ledger.clock import SimulatedClock
 from ledger.config import LedgerSettings
-from ledger.signing import SigningKey
+from ledger.statements.authoring import Signer, initialise
+from ledger.statements.signing import SigningKey
 
 START = from_datetime(datetime(2025, 3, 3, 8, 0, tzinfo=VIETNAM))
 HOUR = 3600 * 1_000_000

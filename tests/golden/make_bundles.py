@@ -13,7 +13,7 @@ fixed seed) signs a checkpoint, and both dossiers' bundles are exported:
 
 - `sound`: CODE's bundle. Its key's revocation is in it, after CODE's entries: it verifies.
 - `revoked`: OTHER's bundle. Its entry comes after its key's revocation in log order: the
-  server's replay (`ledger.bundle.verify_bundle`) and the browser's check (api/static/verify.js)
+  server's replay (`ledger.log.bundle.verify_bundle`) and the browser's check (api/http/static/verify.js)
   both refuse it, naming that entry.
 
 tests/test_bundle_vectors.py checks the server's verdicts on the file; tests/js/verify.test.mjs
@@ -32,8 +32,8 @@ from typing import Any
 from domain.errors import KeyRevoked
 from domain.instant import format_local
 from domain.officer import Key
-from ledger import bundle
-from ledger.tlog import LogKey
+from ledger.log import bundle
+from ledger.log.tlog import LogKey
 from tests.world import CODE, DAY, PROCEDURE, World
 
 OTHER = "000.00.01.H59-250303-0002"

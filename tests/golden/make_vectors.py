@@ -20,8 +20,8 @@ import unicodedata
 from typing import Any
 
 from domain.statement import Seen, Statement
-from ledger import schema
-from ledger.signing import SIGNING_PREFIX, SigningKey, statement_hash
+from ledger.statements import schema
+from ledger.statements.signing import SIGNING_PREFIX, SigningKey, statement_hash
 
 AUTHORITY_SEED_LABEL = "lienthong golden authority"
 OFFICER_SEED_LABEL = "lienthong golden officer"

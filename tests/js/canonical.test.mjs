@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { webcrypto } from "node:crypto";
-import { CanonicalError, SIGNING_PREFIX, decode, encode } from "../../api/static/canonical.js";
+import { CanonicalError, SIGNING_PREFIX, decode, encode } from "../../api/http/static/canonical.js";
 
 const golden = JSON.parse(readFileSync(new URL("../golden/vectors.json", import.meta.url), "utf-8"));
 const hex = (bytes) => Buffer.from(bytes).toString("hex");

@@ -1,11 +1,11 @@
-// The browser's check of an audit bundle (api/static/verify.js) against the log vectors of
+// The browser's check of an audit bundle (api/http/static/verify.js) against the log vectors of
 // docs/log-format.md sections 11 and 12 (pinned to the Python ledger by tests/test_log_format.py):
 // the four golden statements as leaves 0 to 3, their tree, an inclusion proof, the signed
 // checkpoint and the log's verifier key. Then small bundles made of those leaves, whole and changed.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { decode, encode } from "../../api/static/canonical.js";
+import { decode, encode } from "../../api/http/static/canonical.js";
 import {
   BundleProblem,
   checkBundle,
@@ -15,7 +15,7 @@ import {
   parseVerifierKey,
   say,
   sha256,
-} from "../../api/static/verify.js";
+} from "../../api/http/static/verify.js";
 
 const golden = JSON.parse(readFileSync(new URL("../golden/vectors.json", import.meta.url), "utf-8"));
 // real bundles from the Python ledger, with a key's revocation in them (tests/golden/make_bundles.py)

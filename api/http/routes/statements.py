@@ -1,0 +1,180 @@
+"""Writes: prepare a statement to sign, and submit a signed one.
+
+The server never signs for anyone. `prepare` builds the canonical bytes from plain fields on the
+subject's current head, so a thin client only signs bytes; `submit` takes `{statement, signature}`
+as JSON (base64, no other field) or as `application/msgpack` (a map of two bin values) — media
+types matched without regard to case, any other refused (415) — and records it through the
+process's one writer. The same signed statement submitted again returns the original receipt
+(200 rather than 201), never a second entry. Applicant details go through api/http/applicants.py.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import msgpack
+from fastapi import APIRouter, Request, Response
+from pydantic import ValidationError
+
+from api.client import FILE_KINDS
+from api.http import applicants
+from api.http.access import Caller, ServicesDep, may_submit, may_write
+from api.http.problems import BadRequest, UnsupportedMediaType, documented
+from api.http.schemas import Prepared, PrepareRequest, Recorded, SignedEnvelope, iso, statement_json
+from api.http.services import Services
+from domain.statement import Statement, family
+from ledger.errors import BadEnvelope, FileNotUploaded
+from ledger.statements import authoring, schema, signing
+from ledger.statements.signing import Envelope
+
+router = APIRouter(tags=["statements"])
+MSGPACK = "application/msgpack"
+JSON = "application/json"
+
+
+def _envelope_schema() -> dict[str, Any]:
+    json_schema = SignedEnvelope.model_json_schema()
+    return {
+        "required": True,
+        "content": {
+            JSON: {"schema": json_schema},
+            MSGPACK: {
+                "schema": {
+                    "type": "object",
+                    "description": "a msgpack map: statement (bin) and signature (bin)",
+                }
+            },
+        },
+    }
+
+
+async def read_envelope(request: Request) -> Envelope:
+    """The envelope in the request body, JSON or msgpack; UnsupportedMediaType for a body of
+    any other media type (before it is read), BadEnvelope naming what is wrong."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in (JSON, MSGPACK):
+        raise UnsupportedMediaType(
+            f"a signed statement is sent as {JSON} or {MSGPACK}, "
+            f"not {media_type or 'a body without a Content-Type'}"
+        )
+    body = await request.body()
+    if media_type == MSGPACK:
+        try:
+            fields = msgpack.unpackb(body, raw=False)
+            return Envelope(bytes(fields["statement"]), bytes(fields["signature"]))
+        except (ValueError, KeyError, TypeError, msgpack.UnpackException) as problem:
+            raise BadEnvelope(
+                f"a msgpack envelope is a map with bin 'statement' and 'signature': {problem}"
+            ) from None
+    try:
+        return SignedEnvelope.model_validate_json(body).decode()
+    except ValidationError as problem:
+        raise BadEnvelope(
+            "an envelope is a JSON object with base64 'statement' and 'signature': "
+            + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in problem.errors())
+        ) from None
+
+
+@router.post(
+    "/statements",
+    status_code=201,
+    response_model=Recorded,
+    summary="Submit a signed statement",
+    openapi_extra={"requestBody": _envelope_schema()},
+    responses={
+        200: {"description": "already recorded: the original receipt"},
+        **documented(415),
+    },
+)
+async def submit(
+    request: Request, response: Response, found: ServicesDep, token: Caller
+) -> Recorded:
+    found.writable()
+    envelope = await read_envelope(request)
+    statement = schema.parse(
+        envelope.statement, max_bytes=found.settings.ledger.max_statement_bytes
+    )
+    may_submit(token, statement)
+    files_uploaded(found, statement)
+    receipt = await found.writer.record(envelope.statement, envelope.signature)
+    secret = applicants.confirm(found, statement, receipt)
+    if receipt.duplicate:
+        response.status_code = 200
+    return Recorded(
+        kind=receipt.kind,
+        subject=receipt.subject,
+        seq=receipt.seq,
+        digest=receipt.digest.hex(),
+        recorded_at=receipt.recorded_at,
+        recorded_at_iso=iso(receipt.recorded_at),
+        duplicate=receipt.duplicate,
+        leaf_index=receipt.leaf_index
+        if receipt.leaf_index is not None
+        else found.ledger.leaf_index(statement.family, statement.subject, statement.seq),
+        receipt_secret=secret,
+    )
+
+
+def files_uploaded(found: Services, statement: Statement) -> None:
+    """A statement that brings documents in (receipt, dispatch, supplement) is refused until
+    every file it lists is in the file store: the files travel with the custody."""
+    if statement.kind not in FILE_KINDS:
+        return
+    documents = statement.body.get("documents") or []
+    missing = set(found.files.missing(statement.subject, [d["sha256"] for d in documents]))
+    if missing:
+        named = "; ".join(
+            f"{d['name']} ({d['sha256'].hex()})" for d in documents if d["sha256"] in missing
+        )
+        raise FileNotUploaded(
+            f"upload the files this statement lists before submitting it "
+            f"(PUT /v1/dossiers/{statement.subject}/files/<sha256>); not uploaded: {named}"
+        )
+
+
+@router.post(
+    "/statements/prepare",
+    response_model=Prepared,
+    summary="Build the canonical bytes of a statement, ready to sign",
+)
+def prepare(request: PrepareRequest, found: ServicesDep, token: Caller) -> Prepared:
+    found.writable()
+    body = schema.from_json(request.kind, request.body)  # an unknown kind is refused first
+    may_write(token, family(request.kind), request.office, request.officer)
+
+    def build(applicant: bytes | None) -> bytes:
+        return authoring.prepare(
+            found.ledger,
+            request.kind,
+            request.subject,
+            body if applicant is None else {**body, "applicant": applicant},
+            office=request.office,
+            officer=request.officer,
+            key=request.key,
+            at=request.at,
+        )
+
+    if request.applicant is None:
+        raw = build(None)
+    else:
+        if "applicant" in body:
+            raise BadRequest("give either applicant details or body.applicant, not both")
+        raw, _proposal = applicants.propose(
+            found,
+            token,
+            kind=request.kind,
+            code=request.subject,
+            office=request.office,
+            officer=request.officer,
+            details=request.applicant.as_map(),
+            build=build,
+        )
+    statement = schema.parse(raw)
+    return Prepared(
+        statement=base64.b64encode(raw).decode(),
+        digest=signing.statement_hash(raw).hex(),
+        seq=statement.seq,
+        prev=statement.prev.hex(),
+        decoded=statement_json(statement),
+    )

@@ -1,0 +1,141 @@
+"""The citizen's pages: look a dossier up by its code and receipt secret.
+
+Plain HTML forms, no JavaScript: they work on any browser and on a slow line. The language is
+Vietnamese unless `?lang=en` asked for English (kept in a cookie); times are shown in
+Asia/Ho_Chi_Minh as dd/mm/yyyy HH:MM."""
+
+from __future__ import annotations
+
+import io
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import segno
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from api.http.access import ServicesDep
+from api.http.problems import NotFound, RateLimited
+from api.http.routes.public import citizen_lookup
+from api.http.schemas import is_storable
+from api.http.services import Services
+from api.http.web.csrf import form_token
+from api.http.web.words import say
+from domain.errors import DomainError
+from domain.identifier import is_identifier
+from domain.instant import local_date, to_datetime
+
+router = APIRouter(include_in_schema=False)
+pages = Environment(loader=PackageLoader("api.http", "templates"), autoescape=select_autoescape())
+LANGS = ("vi", "en")
+
+
+def language(request: Request) -> str:
+    """?lang= first, then the cookie; else Vietnamese, whatever the browser's own language (an
+    office PC set up in English still serves Vietnamese officers)."""
+    asked = request.query_params.get("lang") or request.cookies.get("lang")
+    return asked if asked in LANGS else "vi"
+
+
+def when(at: int | None) -> str:
+    """dd/mm/yyyy HH:MM in Asia/Ho_Chi_Minh."""
+    return "" if at is None else f"{to_datetime(at):%d/%m/%Y %H:%M}"
+
+
+def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    lang = language(request)
+    other = "en" if lang == "vi" else "vi"
+    html = pages.get_template(template).render(
+        lang=lang,
+        t=lambda key, **more: say(key, lang, **more),
+        switch_url=f"{request.url.path}?{urlencode({**request.query_params, 'lang': other})}",
+        when=when,
+        read_only=read_only(request),
+        csrf_token=form_token(request),  # the forms' and scripts' proof of coming from here
+        **values,
+    )
+    response = HTMLResponse(html, status_code=status)
+    if request.query_params.get("lang") in LANGS:
+        response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+def read_only(request: Request) -> bool:
+    """Whether this server reads a replica and records nothing (`serve --read-only`): its pages
+    say so, and the forms that would record are shown disabled."""
+    found = getattr(request.app.state, "services", None)
+    return bool(getattr(found, "read_only", False))
+
+
+@router.get("/")
+def home() -> Response:
+    return RedirectResponse("/tra-cuu", status_code=303)
+
+
+@router.get("/tra-cuu")
+def lookup_form(request: Request) -> HTMLResponse:
+    return render(request, "lookup.html", code="", problem=None)
+
+
+@router.post("/tra-cuu")
+def lookup_result(
+    request: Request,
+    found: ServicesDep,
+    code: Annotated[str, Form(max_length=128)] = "",
+    secret: Annotated[str, Form(max_length=64)] = "",
+) -> HTMLResponse:
+    lang = language(request)
+    code, secret = code.strip(), secret.strip()
+    if not code or not secret:
+        return render(request, "lookup.html", 422, code=code, problem=say("missing_fields", lang))
+    if not is_identifier(code):  # nothing has that code, and it never reaches the database
+        return render(request, "lookup.html", 422, code="", problem=say("bad_code", lang))
+    if not is_storable(secret):
+        return render(request, "lookup.html", 422, code=code, problem=say("bad_secret", lang))
+    try:
+        result = citizen_lookup(found, request, code, secret)
+    except NotFound:
+        return render(request, "lookup.html", 404, code=code, problem=say("not_found", lang))
+    except RateLimited as limited:
+        problem = say("too_many", lang, seconds=limited.retry_after)
+        response = render(request, "lookup.html", 429, code=code, problem=problem)
+        response.headers["Retry-After"] = str(limited.retry_after)
+        return response
+    now = found.clock.now()
+    overdue = result.appointed is not None and result.status != "closed" and result.appointed < now
+    slip = found.inspector().slip(code, now)
+    verify_url = f"{public_base(request, found)}/xac-minh/{code}"
+    return render(
+        request,
+        "lookup_result.html",
+        result=result,
+        overdue=overdue,
+        slip=slip,
+        procedure_label=result.procedure_name,
+        office=lambda office, at: office_name(found, office, at),
+        qr=qr_svg(verify_url, say("qr_caption", lang)),
+        verify_url=verify_url,
+    )
+
+
+def public_base(request: Request, found: Services) -> str:
+    """The address printed on paper: LIENTHONG_PUBLIC_URL if set, else the request's own."""
+    return (found.settings.public_url or str(request.base_url)).rstrip("/")
+
+
+def office_name(found: Services, office: str | None, at: int) -> str:
+    if office is None:
+        return ""
+    try:
+        return found.ledger.office(office).name_on(local_date(at))
+    except DomainError:
+        return office
+
+
+def qr_svg(url: str, title: str) -> Markup:
+    """The QR code of `url` as inline SVG (medium error correction: it survives a poor print)."""
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=3, xmldecl=False, title=title)
+    return Markup(out.getvalue().decode())  # noqa: S704 — segno's own SVG, the URL escaped

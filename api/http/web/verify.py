@@ -1,0 +1,134 @@
+"""The verification page (xác minh): an audit bundle checked against the log's public key — every
+statement's signature, its inclusion proof, the checkpoint's signature — with a plain verdict and
+what failed. A bundle is uploaded, or, from the QR code of a printed control slip, exported from
+this server for a dossier code. The log is public (statements hold no personal data), so this
+page needs no token."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+
+from api.http.access import ServicesDep
+from api.http.services import Services
+from api.http.web.pages import language, render
+from api.http.web.words import browser_words, say
+from api.texts import kind_label
+from domain.errors import DomainError
+from domain.identifier import is_identifier
+from ledger.errors import BadBundle, LedgerError
+from ledger.log import bundle, note
+
+router = APIRouter(include_in_schema=False)
+MAX_BUNDLE = 5 * 1024 * 1024
+PAGE = "verify.html"
+
+
+def page(request: Request, found: Services, status: int = 200, **values: Any) -> HTMLResponse:
+    """The verification page, with the log's key (which the browser's own check starts from),
+    the words of that check (api/http/static/verify.js) and, for a dossier, its bundle's address."""
+    key = log_verifier(found)
+    values.setdefault("key", key.line() if key is not None else "")
+    values.setdefault("bundle_url", "")
+    return render(request, PAGE, status, browser_words=browser_words(language(request)), **values)
+
+
+def log_verifier(found: Services) -> note.Verifier | None:
+    """The key checkpoints are checked against: the server's own log key's, or the configured
+    public one (a read-only replica holds no private key)."""
+    if found.ledger.checkpointer is not None:
+        return found.ledger.checkpointer.log_key.verifier
+    text = found.settings.ledger.log_verifier
+    return note.parse_verifier(text) if text else None
+
+
+def verdict(
+    request: Request, found: Services, data: bytes, status: int = 200, bundle_url: str = ""
+) -> HTMLResponse:
+    lang = language(request)
+    key = log_verifier(found)
+    if key is None:
+        return page(request, found, 503, problem=say("no_log_key", lang), report=None)
+    try:
+        report = bundle.verify_bundle(data, key)
+    except BadBundle as problem:
+        text = say("unreadable", lang, problem=problem)
+        return page(request, found, 422, problem=text, report=None)
+    steps = report.view.steps if report.view is not None else []
+    return page(
+        request,
+        found,
+        status if report.ok else 422,
+        problem=None,
+        report=report,
+        steps=steps,
+        kind=lambda kind: kind_label(kind, lang),
+        bundle_url=bundle_url,
+    )
+
+
+@router.get("/xac-minh")
+def verify_form(request: Request, found: ServicesDep) -> HTMLResponse:
+    return page(request, found, problem=None, report=None)
+
+
+@router.post("/xac-minh")
+async def verify_upload(
+    request: Request,
+    found: ServicesDep,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> HTMLResponse:
+    lang = language(request)
+    if file is None or not file.filename:
+        return page(request, found, 422, problem=say("no_file", lang), report=None)
+    data = await file.read(MAX_BUNDLE + 1)
+    if len(data) > MAX_BUNDLE:
+        return page(request, found, 413, problem=say("too_big", lang), report=None)
+    return verdict(request, found, data)
+
+
+def exported(found: Services, code: str) -> bytes:
+    """This server's audit bundle of dossier `code`, up to a checkpoint issued now if the newest
+    entries are not checkpointed yet. Raises DomainError for an unknown dossier."""
+    found.ledger.dossier(code)
+    try:
+        return bundle.export(found.ledger, code).encode()
+    except LedgerError:  # the newest entries are not checkpointed yet
+        if found.ledger.checkpointer is None:
+            raise
+        found.ledger.checkpointer.issue()
+        return bundle.export(found.ledger, code).encode()
+
+
+@router.get("/xac-minh/tai/{code:path}")
+def bundle_file(code: str, request: Request, found: ServicesDep) -> Response:
+    """The dossier's audit bundle as a file: for the browser's own check, and to keep or to
+    check offline (`lienthong verify-bundle`)."""
+    if not is_identifier(code):  # no dossier has that code; it never reaches the database
+        return page(request, found, 422, problem=say("bad_code", language(request)), report=None)
+    try:
+        data = exported(found, code)
+    except DomainError:
+        return page(request, found, 404, problem=say("not_found", language(request)), report=None)
+    name = "".join(c if c.isalnum() or c in ".-" else "_" for c in code)
+    return Response(
+        data,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{name}.bundle"'},
+    )
+
+
+@router.get("/xac-minh/{code:path}")
+def verify_code(code: str, request: Request, found: ServicesDep) -> HTMLResponse:
+    """What the QR code of a control slip opens: this server's bundle of the dossier, checked."""
+    if not is_identifier(code):  # no dossier has that code; it never reaches the database
+        return page(request, found, 422, problem=say("bad_code", language(request)), report=None)
+    try:
+        data = exported(found, code)
+    except DomainError:
+        lang = language(request)
+        return page(request, found, 404, problem=say("not_found", lang), report=None)
+    return verdict(request, found, data, bundle_url=f"/xac-minh/tai/{quote(code, safe='')}")

@@ -1,0 +1,307 @@
+"""Audit bundles: one file that proves a dossier's history offline, with no database and no server.
+
+A bundle holds the dossier's entries, every registry entry their validity depends on (the keys,
+officers, offices and procedure they name, the offices those refer to, and the authority's history,
+each subject complete up to the checkpoint), an inclusion proof for each entry, and the signed
+checkpoint (with any witness cosignatures). It is one canonical msgpack map (docs/log-format.md §13),
+so any changed byte either fails to decode or changes what is proved.
+
+Verifying a bundle = check the checkpoint's signature with the log's public key; check every entry's
+inclusion proof against the checkpoint's root; then replay every entry, in log order, into an empty
+in-memory ledger whose clock reads each entry's `recorded_at`: the same code that recorded them
+re-checks every signature, key, officer, office, chain link and custody rule — in log order, so an
+entry signed with a key whose revocation comes earlier in the bundle is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.errors import DomainError
+from domain.statement import AUTHORITY, Statement
+from ledger.application import Ledger
+from ledger.config import LedgerSettings
+from ledger.errors import BadBundle, BadProofRequest, LedgerError
+from ledger.log import merkle, note, tlog
+from ledger.log.store import StoredCheckpoint
+from ledger.statements import canonical, schema
+from ledger.views.timeline import Timeline, timeline
+
+FORMAT = "lienthong-bundle"
+VERSION = 1
+MAX_BUNDLE_BYTES = 64 << 20
+_TEN_YEARS = 10 * 366 * 86400
+
+
+@dataclass(frozen=True)
+class BundleEntry:
+    index: int
+    statement: bytes
+    signature: bytes
+    recorded_at: int
+    proof: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class Bundle:
+    dossier: str
+    checkpoint: str  # the signed note, witness cosignature lines included
+    entries: tuple[BundleEntry, ...]
+
+    def encode(self) -> bytes:
+        return canonical.encode(
+            {
+                "checkpoint": self.checkpoint,
+                "dossier": self.dossier,
+                "entries": [
+                    {
+                        "index": entry.index,
+                        "proof": list(entry.proof),
+                        "recorded_at": entry.recorded_at,
+                        "signature": entry.signature,
+                        "statement": entry.statement,
+                    }
+                    for entry in self.entries
+                ],
+                "format": FORMAT,
+                "v": VERSION,
+            }
+        )
+
+    @classmethod
+    def decode(cls, data: bytes) -> Bundle:
+        try:
+            document = canonical.decode(data, max_bytes=MAX_BUNDLE_BYTES)
+        except LedgerError as problem:
+            raise BadBundle(f"the file is not a canonical bundle: {problem}") from None
+        _fields(document, "bundle", {"checkpoint", "dossier", "entries", "format", "v"})
+        if document["format"] != FORMAT or document["v"] != VERSION:
+            raise BadBundle(
+                f"the file is a {document['format']!r} version {document['v']!r}, "
+                f"not a {FORMAT} version {VERSION}"
+            )
+        for name in ("checkpoint", "dossier"):
+            if not isinstance(document[name], str):
+                raise BadBundle(f"bundle.{name} must be text")
+        if not isinstance(document["entries"], list) or not document["entries"]:
+            raise BadBundle("bundle.entries must be a non-empty list")
+        entries = tuple(
+            _entry(item, f"bundle.entries[{number}]")
+            for number, item in enumerate(document["entries"])
+        )
+        return cls(document["dossier"], document["checkpoint"], entries)
+
+
+def _fields(value: Any, path: str, names: set[str]) -> None:
+    if not isinstance(value, dict):
+        raise BadBundle(f"{path} must be a map")
+    missing, extra = names - value.keys(), value.keys() - names
+    if missing or extra:
+        raise BadBundle(
+            f"{path} has {'missing ' + ', '.join(sorted(missing)) if missing else ''}"
+            f"{'; ' if missing and extra else ''}"
+            f"{'unknown ' + ', '.join(sorted(extra)) if extra else ''} fields"
+        )
+
+
+def _entry(item: Any, path: str) -> BundleEntry:
+    _fields(item, path, {"index", "proof", "recorded_at", "signature", "statement"})
+    for name in ("index", "recorded_at"):
+        if isinstance(item[name], bool) or not isinstance(item[name], int) or item[name] < 0:
+            raise BadBundle(f"{path}.{name} must be a non-negative integer")
+    for name in ("signature", "statement"):
+        if not isinstance(item[name], bytes):
+            raise BadBundle(f"{path}.{name} must be bytes")
+    proof = item["proof"]
+    if not isinstance(proof, list) or not all(isinstance(h, bytes) for h in proof):
+        raise BadBundle(f"{path}.proof must be a list of hashes")
+    return BundleEntry(
+        item["index"], item["statement"], item["signature"], item["recorded_at"], tuple(proof)
+    )
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+def export(ledger: Ledger, code: str, checkpoint: StoredCheckpoint | None = None) -> Bundle:
+    """The bundle of a dossier at `checkpoint` (by default the latest one kept), which must cover
+    every entry of the dossier. Raises UnknownDossier, or BadProofRequest if no checkpoint does."""
+    ledger.dossier(code)  # raises UnknownDossier
+    checkpoint = checkpoint or ledger.checkpoint()
+    size = checkpoint.size if checkpoint else 0
+    wanted: dict[tuple[str, str], None] = {("dossier", code): None}
+    entries: dict[int, BundleEntry] = {}
+    done: set[tuple[str, str]] = set()
+    while len(done) < len(wanted):
+        family, subject = next(item for item in wanted if item not in done)
+        done.add((family, subject))
+        for stored in ledger.history(family, subject):
+            index = ledger.leaf_index(family, subject, stored.statement.seq)
+            if index >= size:
+                if family == "dossier":
+                    raise BadProofRequest(
+                        f"no checkpoint covers entry {index + 1} of the log ({code}, seq "
+                        f"{stored.statement.seq}): issue one with `lienthong checkpoint`"
+                    )
+                break  # later registry changes do not bear on what the checkpoint covers
+            entries[index] = BundleEntry(
+                index, stored.raw, stored.signature, stored.recorded_at, ()
+            )
+            for reference in references(stored.statement):
+                wanted.setdefault(reference, None)
+    assert checkpoint is not None
+    cosignatures = ledger.logstore.cosignatures(size)
+    note_text = checkpoint.note + "".join(
+        line if line.endswith("\n") else line + "\n" for line in cosignatures
+    )
+    proved = tuple(
+        BundleEntry(
+            entry.index,
+            entry.statement,
+            entry.signature,
+            entry.recorded_at,
+            tuple(ledger.inclusion_proof(entry.index, size)),
+        )
+        for _, entry in sorted(entries.items())
+    )
+    return Bundle(code, note_text, proved)
+
+
+def references(statement: Statement) -> Iterable[tuple[str, str]]:
+    """The registry subjects a statement's validity depends on."""
+    if statement.officer == AUTHORITY or statement.kind == "authority.established":
+        yield ("authority", AUTHORITY)
+    else:
+        yield ("key", statement.key)
+        yield ("officer", statement.officer)
+        yield ("office", statement.office)
+    body = statement.body
+    for name, family in (
+        ("procedure", "procedure"),
+        ("to", "office"),
+        ("parent", "office"),
+        ("successor", "office"),
+        ("officer", "officer"),
+    ):
+        value = body.get(name)
+        if isinstance(value, str) and value:
+            yield (family, value)
+    if statement.kind in ("officer.enrolled", "officer.moved"):
+        yield ("office", body["office"])
+
+
+# --- verification -------------------------------------------------------------------------------
+
+
+@dataclass
+class BundleReport:
+    dossier: str
+    size: int = 0
+    root: bytes = b""
+    entries: int = 0
+    witnesses: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    view: Timeline | None = None
+    replayed: Ledger | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.view is not None
+
+
+class _EntryClock:
+    """The replay's clock: each entry is recorded at its own `recorded_at`."""
+
+    def __init__(self) -> None:
+        self.current = 0
+
+    def now(self) -> int:
+        return self.current
+
+
+def verify_bundle(
+    data: bytes,
+    log_key: note.Verifier,
+    witnesses: Sequence[note.Verifier] = (),
+) -> BundleReport:
+    """Verify a bundle offline. Raises BadBundle if the file cannot be read as a bundle; every
+    other problem is listed in the report (`ok` is False), naming the entry and what failed."""
+    bundle = Bundle.decode(data)
+    report = BundleReport(bundle.dossier)
+    try:
+        opened = note.open_note(bundle.checkpoint, [log_key])
+        checkpoint = note.Checkpoint.parse(opened.text)
+    except note.NoteError as problem:
+        report.problems.append(f"checkpoint: {problem}")
+        return report
+    if checkpoint.origin != log_key.name:
+        report.problems.append(
+            f"checkpoint: its origin is {checkpoint.origin!r}, not the log {log_key.name!r}"
+        )
+    report.size, report.root = checkpoint.size, checkpoint.root
+    for witness in witnesses:
+        report.witnesses.extend(_cosigned(bundle.checkpoint, opened.text, witness, report))
+    previous = -1
+    for entry in bundle.entries:
+        where = _where(entry)
+        if entry.index <= previous:
+            report.problems.append(f"{where}: entries are not in strictly increasing log order")
+        previous = entry.index
+        leaf = tlog.entry_leaf_hash(entry.statement, entry.signature, entry.recorded_at)
+        try:
+            merkle.verify_inclusion(
+                leaf, entry.index, checkpoint.size, entry.proof, checkpoint.root
+            )
+        except merkle.ProofError as problem:
+            report.problems.append(f"{where}: not in the log at this checkpoint: {problem}")
+    if report.problems:
+        return report
+    _replay(bundle, report)
+    return report
+
+
+def _cosigned(note_text: str, text: str, witness: note.Verifier, report: BundleReport) -> list[str]:
+    parsed = note.parse_note(note_text)
+    for signature in parsed.signatures:
+        if signature.name == witness.name and signature.key_hash == witness.key_hash:
+            try:
+                note.verify_cosignature(signature, text, witness)
+            except note.NoteError as problem:
+                report.problems.append(f"checkpoint: {problem}")
+                return []
+            return [witness.name]
+    report.problems.append(f"checkpoint: not cosigned by witness {witness.name}")
+    return []
+
+
+def _where(entry: BundleEntry) -> str:
+    try:
+        statement = schema.parse(entry.statement, max_bytes=max(len(entry.statement), 1))
+    except LedgerError:
+        return f"entry {entry.index + 1}"
+    return f"entry {entry.index + 1} ({statement.kind} {statement.subject}, seq {statement.seq})"
+
+
+def _replay(bundle: Bundle, report: BundleReport) -> None:
+    clock = _EntryClock()
+    ledger = Ledger(
+        LedgerSettings(database_url="memory:", clock_tolerance_seconds=_TEN_YEARS), clock=clock
+    )
+    for entry in bundle.entries:
+        clock.current = entry.recorded_at
+        try:
+            ledger.record(entry.statement, entry.signature)
+        except (LedgerError, DomainError) as problem:
+            report.problems.append(f"{_where(entry)}: {problem}")
+            return
+        report.entries += 1
+    try:
+        report.view = timeline(ledger, bundle.dossier)
+    except (LedgerError, DomainError) as problem:
+        report.problems.append(
+            f"the bundle holds no history of dossier {bundle.dossier}: {problem}"
+        )
+        return
+    report.replayed = ledger

@@ -1,0 +1,234 @@
+"""`seed travinh`: the real offices of Trà Vinh before and after the 1/7/2025 reform, and the
+thirteen cross-level procedures, as registry statements signed by the authority.
+
+Data files ship in ledger/reference/data (sources and licence in ledger/reference/data/SOURCES.md). Seeding is
+idempotent: a subject already in the registry is left as it is.
+Office ids are the GSO codes of the 2020 file; units of 1/7/2025 that reuse a code get the id
+`<code>/2025`, since the code alone names two different units across the reform.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from importlib import resources
+from typing import Any
+
+from ledger.application import Ledger
+from ledger.statements.authoring import Signer
+
+# The 2020 file leaves establishment dates empty: the data has not changed since at least 2020;
+# the seed dates the hierarchy from 1/1/2019 (the period VIETNAM.md describes as 2019–2024).
+SEED_SINCE = "2019-01-01"
+REFORM = "2025-07-01"
+NEW_PROVINCE = ("86", "Tỉnh Vĩnh Long")
+# Nghị quyết 1277/NQ-UBTVQH15, effective 1/1/2025: Phường 2 and Phường 6 merged into Phường 3.
+EARLY_MERGERS = {"29245": "29242", "29251": "29242"}
+# When each procedure's legal basis took effect (dates recalled; see ledger/reference/data/SOURCES.md).
+BASIS_EFFECTIVE = {
+    "Decree 20/2021": "2021-07-01",
+    "Decree 131/2021": "2022-02-15",
+    "Circular 01/2019": "2019-02-20",
+}
+DECIDING_LEVELS = {
+    "district chairman": ["district"],
+    "district office": ["district"],
+    "chairman of the new district": ["district"],
+    "province department": ["province"],
+    "head of facility": ["province"],
+    "commune chairman": ["commune"],
+}
+_BUDGET = re.compile(r"(\d+)\s*(WD|days?)")
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    recorded: int
+    skipped: int
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    text = resources.files("ledger.reference").joinpath("data", name).read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+def _day_after(text: str) -> str:
+    return (date.fromisoformat(text) + timedelta(days=1)).isoformat()
+
+
+def office_statements() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(kind, office id, body) for the whole Trà Vinh hierarchy, in an order that can be recorded."""
+    old = _rows("tra_vinh_units_2020.csv")
+    new = _rows("tra_vinh_units_2025.csv")
+    for row in old:
+        body: dict[str, Any] = {
+            "name": row["name"],
+            "level": row["level"],
+            "effective": row["valid_from"] or SEED_SINCE,
+        }
+        if row["parent_code"]:
+            body["parent"] = row["parent_code"]
+        yield "office.established", row["code"], body
+    for code, successor in EARLY_MERGERS.items():
+        ended = next(row["valid_to"] for row in old if row["code"] == code)
+        yield "office.merged", code, {"successor": successor, "effective": _day_after(ended)}
+    province, name = NEW_PROVINCE
+    yield "office.established", province, {"name": name, "level": "province", "effective": REFORM}
+    kept = {row["code"] for row in old if not row["valid_to"]}
+    for row in new:
+        formed_from = row["formed_from"].split(";")
+        if formed_from == [row["code"]] and row["code"] in kept:
+            yield (
+                "office.reparented",
+                row["code"],
+                {"parent": row["parent_code"], "effective": row["valid_from"]},
+            )
+            continue
+        new_id = f"{row['code']}/2025"
+        yield (
+            "office.established",
+            new_id,
+            {
+                "name": row["name"],
+                "level": row["level"],
+                "parent": row["parent_code"],
+                "effective": row["valid_from"],
+            },
+        )
+        for predecessor in formed_from:
+            yield (
+                "office.merged",
+                predecessor,
+                {"successor": new_id, "effective": row["valid_from"]},
+            )
+    for row in old:
+        if row["level"] == "district":
+            yield "office.dissolved", row["code"], {"effective": _day_after(row["valid_to"])}
+    top = next(row for row in old if row["level"] == "province")
+    yield (
+        "office.merged",
+        top["code"],
+        {"successor": province, "effective": _day_after(top["valid_to"])},
+    )
+
+
+def parse_budget(text: str) -> tuple[int | None, str]:
+    """Total days and their type from a budget cell such as "7 WD review + 3 WD to forward"."""
+    parts = _BUDGET.findall(text)
+    if not parts:
+        return None, "working"
+    types = {"working" if unit == "WD" else "calendar" for _n, unit in parts}
+    if len(types) > 1:
+        raise ValueError(f"budget {text!r} mixes working and calendar days")
+    return sum(int(n) for n, _unit in parts), types.pop()
+
+
+def _route(row: dict[str, str]) -> list[dict[str, Any]]:
+    levels = [
+        re.sub(r"\(.*?\)", "", step).strip()
+        for step in re.sub(r"\s*\(>.*\)", "", row["route"]).split(">")
+    ]
+    steps = [_step(level, row.get(f"{level}_budget", "")) for level in levels]
+    if "medical council" in row["route"]:
+        steps.append(
+            _step(
+                "council", row["province_budget"], "only when the commune council cannot conclude"
+            )
+        )
+    return steps
+
+
+def _step(level: str, text: str, note: str = "") -> dict[str, Any]:
+    days, day_type = parse_budget(text)
+    step: dict[str, Any] = {"level": level, "day_type": day_type}
+    if days is not None:
+        step["days"] = days
+    if text or note:
+        step["note"] = "; ".join(part for part in (text, note) if part)
+    return step
+
+
+def procedure_versions(row: dict[str, str]) -> list[dict[str, Any]]:
+    """Version 1 as the legal basis reads; version 2 from 1/7/2025 without the district level."""
+    basis = next(
+        date for prefix, date in BASIS_EFFECTIVE.items() if row["legal_basis"].startswith(prefix)
+    )
+    first: dict[str, Any] = {
+        "version": 1,
+        "name_vi": row["name_vi"],
+        "name_en": row["name_en"],
+        "route": _route(row),
+        "decides": DECIDING_LEVELS[row["decides"]],
+        "legal_basis": row["legal_basis"],
+        "effective": basis,
+    }
+    if row["national_code"]:
+        first["national_code"] = row["national_code"]
+    if not any(step["level"] == "district" for step in first["route"]):
+        return [first]
+    return [first, _without_districts(first)]
+
+
+def _without_districts(first: dict[str, Any]) -> dict[str, Any]:
+    """The seed's assumption for 1/7/2025 on: the district's step passes to the province where
+    the province had none, and is dropped where it had one; district decisions go to the province."""
+    route: list[dict[str, Any]] = []
+    has_province = any(step["level"] == "province" for step in first["route"])
+    for step in first["route"]:
+        if step["level"] == "district" and has_province:
+            continue
+        if step["level"] == "district":
+            step = {
+                **step,
+                "level": "province",
+                "note": "seed assumption: district step passed to the province on 1/7/2025",
+            }
+        if route and route[-1]["level"] == step["level"]:
+            continue
+        route.append(step)
+    decides = sorted({"province" if level == "district" else level for level in first["decides"]})
+    return {**first, "version": 2, "route": route, "decides": decides, "effective": REFORM}
+
+
+def seed_travinh(
+    ledger: Ledger, authority: Signer, progress: Callable[[int], None] | None = None
+) -> SeedReport:
+    """Record the Trà Vinh registry; subjects already present are skipped."""
+    recorded = skipped = 0
+    for kind, subject, body in office_statements():
+        if _already(ledger, kind, subject, body):
+            skipped += 1
+        else:
+            authority.record(kind, subject, body)
+            recorded += 1
+        if progress:
+            progress(1)
+    for row in _rows("procedures.csv"):
+        versions = procedure_versions(row)
+        published = ledger.head("procedure", row["key"])[0]
+        for version in versions[published:]:
+            authority.record("procedure.published", row["key"], version)
+            recorded += 1
+        skipped += min(published, len(versions))
+        if progress:
+            progress(1)
+    return SeedReport(recorded, skipped)
+
+
+def _already(ledger: Ledger, kind: str, subject: str, body: dict[str, Any]) -> bool:
+    if ledger.head("office", subject)[0] == 0:
+        return False
+    office = ledger.office(subject)
+    if kind == "office.established":
+        return True
+    if kind == "office.reparented":
+        return bool(office.parent_on(date.fromisoformat(body["effective"])) == body["parent"])
+    return office.ended is not None
+
+
+def statement_count() -> int:
+    """How many steps `seed_travinh` reports progress for."""
+    return sum(1 for _ in office_statements()) + len(_rows("procedures.csv"))

@@ -1,0 +1,378 @@
+"""Version 1 of the statement format: the fields of every kind, checked on encode and decode.
+
+`parse` turns canonical bytes into a `domain.statement.Statement`, refusing unknown or missing
+fields and bad values; `build` does the reverse for a signer. Both use the same tables, so what the
+ledger can sign is exactly what it accepts.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from domain.dossier import CHANNELS, OUTCOMES, PURPOSES
+from domain.identifier import is_identifier
+from domain.instant import EARLIEST, LATEST, from_datetime, parse_date
+from domain.officer import ROLES
+from domain.procedure import DAY_TYPES
+from domain.statement import FORMAT_VERSION, KINDS, Seen, Statement
+from ledger.errors import BadField, MissingField, OversizedStatement, UnknownField, UnknownKind
+from ledger.statements import canonical
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class Field:
+    optional = False
+
+    def check(self, value: Any, path: str) -> Any:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Text(Field):
+    max_len: int = 1000
+    nonempty: bool = True
+
+    def check(self, value: Any, path: str) -> Any:
+        if not isinstance(value, str):
+            raise BadField(f"{path} must be text, not {type(value).__name__}")
+        if self.nonempty and not value.strip():
+            raise BadField(f"{path} must not be empty")
+        if len(value) > self.max_len:
+            raise BadField(f"{path} is {len(value)} characters; at most {self.max_len} are allowed")
+        if _CONTROL.search(value.replace("\n", "")):
+            raise BadField(f"{path} contains control characters")
+        return value
+
+
+@dataclass(frozen=True)
+class Name(Field):
+    """An identifier: office, officer, key, procedure or level; dossier codes too."""
+
+    def check(self, value: Any, path: str) -> Any:
+        if not is_identifier(value):
+            raise BadField(
+                f"{path} must be an identifier of letters, digits and . _ : / @ + - "
+                f"(at most 128), not {value!r}"
+            )
+        return value
+
+
+@dataclass(frozen=True)
+class Int(Field):
+    minimum: int = 0
+    maximum: int = 2**63 - 1
+
+    def check(self, value: Any, path: str) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise BadField(f"{path} must be an integer, not {type(value).__name__}")
+        if not self.minimum <= value <= self.maximum:
+            raise BadField(
+                f"{path} is {value}; it must be between {self.minimum} and {self.maximum}"
+            )
+        return value
+
+
+@dataclass(frozen=True)
+class Bin(Field):
+    size: int = 32
+
+    def check(self, value: Any, path: str) -> Any:
+        if not isinstance(value, bytes) or len(value) != self.size:
+            got = f"{len(value)} bytes" if isinstance(value, bytes) else type(value).__name__
+            raise BadField(f"{path} must be {self.size} bytes, not {got}")
+        return value
+
+
+@dataclass(frozen=True)
+class Date(Field):
+    def check(self, value: Any, path: str) -> Any:
+        try:
+            parse_date(value if isinstance(value, str) else repr(value))
+        except ValueError as problem:
+            raise BadField(f"{path}: {problem}") from None
+        return value
+
+
+@dataclass(frozen=True)
+class Enum(Field):
+    values: tuple[str, ...]
+
+    def check(self, value: Any, path: str) -> Any:
+        if value not in self.values:
+            raise BadField(f"{path} is {value!r}; it must be one of {', '.join(self.values)}")
+        return value
+
+
+@dataclass(frozen=True)
+class Many(Field):
+    item: Field
+    min_items: int = 0
+    max_items: int = 200
+
+    def check(self, value: Any, path: str) -> Any:
+        if not isinstance(value, list | tuple):
+            raise BadField(f"{path} must be a list, not {type(value).__name__}")
+        if not self.min_items <= len(value) <= self.max_items:
+            raise BadField(
+                f"{path} has {len(value)} items; between {self.min_items} and "
+                f"{self.max_items} are allowed"
+            )
+        return [self.item.check(item, f"{path}[{index}]") for index, item in enumerate(value)]
+
+
+@dataclass(frozen=True)
+class Optional(Field):
+    inner: Field
+    optional = True
+
+    def check(self, value: Any, path: str) -> Any:
+        return self.inner.check(value, path)
+
+
+@dataclass(frozen=True)
+class Record(Field):
+    fields: Mapping[str, Field]
+
+    def check(self, value: Any, path: str) -> Any:
+        if not isinstance(value, Mapping):
+            raise BadField(f"{path} must be a map, not {type(value).__name__}")
+        unknown = sorted(set(value) - set(self.fields))
+        if unknown:
+            raise UnknownField(f"{path} has unknown field(s) {', '.join(map(repr, unknown))}")
+        checked: dict[str, Any] = {}
+        for name, field in self.fields.items():
+            if name in value:
+                checked[name] = field.check(value[name], f"{path}.{name}")
+            elif not field.optional:
+                raise MissingField(f"{path} lacks the required field {name!r}")
+        return checked
+
+
+DOCUMENTS = Many(Record({"name": Text(max_len=300), "sha256": Bin(32)}))
+NOTE = Optional(Text(max_len=2000))
+REASON = Text(max_len=2000, nonempty=False)  # emptiness is a domain rule with its own error
+EFFECTIVE_DATE = Date()
+# every instant a statement carries lies where the ledger's date arithmetic can follow it
+INSTANT = Int(EARLIEST, LATEST)
+
+BODIES: dict[str, Record] = {
+    "dossier.received": Record(
+        {
+            "procedure": Name(),
+            "version": Int(1),
+            "applicant": Bin(32),
+            "channel": Enum(CHANNELS),
+            "documents": DOCUMENTS,
+            "appointed": INSTANT,
+        }
+    ),
+    "handover.dispatched": Record(
+        {
+            "to": Name(),
+            "purpose": Enum(PURPOSES),
+            "documents": DOCUMENTS,
+            "note": NOTE,
+        }
+    ),
+    "handover.acknowledged": Record({"dispatch": Bin(32), "documents": DOCUMENTS, "note": NOTE}),
+    "handover.rejected": Record({"dispatch": Bin(32), "reason": REASON}),
+    "handover.recalled": Record({"dispatch": Bin(32), "reason": REASON}),
+    "dossier.supplement_requested": Record({"reason": REASON, "missing": Many(Text(max_len=300))}),
+    "dossier.supplement_received": Record({"documents": DOCUMENTS, "note": NOTE}),
+    "dossier.delay_notified": Record({"reason": REASON, "appointed": INSTANT}),
+    "dossier.decided": Record(
+        {
+            "outcome": Enum(OUTCOMES),
+            "reference": Text(max_len=300),
+            "documents": DOCUMENTS,
+        }
+    ),
+    "dossier.result_returned": Record({"channel": Enum(CHANNELS)}),
+    "dossier.withdrawn": Record({"reason": REASON}),
+    "authority.established": Record({"public_key": Bin(32)}),
+    "authority.rotated": Record({"public_key": Bin(32)}),
+    "office.established": Record(
+        {
+            "name": Text(max_len=300),
+            "level": Name(),
+            "parent": Optional(Name()),
+            "effective": EFFECTIVE_DATE,
+        }
+    ),
+    "office.renamed": Record({"name": Text(max_len=300), "effective": EFFECTIVE_DATE}),
+    "office.reparented": Record({"parent": Optional(Name()), "effective": EFFECTIVE_DATE}),
+    "office.merged": Record({"successor": Name(), "effective": EFFECTIVE_DATE}),
+    "office.dissolved": Record({"effective": EFFECTIVE_DATE}),
+    "officer.enrolled": Record(
+        {"office": Name(), "title": Text(max_len=300), "effective": INSTANT}
+    ),
+    "officer.moved": Record({"office": Name(), "title": Text(max_len=300), "effective": INSTANT}),
+    "officer.left": Record({"effective": INSTANT}),
+    "key.registered": Record(
+        {
+            "officer": Name(),
+            "public_key": Bin(32),
+            "role": Enum(ROLES),
+            "effective": INSTANT,
+        }
+    ),
+    "key.revoked": Record({"reason": REASON, "effective": INSTANT}),
+    "procedure.published": Record(
+        {
+            "version": Int(1),
+            "name_vi": Text(max_len=500),
+            "name_en": Text(max_len=500),
+            "national_code": Optional(Text(max_len=50)),
+            "route": Many(
+                Record(
+                    {
+                        "level": Name(),
+                        "days": Optional(Int(0, 3650)),
+                        "day_type": Enum(DAY_TYPES),
+                        "note": Optional(Text(max_len=500)),
+                    }
+                ),
+                min_items=1,
+                max_items=20,
+            ),
+            "decides": Many(Name(), min_items=1, max_items=10),
+            "legal_basis": Text(max_len=500),
+            "effective": EFFECTIVE_DATE,
+        }
+    ),
+}
+assert set(BODIES) == set(KINDS)
+
+SEEN = Record({"size": Int(), "root": Bin(32)})
+ENVELOPE_FIELDS: dict[str, Field] = {
+    "v": Int(FORMAT_VERSION, FORMAT_VERSION),
+    "kind": Name(),
+    "subject": Name(),
+    "seq": Int(1),
+    "prev": Bin(32),
+    "office": Name(),
+    "officer": Name(),
+    "key": Name(),
+    "at": INSTANT,
+    "body": Record({}),  # replaced by the kind's own record
+    "seen": Optional(SEEN),
+}
+
+
+def _check(fields: Mapping[str, Any]) -> dict[str, Any]:
+    if not isinstance(fields, Mapping):
+        raise BadField(f"a statement must be a map, not {type(fields).__name__}")
+    if fields.get("v", FORMAT_VERSION) != FORMAT_VERSION:
+        raise BadField(
+            f"statement format version {fields.get('v')!r} is not supported; "
+            f"this ledger reads version {FORMAT_VERSION}"
+        )
+    kind = fields.get("kind")
+    if kind is not None and not isinstance(kind, str):
+        raise BadField(f"statement.kind must be text, not {type(kind).__name__}")
+    if kind is not None and kind not in BODIES:
+        raise UnknownKind(f"kind {kind!r} is not a statement kind of version {FORMAT_VERSION}")
+    schema = dict(ENVELOPE_FIELDS)
+    if kind is not None:
+        schema["body"] = BODIES[kind]
+    checked: dict[str, Any] = Record(schema).check(fields, "statement")
+    return checked
+
+
+def parse(data: bytes, *, max_bytes: int = canonical.DEFAULT_MAX_BYTES) -> Statement:
+    """Decode and check canonical statement bytes (refusals: see `ledger.errors`)."""
+    fields = _check(canonical.decode(data, max_bytes=max_bytes))
+    seen = fields.get("seen")
+    return Statement(
+        kind=fields["kind"],
+        subject=fields["subject"],
+        seq=fields["seq"],
+        prev=fields["prev"],
+        office=fields["office"],
+        officer=fields["officer"],
+        key=fields["key"],
+        at=fields["at"],
+        body=fields["body"],
+        seen=Seen(seen["size"], seen["root"]) if seen else None,
+    )
+
+
+def build(statement: Statement, *, max_bytes: int = canonical.DEFAULT_MAX_BYTES) -> bytes:
+    """The canonical bytes of a statement, after the same checks `parse` makes.
+
+    Text is normalised to NFC first, so what a signer types is what gets signed."""
+    fields: dict[str, Any] = {
+        "v": statement.v,
+        "kind": statement.kind,
+        "subject": statement.subject,
+        "seq": statement.seq,
+        "prev": statement.prev,
+        "office": statement.office,
+        "officer": statement.officer,
+        "key": statement.key,
+        "at": statement.at,
+        "body": _nfc(dict(statement.body)),
+    }
+    if statement.seen is not None:
+        fields["seen"] = {"size": statement.seen.size, "root": statement.seen.root}
+    raw = canonical.encode(_check(_nfc(fields)))
+    if len(raw) > max_bytes:
+        raise OversizedStatement(f"statement is {len(raw)} bytes; the limit is {max_bytes}")
+    return raw
+
+
+def _nfc(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, Mapping):
+        return {key: _nfc(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_nfc(item) for item in value]
+    return value
+
+
+def from_json(kind: str, body: Any) -> dict[str, Any]:
+    """A body written in JSON, made ready for `build`: byte fields given as hex text, instants as
+    ISO 8601 text with a timezone (or integer microseconds). Raises BadField naming the field."""
+    if kind not in BODIES:
+        raise UnknownKind(f"kind {kind!r} is not a statement kind of version {FORMAT_VERSION}")
+    converted = _from_json(BODIES[kind], body, "body")
+    assert isinstance(converted, dict)
+    return converted
+
+
+def _from_json(field: Field, value: Any, path: str) -> Any:
+    if isinstance(field, Optional):
+        return _from_json(field.inner, value, path)
+    if isinstance(field, Bin) and isinstance(value, str):
+        try:
+            return bytes.fromhex(value)
+        except ValueError:
+            raise BadField(f"{path} must be {field.size} bytes written in hex") from None
+    if isinstance(field, Int) and isinstance(value, str):
+        return _instant(value, path)
+    if isinstance(field, Many) and isinstance(value, list):
+        return [_from_json(field.item, item, f"{path}[{i}]") for i, item in enumerate(value)]
+    if isinstance(field, Record) and isinstance(value, Mapping):
+        return {
+            name: _from_json(field.fields[name], item, f"{path}.{name}")
+            if name in field.fields
+            else item
+            for name, item in value.items()
+        }
+    return value
+
+
+def _instant(text: str, path: str) -> int:
+    try:
+        return from_datetime(datetime.fromisoformat(text))
+    except ValueError as problem:
+        raise BadField(
+            f"{path}: {text!r} is not an ISO 8601 time with a timezone ({problem})"
+        ) from None

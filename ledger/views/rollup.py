@@ -1,0 +1,39 @@
+"""Every office's results at once, for the map of offices (bản đồ nhiệt).
+
+`ledger.views.sla.office_report` answers for one office with one pass over the dossiers; a map of
+the province's 150-odd offices would make as many passes. Here one pass over the dossiers
+decided in a period counts each one for the office that received it and for every office above
+that one on the day of receipt (`Inspector.lineage`), which is exactly how `office_report`
+counts its early, on-time and late dossiers."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from domain.instant import local_date
+from ledger.views.sla import Inspector, Stall, judge
+
+
+def results_by_office(inspector: Inspector, start: int, end: int) -> dict[str, Counter[str]]:
+    """For every office: its dossiers decided in [start, end), counted by result (early,
+    on_time, late); offices with none are absent."""
+    rows = inspector.projector.view.query(
+        "SELECT received_by, received_at, appointed, decided_at FROM lienthong_location "
+        "WHERE decided_at >= ? AND decided_at < ? AND received_at < ?",
+        (start, end, end),
+    )
+    counts: dict[str, Counter[str]] = {}
+    for received_by, received_at, appointed, decided_at in rows:
+        result = judge(decided_at, appointed, decided_at)
+        if result is None:
+            continue
+        for office in inspector.lineage(received_by, local_date(received_at)):
+            counts.setdefault(office, Counter())[result] += 1
+    return counts
+
+
+def stalls_by_office(inspector: Inspector, stalls: Iterable[Stall], at: int) -> Counter[str]:
+    """For every office: how many of `stalls` sit at it or at an office answering to it at `at`."""
+    day = local_date(at)
+    return Counter(office for stall in stalls for office in inspector.lineage(stall.office, day))
