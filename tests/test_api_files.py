@@ -211,12 +211,14 @@ def test_an_upload_cut_short_is_refused_and_nothing_kept(shared: Api) -> None:
         ({"sha256": SCAN_SHA.hex()}, {"file": ("scan.bin", SCAN)}, None),
         ({"sha256": "00" * 32}, {"file": ("scan.bin", SCAN)}, "file-hash-mismatch"),
         ({"sha256": "not hex"}, {"file": ("scan.bin", SCAN)}, "bad-request"),
+        ({"sha256": ""}, {"file": ("scan.bin", SCAN)}, "bad-request"),  # given, so it must be one
+        ({"sha256": [SCAN_SHA.hex(), SCAN_SHA.hex()]}, {"file": ("scan.bin", SCAN)}, "bad-request"),
         ({"note": "x"}, {"file": ("scan.bin", SCAN)}, "bad-request"),
         ({"sha256": SCAN_SHA.hex()}, {}, "bad-request"),
     ],
 )
 def test_a_multipart_upload_streams_the_file_part(
-    shared: Api, fields: dict[str, str], files: dict[str, Any], says: str | None
+    shared: Api, fields: dict[str, Any], files: dict[str, Any], says: str | None
 ) -> None:
     before = blobs_on_disk(shared)
     code = "FILES-FORM-1"

@@ -232,6 +232,7 @@ class _Form:
         self.name: bytes | None = None
         self.files = 0
         self.declared = bytearray()
+        self.declares = 0  # parts named sha256: one at most, and never empty
         self.problem: str | None = None
 
     def callbacks(self) -> dict[str, object]:
@@ -258,7 +259,9 @@ class _Form:
         self.headers = {}
         if self.name == b"file":
             self.files += 1
-        elif self.name != b"sha256":
+        elif self.name == b"sha256":
+            self.declares += 1
+        else:
             self.problem = (
                 f"a file upload has a part 'file' and perhaps 'sha256', not {self.name!r}"
             )
@@ -329,7 +332,11 @@ async def _read_form(request: Request, boundary: bytes, upload: Upload) -> None:
         None if form.files == 1 else f"{form.files} parts named 'file'; send one"
     )
     declared = form.declared.decode("ascii", "replace").strip().lower()
-    if declared and (len(declared) != 64 or not all(c in "0123456789abcdef" for c in declared)):
+    if form.declares > 1:
+        problem = problem or f"{form.declares} parts named 'sha256'; send one at most"
+    elif form.declares and (
+        len(declared) != 64 or not all(c in "0123456789abcdef" for c in declared)
+    ):
         problem = problem or f"sha256 {declared!r} is not 64 hex digits"
     if problem is not None:
         raise BadRequest(problem)
