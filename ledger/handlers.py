@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from domain.dossier import Dossier
+from domain.dossier import Dossier, Successors
 from domain.errors import (
     RegistryConflict,
     UnknownDossier,
@@ -27,7 +27,11 @@ from ledger.errors import AlreadyInitialised, BadField, NotInitialised
 from ledger.statements import signing
 
 A = TypeVar("A", bound=SignedAggregate)
+# A statement kind's handler: the entry and the subject's aggregate as it stands (None before its
+# first statement) -> the aggregate the entry's events were applied to.
 Handler = Callable[[Entry, Any], SignedAggregate]
+# A dossier command such as `Dossier.acknowledge`: the dossier, the entry, the offices' successors.
+DossierCommand = Callable[[Dossier, Entry, Successors], None]
 
 UNKNOWN = {
     "dossier": UnknownDossier,
@@ -50,31 +54,27 @@ class Handlers:
             "authority.established": self._establish_authority,
             "authority.rotated": self._rotate_authority,
             "office.established": self._establish_office,
-            "office.renamed": lambda e, o: then(o, "rename", e),
+            "office.renamed": on_existing(Office.rename),
             "office.reparented": self._reparent_office,
             "office.merged": self._merge_office,
-            "office.dissolved": lambda e, o: then(o, "dissolve", e),
+            "office.dissolved": on_existing(Office.dissolve),
             "officer.enrolled": self._enroll_officer,
             "officer.moved": self._move_officer,
-            "officer.left": lambda e, o: then(o, "leave", e),
+            "officer.left": on_existing(Officer.leave),
             "key.registered": self._register_key,
-            "key.revoked": lambda e, k: then(k, "revoke", e),
+            "key.revoked": on_existing(Key.revoke),
             "procedure.published": self._publish_procedure,
             "dossier.received": self._receive_dossier,
             "handover.dispatched": self._dispatch,
-            "handover.acknowledged": lambda e, d: self._on_dossier(d, "acknowledge", e),
-            "handover.rejected": lambda e, d: self._on_dossier(d, "reject", e),
-            "handover.recalled": lambda e, d: self._on_dossier(d, "recall", e),
-            "dossier.supplement_requested": lambda e, d: self._on_dossier(
-                d, "request_supplement", e
-            ),
-            "dossier.supplement_received": lambda e, d: self._on_dossier(
-                d, "receive_supplement", e
-            ),
-            "dossier.delay_notified": lambda e, d: self._on_dossier(d, "notify_delay", e),
+            "handover.acknowledged": self._on_dossier(Dossier.acknowledge),
+            "handover.rejected": self._on_dossier(Dossier.reject),
+            "handover.recalled": self._on_dossier(Dossier.recall),
+            "dossier.supplement_requested": self._on_dossier(Dossier.request_supplement),
+            "dossier.supplement_received": self._on_dossier(Dossier.receive_supplement),
+            "dossier.delay_notified": self._on_dossier(Dossier.notify_delay),
             "dossier.decided": self._decide,
-            "dossier.result_returned": lambda e, d: self._on_dossier(d, "return_result", e),
-            "dossier.withdrawn": lambda e, d: self._on_dossier(d, "withdraw", e),
+            "dossier.result_returned": self._on_dossier(Dossier.return_result),
+            "dossier.withdrawn": self._on_dossier(Dossier.withdraw),
         }
 
     def _establish_authority(self, entry: Entry, current: Any) -> SignedAggregate:
@@ -167,10 +167,16 @@ class Handlers:
         version = procedure.require_effective(body["version"], local_date(entry.statement.at))
         return Dossier.receive(entry, version)
 
-    def _on_dossier(self, dossier: Dossier | None, command: str, entry: Entry) -> SignedAggregate:
-        found = required(dossier, entry)
-        getattr(found, command)(entry, self._successors(found, entry))
-        return found
+    def _on_dossier(self, command: DossierCommand) -> Handler:
+        """The handler that runs `command` (a method of `Dossier`, such as `Dossier.acknowledge`)
+        on the existing dossier, with the successors of the offices it involves."""
+
+        def handle(entry: Entry, dossier: Dossier | None) -> SignedAggregate:
+            found = required(dossier, entry)
+            command(found, entry, self._successors(found, entry))
+            return found
+
+        return handle
 
     def _successors(self, dossier: Dossier, entry: Entry) -> dict[str, str]:
         """For the offices holding or exchanging the dossier: the office each was merged into by
@@ -208,11 +214,16 @@ class Handlers:
         return dossier
 
 
-def then(aggregate: SignedAggregate | None, command: str, entry: Entry) -> SignedAggregate:
-    """Run the aggregate's command method named `command` on the entry."""
-    found = required(aggregate, entry)
-    getattr(found, command)(entry)
-    return found
+def on_existing(command: Callable[[A, Entry], None]) -> Handler:
+    """The handler that runs `command` (an aggregate's method, such as `Office.rename`) on the
+    existing aggregate; none yet is refused as unknown."""
+
+    def handle(entry: Entry, aggregate: A | None) -> SignedAggregate:
+        found = required(aggregate, entry)
+        command(found, entry)
+        return found
+
+    return handle
 
 
 def required(aggregate: A | None, entry: Entry) -> A:
