@@ -29,21 +29,21 @@ bearer = HTTPBearer(auto_error=False, description="a token from `lienthong token
 
 
 async def services(request: Request) -> Services:
-    found = request.app.state.services
-    assert isinstance(found, Services)
-    return found
+    services = request.app.state.services
+    assert isinstance(services, Services)
+    return services
 
 
 ServicesDep = Annotated[Services, Depends(services)]
 
 
 async def caller(
-    found: ServicesDep,
+    services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Token:
     if credentials is None:
         raise Unauthenticated("send the header Authorization: Bearer <token>")
-    return found.tokens_seen.authenticate(credentials.credentials, found.clock.now())
+    return services.tokens_seen.authenticate(credentials.credentials, services.clock.now())
 
 
 Caller = Annotated[Token, Depends(caller)]

@@ -113,8 +113,8 @@ def _misc(app: FastAPI) -> None:
         )
 
     @app.get("/healthz", tags=["service"], summary="The server is up, and whether it records")
-    def healthz(found: ServicesDep) -> dict[str, str]:
-        return {"status": "ok", "mode": "read-only" if found.read_only else "read-write"}
+    def healthz(services: ServicesDep) -> dict[str, str]:
+        return {"status": "ok", "mode": "read-only" if services.read_only else "read-write"}
 
     @app.get(
         "/problems/{code}",

@@ -32,7 +32,7 @@ PLACEHOLDER = bytes(32)
 
 
 def propose(
-    found: Services,
+    services: Services,
     token: Token,
     *,
     kind: str,
@@ -48,38 +48,38 @@ def propose(
         raise BadRequest("applicant details go with dossier.received only")
     check_identifier(code, "subject")
     may_write(token, "dossier", office, officer)
-    seq, _head = found.ledger.head("dossier", code)
+    seq, _head = services.ledger.head("dossier", code)
     if seq:
         raise DossierExists(
             f"dossier {code} was already received (its history has {seq} statements); its "
             f"applicant details were given then, and nothing can be added to or replace them"
         )
     build(PLACEHOLDER)  # the statement's own checks (procedure, body, instants) come first
-    proposal = found.applicants.propose(
-        code, details, found.clock.now(), office=office, officer=officer
+    proposal = services.applicants.propose(
+        code, details, services.clock.now(), office=office, officer=officer
     )
     return build(proposal.commitment), proposal
 
 
-def confirm(found: Services, statement: Statement, receipt: Receipt) -> str | None:
+def confirm(services: Services, statement: Statement, receipt: Receipt) -> str | None:
     """The receipt secret of a recorded dossier.received whose applicant record the store keeps
     (None for any other statement, or when the record is not kept here)."""
     if statement.kind != RECEIVED:
         return None
-    return found.applicants.confirm(
+    return services.applicants.confirm(
         statement.subject, statement.body["applicant"], receipt.recorded_at, office=statement.office
     )
 
 
-def signed_commitment(found: Services, code: str) -> bytes:
+def signed_commitment(services: Services, code: str) -> bytes:
     """The applicant commitment dossier `code`'s recorded dossier.received carries; UnknownDossier
     if there is none."""
-    commitment = found.ledger.received(code).statement.body["applicant"]
+    commitment = services.ledger.received(code).statement.body["applicant"]
     assert isinstance(commitment, bytes)
     return commitment
 
 
-def read(found: Services, code: str) -> ApplicantRecord:
+def read(services: Services, code: str) -> ApplicantRecord:
     """The record of a recorded dossier, if it commits to what was signed (ApplicantMismatch if
     not; UnknownDossier, UnknownApplicant, ApplicantErased as the store says)."""
-    return found.applicants.read(code, signed_commitment(found, code))
+    return services.applicants.read(code, signed_commitment(services, code))

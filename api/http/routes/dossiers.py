@@ -43,19 +43,19 @@ MSGPACK = "application/msgpack"
 )
 def history(
     code: Code,
-    found: ServicesDep,
+    services: ServicesDep,
     token: Caller,
     cursor: NumericCursor = None,
     limit: Limit = 100,
 ) -> Page[HistoryEntry]:
-    found.ledger.dossier(code)
-    may_read_dossier(token, code, found.inspector(), found.clock.now())
+    services.ledger.dossier(code)
+    may_read_dossier(token, code, services.inspector(), services.clock.now())
     after = position(cursor)
-    entries = [e for e in found.ledger.history("dossier", code) if e.statement.seq > after]
+    entries = [e for e in services.ledger.history("dossier", code) if e.statement.seq > after]
     page = entries[:limit]
     dispatches = {
         signing.statement_hash(e.raw): e.statement
-        for e in found.ledger.history("dossier", code)
+        for e in services.ledger.history("dossier", code)
         if e.statement.kind == "handover.dispatched"
     }
     items = [
@@ -67,7 +67,7 @@ def history(
             digest=signing.statement_hash(entry.raw).hex(),
             recorded_at=entry.recorded_at,
             recorded_at_iso=iso(entry.recorded_at),
-            leaf_index=found.ledger.leaf_index("dossier", code, entry.statement.seq),
+            leaf_index=services.ledger.leaf_index("dossier", code, entry.statement.seq),
             decoded=statement_json(entry.statement),
             discrepancy=discrepancy(entry.statement, dispatches),
         )
@@ -93,11 +93,11 @@ def discrepancy(statement: Statement, dispatches: dict[bytes, Statement]) -> Dis
 @router.get(
     "/{code:path}/slip", response_model=SlipOut, summary="The control slip (phiếu kiểm soát)"
 )
-def slip(code: Code, found: ServicesDep, token: Caller, at: InstantText = None) -> SlipOut:
+def slip(code: Code, services: ServicesDep, token: Caller, at: InstantText = None) -> SlipOut:
     moment = instant(at, "at")
-    inspector = found.inspector()
-    found.ledger.dossier(code)
-    now = found.clock.now()
+    inspector = services.inspector()
+    services.ledger.dossier(code)
+    now = services.clock.now()
     may_read_dossier(token, code, inspector, now)
     judged = inspector.slip(code, now if moment is None else moment)
     if judged is None:
@@ -112,16 +112,16 @@ def slip(code: Code, found: ServicesDep, token: Caller, at: InstantText = None) 
     response_class=Response,
     responses={200: {"content": {MSGPACK: {}}, "description": "canonical msgpack bundle"}},
 )
-def audit_bundle(code: Code, found: ServicesDep, token: Caller) -> Response:
-    found.ledger.dossier(code)
-    may_read_dossier(token, code, found.inspector(), found.clock.now())
+def audit_bundle(code: Code, services: ServicesDep, token: Caller) -> Response:
+    services.ledger.dossier(code)
+    may_read_dossier(token, code, services.inspector(), services.clock.now())
     try:
-        exported = bundle.export(found.ledger, code)
+        exported = bundle.export(services.ledger, code)
     except BadProofRequest:
-        if found.ledger.checkpointer is None:
+        if services.ledger.checkpointer is None:
             raise
-        found.ledger.checkpointer.issue()  # the latest entries are not checkpointed yet
-        exported = bundle.export(found.ledger, code)
+        services.ledger.checkpointer.issue()  # the latest entries are not checkpointed yet
+        exported = bundle.export(services.ledger, code)
     return Response(
         exported.encode(),
         media_type=MSGPACK,
@@ -135,10 +135,10 @@ def audit_bundle(code: Code, found: ServicesDep, token: Caller) -> Response:
     response_model=ApplicantOut,
     summary="The applicant's details (personal data; never in the log)",
 )
-def applicant(code: Code, found: ServicesDep, token: Caller) -> ApplicantOut:
-    found.ledger.dossier(code)
-    may_read_applicant(token, code, found.inspector())
-    record = applicants.read(found, code)  # only what the recorded receipt signed
+def applicant(code: Code, services: ServicesDep, token: Caller) -> ApplicantOut:
+    services.ledger.dossier(code)
+    may_read_applicant(token, code, services.inspector())
+    record = applicants.read(services, code)  # only what the recorded receipt signed
     return ApplicantOut(
         code=code,
         details=dict(record.details),
@@ -154,13 +154,13 @@ def applicant(code: Code, found: ServicesDep, token: Caller) -> ApplicantOut:
     summary="Erase the applicant's details: the dossier's data key is destroyed; the log stays "
     "whole and verifiable",
 )
-def erase_applicant(code: Code, found: ServicesDep, token: Caller) -> Response:
+def erase_applicant(code: Code, services: ServicesDep, token: Caller) -> Response:
     require(token, "registrar")
-    found.writable()
-    now = found.clock.now()
-    held = found.files.erase(code, now)  # the scans hold personal data too
+    services.writable()
+    now = services.clock.now()
+    held = services.files.erase(code, now)  # the scans hold personal data too
     try:
-        found.applicants.erase(code, now)
+        services.applicants.erase(code, now)
     except UnknownApplicant:
         if not held:
             raise
@@ -171,12 +171,12 @@ def erase_applicant(code: Code, found: ServicesDep, token: Caller) -> Response:
     "/{code:path}", response_model=LocationOut, summary="Where a dossier is, or was at an instant"
 )
 def location(
-    code: Code, found: ServicesDep, token: Caller, as_of: InstantText = None
+    code: Code, services: ServicesDep, token: Caller, as_of: InstantText = None
 ) -> LocationOut:
     moment = instant(as_of, "as_of")
-    inspector = found.inspector()
-    now = found.clock.now()
-    found.ledger.dossier(code)  # UnknownDossier → 404
+    inspector = services.inspector()
+    now = services.clock.now()
+    services.ledger.dossier(code)  # UnknownDossier → 404
     may_read_dossier(token, code, inspector, now)
     if moment is not None:
         then = inspector.projector.location_as_of(code, moment)

@@ -46,10 +46,10 @@ def event_out(item: feed.FeedEntry) -> EventOut:
 
 @router.get("", response_model=Page[EventOut], summary="Log entries from a position, in log order")
 def events(
-    found: ServicesDep, _token: Caller, cursor: After = None, limit: Limit = 100
+    services: ServicesDep, _token: Caller, cursor: After = None, limit: Limit = 100
 ) -> Page[EventOut]:
     start = position(cursor)
-    items = [event_out(item) for item in feed.entries(found.ledger, start, limit)]
+    items = [event_out(item) for item in feed.entries(services.ledger, start, limit)]
     following = items[-1].index + 1 if items else start
     return Page(items=items, next=str(following) if len(items) == limit else None)
 
@@ -71,7 +71,7 @@ def stream_start(
 )
 async def stream(
     request: Request,
-    found: ServicesDep,
+    services: ServicesDep,
     _token: Caller,
     start: Annotated[int, Depends(stream_start)],
     max_events: Annotated[
@@ -81,7 +81,7 @@ async def stream(
     sent = 0
     while max_events is None or sent < max_events:
         wanted = 100 if max_events is None else min(100, max_events - sent)
-        batch = await run_in_threadpool(feed.entries, found.ledger, start, wanted)
+        batch = await run_in_threadpool(feed.entries, services.ledger, start, wanted)
         for item in batch:
             yield ServerSentEvent(data=event_out(item), event="entry", id=str(item.index))
         sent += len(batch)
@@ -89,4 +89,4 @@ async def stream(
         if not batch:
             if await request.is_disconnected():
                 return
-            await asyncio.sleep(found.settings.stream_poll_seconds)
+            await asyncio.sleep(services.settings.stream_poll_seconds)

@@ -84,10 +84,10 @@ Sha256 = Annotated[
 ]
 
 
-def listings(found: Services, code: str) -> dict[bytes, list[Listing]]:
+def listings(services: Services, code: str) -> dict[bytes, list[Listing]]:
     """For each file hash, the statements of the dossier that list it, oldest first."""
     found_by: dict[bytes, list[Listing]] = {}
-    for entry in found.ledger.history("dossier", code):
+    for entry in services.ledger.history("dossier", code):
         statement = entry.statement
         for document in statement.body.get("documents") or ():
             found_by.setdefault(document["sha256"], []).append(
@@ -127,27 +127,27 @@ def _content_length(request: Request) -> int | None:
     return int(text)
 
 
-def _expected_size(request: Request, found: Services) -> int | None:
+def _expected_size(request: Request, services: Services) -> int | None:
     """The raw body's announced size; FileTooLarge before a byte is read if it is over the cap."""
     size = _content_length(request)
-    if size is not None and size > found.files.max_bytes:
+    if size is not None and size > services.files.max_bytes:
         raise FileTooLarge(
-            f"a file may hold {found.files.max_bytes:,} bytes at most; this one announces {size:,}"
+            f"a file may hold {services.files.max_bytes:,} bytes at most; this one announces {size:,}"
         )
     return size
 
 
 def _start(
-    found: Services, token: Token, code: str, declared: bytes | None, announced: int | None
+    services: Services, token: Token, code: str, declared: bytes | None, announced: int | None
 ) -> Upload:
-    found.writable()
-    may_upload_file(token, code, found.inspector())
-    return found.files.receive(
+    services.writable()
+    may_upload_file(token, code, services.inspector())
+    return services.files.receive(
         code,
         declared,
         office=token.office,
         officer=token.officer,
-        now=found.clock.now(),
+        now=services.clock.now(),
         announced=announced,
     )
 
@@ -200,25 +200,25 @@ async def upload_raw(
     sha256: Sha256,
     request: Request,
     response: Response,
-    found: ServicesDep,
+    services: ServicesDep,
     token: Caller,
 ) -> FileOut:
-    stored, new = await receive_raw(request, found, token, code, bytes.fromhex(sha256))
+    stored, new = await receive_raw(request, services, token, code, bytes.fromhex(sha256))
     if not new:
         response.status_code = 200
-    return file_out(stored, listings(found, code).get(stored.sha256, []), new)
+    return file_out(stored, listings(services, code).get(stored.sha256, []), new)
 
 
 async def receive_raw(
-    request: Request, found: Services, token: Token, code: str, declared: bytes
+    request: Request, services: Services, token: Token, code: str, declared: bytes
 ) -> tuple[StoredFile, bool]:
     """Stream the request's body into the dossier's files under its declared SHA-256 (the JSON
     route's and the officer's page's upload)."""
     check_identifier(code, "dossier code")
-    expected = _expected_size(request, found)
-    upload = await run_in_threadpool(_start, found, token, code, declared, expected)
+    expected = _expected_size(request, services)
+    upload = await run_in_threadpool(_start, services, token, code, declared, expected)
     await _pump(request, upload.write, upload)
-    return await run_in_threadpool(upload.finish, found.clock.now(), expected)
+    return await run_in_threadpool(upload.finish, services.clock.now(), expected)
 
 
 class _Form:
@@ -299,22 +299,22 @@ class _Form:
     },
 )
 async def upload_form(
-    code: Code, request: Request, response: Response, found: ServicesDep, token: Caller
+    code: Code, request: Request, response: Response, services: ServicesDep, token: Caller
 ) -> FileOut:
     kind, options = parse_options_header(request.headers.get("content-type", ""))  # lowercased
     boundary = options.get(b"boundary")
     if kind != b"multipart/form-data" or not boundary:
         raise BadRequest("send the file as multipart/form-data with a boundary, or PUT it raw")
-    upload = await run_in_threadpool(_start, found, token, code, None, None)
+    upload = await run_in_threadpool(_start, services, token, code, None, None)
     try:
         await _read_form(request, boundary, upload)
     except BaseException:
         upload.abort()
         raise
-    stored, new = await run_in_threadpool(upload.finish, found.clock.now())
+    stored, new = await run_in_threadpool(upload.finish, services.clock.now())
     if not new:
         response.status_code = 200
-    return file_out(stored, listings(found, code).get(stored.sha256, []), new)
+    return file_out(stored, listings(services, code).get(stored.sha256, []), new)
 
 
 async def _read_form(request: Request, boundary: bytes, upload: Upload) -> None:
@@ -354,12 +354,16 @@ async def _read_form(request: Request, boundary: bytes, upload: Upload) -> None:
     summary="Who downloaded which of the dossier's files, and when (inspectors, registrars)",
 )
 def access_log(
-    code: Code, found: ServicesDep, token: Caller, cursor: NumericCursor = None, limit: Limit = 100
+    code: Code,
+    services: ServicesDep,
+    token: Caller,
+    cursor: NumericCursor = None,
+    limit: Limit = 100,
 ) -> Page[AccessOut]:
     require(token, "inspector", "registrar")
-    found.ledger.dossier(code)
-    may_read_dossier(token, code, found.inspector(), found.clock.now())
-    rows = found.files.accesses(code, after=position(cursor), limit=limit + 1)
+    services.ledger.dossier(code)
+    may_read_dossier(token, code, services.inspector(), services.clock.now())
+    rows = services.files.accesses(code, after=position(cursor), limit=limit + 1)
     page = rows[:limit]
     items = [
         AccessOut(
@@ -384,13 +388,13 @@ def access_log(
     response_class=StreamingResponse,
     responses={200: {"content": {"application/octet-stream": {}}, "description": "the bytes"}},
 )
-def download(code: Code, sha256: Sha256, found: ServicesDep, token: Caller) -> StreamingResponse:
-    digest, now = bytes.fromhex(sha256), found.clock.now()
+def download(code: Code, sha256: Sha256, services: ServicesDep, token: Caller) -> StreamingResponse:
+    digest, now = bytes.fromhex(sha256), services.clock.now()
 
     def log(outcome: str) -> None:
-        if found.read_only:
+        if services.read_only:
             return  # a replica cannot write its log: downloads are served by the primary only
-        found.files.log_access(
+        services.files.log_access(
             (code, digest),
             now,
             office=token.office,
@@ -400,9 +404,9 @@ def download(code: Code, sha256: Sha256, found: ServicesDep, token: Caller) -> S
         )
 
     try:
-        stored = found.files.stored(code, digest)
-        _may_read(found, token, code, {stored.office} if stored else set())
-        opened = found.files.open(code, digest)
+        stored = services.files.stored(code, digest)
+        _may_read(services, token, code, {stored.office} if stored else set())
+        opened = services.files.open(code, digest)
     except LedgerError as problem:
         log(
             {FileErased: "erased", FileCorrupted: "corrupted", FileNotUploaded: "missing"}.get(
@@ -414,7 +418,7 @@ def download(code: Code, sha256: Sha256, found: ServicesDep, token: Caller) -> S
         log("refused")
         raise
     log("served")
-    names = [listing.name for listing in listings(found, code).get(digest, [])]
+    names = [listing.name for listing in listings(services, code).get(digest, [])]
     filename = names[-1] if names else sha256
     return StreamingResponse(
         _in_steps(opened),
@@ -433,11 +437,11 @@ def download(code: Code, sha256: Sha256, found: ServicesDep, token: Caller) -> S
     response_model=list[FileOut],
     summary="The dossier's files: hash, size, who uploaded each, and the statements that list it",
 )
-def file_list(code: Code, found: ServicesDep, token: Caller) -> list[FileOut]:
-    held = found.files.files(code)
-    if not _may_read(found, token, code, {stored.office for stored in held}):
+def file_list(code: Code, services: ServicesDep, token: Caller) -> list[FileOut]:
+    held = services.files.files(code)
+    if not _may_read(services, token, code, {stored.office for stored in held}):
         held = [stored for stored in held if stored.office == token.office]
-    listed = listings(found, code)
+    listed = listings(services, code)
     return [file_out(stored, listed.get(stored.sha256, [])) for stored in held]
 
 
@@ -453,16 +457,16 @@ def _in_steps(pieces: Iterable[bytes]) -> Iterator[bytes]:
         yield bytes(pending)
 
 
-def _may_read(found: Services, token: Token, code: str, uploaded_by: set[str | None]) -> bool:
+def _may_read(services: Services, token: Token, code: str, uploaded_by: set[str | None]) -> bool:
     """Whether the caller may read the dossier's files (True), or only those its own office
     uploaded to a dossier not received yet (False); else the refusal: UnknownDossier for a
     dossier not received (to others it does not exist yet), Forbidden for one received."""
     try:
-        found.ledger.dossier(code)
+        services.ledger.dossier(code)
     except UnknownDossier:
         # files arrive before the receipt that lists them: until then they are their office's
         if token.role == "officer" and token.office in uploaded_by:
             return False
         raise
-    may_read_files(token, code, found.inspector(), found.clock.now())
+    may_read_files(token, code, services.inspector(), services.clock.now())
     return True

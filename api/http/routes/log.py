@@ -24,8 +24,8 @@ NOTE: dict[int | str, dict[str, Any]] = {
     responses=NOTE,
     summary="The latest checkpoint, as its signed note",
 )
-def latest(found: ServicesDep, _token: Caller) -> PlainTextResponse:
-    kept = found.ledger.checkpoint()
+def latest(services: ServicesDep, _token: Caller) -> PlainTextResponse:
+    kept = services.ledger.checkpoint()
     if kept is None:
         raise NotFound("no checkpoint has been issued yet")
     return PlainTextResponse(kept.note)
@@ -37,9 +37,9 @@ def latest(found: ServicesDep, _token: Caller) -> PlainTextResponse:
     summary="The checkpoint kept for one log size",
 )
 def at_size(
-    size: Annotated[int, Path(ge=0, le=2**62)], found: ServicesDep, _token: Caller
+    size: Annotated[int, Path(ge=0, le=2**62)], services: ServicesDep, _token: Caller
 ) -> CheckpointOut:
-    kept = found.ledger.checkpoint(size)
+    kept = services.ledger.checkpoint(size)
     if kept is None:
         raise NotFound(f"no checkpoint was issued at size {size}")
     return CheckpointOut(size=kept.size, issued_at=kept.issued_at, note=kept.note)
@@ -51,7 +51,7 @@ def at_size(
     summary="Proof that an entry is in the log at a size: by `index`, or by dossier `code` and `seq`",
 )
 def inclusion(
-    found: ServicesDep,
+    services: ServicesDep,
     _token: Caller,
     index: Annotated[int | None, Query(ge=0, le=2**62)] = None,
     code: Annotated[
@@ -63,18 +63,18 @@ def inclusion(
     if index is None:
         if code is None or seq is None:
             raise BadRequest("give either index, or both code and seq")
-        found.ledger.dossier(code)  # UnknownDossier → 404, as for every read naming a dossier
-        index = found.ledger.leaf_index("dossier", code, seq)
+        services.ledger.dossier(code)  # UnknownDossier → 404, as for every read naming a dossier
+        index = services.ledger.leaf_index("dossier", code, seq)
     elif code is not None or seq is not None:
         raise BadRequest("give either index, or both code and seq, not both ways")
-    tree_size = size if size is not None else found.ledger.log_size()
-    proof = found.ledger.inclusion_proof(index, tree_size)
-    leaf = found.ledger.logstore.leaf_refs(index, 1)[0]
+    tree_size = size if size is not None else services.ledger.log_size()
+    proof = services.ledger.inclusion_proof(index, tree_size)
+    leaf = services.ledger.logstore.leaf_refs(index, 1)[0]
     return InclusionOut(
         index=index,
         size=tree_size,
         leaf_hash=leaf.leaf_hash.hex(),
-        root=found.ledger.root(tree_size).hex(),
+        root=services.ledger.root(tree_size).hex(),
         proof=[node.hex() for node in proof],
     )
 
@@ -85,18 +85,18 @@ def inclusion(
     summary="Proof that the log at `old` is a prefix of the log at `new`",
 )
 def consistency(
-    found: ServicesDep,
+    services: ServicesDep,
     _token: Caller,
     old: Annotated[int, Query(ge=0, le=2**62)],
     new: Annotated[int | None, Query(ge=0, le=2**62, description="latest if omitted")] = None,
 ) -> ConsistencyOut:
-    new_size = new if new is not None else found.ledger.log_size()
-    proof = found.ledger.consistency_proof(old, new_size)
+    new_size = new if new is not None else services.ledger.log_size()
+    proof = services.ledger.consistency_proof(old, new_size)
     return ConsistencyOut(
         old_size=old,
         new_size=new_size,
-        old_root=found.ledger.root(old).hex(),
-        new_root=found.ledger.root(new_size).hex(),
+        old_root=services.ledger.root(old).hex(),
+        new_root=services.ledger.root(new_size).hex(),
         proof=[node.hex() for node in proof],
     )
 
@@ -107,8 +107,8 @@ def consistency(
     responses={200: {"content": {"text/plain": {}}, "description": "C2SP vkey"}},
     summary="The log's public verifier key, to check checkpoints with",
 )
-def verifier(found: ServicesDep) -> PlainTextResponse:
-    key = found.ledger.checkpointer.log_key if found.ledger.checkpointer else None
+def verifier(services: ServicesDep) -> PlainTextResponse:
+    key = services.ledger.checkpointer.log_key if services.ledger.checkpointer else None
     if key is None:
         raise NotFound("this server signs no checkpoints")
     return PlainTextResponse(key.verifier.line() + "\n")

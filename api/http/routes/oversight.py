@@ -41,7 +41,7 @@ Cursor = NumericCursor
     "budget, past the appointed date, or due soon",
 )
 def stalls(
-    found: ServicesDep,
+    services: ServicesDep,
     token: Caller,
     office: OfficeFilter = None,
     level: LevelFilter = None,
@@ -52,15 +52,15 @@ def stalls(
     limit: Limit = 100,
 ) -> Page[StallOut]:
     moment = instant(as_of, "as_of")
-    inspector = found.inspector()
-    now = found.clock.now()
+    inspector = services.inspector()
+    now = services.clock.now()
     at = now if moment is None else moment  # 0 is an instant too (the epoch), not "now"
     if office is None:
         if token.role == "consumer":
             raise Forbidden("a consumer token does not read stalls")
         office = token.office if token.role in ("officer", "inspector") else None
     if office is not None:
-        found.ledger.office(office)  # UnknownOffice → 404, as for the inbox and the report
+        services.ledger.office(office)  # UnknownOffice → 404, as for the inbox and the report
         may_read_office(token, office, inspector, local_date(now))
     found_stalls = inspector.stalls(
         at, office=office, level=level, procedure=procedure, rule=rule, current=at == now
@@ -77,11 +77,11 @@ def stalls(
     summary="Dossiers sent to the office and not yet acknowledged or refused, oldest first",
 )
 def inbox(
-    office: Office, found: ServicesDep, token: Caller, cursor: Cursor = None, limit: Limit = 100
+    office: Office, services: ServicesDep, token: Caller, cursor: Cursor = None, limit: Limit = 100
 ) -> Page[LocationOut]:
-    inspector = found.inspector()
-    found.ledger.office(office)
-    may_read_office(token, office, inspector, local_date(found.clock.now()))
+    inspector = services.inspector()
+    services.ledger.office(office)
+    may_read_office(token, office, inspector, local_date(services.clock.now()))
     waiting = inspector.projector.inbox(office)
     start = position(cursor)
     page = waiting[start : start + limit]
@@ -97,14 +97,14 @@ def inbox(
 )
 def report(
     office: Office,
-    found: ServicesDep,
+    services: ServicesDep,
     token: Caller,
     start: DayText = None,
     end: DayText = None,
 ) -> ReportOut:
-    inspector = found.inspector()
-    found.ledger.office(office)
-    now = found.clock.now()
+    inspector = services.inspector()
+    services.ledger.office(office)
+    now = services.clock.now()
     may_read_office(token, office, inspector, local_date(now))
     first = day(start, "start") or local_date(now).replace(day=1)
     last = day(end, "end") or local_date(now) + timedelta(days=1)

@@ -110,11 +110,11 @@ def client_of(http: Request) -> str:
     response_model=LookupOut,
     summary="Tra cứu hồ sơ: status and location by dossier code and receipt secret",
 )
-def lookup(request: LookupRequest, http: Request, found: ServicesDep) -> LookupOut:
-    return citizen_lookup(found, http, request.code, request.secret)
+def lookup(request: LookupRequest, http: Request, services: ServicesDep) -> LookupOut:
+    return citizen_lookup(services, http, request.code, request.secret)
 
 
-def citizen_lookup(found: Services, http: Request, code: str, secret: str) -> LookupOut:
+def citizen_lookup(services: Services, http: Request, code: str, secret: str) -> LookupOut:
     """What a citizen may know of a dossier, given its code and the receipt secret; the same
     NotFound for an unknown code and a wrong secret; RateLimited per client, and per client and
     code for wrong secrets (LookupLimiter)."""
@@ -123,26 +123,26 @@ def citizen_lookup(found: Services, http: Request, code: str, secret: str) -> Lo
     limiter.admit(client, code)
     unknown = NotFound("no dossier has this code and receipt secret")
     try:
-        signed = signed_commitment(found, code)
+        signed = signed_commitment(services, code)
     except DomainError:  # no such dossier: the same answer as a wrong secret
         limiter.missed(client, code)
         raise unknown from None
     # only the secret of the record the recorded receipt signed opens the lookup
-    if not found.applicants.check_secret(code, secret, signed):
+    if not services.applicants.check_secret(code, secret, signed):
         limiter.missed(client, code)
         raise unknown
-    location = found.views().location(code)
+    location = services.views().location(code)
     if location is None:
         raise unknown
     office = location.custodian or location.transit_to
-    day = local_date(found.clock.now())
+    day = local_date(services.clock.now())
     return LookupOut(
         code=location.code,
         procedure=location.procedure,
-        procedure_name=_procedure_name(found, location.procedure, location.version),
+        procedure_name=_procedure_name(services, location.procedure, location.version),
         status=location.status,
         office=office,
-        office_name=_office_name(found, office, day),
+        office_name=_office_name(services, office, day),
         since=location.since,
         since_iso=iso(location.since),
         appointed=location.appointed,
@@ -151,17 +151,17 @@ def citizen_lookup(found: Services, http: Request, code: str, secret: str) -> Lo
     )
 
 
-def _office_name(found: Services, office: str | None, day: date) -> str | None:
+def _office_name(services: Services, office: str | None, day: date) -> str | None:
     if office is None:
         return None
     try:
-        return found.ledger.office(office).name_on(day)
+        return services.ledger.office(office).name_on(day)
     except DomainError:
         return None
 
 
-def _procedure_name(found: Services, code: str, version: int) -> str | None:
+def _procedure_name(services: Services, code: str, version: int) -> str | None:
     try:
-        return found.ledger.procedure(code).get_version(version).name_vi
+        return services.ledger.procedure(code).get_version(version).name_vi
     except DomainError:
         return None

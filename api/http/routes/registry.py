@@ -54,21 +54,22 @@ def key_out(key: Key, now: int, officer_serving: bool) -> KeyOut:
     )
 
 
-def officer_out(found: Services, officer_id: str, now: int) -> OfficerOut:
-    officer = found.ledger.officer(officer_id)
-    keys = found.views().subjects("key", owner=officer_id)
+def officer_out(services: Services, officer_id: str, now: int) -> OfficerOut:
+    officer = services.ledger.officer(officer_id)
+    keys = services.views().subjects("key", owner=officer_id)
     return OfficerOut(
         id=officer_id,
         office=officer.office_at(now),
         title=officer.title_at(now),
         keys=[
-            key_out(found.ledger.key(key), now, officer.office_at(now) is not None) for key in keys
+            key_out(services.ledger.key(key), now, officer.office_at(now) is not None)
+            for key in keys
         ],
     )
 
 
 def filtered_page(
-    found: Services,
+    services: Services,
     family: str,
     render: Callable[[str], T],
     keep: Callable[[T], bool] | None,
@@ -81,7 +82,7 @@ def filtered_page(
     items: list[T] = []
     after = cursor or ""
     while True:
-        ids = found.views().subjects(family, after=after, limit=limit)
+        ids = services.views().subjects(family, after=after, limit=limit)
         for subject in ids:
             item = render(subject)
             if keep is None or keep(item):
@@ -100,18 +101,18 @@ def filtered_page(
     "parent then; `active` says whether it existed that day",
 )
 def offices(
-    found: ServicesDep,
+    services: ServicesDep,
     _token: Caller,
     on: DayText = None,
     active_only: bool = False,
     cursor: Cursor = None,
     limit: Limit = 200,
 ) -> Page[OfficeOut]:
-    when = day(on, "on") or local_date(found.clock.now())
+    when = day(on, "on") or local_date(services.clock.now())
     return filtered_page(
-        found,
+        services,
         "office",
-        lambda office: office_out(found.ledger.office(office), when),
+        lambda office: office_out(services.ledger.office(office), when),
         (lambda item: item.active) if active_only else None,
         cursor,
         limit,
@@ -119,9 +120,9 @@ def offices(
 
 
 @router.get("/offices/{office:path}", response_model=OfficeOut, summary="One office on a day")
-def office(office: Id, found: ServicesDep, _token: Caller, on: DayText = None) -> OfficeOut:
-    when = day(on, "on") or local_date(found.clock.now())
-    return office_out(found.ledger.office(office), when)
+def office(office: Id, services: ServicesDep, _token: Caller, on: DayText = None) -> OfficeOut:
+    when = day(on, "on") or local_date(services.clock.now())
+    return office_out(services.ledger.office(office), when)
 
 
 @router.get(
@@ -130,7 +131,7 @@ def office(office: Id, found: ServicesDep, _token: Caller, on: DayText = None) -
     summary="Officers (optionally of one office now), with their keys",
 )
 def officers(
-    found: ServicesDep,
+    services: ServicesDep,
     _token: Caller,
     office: Annotated[
         str | None,
@@ -139,11 +140,11 @@ def officers(
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> Page[OfficerOut]:
-    now = found.clock.now()
+    now = services.clock.now()
     return filtered_page(
-        found,
+        services,
         "officer",
-        lambda officer: officer_out(found, officer, now),
+        lambda officer: officer_out(services, officer, now),
         None if office is None else (lambda item: item.office == office),
         cursor,
         limit,
@@ -153,12 +154,12 @@ def officers(
 @router.get(
     "/officers/{officer:path}", response_model=OfficerOut, summary="One officer and their keys"
 )
-def officer(officer: Id, found: ServicesDep, _token: Caller) -> OfficerOut:
-    return officer_out(found, officer, found.clock.now())
+def officer(officer: Id, services: ServicesDep, _token: Caller) -> OfficerOut:
+    return officer_out(services, officer, services.clock.now())
 
 
 @router.get("/keys/{key}", response_model=KeyOut, summary="One key: whose, and when valid")
-def key(key: Id, found: ServicesDep, _token: Caller) -> KeyOut:
-    found_key, now = found.ledger.key(key), found.clock.now()
-    officer = found.ledger.officer(found_key.officer)
+def key(key: Id, services: ServicesDep, _token: Caller) -> KeyOut:
+    found_key, now = services.ledger.key(key), services.clock.now()
+    officer = services.ledger.officer(found_key.officer)
     return key_out(found_key, now, officer.office_at(now) is not None)

@@ -88,17 +88,17 @@ async def read_envelope(request: Request) -> Envelope:
     },
 )
 async def submit(
-    request: Request, response: Response, found: ServicesDep, token: Caller
+    request: Request, response: Response, services: ServicesDep, token: Caller
 ) -> Recorded:
-    found.writable()
+    services.writable()
     envelope = await read_envelope(request)
     statement = schema.parse(
-        envelope.statement, max_bytes=found.settings.ledger.max_statement_bytes
+        envelope.statement, max_bytes=services.settings.ledger.max_statement_bytes
     )
     may_submit(token, statement)
-    files_uploaded(found, statement)
-    receipt = await found.writer.record(envelope.statement, envelope.signature)
-    secret = applicants.confirm(found, statement, receipt)
+    files_uploaded(services, statement)
+    receipt = await services.writer.record(envelope.statement, envelope.signature)
+    secret = applicants.confirm(services, statement, receipt)
     if receipt.duplicate:
         response.status_code = 200
     return Recorded(
@@ -111,18 +111,18 @@ async def submit(
         duplicate=receipt.duplicate,
         leaf_index=receipt.leaf_index
         if receipt.leaf_index is not None
-        else found.ledger.leaf_index(statement.family, statement.subject, statement.seq),
+        else services.ledger.leaf_index(statement.family, statement.subject, statement.seq),
         receipt_secret=secret,
     )
 
 
-def files_uploaded(found: Services, statement: Statement) -> None:
+def files_uploaded(services: Services, statement: Statement) -> None:
     """A statement that brings documents in (receipt, dispatch, supplement) is refused until
     every file it lists is in the file store: the files travel with the custody."""
     if statement.kind not in FILE_KINDS:
         return
     documents = statement.body.get("documents") or []
-    missing = set(found.files.missing(statement.subject, [d["sha256"] for d in documents]))
+    missing = set(services.files.missing(statement.subject, [d["sha256"] for d in documents]))
     if missing:
         named = "; ".join(
             f"{d['name']} ({d['sha256'].hex()})" for d in documents if d["sha256"] in missing
@@ -138,14 +138,14 @@ def files_uploaded(found: Services, statement: Statement) -> None:
     response_model=Prepared,
     summary="Build the canonical bytes of a statement, ready to sign",
 )
-def prepare(request: PrepareRequest, found: ServicesDep, token: Caller) -> Prepared:
-    found.writable()
+def prepare(request: PrepareRequest, services: ServicesDep, token: Caller) -> Prepared:
+    services.writable()
     body = schema.from_json(request.kind, request.body)  # an unknown kind is refused first
     may_write(token, family(request.kind), request.office, request.officer)
 
     def build(applicant: bytes | None) -> bytes:
         return authoring.prepare(
-            found.ledger,
+            services.ledger,
             request.kind,
             request.subject,
             body if applicant is None else {**body, "applicant": applicant},
@@ -161,7 +161,7 @@ def prepare(request: PrepareRequest, found: ServicesDep, token: Caller) -> Prepa
         if "applicant" in body:
             raise BadRequest("give either applicant details or body.applicant, not both")
         raw, _proposal = applicants.propose(
-            found,
+            services,
             token,
             kind=request.kind,
             code=request.subject,

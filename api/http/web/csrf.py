@@ -96,8 +96,8 @@ async def same_site(request: Request) -> None:
     signing_in = request.url.path == SIGN_IN_PATH
     secret = request.cookies.get(SIGN_IN_COOKIE if signing_in else SESSION_COOKIE)
     with_cookie = signing_in or secret is not None
-    found = getattr(request.app.state, "services", None)
-    public_url = str(getattr(getattr(found, "settings", None), "public_url", "") or "")
+    services = getattr(request.app.state, "services", None)
+    public_url = str(getattr(getattr(services, "settings", None), "public_url", "") or "")
     origin = origin_of(request)
     if origin is None and with_cookie:
         raise CrossSiteRefused("the request says neither its Origin nor its Referer")

@@ -104,8 +104,8 @@ def _luminance(colour: tuple[int, int, int]) -> float:
     return 0.2126 * red + 0.7152 * green + 0.0722 * blue
 
 
-def rows_for(found: Services, root: str, start: int, end: int, now: int) -> list[dict[str, Any]]:
-    inspector = found.inspector()
+def rows_for(services: Services, root: str, start: int, end: int, now: int) -> list[dict[str, Any]]:
+    inspector = services.inspector()
     dwell = dwell_by_office(inspector, start, end)
     day = local_date(now)
     # past their appointed date now, where they are now: the list a number on the map leads to
@@ -113,7 +113,7 @@ def rows_for(found: Services, root: str, start: int, end: int, now: int) -> list
     overdue = stalls_by_office(inspector, late_now, now)
     results = results_by_office(inspector, start, end)
     rows = []
-    for office in offices_today(found, now):
+    for office in offices_today(services, now):
         if not inspector.within(office["id"], root, day):
             continue
         counted = results.get(office["id"], Counter())
@@ -149,16 +149,16 @@ def period(now: int, months: int) -> tuple[date, date]:
 @router.get("/giam-sat/ket-qua")
 def decided_list(
     request: Request,
-    found: ServicesDep,
+    services: ServicesDep,
     office: str = "",
     result: str = "late",
     months: int = 12,
     page: str = "1",
 ) -> HTMLResponse:
     """The dossiers behind a number on the map: decided early, on time or late at an office."""
-    token = caller(request, found)
+    token = caller(request, services)
     lang = language(request)
-    now = found.clock.now()
+    now = services.clock.now()
     if token.role != "inspector" or token.office is None:
         return render(request, "decided.html", 403, problem=say("forbidden", lang), token=token)
     if result not in RESULTS:
@@ -169,9 +169,9 @@ def decided_list(
         return render(
             request, "decided.html", 400, problem=say("bad_page", lang, page=page), token=token
         )
-    inspector = found.inspector()
+    inspector = services.inspector()
     office = office or token.office
-    refused = office_refusal(found, token, office, inspector, now, lang)
+    refused = office_refusal(services, token, office, inspector, now, lang)
     if refused is not None:
         return render(request, "decided.html", refused[0], problem=refused[1], token=token)
     months = max(1, min(months, 60))
@@ -189,19 +189,19 @@ def decided_list(
         token=token,
         shown=page_of(rows, number, "/giam-sat/ket-qua", kept),
         result=result,
-        office_label=office_name(found, office, now),
+        office_label=office_name(services, office, now),
     )
 
 
 @router.get("/giam-sat/giu")
 def held_list(
-    request: Request, found: ServicesDep, office: str = "", months: int = 12, page: str = "1"
+    request: Request, services: ServicesDep, office: str = "", months: int = 12, page: str = "1"
 ) -> HTMLResponse:
     """The dossiers behind an office's median holding time: each one it handed on in the
     period, with how long it held it, longest first."""
-    token = caller(request, found)
+    token = caller(request, services)
     lang = language(request)
-    now = found.clock.now()
+    now = services.clock.now()
     if token.role != "inspector" or token.office is None:
         return render(request, "held.html", 403, problem=say("forbidden", lang), token=token)
     number = page_number(page)
@@ -209,9 +209,9 @@ def held_list(
         return render(
             request, "held.html", 400, problem=say("bad_page", lang, page=page), token=token
         )
-    inspector = found.inspector()
+    inspector = services.inspector()
     office = office or token.office
-    refused = office_refusal(found, token, office, inspector, now, lang)
+    refused = office_refusal(services, token, office, inspector, now, lang)
     if refused is not None:
         return render(request, "held.html", refused[0], problem=refused[1], token=token)
     first, last = period(now, max(1, min(months, 60)))
@@ -224,22 +224,22 @@ def held_list(
         problem=None,
         token=token,
         shown=page_of(rows, number, "/giam-sat/giu", kept),
-        office_label=office_name(found, office, now),
+        office_label=office_name(services, office, now),
     )
 
 
 @router.get("/giam-sat/ban-do")
-def heatmap(request: Request, found: ServicesDep, months: int = 12) -> HTMLResponse:
-    token = caller(request, found)
+def heatmap(request: Request, services: ServicesDep, months: int = 12) -> HTMLResponse:
+    token = caller(request, services)
     lang = language(request)
-    now = found.clock.now()
+    now = services.clock.now()
     if token.role != "inspector" or token.office is None:
         return render(request, "heatmap.html", 403, problem=say("forbidden", lang), token=token)
-    inspector = found.inspector()
+    inspector = services.inspector()
     may_read_office(token, token.office, inspector, local_date(now))
     months = max(1, min(months, 60))
     first, last = period(now, months)
-    rows = rows_for(found, token.office, start_of(first), start_of(last), now)
+    rows = rows_for(services, token.office, start_of(first), start_of(last), now)
     by_month = monthly(inspector, token.office, first, last)
     longest = max((r["dwell_hours"] for r in rows if r["dwell_hours"] is not None), default=0.0)
     for row in rows:  # holding time shaded against the office that holds dossiers longest

@@ -83,28 +83,28 @@ def _officer(token: Token) -> tuple[str, str]:
     return token.office, token.officer
 
 
-def key_status(found: Services, key_id: str, officer: str | None) -> str:
+def key_status(services: Services, key_id: str, officer: str | None) -> str:
     """approved (registered to this officer, not revoked), pending, or unknown."""
     try:
-        key = found.ledger.key(key_id)
+        key = services.ledger.key(key_id)
     except DomainError:
-        pending = any(e.key_id == key_id for e in found.enrolments.all())
+        pending = any(e.key_id == key_id for e in services.enrolments.all())
         return "pending" if pending else "unknown"
     return "approved" if key.officer == officer and key.revoked is None else "unknown"
 
 
-def _incoming(found: Services, office: str, now: int) -> list[dict[str, Any]]:
+def _incoming(services: Services, office: str, now: int) -> list[dict[str, Any]]:
     """The dossiers on their way to `office`, each with the dispatch to acknowledge."""
     items = []
-    for location in found.views().inbox(office):
-        legs = found.views().legs(location.code)
+    for location in services.views().inbox(office):
+        legs = services.views().legs(location.code)
         if not legs:
             continue
         dispatch = legs[-1].dispatch
         sent = next(
             (
                 e.statement
-                for e in found.ledger.history("dossier", location.code)
+                for e in services.ledger.history("dossier", location.code)
                 if signing.statement_hash(e.raw) == dispatch
             ),
             None,
@@ -113,7 +113,7 @@ def _incoming(found: Services, office: str, now: int) -> list[dict[str, Any]]:
         items.append(
             {
                 "code": location.code,
-                "sender": office_name(found, location.transit_from, now),
+                "sender": office_name(services, location.transit_from, now),
                 "since": location.since,
                 "dispatch": dispatch.hex(),
                 "documents": [{"name": d["name"], "sha256": d["sha256"].hex()} for d in documents],
@@ -123,10 +123,10 @@ def _incoming(found: Services, office: str, now: int) -> list[dict[str, Any]]:
 
 
 @router.get("/can-bo")
-def officer_home(request: Request, found: ServicesDep, page: str = "1") -> HTMLResponse:
+def officer_home(request: Request, services: ServicesDep, page: str = "1") -> HTMLResponse:
     """The officer's desk: the inbox of incoming handovers, whole (it is the work to do now),
     then the dossiers the office holds, the one promised soonest first, a hundred to a page."""
-    token = caller(request, found)
+    token = caller(request, services)
     lang = language(request)
     if token.role != "officer" or token.office is None:
         forbidden = say("forbidden", lang)
@@ -135,7 +135,7 @@ def officer_home(request: Request, found: ServicesDep, page: str = "1") -> HTMLR
     if number is None:
         bad = say("bad_page", lang, page=page)
         return render(request, "officer.html", 400, problem=bad, token=token)
-    now = found.clock.now()
+    now = services.clock.now()
     held = [
         {
             "code": location.code,
@@ -144,25 +144,25 @@ def officer_home(request: Request, found: ServicesDep, page: str = "1") -> HTMLR
             "appointed": location.appointed,
             "days_left": (location.appointed - now) // DAY_US,
         }
-        for location in found.views().held_by(token.office)
+        for location in services.views().held_by(token.office)
     ]
     return render(
         request,
         "officer.html",
         problem=None,
         token=token,
-        office_label=office_name(found, token.office, now),
-        incoming=_incoming(found, token.office, now),
+        office_label=office_name(services, token.office, now),
+        incoming=_incoming(services, token.office, now),
         shown=page_of(held, number, "/can-bo", []),
     )
 
 
-def offices_today(found: Services, now: int) -> list[dict[str, Any]]:
+def offices_today(services: Services, now: int) -> list[dict[str, Any]]:
     """The offices in operation today as a tree, depth first: each with its depth and level."""
     day = local_date(now)
     active = {}
-    for subject in found.views().subjects("office"):
-        office = found.ledger.office(subject)
+    for subject in services.views().subjects("office"):
+        office = services.ledger.office(subject)
         if office.active_on(day):
             active[subject] = office
     children: dict[str | None, list[str]] = {}
@@ -183,10 +183,10 @@ def offices_today(found: Services, now: int) -> list[dict[str, Any]]:
     return tree
 
 
-def held_documents(found: Services, code: str) -> list[dict[str, str]]:
+def held_documents(services: Services, code: str) -> list[dict[str, str]]:
     """The documents the dossier holds: every one its statements brought in, by name and hash."""
     seen: dict[str, str] = {}
-    for entry in found.ledger.history("dossier", code):
+    for entry in services.ledger.history("dossier", code):
         if entry.statement.kind in FILE_KINDS:
             for document in entry.statement.body.get("documents") or ():
                 seen.setdefault(document["sha256"].hex(), document["name"])
@@ -194,17 +194,17 @@ def held_documents(found: Services, code: str) -> list[dict[str, str]]:
 
 
 @router.get("/can-bo/giao/{code:path}")
-def dispatch_page(code: str, request: Request, found: ServicesDep) -> HTMLResponse:
+def dispatch_page(code: str, request: Request, services: ServicesDep) -> HTMLResponse:
     """The dispatch form: the addressee from the office tree valid today, the purpose, and the
     documents sent with the dossier."""
-    token = caller(request, found)
+    token = caller(request, services)
     office, _officer_id = _officer(token)
     if not is_identifier(code):
         return render(
             request, "officer.html", 422, problem=say("bad_code", language(request)), token=token
         )
-    now = found.clock.now()
-    location = found.views().location(code)
+    now = services.clock.now()
+    location = services.views().location(code)
     if location is None or location.custodian != office:
         forbidden = say("forbidden", language(request))
         return render(request, "officer.html", 403, problem=forbidden, token=token)
@@ -214,50 +214,52 @@ def dispatch_page(code: str, request: Request, found: ServicesDep) -> HTMLRespon
         problem=None,
         token=token,
         code=code,
-        offices=[o for o in offices_today(found, now) if o["id"] != office],
-        documents=held_documents(found, code),
+        offices=[o for o in offices_today(services, now) if o["id"] != office],
+        documents=held_documents(services, code),
     )
 
 
 @router.get("/can-bo/khoa")
-def enrol_page(request: Request, found: ServicesDep) -> HTMLResponse:
-    token = caller(request, found)
+def enrol_page(request: Request, services: ServicesDep) -> HTMLResponse:
+    token = caller(request, services)
     require(token, "officer")
     return render(request, "enrol.html", problem=None, token=token)
 
 
 @router.post("/can-bo/khoa")
-def enrol(request: Request, wanted: KeyRequest, found: ServicesDep) -> JSONResponse:
+def enrol(request: Request, wanted: KeyRequest, services: ServicesDep) -> JSONResponse:
     """Ask for the browser's public key to be registered to the signed-in officer."""
-    office, officer = _officer(caller(request, found))
-    found.writable()
+    office, officer = _officer(caller(request, services))
+    services.writable()
     public_key = bytes.fromhex(wanted.public_key)
     key_id = hashlib.sha256(KEY_ID_PREFIX + public_key).digest()[:16].hex()
-    found.enrolments.request(Enrolment(key_id, officer, office, public_key, found.clock.now()))
-    return JSONResponse({"key_id": key_id, "status": key_status(found, key_id, officer)})
+    services.enrolments.request(
+        Enrolment(key_id, officer, office, public_key, services.clock.now())
+    )
+    return JSONResponse({"key_id": key_id, "status": key_status(services, key_id, officer)})
 
 
 @router.get("/can-bo/khoa/{key_id}")
-def enrolment_status(key_id: str, request: Request, found: ServicesDep) -> JSONResponse:
-    token = caller(request, found)
+def enrolment_status(key_id: str, request: Request, services: ServicesDep) -> JSONResponse:
+    token = caller(request, services)
     require(token, "officer")
-    return JSONResponse({"key_id": key_id, "status": key_status(found, key_id, token.officer)})
+    return JSONResponse({"key_id": key_id, "status": key_status(services, key_id, token.officer)})
 
 
 @router.post("/can-bo/ky/chuan-bi")
-def prepare(request: Request, intent: Intent, found: ServicesDep) -> JSONResponse:
+def prepare(request: Request, intent: Intent, services: ServicesDep) -> JSONResponse:
     """The canonical bytes of what the officer means to sign, on the dossier's current head."""
-    token = caller(request, found)
+    token = caller(request, services)
     office, officer = _officer(token)
-    found.writable()
+    services.writable()
     may_write(token, family(intent.kind), office, officer)
-    if key_status(found, intent.key, officer) != "approved":
+    if key_status(services, intent.key, officer) != "approved":
         raise Forbidden(f"key {intent.key} is not registered to officer {officer}")
     body = schema.from_json(intent.kind, _plain(intent.body))
 
     def build(applicant: bytes | None) -> bytes:
         return authoring.prepare(
-            found.ledger,
+            services.ledger,
             intent.kind,
             intent.subject,
             body if applicant is None else {**body, "applicant": applicant},
@@ -271,7 +273,7 @@ def prepare(request: Request, intent: Intent, found: ServicesDep) -> JSONRespons
         raw = build(None)
     else:
         raw, proposal = applicants.propose(
-            found,
+            services,
             token,
             kind=intent.kind,
             code=intent.subject,
@@ -286,28 +288,28 @@ def prepare(request: Request, intent: Intent, found: ServicesDep) -> JSONRespons
 
 
 @router.post("/can-bo/ky/gui")
-async def submit(request: Request, signed: Signed, found: ServicesDep) -> JSONResponse:
+async def submit(request: Request, signed: Signed, services: ServicesDep) -> JSONResponse:
     """Record what the browser signed; the refusal as a problem if the ledger refuses it."""
-    token = caller(request, found)
-    found.writable()
+    token = caller(request, services)
+    services.writable()
     try:
         raw = base64.b64decode(signed.statement, validate=True)
         signature = base64.b64decode(signed.signature, validate=True)
     except ValueError:
         raise BadRequest("statement and signature are base64") from None
-    statement = schema.parse(raw, max_bytes=found.settings.ledger.max_statement_bytes)
+    statement = schema.parse(raw, max_bytes=services.settings.ledger.max_statement_bytes)
     may_submit(token, statement)
-    files_uploaded(found, statement)
-    receipt = await found.writer.record(raw, signature)
-    secret = applicants.confirm(found, statement, receipt)
+    files_uploaded(services, statement)
+    receipt = await services.writer.record(raw, signature)
+    secret = applicants.confirm(services, statement, receipt)
     return JSONResponse({"seq": receipt.seq, "digest": receipt.digest.hex(), "secret": secret})
 
 
-def procedures_now(found: Services, now: int) -> list[dict[str, Any]]:
+def procedures_now(services: Services, now: int) -> list[dict[str, Any]]:
     """The procedures receivable today, each with the appointed time the law gives from now."""
-    day, calendar, offered = local_date(now), found.calendar, []
-    for subject in found.views().subjects("procedure"):
-        version = found.ledger.procedure(subject).effective_on(day)
+    day, calendar, offered = local_date(now), services.calendar, []
+    for subject in services.views().subjects("procedure"):
+        version = services.ledger.procedure(subject).effective_on(day)
         if version is None:
             continue
         appointed = appointed_for(version, now, calendar)
@@ -323,34 +325,38 @@ def procedures_now(found: Services, now: int) -> list[dict[str, Any]]:
 
 
 @router.get("/can-bo/tiep-nhan")
-def receive_page(request: Request, found: ServicesDep) -> HTMLResponse:
+def receive_page(request: Request, services: ServicesDep) -> HTMLResponse:
     """The receipt form: the procedure (with the appointed date it gives), the channel, the
     applicant's details (kept off the log), and the scanned documents (uploaded, then listed)."""
-    token = caller(request, found)
+    token = caller(request, services)
     _officer(token)
-    now = found.clock.now()
+    now = services.clock.now()
     return render(
-        request, "receive.html", problem=None, token=token, procedures=procedures_now(found, now)
+        request, "receive.html", problem=None, token=token, procedures=procedures_now(services, now)
     )
 
 
 @router.put("/can-bo/tep/{code:path}/{sha256}")
-async def upload_file(code: str, sha256: str, request: Request, found: ServicesDep) -> JSONResponse:
+async def upload_file(
+    code: str, sha256: str, request: Request, services: ServicesDep
+) -> JSONResponse:
     """A scan uploaded from the receipt form (the signed-in officer's session)."""
     check_identifier(code, "dossier code")
-    token = caller(request, found)
+    token = caller(request, services)
     if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
         raise BadRequest("the file's SHA-256 is 64 lowercase hex digits")
-    stored, new = await receive_raw(request, found, token, code, bytes.fromhex(sha256))
+    stored, new = await receive_raw(request, services, token, code, bytes.fromhex(sha256))
     return JSONResponse({"sha256": stored.sha256.hex(), "size": stored.size, "new": new})
 
 
 @router.get("/quan-tri/khoa")
-def enrolment_requests(request: Request, found: ServicesDep) -> HTMLResponse:
+def enrolment_requests(request: Request, services: ServicesDep) -> HTMLResponse:
     """The registrar's list of keys waiting for approval, each with the command that approves it."""
-    token = caller(request, found)
+    token = caller(request, services)
     require(token, "registrar")
     waiting = [
-        e for e in found.enrolments.all() if key_status(found, e.key_id, e.officer) == "pending"
+        e
+        for e in services.enrolments.all()
+        if key_status(services, e.key_id, e.officer) == "pending"
     ]
     return render(request, "enrolments.html", problem=None, token=token, waiting=waiting)

@@ -30,16 +30,16 @@ router = APIRouter(include_in_schema=False)
 @router.get("/giam-sat")
 def stall_dashboard(
     request: Request,
-    found: ServicesDep,
+    services: ServicesDep,
     rule: str = "",
     procedure: str = "",
     office: str = "",
     page: str = "1",
 ) -> HTMLResponse:
-    token = caller(request, found)
+    token = caller(request, services)
     lang = language(request)
-    now = found.clock.now()
-    inspector = found.inspector()
+    now = services.clock.now()
+    inspector = services.inspector()
     if token.role not in ("inspector", "officer") or not token.office:
         forbidden = say("forbidden", lang)
         return render(request, "stalls.html", 403, problem=forbidden, token=token)
@@ -54,7 +54,7 @@ def stall_dashboard(
         bad = say("bad_procedure", lang)
         return render(request, "stalls.html", 422, problem=bad, token=token)
     office = office or token.office  # or a drill-down to one office of the caller's subtree
-    refused = office_refusal(found, token, office, inspector, now, lang)
+    refused = office_refusal(services, token, office, inspector, now, lang)
     if refused is not None:
         return render(request, "stalls.html", refused[0], problem=refused[1], token=token)
     day = local_date(now)
@@ -76,64 +76,65 @@ def stall_dashboard(
         rules=RULES,
         rule=rule,
         token=token,
-        office_label=office_name(found, office, now),
+        office_label=office_name(services, office, now),
         here=here,
         procedures=[
-            (subject, found.ledger.procedure(subject).versions[-1]["name_vi"])
-            for subject in found.views().subjects("procedure")
+            (subject, services.ledger.procedure(subject).versions[-1]["name_vi"])
+            for subject in services.views().subjects("procedure")
         ],
         procedure=procedure,
-        office=lambda o: office_name(found, o, now),
+        office=lambda o: office_name(services, o, now),
         chosen=office,
         offices=[
-            o for o in offices_today(found, now) if inspector.within(o["id"], token.office, day)
+            o for o in offices_today(services, now) if inspector.within(o["id"], token.office, day)
         ],
-        closed=closed_offices(found, inspector, token.office, now),
+        closed=closed_offices(services, inspector, token.office, now),
     )
 
 
 def office_refusal(
-    found: Services, token: Token, office: str, inspector: Inspector, now: int, lang: str
+    services: Services, token: Token, office: str, inspector: Inspector, now: int, lang: str
 ) -> tuple[int, str] | None:
     """Why `token` may not see the lists of `office`, in words, with the status to answer; None
     if it may (an inspector or officer: its own office, or one of its subtree)."""
     if not is_identifier(office):  # no office has that id; it never reaches the database
         return 422, say("bad_office", lang)
     try:
-        found.ledger.office(office)
+        services.ledger.office(office)
     except DomainError:
         return 404, say("unknown_office", lang, office=office)
     try:
         may_read_office(token, office, inspector, local_date(now))
     except Forbidden:
-        return 403, say("office_outside", lang, office=office_name(found, office, now))
+        return 403, say("office_outside", lang, office=office_name(services, office, now))
     return None
 
 
 def closed_offices(
-    found: Services, inspector: Inspector, root: str, now: int
+    services: Services, inspector: Inspector, root: str, now: int
 ) -> list[dict[str, str]]:
     """The offices of `root`'s subtree that are no longer in operation (merged or dissolved, as
     the districts on 1/7/2025), by name: a dossier can still be stalled at one."""
     day = local_date(now)
     closed = [
-        {"id": subject, "name": office_name(found, subject, now)}
-        for subject in found.views().subjects("office")
-        if not found.ledger.office(subject).active_on(day) and inspector.within(subject, root, day)
+        {"id": subject, "name": office_name(services, subject, now)}
+        for subject in services.views().subjects("office")
+        if not services.ledger.office(subject).active_on(day)
+        and inspector.within(subject, root, day)
     ]
     return sorted(closed, key=lambda o: o["name"])
 
 
 @router.get("/ho-so/{code:path}")
-def dossier_page(code: str, request: Request, found: ServicesDep) -> HTMLResponse:
-    token = caller(request, found)
+def dossier_page(code: str, request: Request, services: ServicesDep) -> HTMLResponse:
+    token = caller(request, services)
     lang = language(request)
-    now = found.clock.now()
-    inspector = found.inspector()
+    now = services.clock.now()
+    inspector = services.inspector()
     if not is_identifier(code):  # no dossier has that code; it never reaches the database
         return render(request, "dossier.html", 422, problem=code, steps=[], slip=None, token=token)
     try:
-        found.ledger.dossier(code)
+        services.ledger.dossier(code)
         may_read_dossier(token, code, inspector, now)
     except (DomainError, Forbidden):
         return render(request, "dossier.html", 404, problem=code, steps=[], slip=None, token=token)
@@ -142,9 +143,9 @@ def dossier_page(code: str, request: Request, found: ServicesDep) -> HTMLRespons
         "dossier.html",
         problem=None,
         code=code,
-        steps=timeline(found.ledger, code).steps,
+        steps=timeline(services.ledger, code).steps,
         slip=inspector.slip(code, now),
         kind=lambda kind: kind_label(kind, lang),
-        office=lambda o, at: office_name(found, o, at),
+        office=lambda o, at: office_name(services, o, at),
         token=token,
     )

@@ -65,8 +65,8 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
 def read_only(request: Request) -> bool:
     """Whether this server reads a replica and records nothing (`serve --read-only`): its pages
     say so, and the forms that would record are shown disabled."""
-    found = getattr(request.app.state, "services", None)
-    return bool(getattr(found, "read_only", False))
+    services = getattr(request.app.state, "services", None)
+    return bool(getattr(services, "read_only", False))
 
 
 @router.get("/")
@@ -82,7 +82,7 @@ def lookup_form(request: Request) -> HTMLResponse:
 @router.post("/tra-cuu")
 def lookup_result(
     request: Request,
-    found: ServicesDep,
+    services: ServicesDep,
     code: Annotated[str, Form(max_length=128)] = "",
     secret: Annotated[str, Form(max_length=64)] = "",
 ) -> HTMLResponse:
@@ -95,7 +95,7 @@ def lookup_result(
     if not is_storable(secret):
         return render(request, "lookup.html", 422, code=code, problem=say("bad_secret", lang))
     try:
-        result = citizen_lookup(found, request, code, secret)
+        result = citizen_lookup(services, request, code, secret)
     except NotFound:
         return render(request, "lookup.html", 404, code=code, problem=say("not_found", lang))
     except RateLimited as limited:
@@ -103,10 +103,10 @@ def lookup_result(
         response = render(request, "lookup.html", 429, code=code, problem=problem)
         response.headers["Retry-After"] = str(limited.retry_after)
         return response
-    now = found.clock.now()
+    now = services.clock.now()
     overdue = result.appointed is not None and result.status != "closed" and result.appointed < now
-    slip = found.inspector().slip(code, now)
-    verify_url = f"{public_base(request, found)}/xac-minh/{code}"
+    slip = services.inspector().slip(code, now)
+    verify_url = f"{public_base(request, services)}/xac-minh/{code}"
     return render(
         request,
         "lookup_result.html",
@@ -114,22 +114,22 @@ def lookup_result(
         overdue=overdue,
         slip=slip,
         procedure_label=result.procedure_name,
-        office=lambda office, at: office_name(found, office, at),
+        office=lambda office, at: office_name(services, office, at),
         qr=qr_svg(verify_url, say("qr_caption", lang)),
         verify_url=verify_url,
     )
 
 
-def public_base(request: Request, found: Services) -> str:
+def public_base(request: Request, services: Services) -> str:
     """The address printed on paper: LIENTHONG_PUBLIC_URL if set, else the request's own."""
-    return (found.settings.public_url or str(request.base_url)).rstrip("/")
+    return (services.settings.public_url or str(request.base_url)).rstrip("/")
 
 
-def office_name(found: Services, office: str | None, at: int) -> str:
+def office_name(services: Services, office: str | None, at: int) -> str:
     if office is None:
         return ""
     try:
-        return found.ledger.office(office).name_on(local_date(at))
+        return services.ledger.office(office).name_on(local_date(at))
     except DomainError:
         return office
 

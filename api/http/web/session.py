@@ -51,12 +51,12 @@ def sessions(request: Request) -> SessionStore:
     return store
 
 
-def caller(request: Request, found: Services) -> Token:
+def caller(request: Request, services: Services) -> Token:
     """The token of the session the request's cookie names, if that session is in force."""
     text = request.cookies.get(COOKIE)
     if text:
         try:
-            return sessions(request).authenticate(text, found.clock.now()).token
+            return sessions(request).authenticate(text, services.clock.now()).token
         except SessionEnded:
             pass
     raise SignInFirst(
@@ -123,19 +123,19 @@ def sign_in_form(request: Request, back: str = "/giam-sat") -> HTMLResponse:
 @router.post(SIGN_IN_PATH)
 def sign_in(
     request: Request,
-    found: ServicesDep,
+    services: ServicesDep,
     token: Annotated[str, Form(max_length=256)] = "",
     back: Annotated[str, Form(max_length=512)] = "/giam-sat",
 ) -> Response:
     """Open a session for a token in force (the form's CSRF token is checked before this runs)."""
     lang = language(request)
-    now = found.clock.now()
+    now = services.clock.now()
     try:
-        checked = found.tokens.authenticate(token.strip(), now)
+        checked = services.tokens.authenticate(token.strip(), now)
     except TokenRefused as refused:
         problem = say("bad_token", lang, reason=refused.title(lang))
         return sign_in_page(request, 401, problem, back)
-    if found.read_only:
+    if services.read_only:
         return sign_in_page(request, 503, say("sign_in_read_only", lang), back)
     store = sessions(request)
     previous = request.cookies.get(COOKIE)
@@ -148,14 +148,14 @@ def sign_in(
 
 
 @router.post("/dang-xuat")
-def sign_out(request: Request, found: ServicesDep) -> Response:
+def sign_out(request: Request, services: ServicesDep) -> Response:
     """Revoke the session (the form's CSRF token is checked before this runs)."""
-    if found.read_only:
+    if services.read_only:
         problem = say("sign_in_read_only", language(request))
         return sign_in_page(request, 503, problem, "/giam-sat")
     text = request.cookies.get(COOKIE)
     if text:
-        sessions(request).revoke(text, found.clock.now())
+        sessions(request).revoke(text, services.clock.now())
     response = RedirectResponse(SIGN_IN_PATH, status_code=303)
     _forget(response, request, COOKIE)
     return response

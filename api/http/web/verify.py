@@ -27,40 +27,40 @@ MAX_BUNDLE = 5 * 1024 * 1024
 PAGE = "verify.html"
 
 
-def page(request: Request, found: Services, status: int = 200, **values: Any) -> HTMLResponse:
+def page(request: Request, services: Services, status: int = 200, **values: Any) -> HTMLResponse:
     """The verification page, with the log's key (which the browser's own check starts from),
     the words of that check (api/http/static/verify.js) and, for a dossier, its bundle's address."""
-    key = log_verifier(found)
+    key = log_verifier(services)
     values.setdefault("key", key.line() if key is not None else "")
     values.setdefault("bundle_url", "")
     return render(request, PAGE, status, browser_words=browser_words(language(request)), **values)
 
 
-def log_verifier(found: Services) -> note.Verifier | None:
+def log_verifier(services: Services) -> note.Verifier | None:
     """The key checkpoints are checked against: the server's own log key's, or the configured
     public one (a read-only replica holds no private key)."""
-    if found.ledger.checkpointer is not None:
-        return found.ledger.checkpointer.log_key.verifier
-    text = found.settings.ledger.log_verifier
+    if services.ledger.checkpointer is not None:
+        return services.ledger.checkpointer.log_key.verifier
+    text = services.settings.ledger.log_verifier
     return note.parse_verifier(text) if text else None
 
 
 def verdict(
-    request: Request, found: Services, data: bytes, status: int = 200, bundle_url: str = ""
+    request: Request, services: Services, data: bytes, status: int = 200, bundle_url: str = ""
 ) -> HTMLResponse:
     lang = language(request)
-    key = log_verifier(found)
+    key = log_verifier(services)
     if key is None:
-        return page(request, found, 503, problem=say("no_log_key", lang), report=None)
+        return page(request, services, 503, problem=say("no_log_key", lang), report=None)
     try:
         report = bundle.verify_bundle(data, key)
     except BadBundle as problem:
         text = say("unreadable", lang, problem=problem)
-        return page(request, found, 422, problem=text, report=None)
+        return page(request, services, 422, problem=text, report=None)
     steps = report.view.steps if report.view is not None else []
     return page(
         request,
-        found,
+        services,
         status if report.ok else 422,
         problem=None,
         report=report,
@@ -71,48 +71,50 @@ def verdict(
 
 
 @router.get("/xac-minh")
-def verify_form(request: Request, found: ServicesDep) -> HTMLResponse:
-    return page(request, found, problem=None, report=None)
+def verify_form(request: Request, services: ServicesDep) -> HTMLResponse:
+    return page(request, services, problem=None, report=None)
 
 
 @router.post("/xac-minh")
 async def verify_upload(
     request: Request,
-    found: ServicesDep,
+    services: ServicesDep,
     file: Annotated[UploadFile | None, File()] = None,
 ) -> HTMLResponse:
     lang = language(request)
     if file is None or not file.filename:
-        return page(request, found, 422, problem=say("no_file", lang), report=None)
+        return page(request, services, 422, problem=say("no_file", lang), report=None)
     data = await file.read(MAX_BUNDLE + 1)
     if len(data) > MAX_BUNDLE:
-        return page(request, found, 413, problem=say("too_big", lang), report=None)
-    return verdict(request, found, data)
+        return page(request, services, 413, problem=say("too_big", lang), report=None)
+    return verdict(request, services, data)
 
 
-def exported(found: Services, code: str) -> bytes:
+def exported(services: Services, code: str) -> bytes:
     """This server's audit bundle of dossier `code`, up to a checkpoint issued now if the newest
     entries are not checkpointed yet. Raises DomainError for an unknown dossier."""
-    found.ledger.dossier(code)
+    services.ledger.dossier(code)
     try:
-        return bundle.export(found.ledger, code).encode()
+        return bundle.export(services.ledger, code).encode()
     except LedgerError:  # the newest entries are not checkpointed yet
-        if found.ledger.checkpointer is None:
+        if services.ledger.checkpointer is None:
             raise
-        found.ledger.checkpointer.issue()
-        return bundle.export(found.ledger, code).encode()
+        services.ledger.checkpointer.issue()
+        return bundle.export(services.ledger, code).encode()
 
 
 @router.get("/xac-minh/tai/{code:path}")
-def bundle_file(code: str, request: Request, found: ServicesDep) -> Response:
+def bundle_file(code: str, request: Request, services: ServicesDep) -> Response:
     """The dossier's audit bundle as a file: for the browser's own check, and to keep or to
     check offline (`lienthong verify-bundle`)."""
     if not is_identifier(code):  # no dossier has that code; it never reaches the database
-        return page(request, found, 422, problem=say("bad_code", language(request)), report=None)
+        return page(request, services, 422, problem=say("bad_code", language(request)), report=None)
     try:
-        data = exported(found, code)
+        data = exported(services, code)
     except DomainError:
-        return page(request, found, 404, problem=say("not_found", language(request)), report=None)
+        return page(
+            request, services, 404, problem=say("not_found", language(request)), report=None
+        )
     name = "".join(c if c.isalnum() or c in ".-" else "_" for c in code)
     return Response(
         data,
@@ -122,13 +124,13 @@ def bundle_file(code: str, request: Request, found: ServicesDep) -> Response:
 
 
 @router.get("/xac-minh/{code:path}")
-def verify_code(code: str, request: Request, found: ServicesDep) -> HTMLResponse:
+def verify_code(code: str, request: Request, services: ServicesDep) -> HTMLResponse:
     """What the QR code of a control slip opens: this server's bundle of the dossier, checked."""
     if not is_identifier(code):  # no dossier has that code; it never reaches the database
-        return page(request, found, 422, problem=say("bad_code", language(request)), report=None)
+        return page(request, services, 422, problem=say("bad_code", language(request)), report=None)
     try:
-        data = exported(found, code)
+        data = exported(services, code)
     except DomainError:
         lang = language(request)
-        return page(request, found, 404, problem=say("not_found", lang), report=None)
-    return verdict(request, found, data, bundle_url=f"/xac-minh/tai/{quote(code, safe='')}")
+        return page(request, services, 404, problem=say("not_found", lang), report=None)
+    return verdict(request, services, data, bundle_url=f"/xac-minh/tai/{quote(code, safe='')}")
