@@ -505,7 +505,8 @@ PROFILE_GROUPS = [
 DB_READS = [
     ("eventsourcing/sqlite.py", "select_notifications"),
     ("eventsourcing/postgres.py", "select_notifications"),
-    ("ledger/log/store.py", "leaf_refs"),
+    ("ledger/log/storage/sqlite.py", "leaf_refs"),
+    ("ledger/log/storage/postgres.py", "leaf_refs"),
     ("eventsourcing/sqlite.py", "select_events"),
     ("eventsourcing/postgres.py", "select_events"),
 ]

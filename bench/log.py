@@ -9,7 +9,7 @@ Run by hand, not in CI, from the repository root:
 record  Per backend, in one process, alternately (ABBA: without, with, with, without, ...), each
         run on fresh storage: N signed statements (bench/record.py's envelopes, signed before any
         timing) recorded through `Ledger.record` into a ledger set up by `tests.world.World`,
-          with     the ledger's own recorders (ledger/log/store.py): every event is also a leaf of
+          with     the ledger's own recorders (ledger/log/storage/): every event is also a leaf of
                    the Merkle tree, written in the same transaction with the nodes it completes;
           without  the same Ledger on eventsourcing's plain recorders (PERSISTENCE_MODULE
                    eventsourcing.sqlite or eventsourcing.postgres): they ignore the `leaves=`

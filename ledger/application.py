@@ -53,7 +53,7 @@ from ledger.freshness import CacheFreshness
 from ledger.handlers import UNKNOWN, Handlers, required
 from ledger.log import tlog
 from ledger.log.access import Checkpointer, LogAccess
-from ledger.log.store import RegistryChanged
+from ledger.log.storage.tree import RegistryChanged
 from ledger.log.tlog import LogKey
 from ledger.statements import schema, signing
 from ledger.statements.transcoder import MsgpackTranscoder

@@ -63,7 +63,7 @@ def persistence_env(url: str) -> dict[str, str]:
     """eventsourcing settings for a database URL; raises BadDatabaseUrl naming what is wrong."""
     parts = urlsplit(url)
     if parts.scheme == "memory":
-        return {"PERSISTENCE_MODULE": "ledger.log.store:MemoryFactory"}
+        return {"PERSISTENCE_MODULE": "ledger.log.storage.memory:MemoryFactory"}
     if parts.scheme == "sqlite":
         path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
         if parts.netloc or not path:
@@ -71,7 +71,7 @@ def persistence_env(url: str) -> dict[str, str]:
                 f"{url!r}: a SQLite URL is sqlite:///relative.db or sqlite:////absolute/path.db"
             )
         return {
-            "PERSISTENCE_MODULE": "ledger.log.store:SQLiteLogFactory",
+            "PERSISTENCE_MODULE": "ledger.log.storage.sqlite:SQLiteLogFactory",
             "SQLITE_DBNAME": path,
             "SQLITE_LOCK_TIMEOUT": "30",
         }
@@ -80,7 +80,7 @@ def persistence_env(url: str) -> dict[str, str]:
         if not parts.hostname or not dbname:
             raise BadDatabaseUrl(f"{url!r}: a PostgreSQL URL is postgresql://user@host:port/dbname")
         env = {
-            "PERSISTENCE_MODULE": "ledger.log.store:PostgresLogFactory",
+            "PERSISTENCE_MODULE": "ledger.log.storage.postgres:PostgresLogFactory",
             "POSTGRES_DBNAME": dbname,
             "POSTGRES_HOST": parts.hostname,
             "POSTGRES_PORT": str(parts.port or 5432),

@@ -16,10 +16,13 @@ from psycopg import sql
 
 from domain.statement import ZERO_HASH
 from ledger.application import Ledger
-from ledger.log import store as logstore
 from ledger.log.audit import audit
 from ledger.log.merkle import NodeId
-from ledger.log.store import MemoryLogRecorder, PostgresLogRecorder, SQLiteLogRecorder, TreeMissing
+from ledger.log.storage import tree as logstore
+from ledger.log.storage.memory import MemoryLogRecorder
+from ledger.log.storage.postgres import PostgresLogRecorder
+from ledger.log.storage.sqlite import SQLiteLogRecorder
+from ledger.log.storage.tree import TreeMissing
 from tests.world import CODE, World, document
 
 OTHER = "000.00.01.H59-250303-0002"

@@ -823,7 +823,7 @@ def test_postgres_database_functions_are_refused_they_would_skip_the_leaves(
 def test_appending_a_batch_reads_only_the_siblings_it_needs_and_adds_what_a_full_tree_holds() -> (
     None
 ):
-    from ledger.log.store import _grow, _siblings
+    from ledger.log.storage.tree import _grow, _siblings
 
     def leaf(i: int) -> bytes:
         return merkle.leaf_hash(i.to_bytes(4, "big"))

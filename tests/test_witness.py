@@ -17,7 +17,7 @@ import pytest
 from ledger.errors import BadCheckpoint, LogForked
 from ledger.log import note
 from ledger.log.bundle import export, verify_bundle
-from ledger.log.store import StoredCheckpoint
+from ledger.log.storage.tree import StoredCheckpoint
 from ledger.log.tlog import LogKey
 from ledger.log.witness import (
     Seen,

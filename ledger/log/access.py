@@ -2,7 +2,7 @@
 and the log read in order; and the Checkpointer that issues checkpoints as entries are recorded.
 
 `LogAccess` is a part of `Ledger` (a mixin): it reads the log through the recorder, which is the
-log store (ledger/log/store.py), and the Merkle maths of ledger/log/merkle.py.
+log store (ledger/log/storage/), and the Merkle maths of ledger/log/merkle.py.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 from domain.signed import subject_id
 from ledger.errors import BadProofRequest
 from ledger.log import merkle
-from ledger.log.store import LogStore, StoredCheckpoint
+from ledger.log.storage.tree import LogStore, StoredCheckpoint
 from ledger.log.tlog import LogKey
 
 if TYPE_CHECKING:

@@ -43,7 +43,7 @@ from domain.statement import AUTHORITY, ZERO_HASH
 from ledger.application import Ledger
 from ledger.errors import LedgerError
 from ledger.log import merkle, note, tlog
-from ledger.log.store import LeafRef, LogStore, StoredCheckpoint
+from ledger.log.storage.tree import LeafRef, LogStore, StoredCheckpoint
 from ledger.statements import schema, signing
 
 # The event classes each kind is recorded as; a stored event of another class was altered.

@@ -25,7 +25,7 @@ from ledger.application import Ledger
 from ledger.config import LedgerSettings
 from ledger.errors import BadBundle, BadProofRequest, LedgerError
 from ledger.log import merkle, note, tlog
-from ledger.log.store import StoredCheckpoint
+from ledger.log.storage.tree import StoredCheckpoint
 from ledger.statements import canonical, schema
 from ledger.views.timeline import Timeline, timeline
 

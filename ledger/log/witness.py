@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.errors import BadCheckpoint, BadKeyFile, LogForked
 from ledger.log import merkle, note
-from ledger.log.store import LogStore
+from ledger.log.storage.tree import LogStore
 from ledger.statements import signing
 
 WITNESS_KEY_TYPE = "lienthong-witness-key"
