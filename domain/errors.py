@@ -1,7 +1,9 @@
-"""The domain's refusals: one class per rule, each with a stable code and a bilingual title.
+"""Refusals: `Refusal`, the base class of every refusal, and the domain's rules, one class each.
 
-The instance message (English) names the specific problem: which dossier, office, key or instant.
-Outer layers map these to exit codes and HTTP problems once, in one place.
+Each refusal class has a stable code, a title in Vietnamese and in English, and the HTTP status it
+means; the domain's, the ledger's, the stores' and the HTTP edge's refusals all derive from
+`Refusal`. The instance message (English) names the specific problem: which dossier, office, key or
+instant. Outer layers map refusals to exit codes and HTTP problems once, in one place each.
 """
 
 from __future__ import annotations
@@ -9,15 +11,31 @@ from __future__ import annotations
 from typing import ClassVar
 
 
-class DomainError(Exception):
-    """A statement breaks a rule of the domain; nothing was recorded."""
+class Refusal(Exception):
+    """Something asked was refused; nothing was recorded or changed by it.
 
-    code: ClassVar[str] = "domain-error"
-    title_vi: ClassVar[str] = "Vi phạm quy tắc nghiệp vụ"
-    title_en: ClassVar[str] = "Domain rule violated"
+    `code` is stable (the problem type of the HTTP API, printed by the command line too);
+    `title_vi` and `title_en` say what kind of refusal it is; `status` is the HTTP status it means
+    (422 unless the class says otherwise). `unknown_subject` marks refusals that a named subject
+    does not exist: the HTTP edge answers a read of that subject's address with 404 instead.
+    """
+
+    code: ClassVar[str]
+    title_vi: ClassVar[str]
+    title_en: ClassVar[str]
+    status: ClassVar[int] = 422
+    unknown_subject: ClassVar[bool] = False
 
     def title(self, lang: str = "vi") -> str:
         return self.title_vi if lang == "vi" else self.title_en
+
+
+class DomainError(Refusal):
+    """A statement breaks a rule of the domain; nothing was recorded."""
+
+    code = "domain-error"
+    title_vi = "Vi phạm quy tắc nghiệp vụ"
+    title_en = "Domain rule violated"
 
 
 class BadIdentifier(DomainError):
@@ -35,6 +53,7 @@ class UnknownKey(DomainError):
     code = "unknown-key"
     title_vi = "Khóa ký không có trong sổ đăng ký"
     title_en = "Unknown signing key"
+    unknown_subject = True
 
 
 class KeyNotValid(DomainError):
@@ -61,6 +80,7 @@ class UnknownOfficer(DomainError):
     code = "unknown-officer"
     title_vi = "Cán bộ không có trong sổ đăng ký"
     title_en = "Unknown officer"
+    unknown_subject = True
 
 
 class OfficerNotInOffice(DomainError):
@@ -73,6 +93,7 @@ class UnknownOffice(DomainError):
     code = "unknown-office"
     title_vi = "Cơ quan không có trong sổ đăng ký"
     title_en = "Unknown office"
+    unknown_subject = True
 
 
 class OfficeNotActive(DomainError):
@@ -103,6 +124,7 @@ class UnknownProcedure(DomainError):
     code = "unknown-procedure"
     title_vi = "Thủ tục hành chính không có hoặc không có hiệu lực"
     title_en = "Unknown or not effective procedure"
+    unknown_subject = True
 
 
 # --- custody -------------------------------------------------------------------------------
@@ -112,12 +134,14 @@ class DossierExists(DomainError):
     code = "dossier-exists"
     title_vi = "Mã hồ sơ đã được sử dụng"
     title_en = "Dossier code already used"
+    status = 409
 
 
 class UnknownDossier(DomainError):
     code = "unknown-dossier"
     title_vi = "Không tìm thấy hồ sơ"
     title_en = "Unknown dossier"
+    unknown_subject = True
 
 
 class NotCustodian(DomainError):

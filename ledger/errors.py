@@ -1,21 +1,20 @@
 """The ledger's refusals: malformed bytes, bad signatures, clock skew, stale heads.
 
 Rule violations are `domain.errors.DomainError`; these are about the statement as bytes and as a
-claim on the log. Each class has a stable code and a bilingual title; the message names the problem.
+claim on the log, and about what the ledger's stores hold. Like every refusal they derive from
+`domain.errors.Refusal`: a stable code, a bilingual title and the HTTP status each means (422 unless
+the class says otherwise); the message names the problem.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from domain.errors import Refusal
 
 
-class LedgerError(Exception):
-    code: ClassVar[str] = "ledger-error"
-    title_vi: ClassVar[str] = "Lỗi sổ cái"
-    title_en: ClassVar[str] = "Ledger error"
-
-    def title(self, lang: str = "vi") -> str:
-        return self.title_vi if lang == "vi" else self.title_en
+class LedgerError(Refusal):
+    code = "ledger-error"
+    title_vi = "Lỗi sổ cái"
+    title_en = "Ledger error"
 
 
 class MalformedStatement(LedgerError):
@@ -86,6 +85,7 @@ class Conflict(LedgerError):
     code = "stale-head"
     title_vi = "Hồ sơ đã thay đổi; hãy ký lại trên trạng thái mới"
     title_en = "Stale head: re-sign on the current head"
+    status = 409
 
     def __init__(self, message: str, *, subject: str, seq: int, head: bytes) -> None:
         super().__init__(message)
@@ -110,6 +110,7 @@ class NotInitialised(LedgerError):
     code = "not-initialised"
     title_vi = "Sổ cái chưa được khởi tạo (chạy lienthong init)"
     title_en = "Ledger not initialised (run lienthong init)"
+    status = 503
 
 
 class AlreadyInitialised(LedgerError):
@@ -122,12 +123,14 @@ class ReadOnly(LedgerError):
     code = "read-only"
     title_vi = "Máy chủ này chỉ đọc (bản sao); hãy gửi bản khai tới máy chủ chính"
     title_en = "This server is read-only (a replica); send statements to the primary"
+    status = 503
 
 
 class ViewsNotReady(LedgerError):
     code = "views-not-ready"
     title_vi = "Bảng tra cứu trên cơ sở dữ liệu này chưa sẵn sàng"
     title_en = "The read models on this database are not ready"
+    status = 503
 
 
 class BadDatabaseUrl(LedgerError):
@@ -174,12 +177,14 @@ class ApplicantExists(LedgerError):
     code = "applicant-exists"
     title_vi = "Hồ sơ đã có thông tin người nộp được ghi nhận"
     title_en = "Applicant record already recorded"
+    status = 409
 
 
 class UnknownApplicant(LedgerError):
     code = "unknown-applicant"
     title_vi = "Không có thông tin người nộp của hồ sơ này"
     title_en = "No applicant record for this dossier"
+    status = 404
 
 
 class ApplicantErased(LedgerError):
@@ -188,6 +193,7 @@ class ApplicantErased(LedgerError):
     code = "applicant-erased"
     title_vi = "Thông tin người nộp hồ sơ đã bị xóa"
     title_en = "Applicant record erased"
+    status = 410
 
 
 class ApplicantUnreadable(LedgerError):
@@ -196,6 +202,7 @@ class ApplicantUnreadable(LedgerError):
     code = "applicant-unreadable"
     title_vi = "Không giải mã được thông tin người nộp (sai khóa dữ liệu hoặc dữ liệu bị sửa)"
     title_en = "Applicant record cannot be decrypted (wrong data key or altered data)"
+    status = 500  # the stored record does not open: a fault, not the caller's
 
 
 class ApplicantHeld(LedgerError):
@@ -204,6 +211,7 @@ class ApplicantHeld(LedgerError):
     code = "applicant-held"
     title_vi = "Thông tin người nộp của hồ sơ này đang do cán bộ khác tiếp nhận"
     title_en = "Another officer is receiving this dossier's applicant details"
+    status = 409
 
 
 class ApplicantMismatch(LedgerError):
@@ -212,6 +220,7 @@ class ApplicantMismatch(LedgerError):
     code = "applicant-mismatch"
     title_vi = "Thông tin người nộp lưu giữ không khớp với bản khai đã ký"
     title_en = "Applicant record does not match the signed statement"
+    status = 409
 
 
 class FileNotUploaded(LedgerError):
@@ -220,6 +229,7 @@ class FileNotUploaded(LedgerError):
     code = "file-not-uploaded"
     title_vi = "Tệp chưa được tải lên"
     title_en = "File not uploaded"
+    unknown_subject = True  # GET of a file the store does not hold: 404
 
 
 class FileHashMismatch(LedgerError):
@@ -232,6 +242,7 @@ class FileTooLarge(LedgerError):
     code = "file-too-large"
     title_vi = "Tệp vượt quá dung lượng cho phép"
     title_en = "File too large"
+    status = 413
 
 
 class FileIncomplete(LedgerError):
@@ -256,6 +267,7 @@ class FileErased(LedgerError):
     code = "file-erased"
     title_vi = "Tệp của hồ sơ đã bị xóa cùng dữ liệu cá nhân"
     title_en = "The dossier's files were erased with its personal data"
+    status = 410
 
 
 class FileCorrupted(LedgerError):
@@ -264,3 +276,4 @@ class FileCorrupted(LedgerError):
     code = "file-corrupted"
     title_vi = "Tệp lưu trữ bị hỏng hoặc bị sửa"
     title_en = "Stored file damaged or altered"
+    status = 500

@@ -3,14 +3,15 @@
 A problem's `type` is `/problems/<code>`, stable per error class (the code the CLI prints too), and
 the server answers it with a page describing the problem. Titles follow the caller's language
 (`Accept-Language`; Vietnamese unless English is asked for); `detail` names what was wrong.
-Routes raise the layers' own errors (`DomainError`, `LedgerError`, `ApiError`); they never build an
-HTTP error themselves. Bad input never becomes a 500: only a fault of the server itself does.
+Routes raise the layers' own errors (`DomainError`, `LedgerError`, `ApiError`: every `Refusal`, whose
+class declares its status); they never build an HTTP error themselves. Bad input never becomes a
+500: only a fault of the server itself does.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,28 +20,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from api.http.schemas import Problem
-from domain import errors as domain_errors
-from domain.errors import DomainError
+from domain.errors import Refusal
 from ledger import errors as ledger_errors
-from ledger.errors import LedgerError
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("lienthong.api")
 
 
-class ApiError(Exception):
+class ApiError(Refusal):
     """A refusal that belongs to the HTTP edge (who may call, how often), not to the ledger."""
 
-    code: ClassVar[str] = "api-error"
-    title_vi: ClassVar[str] = "Lỗi giao diện lập trình"
-    title_en: ClassVar[str] = "API error"
-    status: ClassVar[int] = 400
-
-    def title(self, lang: str = "vi") -> str:
-        return self.title_vi if lang == "vi" else self.title_en
-
-
-Refusal = ApiError | LedgerError | DomainError
+    code = "api-error"
+    title_vi = "Lỗi giao diện lập trình"
+    title_en = "API error"
+    status = 400
 
 
 class Unauthenticated(ApiError):
@@ -100,46 +93,6 @@ class UnsupportedMediaType(ApiError):
     status = 415
 
 
-# Statuses by class; the most specific class listed wins (checked along the MRO).
-STATUS: dict[type[Exception], int] = {
-    LedgerError: 422,
-    DomainError: 422,
-    ledger_errors.Conflict: 409,
-    ledger_errors.NotInitialised: 503,
-    ledger_errors.ReadOnly: 503,
-    ledger_errors.ViewsNotReady: 503,
-    ledger_errors.FileTooLarge: 413,
-    ledger_errors.FileErased: 410,
-    ledger_errors.FileCorrupted: 500,
-    ledger_errors.BadProofRequest: 422,
-    domain_errors.DossierExists: 409,
-}
-# Subjects a URL names: absent means 404 on a read; in a statement they are a refused claim (422).
-NOT_FOUND_ON_READ = (
-    ledger_errors.FileNotUploaded,
-    domain_errors.UnknownDossier,
-    domain_errors.UnknownOffice,
-    domain_errors.UnknownOfficer,
-    domain_errors.UnknownKey,
-    domain_errors.UnknownProcedure,
-)
-OPTIONAL_STATUSES: dict[str, int] = {
-    # the applicant store's and the token store's errors, by code (their modules come later in
-    # the import order than this one, or sit beside it)
-    "unknown-applicant": 404,
-    "applicant-erased": 410,
-    "applicant-exists": 409,
-    "applicant-unreadable": 500,  # the stored record does not open: a fault, not the caller's
-    "applicant-held": 409,
-    "applicant-mismatch": 409,
-    "token-unknown": 401,
-    "token-expired": 401,
-    "token-revoked": 401,
-    "token-malformed": 401,
-    "bad-token-request": 422,
-}
-
-
 DESCRIPTIONS = {
     401: "no token, or a malformed, unknown, expired or revoked one",
     403: "this token may not do this",
@@ -180,16 +133,11 @@ def negotiated_language(accept: str | None) -> str:
 
 
 def status_of(problem: Refusal, method: str) -> int:
-    if isinstance(problem, ApiError):
-        return problem.status
-    if problem.code in OPTIONAL_STATUSES:
-        return OPTIONAL_STATUSES[problem.code]
-    if method in ("GET", "HEAD") and isinstance(problem, NOT_FOUND_ON_READ):
+    """The status its class declares; a subject a URL names that does not exist is 404 on a read,
+    and in a statement a refused claim (its class's status, 422)."""
+    if method in ("GET", "HEAD") and problem.unknown_subject:
         return 404
-    for cls in type(problem).__mro__:
-        if cls in STATUS:
-            return STATUS[cls]
-    return 422
+    return problem.status
 
 
 def problem_body(
@@ -325,7 +273,7 @@ def install(app: FastAPI) -> None:
     """Map every error class to its problem, once, for the whole app."""
 
     async def on_refusal(request: Request, problem: Exception) -> JSONResponse:
-        assert isinstance(problem, ApiError | LedgerError | DomainError)
+        assert isinstance(problem, Refusal)
         return refusal(request, problem)
 
     async def on_invalid(request: Request, problem: Exception) -> JSONResponse:
@@ -339,9 +287,7 @@ def install(app: FastAPI) -> None:
     async def on_fault(request: Request, problem: Exception) -> JSONResponse:
         return _fault(request, problem)
 
-    app.add_exception_handler(ApiError, on_refusal)
-    app.add_exception_handler(LedgerError, on_refusal)
-    app.add_exception_handler(DomainError, on_refusal)
+    app.add_exception_handler(Refusal, on_refusal)
     app.add_exception_handler(RequestValidationError, on_invalid)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(Exception, on_fault)
@@ -350,13 +296,13 @@ def install(app: FastAPI) -> None:
 def catalogue() -> dict[str, tuple[str, str]]:
     """code → (Vietnamese title, English title) for every problem type, for the /problems pages."""
     found: dict[str, tuple[str, str]] = {}
-    pending: list[type[Exception]] = [ApiError, LedgerError, DomainError]
+    pending: list[type[Refusal]] = [Refusal]
     while pending:
         cls = pending.pop()
         pending.extend(cls.__subclasses__())
-        code = getattr(cls, "code", None)
+        code = getattr(cls, "code", None)  # the base class has none
         if isinstance(code, str):
-            found[code] = (getattr(cls, "title_vi", ""), getattr(cls, "title_en", ""))
+            found[code] = (cls.title_vi, cls.title_en)
     for code, title_vi, title_en in HTTP_CODES.values():
         found[code] = (title_vi, title_en)
     found["malformed-request"] = ("Dữ liệu gửi lên không hợp lệ", "Malformed request")

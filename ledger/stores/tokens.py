@@ -72,6 +72,7 @@ class TokenRefused(LedgerError):
     code: ClassVar[str] = "token-refused"
     title_vi: ClassVar[str] = "Mã truy cập không được chấp nhận"
     title_en: ClassVar[str] = "Token refused"
+    status: ClassVar[int] = 401
 
 
 class TokenMalformed(TokenRefused):
