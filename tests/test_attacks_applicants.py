@@ -154,6 +154,38 @@ def test_refuses_applicant_details_before_storing_them(
     assert stored_codes(api) == before
 
 
+def test_refuses_applicant_details_beside_a_commitment_of_the_clients_own(api: Api) -> None:
+    response = prepare(
+        api,
+        "province_officer",
+        "000.66.29.H59-250708-0207",
+        body=hexed(COMMITTED),
+        applicant=PLANTED,
+    )
+
+    problem = assert_problem(response, 422, "bad-request")
+    assert "not both" in problem["detail"]
+    assert stored_codes(api) == []
+
+
+def test_the_web_page_refuses_applicant_details_beside_a_commitment_as_the_api_does(
+    api: Api,
+) -> None:
+    intent = {
+        "kind": "dossier.received",
+        "subject": "000.66.29.H59-250708-0208",
+        "key": api.key(PROVINCE_OFFICER).key_id,
+        "body": {**hexed(COMMITTED), "documents": []},
+        "applicant": PLANTED,
+    }
+
+    response = web(api, "province_officer").post("/can-bo/ky/chuan-bi", json=intent)
+
+    problem = assert_problem(response, 422, "bad-request")
+    assert "not both" in problem["detail"]
+    assert stored_codes(api) == []
+
+
 # --- swapping details between another office's prepare and submit ------------------------------
 
 

@@ -14,8 +14,7 @@ that goes away mid-upload leaves nothing, and one line in the log."""
 from __future__ import annotations
 
 import base64
-import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Annotated
 from urllib.parse import quote
 
@@ -24,36 +23,20 @@ from fastapi.responses import StreamingResponse
 from python_multipart.exceptions import FormParserError, ParseError
 from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import ClientDisconnect
 
-from api.http.access import (
-    Caller,
-    ServicesDep,
-    may_read_dossier,
-    may_read_files,
-    may_upload_file,
-    require,
-)
+from api.http.access import Caller, ServicesDep, may_read_dossier, may_read_files, require
 from api.http.problems import BadRequest
 from api.http.routes.params import Limit, NumericCursor, position
 from api.http.schemas import AccessOut, FileOut, Listing, Page, iso
 from api.http.services import Services
+from api.http.writing import STEP, pump, receive_raw, start_upload
 from domain.errors import UnknownDossier
 from domain.identifier import MAX_LENGTH, PATTERN, check_identifier
-from ledger.errors import (
-    FileCorrupted,
-    FileErased,
-    FileIncomplete,
-    FileNotUploaded,
-    FileTooLarge,
-    LedgerError,
-)
+from ledger.errors import FileCorrupted, FileErased, FileIncomplete, FileNotUploaded, LedgerError
 from ledger.stores.files import StoredFile, Upload
 from ledger.stores.tokens import Token
 
 router = APIRouter(prefix="/dossiers", tags=["files"])
-log = logging.getLogger("lienthong.api")
-STEP = 1024 * 1024  # bytes handed between the event loop and a worker thread at a time
 
 
 def dossier_code(
@@ -118,68 +101,6 @@ def file_out(stored: StoredFile, listed: list[Listing], new: bool | None = None)
     )
 
 
-def _content_length(request: Request) -> int | None:
-    text = request.headers.get("content-length")
-    if text is None:
-        return None
-    if not text.isdigit():
-        raise BadRequest(f"Content-Length {text!r} is not a number of bytes")
-    return int(text)
-
-
-def _expected_size(request: Request, services: Services) -> int | None:
-    """The raw body's announced size; FileTooLarge before a byte is read if it is over the cap."""
-    size = _content_length(request)
-    if size is not None and size > services.files.max_bytes:
-        raise FileTooLarge(
-            f"a file may hold {services.files.max_bytes:,} bytes at most; this one announces {size:,}"
-        )
-    return size
-
-
-def _start(
-    services: Services, token: Token, code: str, declared: bytes | None, announced: int | None
-) -> Upload:
-    services.writable()
-    may_upload_file(token, code, services.inspector())
-    return services.files.receive(
-        code,
-        declared,
-        office=token.office,
-        officer=token.officer,
-        now=services.clock.now(),
-        announced=announced,
-    )
-
-
-async def _pump(request: Request, write: Callable[[bytes], object], upload: Upload) -> None:
-    """Feed the request body to `write` (in a worker thread: it hashes, seals and stores), and
-    abort the upload if anything goes wrong on the way. A client that goes away mid-upload is
-    no fault of the server: one line in the log, and FileIncomplete (answered to nobody)."""
-    try:
-        pending = bytearray()
-        async for piece in request.stream():
-            pending += piece
-            if len(pending) >= STEP:  # a trip to a worker thread per megabyte, not per piece
-                await run_in_threadpool(write, bytes(pending))
-                pending.clear()
-        if pending:
-            await run_in_threadpool(write, bytes(pending))
-    except ClientDisconnect:
-        upload.abort()
-        log.warning(
-            "upload to dossier %s cut off: the client went away after %d bytes; nothing was kept",
-            upload.code,
-            upload.size,
-        )
-        raise FileIncomplete(
-            f"the client went away after {upload.size:,} bytes: nothing was kept"
-        ) from None
-    except BaseException:
-        upload.abort()
-        raise
-
-
 @router.put(
     "/{code:path}/files/{sha256}",
     status_code=201,
@@ -207,18 +128,6 @@ async def upload_raw(
     if not new:
         response.status_code = 200
     return file_out(stored, listings(services, code).get(stored.sha256, []), new)
-
-
-async def receive_raw(
-    request: Request, services: Services, token: Token, code: str, declared: bytes
-) -> tuple[StoredFile, bool]:
-    """Stream the request's body into the dossier's files under its declared SHA-256 (the JSON
-    route's and the officer's page's upload)."""
-    check_identifier(code, "dossier code")
-    expected = _expected_size(request, services)
-    upload = await run_in_threadpool(_start, services, token, code, declared, expected)
-    await _pump(request, upload.write, upload)
-    return await run_in_threadpool(upload.finish, services.clock.now(), expected)
 
 
 class _Form:
@@ -305,7 +214,7 @@ async def upload_form(
     boundary = options.get(b"boundary")
     if kind != b"multipart/form-data" or not boundary:
         raise BadRequest("send the file as multipart/form-data with a boundary, or PUT it raw")
-    upload = await run_in_threadpool(_start, services, token, code, None, None)
+    upload = await run_in_threadpool(start_upload, services, token, code, None, None)
     try:
         await _read_form(request, boundary, upload)
     except BaseException:
@@ -324,7 +233,7 @@ async def _read_form(request: Request, boundary: bytes, upload: Upload) -> None:
     form = _Form(upload)
     parser = MultipartParser(boundary, form.callbacks())  # type: ignore[arg-type]
     try:
-        await _pump(request, parser.write, upload)
+        await pump(request, parser.write, upload)
         parser.finalize()
     except (FormParserError, ParseError) as unparsed:
         raise BadRequest(f"the multipart body does not parse: {unparsed}") from None

@@ -5,7 +5,8 @@ subject's current head, so a thin client only signs bytes; `submit` takes `{stat
 as JSON (base64, no other field) or as `application/msgpack` (a map of two bin values) — media
 types matched without regard to case, any other refused (415) — and records it through the
 process's one writer. The same signed statement submitted again returns the original receipt
-(200 rather than 201), never a second entry. Applicant details go through api/http/applicants.py.
+(200 rather than 201), never a second entry. What happens in between is api/http/writing.py's,
+shared with the officer's pages; applicant details go through api/http/applicants.py.
 """
 
 from __future__ import annotations
@@ -17,15 +18,12 @@ import msgpack
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
-from api.client import FILE_KINDS
-from api.http import applicants
-from api.http.access import Caller, ServicesDep, may_submit, may_write
-from api.http.problems import BadRequest, UnsupportedMediaType, documented
+from api.http import writing
+from api.http.access import Caller, ServicesDep
+from api.http.problems import UnsupportedMediaType, documented
 from api.http.schemas import Prepared, PrepareRequest, Recorded, SignedEnvelope, iso, statement_json
-from api.http.services import Services
-from domain.statement import Statement, family
-from ledger.errors import BadEnvelope, FileNotUploaded
-from ledger.statements import authoring, schema, signing
+from ledger.errors import BadEnvelope
+from ledger.statements import schema, signing
 from ledger.statements.signing import Envelope
 
 router = APIRouter(tags=["statements"])
@@ -90,15 +88,10 @@ async def read_envelope(request: Request) -> Envelope:
 async def submit(
     request: Request, response: Response, services: ServicesDep, token: Caller
 ) -> Recorded:
-    services.writable()
+    services.writable()  # a replica refuses before the body is read
     envelope = await read_envelope(request)
-    statement = schema.parse(
-        envelope.statement, max_bytes=services.settings.ledger.max_statement_bytes
-    )
-    may_submit(token, statement)
-    files_uploaded(services, statement)
-    receipt = await services.writer.record(envelope.statement, envelope.signature)
-    secret = applicants.confirm(services, statement, receipt)
+    done = await writing.submit(services, token, envelope.statement, envelope.signature)
+    receipt, statement = done.receipt, done.statement
     if receipt.duplicate:
         response.status_code = 200
     return Recorded(
@@ -112,25 +105,8 @@ async def submit(
         leaf_index=receipt.leaf_index
         if receipt.leaf_index is not None
         else services.ledger.leaf_index(statement.family, statement.subject, statement.seq),
-        receipt_secret=secret,
+        receipt_secret=done.secret,
     )
-
-
-def files_uploaded(services: Services, statement: Statement) -> None:
-    """A statement that brings documents in (receipt, dispatch, supplement) is refused until
-    every file it lists is in the file store: the files travel with the custody."""
-    if statement.kind not in FILE_KINDS:
-        return
-    documents = statement.body.get("documents") or []
-    missing = set(services.files.missing(statement.subject, [d["sha256"] for d in documents]))
-    if missing:
-        named = "; ".join(
-            f"{d['name']} ({d['sha256'].hex()})" for d in documents if d["sha256"] in missing
-        )
-        raise FileNotUploaded(
-            f"upload the files this statement lists before submitting it "
-            f"(PUT /v1/dossiers/{statement.subject}/files/<sha256>); not uploaded: {named}"
-        )
 
 
 @router.post(
@@ -139,37 +115,18 @@ def files_uploaded(services: Services, statement: Statement) -> None:
     summary="Build the canonical bytes of a statement, ready to sign",
 )
 def prepare(request: PrepareRequest, services: ServicesDep, token: Caller) -> Prepared:
-    services.writable()
-    body = schema.from_json(request.kind, request.body)  # an unknown kind is refused first
-    may_write(token, family(request.kind), request.office, request.officer)
-
-    def build(applicant: bytes | None) -> bytes:
-        return authoring.prepare(
-            services.ledger,
-            request.kind,
-            request.subject,
-            body if applicant is None else {**body, "applicant": applicant},
-            office=request.office,
-            officer=request.officer,
-            key=request.key,
-            at=request.at,
-        )
-
-    if request.applicant is None:
-        raw = build(None)
-    else:
-        if "applicant" in body:
-            raise BadRequest("give either applicant details or body.applicant, not both")
-        raw, _proposal = applicants.propose(
-            services,
-            token,
-            kind=request.kind,
-            code=request.subject,
-            office=request.office,
-            officer=request.officer,
-            details=request.applicant.as_map(),
-            build=build,
-        )
+    raw = writing.prepare(
+        services,
+        token,
+        kind=request.kind,
+        subject=request.subject,
+        body=request.body,
+        office=request.office,
+        officer=request.officer,
+        key=request.key,
+        at=request.at,
+        applicant=None if request.applicant is None else request.applicant.as_map(),
+    ).raw
     statement = schema.parse(raw)
     return Prepared(
         statement=base64.b64encode(raw).decode(),

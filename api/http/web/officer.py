@@ -6,7 +6,8 @@ The private key is made in the browser (WebCrypto Ed25519, not extractable) and 
 IndexedDB; the server only sees the public key, in an enrolment request a registrar approves by
 recording `key.registered`. To sign, the page sends what the officer sees; the server builds the
 canonical bytes on the dossier's head; the page decodes them (api/http/static/canonical.js), refuses
-to sign unless they say exactly that, signs, and sends the signature back."""
+to sign unless they say exactly that, signs, and sends the signature back. Preparing, submitting
+and uploading go through api/http/writing.py, as the JSON API's do."""
 
 from __future__ import annotations
 
@@ -19,11 +20,9 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from api.client import FILE_KINDS
-from api.http import applicants
-from api.http.access import ServicesDep, may_submit, may_write, require
+from api.http import writing
+from api.http.access import ServicesDep, require
 from api.http.problems import BadRequest, Forbidden
-from api.http.routes.files import receive_raw
-from api.http.routes.statements import files_uploaded
 from api.http.schemas import ApplicantDetails
 from api.http.services import Services
 from api.http.web.pages import language, office_name, render
@@ -33,8 +32,7 @@ from api.http.web.words import say
 from domain.errors import DomainError
 from domain.identifier import check_identifier, is_identifier
 from domain.instant import local_date
-from domain.statement import family
-from ledger.statements import authoring, schema, signing
+from ledger.statements import signing
 from ledger.statements.signing import KEY_ID_PREFIX
 from ledger.stores.enrolments import Enrolment
 from ledger.stores.tokens import Token
@@ -251,40 +249,24 @@ def prepare(request: Request, intent: Intent, services: ServicesDep) -> JSONResp
     """The canonical bytes of what the officer means to sign, on the dossier's current head."""
     token = caller(request, services)
     office, officer = _officer(token)
-    services.writable()
-    may_write(token, family(intent.kind), office, officer)
+    services.writable()  # a replica refuses before the key is looked up
     if key_status(services, intent.key, officer) != "approved":
         raise Forbidden(f"key {intent.key} is not registered to officer {officer}")
-    body = schema.from_json(intent.kind, _plain(intent.body))
-
-    def build(applicant: bytes | None) -> bytes:
-        return authoring.prepare(
-            services.ledger,
-            intent.kind,
-            intent.subject,
-            body if applicant is None else {**body, "applicant": applicant},
-            office=office,
-            officer=officer,
-            key=intent.key,
-        )
-
-    salt = b""
-    if intent.applicant is None:
-        raw = build(None)
-    else:
-        raw, proposal = applicants.propose(
-            services,
-            token,
-            kind=intent.kind,
-            code=intent.subject,
-            office=office,
-            officer=officer,
-            details=intent.applicant.as_map(),
-            build=build,
-        )
-        salt = proposal.salt
+    draft = writing.prepare(
+        services,
+        token,
+        kind=intent.kind,
+        subject=intent.subject,
+        body=_plain(intent.body),
+        office=office,
+        officer=officer,
+        key=intent.key,
+        applicant=None if intent.applicant is None else intent.applicant.as_map(),
+    )
     # the salt lets the page check the commitment against the details it sent
-    return JSONResponse({"statement": base64.b64encode(raw).decode(), "salt": salt.hex()})
+    return JSONResponse(
+        {"statement": base64.b64encode(draft.raw).decode(), "salt": draft.salt.hex()}
+    )
 
 
 @router.post("/can-bo/ky/gui")
@@ -297,12 +279,9 @@ async def submit(request: Request, signed: Signed, services: ServicesDep) -> JSO
         signature = base64.b64decode(signed.signature, validate=True)
     except ValueError:
         raise BadRequest("statement and signature are base64") from None
-    statement = schema.parse(raw, max_bytes=services.settings.ledger.max_statement_bytes)
-    may_submit(token, statement)
-    files_uploaded(services, statement)
-    receipt = await services.writer.record(raw, signature)
-    secret = applicants.confirm(services, statement, receipt)
-    return JSONResponse({"seq": receipt.seq, "digest": receipt.digest.hex(), "secret": secret})
+    done = await writing.submit(services, token, raw, signature)
+    receipt = done.receipt
+    return JSONResponse({"seq": receipt.seq, "digest": receipt.digest.hex(), "secret": done.secret})
 
 
 def procedures_now(services: Services, now: int) -> list[dict[str, Any]]:
@@ -345,7 +324,7 @@ async def upload_file(
     token = caller(request, services)
     if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
         raise BadRequest("the file's SHA-256 is 64 lowercase hex digits")
-    stored, new = await receive_raw(request, services, token, code, bytes.fromhex(sha256))
+    stored, new = await writing.receive_raw(request, services, token, code, bytes.fromhex(sha256))
     return JSONResponse({"sha256": stored.sha256.hex(), "size": stored.size, "new": new})
 
 
