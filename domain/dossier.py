@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from domain.errors import (
-    AlreadyAcknowledged,
     AlreadyDecided,
     AlreadyInTransit,
     BadAppointment,
     ClockSuspended,
     DelayAlreadyNotified,
+    DispatchAlreadySettled,
     DispatchMismatch,
     DispatchToSelf,
     DossierClosed,
@@ -360,7 +360,7 @@ class Dossier(SignedAggregate):
         self._require_open()
         dispatch = entry.statement.body["dispatch"]
         if dispatch in self.settled:
-            raise AlreadyAcknowledged(
+            raise DispatchAlreadySettled(
                 f"dossier {self.subject}: dispatch {dispatch.hex()[:16]}… "
                 f"was already {self.settled[dispatch]}"
             )

@@ -105,7 +105,9 @@ class OfficeNotActive(DomainError):
 
 
 class NotAuthorised(DomainError):
-    """A registry statement signed by a key that has no registry authority."""
+    """A key whose role may not sign this kind of statement: an officer's key on a registry
+    statement, a registrar's where the authority key is needed (a registrar key, a new authority
+    key), or the authority key on a dossier statement."""
 
     code = "not-authorised"
     title_vi = "Không có thẩm quyền đăng ký"
@@ -174,7 +176,10 @@ class NotSender(DomainError):
     title_en = "Not the sender of the dispatch"
 
 
-class AlreadyAcknowledged(DomainError):
+class DispatchAlreadySettled(DomainError):
+    """The dispatch was already acknowledged, rejected or recalled. Its code, older than the
+    name, says acknowledged: it is part of the HTTP API and stays."""
+
     code = "already-acknowledged"
     title_vi = "Lần chuyển này đã được xử lý (tiếp nhận, từ chối hoặc thu hồi)"
     title_en = "Dispatch already settled"

@@ -3,7 +3,7 @@
 Recording a statement = decode it canonically; check `at` against the ledger's clock; find the key
 and verify the signature; check the key, officer and office were valid at `at`; check `seq`/`prev`
 against the subject's head; apply the domain rules; save. A concurrent save on the same subject
-fails in the store, and becomes a `Conflict` carrying the new head. The save also confirms, under
+fails in the store, and becomes a `StaleHead` carrying the new head. The save also confirms, under
 the store's write lock, that no registry subject the checks read (key, officer, office …) changed
 since: if another writer changed one, nothing is saved and the statement is checked again.
 `record_many` does the same for many statements at once, saving consecutive dossier statements in
@@ -45,9 +45,9 @@ from ledger.config import LedgerSettings, persistence_env
 from ledger.errors import (
     BadField,
     ClockSkew,
-    Conflict,
     LedgerError,
     NotInitialised,
+    StaleHead,
 )
 from ledger.freshness import CacheFreshness
 from ledger.handlers import UNKNOWN, Handlers, required
@@ -219,7 +219,7 @@ class Ledger(Handlers, LogAccess, Application[UUID]):
                 raise self._overtaken(batch, statement) from None
             return replace(receipt, leaf_index=self.logstore.last_append_start())
         seq, head = self.head(statement.family, statement.subject)
-        raise Conflict(
+        raise StaleHead(
             f"the registry entries this statement relies on changed {RECHECKS} times while it "
             f"was being recorded; nothing was recorded: send it again",
             subject=statement.subject,
@@ -309,13 +309,13 @@ class Ledger(Handlers, LogAccess, Application[UUID]):
     def _check_current_head(
         self, entry: Entry, current: SignedAggregate | None, batch: _Batch
     ) -> SignedAggregate | None:
-        """The subject the statement follows on from. On a Conflict with the cached subject, it
+        """The subject the statement follows on from. On a StaleHead with the cached subject, it
         is read again from the store (another writer may have got in since the catch-up) and
         checked once more; a head made by the batch itself is current and not read again."""
         try:
             self._check_head(entry, current)
             return current
-        except Conflict:
+        except StaleHead:
             statement = entry.statement
             aggregate_id = subject_id(statement.family, statement.subject)
             if aggregate_id in batch.aggregates:
@@ -335,11 +335,11 @@ class Ledger(Handlers, LogAccess, Application[UUID]):
         if self.checkpointer is not None:
             self.checkpointer.after_recording(len(leaves))
 
-    def _overtaken(self, batch: _Batch, statement: Statement) -> Conflict:
-        """The Conflict for a statement whose save lost to another writer, with the new head."""
+    def _overtaken(self, batch: _Batch, statement: Statement) -> StaleHead:
+        """The StaleHead for a statement whose save lost to another writer, with the new head."""
         self._forget(batch)
         seq, head = self.head(statement.family, statement.subject)
-        return Conflict(
+        return StaleHead(
             f"{statement.subject} changed while this statement was being recorded: its head "
             f"is now seq {seq}; re-sign the statement with seq {seq + 1} and the new prev",
             subject=statement.subject,
@@ -481,7 +481,7 @@ class Ledger(Handlers, LogAccess, Application[UUID]):
                 f"{statement.kind} begins a new one"
             )
         if statement.seq != seq + 1 or statement.prev != head:
-            raise Conflict(
+            raise StaleHead(
                 f"{statement.subject}: the statement was signed on seq {statement.seq - 1} "
                 f"(prev {statement.prev.hex()[:16]}…) but the head is seq {seq} "
                 f"(hash {head.hex()[:16]}…); re-sign with seq {seq + 1} and the current prev",

@@ -79,8 +79,9 @@ class ClockSkew(LedgerError):
     title_en = "Statement time outside tolerance"
 
 
-class Conflict(LedgerError):
-    """The statement was built on a head that is no longer current: re-sign on the new head."""
+class StaleHead(LedgerError):
+    """The statement was built on a head that is no longer current: re-sign on the new head.
+    Carries the subject's current `seq` and `head` (HTTP 409, the body's `current`)."""
 
     code = "stale-head"
     title_vi = "Hồ sơ đã thay đổi; hãy ký lại trên trạng thái mới"

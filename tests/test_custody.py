@@ -15,11 +15,11 @@ import pytest
 
 from domain.dossier import Dossier
 from domain.errors import (
-    AlreadyAcknowledged,
     AlreadyInTransit,
     BadAppointment,
     ClockSuspended,
     DelayAlreadyNotified,
+    DispatchAlreadySettled,
     DispatchMismatch,
     DispatchToSelf,
     DossierClosed,
@@ -356,11 +356,11 @@ def test_refuses_acknowledging_twice(world: World) -> None:
     dispatch = world.dispatch("29266", "844")
     world.acknowledge("844", dispatch)
 
-    error = refused(world, AlreadyAcknowledged, lambda: world.acknowledge("844", dispatch))
+    error = refused(world, DispatchAlreadySettled, lambda: world.acknowledge("844", dispatch))
     assert "acknowledged" in str(error)
     refused(
         world,
-        AlreadyAcknowledged,
+        DispatchAlreadySettled,
         lambda: record(
             world,
             "844",
@@ -371,6 +371,22 @@ def test_refuses_acknowledging_twice(world: World) -> None:
             },
         ),
     )
+
+
+@pytest.mark.parametrize(
+    ("settled", "by"), [("handover.rejected", "844"), ("handover.recalled", "29266")]
+)
+def test_refuses_acknowledging_a_dispatch_already_rejected_or_recalled(
+    world: World, settled: str, by: str
+) -> None:
+    world.receive()
+    dispatch = world.dispatch("29266", "844")
+    record(world, by, settled, {"dispatch": dispatch.digest, "reason": "Muộn"})
+
+    error = refused(world, DispatchAlreadySettled, lambda: world.acknowledge("844", dispatch))
+    assert f"was already {settled.removeprefix('handover.')}" in str(error)
+    assert isinstance(error, DispatchAlreadySettled)
+    assert error.code == "already-acknowledged"  # the API's code, older than the class's name
 
 
 def test_refuses_acknowledging_for_another_office(world: World) -> None:

@@ -27,7 +27,7 @@ from domain.statement import ZERO_HASH
 from ledger.application import Ledger
 from ledger.clock import SimulatedClock
 from ledger.config import LedgerSettings
-from ledger.errors import BadProofRequest, BadSignature, ClockSkew, Conflict
+from ledger.errors import BadProofRequest, BadSignature, ClockSkew, StaleHead
 from ledger.log import merkle, note, tlog
 from ledger.log.access import Checkpointer
 from ledger.log.audit import AuditReport, Finding, audit
@@ -274,7 +274,7 @@ def test_refused_statements_add_no_leaf(world: World) -> None:
 
     for error, raw, signature in [
         (BadSignature, good.statement, forged),
-        (Conflict, stale.statement, stale.signature),
+        (StaleHead, stale.statement, stale.signature),
         (ClockSkew, early.statement, early.signature),
     ]:
         with pytest.raises(error):
@@ -301,7 +301,7 @@ def test_leaves_stay_dense_after_a_conflict_at_save(
         return save(*aggregates, **kwargs)
 
     monkeypatch.setattr(world.ledger, "save", theirs_first)
-    with pytest.raises(Conflict):
+    with pytest.raises(StaleHead):
         world.ledger.record(ours.statement, ours.signature)
     assert len(assert_dense(world.ledger)) == 19
 

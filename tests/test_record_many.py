@@ -15,7 +15,7 @@ import pytest
 from domain.errors import DomainError, KeyRevoked, UnknownDossier
 from ledger.application import Ledger, Outcome, Receipt
 from ledger.config import LedgerSettings
-from ledger.errors import BadSignature, Conflict, LedgerError, MalformedStatement
+from ledger.errors import BadSignature, LedgerError, MalformedStatement, StaleHead
 from ledger.log import merkle, tlog
 from ledger.log.access import Checkpointer
 from ledger.log.audit import audit
@@ -169,7 +169,7 @@ def test_a_refused_statement_in_a_batch_is_returned_in_its_place_and_the_others_
     envelopes = [
         (acknowledgement(world, a, da.digest), Receipt),
         (Envelope(bad.statement, flip(bad.signature, 7)), BadSignature),
-        (stale, Conflict),
+        (stale, StaleHead),
         (Envelope(b"\x81\xa1v\x01", bytes(64)), MalformedStatement),
         (unknown, UnknownDossier),
         (acknowledgement(world, d, dd.digest), Receipt),
@@ -183,7 +183,7 @@ def test_a_refused_statement_in_a_batch_is_returned_in_its_place_and_the_others_
     assert len(results) == len(envelopes)
     for result, (_, kind) in zip(results, envelopes, strict=True):
         assert isinstance(result, kind), f"expected {kind.__name__}, got {result!r}"
-    assert isinstance(results[2], Conflict)
+    assert isinstance(results[2], StaleHead)
     assert (results[2].seq, results[2].head) == heads[c]
     assert saves == [2]
     assert world.ledger.log_size() == size + 2
@@ -349,9 +349,9 @@ def test_a_batch_overtaken_before_its_save_is_recorded_again_one_by_one(
 
     # the batch, which failed, then a and c alone (in memory the rival's save comes first)
     assert saves[-3:] == [3, 1, 1]
-    assert [type(result) for result in results] == [Receipt, Conflict, Receipt]
+    assert [type(result) for result in results] == [Receipt, StaleHead, Receipt]
     conflict = results[1]
-    assert isinstance(conflict, Conflict)
+    assert isinstance(conflict, StaleHead)
     assert (conflict.subject, conflict.seq, conflict.head) == (b, 3, digest(theirs))
     assert world.ledger.head("dossier", b) == (3, digest(theirs))
     assert [world.ledger.head("dossier", code)[0] for code in (a, c)] == [3, 3]

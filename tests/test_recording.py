@@ -15,7 +15,7 @@ import pytest
 from domain.statement import ZERO_HASH
 from ledger.application import Ledger, Receipt
 from ledger.config import LedgerSettings
-from ledger.errors import BadSignature, ClockSkew, Conflict, OversizedStatement
+from ledger.errors import BadSignature, ClockSkew, OversizedStatement, StaleHead
 from ledger.statements.signing import Envelope
 from tests.world import CODE, DAY, PROCEDURE, World, document
 
@@ -183,8 +183,8 @@ def test_refuses_a_stale_prev_or_a_wrong_seq_with_the_current_head(world: World)
             seq=seq,
             prev=prev,
         )
-        conflict = refused(world, Conflict, envelope)
-        assert isinstance(conflict, Conflict)
+        conflict = refused(world, StaleHead, envelope)
+        assert isinstance(conflict, StaleHead)
         assert (conflict.subject, conflict.seq, conflict.head) == (CODE, *current)
         assert world.ledger.head("dossier", CODE) == (conflict.seq, conflict.head)
 
@@ -255,7 +255,7 @@ def test_a_statement_overtaken_between_its_checks_and_its_save_gets_conflict_wit
     ours, theirs = dispatched(world, "844"), dispatched(world, "845")
     overtake_at_save(world, monkeypatch, theirs)
 
-    with pytest.raises(Conflict) as caught:
+    with pytest.raises(StaleHead) as caught:
         record(world, ours)
 
     seq, head = world.ledger.head("dossier", CODE)
@@ -278,7 +278,7 @@ def test_log_size_counts_the_entries_after_a_conflict_at_save(
     world.later()
     ours, theirs = dispatched(world, "844"), dispatched(world, "845")
     overtake_at_save(world, monkeypatch, theirs)
-    with pytest.raises(Conflict):
+    with pytest.raises(StaleHead):
         record(world, ours)
     world.later()
     world.at("845").record(
@@ -340,7 +340,7 @@ def test_two_statements_on_one_head_recorded_concurrently_record_exactly_one(wor
             assert not any(thread.is_alive() for thread in threads)
 
             winners = [i for i, outcome in enumerate(outcomes) if isinstance(outcome, Receipt)]
-            losers = [i for i, outcome in enumerate(outcomes) if type(outcome) is Conflict]
+            losers = [i for i, outcome in enumerate(outcomes) if type(outcome) is StaleHead]
             assert len(winners) == 1, f"round {round_}: {outcomes}"
             assert len(losers) == 1, f"round {round_}: {outcomes}"
             winner, conflict = outcomes[winners[0]], outcomes[losers[0]]

@@ -22,7 +22,7 @@ import pytest
 
 from domain.errors import KeyRevoked, OfficerNotInOffice
 from ledger.application import RECHECKS, Ledger
-from ledger.errors import Conflict
+from ledger.errors import StaleHead
 from ledger.statements.authoring import Signer
 from tests.world import CODE, World
 
@@ -196,7 +196,7 @@ def test_answers_a_conflict_when_the_registry_keeps_changing_under_a_statement(
         times=RECHECKS,
     )
 
-    with pytest.raises(Conflict, match="changed 3 times while it was being recorded") as refused:
+    with pytest.raises(StaleHead, match="changed 3 times while it was being recorded") as refused:
         world.ledger.record(supplement.statement, supplement.signature)
 
     assert len(saves) == RECHECKS

@@ -163,7 +163,7 @@ def refusal(request: Request, problem: Refusal) -> JSONResponse:
     status = status_of(problem, request.method)
     extra: dict[str, Any] = {}
     headers: dict[str, str] = {}
-    if isinstance(problem, ledger_errors.Conflict):
+    if isinstance(problem, ledger_errors.StaleHead):
         extra["current"] = {
             "subject": problem.subject,
             "seq": problem.seq,
