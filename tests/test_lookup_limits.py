@@ -23,7 +23,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.http.routes.public import LookupLimiter
+from api.http.lookup import LookupLimiter
 from api.settings import Settings, SettingsError
 from ledger.clock import SimulatedClock
 from tests.apiworld import APPLICANT, COMMUNE_OFFICER, RECEIVED_BODY, Api, open_api

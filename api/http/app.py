@@ -17,8 +17,8 @@ from api.http import limits, problems
 from api.http.access import Caller, ServicesDep
 from api.http.forwarded import ForwardedFrom
 from api.http.headers import SecurityHeaders
+from api.http.lookup import LookupLimiter
 from api.http.routes import dossiers, events, files, log, oversight, public, registry, statements
-from api.http.routes.public import LookupLimiter
 from api.http.schemas import CallerOut
 from api.http.services import Services
 from api.http.web import csrf, heatmap, pages, session, verify

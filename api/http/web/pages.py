@@ -17,8 +17,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from api.http.access import ServicesDep
+from api.http.lookup import citizen_lookup
 from api.http.problems import NotFound, RateLimited
-from api.http.routes.public import citizen_lookup
 from api.http.schemas import is_storable
 from api.http.services import Services
 from api.http.web.csrf import form_token
