@@ -68,9 +68,10 @@ from bench.log import machine_line, write_json, write_rows  # noqa: E402
 from bench.record import Prepared, fresh_storage, prepare_envelopes  # noqa: E402
 from ledger.application import Ledger  # noqa: E402
 from ledger.config import LedgerSettings  # noqa: E402
-from ledger.log import audit as audit_module  # noqa: E402
 from ledger.log import merkle, note, tlog  # noqa: E402
 from ledger.log.audit import AuditReport, audit  # noqa: E402
+from ledger.log.audit import batches as audit_batches  # noqa: E402
+from ledger.log.audit import entries as audit_entries  # noqa: E402
 from ledger.log.tlog import LogKey  # noqa: E402
 from ledger.statements import schema, signing  # noqa: E402
 from tests.world import OFFICES, World, seeded_key  # noqa: E402
@@ -155,7 +156,7 @@ def raw_pool(verifier: Verifier, workers: int) -> tuple[float, float, float]:
     """(seconds to start a pool of `workers` processes, the CPU seconds they used to start,
     seconds to verify all inputs on them in chunks of the audit's batch size). The start is
     reported apart: it is not verification."""
-    batch = audit_module.BATCH
+    batch = audit_batches.BATCH
     chunks = [verifier.inputs[i : i + batch] for i in range(0, len(verifier.inputs), batch)]
     gc.collect()
     context = multiprocessing.get_context("forkserver")  # as the audit's pool
@@ -456,8 +457,8 @@ def step_timings(log: Log) -> dict[str, float]:
     this process (seconds per step over the whole log)."""
     ledger = log.open()
     recorder: Any = ledger.recorder
-    batch = audit_module.BATCH
-    keys = audit_module._all_keys(ledger)
+    batch = audit_batches.BATCH
+    keys = audit_batches.all_keys(ledger)
     tree = merkle.CompactRange()
     watch = Stopwatch()
     try:
@@ -467,7 +468,7 @@ def step_timings(log: Log) -> dict[str, float]:
             notifications = recorder.select_notifications(start, batch)
             recorder.leaf_refs(leaf, len(notifications))
             watch.lap("read")
-            entries = [audit_module._entry_state(n.state) for n in notifications]
+            entries = [audit_entries.entry_state(n.state) for n in notifications]
             watch.lap("decode")
             leaves = [
                 tlog.entry_leaf_hash(e["raw"], e["signature"], e["recorded_at"]) for e in entries
@@ -493,14 +494,14 @@ def step_timings(log: Log) -> dict[str, float]:
 PROFILE_GROUPS = [
     # (label, file suffix, function), cumulative time; the groups do not nest in one another
     ("DB read (select_notifications, leaf_refs, select_events)", None, None),
-    ("stored state decode (_entry_state)", "ledger/log/audit.py", "_entry_state"),
+    ("stored state decode (entry_state)", "ledger/log/audit/entries.py", "entry_state"),
     ("leaf hash (tlog.entry_leaf_hash)", "ledger/log/tlog.py", "entry_leaf_hash"),
     ("schema.parse", "ledger/statements/schema.py", "parse"),
     ("signature (signing.verify)", "ledger/statements/signing.py", "verify"),
     ("tree (CompactRange.append)", "ledger/log/merkle.py", "append"),
-    ("checkpoints (notes, consistency proofs)", "ledger/log/audit.py", "_checkpoint"),
-    ("order checks (_order_checks)", "ledger/log/audit.py", "_order_checks"),
-    ("chain check (_check_chain)", "ledger/log/audit.py", "_check_chain"),
+    ("checkpoints (notes, consistency proofs)", "ledger/log/audit/auditor.py", "_checkpoint"),
+    ("order checks (_order_checks)", "ledger/log/audit/auditor.py", "_order_checks"),
+    ("chain check (_check_chain)", "ledger/log/audit/auditor.py", "_check_chain"),
 ]
 DB_READS = [
     ("eventsourcing/sqlite.py", "select_notifications"),
@@ -544,7 +545,7 @@ def profile_single(log: Log) -> tuple[float, list[tuple[str, float]], pstats.Sta
             )
         )
 
-    total = cumulative("ledger/log/audit.py", "audit")
+    total = cumulative("ledger/log/audit/auditor.py", "audit")
     groups = []
     for label, suffix, function in PROFILE_GROUPS:
         if suffix is None or function is None:
@@ -552,7 +553,7 @@ def profile_single(log: Log) -> tuple[float, list[tuple[str, float]], pstats.Sta
         else:
             seconds = cumulative(suffix, function)
         if function == "check_chains":
-            seconds -= caller_share("ledger/log/audit.py", "_entry_state", "check_chains")
+            seconds -= caller_share("ledger/log/audit/entries.py", "entry_state", "check_chains")
         groups.append((label, seconds))
     groups.append(
         (

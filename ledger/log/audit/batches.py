@@ -1,0 +1,207 @@
+"""The log read in batches, in log order, and checked on a pool of worker processes.
+
+The entries and the tree's leaves are read side by side, a batch at a time, so memory stays flat
+however long the log is; where they part, the store is asked which side lost what (a few indexed
+reads, only where something is wrong), and what was deleted or added is named as a finding. The
+checks of one batch are independent of other batches (entries.py), so they run on every core,
+a few batches ahead of the order-dependent checks that consume them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import Any
+from uuid import UUID
+
+import msgpack
+
+from ledger.application import Ledger
+from ledger.log.audit.entries import KEY_TOPICS, Checked, Row, check_rows, entry_state, set_keys
+from ledger.log.storage.tree import LeafRef, LogStore, StoredCheckpoint
+from ledger.statements import signing
+
+BATCH = 2000
+PARALLEL_FROM = 20_000  # smaller logs are checked in this process: starting workers costs more
+
+# Where a finding goes: (position, subject, seq, problem); position 0 for the log as a whole.
+OnFinding = Callable[[int, str | None, int | None, str], None]
+
+
+def worker_pool(workers: int, keys: dict[str, bytes]) -> ProcessPoolExecutor:
+    """Worker processes for the checks of batches, each knowing the log's public keys."""
+    context = multiprocessing.get_context("forkserver")
+    # workers import what they need once, in the fork server, not each on its own
+    context.set_forkserver_preload(["ledger.log.audit.entries"])
+    return ProcessPoolExecutor(workers, context, initializer=set_keys, initargs=(keys,))
+
+
+def all_keys(ledger: Ledger) -> dict[str, bytes]:
+    """Every public key the log registers (key.registered, authority.*), by key id."""
+    keys: dict[str, bytes] = {}
+    start = 1
+    while True:
+        batch = ledger.recorder.select_notifications(start, BATCH, topics=KEY_TOPICS)
+        for notification in batch:
+            try:
+                statement = msgpack.unpackb(entry_state(notification.state)["raw"], raw=False)
+                public_key = statement["body"]["public_key"]
+                if isinstance(public_key, bytes):
+                    keys.setdefault(signing.key_id(public_key), public_key)
+            except (ValueError, KeyError, TypeError, msgpack.UnpackException):
+                continue  # the log-order pass names the damaged entry
+        if len(batch) < BATCH:
+            return keys
+        start = batch[-1].id + 1
+
+
+def checked_in_log_order(
+    batches: Iterable[tuple[list[Row], list[LeafRef]]],
+    pool: Executor | None,
+    workers: int,
+    progress: Callable[[int], None] | None,
+) -> Iterator[tuple[Checked, LeafRef]]:
+    """(checked entry, its leaf record) in log order, batches checked ahead on the workers."""
+    pending: list[tuple[Any, list[LeafRef]]] = []
+    for rows, refs in batches:
+        pending.append((pool.submit(check_rows, rows) if pool else check_rows(rows), refs))
+        if len(pending) > 2 * workers:
+            yield from _collect(pending.pop(0), progress)
+    for item in pending:
+        yield from _collect(item, progress)
+
+
+def _collect(
+    item: tuple[Any, list[LeafRef]], progress: Callable[[int], None] | None
+) -> Iterator[tuple[Checked, LeafRef]]:
+    future, refs = item
+    results = future if isinstance(future, list) else future.result()
+    if progress is not None:
+        progress(len(results))
+    yield from zip(results, refs, strict=True)
+
+
+class Pairing:
+    """Batches of entries in log order, each paired with the tree's record of its leaf; what
+    lost its partner (an entry, a leaf, or both) is named in a finding."""
+
+    def __init__(self, ledger: Ledger, log: LogStore, finding: OnFinding) -> None:
+        self.ledger, self.logstore, self.finding = ledger, log, finding
+        self.leaves: Iterator[LeafRef] = iter(())
+        self.ref: LeafRef | None = None  # the next leaf not yet paired
+        self.expected = 0  # the next leaf index, were the tree dense
+
+    def batches(self) -> Iterator[tuple[list[Row], list[LeafRef]]]:
+        rows: list[Row] = []
+        refs: list[LeafRef] = []
+        self.leaves = self._leaf_stream()
+        self.ref = next(self.leaves, None)
+        for notification in self._notification_stream():
+            key = (_uuid(notification.originator_id), notification.originator_version)
+            ref = self._pair(key)
+            if ref is None:
+                continue
+            rows.append((ref.index + 1, key[0], key[1], notification.topic, notification.state))
+            refs.append(ref)
+            if len(rows) == BATCH:
+                yield rows, refs
+                rows, refs = [], []
+        if rows:
+            yield rows, refs
+        if self.ref is not None:
+            self.finding(
+                self.ref.index + 1,
+                None,
+                None,
+                "the tree has leaves from here on whose entries are gone: entries were deleted "
+                "from the store",
+            )
+
+    def _pair(self, key: tuple[UUID, int]) -> LeafRef | None:
+        """The leaf of the entry `key`: the next one in the tree, once the leaves of entries
+        gone from the store are passed. None (and a finding) if the entry has no leaf."""
+        self._pass_leaves_of_deleted(key)
+        ref = self.ref
+        if ref is None or (
+            (ref.originator_id, ref.originator_version) != key
+            and self.logstore.leaf_index(*key) is None
+        ):
+            self.finding(
+                self.expected + 1,
+                None,
+                key[1],
+                f"the entry stored after entry {self.expected} (aggregate {key[0]}, version "
+                f"{key[1]}) is not a leaf of the tree: its leaf was deleted, or the entry was "
+                f"added outside the ledger",
+            )
+            self.expected += 1  # it stands where its leaf would be
+            return None
+        if ref.index != self.expected:
+            self._name_gap(ref.index)
+        self.expected = ref.index + 1
+        self.ref = next(self.leaves, None)
+        return ref
+
+    def _pass_leaves_of_deleted(self, key: tuple[UUID, int]) -> None:
+        """Pass the leaves before the entry `key` whose entries are gone from the store; a leaf
+        whose entry exists elsewhere stays, to be paired (and named) where it is."""
+        while self.ref is not None and (self.ref.originator_id, self.ref.originator_version) != key:
+            if self._event_exists(self.ref.originator_id, self.ref.originator_version):
+                return  # both exist, in different places: reordered (named when paired)
+            self.finding(
+                self.ref.index + 1,
+                None,
+                None,
+                f"entry {self.ref.index + 1} is gone from the store but its leaf remains: "
+                f"entries were deleted",
+            )
+            self.expected = self.ref.index + 1
+            self.ref = next(self.leaves, None)
+
+    def _name_gap(self, index: int) -> None:
+        """Entries from the expected one up to leaf `index` are gone with their leaves."""
+        expected = self.expected
+        gone = f"{expected + 1}" if index == expected + 1 else f"{expected + 1} to {index}"
+        self.finding(
+            expected + 1,
+            None,
+            None,
+            f"entry {gone} is gone from the store together with its leaf: entries were deleted",
+        )
+
+    def _notification_stream(self) -> Iterator[Any]:
+        start = 1
+        while True:
+            batch = self.ledger.recorder.select_notifications(start, BATCH)
+            yield from batch
+            if len(batch) < BATCH:
+                return
+            start = batch[-1].id + 1
+
+    def _leaf_stream(self) -> Iterator[LeafRef]:
+        start = 0
+        while True:
+            batch = self.logstore.leaf_refs(start, BATCH)
+            yield from batch
+            if len(batch) < BATCH:
+                return
+            start = batch[-1].index + 1
+
+    def _event_exists(self, originator_id: UUID, version: int) -> bool:
+        return bool(self.ledger.recorder.select_events(originator_id, gt=version - 1, lte=version))
+
+
+def stored_checkpoints(log: LogStore) -> Iterator[StoredCheckpoint]:
+    """Every checkpoint kept, smallest first, read a thousand at a time."""
+    start = 0
+    while True:
+        batch = log.checkpoints(start, 1000)
+        yield from batch
+        if len(batch) < 1000:
+            return
+        start = batch[-1].size + 1
+
+
+def _uuid(value: UUID | str) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
