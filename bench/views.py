@@ -102,8 +102,9 @@ from ledger.simulation.demo import AUTHORITY_KEY_NAME, demo_key  # noqa: E402
 from ledger.statements import schema  # noqa: E402
 from ledger.statements.authoring import Signer, initialise  # noqa: E402
 from ledger.views import projector as projections  # noqa: E402
-from ledger.views.projector import LEG_COLUMNS, LOCATION_COLUMNS, Projector  # noqa: E402
+from ledger.views.projector import Projector  # noqa: E402
 from ledger.views.sla import Inspector, Stall, appointed_for  # noqa: E402
+from ledger.views.tables import LEG_COLUMNS, LOCATION_COLUMNS  # noqa: E402
 from tests.world import World  # noqa: E402
 
 DAY_US = 86_400 * MICROS

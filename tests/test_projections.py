@@ -22,7 +22,7 @@ import pytest
 
 from domain.dossier import Dossier
 from ledger.application import Receipt
-from ledger.views import projector as projections
+from ledger.views import rules, tables
 from ledger.views.projector import Location, ProjectionStopped, Projector, ViewStore
 from tests.world import CODE, DAY, HOUR, PROCEDURE, START, World, document
 
@@ -560,7 +560,7 @@ def test_an_entry_the_projection_cannot_apply_stops_it_before_that_entry(
     entries = notifications(world)
     index = next(i for i, entry in enumerate(entries) if "Dispatched" in entry.topic)
     batch_start = 4 * (index // 4)
-    monkeypatch.delitem(projections._HANDLERS, Dossier.Dispatched)
+    monkeypatch.delitem(rules.HANDLERS, Dossier.Dispatched)
     projector = projectors()
 
     for _ in range(2):  # it never skips the entry, however often it is asked
@@ -579,7 +579,7 @@ def test_the_stop_names_the_log_entry_and_its_topic(
 ) -> None:
     tell(world)
     entry = next(entry for entry in notifications(world) if "Dispatched" in entry.topic)
-    monkeypatch.delitem(projections._HANDLERS, Dossier.Dispatched)
+    monkeypatch.delitem(rules.HANDLERS, Dossier.Dispatched)
     projector = projectors()
 
     with pytest.raises(ProjectionStopped) as stop:
@@ -742,7 +742,7 @@ def test_views_of_another_layout_are_made_again_and_rebuilt_from_the_log(world: 
     before = projector.dump()
     assert before["location"]
     with projector.view.transaction() as cursor:  # as an older version of the views left them
-        cursor.execute("UPDATE lienthong_views_layout SET layout = ?", (projections.LAYOUT - 1,))
+        cursor.execute("UPDATE lienthong_views_layout SET layout = ?", (tables.LAYOUT - 1,))
         cursor.execute("DELETE FROM lienthong_location")
     projector.close()
 

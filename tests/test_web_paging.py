@@ -17,10 +17,11 @@ from fastapi.testclient import TestClient
 from api.http.app import create_app
 from api.http.services import Services
 from api.http.web import paging
-from api.http.web.heatmap import dwell_by_office, period
+from api.http.web.heatmap import period
 from domain.instant import start_of
 from ledger.clock import SimulatedClock
 from ledger.simulation.simulator import SIMULATION_TOLERANCE_SECONDS, simulate
+from ledger.views.rollup import dwell_by_office
 from ledger.views.sla import decisions
 from tests.apiworld import PROVINCE, settings_for
 from tests.websession import sign_in

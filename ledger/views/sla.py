@@ -27,7 +27,8 @@ from domain.instant import local_date
 from domain.office import Office
 from domain.procedure import Budget, ProcedureVersion
 from ledger.application import Ledger
-from ledger.views.projector import LOCATION_COLUMNS, Location, Projector
+from ledger.views import queries
+from ledger.views.projector import Location, Projector
 
 RULES = ("unacknowledged", "over_level_budget", "past_appointed", "due_soon")
 WORKING_DAY_SECONDS = 8 * 3600
@@ -266,20 +267,9 @@ class Inspector:
 
     def _open_at(self, at: int, current: bool) -> Iterator[Location]:
         if current:  # one query: the open dossiers as the views hold them now
-            rows = self.projector.view.query(
-                f"SELECT {LOCATION_COLUMNS} FROM lienthong_location "  # noqa: S608
-                "WHERE status IN ('held', 'in_transit', 'suspended') AND received_at <= ? "
-                "ORDER BY code",
-                (at,),
-            )
-            yield from (Location(*row) for row in rows)
+            yield from queries.open_now(self.projector.view, at)
             return
-        rows = self.projector.view.query(
-            "SELECT code FROM lienthong_location WHERE received_at <= ? "
-            "AND (closed_at IS NULL OR closed_at > ?) ORDER BY code",
-            (at, at),
-        )
-        for (code,) in rows:  # each as it was at `at`, from its own history
+        for code in queries.open_at(self.projector.view, at):  # each as it was at `at`
             location = self.projector.location_as_of(code, at)
             if location is not None and location.status != "closed":
                 yield location
@@ -504,11 +494,7 @@ def _received_under(
 ) -> Iterator[tuple[str, int, str, int, int | None, int | None]]:
     """(code, received_at, channel, appointed, decided_at, closed_at) of the dossiers received
     before `end` by `office` or an office below it on the day of receipt."""
-    rows = inspector.projector.view.query(
-        "SELECT code, received_by, received_at, channel, appointed, decided_at, closed_at "
-        "FROM lienthong_location WHERE received_at < ? ORDER BY code",
-        (end,),
-    )
+    rows = queries.received_before(inspector.projector.view, end)
     for code, received_by, received_at, channel, appointed, decided_at, closed_at in rows:
         if inspector.within(received_by, office, local_date(received_at)):
             yield code, received_at, channel, appointed, decided_at, closed_at

@@ -22,43 +22,12 @@ from api.http.web.paging import page_number, page_of
 from api.http.web.session import caller
 from api.http.web.words import say
 from domain.instant import local_date, start_of
-from ledger.views.rollup import results_by_office, stalls_by_office
+from ledger.views.rollup import dwell_by_office, results_by_office, stalls_by_office
 from ledger.views.sla import Inspector, decisions
 
 router = APIRouter(include_in_schema=False)
 HOUR_US = 3600 * 1_000_000
 RESULTS = ("early", "on_time", "late")
-
-
-def dwell_by_office(inspector: Inspector, start: int, end: int) -> dict[str, list[tuple[str, int]]]:
-    """How long each office held each dossier before dispatching it within [start, end), as
-    (code, microseconds): from its receipt or acknowledgement (or a refused handover's return)
-    to the dispatch."""
-    received = {
-        code: (office, at)
-        for code, office, at in inspector.projector.view.query(
-            "SELECT code, received_by, received_at FROM lienthong_location"
-        )
-    }
-    legs = inspector.projector.view.query(
-        "SELECT code, from_office, dispatched_at, to_office, outcome, ended_at "
-        "FROM lienthong_legs ORDER BY code, hop"
-    )
-    held: dict[str, list[tuple[str, int]]] = {}
-    arrival: tuple[str, int] | None = None
-    current = None
-    for code, sender, dispatched_at, addressee, outcome, ended_at in legs:
-        if code != current:
-            current, arrival = code, received.get(code)
-        if arrival is not None and arrival[0] == sender and start <= dispatched_at < end:
-            held.setdefault(sender, []).append((code, dispatched_at - arrival[1]))
-        if outcome == "acknowledged" and ended_at is not None:
-            arrival = (addressee, ended_at)
-        elif outcome in ("rejected", "recalled") and ended_at is not None:
-            arrival = (sender, ended_at)  # back with the sender: its time starts again
-        else:
-            arrival = None
-    return held
 
 
 def monthly(inspector: Inspector, office: str, first: date, last: date) -> list[dict[str, Any]]:

@@ -1,0 +1,165 @@
+"""Every read of the views' tables (`tables.py`): the projector's reads, the open dossiers the
+stall rules judge, the receipts and decisions the office reports and the map of offices count,
+and the handovers behind the map's holding times. Each takes the view's database and answers
+with rows as of its last committed batch; none writes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger.stores.database import Database
+from ledger.views.tables import LEG_COLUMNS, LOCATION_COLUMNS, Leg, Location, leg_of, location_of
+
+# (code, received_by, received_at, channel, appointed, decided_at, closed_at)
+Receipt = tuple[str, str, int, str, int, int | None, int | None]
+# (code, from_office, dispatched_at, to_office, outcome, ended_at)
+Handover = tuple[str, str, int, str, str | None, int | None]
+
+
+def location(view: Database, code: str) -> Location | None:
+    rows = view.query(
+        f"SELECT {LOCATION_COLUMNS} FROM lienthong_location WHERE code = ?",  # noqa: S608
+        (code,),
+    )
+    return location_of(rows[0]) if rows else None
+
+
+def legs(view: Database, code: str) -> list[Leg]:
+    rows = view.query(
+        f"SELECT {LEG_COLUMNS} FROM lienthong_legs WHERE code = ? ORDER BY hop",  # noqa: S608
+        (code,),
+    )
+    return [leg_of(row) for row in rows]
+
+
+def inbox(view: Database, office: str) -> list[Location]:
+    """Dispatches to `office` awaiting its acknowledgement, oldest first."""
+    rows = view.query(
+        f"SELECT {LOCATION_COLUMNS} FROM lienthong_location "  # noqa: S608
+        "WHERE status = 'in_transit' AND transit_to = ? ORDER BY since, code",
+        (office,),
+    )
+    return [location_of(row) for row in rows]
+
+
+def held_by(view: Database, office: str) -> list[Location]:
+    """Dossiers `office` holds (processing or suspended), the one promised soonest first."""
+    rows = view.query(
+        f"SELECT {LOCATION_COLUMNS} FROM lienthong_location "  # noqa: S608
+        "WHERE custodian = ? AND status IN ('held', 'suspended') ORDER BY appointed, code",
+        (office,),
+    )
+    return [location_of(row) for row in rows]
+
+
+def open_now(view: Database, at: int) -> list[Location]:
+    """The dossiers open as the views hold them now (held, in transit or suspended), received by
+    `at`, in code order."""
+    rows = view.query(
+        f"SELECT {LOCATION_COLUMNS} FROM lienthong_location "  # noqa: S608
+        "WHERE status IN ('held', 'in_transit', 'suspended') AND received_at <= ? "
+        "ORDER BY code",
+        (at,),
+    )
+    return [location_of(row) for row in rows]
+
+
+def open_at(view: Database, at: int) -> list[str]:
+    """The codes of the dossiers received by `at` and not closed by then, in code order."""
+    rows = view.query(
+        "SELECT code FROM lienthong_location WHERE received_at <= ? "
+        "AND (closed_at IS NULL OR closed_at > ?) ORDER BY code",
+        (at, at),
+    )
+    return [str(code) for (code,) in rows]
+
+
+def subjects(
+    view: Database, family: str, *, owner: str | None = None, after: str = "", limit: int = 1000
+) -> list[str]:
+    """The registry's subjects of a family (offices, officers, keys, procedures) in id order,
+    after `after`; keys of one officer with `owner`."""
+    where = "family = ? AND subject > ?" + (" AND owner = ?" if owner is not None else "")
+    params: list[Any] = [family, after, *([owner] if owner is not None else [])]
+    rows = view.query(
+        f"SELECT subject FROM lienthong_subjects WHERE {where} "  # noqa: S608
+        "ORDER BY subject LIMIT ?",
+        (*params, limit),
+    )
+    return [str(row[0]) for row in rows]
+
+
+def suspensions(view: Database, code: str) -> list[tuple[int, int | None]]:
+    """(from, to) of each time the dossier awaited a supplement; `to` None while it does."""
+    rows = view.query(
+        "SELECT started_at, ended_at FROM lienthong_suspensions WHERE code = ? ORDER BY started_at",
+        (code,),
+    )
+    return [(int(start), None if end is None else int(end)) for start, end in rows]
+
+
+def received_before(view: Database, end: int) -> list[Receipt]:
+    """(code, received_by, received_at, channel, appointed, decided_at, closed_at) of every
+    dossier received before `end`, in code order."""
+    return view.query(
+        "SELECT code, received_by, received_at, channel, appointed, decided_at, closed_at "
+        "FROM lienthong_location WHERE received_at < ? ORDER BY code",
+        (end,),
+    )
+
+
+def decided_between(view: Database, start: int, end: int) -> list[tuple[str, int, int, int]]:
+    """(received_by, received_at, appointed, decided_at) of the dossiers decided in
+    [start, end) and received before `end`."""
+    return view.query(
+        "SELECT received_by, received_at, appointed, decided_at FROM lienthong_location "
+        "WHERE decided_at >= ? AND decided_at < ? AND received_at < ?",
+        (start, end, end),
+    )
+
+
+def receipts(view: Database) -> dict[str, tuple[str, int]]:
+    """For every dossier: (the office that received it, when)."""
+    rows = view.query("SELECT code, received_by, received_at FROM lienthong_location")
+    return {code: (office, at) for code, office, at in rows}
+
+
+def handovers(view: Database) -> list[Handover]:
+    """(code, from_office, dispatched_at, to_office, outcome, ended_at) of every hop, in code and
+    hop order."""
+    return view.query(
+        "SELECT code, from_office, dispatched_at, to_office, outcome, ended_at "
+        "FROM lienthong_legs ORDER BY code, hop"
+    )
+
+
+def dump(view: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every view, in key order: for comparing two builds."""
+    return {
+        "location": [
+            tuple(row)
+            for row in view.query(
+                f"SELECT {LOCATION_COLUMNS} FROM lienthong_location ORDER BY code"  # noqa: S608
+            )
+        ],
+        "legs": [
+            tuple(vars(leg_of(row)).values())
+            for row in view.query(
+                f"SELECT {LEG_COLUMNS} FROM lienthong_legs ORDER BY code, hop"  # noqa: S608
+            )
+        ],
+        "suspensions": [
+            tuple(row)
+            for row in view.query(
+                "SELECT code, started_at, ended_at FROM lienthong_suspensions "
+                "ORDER BY code, started_at"
+            )
+        ],
+        "subjects": [
+            tuple(row)
+            for row in view.query(
+                "SELECT family, subject, owner FROM lienthong_subjects ORDER BY family, subject"
+            )
+        ],
+    }
