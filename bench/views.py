@@ -948,9 +948,9 @@ def profile_stalls(ledger: Ledger, projector: Projector, calendar: Any, at: int)
     lines.append("    cumulative time of the steps (calls):")
     for suffix, function in (
         ("ledger/views/projector.py", "query"),
-        ("ledger/views/sla.py", "_open_at"),
-        ("ledger/views/sla.py", "_stalls_of"),
-        ("ledger/views/sla.py", "_working_seconds"),
+        ("ledger/views/stalls.py", "_open_at"),
+        ("ledger/views/stalls.py", "_stalls_of"),
+        ("ledger/views/sla.py", "working_seconds"),
         ("domain/calendar.py", "working_micros_between"),
         ("ledger/views/sla.py", "level_deadline"),
         ("ledger/views/projector.py", "suspensions"),

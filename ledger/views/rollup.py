@@ -1,6 +1,6 @@
 """Every office's results at once, for the map of offices (bản đồ nhiệt).
 
-`ledger.views.sla.office_report` answers for one office with one pass over the dossiers; a map of
+`ledger.views.reports.office_report` answers for one office with one pass over the dossiers; a map of
 the province's 150-odd offices would make as many passes. Here one pass over the dossiers
 decided in a period counts each one for the office that received it and for every office above
 that one on the day of receipt (`Inspector.lineage`), which is exactly how `office_report`
@@ -14,7 +14,9 @@ from collections.abc import Iterable
 
 from domain.instant import local_date
 from ledger.views import queries
-from ledger.views.sla import Inspector, Stall, judge
+from ledger.views.deadlines import judge
+from ledger.views.sla import Inspector
+from ledger.views.stalls import Stall
 
 
 def results_by_office(inspector: Inspector, start: int, end: int) -> dict[str, Counter[str]]:

@@ -5,126 +5,40 @@ the read models (`ledger/views/projector.py`), the registry (office levels and t
 date) and the procedure version the dossier was received under (each level's budget and its day
 type), counted on the working-day calendar.
 
-Stall rules (quy tắc):
-- `unacknowledged` — in transit, not acknowledged for more than N working hours (default 8, one
-  working day): who has not acknowledged;
-- `over_level_budget` — held by an office longer than its level's budget (time awaiting a
-  supplement does not count): who holds it;
-- `past_appointed` — not closed, and the appointed return time (ngày hẹn trả) has passed;
-- `due_soon` — not closed, and the appointed time falls within one working day.
+The Inspector reads the registry once per inspector and counts each office's deadline; the stall
+rules are `stalls.py`'s, the control slip `slip.py`'s, the office reports `reports.py`'s, the law's
+deadlines `deadlines.py`'s. Their names are importable from here too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date, time
-from typing import Protocol
+from datetime import date
 
-from domain.calendar import CUTOFF
 from domain.errors import DomainError
-from domain.instant import local_date
 from domain.office import Office
 from domain.procedure import Budget, ProcedureVersion
 from ledger.application import Ledger
-from ledger.views import queries
-from ledger.views.projector import Location, Projector
+from ledger.views.deadlines import Calendar, appointed_for, judge
+from ledger.views.projector import Projector
+from ledger.views.reports import OfficeReport, decisions, office_report
+from ledger.views.slip import ControlSlip, SlipBlock, control_slip
+from ledger.views.stalls import RULES, WORKING_DAY_SECONDS, Stall, find_stalls
+from ledger.views.tables import Location
 
-RULES = ("unacknowledged", "over_level_budget", "past_appointed", "due_soon")
-WORKING_DAY_SECONDS = 8 * 3600
-
-
-class Calendar(Protocol):
-    """What is needed of `domain.calendar.WorkCalendar`."""
-
-    def due(
-        self, received_at: int, days: int, day_type: str = ..., *, cutoff: time = ...
-    ) -> int: ...
-    def due_with_suspensions(
-        self,
-        received_at: int,
-        days: int,
-        day_type: str,
-        suspensions: Sequence[tuple[int, int]],
-        policy: str,
-    ) -> int: ...
-    def working_micros_between(self, start: int, end: int) -> int: ...
-
-
-@dataclass(frozen=True)
-class Stall:
-    code: str
-    rule: str
-    since: int  # when the rule started to hold
-    over_seconds: int  # working seconds past the limit (0 for due_soon)
-    office: str  # who holds it, or (unacknowledged) who has not acknowledged
-    procedure: str
-    level: str | None
-
-
-@dataclass(frozen=True)
-class SlipBlock:
-    """One block of the control slip: an office's turn with the dossier — who handed it over and
-    who received it, when, that office's budget for its level, and the result when it handed the
-    dossier on (or decided, or closed it)."""
-
-    number: int
-    from_office: str | None  # None for the reception block (the applicant hands it in)
-    from_officer: str | None
-    handed_at: int  # the dispatch (or the receipt)
-    to_office: str
-    outcome: str | None  # received | acknowledged | rejected | recalled | None in transit
-    by_office: str | None
-    by_officer: str | None
-    received_at: int | None  # when the receiving office signed for it
-    level: str | None
-    budget: Budget | None
-    deadline: int | None
-    finished_at: int | None
-    result: str | None  # early | on_time | late | pending (trước hạn / đúng hạn / quá hạn)
-    used_seconds: int | None = None  # office time the office held it (to `at` if it still does)
-    missing: int = 0
-    extra: int = 0
-
-
-@dataclass(frozen=True)
-class ControlSlip:
-    """Phiếu kiểm soát quá trình giải quyết hồ sơ (Circular 01/2018, form 05), as data."""
-
-    location: Location
-    blocks: list[SlipBlock]
-    at: int  # results judged as of this instant
-
-
-def appointed_for(version: ProcedureVersion, received_at: int, calendar: Calendar) -> int:
-    """The appointed return time (ngày hẹn trả kết quả) the law gives a dossier received at
-    `received_at` under `version`: each level's budget in turn along the route, in its own day
-    type, each level starting where the one before ends. Levels whose text states no time add
-    nothing. The receiving officer signs this in `dossier.received`."""
-    moment, first = received_at, True
-    for step in version.route:
-        if step.days is not None and step.days > 0:
-            # the receipt's 15:00 cut-off applies once; a later level starts where the one
-            # before ended (its last day not counted again)
-            cutoff = CUTOFF if first else time.max
-            moment = calendar.due(moment, step.days, step.day_type, cutoff=cutoff)
-            first = False
-    if first:  # no stated time at all: the end of the receipt's counting day
-        moment = calendar.due(received_at, 0, "working")
-    return moment
-
-
-def judge(finished_at: int | None, deadline: int | None, at: int) -> str | None:
-    """early / on_time / late for a step that had to finish by `deadline` (the end of a day):
-    on the deadline's day is on time, as on the control slip; pending while unfinished and not
-    yet late."""
-    if deadline is None:
-        return None
-    if finished_at is None:
-        return "late" if at > deadline else "pending"
-    if local_date(finished_at) < local_date(deadline):
-        return "early"
-    return "on_time" if finished_at <= deadline else "late"
+__all__ = [
+    "RULES",
+    "WORKING_DAY_SECONDS",
+    "Calendar",
+    "ControlSlip",
+    "Inspector",
+    "OfficeReport",
+    "SlipBlock",
+    "Stall",
+    "appointed_for",
+    "decisions",
+    "judge",
+    "office_report",
+]
 
 
 class Inspector:
@@ -230,10 +144,10 @@ class Inspector:
             start, budget.days, budget.day_type, [w for w in windows if w[1] >= w[0]], "resume"
         )
 
-    def _working_seconds(self, start: int, end: int) -> int:
+    def working_seconds(self, start: int, end: int) -> int:
         return self.calendar.working_micros_between(start, end) // 1_000_000
 
-    # --- stalls ----------------------------------------------------------------------------
+    # --- stalls and the control slip -------------------------------------------------------
 
     def stalls(
         self,
@@ -245,275 +159,15 @@ class Inspector:
         rule: str | None = None,
         current: bool = True,
     ) -> list[Stall]:
-        """Every stall at `at`, most overdue first. `current` reads the read models as they are
-        (for now); otherwise each open dossier is taken as it was at `at`."""
-        if rule is not None and rule not in RULES:
-            raise ValueError(f"unknown stall rule {rule!r}: one of {', '.join(RULES)}")
-        day = local_date(at)
-        found: list[Stall] = []
-        for location in self._open_at(at, current):
-            if procedure is not None and location.procedure != procedure:
-                continue
-            for stall in self._stalls_of(location, at):
-                if rule is not None and stall.rule != rule:
-                    continue
-                if level is not None and stall.level != level:
-                    continue
-                if office is not None and not self.within(stall.office, office, day):
-                    continue
-                found.append(stall)
-        found.sort(key=lambda stall: (-stall.over_seconds, stall.code, stall.rule))
-        return found
-
-    def _open_at(self, at: int, current: bool) -> Iterator[Location]:
-        if current:  # one query: the open dossiers as the views hold them now
-            yield from queries.open_now(self.projector.view, at)
-            return
-        for code in queries.open_at(self.projector.view, at):  # each as it was at `at`
-            location = self.projector.location_as_of(code, at)
-            if location is not None and location.status != "closed":
-                yield location
-
-    def _stalls_of(self, found: Location, at: int) -> Iterable[Stall]:
-        if found.status == "in_transit" and found.transit_to is not None:
-            waited = self._working_seconds(found.since, at)
-            if waited > self.unacknowledged_seconds:
-                yield Stall(
-                    found.code,
-                    "unacknowledged",
-                    found.since,
-                    waited - self.unacknowledged_seconds,
-                    found.transit_to,
-                    found.procedure,
-                    self.level_of(found.transit_to),
-                )
-        deadline = self.level_deadline(found, at)
-        if deadline is not None and found.status == "held" and at > deadline:
-            yield Stall(
-                found.code,
-                "over_level_budget",
-                deadline,
-                self._working_seconds(deadline, at),
-                found.custodian or "",
-                found.procedure,
-                self.level_of(found.custodian),
-            )
-        holder = found.custodian or found.transit_to or ""
-        if at > found.appointed:
-            yield Stall(
-                found.code,
-                "past_appointed",
-                found.appointed,
-                self._working_seconds(found.appointed, at),
-                holder,
-                found.procedure,
-                self.level_of(holder),
-            )
-        elif self._working_seconds(at, found.appointed) <= WORKING_DAY_SECONDS:
-            yield Stall(
-                found.code, "due_soon", at, 0, holder, found.procedure, self.level_of(holder)
-            )
-
-    # --- the control slip (phiếu kiểm soát, form 05) ---------------------------------------
+        """Every stall at `at`, most overdue first (`stalls.find_stalls`)."""
+        return find_stalls(
+            self, at, office=office, level=level, procedure=procedure, rule=rule, current=current
+        )
 
     def slip(self, code: str, at: int) -> ControlSlip | None:
-        """The control slip of a dossier, results judged as of `at`; None if unknown."""
-        location = self.projector.location(code)
-        if location is None:
-            return None
-        legs = self.projector.legs(code)
-
-        def onward_after(index: int) -> int | None:
-            """When the turn that began before leg `index` ended: the next dispatch that was
-            not refused or recalled (a refused or recalled one left the dossier where it was)."""
-            for leg in legs[index:]:
-                if leg.outcome in (None, "acknowledged"):
-                    return leg.dispatched_at
-            return None
-
-        first_onward = onward_after(0)
-        blocks = [
-            self._block(
-                location,
-                0,
-                None,
-                None,
-                location.received_at,
-                location.received_by,
-                "received",
-                location.received_by,
-                None,
-                location.received_at,
-                first_onward,
-                at,
-            )
-        ]
-        for number, leg in enumerate(legs, 1):
-            onward = onward_after(number)
-            blocks.append(
-                self._block(
-                    location,
-                    number,
-                    leg.from_office,
-                    leg.from_officer,
-                    leg.dispatched_at,
-                    leg.to_office,
-                    leg.outcome,
-                    leg.by_office,
-                    leg.by_officer,
-                    leg.ended_at,
-                    onward,
-                    at,
-                    leg.missing,
-                    leg.extra,
-                )
-            )
-        return ControlSlip(location, blocks, at)
-
-    def _block(
-        self,
-        location: Location,
-        number: int,
-        from_office: str | None,
-        from_officer: str | None,
-        handed_at: int,
-        to_office: str,
-        outcome: str | None,
-        by_office: str | None,
-        by_officer: str | None,
-        received_at: int | None,
-        onward: int | None,
-        at: int,
-        missing: int = 0,
-        extra: int = 0,
-    ) -> SlipBlock:
-        holds = outcome in ("received", "acknowledged")
-        level = self.level_of(by_office) if holds else None
-        budget = self.budget(location, level) if holds else None
-        deadline = (
-            self.turn_deadline(location, received_at, budget, at)
-            if budget is not None and budget.days is not None and received_at is not None
-            else None
-        )
-        if holds and onward is None and received_at is not None:
-            # the office's turn ends with the decision, or with the dossier closed
-            ends = [
-                moment
-                for moment in (location.decided_at, location.closed_at)
-                if moment is not None and moment >= received_at
-            ]
-            onward = min(ends, default=None)
-        used = (
-            self._working_seconds(received_at, onward if onward is not None else at)
-            if holds and received_at is not None
-            else None
-        )
-        return SlipBlock(
-            number,
-            from_office,
-            from_officer,
-            handed_at,
-            to_office,
-            outcome,
-            by_office,
-            by_officer,
-            received_at,
-            level,
-            budget,
-            deadline,
-            onward if holds else None,
-            judge(onward, deadline, at) if holds else None,
-            used,
-            missing,
-            extra,
-        )
-
-
-# --- office reports (báo cáo tình hình giải quyết hồ sơ) -------------------------------------
-
-
-@dataclass(frozen=True)
-class OfficeReport:
-    """The indicators provinces report for an office (and the offices below it) over a period
-    [start, end): received (by channel) and carried over; resolved early / on time / late against
-    the appointed time; pending at the end, within the deadline or overdue."""
-
-    office: str
-    start: int
-    end: int
-    received: dict[str, int]
-    carried_over: int
-    early: int
-    on_time: int
-    late: int
-    pending_within: int
-    pending_overdue: int
-
-    @property
-    def resolved(self) -> int:
-        return self.early + self.on_time + self.late
-
-    @property
-    def on_time_rate(self) -> float | None:
-        """ "Đúng và trước hạn": (early + on time) ÷ resolved; None when nothing was resolved."""
-        return (self.early + self.on_time) / self.resolved if self.resolved else None
-
-
-def office_report(inspector: Inspector, office: str, start: int, end: int) -> OfficeReport:
-    """Dossiers count for the office that received them, if it was `office` or below it on the
-    day of receipt — so a commune's dossiers count under its district before 1/7/2025 and
-    straight under the province after."""
-    if end <= start:
-        raise ValueError("a report's period must end after it starts")
-    received: dict[str, int] = {}
-    carried = early = on_time = late = within = overdue = 0
-    for _code, received_at, channel, appointed, decided_at, closed_at in _received_under(
-        inspector, office, end
-    ):
-        if received_at >= start:
-            received[channel] = received.get(channel, 0) + 1
-        elif _open(decided_at, closed_at, start):
-            carried += 1
-        if decided_at is not None and start <= decided_at < end:
-            result = judge(decided_at, appointed, decided_at)
-            early += result == "early"
-            on_time += result == "on_time"
-            late += result == "late"
-        elif _open(decided_at, closed_at, end):
-            if appointed < end:
-                overdue += 1
-            else:
-                within += 1
-    return OfficeReport(
-        office, start, end, received, carried, early, on_time, late, within, overdue
-    )
-
-
-def _received_under(
-    inspector: Inspector, office: str, end: int
-) -> Iterator[tuple[str, int, str, int, int | None, int | None]]:
-    """(code, received_at, channel, appointed, decided_at, closed_at) of the dossiers received
-    before `end` by `office` or an office below it on the day of receipt."""
-    rows = queries.received_before(inspector.projector.view, end)
-    for code, received_by, received_at, channel, appointed, decided_at, closed_at in rows:
-        if inspector.within(received_by, office, local_date(received_at)):
-            yield code, received_at, channel, appointed, decided_at, closed_at
-
-
-def decisions(
-    inspector: Inspector, office: str, start: int, end: int
-) -> list[tuple[str, str, int, int]]:
-    """The dossiers behind an office report's early / on time / late counts: (code, result,
-    decided_at, appointed), decided in [start, end), in decision order."""
-    found = []
-    for code, _received, _channel, appointed, decided_at, _closed in _received_under(
-        inspector, office, end
-    ):
-        if decided_at is not None and start <= decided_at < end:
-            result = judge(decided_at, appointed, decided_at)
-            if result is not None:
-                found.append((code, result, decided_at, appointed))
-    return sorted(found, key=lambda row: (row[2], row[0]))
+        """The control slip of a dossier, results judged as of `at`; None if unknown
+        (`slip.control_slip`)."""
+        return control_slip(self, code, at)
 
 
 def _above(office: Office | None, day: date) -> str | None:
@@ -522,8 +176,3 @@ def _above(office: Office | None, day: date) -> str | None:
     if not office.active_on(day) and office.successor is not None:
         return office.successor
     return office.parent_on(day)
-
-
-def _open(decided_at: int | None, closed_at: int | None, at: int) -> bool:
-    """Neither decided nor closed (withdrawn) before `at`."""
-    return (decided_at is None or decided_at >= at) and (closed_at is None or closed_at >= at)

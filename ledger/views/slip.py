@@ -1,0 +1,167 @@
+"""The control slip (phiếu kiểm soát quá trình giải quyết hồ sơ, Circular 01/2018, form 05): a
+block per office's turn with the dossier — who handed it over and who received it, when, that
+office's budget for its level, its deadline, and whether it handed the dossier on (or decided or
+closed it) early, on time or late — judged as of an instant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from domain.procedure import Budget
+from ledger.views.deadlines import judge
+from ledger.views.tables import Location
+
+if TYPE_CHECKING:
+    from ledger.views.sla import Inspector
+
+
+@dataclass(frozen=True)
+class SlipBlock:
+    """One block of the control slip: an office's turn with the dossier — who handed it over and
+    who received it, when, that office's budget for its level, and the result when it handed the
+    dossier on (or decided, or closed it)."""
+
+    number: int
+    from_office: str | None  # None for the reception block (the applicant hands it in)
+    from_officer: str | None
+    handed_at: int  # the dispatch (or the receipt)
+    to_office: str
+    outcome: str | None  # received | acknowledged | rejected | recalled | None in transit
+    by_office: str | None
+    by_officer: str | None
+    received_at: int | None  # when the receiving office signed for it
+    level: str | None
+    budget: Budget | None
+    deadline: int | None
+    finished_at: int | None
+    result: str | None  # early | on_time | late | pending (trước hạn / đúng hạn / quá hạn)
+    used_seconds: int | None = None  # office time the office held it (to `at` if it still does)
+    missing: int = 0
+    extra: int = 0
+
+
+@dataclass(frozen=True)
+class ControlSlip:
+    """Phiếu kiểm soát quá trình giải quyết hồ sơ (Circular 01/2018, form 05), as data."""
+
+    location: Location
+    blocks: list[SlipBlock]
+    at: int  # results judged as of this instant
+
+
+def control_slip(inspector: Inspector, code: str, at: int) -> ControlSlip | None:
+    """The control slip of a dossier, results judged as of `at`; None if unknown."""
+    location = inspector.projector.location(code)
+    if location is None:
+        return None
+    legs = inspector.projector.legs(code)
+
+    def onward_after(index: int) -> int | None:
+        """When the turn that began before leg `index` ended: the next dispatch that was
+        not refused or recalled (a refused or recalled one left the dossier where it was)."""
+        for leg in legs[index:]:
+            if leg.outcome in (None, "acknowledged"):
+                return leg.dispatched_at
+        return None
+
+    first_onward = onward_after(0)
+    blocks = [
+        _block(
+            inspector,
+            location,
+            0,
+            None,
+            None,
+            location.received_at,
+            location.received_by,
+            "received",
+            location.received_by,
+            None,
+            location.received_at,
+            first_onward,
+            at,
+        )
+    ]
+    for number, leg in enumerate(legs, 1):
+        onward = onward_after(number)
+        blocks.append(
+            _block(
+                inspector,
+                location,
+                number,
+                leg.from_office,
+                leg.from_officer,
+                leg.dispatched_at,
+                leg.to_office,
+                leg.outcome,
+                leg.by_office,
+                leg.by_officer,
+                leg.ended_at,
+                onward,
+                at,
+                leg.missing,
+                leg.extra,
+            )
+        )
+    return ControlSlip(location, blocks, at)
+
+
+def _block(
+    inspector: Inspector,
+    location: Location,
+    number: int,
+    from_office: str | None,
+    from_officer: str | None,
+    handed_at: int,
+    to_office: str,
+    outcome: str | None,
+    by_office: str | None,
+    by_officer: str | None,
+    received_at: int | None,
+    onward: int | None,
+    at: int,
+    missing: int = 0,
+    extra: int = 0,
+) -> SlipBlock:
+    holds = outcome in ("received", "acknowledged")
+    level = inspector.level_of(by_office) if holds else None
+    budget = inspector.budget(location, level) if holds else None
+    deadline = (
+        inspector.turn_deadline(location, received_at, budget, at)
+        if budget is not None and budget.days is not None and received_at is not None
+        else None
+    )
+    if holds and onward is None and received_at is not None:
+        # the office's turn ends with the decision, or with the dossier closed
+        ends = [
+            moment
+            for moment in (location.decided_at, location.closed_at)
+            if moment is not None and moment >= received_at
+        ]
+        onward = min(ends, default=None)
+    used = (
+        inspector.working_seconds(received_at, onward if onward is not None else at)
+        if holds and received_at is not None
+        else None
+    )
+    return SlipBlock(
+        number,
+        from_office,
+        from_officer,
+        handed_at,
+        to_office,
+        outcome,
+        by_office,
+        by_officer,
+        received_at,
+        level,
+        budget,
+        deadline,
+        onward if holds else None,
+        judge(onward, deadline, at) if holds else None,
+        used,
+        missing,
+        extra,
+    )
