@@ -3,7 +3,7 @@
 A blob is written once, from start to end, where nothing reads it, and kept by `commit` (a file
 renamed into place after fsync; or one committed transaction of chunk rows). `abort` leaves
 nothing. `chunks` gives a blob's sealed chunks back in order, SEALED bytes at most each; a blob
-that is not there is FileCorrupted. The sealing itself is ledger/stores/files.py's.
+that is not there is FileCorrupted. The sealing itself is ledger/stores/files/streams.py's.
 
 A writer claims its blob from the first byte until `release` (after the file store has kept its
 row, or deleted the blob): an exclusive `flock` on the upload's file, which the rename into place
