@@ -116,36 +116,13 @@ def _check_row(row: Row) -> Checked:
     try:
         raw, signature, recorded_at = _recorded(state)
     except (ValueError, KeyError, TypeError, msgpack.UnpackException) as problem:
-        return Checked(
-            position,
-            originator_id,
-            version,
-            leaf=None,
-            subject=None,
-            seq=version,
-            key=None,
-            by_authority=False,
-            learns=None,
-            problem=f"stored event cannot be decoded: {problem}",
-        )
+        return _unread(row, f"stored event cannot be decoded: {problem}")
     leaf = tlog.entry_leaf_hash(raw, signature, recorded_at)
     digest = hashlib.sha256(raw).digest()
     try:
         statement = schema.parse(raw, max_bytes=max(len(raw), 1))
     except LedgerError as problem:
-        return Checked(
-            position,
-            originator_id,
-            version,
-            leaf=leaf,
-            subject=None,
-            seq=version,
-            key=None,
-            by_authority=False,
-            learns=None,
-            problem=f"statement bytes are not a valid statement: {problem}",
-            digest=digest,
-        )
+        return _unread(row, f"statement bytes are not a valid statement: {problem}", leaf, digest)
     wrong = _stored_as_signed(row, statement) or _signed_by_its_key(statement, raw, signature)
     return Checked(
         position,
@@ -161,6 +138,26 @@ def _check_row(row: Row) -> Checked:
         prev=statement.prev,
         digest=digest,
         revokes=statement.subject if statement.kind == "key.revoked" else None,
+    )
+
+
+def _unread(
+    row: Row, problem: str, leaf: bytes | None = None, digest: bytes | None = None
+) -> Checked:
+    """An entry whose statement cannot be read: its place, what could be computed, the problem."""
+    position, originator_id, version, _, _ = row
+    return Checked(
+        position,
+        originator_id,
+        version,
+        leaf=leaf,
+        subject=None,
+        seq=version,
+        key=None,
+        by_authority=False,
+        learns=None,
+        problem=problem,
+        digest=digest,
     )
 
 

@@ -115,24 +115,8 @@ class PostgresLogRecorder(_Appends, PostgresApplicationRecorder):
         with curs.connection.pipeline():
             pass
         leaves = tree._leaf_hashes(stored_events, kwargs)
-        read = tree._relied_on(kwargs)
         with curs.connection.cursor() as log_cursor:
-            # one round trip under the lock: the tree's size, and which registry subjects the
-            # checks read have an event after the version read (their next one)
-            log_cursor.execute(
-                self._sql(
-                    "SELECT (SELECT max(leaf_index) FROM {schema}.{leaves}) AS last, "
-                    "ARRAY(SELECT e.originator_id FROM {schema}.{events} e "
-                    "JOIN unnest(%s::uuid[], %s::bigint[]) AS r(originator_id, originator_version) "
-                    "ON e.originator_id = r.originator_id "
-                    "AND e.originator_version = r.originator_version) AS changed"
-                ),
-                (list(read), [version + 1 for version in read.values()]),
-            )
-            row = log_cursor.fetchone() or {"last": None, "changed": []}
-            if row["changed"]:
-                raise RegistryChanged([tree._uuid(aggregate_id) for aggregate_id in row["changed"]])
-            size = 0 if row["last"] is None else int(row["last"]) + 1
+            size = self._size_unless_changed(log_cursor, tree._relied_on(kwargs))
             self._appended(size)
             needed = tree._siblings(size, len(leaves))
             siblings = dict(zip(needed, self._fetch(log_cursor, needed), strict=True))
@@ -150,6 +134,24 @@ class PostgresLogRecorder(_Appends, PostgresApplicationRecorder):
                     for (level, index), value in tree._grow(size, siblings, leaves)
                 ],
             )
+
+    def _size_unless_changed(self, log_cursor: Cursor[DictRow], read: dict[UUID, int]) -> int:
+        """The tree's size; RegistryChanged if a registry subject the checks read has an event
+        after the version read (its next one). One round trip, under the lock."""
+        log_cursor.execute(
+            self._sql(
+                "SELECT (SELECT max(leaf_index) FROM {schema}.{leaves}) AS last, "
+                "ARRAY(SELECT e.originator_id FROM {schema}.{events} e "
+                "JOIN unnest(%s::uuid[], %s::bigint[]) AS r(originator_id, originator_version) "
+                "ON e.originator_id = r.originator_id "
+                "AND e.originator_version = r.originator_version) AS changed"
+            ),
+            (list(read), [version + 1 for version in read.values()]),
+        )
+        row = log_cursor.fetchone() or {"last": None, "changed": []}
+        if row["changed"]:
+            raise RegistryChanged([tree._uuid(aggregate_id) for aggregate_id in row["changed"]])
+        return 0 if row["last"] is None else int(row["last"]) + 1
 
     def _fetch(self, curs: Cursor[DictRow], ids: Sequence[NodeId]) -> list[bytes]:
         if not ids:
