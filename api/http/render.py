@@ -2,40 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from api.http.schemas import BudgetOut, LocationOut, ReportOut, SlipBlockOut, SlipOut, StallOut, iso
-from ledger.views.projector import Location
 from ledger.views.sla import ControlSlip, OfficeReport, Stall
+from ledger.views.tables import LOCATION, Location
 
 
 def location_out(
     found: Location, *, deadline: int | None = None, as_of: int | None = None
 ) -> LocationOut:
+    """Every column of the row as it is (a test holds the model to the row's declaration), each
+    instant with its ISO reading, the suspended time in seconds."""
+    wire: dict[str, Any] = {name: getattr(found, name) for name in LOCATION.names}
+    suspended_us = wire.pop("suspended_us")
+    for instant in ("received_at", "since", "appointed"):
+        wire[f"{instant}_iso"] = iso(wire[instant])
     return LocationOut(
-        code=found.code,
-        procedure=found.procedure,
-        version=found.version,
-        status=found.status,  # type: ignore[arg-type]  # the projection writes only these
-        received_by=found.received_by,
-        received_at=found.received_at,
-        received_at_iso=iso(found.received_at),
-        custodian=found.custodian,
-        transit_from=found.transit_from,
-        transit_to=found.transit_to,
-        since=found.since,
-        since_iso=iso(found.since),
-        held_since=found.held_since,
-        appointed=found.appointed,
-        appointed_iso=iso(found.appointed),
+        **wire,
+        suspended_seconds=suspended_us // 1_000_000,
         level_deadline=deadline,
         level_deadline_iso=iso(deadline),
-        suspended_since=found.suspended_since,
-        suspended_seconds=found.suspended_us // 1_000_000,
-        hops=found.hops,
-        decided=found.decided,
-        decided_at=found.decided_at,
-        closed_at=found.closed_at,
-        channel=found.channel,
-        last_seq=found.last_seq,
         as_of=as_of,
     )
 

@@ -10,7 +10,7 @@ Asia/Ho_Chi_Minh time (`..._iso`), for people reading the JSON. Lists that can g
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
@@ -18,6 +18,7 @@ from domain.identifier import MAX_LENGTH, PATTERN
 from domain.instant import EARLIEST, LATEST, RANGE, in_range, to_datetime
 from domain.statement import KINDS, Statement
 from ledger.statements.signing import Envelope
+from ledger.views.tables import Status
 
 T = TypeVar("T")
 
@@ -350,7 +351,7 @@ class LocationOut(BaseModel):
     code: str
     procedure: str
     version: int
-    status: Literal["held", "in_transit", "suspended", "closed"]
+    status: Status  # the values the views write
     received_by: str
     received_at: int
     received_at_iso: str | None

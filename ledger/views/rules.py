@@ -16,7 +16,7 @@ from domain.statement import Statement
 from ledger.errors import LedgerError
 from ledger.statements import signing
 from ledger.stores.database import Cursor
-from ledger.views.tables import LEG_COLUMNS, LOCATION_COLUMNS
+from ledger.views.tables import LEGS, LOCATION, Leg, Location
 
 
 class ProjectionStopped(LedgerError):
@@ -26,43 +26,52 @@ class ProjectionStopped(LedgerError):
 
 
 def _received(cursor: Cursor, event: Any, statement: Statement) -> None:
-    cursor.execute(
-        f"INSERT INTO lienthong_location ({LOCATION_COLUMNS}) "  # noqa: S608
-        "VALUES (?, ?, ?, 'held', ?, ?, ?, NULL, NULL, ?, ?, NULL, 0, 0, NULL, NULL, NULL, ?, ?, ?)",
-        (
-            statement.subject,
-            event.procedure,
-            event.procedure_version,
-            event.office,
-            statement.at,
-            event.office,
-            statement.at,
-            event.appointed,
-            statement.body["channel"],
-            statement.at,
-            statement.seq,
-        ),
+    received = Location(
+        code=statement.subject,
+        procedure=event.procedure,
+        version=event.procedure_version,
+        status="held",
+        received_by=event.office,
+        received_at=statement.at,
+        custodian=event.office,
+        transit_from=None,
+        transit_to=None,
+        since=statement.at,
+        appointed=event.appointed,
+        suspended_since=None,
+        suspended_us=0,
+        hops=0,
+        decided=None,
+        decided_at=None,
+        closed_at=None,
+        channel=statement.body["channel"],
+        held_since=statement.at,
+        last_seq=statement.seq,
     )
+    cursor.execute(LOCATION.insert, LOCATION.values(received))
 
 
 def _dispatched(cursor: Cursor, event: Any, statement: Statement) -> None:
     code = statement.subject
     cursor.execute("SELECT hops FROM lienthong_location WHERE code = ?", (code,))
     hop = int(_row(cursor, code)[0]) + 1
-    cursor.execute(
-        f"INSERT INTO lienthong_legs ({LEG_COLUMNS}) "  # noqa: S608
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, 0, 0)",
-        (
-            code,
-            hop,
-            signing.statement_hash(event.raw),
-            event.sender,
-            statement.officer,
-            event.addressee,
-            statement.body["purpose"],
-            statement.at,
-        ),
+    sent = Leg(
+        code=code,
+        hop=hop,
+        dispatch=signing.statement_hash(event.raw),
+        from_office=event.sender,
+        from_officer=statement.officer,
+        to_office=event.addressee,
+        purpose=statement.body["purpose"],
+        dispatched_at=statement.at,
+        outcome=None,
+        by_office=None,
+        by_officer=None,
+        ended_at=None,
+        missing=0,
+        extra=0,
     )
+    cursor.execute(LEGS.insert, LEGS.values(sent))
     _move(cursor, statement, "in_transit", None, event.sender, event.addressee, hops=hop)
 
 

@@ -19,30 +19,157 @@ read-only store (a replica) refuses to read another layout.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields
+from types import NoneType, UnionType
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    Generic,
+    Literal,
+    TypeVar,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 from ledger.errors import ViewsNotReady
 from ledger.stores.database import DDL_LOCK, Database
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 LAYOUT = 4  # the views' table layout: a stored layout of another number is rebuilt
+
+
+@dataclass(frozen=True)
+class Sql:
+    """A column's SQL type, in a row's field annotation. The column is nullable exactly when the
+    field may be None; NOT NULL otherwise (a primary key says neither: it cannot be null)."""
+
+    type: str
+    primary_key: bool = False
+
+
+TEXT, INTEGER, BIGINT, BYTEA = Sql("TEXT"), Sql("INTEGER"), Sql("BIGINT"), Sql("BYTEA")
+Status = Literal["held", "in_transit", "suspended", "closed"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Location:
+    """A dossier's row of `lienthong_location`: where it is. Its fields are the table's columns,
+    in order; the table's DDL, its column list and the mapping from a row follow from them."""
+
+    code: Annotated[str, Sql("TEXT", primary_key=True)]
+    procedure: Annotated[str, TEXT]
+    version: Annotated[int, INTEGER]
+    status: Annotated[Status, TEXT]
+    received_by: Annotated[str, TEXT]
+    received_at: Annotated[int, BIGINT]
+    custodian: Annotated[str | None, TEXT]
+    transit_from: Annotated[str | None, TEXT]
+    transit_to: Annotated[str | None, TEXT]
+    since: Annotated[int, BIGINT]
+    appointed: Annotated[int, BIGINT]
+    suspended_since: Annotated[int | None, BIGINT]
+    suspended_us: Annotated[int, BIGINT]
+    hops: Annotated[int, INTEGER]
+    decided: Annotated[str | None, TEXT]
+    decided_at: Annotated[int | None, BIGINT]
+    closed_at: Annotated[int | None, BIGINT]
+    channel: Annotated[str, TEXT]
+    # when the custodian took it in (receipt or acknowledgement): its turn began
+    held_since: Annotated[int, BIGINT]
+    last_seq: Annotated[int, INTEGER]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Leg:
+    """A hop's row of `lienthong_legs` (primary key: code, hop), declared as Location is."""
+
+    code: Annotated[str, TEXT]
+    hop: Annotated[int, INTEGER]
+    dispatch: Annotated[bytes, BYTEA]
+    from_office: Annotated[str, TEXT]
+    from_officer: Annotated[str, TEXT]
+    to_office: Annotated[str, TEXT]
+    purpose: Annotated[str, TEXT]
+    dispatched_at: Annotated[int, BIGINT]
+    # acknowledged | rejected | recalled | None while in transit
+    outcome: Annotated[str | None, TEXT]
+    by_office: Annotated[str | None, TEXT]
+    by_officer: Annotated[str | None, TEXT]
+    ended_at: Annotated[int | None, BIGINT]
+    missing: Annotated[int, INTEGER]
+    extra: Annotated[int, INTEGER]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql: Sql
+    nullable: bool
+
+    def definition(self) -> str:
+        constraint = (
+            " PRIMARY KEY" if self.sql.primary_key else "" if self.nullable else " NOT NULL"
+        )
+        return f"{self.name} {self.sql.type}{constraint}"
+
+
+Row = TypeVar("Row", bound="DataclassInstance")
+
+
+class Table(Generic[Row]):
+    """A table whose rows are a dataclass declared as Location is: its DDL, column list, insert
+    and the mapping from a selected row, all from the dataclass's fields."""
+
+    def __init__(self, name: str, row: type[Row], *, key: tuple[str, ...] = ()) -> None:
+        self.name, self.row = name, row
+        hints = get_type_hints(row, include_extras=True)
+        self.columns = tuple(_column(field.name, hints[field.name]) for field in fields(row))
+        self.names = tuple(column.name for column in self.columns)
+        self.select = ", ".join(self.names)  # the column list, in the declared order
+        self.ddl = (
+            f"CREATE TABLE IF NOT EXISTS {name} ("
+            + ", ".join(column.definition() for column in self.columns)
+            + (f", PRIMARY KEY ({', '.join(key)})" if key else "")
+            + ")"
+        )
+        placeholders = ", ".join("?" for _ in self.names)
+        # names from the declaration above, never from input
+        self.insert = f"INSERT INTO {name} ({self.select}) VALUES ({placeholders})"  # noqa: S608
+        self._binary = [i for i, column in enumerate(self.columns) if column.sql.type == "BYTEA"]
+
+    def of(self, selected: Sequence[Any]) -> Row:
+        """The row selected as `select`."""
+        values = list(selected)
+        for i in self._binary:
+            values[i] = bytes(values[i])  # a memoryview from some drivers
+        return self.row(**dict(zip(self.names, values, strict=True)))
+
+    def values(self, row: Row) -> tuple[Any, ...]:
+        """The row's values in `select` order, for `insert`."""
+        return tuple(getattr(row, name) for name in self.names)
+
+
+def _column(name: str, hint: Any) -> Column:
+    sql = next(extra for extra in hint.__metadata__ if isinstance(extra, Sql))
+    python = get_args(hint)[0]
+    nullable = get_origin(python) is UnionType and NoneType in get_args(python)
+    return Column(name, sql, nullable)
+
+
+LOCATION = Table("lienthong_location", Location)
+LEGS = Table("lienthong_legs", Leg, key=("code", "hop"))
+LOCATION_COLUMNS = LOCATION.select
+LEG_COLUMNS = LEGS.select
 
 TABLES = [
     "CREATE TABLE IF NOT EXISTS lienthong_tracking ("
     "projection TEXT PRIMARY KEY, position BIGINT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS lienthong_location ("
-    "code TEXT PRIMARY KEY, procedure TEXT NOT NULL, version INTEGER NOT NULL, "
-    "status TEXT NOT NULL, received_by TEXT NOT NULL, received_at BIGINT NOT NULL, "
-    "custodian TEXT, transit_from TEXT, transit_to TEXT, since BIGINT NOT NULL, "
-    "appointed BIGINT NOT NULL, suspended_since BIGINT, suspended_us BIGINT NOT NULL, "
-    "hops INTEGER NOT NULL, decided TEXT, decided_at BIGINT, closed_at BIGINT, "
-    "channel TEXT NOT NULL, held_since BIGINT NOT NULL, last_seq INTEGER NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS lienthong_legs ("
-    "code TEXT NOT NULL, hop INTEGER NOT NULL, dispatch BYTEA NOT NULL, "
-    "from_office TEXT NOT NULL, from_officer TEXT NOT NULL, to_office TEXT NOT NULL, "
-    "purpose TEXT NOT NULL, dispatched_at BIGINT NOT NULL, outcome TEXT, by_office TEXT, "
-    "by_officer TEXT, ended_at BIGINT, missing INTEGER NOT NULL, extra INTEGER NOT NULL, "
-    "PRIMARY KEY (code, hop))",
+    LOCATION.ddl,
+    LEGS.ddl,
     "CREATE TABLE IF NOT EXISTS lienthong_suspensions ("
     "code TEXT NOT NULL, started_at BIGINT NOT NULL, ended_at BIGINT, "
     "PRIMARY KEY (code, started_at))",
@@ -60,69 +187,14 @@ VIEW_TABLES = (
 )
 
 
-@dataclass(frozen=True)
-class Location:
-    code: str
-    procedure: str
-    version: int
-    status: str  # held | in_transit | suspended | closed
-    received_by: str
-    received_at: int
-    custodian: str | None
-    transit_from: str | None
-    transit_to: str | None
-    since: int
-    appointed: int
-    suspended_since: int | None
-    suspended_us: int
-    hops: int
-    decided: str | None
-    decided_at: int | None
-    closed_at: int | None
-    channel: str
-    held_since: int  # when the custodian took it in (receipt or acknowledgement): its turn began
-    last_seq: int
-
-
-@dataclass(frozen=True)
-class Leg:
-    code: str
-    hop: int
-    dispatch: bytes
-    from_office: str
-    from_officer: str
-    to_office: str
-    purpose: str
-    dispatched_at: int
-    outcome: str | None  # acknowledged | rejected | recalled | None while in transit
-    by_office: str | None
-    by_officer: str | None
-    ended_at: int | None
-    missing: int
-    extra: int
-
-
-LOCATION_COLUMNS = (
-    "code, procedure, version, status, received_by, received_at, custodian, transit_from, "
-    "transit_to, since, appointed, suspended_since, suspended_us, hops, decided, decided_at, "
-    "closed_at, channel, held_since, last_seq"
-)
-LEG_COLUMNS = (
-    "code, hop, dispatch, from_office, from_officer, to_office, purpose, dispatched_at, outcome, "
-    "by_office, by_officer, ended_at, missing, extra"
-)
-
-
 def location_of(row: Sequence[Any]) -> Location:
     """A `lienthong_location` row, selected as LOCATION_COLUMNS."""
-    return Location(*row)
+    return LOCATION.of(row)
 
 
 def leg_of(row: Sequence[Any]) -> Leg:
     """A `lienthong_legs` row, selected as LEG_COLUMNS."""
-    values = list(row)
-    values[2] = bytes(values[2])  # a memoryview from some drivers
-    return Leg(*values)
+    return LEGS.of(row)
 
 
 class ViewStore(Database):
