@@ -1,20 +1,24 @@
-"""The server's settings: the only reader of the environment for the HTTP API.
+"""Every LIENTHONG_* setting, read from the environment here and nowhere else: the server's
+(`Settings`) and the command line's (`CommandSettings`); the ledger's own (database URL, clock
+tolerance, log key, checkpoints) are parsed by `LedgerSettings.from_env`, which both call. The
+table of them all, with defaults and who reads each, is docs/settings.md.
 
 LIENTHONG_DATA_KEY names the key file that protects applicants' personal data (made by
 `lienthong data-key create`); the server refuses to start without one rather than fall back on a
 default secret. LIENTHONG_READ_ONLY=1 serves reads from a PostgreSQL replica (a hot standby): the
-server creates nothing, records nothing and needs no log key. The ledger's own settings (database
-URL, log key, checkpoints) are read by `LedgerSettings.from_env`.
+server creates nothing, records nothing and needs no log key. An option given on the command line
+wins over the variable that stands for it.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ledger.config import LedgerSettings, persistence_env
+from ledger.config import LedgerSettings
 
 
 class SettingsError(ValueError):
@@ -36,12 +40,12 @@ class Settings:
     stream_poll_seconds: float = 1.0  # how often the event stream looks for new entries
     public_url: str = ""  # the address printed on receipts and in links, if not the request's
     read_only: bool = False  # reads only, from a replica the primary's writes reach
-    files_dir: str = ""  # where the dossiers' files are kept; see `files_directory`
+    files_dir: str = ""  # where the dossiers' files are kept; see api/bootstrap.py
     max_file_bytes: int = 50 * 1024 * 1024  # one uploaded file, at most
     pending_files: int = 200  # uploads no recorded statement names yet, per office, at most
     pending_bytes: int = 1024 * 1024 * 1024  # and their bytes, per office, at most
     pending_hours: float = 24  # an upload no statement names is removed this long after it came
-    max_body_bytes: int = 64 * 1024  # any other request body, at most (statements: api/http/limits.py)
+    max_body_bytes: int = 64 * 1024  # any other body, at most (statements: api/http/limits.py)
 
     def __post_init__(self) -> None:
         if not self.data_key_file:
@@ -84,13 +88,15 @@ class Settings:
                 ) from None
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> Settings:
-        """Read LIENTHONG_DATA_KEY, LIENTHONG_LOOKUPS_PER_MINUTE,
-        LIENTHONG_WRONG_SECRETS_PER_MINUTE, LIENTHONG_TRUSTED_PROXIES (comma-separated addresses
-        or networks), LIENTHONG_SESSION_IDLE_HOURS, LIENTHONG_SESSION_MAX_HOURS,
-        LIENTHONG_UNACKNOWLEDGED_HOURS, LIENTHONG_MAX_BATCH, LIENTHONG_PUBLIC_URL,
-        LIENTHONG_READ_ONLY, LIENTHONG_FILES_DIR, LIENTHONG_MAX_FILE_MB, LIENTHONG_MAX_BODY_KB
-        and the ledger's settings."""
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read (from `environ`, or this process's environment) LIENTHONG_DATA_KEY,
+        LIENTHONG_LOOKUPS_PER_MINUTE, LIENTHONG_WRONG_SECRETS_PER_MINUTE,
+        LIENTHONG_TRUSTED_PROXIES (comma-separated addresses or networks),
+        LIENTHONG_SESSION_IDLE_HOURS, LIENTHONG_SESSION_MAX_HOURS, LIENTHONG_UNACKNOWLEDGED_HOURS,
+        LIENTHONG_MAX_BATCH, LIENTHONG_PUBLIC_URL, LIENTHONG_READ_ONLY, LIENTHONG_FILES_DIR,
+        LIENTHONG_MAX_FILE_MB, LIENTHONG_PENDING_FILES, LIENTHONG_PENDING_MB,
+        LIENTHONG_PENDING_HOURS, LIENTHONG_MAX_BODY_KB and the ledger's settings."""
+        environ = os.environ if environ is None else environ
         try:
             return cls(
                 ledger=LedgerSettings.from_env(environ),
@@ -124,24 +130,6 @@ class Settings:
             raise SettingsError(str(problem)) from None
 
 
-def files_directory(settings: Settings) -> Path | None:
-    """Where the dossiers' files are kept: LIENTHONG_FILES_DIR if set; else, beside a SQLite
-    ledger file, the directory `<name>-files`; else (PostgreSQL) in the database itself."""
-    return files_directory_of(settings.ledger.database_url, settings.files_dir)
-
-
-def files_directory_of(database_url: str, files_dir: str = "") -> Path | None:
-    """`files_directory` for a database URL and a files directory setting ("" if not set):
-    shared by the server and the command line, so both find the same files."""
-    if files_dir:
-        return Path(files_dir)
-    env = persistence_env(database_url)
-    if "SQLITE_DBNAME" in env:
-        database = Path(env["SQLITE_DBNAME"])
-        return database.with_name(f"{database.stem}-files")
-    return None
-
-
 def _flag(environ: Mapping[str, str], name: str) -> bool:
     text = environ.get(name, "").strip().lower()
     if text in ("", "0", "false", "no"):
@@ -149,3 +137,78 @@ def _flag(environ: Mapping[str, str], name: str) -> bool:
     if text in ("1", "true", "yes"):
         return True
     raise SettingsError(f"{name} must be 1 or 0 (true or false), not {text!r}")
+
+
+@dataclass(frozen=True)
+class CommandSettings:
+    """What the command line takes from the environment; each stands for an option, and the
+    option, when given, wins."""
+
+    ledger: LedgerSettings = field(default_factory=LedgerSettings)
+    database_url_given: bool = False  # LIENTHONG_DATABASE_URL is set (the demo's database)
+    lang: str = "vi"  # vi or en; checked by the command line, which names --lang
+    server: str = ""  # --server of the remote commands
+    token: str = ""  # --token of the remote commands
+    data_key_file: str = ""  # --data-key: the stored files' key (verify, export, files clean)
+    files_dir: str = ""  # --files-dir: where the server keeps the files
+    pending_hours: float = 24  # files clean --hours
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> CommandSettings:
+        """Read (from `environ`, or this process's environment) LIENTHONG_LANG,
+        LIENTHONG_SERVER, LIENTHONG_TOKEN, LIENTHONG_DATA_KEY, LIENTHONG_FILES_DIR,
+        LIENTHONG_PENDING_HOURS and the ledger's settings."""
+        environ = os.environ if environ is None else environ
+        try:
+            ledger = LedgerSettings.from_env(environ)
+        except ValueError as problem:
+            raise SettingsError(str(problem)) from None
+        hours = environ.get("LIENTHONG_PENDING_HOURS", "24")
+        try:
+            pending_hours = float(hours)
+        except ValueError:
+            pending_hours = -1
+        if not pending_hours >= 0:  # a number of hours, NaN refused too
+            raise SettingsError(f"LIENTHONG_PENDING_HOURS must be a number of hours, not {hours!r}")
+        return cls(
+            ledger=ledger,
+            database_url_given="LIENTHONG_DATABASE_URL" in environ,
+            lang=environ.get("LIENTHONG_LANG", "vi"),
+            server=environ.get("LIENTHONG_SERVER", ""),
+            token=environ.get("LIENTHONG_TOKEN", ""),
+            data_key_file=environ.get("LIENTHONG_DATA_KEY", ""),
+            files_dir=environ.get("LIENTHONG_FILES_DIR", ""),
+            pending_hours=pending_hours,
+        )
+
+
+def server_environment(
+    *,
+    database_url: str,
+    data_key_file: str | Path | None = None,
+    log_key_file: str | Path | None = None,
+    read_only: bool = False,
+) -> dict[str, str]:
+    """The variables that carry the command line's choices (serve's options, the demo's files) to
+    the server's processes, which read them back with `Settings.from_env`; what is not given is
+    left to the environment."""
+    variables = {"LIENTHONG_DATABASE_URL": database_url}
+    if data_key_file is not None:
+        variables["LIENTHONG_DATA_KEY"] = str(data_key_file)
+    if log_key_file is not None:
+        variables["LIENTHONG_LOG_KEY"] = str(log_key_file)
+    if read_only:
+        variables["LIENTHONG_READ_ONLY"] = "1"
+    return variables
+
+
+def with_environment(variables: Mapping[str, str]) -> dict[str, str]:
+    """This process's environment with `variables` over it: what a process started with them
+    would read."""
+    return {**os.environ, **variables}
+
+
+def export(variables: Mapping[str, str]) -> None:
+    """Put `variables` in this process's environment, for the processes it starts (uvicorn's
+    workers each build their app from it: api.http.app:app_from_env)."""
+    os.environ.update(variables)

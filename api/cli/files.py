@@ -28,11 +28,11 @@ import httpx
 import typer
 from rich.markup import escape
 
+from api import bootstrap
 from api.cli.args import identifier
 from api.cli.serve import _remote_failure, _unreachable
-from api.cli.shell import Options, err, fail, open_ledger, options_of, out
+from api.cli.shell import Options, err, fail, given, open_ledger, options_of, out
 from api.client import FILE_KINDS, ApiProblem, Client
-from api.settings import files_directory_of
 from api.texts import word
 from domain.instant import format_local
 from ledger.errors import BadKeyFile, FileCorrupted, FileErased, FileNotUploaded, LedgerError
@@ -44,17 +44,17 @@ from ledger.stores.files import Cleaned, FileStore, Quota, named_in
 PIECE = 256 * 1024  # bytes read from disk (or written) at a time: no file is held whole
 
 ServerOption = Annotated[
-    str,
-    typer.Option(envvar="LIENTHONG_SERVER", help="the API's address, e.g. http://127.0.0.1:8000"),
+    str | None,
+    typer.Option(help="the API's address, e.g. http://127.0.0.1:8000; or set LIENTHONG_SERVER"),
 ]
 TokenOption = Annotated[
-    str, typer.Option(envvar="LIENTHONG_TOKEN", help="bearer token (an officer's, to upload)")
+    str | None,
+    typer.Option(help="bearer token (an officer's, to upload); or set LIENTHONG_TOKEN"),
 ]
 DataKeyOption = Annotated[
     Path | None,
     typer.Option(
         "--data-key",
-        envvar="LIENTHONG_DATA_KEY",
         help="the data key file that opens the stored files; or set LIENTHONG_DATA_KEY",
     ),
 ]
@@ -62,7 +62,6 @@ FilesDirOption = Annotated[
     Path | None,
     typer.Option(
         "--files-dir",
-        envvar="LIENTHONG_FILES_DIR",
         help="where the server keeps the files; default: <database name>-files beside a SQLite "
         "file, or in the PostgreSQL database; or set LIENTHONG_FILES_DIR",
     ),
@@ -87,6 +86,15 @@ def connect(server: str, token: str, lang: str) -> Client:
     return Client(server, token, lang=lang)
 
 
+def _remote(options: Options, server: str | None, token: str | None) -> tuple[str, str]:
+    """--server and --token, or the settings that stand for them (both required)."""
+    defaults = options.environment
+    return (
+        given(server, defaults.server, "--server", "LIENTHONG_SERVER"),
+        given(token, defaults.token, "--token", "LIENTHONG_TOKEN"),
+    )
+
+
 def refuse(options: Options, message: str, code: int = 2) -> NoReturn:
     """Stop with `message` (already in the user's language); exit 2 for the caller's input."""
     err.print(f"[bold red]{word('error', options.lang)}[/] {escape(message)}")
@@ -102,12 +110,13 @@ def attach(
         str, typer.Argument(help="dossier code (mã hồ sơ)", callback=identifier("dossier code"))
     ],
     paths: Annotated[list[Path], typer.Argument(metavar="FILE…", help="the files to upload")],
-    server: ServerOption,
-    token: TokenOption,
+    server: ServerOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Upload files of a dossier, each under its SHA-256 (read once to hash, then streamed).
     Every file is checked to be readable before anything is sent; stops at the first refusal."""
     options = options_of(ctx)
+    server, token = _remote(options, server, token)
     hashed = [(path, *_hash_file(options, path)) for path in paths]
     client = connect(server, token, options.lang)
     try:
@@ -134,8 +143,8 @@ def fetch_file(
         str, typer.Argument(help="dossier code (mã hồ sơ)", callback=identifier("dossier code"))
     ],
     sha256: Annotated[str, typer.Argument(help="the file's SHA-256, 64 hex digits")],
-    server: ServerOption,
-    token: TokenOption,
+    server: ServerOption = None,
+    token: TokenOption = None,
     out_path: Annotated[
         Path | None,
         typer.Option(
@@ -149,6 +158,7 @@ def fetch_file(
     """Download one file of a dossier. It is kept only if its bytes hash to SHA256; otherwise
     nothing is left behind and the exit code is 1."""
     options = options_of(ctx)
+    server, token = _remote(options, server, token)
     digest = _sha256_argument(options, sha256)
     target = out_path or Path(digest.hex())
     if target.is_dir():
@@ -225,10 +235,12 @@ def write_atomically(target: Path, pieces: Iterable[bytes]) -> int:
 
 
 def load_data_key(options: Options, path: Path | None) -> DataKey:
-    if path is None:
+    """The data key --data-key names, or LIENTHONG_DATA_KEY; exit 2 if neither, or unreadable."""
+    chosen = path or options.environment.data_key_file
+    if not chosen:
         refuse(options, word("need_data_key", options.lang))
     try:
-        return DataKey.load(path)
+        return bootstrap.load_data_key(chosen)
     except BadKeyFile as problem:
         fail(problem, options.lang, 2)
 
@@ -237,11 +249,13 @@ def load_data_key(options: Options, path: Path | None) -> DataKey:
 def open_files(
     options: Options, key: DataKey, files_dir: Path | None, quota: Quota | None = None
 ) -> Iterator[FileStore]:
-    """The file store of the ledger at --database-url, where the server keeps it."""
+    """The file store of the ledger at --database-url, where the server keeps it (--files-dir,
+    or LIENTHONG_FILES_DIR, or where api/bootstrap.py says)."""
     url = options.settings.database_url
-    directory = files_directory_of(url, str(files_dir or ""))
     try:
-        store = FileStore(url, key, directory=directory, quota=quota)
+        store = bootstrap.open_files(
+            url, key, files_dir=files_dir or options.environment.files_dir, quota=quota
+        )
     except ValueError as problem:
         refuse(options, f"{url}: {problem}")
     try:
@@ -354,20 +368,20 @@ def clean(
     data_key: DataKeyOption = None,
     files_dir: FilesDirOption = None,
     hours: Annotated[
-        float,
+        float | None,
         typer.Option(
             "--hours",
-            envvar="LIENTHONG_PENDING_HOURS",
             min=0,
-            help="remove uploads no recorded statement names once this many hours old (the "
-            "server's LIENTHONG_PENDING_HOURS)",
+            help="remove uploads no recorded statement names once this many hours old; default "
+            "24, or the server's LIENTHONG_PENDING_HOURS",
         ),
-    ] = 24,
+    ] = None,
 ) -> None:
     """Remove the uploads no recorded statement names that are older than --hours, and what a
     crash left (uploads cut off, blobs no file names); print what was removed. Safe while
     servers run: an upload in progress, in any process, is left alone."""
     options = options_of(ctx)
+    hours = options.environment.pending_hours if hours is None else hours
     key = load_data_key(options, data_key)
     with (
         open_ledger(options) as ledger,

@@ -7,7 +7,6 @@ Exit codes: 0 done; 1 refused by the ledger, or (for `verify`) something does no
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
@@ -39,11 +38,12 @@ from api.cli.shell import (
 from api.cli.sla import register as register_sla
 from api.cli.tokens import register as register_tokens
 from api.cli.views import register as register_views
+from api.settings import CommandSettings, SettingsError
 from api.texts import kind_label, word
 from domain.instant import format_local, from_datetime, local_date
 from ledger.application import Ledger
 from ledger.clock import SimulatedClock
-from ledger.config import LedgerSettings, persistence_env
+from ledger.config import persistence_env
 from ledger.errors import (
     AlreadyInitialised,
     BadEnvelope,
@@ -91,24 +91,25 @@ def configure(
     ] = None,
 ) -> None:
     try:
-        settings = LedgerSettings.from_env(os.environ)
-    except ValueError as problem:
+        environment = CommandSettings.from_env()
+    except SettingsError as problem:
         raise typer.BadParameter(str(problem)) from None
+    settings = environment.ledger
     if database_url:
         settings = replace(settings, database_url=database_url)
-    chosen = lang or os.environ.get("LIENTHONG_LANG", "vi")
+    chosen = lang or environment.lang
     if chosen not in ("vi", "en"):
         raise typer.BadParameter(f"--lang must be vi or en, not {chosen!r}")
-    url_given = bool(database_url) or "LIENTHONG_DATABASE_URL" in os.environ
-    ctx.ensure_object(dict)["options"] = Options(settings, chosen, url_given)
+    url_given = bool(database_url) or environment.database_url_given
+    ctx.ensure_object(dict)["options"] = Options(settings, chosen, url_given, environment)
 
 
 Server = Annotated[
     str | None,
-    typer.Option(envvar="LIENTHONG_SERVER", help="the API's address, e.g. http://127.0.0.1:8000"),
+    typer.Option(help="the API's address, e.g. http://127.0.0.1:8000; or set LIENTHONG_SERVER"),
 ]
 Token = Annotated[
-    str | None, typer.Option(envvar="LIENTHONG_TOKEN", help="bearer token for --server")
+    str | None, typer.Option(help="bearer token for --server; or set LIENTHONG_TOKEN")
 ]
 
 # --- commands --------------------------------------------------------------------------------
@@ -214,6 +215,7 @@ def sign(
     With --server, the server prepares the bytes on its head; they are checked, then signed here."""
     options = options_of(ctx)
     signing_key = load_key(key, options.lang)
+    server, token = server or options.environment.server, token or options.environment.token
     if server:
         try:
             fields = schema.from_json(kind, json.loads(body))
@@ -259,6 +261,7 @@ def submit(
 ) -> None:
     """Record signed envelopes; stops at the first refusal. With --server, the server records."""
     options = options_of(ctx)
+    server, token = server or options.environment.server, token or options.environment.token
     if server:
         remote_submit(options, server, token or "", list(_envelope_lines(files or [Path("-")])))
         return

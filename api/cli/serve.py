@@ -11,7 +11,6 @@ lienthong submit … --server URL --token T               recorded by the server
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -21,9 +20,16 @@ import httpx
 import typer
 import uvicorn
 
+from api import bootstrap
 from api.cli.shell import Options, emit, err, fail, open_ledger, options_of, out
 from api.client import ApiProblem, Client
-from api.settings import Settings, SettingsError
+from api.settings import (
+    Settings,
+    SettingsError,
+    export,
+    server_environment,
+    with_environment,
+)
 from api.texts import word
 from domain.instant import local_date
 from ledger.application import Ledger
@@ -38,8 +44,7 @@ from ledger.errors import (
 from ledger.simulation.demo import DEMO_START, demo_applicant, demo_log_key, run_demo
 from ledger.statements.authoring import Signer
 from ledger.statements.signing import Envelope, SigningKey
-from ledger.stores.applicants import ApplicantStore, DataKey
-from ledger.stores.tokens import TokenStore
+from ledger.stores.applicants import DataKey
 
 DEMO_DIRECTORY = Path("lienthong-demo")
 DEMO_TOKENS = {  # role name → (role, office, officer): offices as they are after 1/7/2025
@@ -105,30 +110,28 @@ def serve(
 ) -> None:
     """Serve the HTTP API (OpenAPI document at /docs and /openapi.json)."""
     options = options_of(ctx)
-    environ = dict(os.environ)
     if demo and read_only:
         err.print(
             f"[bold red]{word('error', options.lang)}[/] {word('demo_read_only', options.lang)}"
         )
         raise typer.Exit(2)
     if demo:
-        environ.update(prepare_demo(options, DEMO_DIRECTORY, f"http://{host}:{port}"))
+        chosen = prepare_demo(options, DEMO_DIRECTORY, f"http://{host}:{port}")
     else:
-        environ["LIENTHONG_DATABASE_URL"] = options.settings.database_url
-        if data_key is not None:
-            environ["LIENTHONG_DATA_KEY"] = str(data_key)
-        if log_key is not None:
-            environ["LIENTHONG_LOG_KEY"] = str(log_key)
-        if read_only:
-            environ["LIENTHONG_READ_ONLY"] = "1"
+        chosen = server_environment(
+            database_url=options.settings.database_url,
+            data_key_file=data_key,
+            log_key_file=log_key,
+            read_only=read_only,
+        )
     try:
-        settings = Settings.from_env(environ)
+        settings = Settings.from_env(with_environment(chosen))
     except SettingsError as problem:
         err.print(f"[bold red]{word('error', options.lang)}[/] {problem}")
         raise typer.Exit(2) from None
     if not demo:
         _check_initialised(options, read_only=settings.read_only)
-    os.environ.update(environ)  # the worker processes build their app from the environment
+    export(chosen)  # the worker processes build their app from the environment
     out.print(word("serving", options.lang, url=f"http://{host}:{port}"))
     uvicorn.run(
         "api.http.app:app_from_env",
@@ -142,8 +145,7 @@ def serve(
 
 
 def _check_initialised(options: Options, read_only: bool) -> None:
-    env = {"CREATE_TABLE": "n"} if read_only else None  # a replica: create nothing
-    with open_ledger(options, env=env) as ledger:
+    with open_ledger(options, read_only=read_only) as ledger:  # a replica: create nothing
         if not ledger.is_initialised():
             raise NotInitialised(
                 f"{options.settings.database_url} holds no ledger: run `lienthong init` (or serve "
@@ -185,11 +187,9 @@ def prepare_demo(options: Options, directory: Path, url: str) -> dict[str, str]:
     }
     (directory / "demo.json").write_text(json.dumps(document, ensure_ascii=False, indent=2))
     _print_demo(document, options.lang)
-    return {
-        "LIENTHONG_DATABASE_URL": database_url,
-        "LIENTHONG_LOG_KEY": str(log_key_file),
-        "LIENTHONG_DATA_KEY": str(data_key_file),
-    }
+    return server_environment(
+        database_url=database_url, log_key_file=log_key_file, data_key_file=data_key_file
+    )
 
 
 def demo_database(options: Options, directory: Path) -> str:
@@ -216,7 +216,7 @@ def _receive_with_applicant(ledger: Ledger, signer: Signer, data_key: DataKey) -
     the log, the commitment signed, the receipt secret issued."""
     now = ledger.clock.now()
     code = f"000.66.29.H59-{local_date(now):%y%m%d}-0001"
-    store = ApplicantStore(ledger.settings.database_url, data_key)
+    store = bootstrap.open_applicants(ledger.settings.database_url, data_key)
     try:
         _salt, details = demo_applicant(code)
         proposal = store.propose(code, details, now, office=signer.office, officer=signer.officer)
@@ -238,7 +238,7 @@ def _receive_with_applicant(ledger: Ledger, signer: Signer, data_key: DataKey) -
 
 
 def _demo_tokens(database_url: str, now: int) -> dict[str, str]:
-    store = TokenStore(database_url)
+    store = bootstrap.open_tokens(database_url)
     try:
         return {
             name: store.create(

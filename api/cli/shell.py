@@ -9,19 +9,22 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import psycopg
 import typer
 from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 
+from api import bootstrap
+from api.settings import CommandSettings
 from api.texts import kind_label, word
 from domain.errors import DomainError
 from domain.instant import format_local
 from ledger.application import Ledger
+from ledger.clock import Clock
 from ledger.config import LedgerSettings
 from ledger.errors import BadBundle, BadDatabaseUrl, BadEnvelope, BadKeyFile, LedgerError
 from ledger.statements.signing import SigningKey
@@ -40,6 +43,8 @@ class Options:
     settings: LedgerSettings
     lang: str
     url_given: bool  # by --database-url or LIENTHONG_DATABASE_URL
+    # what the environment gives the options that stand for a setting (api/settings.py)
+    environment: CommandSettings = field(default_factory=CommandSettings)
 
 
 def emit(text: str, end: str = "\n") -> None:
@@ -53,13 +58,38 @@ def options_of(ctx: typer.Context) -> Options:
     return options
 
 
+class MissingOption(typer.BadParameter):
+    """A required option given neither on the command line nor by the setting that stands for
+    it: a usage error (exit 2)."""
+
+    def __init__(self, option: str, setting: str) -> None:
+        super().__init__(f"give {option}, or set {setting}", param_hint=f"'{option}'")
+        self.option, self.setting = option, setting
+
+    def format_message(self) -> str:
+        return f"Missing option '{self.option}' (or set {self.setting})."
+
+
+def given(value: str | None, default: str, option: str, setting: str) -> str:
+    """An option's value, else the setting's that stands for it (`default`); MissingOption if
+    neither is given."""
+    if value:
+        return value
+    if default:
+        return default
+    raise MissingOption(option, setting)
+
+
 @contextmanager
-def open_ledger(options: Options, **kwargs: Any) -> Iterator[Ledger]:
-    """Open the ledger; map every refusal to its message and exit code, in this one place."""
+def open_ledger(
+    options: Options, *, clock: Clock | None = None, read_only: bool = False
+) -> Iterator[Ledger]:
+    """Open the ledger (api/bootstrap.py; on a replica, creating nothing); map every refusal to
+    its message and exit code, in this one place."""
     ledger: Ledger | None = None
     try:
         try:
-            ledger = Ledger(options.settings, **kwargs)
+            ledger = bootstrap.open_ledger(options.settings, clock=clock, read_only=read_only)
         except CANNOT_OPEN as problem:  # no such schema or database, no server, no access
             raise BadDatabaseUrl(f"cannot open the database: {problem}".strip()) from None
         yield ledger

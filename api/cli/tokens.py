@@ -20,6 +20,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from api import bootstrap
 from api.cli.args import identifier
 from api.cli.shell import Options, emit, err, fail, open_ledger, options_of, out
 from api.texts import word
@@ -47,7 +48,7 @@ def _store(options: Options) -> Iterator[TokenStore]:
     """The token store; every refusal of the store (or of the database URL) is an input error."""
     store: TokenStore | None = None
     try:
-        store = TokenStore(options.settings.database_url)
+        store = bootstrap.open_tokens(options.settings.database_url)
         yield store
     except LedgerError as problem:
         fail(problem, options.lang, 2)

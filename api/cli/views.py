@@ -18,6 +18,7 @@ import typer
 from jinja2 import Environment, PackageLoader, select_autoescape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from api import bootstrap
 from api.cli.args import identifier, in_instant_range
 from api.cli.shell import err, fail, open_ledger, options_of, out
 from api.texts import word
@@ -25,8 +26,7 @@ from domain.errors import DomainError
 from domain.instant import VIETNAM, format_local, from_datetime, local_date
 from ledger.application import Ledger
 from ledger.errors import BadEnvelope
-from ledger.reference.calendar import load_calendar
-from ledger.views.projector import Location, Projector
+from ledger.views.projector import Location
 from ledger.views.sla import (
     RULES,
     WORKING_DAY_SECONDS,
@@ -136,7 +136,7 @@ def inbox(
     """Dossiers handed over to an office and not yet acknowledged by it, oldest first."""
     options = options_of(ctx)
     with open_ledger(options) as ledger:
-        projector = Projector(ledger)
+        projector = bootstrap.open_projector(ledger)
         try:
             projector.catch_up()
             waiting = projector.inbox(office)
@@ -156,7 +156,7 @@ def rebuild(ctx: typer.Context) -> None:
     """Empty the read models and build them again from the whole log."""
     options = options_of(ctx)
     with open_ledger(options) as ledger:
-        projector = Projector(ledger)
+        projector = bootstrap.open_projector(ledger)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
         try:
             with Progress(*columns, console=err, transient=True) as bar:
@@ -185,10 +185,10 @@ def _instant(text: str | None, lang: str, option: str) -> int | None:
 
 @contextmanager
 def _inspector(ledger: Ledger, hours: float = 8) -> Iterator[Inspector]:
-    projector = Projector(ledger)
+    projector = bootstrap.open_projector(ledger)
     try:
         projector.catch_up()
-        yield Inspector(ledger, projector, load_calendar(), unacknowledged_hours=hours)
+        yield bootstrap.open_inspector(ledger, projector, unacknowledged_hours=hours)
     finally:
         projector.close()
 
@@ -411,7 +411,7 @@ def project(
     keeps them current: PostgreSQL wakes it through LISTEN/NOTIFY, SQLite is polled."""
     options = options_of(ctx)
     with open_ledger(options) as ledger:
-        projector = Projector(ledger)
+        projector = bootstrap.open_projector(ledger)
         try:
             applied = projector.catch_up()
             out.print(word("projected", options.lang, n=applied, at=projector.position()))

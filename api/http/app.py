@@ -4,7 +4,6 @@ hands to uvicorn (each worker process builds its own from the environment)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from html import escape
@@ -136,4 +135,4 @@ def _misc(app: FastAPI) -> None:
 
 def app_from_env() -> FastAPI:
     """The app as configured by the environment (LIENTHONG_* variables)."""
-    return create_app(Settings.from_env(os.environ))
+    return create_app(Settings.from_env())

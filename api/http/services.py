@@ -1,5 +1,6 @@
 """What a server process holds open: the ledger and its one writer, the read models kept current by
-a follower thread, the token and applicant stores. Built once by `create_app`.
+a follower thread, the token, applicant, enrolment and file stores — opened the way the command
+line opens them (api/bootstrap.py). Built once by `create_app`.
 """
 
 from __future__ import annotations
@@ -7,21 +8,18 @@ from __future__ import annotations
 import logging
 import tempfile
 import threading
-from dataclasses import replace
 from pathlib import Path
 
+from api import bootstrap
 from api.http.writer import Writer
-from api.settings import Settings, files_directory
-from ledger.application import Ledger
+from api.settings import Settings
 from ledger.clock import Clock
 from ledger.errors import ReadOnly
 from ledger.reference.calendar import load_calendar
-from ledger.stores.applicants import ApplicantStore, DataKey
 from ledger.stores.database import refuses_writes
-from ledger.stores.enrolments import EnrolmentStore
-from ledger.stores.files import FileStore, Quota, named_in
-from ledger.stores.tokens import RecentTokens, TokenStore
-from ledger.views.projector import Projector, ViewStore
+from ledger.stores.files import Quota
+from ledger.stores.tokens import RecentTokens
+from ledger.views.projector import Projector
 from ledger.views.sla import Inspector
 
 log = logging.getLogger("lienthong.api")
@@ -31,43 +29,43 @@ class Services:
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
         url = settings.ledger.database_url
-        data_key = DataKey.load(Path(settings.data_key_file))
+        data_key = bootstrap.load_data_key(settings.data_key_file)
         self.read_only = settings.read_only
         # on a replica the views are checked first: no views, no ledger this server can read
-        view = ViewStore(url, read_only=True) if self.read_only else None
-        if self.read_only:  # a replica: no tables created, no checkpoints issued
-            ledger_settings = replace(settings.ledger, log_key_file="")
-            self.ledger = Ledger(ledger_settings, clock=clock, env={"CREATE_TABLE": "n"})
-        else:
-            try:
-                self.ledger = Ledger(settings.ledger, clock=clock)
-            except Exception as problem:
-                if refuses_writes(problem):
-                    raise ReadOnly(
-                        "the database refuses writes (a replica, or a read-only role): serve it "
-                        "with --read-only (LIENTHONG_READ_ONLY=1), or point this server at the "
-                        "primary"
-                    ) from problem
-                raise
+        view = bootstrap.replica_views(settings.ledger) if self.read_only else None
+        try:
+            self.ledger = bootstrap.open_ledger(
+                settings.ledger, clock=clock, read_only=self.read_only
+            )
+        except Exception as problem:
+            if not self.read_only and refuses_writes(problem):
+                raise ReadOnly(
+                    "the database refuses writes (a replica, or a read-only role): serve it "
+                    "with --read-only (LIENTHONG_READ_ONLY=1), or point this server at the "
+                    "primary"
+                ) from problem
+            raise
         self.clock = self.ledger.clock
-        self.projector = Projector(self.ledger, view)
+        self.projector = bootstrap.open_projector(self.ledger, view)
         self.calendar = load_calendar()
-        self.tokens = TokenStore(url, read_only=self.read_only)
+        self.tokens = bootstrap.open_tokens(url, read_only=self.read_only)
         self.tokens_seen = RecentTokens(self.tokens)  # a revoked token stops within 2 s
-        self.applicants = ApplicantStore(url, data_key, read_only=self.read_only)
-        self.enrolments = EnrolmentStore(url, read_only=self.read_only)
-        directory = files_directory(settings)
+        self.applicants = bootstrap.open_applicants(url, data_key, read_only=self.read_only)
+        self.enrolments = bootstrap.open_enrolments(url, read_only=self.read_only)
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
-        if directory is None and url.startswith("memory:"):  # tests: files die with the process
+        scratch = None
+        if bootstrap.files_directory(url, settings.files_dir) is None and url.startswith("memory:"):
+            # tests: files die with the process
             self._scratch = tempfile.TemporaryDirectory(prefix="lienthong-files-")
-            directory = Path(self._scratch.name)
-        self.files = FileStore(
+            scratch = Path(self._scratch.name)
+        self.files = bootstrap.open_files(
             url,
             data_key,
-            directory=directory,
+            files_dir=settings.files_dir,
+            directory=scratch,
+            ledger=self.ledger,
             max_bytes=settings.max_file_bytes,
             quota=Quota(settings.pending_files, settings.pending_bytes, settings.pending_hours),
-            named=named_in(self.ledger),
             read_only=self.read_only,
         )
         self.writer = Writer(self.ledger, settings.max_batch)
@@ -108,8 +106,11 @@ class Services:
     def inspector(self) -> Inspector:
         """A fresh inspector (it caches the registry for its own lifetime: one request)."""
         self.projector.catch_up()
-        return Inspector(
-            self.ledger, self.projector, self.calendar, self.settings.unacknowledged_hours
+        return bootstrap.open_inspector(
+            self.ledger,
+            self.projector,
+            unacknowledged_hours=self.settings.unacknowledged_hours,
+            calendar=self.calendar,
         )
 
     def views(self) -> Projector:
