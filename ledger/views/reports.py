@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ledger.views.sla import Inspector
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class OfficeReport:
     """The indicators provinces report for an office (and the offices below it) over a period
     [start, end): received (by channel) and carried over; resolved early / on time / late against
@@ -72,7 +72,16 @@ def office_report(inspector: Inspector, office: str, start: int, end: int) -> Of
             else:
                 within += 1
     return OfficeReport(
-        office, start, end, received, carried, early, on_time, late, within, overdue
+        office=office,
+        start=start,
+        end=end,
+        received=received,
+        carried_over=carried,
+        early=early,
+        on_time=on_time,
+        late=late,
+        pending_within=within,
+        pending_overdue=overdue,
     )
 
 

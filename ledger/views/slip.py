@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ledger.views.sla import Inspector
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SlipBlock:
     """One block of the control slip: an office's turn with the dossier — who handed it over and
     who received it, when, that office's budget for its level, and the result when it handed the
@@ -66,43 +66,41 @@ def control_slip(inspector: Inspector, code: str, at: int) -> ControlSlip | None
                 return leg.dispatched_at
         return None
 
-    first_onward = onward_after(0)
     blocks = [
         _block(
             inspector,
             location,
-            0,
-            None,
-            None,
-            location.received_at,
-            location.received_by,
-            "received",
-            location.received_by,
-            None,
-            location.received_at,
-            first_onward,
             at,
+            number=0,
+            from_office=None,
+            from_officer=None,
+            handed_at=location.received_at,
+            to_office=location.received_by,
+            outcome="received",
+            by_office=location.received_by,
+            by_officer=None,
+            received_at=location.received_at,
+            onward=onward_after(0),
         )
     ]
     for number, leg in enumerate(legs, 1):
-        onward = onward_after(number)
         blocks.append(
             _block(
                 inspector,
                 location,
-                number,
-                leg.from_office,
-                leg.from_officer,
-                leg.dispatched_at,
-                leg.to_office,
-                leg.outcome,
-                leg.by_office,
-                leg.by_officer,
-                leg.ended_at,
-                onward,
                 at,
-                leg.missing,
-                leg.extra,
+                number=number,
+                from_office=leg.from_office,
+                from_officer=leg.from_officer,
+                handed_at=leg.dispatched_at,
+                to_office=leg.to_office,
+                outcome=leg.outcome,
+                by_office=leg.by_office,
+                by_officer=leg.by_officer,
+                received_at=leg.ended_at,
+                onward=onward_after(number),
+                missing=leg.missing,
+                extra=leg.extra,
             )
         )
     return ControlSlip(location, blocks, at)
@@ -111,6 +109,8 @@ def control_slip(inspector: Inspector, code: str, at: int) -> ControlSlip | None
 def _block(
     inspector: Inspector,
     location: Location,
+    at: int,
+    *,
     number: int,
     from_office: str | None,
     from_officer: str | None,
@@ -121,10 +121,11 @@ def _block(
     by_officer: str | None,
     received_at: int | None,
     onward: int | None,
-    at: int,
     missing: int = 0,
     extra: int = 0,
 ) -> SlipBlock:
+    """The block of one turn: `onward` is when the office handed the dossier on (None if it has
+    not); its result is judged as of `at`."""
     holds = outcome in ("received", "acknowledged")
     level = inspector.level_of(by_office) if holds else None
     budget = inspector.budget(location, level) if holds else None
@@ -147,21 +148,21 @@ def _block(
         else None
     )
     return SlipBlock(
-        number,
-        from_office,
-        from_officer,
-        handed_at,
-        to_office,
-        outcome,
-        by_office,
-        by_officer,
-        received_at,
-        level,
-        budget,
-        deadline,
-        onward if holds else None,
-        judge(onward, deadline, at) if holds else None,
-        used,
-        missing,
-        extra,
+        number=number,
+        from_office=from_office,
+        from_officer=from_officer,
+        handed_at=handed_at,
+        to_office=to_office,
+        outcome=outcome,
+        by_office=by_office,
+        by_officer=by_officer,
+        received_at=received_at,
+        level=level,
+        budget=budget,
+        deadline=deadline,
+        finished_at=onward if holds else None,
+        result=judge(onward, deadline, at) if holds else None,
+        used_seconds=used,
+        missing=missing,
+        extra=extra,
     )

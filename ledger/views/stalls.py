@@ -80,41 +80,29 @@ def _open_at(inspector: Inspector, at: int, current: bool) -> Iterator[Location]
 
 
 def _stalls_of(inspector: Inspector, found: Location, at: int) -> Iterable[Stall]:
+    def stall(rule: str, since: int, over_seconds: int, office: str) -> Stall:
+        return Stall(
+            code=found.code,
+            rule=rule,
+            since=since,
+            over_seconds=over_seconds,
+            office=office,
+            procedure=found.procedure,
+            level=inspector.level_of(office),
+        )
+
     if found.status == "in_transit" and found.transit_to is not None:
         waited = inspector.working_seconds(found.since, at)
         if waited > inspector.unacknowledged_seconds:
-            yield Stall(
-                found.code,
-                "unacknowledged",
-                found.since,
-                waited - inspector.unacknowledged_seconds,
-                found.transit_to,
-                found.procedure,
-                inspector.level_of(found.transit_to),
-            )
+            over = waited - inspector.unacknowledged_seconds
+            yield stall("unacknowledged", found.since, over, found.transit_to)
     deadline = inspector.level_deadline(found, at)
     if deadline is not None and found.status == "held" and at > deadline:
-        yield Stall(
-            found.code,
-            "over_level_budget",
-            deadline,
-            inspector.working_seconds(deadline, at),
-            found.custodian or "",
-            found.procedure,
-            inspector.level_of(found.custodian),
-        )
+        over = inspector.working_seconds(deadline, at)
+        yield stall("over_level_budget", deadline, over, found.custodian or "")
     holder = found.custodian or found.transit_to or ""
     if at > found.appointed:
-        yield Stall(
-            found.code,
-            "past_appointed",
-            found.appointed,
-            inspector.working_seconds(found.appointed, at),
-            holder,
-            found.procedure,
-            inspector.level_of(holder),
-        )
+        over = inspector.working_seconds(found.appointed, at)
+        yield stall("past_appointed", found.appointed, over, holder)
     elif inspector.working_seconds(at, found.appointed) <= WORKING_DAY_SECONDS:
-        yield Stall(
-            found.code, "due_soon", at, 0, holder, found.procedure, inspector.level_of(holder)
-        )
+        yield stall("due_soon", at, 0, holder)

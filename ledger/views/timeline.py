@@ -12,7 +12,7 @@ from ledger.errors import LedgerError
 from ledger.statements import signing
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Step:
     statement: Statement
     recorded_at: int
@@ -72,13 +72,13 @@ def _step(ledger: Ledger, entry: StoredEntry) -> Step:
     office = ledger.office(statement.office)
     officer = ledger.officer(statement.officer)
     return Step(
-        statement,
-        entry.recorded_at,
-        office.name_on(local_date(statement.at)),
-        officer.title_at(statement.at),
-        signing.statement_hash(entry.raw),
-        verified,
-        problem,
+        statement=statement,
+        recorded_at=entry.recorded_at,
+        office_name=office.name_on(local_date(statement.at)),
+        officer_title=officer.title_at(statement.at),
+        digest=signing.statement_hash(entry.raw),
+        verified=verified,
+        problem=problem,
     )
 
 
