@@ -3,6 +3,11 @@
 PostgreSQL is the server named by LIENTHONG_TEST_POSTGRES_URL (default: postgres on 127.0.0.1,
 database test). Each test gets a schema of its own, dropped afterwards. Without a server the
 PostgreSQL tests skip with the reason, except in CI (CI=true), where they fail instead.
+
+The tiers, as markers (pyproject.toml declares them): `unit` for tests/unit/ (no storage),
+`memory`, `sqlite` and `postgres` for the three runs of a test over `database_url` (`postgres`
+also for any test that needs the server), `browser` for tests that drive Chromium through
+tests/browser.py, `fuzz` for the parsers' fuzzing. `pytest -m unit` runs in seconds.
 """
 
 from __future__ import annotations
@@ -20,7 +25,40 @@ from tests.world import World
 POSTGRES_URL = os.environ.get(
     "LIENTHONG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
-BACKENDS = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+BACKENDS = [
+    pytest.param("memory", marks=pytest.mark.memory),
+    pytest.param("sqlite", marks=pytest.mark.sqlite),
+    pytest.param("postgres", marks=pytest.mark.postgres),
+]
+UNIT = Path(__file__).parent / "unit"
+BROWSER = "tests.browser"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tiers no test needs to declare: `unit` for tests/unit/, `browser` for the tests of
+    a module that uses tests/browser.py (it drives Chromium)."""
+    browser_modules: dict[object, bool] = {}
+    for item in items:
+        if item.path.is_relative_to(UNIT):
+            item.add_marker(pytest.mark.unit)
+        module = getattr(item, "module", None)
+        if module is None:
+            continue
+        if module not in browser_modules:
+            browser_modules[module] = any(
+                getattr(value, "__module__", getattr(value, "__name__", None)) == BROWSER
+                for value in vars(module).values()
+            )
+        if browser_modules[module]:
+            item.add_marker(pytest.mark.browser)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """`-m unit` alone selects tests/unit/ only: no need to import the rest of the suite (the
+    server, the browser) to deselect it, which took longer than the tier runs."""
+    if config.option.markexpr.strip() != "unit" or collection_path.is_relative_to(UNIT):
+        return None
+    return collection_path.is_file() or None
 
 
 def _postgres_or_skip() -> None:

@@ -5,22 +5,20 @@ mutation run (`python -m tests.mutation.guards`) checks that in CI. The rules be
 that had gone unnoticed. Each test asserts the exact error class, the guard's own words (several
 rules share RegistryConflict), that nothing was recorded, and — where the ledger allows it — that
 the statement done right is then recorded, so the refusal is for the rule and not for the test's
-own mistake. The ledger-level tests run on memory, SQLite and PostgreSQL.
+own mistake. The ledger-level tests run on memory, SQLite and PostgreSQL; the rules an aggregate
+keeps on its own (an office merged into itself, instants and dates) are tested on it directly in
+tests/unit/.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any
 
 import pytest
 
 from domain.errors import AlreadyDecided, BadAppointment, NotInTransit, RegistryConflict
-from domain.instant import VIETNAM, from_datetime, parse_date
-from domain.office import Office
-from domain.statement import AUTHORITY, ZERO_HASH, Entry, Statement
 from tests.world import CODE, DAY, HOUR, PROCEDURE, START, World, document
 
 APPLICATION = document("Đơn đề nghị")
@@ -161,25 +159,6 @@ def test_refuses_merging_an_office_into_itself(world: World) -> None:
     assert world.ledger.office("29269").ended is None
 
 
-def entry(kind: str, subject: str, seq: int, body: Mapping[str, Any]) -> Entry:
-    """A verified entry as the ledger hands it to the domain (signature checks are the ledger's)."""
-    statement = Statement(kind, subject, seq, ZERO_HASH, AUTHORITY, AUTHORITY, "k", START, body)
-    raw = repr(statement).encode()
-    return Entry(statement, raw, b"\x00" * 64, hashlib.sha256(raw).digest(), START)
-
-
-def test_the_office_refuses_being_merged_into_itself_even_when_asked_directly() -> None:
-    # the ledger refuses a merger into itself before the office sees it (the chain of successors
-    # contains the office); the office keeps the rule of its own
-    established = {"name": "Xã Mỹ Cẩm", "level": "commune", "effective": "2019-01-01"}
-    office = Office.establish(entry("office.established", "29269", 1, established), None)
-    merged = {"successor": "29269", "effective": "2025-03-03"}
-
-    with pytest.raises(RegistryConflict, match="cannot be merged into itself"):
-        office.merge_into(entry("office.merged", "29269", 2, merged), office)
-    assert (office.ended, office.successor, office.version) == (None, None, 1)
-
-
 # --- officers ------------------------------------------------------------------------------
 
 
@@ -261,20 +240,3 @@ def test_refuses_a_first_published_version_other_than_1(world: World, version: i
     world.authority.record("procedure.published", "new-procedure", {**FIRST, "version": 1})
     assert [v["version"] for v in world.ledger.procedure("new-procedure").versions] == [1]
     assert world.ledger.procedure(PROCEDURE).versions[0]["version"] == 1
-
-
-# --- instants and dates --------------------------------------------------------------------
-
-
-def test_refuses_a_naive_datetime_which_names_no_instant() -> None:
-    with pytest.raises(ValueError, match="names no instant"):
-        from_datetime(datetime(2025, 3, 3, 8))
-    assert from_datetime(datetime(2025, 3, 3, 8, tzinfo=VIETNAM)) == START
-
-
-@pytest.mark.parametrize("text", ["20250303", "2025-W10-1"])
-def test_refuses_a_date_in_another_iso_form_than_yyyy_mm_dd(text: str) -> None:
-    # Python reads both as 3/3/2025; a statement's date has one spelling only
-    with pytest.raises(ValueError, match="is not a date of the form YYYY-MM-DD"):
-        parse_date(text)
-    assert parse_date("2025-03-03").isoformat() == "2025-03-03"
