@@ -18,7 +18,7 @@ from api.http.forwarded import ForwardedFrom
 from api.http.headers import SecurityHeaders
 from api.http.lookup import LookupLimiter
 from api.http.routes import dossiers, events, files, log, oversight, public, registry, statements
-from api.http.schemas import CallerOut
+from api.http.schemas.registry import CallerOut
 from api.http.services import Services
 from api.http.web import csrf, heatmap, pages, session, verify
 from api.http.web import officer as officer_pages

@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http import problems
 from api.http.routes import files, statements
-from api.http.schemas import Problem
+from api.http.schemas.common import Problem
 from api.http.web import officer, verify
 from api.settings import Settings
 

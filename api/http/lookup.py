@@ -15,7 +15,8 @@ from fastapi import Request
 
 from api.http.applicants import signed_commitment
 from api.http.problems import NotFound, RateLimited
-from api.http.schemas import LookupOut, iso
+from api.http.schemas.common import iso
+from api.http.schemas.dossiers import LookupOut
 from api.http.services import Services
 from domain.errors import DomainError
 from domain.instant import MICROS, local_date

@@ -1,10 +1,18 @@
-"""From the ledger's objects to the wire models of api/http/schemas.py."""
+"""From the ledger's objects to the wire models of api/http/schemas/."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from api.http.schemas import BudgetOut, LocationOut, ReportOut, SlipBlockOut, SlipOut, StallOut, iso
+from api.http.schemas.common import iso
+from api.http.schemas.dossiers import (
+    BudgetOut,
+    LocationOut,
+    ReportOut,
+    SlipBlockOut,
+    SlipOut,
+    StallOut,
+)
 from ledger.views.sla import ControlSlip, OfficeReport, Stall
 from ledger.views.tables import LOCATION, Location
 

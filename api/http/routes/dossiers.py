@@ -13,16 +13,14 @@ from api.http.access import Caller, ServicesDep, may_read_applicant, may_read_do
 from api.http.problems import NotFound
 from api.http.render import location_out, slip_out
 from api.http.routes.params import DossierCode, InstantText, Limit, NumericCursor, instant, position
-from api.http.schemas import (
+from api.http.schemas.common import Page, iso, statement_json
+from api.http.schemas.dossiers import (
     ApplicantOut,
     Discrepancy,
     DocumentRef,
     HistoryEntry,
     LocationOut,
-    Page,
     SlipOut,
-    iso,
-    statement_json,
 )
 from domain.statement import Statement
 from ledger.errors import BadProofRequest, UnknownApplicant

@@ -18,7 +18,8 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from api.http.access import Caller, ServicesDep
 from api.http.routes.params import Limit, position
-from api.http.schemas import EventOut, Page, iso
+from api.http.schemas.common import Page, iso
+from api.http.schemas.registry import EventOut
 from ledger.log import feed
 from ledger.statements import signing
 

@@ -27,7 +27,8 @@ from starlette.concurrency import run_in_threadpool
 from api.http.access import Caller, ServicesDep, may_read_dossier, may_read_files, require
 from api.http.problems import BadRequest
 from api.http.routes.params import Limit, NumericCursor, position
-from api.http.schemas import AccessOut, FileOut, Listing, Page, iso
+from api.http.schemas.common import Page, iso
+from api.http.schemas.dossiers import AccessOut, FileOut, Listing
 from api.http.services import Services
 from api.http.writing import STEP, pump, receive_raw, start_upload
 from domain.errors import UnknownDossier

@@ -9,7 +9,7 @@ from fastapi.responses import PlainTextResponse
 
 from api.http.access import Caller, ServicesDep
 from api.http.problems import BadRequest, NotFound
-from api.http.schemas import CheckpointOut, ConsistencyOut, InclusionOut
+from api.http.schemas.registry import CheckpointOut, ConsistencyOut, InclusionOut
 from domain.identifier import MAX_LENGTH, PATTERN
 
 router = APIRouter(prefix="/log", tags=["log"])

@@ -23,7 +23,8 @@ from api.http.routes.params import (
     instant,
     position,
 )
-from api.http.schemas import LocationOut, Page, ReportOut, StallOut
+from api.http.schemas.common import Page
+from api.http.schemas.dossiers import LocationOut, ReportOut, StallOut
 from domain.instant import local_date, start_of
 from ledger.views.sla import office_report
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 
 from api.http.access import ServicesDep
 from api.http.lookup import citizen_lookup
-from api.http.schemas import LookupOut, LookupRequest
+from api.http.schemas.dossiers import LookupOut, LookupRequest
 
 router = APIRouter(prefix="/public", tags=["public"])
 

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Query
 
 from api.http.access import Caller, ServicesDep
 from api.http.routes.params import DayText, Limit, RegistryId, day
-from api.http.schemas import KeyOut, OfficeOut, OfficerOut, Page
+from api.http.schemas.common import Page
+from api.http.schemas.registry import KeyOut, OfficeOut, OfficerOut
 from api.http.services import Services
 from domain.identifier import MAX_LENGTH, PATTERN
 from domain.instant import local_date

@@ -21,7 +21,8 @@ from pydantic import ValidationError
 from api.http import writing
 from api.http.access import Caller, ServicesDep
 from api.http.problems import UnsupportedMediaType, documented
-from api.http.schemas import Prepared, PrepareRequest, Recorded, SignedEnvelope, iso, statement_json
+from api.http.schemas.common import iso, statement_json
+from api.http.schemas.statements import Prepared, PrepareRequest, Recorded, SignedEnvelope
 from ledger.errors import BadEnvelope
 from ledger.statements import schema, signing
 from ledger.statements.signing import Envelope

@@ -23,7 +23,7 @@ from api.client import FILE_KINDS
 from api.http import writing
 from api.http.access import ServicesDep, require
 from api.http.problems import BadRequest, Forbidden
-from api.http.schemas import ApplicantDetails
+from api.http.schemas.statements import ApplicantDetails
 from api.http.services import Services
 from api.http.web.pages import language, office_name, render
 from api.http.web.paging import page_number, page_of

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from api.http.access import ServicesDep
 from api.http.lookup import citizen_lookup
 from api.http.problems import NotFound, RateLimited
-from api.http.schemas import is_storable
+from api.http.schemas.common import is_storable
 from api.http.services import Services
 from api.http.web.csrf import form_token
 from api.http.web.words import say

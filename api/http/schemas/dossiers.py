@@ -1,0 +1,260 @@
+"""Wire models of the reads about dossiers: where one is, its history and files, stalls, the
+control slip, an office's report, the citizen's lookup and the applicant's record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.http.schemas.common import Identifier, StorableText
+from ledger.views.tables import Status
+
+
+class LocationOut(BaseModel):
+    """Where a dossier is: who holds it (or who sent it to whom) and since when."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "000.00.01.H59-250602-0001",
+                    "procedure": "merit-education-preference",
+                    "version": 1,
+                    "status": "in_transit",
+                    "received_by": "29266",
+                    "received_at": 1748824200000000,
+                    "received_at_iso": "2025-06-02T07:30:00+07:00",
+                    "custodian": None,
+                    "transit_from": "29266",
+                    "transit_to": "844",
+                    "since": 1748921400000000,
+                    "since_iso": "2025-06-03T10:30:00+07:00",
+                    "held_since": 1748824200000000,
+                    "appointed": 1750352399999999,
+                    "appointed_iso": "2025-06-19T23:59:59.999999+07:00",
+                    "level_deadline": None,
+                    "level_deadline_iso": None,
+                    "suspended_since": None,
+                    "suspended_seconds": 0,
+                    "hops": 1,
+                    "decided": None,
+                    "decided_at": None,
+                    "closed_at": None,
+                    "channel": "direct",
+                    "last_seq": 2,
+                    "as_of": None,
+                }
+            ]
+        }
+    )
+
+    code: str
+    procedure: str
+    version: int
+    status: Status  # the values the views write
+    received_by: str
+    received_at: int
+    received_at_iso: str | None
+    custodian: str | None
+    transit_from: str | None
+    transit_to: str | None
+    since: int
+    since_iso: str | None
+    held_since: int
+    appointed: int
+    appointed_iso: str | None
+    level_deadline: int | None = Field(None, description="by when the custodian must hand it on")
+    level_deadline_iso: str | None = None
+    suspended_since: int | None
+    suspended_seconds: int
+    hops: int
+    decided: str | None
+    decided_at: int | None
+    closed_at: int | None
+    channel: str
+    last_seq: int
+    as_of: int | None = Field(None, description="set when this is where it was at an instant")
+
+
+class HistoryEntry(BaseModel):
+    seq: int
+    kind: str
+    statement: str = Field(..., description="the signed canonical bytes, base64")
+    signature: str = Field(..., description="base64")
+    digest: str
+    recorded_at: int
+    recorded_at_iso: str | None
+    leaf_index: int
+    decoded: dict[str, Any]
+    discrepancy: Discrepancy | None = Field(
+        None, description="on an acknowledgement that lists other documents than the dispatch"
+    )
+
+
+class DocumentRef(BaseModel):
+    name: str
+    sha256: str = Field(..., description="hex")
+
+
+class Discrepancy(BaseModel):
+    """What an acknowledgement lists differently from the dispatch it acknowledges."""
+
+    missing: list[DocumentRef] = Field(..., description="sent, not received")
+    extra: list[DocumentRef] = Field(..., description="received, not sent")
+
+
+class Listing(BaseModel):
+    """A statement that names a file: who brought it in, under what name."""
+
+    seq: int
+    kind: str
+    office: str
+    officer: str
+    name: str
+    at: int
+    at_iso: str | None
+
+
+class FileOut(BaseModel):
+    sha256: str = Field(..., description="SHA-256 of the file's bytes, hex")
+    size: int
+    uploaded_at: int
+    uploaded_at_iso: str | None
+    uploaded_by_office: str | None
+    uploaded_by_officer: str | None
+    erased: bool = Field(..., description="destroyed with the dossier's personal data")
+    listed_in: list[Listing] = Field(
+        default_factory=list, description="the dossier's statements that list this file"
+    )
+    new: bool | None = Field(
+        None, description="on upload: false when these bytes were held already"
+    )
+
+
+class AccessOut(BaseModel):
+    id: int
+    sha256: str
+    at: int
+    at_iso: str | None
+    office: str | None
+    officer: str | None
+    token: str | None
+    outcome: str = Field(..., description="served | refused | erased | corrupted | missing")
+
+
+class StallOut(BaseModel):
+    code: str
+    rule: str
+    since: int
+    since_iso: str | None
+    over_seconds: int = Field(..., description="working seconds past the limit")
+    office: str
+    procedure: str
+    level: str | None
+
+
+class BudgetOut(BaseModel):
+    level: str
+    days: int | None
+    day_type: str
+
+
+class SlipBlockOut(BaseModel):
+    number: int
+    from_office: str | None
+    from_officer: str | None
+    handed_at: int
+    to_office: str
+    outcome: str | None
+    by_office: str | None
+    by_officer: str | None
+    received_at: int | None
+    level: str | None
+    budget: BudgetOut | None
+    deadline: int | None
+    deadline_iso: str | None
+    finished_at: int | None
+    result: str | None
+    used_seconds: int | None
+    missing: int
+    extra: int
+
+
+class SlipOut(BaseModel):
+    """Phiếu kiểm soát quá trình giải quyết hồ sơ (form 05) as data."""
+
+    location: LocationOut
+    blocks: list[SlipBlockOut]
+    at: int
+
+
+class ReportOut(BaseModel):
+    office: str
+    start: int
+    end: int
+    received: dict[str, int]
+    carried_over: int
+    early: int
+    on_time: int
+    late: int
+    resolved: int
+    on_time_rate: float | None
+    pending_within: int
+    pending_overdue: int
+
+
+class LookupRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"code": "000.00.01.H59-250602-0001", "secret": "7KQ4-M2X9-PA"}]
+        },
+    )
+    code: Identifier
+    secret: StorableText = Field(
+        ..., min_length=1, max_length=64, description="printed on the receipt"
+    )
+
+
+class LookupOut(BaseModel):
+    """What a citizen sees: the dossier's status and where it is, no personal data."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "000.66.29.H59-261126-0001",
+                    "procedure": "merit-education-preference",
+                    "procedure_name": "Ưu đãi trong giáo dục đào tạo",
+                    "status": "held",
+                    "office": "29266/2025",
+                    "office_name": "Xã Càng Long",
+                    "since": 1795701023910822,
+                    "since_iso": "2026-11-26T20:50:23.910822+07:00",
+                    "appointed": 1797008399999999,
+                    "appointed_iso": "2026-12-11T23:59:59.999999+07:00",
+                    "decided": None,
+                }
+            ]
+        }
+    )
+
+    code: str
+    procedure: str
+    procedure_name: str | None
+    status: str
+    office: str | None
+    office_name: str | None
+    since: int
+    since_iso: str | None
+    appointed: int
+    appointed_iso: str | None
+    decided: str | None
+
+
+class ApplicantOut(BaseModel):
+    code: str
+    details: dict[str, str]
+    salt: str
+    commitment: str
