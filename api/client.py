@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from domain.statement import FILE_KINDS
 from ledger.errors import BadEnvelope
 from ledger.log.bundle import BundleReport, verify_bundle
 from ledger.log.note import Verifier
@@ -38,7 +39,6 @@ class ApiProblem(Exception):
 
 
 # statements that bring documents into the dossier: the server wants their files first
-FILE_KINDS = ("dossier.received", "handover.dispatched", "dossier.supplement_received")
 
 
 def _problem_of(response: httpx.Response) -> dict[str, Any]:

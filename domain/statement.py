@@ -42,6 +42,8 @@ REGISTRY_KINDS = (
     "procedure.published",
 )
 KINDS = DOSSIER_KINDS + REGISTRY_KINDS
+# the kinds that bring documents in with the custody: their files travel with them
+FILE_KINDS = ("dossier.received", "handover.dispatched", "dossier.supplement_received")
 
 # The signer fields of statements made with the authority key itself.
 AUTHORITY = "authority"

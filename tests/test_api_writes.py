@@ -11,7 +11,8 @@ from typing import Any
 import msgpack
 import pytest
 
-from api.client import FILE_KINDS, ApiProblem, Client
+from api.client import ApiProblem, Client
+from domain.statement import FILE_KINDS
 from ledger.statements.signing import Envelope, SigningKey
 from ledger.stores.applicants import applicant_commitment
 from tests.apiworld import (

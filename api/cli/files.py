@@ -32,9 +32,10 @@ from api import bootstrap
 from api.cli.args import identifier
 from api.cli.serve import _remote_failure, _unreachable
 from api.cli.shell import Options, err, fail, given, open_ledger, options_of, out
-from api.client import FILE_KINDS, ApiProblem, Client
+from api.client import ApiProblem, Client
 from api.texts import word
 from domain.instant import format_local
+from domain.statement import FILE_KINDS
 from ledger.errors import BadKeyFile, FileCorrupted, FileErased, FileNotUploaded, LedgerError
 from ledger.log.bundle import Bundle
 from ledger.statements import schema

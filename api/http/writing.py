@@ -22,13 +22,12 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from api.client import FILE_KINDS
 from api.http import applicants
 from api.http.access import may_submit, may_upload_file, may_write
 from api.http.problems import BadRequest
 from api.http.services import Services
 from domain.identifier import check_identifier
-from domain.statement import Statement, family
+from domain.statement import FILE_KINDS, Statement, family
 from ledger.application import Receipt
 from ledger.errors import FileIncomplete, FileNotUploaded, FileTooLarge
 from ledger.statements import authoring, schema

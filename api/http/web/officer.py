@@ -19,7 +19,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
-from api.client import FILE_KINDS
 from api.http import writing
 from api.http.access import ServicesDep, require
 from api.http.problems import BadRequest, Forbidden
@@ -32,6 +31,7 @@ from api.http.web.words import say
 from domain.errors import DomainError
 from domain.identifier import check_identifier, is_identifier
 from domain.instant import local_date
+from domain.statement import FILE_KINDS
 from ledger.statements import signing
 from ledger.statements.signing import KEY_ID_PREFIX
 from ledger.stores.enrolments import Enrolment
