@@ -4,7 +4,7 @@ refusal or with a value that is exactly what it was given — never any other ex
 The parsers: the canonical statement decoder (ledger/statements/canonical.py), the statement
 format (ledger/statements/schema.py), the audit bundle reader and its offline verification
 (ledger/log/bundle.py), the signed note, checkpoint, signature line and verifier key parsers
-(ledger/log/note.py), and the multipart form reader of the file upload
+(ledger/log/note/), and the multipart form reader of the file upload
 (api/http/routes/files.py, over HTTP). Inputs are random bytes and text, random values in the
 format's own shape, and real documents (statements, bundles, notes recorded by a test world) with
 bytes flipped, inserted, deleted, cut or repeated.

@@ -10,7 +10,7 @@ one cap's worth of a body per request. (FastAPI reads a declared body before it 
 a route that reads its own, as statement submission does, reads it first.)
 
 The caps (`caps_for(settings)`):
-- the file uploads stream under their own cap (`LIENTHONG_MAX_FILE_MB`, checked by ledger/stores/files.py
+- the file uploads stream under their own cap (`LIENTHONG_MAX_FILE_MB`, checked by ledger/stores/files/
   as the bytes arrive), so this one leaves them alone;
 - a signed statement's routes (submit and prepare, in the API and on the officer's page) take
   `statement_body_bytes(settings)`: twice the largest statement (hex or base64 in JSON) and room

@@ -1,6 +1,6 @@
 """A dossier's files: upload (raw body or multipart), list, download, and the download log.
 
-Uploads stream into the file store (ledger/stores/files.py) a piece at a time: the server never holds a
+Uploads stream into the file store (ledger/stores/files/) a piece at a time: the server never holds a
 whole file. A download is checked whole before its first byte is sent, and every download, served
 or not, is written to the access log an inspector reads.
 
