@@ -13,7 +13,20 @@ from typing import Annotated
 
 import typer
 
-from api.cli import authoring, demo, dossier, files, imports, log, serve, sla, tokens, views
+from api.cli import (
+    authoring,
+    bundle,
+    demo,
+    dossier,
+    files,
+    imports,
+    log,
+    serve,
+    sla,
+    tokens,
+    views,
+    witness,
+)
 from api.cli.shell import Options
 from api.settings import CommandSettings, SettingsError
 
@@ -63,7 +76,14 @@ def register(app: typer.Typer) -> None:
     app.add_typer(authoring.seed_app, name="seed")
     app.command()(dossier.history)
     app.command()(demo.demo)
-    log.register(app)
+    app.command()(log.checkpoint)
+    app.command("consistency-proof")(log.consistency_proof)
+    app.command("export")(bundle.export_bundle)
+    app.command("verify-bundle")(bundle.verify_bundle_command)
+    app.command()(log.verify)
+    app.add_typer(log.log_key_app, name="log-key")
+    app.add_typer(witness.witness_app, name="witness")
+    app.add_typer(witness.cosignature_app, name="cosignature")
     sla.register(app)
     tokens.register(app)
     serve.register(app)
