@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from ledger.config import LedgerSettings
 from ledger.simulation.demo import DEMO_START, Demo, demo_log_key, run_demo
 from ledger.statements.signing import SigningKey
 from ledger.stores.applicants import DataKey
+from tests.templates import TEMPLATES
 
 DATA_KEY = DataKey(bytes(range(32)))
 # after the demo: who works where (the 1/7/2025 reform moved them)
@@ -85,14 +86,58 @@ def settings_for(url: str, directory: Path, **extra: Any) -> Settings:
     )
 
 
+def record_demo(url: str, directory: Path) -> Demo:
+    """The demo recorded by the app on `url`, as open_api records it, and its views caught up."""
+    clock = SimulatedClock(DEMO_START)
+    app = create_app(settings_for(url, directory), clock=clock)
+    with TestClient(app):
+        services: Services = app.state.services
+        demo = run_demo(services.ledger, clock)
+        services.projector.catch_up()
+    return demo
+
+
+def app_tables(url: str, directory: Path) -> None:
+    with TestClient(create_app(settings_for(url, directory))):
+        pass
+
+
+@dataclass
+class Recorded:
+    """What a test's app starts from: the demo, recorded here or copied from the session's."""
+
+    clock: SimulatedClock
+    demo: Demo | None  # None: record it once the app has started
+
+    def bind(self, services: Services) -> Demo:
+        if self.demo is None:
+            return run_demo(services.ledger, self.clock)
+        ledger = services.ledger
+        officers = {
+            name: replace(signer, ledger=ledger) for name, signer in self.demo.officers.items()
+        }
+        return Demo(ledger, self.clock, officers, list(self.demo.dossiers))
+
+
+def demo_database(url: str, directory: Path) -> Recorded:
+    """A fresh SQLite or PostgreSQL database at `url` gets a copy of the demo recorded once per
+    session (tests/templates.py), and the clock as the demo left it; any other is recorded into
+    once the app has started, as before."""
+    recorded = TEMPLATES.restore("demo", url, directory, record_demo, app_tables)
+    if recorded is None:
+        return Recorded(SimulatedClock(DEMO_START), None)
+    return Recorded(SimulatedClock(recorded.clock.now()), recorded)
+
+
 @contextmanager
 def open_api(url: str, directory: Path, **extra: Any) -> Iterator[Api]:
     """The app on `url` with the demo recorded; tokens for every role."""
-    clock = SimulatedClock(DEMO_START)
+    recorded = demo_database(url, directory)
+    clock = recorded.clock
     app = create_app(settings_for(url, directory, **extra), clock=clock)
     with TestClient(app) as http:
         services: Services = app.state.services
-        demo = run_demo(services.ledger, clock)
+        demo = recorded.bind(services)
         api = Api(http, services, clock, demo)
         api.tokens = {
             "officer": api.token("officer", office=COMMUNE, officer=COMMUNE_OFFICER),

@@ -25,10 +25,18 @@ from api.client import Client
 from api.http.app import create_app
 from api.http.services import Services
 from ledger.clock import SimulatedClock
-from ledger.simulation.demo import AUTHORITY_KEY_NAME, DEMO_START, demo_key, run_demo
+from ledger.simulation.demo import AUTHORITY_KEY_NAME, demo_key
 from ledger.statements.authoring import Signer
 from ledger.statements.signing import SigningKey
-from tests.apiworld import APPLICANT, COMMUNE, COMMUNE_OFFICER, FILES, RECEIVED_BODY, settings_for
+from tests.apiworld import (
+    APPLICANT,
+    COMMUNE,
+    COMMUNE_OFFICER,
+    FILES,
+    RECEIVED_BODY,
+    demo_database,
+    settings_for,
+)
 
 PAGE_TIME = 1_750_000_000  # the browser's own clock, in Unix seconds, where a test holds it
 CHROMIUM = Path(os.environ.get("LIENTHONG_CHROMIUM", "/usr/bin/chromium"))
@@ -108,11 +116,13 @@ def open_site(directory: Path, code: str, browser: Any = None) -> Iterator[Site]
         with chromium() as launched, open_site(directory, code, launched) as site:
             yield site
         return
-    clock = SimulatedClock(DEMO_START)
-    app = create_app(settings_for(f"sqlite:///{directory / 'ledger.db'}", directory), clock=clock)
+    database = f"sqlite:///{directory / 'ledger.db'}"
+    recorded = demo_database(database, directory)
+    clock = recorded.clock
+    app = create_app(settings_for(database, directory), clock=clock)
     with live(app) as url:
         services: Services = app.state.services
-        demo = run_demo(services.ledger, clock)
+        demo = recorded.bind(services)
         _record, token = services.tokens.create(
             "officer", office=COMMUNE, officer=COMMUNE_OFFICER, now=clock.now(), valid_seconds=86400
         )

@@ -8,6 +8,9 @@ The tiers, as markers (pyproject.toml declares them): `unit` for tests/unit/ (no
 `memory`, `sqlite` and `postgres` for the three runs of a test over `database_url` (`postgres`
 also for any test that needs the server), `browser` for tests that drive Chromium through
 tests/browser.py, `fuzz` for the parsers' fuzzing. `pytest -m unit` runs in seconds.
+
+A `world` on SQLite or PostgreSQL is a copy of one recorded once per session (tests/templates.py):
+the same rows, in a database of the test's own.
 """
 
 from __future__ import annotations
@@ -15,11 +18,16 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
 import pytest
 
+from ledger.application import Ledger
+from ledger.clock import SimulatedClock
+from ledger.config import LedgerSettings
+from tests.templates import TEMPLATES
 from tests.world import World
 
 POSTGRES_URL = os.environ.get(
@@ -61,6 +69,10 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return collection_path.is_file() or None
 
 
+def pytest_sessionfinish() -> None:
+    TEMPLATES.close()
+
+
 def _postgres_or_skip() -> None:
     try:
         psycopg.connect(POSTGRES_URL, connect_timeout=3).close()
@@ -99,10 +111,34 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def world(database_url: str) -> Iterator[World]:
+def world(database_url: str, tmp_path: Path) -> Iterator[World]:
     """A ledger with an authority, a commune → district → province tree, officers and a procedure."""
-    built = World.build(database_url)
+    recorded = TEMPLATES.restore("world", database_url, tmp_path, record_world, ledger_tables)
+    built = World.build(database_url) if recorded is None else reopen_world(recorded, database_url)
     try:
         yield built
     finally:
         built.ledger.close()
+
+
+def record_world(url: str, _directory: Path) -> World:
+    recorded = World.build(url)
+    recorded.ledger.close()
+    return recorded
+
+
+def ledger_tables(url: str, _directory: Path) -> None:
+    Ledger(LedgerSettings(database_url=url)).close()
+
+
+def reopen_world(recorded: World, url: str) -> World:
+    """The world `World.build` made, on a copy of its database: the same clock reading, and the
+    same signers, signing into the copy."""
+    clock = SimulatedClock(recorded.clock.now())
+    ledger = Ledger(LedgerSettings(database_url=url), clock=clock)
+    return World(
+        ledger,
+        clock,
+        replace(recorded.authority, ledger=ledger),
+        {office: replace(signer, ledger=ledger) for office, signer in recorded.officers.items()},
+    )
