@@ -7,6 +7,10 @@ lienthong verify-bundle FILE --log-key VKEY   verify a bundle offline
   [--witness-key VKEY]                          … cosigned by this witness
   [--files DIR]                                 … and the files it lists, in DIR
 
+The files a bundle's statements list travel beside it as DIR/<sha256 hex>: written from the file
+store the server keeps (each checked whole first, api/cli/filestore.py), and checked offline
+against their names.
+
 Exit codes: 0 written, or verified; 1 something does not verify (or a listed file cannot be
 written); 2 input errors (an unreadable key or bundle, a file that cannot be written).
 """
@@ -20,21 +24,26 @@ import typer
 from rich.markup import escape
 
 from api.cli.args import identifier
-from api.cli.files import (
-    DataKeyOption,
-    FilesDirOption,
-    check_bundle_files,
-    load_data_key,
-    write_bundle_files,
-)
+from api.cli.files import sha256_of, write_atomically
+from api.cli.filestore import DataKeyOption, FilesDirOption, load_data_key, open_files
 from api.cli.log import bad_input, log_key_of, read_file
-from api.cli.shell import open_ledger, options_of, out, print_hops
+from api.cli.shell import Options, open_ledger, options_of, out, print_hops, refuse
 from api.texts import kind_label, word
 from domain.instant import format_local
-from ledger.errors import BadBundle, BadKeyFile
+from domain.statement import FILE_KINDS
+from ledger.errors import (
+    BadBundle,
+    BadKeyFile,
+    FileCorrupted,
+    FileErased,
+    FileNotUploaded,
+    LedgerError,
+)
 from ledger.log import note
 from ledger.log.bundle import Bundle, BundleReport, export, verify_bundle
 from ledger.log.tlog import read_verifier
+from ledger.statements import schema
+from ledger.stores.applicants import DataKey
 
 
 def export_bundle(
@@ -157,3 +166,74 @@ def _render_bundle(report: BundleReport, verifier: note.Verifier, lang: str) -> 
         ),
         markup=False,
     )
+
+
+# --- the files a bundle lists ---------------------------------------------------------------------
+
+
+def bundle_documents(bundle: Bundle) -> dict[bytes, str]:
+    """The documents the dossier's statements in the bundle bring in (receipt, dispatches,
+    supplements: the ones the server holds the files of): SHA-256 → the name it is first listed
+    under, in log order. An acknowledgement's list says what arrived; what it lists beyond
+    the dispatch is a discrepancy, not a file."""
+    documents: dict[bytes, str] = {}
+    for entry in bundle.entries:
+        try:
+            statement = schema.parse(entry.statement, max_bytes=max(len(entry.statement), 1))
+        except LedgerError:
+            continue  # not a statement: verify_bundle names it
+        if statement.subject != bundle.dossier or statement.kind not in FILE_KINDS:
+            continue  # the registry entries, acknowledgements and the dossier's other acts
+        for document in statement.body.get("documents") or ():
+            documents.setdefault(document["sha256"], document["name"])
+    return documents
+
+
+def write_bundle_files(
+    options: Options, bundle: Bundle, directory: Path, key: DataKey, files_dir: Path | None
+) -> bool:
+    """Write each document the bundle lists as `directory`/<sha256 hex>, checked whole first;
+    print those that cannot be written (not uploaded, erased, damaged). True if all were."""
+    lang, written, problems = options.lang, 0, []
+    with open_files(options, key, files_dir) as store:
+        for sha256, name in bundle_documents(bundle).items():
+            target = directory / sha256.hex()
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+                write_atomically(target, store.open(bundle.dossier, sha256))
+            except (FileNotUploaded, FileErased, FileCorrupted) as problem:
+                problems.append((name, sha256.hex(), _described(problem, lang)))
+            except OSError as problem:
+                refuse(options, word("cannot_write", lang, path=target, reason=problem.strerror))
+            else:
+                written += 1
+    out.print(word("files_written", lang, n=written, dir=directory), markup=False)
+    for name, hexed, text in problems:
+        out.print(f"  {name} ({hexed}): {text}", markup=False)
+    return not problems
+
+
+def _described(problem: LedgerError, lang: str) -> str:
+    return f"{problem.title(lang)}: {problem}"
+
+
+def check_bundle_files(bundle: Bundle, directory: Path, lang: str) -> bool:
+    """Check that `directory`/<sha256> is present and hashes to its name for every document the
+    bundle lists; print each missing or mismatching one. True if all are there and right."""
+    documents = bundle_documents(bundle)
+    problems = []
+    for sha256, name in documents.items():
+        path = directory / sha256.hex()
+        found = sha256_of(path)
+        if found is None:
+            problems.append((name, sha256.hex(), word("file_missing", lang, path=path)))
+        elif found != sha256:
+            text = word("file_mismatch", lang, path=path, actual=found.hex())
+            problems.append((name, sha256.hex(), text))
+    if not problems:
+        out.print(word("bundle_files_ok", lang, n=len(documents), dir=directory), markup=False)
+        return True
+    out.print(word("bundle_files_bad", lang, bad=len(problems), n=len(documents)), markup=False)
+    for name, hexed, text in problems:
+        out.print(f"  {name} ({hexed}): {text}", markup=False)
+    return False

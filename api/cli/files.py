@@ -1,17 +1,14 @@
-"""A dossier's files on the command line: sent to and fetched from a server, checked where they
-are kept, and carried beside an audit bundle.
+"""A dossier's files between this computer and a server: uploaded, fetched, and written to disk
+so that a partial file never lies under its final name.
 
 lienthong attach CODE FILE… --server URL --token T          upload files, streamed from disk
 lienthong fetch-file CODE SHA256 [--out PATH] [--force] …   download, kept only if it hashes right
-lienthong verify --files [--data-key FILE]                  the audit, and every stored file too
-lienthong export CODE -o FILE --with-files DIR              the bundle, and its files as DIR/<sha256>
-lienthong verify-bundle FILE --log-key VKEY --files DIR     the bundle, and DIR/<sha256> against it
-lienthong files clean [--hours H] [--data-key FILE]         remove unnamed uploads and crash leftovers
 
-The last three are options of commands in api/cli/log.py; what they do with files is here. A file
-written by these commands goes to a temporary file beside its target first (mode 0600: scans hold
-personal data) and is renamed into place only once every byte has arrived and been checked, so a
-refused or interrupted transfer never leaves a partial file under the final name.
+A file written by the command line (fetched here, or beside a bundle by `export --with-files`)
+goes to a temporary file beside its target first (mode 0600: scans hold personal data) and is
+renamed into place only once every byte has arrived and been checked, so a refused or interrupted
+transfer never leaves a partial file under the final name. The file store the server keeps, as
+`verify --files` and `files clean` open it, is api/cli/filestore.py.
 """
 
 from __future__ import annotations
@@ -20,27 +17,17 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import httpx
 import typer
-from rich.markup import escape
 
-from api import bootstrap
 from api.cli.args import identifier
 from api.cli.serve import _remote_failure, _unreachable
-from api.cli.shell import Options, err, fail, given, open_ledger, options_of, out
+from api.cli.shell import Options, given, options_of, out, refuse
 from api.client import ApiProblem, Client
 from api.texts import word
-from domain.instant import format_local
-from domain.statement import FILE_KINDS
-from ledger.errors import BadKeyFile, FileCorrupted, FileErased, FileNotUploaded, LedgerError
-from ledger.log.bundle import Bundle
-from ledger.statements import schema
-from ledger.stores.applicants import DataKey
-from ledger.stores.files import Cleaned, FileStore, Quota, named_in
 
 PIECE = 256 * 1024  # bytes read from disk (or written) at a time: no file is held whole
 
@@ -52,34 +39,6 @@ TokenOption = Annotated[
     str | None,
     typer.Option(help="bearer token (an officer's, to upload); or set LIENTHONG_TOKEN"),
 ]
-DataKeyOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--data-key",
-        help="the data key file that opens the stored files; or set LIENTHONG_DATA_KEY",
-    ),
-]
-FilesDirOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--files-dir",
-        help="where the server keeps the files; default: <database name>-files beside a SQLite "
-        "file, or in the PostgreSQL database; or set LIENTHONG_FILES_DIR",
-    ),
-]
-
-
-files_app = typer.Typer(
-    help="Tệp của hồ sơ trên máy chủ / the dossiers' files the server keeps.",
-    no_args_is_help=True,
-)
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(attach)
-    app.command("fetch-file")(fetch_file)
-    app.add_typer(files_app, name="files")
-    files_app.command("clean")(clean)
 
 
 def connect(server: str, token: str, lang: str) -> Client:
@@ -94,12 +53,6 @@ def _remote(options: Options, server: str | None, token: str | None) -> tuple[st
         given(server, defaults.server, "--server", "LIENTHONG_SERVER"),
         given(token, defaults.token, "--token", "LIENTHONG_TOKEN"),
     )
-
-
-def refuse(options: Options, message: str, code: int = 2) -> NoReturn:
-    """Stop with `message` (already in the user's language); exit 2 for the caller's input."""
-    err.print(f"[bold red]{word('error', options.lang)}[/] {escape(message)}")
-    raise typer.Exit(code)
 
 
 # --- attach and fetch-file ------------------------------------------------------------------------
@@ -192,6 +145,9 @@ def _sha256_argument(options: Options, text: str) -> bytes:
     return digest
 
 
+# --- files on this computer -----------------------------------------------------------------------
+
+
 def _hash_file(options: Options, path: Path) -> tuple[bytes, int]:
     """(SHA-256, size) of a local file, read once in pieces; refuses a file it cannot read."""
     digest, size = hashlib.sha256(), 0
@@ -202,6 +158,17 @@ def _hash_file(options: Options, path: Path) -> tuple[bytes, int]:
     except OSError as problem:
         refuse(options, word("cannot_read", options.lang, path=path, reason=problem.strerror))
     return digest.digest(), size
+
+
+def sha256_of(path: Path) -> bytes | None:
+    """The SHA-256 of a file's bytes, or None if there is no file to read there."""
+    digest = hashlib.sha256()
+    try:
+        for piece in _pieces(path):
+            digest.update(piece)
+    except OSError:
+        return None
+    return digest.digest()
 
 
 def _pieces(path: Path) -> Iterator[bytes]:
@@ -230,188 +197,3 @@ def write_atomically(target: Path, pieces: Iterable[bytes]) -> int:
         Path(handle.name).unlink(missing_ok=True)
         raise
     return size
-
-
-# --- the local file store: verify --files and export --with-files --------------------------------
-
-
-def load_data_key(options: Options, path: Path | None) -> DataKey:
-    """The data key --data-key names, or LIENTHONG_DATA_KEY; exit 2 if neither, or unreadable."""
-    chosen = path or options.environment.data_key_file
-    if not chosen:
-        refuse(options, word("need_data_key", options.lang))
-    try:
-        return bootstrap.load_data_key(chosen)
-    except BadKeyFile as problem:
-        fail(problem, options.lang, 2)
-
-
-@contextmanager
-def open_files(
-    options: Options, key: DataKey, files_dir: Path | None, quota: Quota | None = None
-) -> Iterator[FileStore]:
-    """The file store of the ledger at --database-url, where the server keeps it (--files-dir,
-    or LIENTHONG_FILES_DIR, or where api/bootstrap.py says)."""
-    url = options.settings.database_url
-    try:
-        store = bootstrap.open_files(
-            url, key, files_dir=files_dir or options.environment.files_dir, quota=quota
-        )
-    except ValueError as problem:
-        refuse(options, f"{url}: {problem}")
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-def check_stored_files(options: Options, key: DataKey, files_dir: Path | None) -> bool:
-    """Check every stored file against its hash; print each damaged one. True if all are sound."""
-    lang, checked, damaged = options.lang, 0, []
-    with open_files(options, key, files_dir) as store:
-        for stored, problem in store.check_all():
-            checked += 1
-            if problem is not None:
-                damaged.append((stored.code, stored.sha256.hex(), problem))
-    if not damaged:
-        out.print(word("files_ok", lang, n=checked), markup=False)
-        return True
-    out.print(word("files_bad", lang, bad=len(damaged), n=checked), markup=False)
-    for code, sha256, problem in damaged:
-        out.print(f"  {code} {sha256}: {problem}", markup=False)
-    return False
-
-
-def bundle_documents(bundle: Bundle) -> dict[bytes, str]:
-    """The documents the dossier's statements in the bundle bring in (receipt, dispatches,
-    supplements: the ones the server holds the files of): SHA-256 → the name it is first listed
-    under, in log order. An acknowledgement's list says what arrived; what it lists beyond
-    the dispatch is a discrepancy, not a file."""
-    documents: dict[bytes, str] = {}
-    for entry in bundle.entries:
-        try:
-            statement = schema.parse(entry.statement, max_bytes=max(len(entry.statement), 1))
-        except LedgerError:
-            continue  # not a statement: verify_bundle names it
-        if statement.subject != bundle.dossier or statement.kind not in FILE_KINDS:
-            continue  # the registry entries, acknowledgements and the dossier's other acts
-        for document in statement.body.get("documents") or ():
-            documents.setdefault(document["sha256"], document["name"])
-    return documents
-
-
-def write_bundle_files(
-    options: Options, bundle: Bundle, directory: Path, key: DataKey, files_dir: Path | None
-) -> bool:
-    """Write each document the bundle lists as `directory`/<sha256 hex>, checked whole first;
-    print those that cannot be written (not uploaded, erased, damaged). True if all were."""
-    lang, written, problems = options.lang, 0, []
-    with open_files(options, key, files_dir) as store:
-        for sha256, name in bundle_documents(bundle).items():
-            target = directory / sha256.hex()
-            try:
-                directory.mkdir(parents=True, exist_ok=True)
-                write_atomically(target, store.open(bundle.dossier, sha256))
-            except (FileNotUploaded, FileErased, FileCorrupted) as problem:
-                problems.append((name, sha256.hex(), _described(problem, lang)))
-            except OSError as problem:
-                refuse(options, word("cannot_write", lang, path=target, reason=problem.strerror))
-            else:
-                written += 1
-    out.print(word("files_written", lang, n=written, dir=directory), markup=False)
-    for name, hexed, text in problems:
-        out.print(f"  {name} ({hexed}): {text}", markup=False)
-    return not problems
-
-
-def _described(problem: LedgerError, lang: str) -> str:
-    return f"{problem.title(lang)}: {problem}"
-
-
-def check_bundle_files(bundle: Bundle, directory: Path, lang: str) -> bool:
-    """Check that `directory`/<sha256> is present and hashes to its name for every document the
-    bundle lists; print each missing or mismatching one. True if all are there and right."""
-    documents = bundle_documents(bundle)
-    problems = []
-    for sha256, name in documents.items():
-        path = directory / sha256.hex()
-        found = _sha256_of(path)
-        if found is None:
-            problems.append((name, sha256.hex(), word("file_missing", lang, path=path)))
-        elif found != sha256:
-            text = word("file_mismatch", lang, path=path, actual=found.hex())
-            problems.append((name, sha256.hex(), text))
-    if not problems:
-        out.print(word("bundle_files_ok", lang, n=len(documents), dir=directory), markup=False)
-        return True
-    out.print(word("bundle_files_bad", lang, bad=len(problems), n=len(documents)), markup=False)
-    for name, hexed, text in problems:
-        out.print(f"  {name} ({hexed}): {text}", markup=False)
-    return False
-
-
-def _sha256_of(path: Path) -> bytes | None:
-    """The SHA-256 of a file's bytes, or None if there is no file to read there."""
-    digest = hashlib.sha256()
-    try:
-        for piece in _pieces(path):
-            digest.update(piece)
-    except OSError:
-        return None
-    return digest.digest()
-
-
-# --- files clean ----------------------------------------------------------------------------------
-
-
-def clean(
-    ctx: typer.Context,
-    data_key: DataKeyOption = None,
-    files_dir: FilesDirOption = None,
-    hours: Annotated[
-        float | None,
-        typer.Option(
-            "--hours",
-            min=0,
-            help="remove uploads no recorded statement names once this many hours old; default "
-            "24, or the server's LIENTHONG_PENDING_HOURS",
-        ),
-    ] = None,
-) -> None:
-    """Remove the uploads no recorded statement names that are older than --hours, and what a
-    crash left (uploads cut off, blobs no file names); print what was removed. Safe while
-    servers run: an upload in progress, in any process, is left alone."""
-    options = options_of(ctx)
-    hours = options.environment.pending_hours if hours is None else hours
-    key = load_data_key(options, data_key)
-    with (
-        open_ledger(options) as ledger,
-        open_files(options, key, files_dir, Quota(hours=hours)) as store,
-    ):
-        cleaned = store.clean(ledger.clock.now(), named_in(ledger))
-    print_cleaned(cleaned, hours, options.lang)
-
-
-def print_cleaned(cleaned: Cleaned, hours: float, lang: str) -> None:
-    """Say what `clean` removed: counts, bytes and dossier codes, then one line per item."""
-    if not cleaned:
-        out.print(word("files_clean_nothing", lang, hours=hours), markup=False)
-        return
-    expired, leftovers = cleaned.expired, cleaned.leftovers
-    codes = ", ".join(sorted({f.code for f in expired})) or "-"
-    size = sum(f.size for f in expired)
-    out.print(
-        word("files_cleaned", lang, n=len(expired), hours=hours, size=size, codes=codes),
-        markup=False,
-    )
-    for gone in expired:
-        uploaded = format_local(gone.uploaded_at)
-        out.print(
-            f"  {gone.code} {gone.sha256.hex()}: {gone.size:,} B, {uploaded}, {gone.office}",
-            markup=False,
-        )
-    size = sum(r.size for r in leftovers)
-    out.print(word("files_leftovers", lang, n=len(leftovers), size=size), markup=False)
-    for removed in leftovers:
-        where = f".incoming/{removed.name}" if removed.what == "incoming" else removed.name
-        out.print(f"  {removed.what} {where}: {removed.size:,} B", markup=False)

@@ -19,7 +19,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from api.cli.files import DataKeyOption, FilesDirOption, check_stored_files, load_data_key
+from api.cli.filestore import DataKeyOption, FilesDirOption, check_stored_files, load_data_key
 from api.cli.shell import Options, emit, err, fail, open_ledger, options_of, out
 from api.texts import word
 from ledger.application import Ledger

@@ -19,6 +19,7 @@ from api.cli import (
     demo,
     dossier,
     files,
+    filestore,
     imports,
     log,
     serve,
@@ -89,7 +90,9 @@ def register(app: typer.Typer) -> None:
     serve.register(app)
     views.register(app)
     imports.register(app)
-    files.register(app)
+    app.command()(files.attach)
+    app.command("fetch-file")(files.fetch_file)
+    app.add_typer(filestore.files_app, name="files")
 
 
 register(app)

@@ -17,6 +17,7 @@ import psycopg
 import typer
 from eventsourcing.persistence import PersistenceError
 from rich.console import Console
+from rich.markup import escape
 
 from api import bootstrap
 from api.settings import CommandSettings
@@ -107,6 +108,12 @@ def fail(problem: LedgerError | DomainError, lang: str, code: int) -> NoReturn:
         f"[bold red]{word('error', lang)}[/] ({problem.code}) {problem.title(lang)}: {problem}",
         markup=True,
     )
+    raise typer.Exit(code)
+
+
+def refuse(options: Options, message: str, code: int = 2) -> NoReturn:
+    """Stop with `message` (already in the user's language); exit 2 for the caller's input."""
+    err.print(f"[bold red]{word('error', options.lang)}[/] {escape(message)}")
     raise typer.Exit(code)
 
 
