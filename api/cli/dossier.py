@@ -1,23 +1,31 @@
-"""A dossier's own record, rendered: its timeline, hop by hop, every signature checked.
+"""A dossier's own record, rendered: its timeline, hop by hop, every signature checked; and its
+process control slip (form 05), as text or as a printable page.
 
-lienthong history CODE      every statement, the officers on both sides, the hops; exit 1 if a
-                            signature does not verify
+lienthong history CODE              every statement, the officers on both sides, the hops; exit 1
+                                    if a signature does not verify
+lienthong slip CODE [--html FILE]   the control slip: reception, each handover and its deadline
 
-Exit codes: 0 done; 1 an unknown dossier, or a signature that does not verify; 2 input errors.
+Exit codes: 0 done; 1 an unknown dossier, or a signature that does not verify; 2 input errors
+(a bad code, a page that cannot be written).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
+from jinja2 import Environment, PackageLoader, select_autoescape
 from rich.markup import escape
 
 from api.cli.args import identifier
-from api.cli.shell import open_ledger, options_of, out, print_hops
+from api.cli.shell import fail, open_ledger, options_of, out, print_hops
+from api.cli.views import office_name, open_inspector, working_time
 from api.texts import kind_label, word
 from domain.instant import format_local
 from ledger.application import Ledger
+from ledger.errors import BadEnvelope
+from ledger.views.sla import ControlSlip, SlipBlock
 from ledger.views.timeline import Timeline, describe, timeline
 
 
@@ -67,3 +75,93 @@ def render_timeline(view: Timeline, ledger: Ledger, lang: str) -> None:
             out.print(f"     {step.problem}", markup=False)
     print_hops(view, lang)
     out.print(word("all_verified" if view.all_verified else "not_all_verified", lang))
+
+
+# --- the control slip ----------------------------------------------------------------------------
+
+
+def slip(
+    ctx: typer.Context,
+    code: Annotated[
+        str, typer.Argument(help="dossier code (mã hồ sơ)", callback=identifier("dossier code"))
+    ],
+    html: Annotated[Path | None, typer.Option(help="also write a printable HTML page")] = None,
+) -> None:
+    """The process control slip (phiếu kiểm soát quá trình giải quyết hồ sơ, form 05)."""
+    options = options_of(ctx)
+    lang = options.lang
+    with open_ledger(options) as ledger, open_inspector(ledger) as inspector:
+        ledger.dossier(code)  # raises UnknownDossier
+        found = inspector.slip(code, ledger.clock.now())
+        assert found is not None
+        rows = slip_rows(ledger, found, lang)
+        for line in rows:
+            out.print(line, markup=False)
+        if html is not None:
+            try:
+                html.write_text(render_slip_html(ledger, found, lang), encoding="utf-8")
+            except OSError as problem:
+                fail(BadEnvelope(f"cannot write {html}: {problem.strerror}"), lang, 2)
+
+
+def slip_rows(ledger: Ledger, found: ControlSlip, lang: str) -> list[str]:
+    location = found.location
+    lines = [
+        word("slip_title", lang),
+        f"{word('code', lang)}: {location.code} — {location.procedure} v{location.version}",
+        f"{word('received_time', lang)}: {format_local(location.received_at)} — "
+        f"{office_name(ledger, location.received_by, location.received_at)}",
+        f"{word('appointed', lang)}: {format_local(location.appointed)}",
+    ]
+    for block in found.blocks:
+        lines.append(_block_line(ledger, block, lang))
+    return lines
+
+
+def _block_line(ledger: Ledger, block: SlipBlock, lang: str) -> str:
+    if block.from_office is None:
+        head = f"{block.number + 1}. {word('reception', lang)}: " + office_name(
+            ledger, block.to_office, block.handed_at
+        )
+    else:
+        head = (
+            f"{block.number + 1}. {word('handed_over', lang)}: "
+            f"{office_name(ledger, block.from_office, block.handed_at)} ({block.from_officer}, "
+            f"{format_local(block.handed_at)}) → "
+        )
+        if block.outcome is None:
+            head += f"{office_name(ledger, block.to_office, block.handed_at)}: " + word(
+                "in_transit", lang
+            )
+        else:
+            head += (
+                f"{word('outcome_' + block.outcome, lang)}: "
+                f"{office_name(ledger, block.by_office, block.handed_at)} ({block.by_officer}, "
+                f"{format_local(block.received_at or block.handed_at)})"
+            )
+    if block.deadline is not None:
+        budget = block.budget
+        assert budget is not None
+        head += (
+            f" — {word('budget', lang)} {budget.days} {word('days_' + budget.day_type, lang)}, "
+            f"{word('deadline', lang)} {format_local(block.deadline)}: "
+            f"{word('result_' + (block.result or 'pending'), lang)}"
+        )
+    if block.used_seconds is not None:
+        head += f" ({word('used', lang)} {working_time(block.used_seconds, lang)})"
+    return head
+
+
+def render_slip_html(ledger: Ledger, found: ControlSlip, lang: str) -> str:
+    environment = Environment(
+        loader=PackageLoader("api.http", "templates"), autoescape=select_autoescape(["html"])
+    )
+    template = environment.get_template("slip.html")
+    return template.render(
+        lang=lang,
+        title=word("slip_title", lang),
+        header=slip_rows(ledger, found, lang)[1:4],
+        blocks=[_block_line(ledger, block, lang) for block in found.blocks],
+        results=[block.result for block in found.blocks],
+        printed=format_local(found.at),
+    )

@@ -22,6 +22,7 @@ from api.cli import (
     filestore,
     imports,
     log,
+    oversight,
     serve,
     sla,
     tokens,
@@ -88,7 +89,13 @@ def register(app: typer.Typer) -> None:
     sla.register(app)
     tokens.register(app)
     serve.register(app)
-    views.register(app)
+    app.command()(views.where)
+    app.command()(views.inbox)
+    app.command()(oversight.stalls)
+    app.command()(oversight.report)
+    app.command()(dossier.slip)
+    app.command()(views.rebuild)
+    app.command()(views.project)
     imports.register(app)
     app.command()(files.attach)
     app.command("fetch-file")(files.fetch_file)

@@ -1,0 +1,126 @@
+"""The inspector's commands: the stalled dossiers, and an office's indicators for a period.
+
+lienthong stalls [--as-of WHEN] [--office ID] [--level L] [--procedure P] [--rule R]
+lienthong report OFFICE --from dd/mm/yyyy --to dd/mm/yyyy
+
+Exit codes: 0 done; 1 refused by the ledger (an unknown office); 2 input errors (a time that
+cannot be read, an unknown rule, a period that ends before it starts).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from api.cli.args import identifier
+from api.cli.shell import fail, open_ledger, options_of, out
+from api.cli.views import instant_option, office_name, open_inspector, working_time
+from api.texts import word
+from domain.instant import format_local
+from ledger.errors import BadEnvelope
+from ledger.views.sla import RULES, OfficeReport, office_report
+
+
+def stalls(
+    ctx: typer.Context,
+    as_of: Annotated[str | None, typer.Option(help="judge at this instant (default: now)")] = None,
+    office: Annotated[
+        str | None,
+        typer.Option(help="only this office and those below it", callback=identifier("office id")),
+    ] = None,
+    level: Annotated[
+        str | None,
+        typer.Option(help="commune, district, province …", callback=identifier("level")),
+    ] = None,
+    procedure: Annotated[
+        str | None, typer.Option(help="procedure code", callback=identifier("procedure code"))
+    ] = None,
+    rule: Annotated[str | None, typer.Option(help=f"one of {', '.join(RULES)}")] = None,
+    unacknowledged_hours: Annotated[
+        float, typer.Option(help="working hours before an unacknowledged handover is a stall")
+    ] = 8,
+) -> None:
+    """Stalled dossiers (hồ sơ chậm): which rule, since when, how far over, who holds it."""
+    options = options_of(ctx)
+    lang = options.lang
+    instant = instant_option(as_of, lang, "--as-of")
+    if rule is not None and rule not in RULES:
+        fail(BadEnvelope(f"--rule must be one of {', '.join(RULES)}, not {rule!r}"), lang, 2)
+    with open_ledger(options) as ledger, open_inspector(ledger, unacknowledged_hours) as inspector:
+        at = instant if instant is not None else ledger.clock.now()
+        found = inspector.stalls(
+            at,
+            office=office,
+            level=level,
+            procedure=procedure,
+            rule=rule,
+            current=instant is None,
+        )
+        out.print(word("stalls", lang, n=len(found), at=format_local(at)), markup=False)
+        for stall in found:
+            out.print(
+                f"  {stall.code}  {word('rule_' + stall.rule, lang)}  "
+                f"{word('since', lang)} {format_local(stall.since)}  "
+                f"{word('over', lang)} {working_time(stall.over_seconds, lang)}  "
+                f"{office_name(ledger, stall.office, at)}",
+                markup=False,
+            )
+
+
+def report(
+    ctx: typer.Context,
+    office: Annotated[
+        str,
+        typer.Argument(
+            help="office id: the report covers it and those below", callback=identifier("office id")
+        ),
+    ],
+    start: Annotated[str, typer.Option("--from", help="first day, dd/mm/yyyy")],
+    end: Annotated[str, typer.Option("--to", help="last day, dd/mm/yyyy (included)")],
+) -> None:
+    """The office's indicators for a period: received, resolved early / on time / late, pending,
+    and the rate "đúng và trước hạn"."""
+    options = options_of(ctx)
+    lang = options.lang
+    first = instant_option(start, lang, "--from")
+    last = instant_option(end, lang, "--to")
+    assert first is not None
+    assert last is not None
+    until = last + 86_400_000_000  # the whole last day
+    if until <= first:
+        fail(BadEnvelope("--to must not be before --from"), lang, 2)
+    with open_ledger(options) as ledger, open_inspector(ledger) as inspector:
+        result = office_report(inspector, office, first, until)
+        title = word(
+            "report_title", lang, office=office_name(ledger, office, first), start=start, end=end
+        )
+        for line in [title, *_report_lines(result, lang)]:
+            out.print(line, markup=False)
+
+
+def _report_lines(result: OfficeReport, lang: str) -> list[str]:
+    """The indicators, a line each: received (by channel), resolved, pending, and the rate."""
+    rate = result.on_time_rate
+    channels = ", ".join(
+        f"{word('channel_' + k, lang)}: {v}" for k, v in sorted(result.received.items())
+    )
+    return [
+        word(
+            "report_received",
+            lang,
+            n=sum(result.received.values()),
+            channels=channels or "—",
+            carried=result.carried_over,
+        ),
+        word(
+            "report_resolved",
+            lang,
+            n=result.resolved,
+            early=result.early,
+            on_time=result.on_time,
+            late=result.late,
+        ),
+        word("report_pending", lang, within=result.pending_within, overdue=result.pending_overdue),
+        word("report_rate", lang, rate="—" if rate is None else f"{rate:.1%}"),
+    ]
