@@ -110,25 +110,15 @@ def serve(
 ) -> None:
     """Serve the HTTP API (OpenAPI document at /docs and /openapi.json)."""
     options = options_of(ctx)
-    if demo and read_only:
-        err.print(
-            f"[bold red]{word('error', options.lang)}[/] {word('demo_read_only', options.lang)}"
-        )
-        raise typer.Exit(2)
-    if demo:
-        chosen = prepare_demo(options, DEMO_DIRECTORY, f"http://{host}:{port}")
-    else:
-        chosen = server_environment(
-            database_url=options.settings.database_url,
-            data_key_file=data_key,
-            log_key_file=log_key,
-            read_only=read_only,
-        )
-    try:
-        settings = Settings.from_env(with_environment(chosen))
-    except SettingsError as problem:
-        err.print(f"[bold red]{word('error', options.lang)}[/] {problem}")
-        raise typer.Exit(2) from None
+    chosen = _environment(
+        options,
+        f"http://{host}:{port}",
+        demo=demo,
+        read_only=read_only,
+        data_key=data_key,
+        log_key=log_key,
+    )
+    settings = _settings(chosen, options.lang)
     if not demo:
         _check_initialised(options, read_only=settings.read_only)
     export(chosen)  # the worker processes build their app from the environment
@@ -142,6 +132,42 @@ def serve(
         log_level="info",
         proxy_headers=False,  # forwarded headers are the app's to judge (LIENTHONG_TRUSTED_PROXIES)
     )
+
+
+def _environment(
+    options: Options,
+    url: str,
+    *,
+    demo: bool,
+    read_only: bool,
+    data_key: Path | None,
+    log_key: Path | None,
+) -> dict[str, str]:
+    """The environment the server's processes start from: a fresh demo's (recorded now, at
+    `url`), or the database, keys and mode given; exit 2 for a demo on a read-only replica."""
+    if demo and read_only:
+        err.print(
+            f"[bold red]{word('error', options.lang)}[/] {word('demo_read_only', options.lang)}"
+        )
+        raise typer.Exit(2)
+    if demo:
+        return prepare_demo(options, DEMO_DIRECTORY, url)
+    return server_environment(
+        database_url=options.settings.database_url,
+        data_key_file=data_key,
+        log_key_file=log_key,
+        read_only=read_only,
+    )
+
+
+def _settings(chosen: dict[str, str], lang: str) -> Settings:
+    """The server's settings from the environment it will start with; exit 2 naming what is
+    wrong (a default secret, a bad value) before anything listens."""
+    try:
+        return Settings.from_env(with_environment(chosen))
+    except SettingsError as problem:
+        err.print(f"[bold red]{word('error', lang)}[/] {problem}")
+        raise typer.Exit(2) from None
 
 
 def _check_initialised(options: Options, read_only: bool) -> None:
