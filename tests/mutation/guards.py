@@ -37,7 +37,13 @@ COPIED = ("domain", "ledger", "api", "tests", "pyproject.toml")
 # nothing else to import, notices a mutant in a few seconds; only a mutant it lets through meets the
 # ledger-level files, on memory. Between them they reach every rule of domain/.
 STAGES = (
-    ("tests/unit",),
+    (  # the aggregates' own tests first (-x stops at the first failure), then the rest of the tier
+        "tests/unit/test_dossier.py",
+        "tests/unit/test_office.py",
+        "tests/unit/test_officer.py",
+        "tests/unit/test_procedure.py",
+        "tests/unit",
+    ),
     (
         "tests/test_domain_refusals.py",
         "tests/test_custody.py",
