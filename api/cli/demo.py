@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from api.cli.dossier import render_timeline
 from api.cli.shell import Options, err, open_ledger, options_of, out
 from domain.instant import format_local, local_date
+from ledger.application import Ledger
 from ledger.clock import SimulatedClock
 from ledger.config import persistence_env
 from ledger.errors import AlreadyInitialised
@@ -28,6 +29,7 @@ from ledger.simulation.demo import AUTHORITY_KEY_NAME, DEMO_START, demo_key, dem
 from ledger.simulation.simulator import (
     DEFAULT_YEARS,
     SIMULATION_TOLERANCE_SECONDS,
+    SimulationResult,
     simulate,
     stall_counts,
 )
@@ -84,46 +86,63 @@ def _simulated_demo(options: Options, dossiers: int, seed: int, years: float) ->
     with the demo log key; then counts, stalls by rule, and the planted slow offices."""
     settings = replace(options.settings, clock_tolerance_seconds=SIMULATION_TOLERANCE_SECONDS)
     clock = SimulatedClock(0)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with open_ledger(replace(options, settings=settings), clock=clock) as ledger:
         if ledger.is_initialised():
             raise AlreadyInitialised(f"{settings.database_url} already holds a ledger")
-        with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
-            task = bar.add_task("hồ sơ / dossiers", total=dossiers)
-            result = simulate(
-                ledger,
-                clock,
-                dossiers=dossiers,
-                seed=seed,
-                years=years,
-                progress=lambda n, s: bar.update(task, completed=n, description=f"{s} statements"),
-            )
-            ledger.issue_checkpoint(log_key := demo_log_key())
-            bar.update(task, description="views", completed=0, total=ledger.log_size())
-            stalled = stall_counts(ledger, result.end, lambda n: bar.advance(task, n))
-        url, end = settings.database_url, format_local(result.end)
-        out.print(
-            f"{ledger.log_size()} statements, {result.dossiers} dossiers "
-            f"({format_local(result.start)} – {end}, seed {seed}) → {url} "
-            f"in {result.seconds:.0f} s ({result.statements / result.seconds:.0f} statements/s)",
-            markup=False,
-        )
-        out.print(f"stalled at {end}: " + ", ".join(f"{k} {v}" for k, v in stalled.items()))
-        out.print(f"left with a district dissolved on 1/7/2025: {result.stranded}")
-        for office in result.slow_offices:
-            name = ledger.office(office).name_on(local_date(result.end))
-            out.print(
-                f"slow office {office} {name}: lienthong --database-url {url} stalls "
-                f'--office {office} --as-of "{end}"',
-                markup=False,
-            )
-        out.print(
-            f"lienthong --database-url {url} verify --log-key {log_key.verifier.line()}",
-            markup=False,
-        )
+        result, stalled = _simulate_with_progress(ledger, clock, dossiers, seed, years)
+        _print_simulation(ledger, result, stalled, seed, settings.database_url)
         if result.refusals:
             err.print("\n".join(result.refusals[:20]), markup=False)
             raise typer.Exit(1)
+
+
+def _simulate_with_progress(
+    ledger: Ledger, clock: SimulatedClock, dossiers: int, seed: int, years: float
+) -> tuple[SimulationResult, dict[str, int]]:
+    """Simulate, sign a checkpoint with the demo log key, and count the stalls at the end, the
+    progress on standard error (gone once done)."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("hồ sơ / dossiers", total=dossiers)
+        result = simulate(
+            ledger,
+            clock,
+            dossiers=dossiers,
+            seed=seed,
+            years=years,
+            progress=lambda n, s: bar.update(task, completed=n, description=f"{s} statements"),
+        )
+        ledger.issue_checkpoint(demo_log_key())
+        bar.update(task, description="views", completed=0, total=ledger.log_size())
+        stalled = stall_counts(ledger, result.end, lambda n: bar.advance(task, n))
+    return result, stalled
+
+
+def _print_simulation(
+    ledger: Ledger, result: SimulationResult, stalled: dict[str, int], seed: int, url: str
+) -> None:
+    """What was simulated, how fast, the stalls by rule, the slow offices and how to look at
+    them, and how to verify the whole ledger."""
+    end = format_local(result.end)
+    out.print(
+        f"{ledger.log_size()} statements, {result.dossiers} dossiers "
+        f"({format_local(result.start)} – {end}, seed {seed}) → {url} "
+        f"in {result.seconds:.0f} s ({result.statements / result.seconds:.0f} statements/s)",
+        markup=False,
+    )
+    out.print(f"stalled at {end}: " + ", ".join(f"{k} {v}" for k, v in stalled.items()))
+    out.print(f"left with a district dissolved on 1/7/2025: {result.stranded}")
+    for office in result.slow_offices:
+        name = ledger.office(office).name_on(local_date(result.end))
+        out.print(
+            f"slow office {office} {name}: lienthong --database-url {url} stalls "
+            f'--office {office} --as-of "{end}"',
+            markup=False,
+        )
+    out.print(
+        f"lienthong --database-url {url} verify --log-key {demo_log_key().verifier.line()}",
+        markup=False,
+    )
 
 
 def _clear_previous_demo(options: Options) -> None:
