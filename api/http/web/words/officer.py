@@ -1,0 +1,99 @@
+"""The words of the officer's desk: the signing key made in the browser and its approval, the
+dossiers on their way in (acknowledge or refuse), those held, handing one over, receiving a new
+one with its applicant and files."""
+
+from __future__ import annotations
+
+WORDS: dict[str, tuple[str, str]] = {
+    "officer_title": ("Việc của {office}", "Work at {office}"),
+    "your_key": ("Khóa ký của bạn trên máy này", "Your signing key on this computer"),
+    "key_none": (
+        "Máy này chưa có khóa ký của bạn.",
+        "This computer holds no signing key of yours.",
+    ),
+    "key_pending": (
+        "Khóa {fingerprint} đang chờ quản trị viên phê duyệt.",
+        "Key {fingerprint} is waiting for a registrar's approval.",
+    ),
+    "key_approved": ("Khóa {fingerprint} đã được phê duyệt.", "Key {fingerprint} is approved."),
+    "enrol_title": ("Tạo khóa ký", "Make a signing key"),
+    "enrol_intro": (
+        "Khóa được tạo ngay trong trình duyệt này và không bao giờ rời khỏi máy. Hãy đọc dấu vân "
+        "tay (fingerprint) cho quản trị viên để họ đối chiếu trước khi phê duyệt.",
+        "The key is made in this browser and never leaves this computer. Read its fingerprint to "
+        "your registrar, who checks it before approving.",
+    ),
+    "make_key": ("Tạo khóa ký trên máy này", "Make a signing key on this computer"),
+    "fingerprint": ("Dấu vân tay của khóa", "Key fingerprint"),
+    "enrol_link": ("Tạo hoặc xem khóa ký", "Make or see the signing key"),
+    "inbox_title": ("Hồ sơ đang chuyển đến", "Dossiers on their way here"),
+    "inbox_none": ("Không có hồ sơ nào đang chuyển đến.", "Nothing on its way here."),
+    "from": ("từ", "from"),
+    "documents_check": (
+        "Đánh dấu giấy tờ thực nhận (bỏ dấu giấy tờ không có)",
+        "Tick the documents that arrived (untick what is missing)",
+    ),
+    "acknowledge": ("Nhận hồ sơ và ký", "Acknowledge and sign"),
+    "refuse_reason": ("Lý do từ chối", "Reason for refusing"),
+    "refuse": ("Từ chối nhận và ký", "Refuse and sign"),
+    "reason_needed": ("Hãy ghi lý do từ chối.", "Give the reason for refusing."),
+    "signing": ("Đang ký…", "Signing…"),
+    "refused_bytes": (
+        "KHÔNG KÝ: nội dung máy chủ chuẩn bị khác với những gì trang đang hiển thị —",
+        "NOT SIGNED: what the server prepared differs from what this page shows —",
+    ),
+    "held_title": ("Hồ sơ đơn vị đang giữ", "Dossiers this office holds"),
+    "held_none": ("Đơn vị không giữ hồ sơ nào.", "This office holds no dossier."),
+    "days_left": ("còn {n} ngày", "{n} days left"),
+    "days_over": ("quá hạn {n} ngày", "{n} days overdue"),
+    "enrolments_title": ("Khóa chờ phê duyệt", "Keys waiting for approval"),
+    "enrolments_none": ("Không có khóa nào chờ phê duyệt.", "No key is waiting."),
+    "approve_with": (
+        "Đối chiếu dấu vân tay với cán bộ, rồi phê duyệt bằng lệnh:",
+        "Check the fingerprint with the officer, then approve with:",
+    ),
+    "dispatch_title": ("Giao hồ sơ {code}", "Hand over dossier {code}"),
+    "dispatch_link": ("Giao", "Hand over"),
+    "addressee": ("Giao cho cơ quan", "Hand over to"),
+    "addressee_hint": (
+        "Các cơ quan đang hoạt động hôm nay, theo cây tổ chức",
+        "Offices in operation today, by the office tree",
+    ),
+    "purpose": ("Mục đích", "Purpose"),
+    "purpose_process": ("Để giải quyết", "To process"),
+    "purpose_decide": ("Để quyết định", "To decide"),
+    "purpose_consult": ("Để lấy ý kiến", "For an opinion"),
+    "purpose_return": ("Trả lại", "Return"),
+    "documents_send": ("Giấy tờ gửi kèm", "Documents sent with it"),
+    "dispatch": ("Giao hồ sơ và ký", "Hand over and sign"),
+    "level_province": ("Cấp tỉnh", "Province"),
+    "level_district": ("Cấp huyện", "District"),
+    "level_commune": ("Cấp xã", "Commune"),
+    "receive_title": ("Tiếp nhận hồ sơ", "Receive a dossier"),
+    "receive_link": ("Tiếp nhận hồ sơ mới", "Receive a new dossier"),
+    "procedure_pick": ("Thủ tục", "Procedure"),
+    "appointed_proposed": (
+        "Ngày hẹn trả theo quy định nếu nhận ngay bây giờ: {when}",
+        "The result date the law gives if received now: {when}",
+    ),
+    "channel": ("Hình thức nộp", "Channel"),
+    "channel_direct": ("Trực tiếp", "In person"),
+    "channel_postal": ("Qua bưu chính", "By post"),
+    "channel_online": ("Trực tuyến", "Online"),
+    "applicant": (
+        "Người nộp hồ sơ (không ghi vào sổ cái công khai)",
+        "Applicant (never in the public log)",
+    ),
+    "full_name": ("Họ và tên", "Full name"),
+    "id_number": ("Số định danh cá nhân / CCCD", "Personal ID number"),
+    "phone": ("Số điện thoại", "Phone"),
+    "document_name": ("Tên giấy tờ", "Document"),
+    "document_file": ("Tệp quét của giấy tờ", "Scanned file of the document"),
+    "receive": ("Tiếp nhận và ký", "Receive and sign"),
+    "receipt_title": ("Giấy tiếp nhận", "Receipt"),
+    "receipt_text": (
+        "Đã tiếp nhận hồ sơ {code}. Mã bí mật để người nộp tra cứu: {secret}",
+        "Dossier {code} received. The applicant's lookup secret: {secret}",
+    ),
+    "uploading": ("Đang tải tệp lên…", "Uploading the files…"),
+}

@@ -1,0 +1,72 @@
+"""The words of the citizen's pages: looking up a dossier with the secret on its receipt, the
+answer (where it is, the date promised), and the process control slip (form 05) printed from it."""
+
+from __future__ import annotations
+
+WORDS: dict[str, tuple[str, str]] = {
+    "lookup_title": ("Tra cứu hồ sơ", "Look up a dossier"),
+    "lookup_intro": (
+        "Nhập mã hồ sơ và mã bí mật in trên giấy tiếp nhận để biết hồ sơ đang ở đâu và ngày hẹn "
+        "trả kết quả.",
+        "Enter the dossier code and the secret printed on your receipt to see where your dossier "
+        "is and the date promised for the result.",
+    ),
+    "code_hint": ("Ví dụ: 000.66.29.H59-250708-0001", "For example: 000.66.29.H59-250708-0001"),
+    "secret": ("Mã bí mật trên giấy tiếp nhận", "Secret on the receipt"),
+    "secret_hint": ("10 ký tự, không phân biệt hoa thường", "10 characters, any case"),
+    "look_up": ("Tra cứu", "Look up"),
+    "not_found": (
+        "Không tìm thấy hồ sơ có mã và mã bí mật này. Hãy kiểm tra lại giấy tiếp nhận.",
+        "No dossier has this code and secret. Please check your receipt.",
+    ),
+    "too_many": (
+        "Bạn đã tra cứu quá nhiều lần. Hãy thử lại sau {seconds} giây.",
+        "Too many lookups. Please try again in {seconds} seconds.",
+    ),
+    "missing_fields": ("Hãy nhập cả mã hồ sơ và mã bí mật.", "Enter both the code and the secret."),
+    "result_title": ("Hồ sơ {code}", "Dossier {code}"),
+    "where": ("Đang ở", "Now at"),
+    "decided": ("Kết quả", "Decision"),
+    "status_held": ("Đang được xử lý", "Being processed"),
+    "status_in_transit": (
+        "Đang được chuyển đến cơ quan tiếp theo",
+        "On its way to the next office",
+    ),
+    "status_suspended": ("Tạm dừng, chờ bổ sung giấy tờ", "Paused, waiting for documents"),
+    "status_closed": ("Đã kết thúc", "Closed"),
+    "overdue": ("Đã quá ngày hẹn", "Past the promised date"),
+    "again": ("Tra cứu hồ sơ khác", "Look up another dossier"),
+    "slip_title": (
+        "Phiếu kiểm soát quá trình giải quyết hồ sơ",
+        "Process control slip (form 05)",
+    ),
+    "slip_code": ("Mã hồ sơ", "Dossier code"),
+    "slip_received": ("Thời điểm tiếp nhận", "Received at"),
+    "slip_appointed": ("Hẹn trả kết quả", "Result promised for"),
+    "slip_body": ("Tên cơ quan", "Office"),
+    "slip_time": ("Thời gian giao, nhận hồ sơ", "Handed over, received"),
+    "slip_result": ("Kết quả giải quyết hồ sơ", "Result"),
+    "slip_notes": ("Ghi chú", "Notes"),
+    "slip_give": ("Giao", "Handed over by"),
+    "slip_take": ("Nhận", "Received by"),
+    "slip_waiting": ("chưa nhận", "not yet received"),
+    "slip_reception": ("Tiếp nhận", "Received at"),
+    "result_early": ("Trước hạn", "Early"),
+    "result_on_time": ("Đúng hạn", "On time"),
+    "result_late": ("Quá hạn", "Late"),
+    "result_pending": ("Đang xử lý, còn trong hạn", "In progress, within its time"),
+    "result_open": ("Đang xử lý", "In progress"),
+    "slip_missing": ("{n} giấy tờ gửi mà không nhận được", "{n} documents sent but not received"),
+    "slip_extra": ("{n} giấy tờ nhận thêm", "{n} documents received beyond those sent"),
+    "slip_refused": ("Từ chối nhận", "Refused"),
+    "slip_recalled": ("Thu hồi", "Recalled"),
+    "print": ("In phiếu", "Print the slip"),
+    "qr_caption": (
+        "Quét mã để xác minh hồ sơ này trên sổ cái công khai",
+        "Scan to verify this dossier on the public log",
+    ),
+    "bad_secret": (
+        "Mã bí mật chỉ gồm chữ và số, như in trên giấy tiếp nhận.",
+        "The secret holds only letters and digits, as printed on the receipt.",
+    ),
+}
