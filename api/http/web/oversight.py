@@ -3,6 +3,7 @@ leads to the dossiers behind it) and a dossier's page (its timeline and control 
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -37,59 +38,87 @@ def stall_dashboard(
     page: str = "1",
 ) -> HTMLResponse:
     token = caller(request, services)
-    lang = language(request)
     now = services.clock.now()
     inspector = services.inspector()
-    if token.role not in ("inspector", "officer") or not token.office:
-        forbidden = say("forbidden", lang)
-        return render(request, "stalls.html", 403, problem=forbidden, token=token)
     number = page_number(page)
-    if number is None:
-        bad = say("bad_page", lang, page=page)
-        return render(request, "stalls.html", 400, problem=bad, token=token)
-    if rule and rule not in RULES:
-        bad = say("bad_rule", lang, rule=rule)
-        return render(request, "stalls.html", 400, problem=bad, token=token)
-    if procedure and not is_identifier(procedure):
-        bad = say("bad_procedure", lang)
-        return render(request, "stalls.html", 422, problem=bad, token=token)
-    office = office or token.office  # or a drill-down to one office of the caller's subtree
-    refused = office_refusal(services, token, office, inspector, now, lang)
+    office = office or token.office or ""  # or a drill-down to one office of the caller's subtree
+    lang = language(request)
+    refused = query_refusal(token, number, page, rule, procedure, lang) or office_refusal(
+        services, token, office, inspector, now, lang
+    )
     if refused is not None:
         return render(request, "stalls.html", refused[0], problem=refused[1], token=token)
-    day = local_date(now)
+    assert number is not None  # query_refusal saw to it
+    assert token.office is not None
     every = inspector.stalls(now, office=office, procedure=procedure or None)
-    counts = {name: sum(1 for s in every if s.rule == name) for name in RULES}
-    shown = [s for s in every if not rule or s.rule == rule]
-    here = "" if office == token.office else f"&office={quote(office, safe='')}"
-    if procedure:
-        here += f"&procedure={quote(procedure, safe='')}"
-    kept = [("rule", rule)] if rule else []  # what the pages of the list keep
-    kept += [("office", office)] if office != token.office else []
-    kept += [("procedure", procedure)] if procedure else []
+    here, kept = filters_kept(token.office, office, rule, procedure)
     return render(
         request,
         "stalls.html",
         problem=None,
-        shown=page_of(shown, number, "/giam-sat", kept),
-        counts=counts,
+        shown=page_of([s for s in every if not rule or s.rule == rule], number, "/giam-sat", kept),
+        counts={name: sum(1 for s in every if s.rule == name) for name in RULES},
         rules=RULES,
         rule=rule,
         token=token,
         office_label=office_name(services, office, now),
         here=here,
-        procedures=[
-            (subject, services.ledger.procedure(subject).versions[-1]["name_vi"])
-            for subject in services.views().subjects("procedure")
-        ],
+        procedures=procedure_choices(services),
         procedure=procedure,
         office=lambda o: office_name(services, o, now),
         chosen=office,
-        offices=[
-            o for o in offices_today(services, now) if inspector.within(o["id"], token.office, day)
-        ],
+        offices=offices_within(services, inspector, token.office, now),
         closed=closed_offices(services, inspector, token.office, now),
     )
+
+
+def query_refusal(
+    token: Token, number: int | None, page: str, rule: str, procedure: str, lang: str
+) -> tuple[int, str] | None:
+    """Why the dashboard cannot answer this token or this query, in words, with the status to
+    answer; None if it can. In the order checked: a token of no office's inspector or officer
+    (403), a page that is not a number (400), an unknown kind of stall (400), a procedure code no
+    procedure can have (422). The office asked for is office_refusal's to judge."""
+    if token.role not in ("inspector", "officer") or not token.office:
+        return 403, say("forbidden", lang)
+    if number is None:
+        return 400, say("bad_page", lang, page=page)
+    if rule and rule not in RULES:
+        return 400, say("bad_rule", lang, rule=rule)
+    if procedure and not is_identifier(procedure):
+        return 422, say("bad_procedure", lang)
+    return None
+
+
+def filters_kept(
+    home: str, office: str, rule: str, procedure: str
+) -> tuple[str, list[tuple[str, str]]]:
+    """The filters the dashboard's links keep: for the links to each kind of stall, the office
+    (unless it is the caller's own, `home`) and the procedure, as a query-string tail; for the
+    pages of the list, the kind of stall too, as parameters."""
+    here = "" if office == home else f"&office={quote(office, safe='')}"
+    if procedure:
+        here += f"&procedure={quote(procedure, safe='')}"
+    kept = [("rule", rule)] if rule else []
+    kept += [("office", office)] if office != home else []
+    kept += [("procedure", procedure)] if procedure else []
+    return here, kept
+
+
+def procedure_choices(services: Services) -> list[tuple[str, str]]:
+    """Every procedure, by code, with the Vietnamese name of its latest version."""
+    return [
+        (subject, services.ledger.procedure(subject).versions[-1]["name_vi"])
+        for subject in services.views().subjects("procedure")
+    ]
+
+
+def offices_within(
+    services: Services, inspector: Inspector, root: str, now: int
+) -> list[dict[str, Any]]:
+    """The offices in operation today (as a tree, depth first) in `root`'s subtree."""
+    day = local_date(now)
+    return [o for o in offices_today(services, now) if inspector.within(o["id"], root, day)]
 
 
 def office_refusal(
