@@ -7,7 +7,7 @@ and Sunday: swaps are announced for them, not for businesses. The base is the `h
 Vietnam calendar; an override table corrects the years it lacks or gets wrong (the ledger layer
 reads it from its data folder, calendar_overrides.csv, and passes it in: this module does no I/O).
 
-Counting a deadline (Civil Code 2015 Art. 144-148; domain/VIETNAM.md, "Counting deadlines"):
+Counting a deadline (Civil Code 2015 Art. 144-148; docs/law.md, "Counting deadlines"):
 1. The receipt day (ngày tiếp nhận) is the Vietnamese civil date of receipt. A dossier received
    after the cut-off (15:00 by default; 15:00:00 exactly is not after it) or on a non-working day
    counts as received on the morning of the next working day.
@@ -229,7 +229,7 @@ class WorkCalendar:
         (e.g. from a supplement request to the supplement's receipt).
 
         Whether the clock resumes or restarts after a suspension is not settled in the texts we
-        read (domain/VIETNAM.md), so it is a per-procedure policy:
+        read (docs/law.md, "Supplements"), so it is a per-procedure policy:
         - "resume": time already spent counts; the days from the day after a suspension began
           to the day it ended are not counted (working days for a working-day budget, every day
           for a calendar-day budget), so the deadline moves by those days;

@@ -21,7 +21,7 @@ from ledger.application import Ledger
 from ledger.statements.authoring import Signer
 
 # The 2020 file leaves establishment dates empty: the data has not changed since at least 2020;
-# the seed dates the hierarchy from 1/1/2019 (the period VIETNAM.md describes as 2019–2024).
+# the seed dates the hierarchy from 1/1/2019 (docs/law.md, "The 2025 reform of units").
 SEED_SINCE = "2019-01-01"
 REFORM = "2025-07-01"
 NEW_PROVINCE = ("86", "Tỉnh Vĩnh Long")
