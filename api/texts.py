@@ -137,6 +137,7 @@ WORDS: dict[str, tuple[str, str]] = {
         "Phiếu kiểm soát quá trình giải quyết hồ sơ",
         "Process control slip",
     ),
+    "slip_basis": ("Căn cứ", "Legal basis"),
     "code": ("Mã hồ sơ", "Dossier code"),
     "received_time": ("Thời gian tiếp nhận", "Received"),
     "reception": ("Tiếp nhận", "Received at"),

@@ -1,5 +1,7 @@
 """A dossier's own record, rendered: its timeline, hop by hop, every signature checked; and its
-process control slip (form 05), as text or as a printable page.
+process control slip (its form and legal basis by the dossier's date of receipt: form 05 of
+Circular 01/2018/TT-VPCP, form 06 of Circular 03/2025/TT-VPCP from 15/9/2025), as text or as a
+printable page.
 
 lienthong history CODE              every statement, the officers on both sides, the hops; exit 1
                                     if a signature does not verify
@@ -87,7 +89,8 @@ def slip(
     ],
     html: Annotated[Path | None, typer.Option(help="also write a printable HTML page")] = None,
 ) -> None:
-    """The process control slip (phiếu kiểm soát quá trình giải quyết hồ sơ, form 05)."""
+    """The process control slip (phiếu kiểm soát quá trình giải quyết hồ sơ), on the form of the
+    circular in force when the dossier was received."""
     options = options_of(ctx)
     lang = options.lang
     with open_ledger(options) as ledger, open_inspector(ledger) as inspector:
@@ -108,6 +111,8 @@ def slip_rows(ledger: Ledger, found: ControlSlip, lang: str) -> list[str]:
     location = found.location
     lines = [
         word("slip_title", lang),
+        found.form.label(lang),
+        f"{word('slip_basis', lang)}: {found.legal_basis(lang)}",
         f"{word('code', lang)}: {location.code} — {location.procedure} v{location.version}",
         f"{word('received_time', lang)}: {format_local(location.received_at)} — "
         f"{office_name(ledger, location.received_by, location.received_at)}",
@@ -160,7 +165,7 @@ def render_slip_html(ledger: Ledger, found: ControlSlip, lang: str) -> str:
     return template.render(
         lang=lang,
         title=word("slip_title", lang),
-        header=slip_rows(ledger, found, lang)[1:4],
+        header=slip_rows(ledger, found, lang)[1:6],
         blocks=[_block_line(ledger, block, lang) for block in found.blocks],
         results=[block.result for block in found.blocks],
         printed=format_local(found.at),

@@ -7,6 +7,7 @@ from typing import Any
 from api.http.schemas.common import iso
 from api.http.schemas.dossiers import (
     BudgetOut,
+    FormOut,
     LocationOut,
     ReportOut,
     SlipBlockOut,
@@ -65,7 +66,21 @@ def slip_out(slip: ControlSlip) -> SlipOut:
         )
         for block in slip.blocks
     ]
-    return SlipOut(location=location_out(slip.location), blocks=blocks, at=slip.at)
+    form = slip.form
+    return SlipOut(
+        location=location_out(slip.location),
+        blocks=blocks,
+        at=slip.at,
+        form=FormOut(
+            type=form.type.value,
+            number=form.number,
+            name_vi=form.name_vi,
+            name_en=form.name_en,
+            circular=form.circular.number,
+        ),
+        legal_basis_vi=slip.legal_basis("vi"),
+        legal_basis_en=slip.legal_basis("en"),
+    )
 
 
 def report_out(report: OfficeReport) -> ReportOut:

@@ -1,7 +1,8 @@
-"""The control slip (phiếu kiểm soát quá trình giải quyết hồ sơ, Circular 01/2018, form 05): a
-block per office's turn with the dossier — who handed it over and who received it, when, that
-office's budget for its level, its deadline, and whether it handed the dossier on (or decided or
-closed it) early, on time or late — judged as of an instant.
+"""The control slip (phiếu kiểm soát quá trình giải quyết hồ sơ; its form number and legal basis
+by the dossier's date of receipt, domain/law.py — form 05 of Circular 01/2018, form 06 of Circular
+03/2025 from 15/9/2025): a block per office's turn with the dossier — who handed it over and who
+received it, when, that office's budget for its level, its deadline, and whether it handed the
+dossier on (or decided or closed it) early, on time or late — judged as of an instant.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from domain.instant import local_date
+from domain.law import Form, FormType, Regime, regime_on
 from domain.procedure import Budget
 from ledger.views.deadlines import judge
 from ledger.views.tables import Location
@@ -44,11 +47,26 @@ class SlipBlock:
 
 @dataclass(frozen=True)
 class ControlSlip:
-    """Phiếu kiểm soát quá trình giải quyết hồ sơ (Circular 01/2018, form 05), as data."""
+    """Phiếu kiểm soát quá trình giải quyết hồ sơ, as data; its form and legal basis are those
+    in force on the dossier's date of receipt."""
 
     location: Location
     blocks: list[SlipBlock]
     at: int  # results judged as of this instant
+
+    @property
+    def regime(self) -> Regime:
+        """The one-stop rules in force when the dossier was received."""
+        return regime_on(local_date(self.location.received_at))
+
+    @property
+    def form(self) -> Form:
+        """The control slip's form (number, name, circular) for the dossier's date of receipt."""
+        return self.regime.form(FormType.CONTROL_SLIP)
+
+    def legal_basis(self, lang: str) -> str:
+        """The legal basis the printed slip names, in the reader's language."""
+        return self.regime.legal_basis(FormType.CONTROL_SLIP, lang)
 
 
 def control_slip(inspector: Inspector, code: str, at: int) -> ControlSlip | None:

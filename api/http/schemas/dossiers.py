@@ -181,12 +181,27 @@ class SlipBlockOut(BaseModel):
     extra: int
 
 
+class FormOut(BaseModel):
+    """A one-stop form as the circular in force on the dossier's date of receipt numbers it."""
+
+    type: str = Field(..., description="what the form is for, whatever its number: control_slip")
+    number: str = Field(..., description='as printed: "05" (Circular 01/2018), "06" (03/2025)')
+    name_vi: str
+    name_en: str
+    circular: str = Field(..., description="the circular whose form it is: 03/2025/TT-VPCP")
+
+
 class SlipOut(BaseModel):
-    """Phiếu kiểm soát quá trình giải quyết hồ sơ (form 05) as data."""
+    """Phiếu kiểm soát quá trình giải quyết hồ sơ as data: the form and legal basis are those in
+    force on the dossier's date of receipt (form 05 of Circular 01/2018/TT-VPCP before 15/9/2025,
+    form 06 of Circular 03/2025/TT-VPCP from then)."""
 
     location: LocationOut
     blocks: list[SlipBlockOut]
     at: int
+    form: FormOut
+    legal_basis_vi: str = Field(..., description="the decree and circular the slip is made under")
+    legal_basis_en: str
 
 
 class ReportOut(BaseModel):

@@ -1,5 +1,6 @@
 """The words of the citizen's pages: looking up a dossier with the secret on its receipt, the
-answer (where it is, the date promised), and the process control slip (form 05) printed from it."""
+answer (where it is, the date promised), and the process control slip printed from it (its form
+and legal basis by the dossier's date of receipt)."""
 
 from __future__ import annotations
 
@@ -38,8 +39,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "again": ("Tra cứu hồ sơ khác", "Look up another dossier"),
     "slip_title": (
         "Phiếu kiểm soát quá trình giải quyết hồ sơ",
-        "Process control slip (form 05)",
+        "Process control slip",
     ),
+    "slip_basis": ("Căn cứ", "Legal basis"),
     "slip_code": ("Mã hồ sơ", "Dossier code"),
     "slip_received": ("Thời điểm tiếp nhận", "Received at"),
     "slip_appointed": ("Hẹn trả kết quả", "Result promised for"),
