@@ -69,7 +69,7 @@ class UnknownKind(MalformedStatement):
 
 class BadSignature(LedgerError):
     code = "bad-signature"
-    title_vi = "Chữ ký số không hợp lệ"
+    title_vi = "Chữ ký điện tử không hợp lệ"
     title_en = "Signature does not verify"
 
 

@@ -33,7 +33,8 @@ from api.cli.shell import Options
 from api.settings import CommandSettings, SettingsError
 
 app = typer.Typer(
-    help="Liên thông — sổ cái giao nhận hồ sơ có chữ ký số / a signed ledger of dossier handovers.",
+    help="Liên thông — sổ cái giao nhận hồ sơ có chữ ký điện tử (Ed25519) / "
+    "a signed ledger of dossier handovers.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,

@@ -1,0 +1,53 @@
+"""What the ledger calls its signatures, in every text a user reads: an officer's Ed25519 signature
+is an integrity and audit record, not a legal digital signature ("chữ ký số", which under the Law on
+Electronic Transactions 2023 and Decree 68/2024/NĐ-CP needs an official-duty certificate; see
+docs/law.md, "Signatures"). No word of the command line, the web pages or the problems may say it
+is one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+import api.http.app  # imports every route, so every refusal class is defined
+from api.cli.main import app
+from api.http.web.words import BROWSER_WORDS, PAGE_WORDS
+from api.texts import KINDS, WORDS
+from domain.errors import Refusal
+
+LEGAL_TERM = "chữ ký số"
+TEMPLATES = Path(api.http.app.__file__).parent / "templates"
+
+
+def _refusals(cls: type[Refusal]) -> Iterator[type[Refusal]]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _refusals(sub)
+
+
+def _texts() -> Iterator[tuple[str, str]]:
+    for table, words in (("texts", WORDS), ("kinds", KINDS), ("page", PAGE_WORDS)):
+        for key, pair in words.items():
+            for text in pair:
+                yield f"{table}:{key}", text
+    for key, pair in BROWSER_WORDS.items():
+        for text in pair:
+            yield f"browser:{key}", text
+    for refusal in _refusals(Refusal):
+        yield f"problem:{refusal.__name__}", f"{refusal.title_vi} {refusal.title_en}"
+    for template in sorted(TEMPLATES.glob("*.html")):
+        yield f"template:{template.name}", template.read_text(encoding="utf-8")
+
+
+def test_no_word_calls_the_ed25519_signature_a_legal_digital_signature() -> None:
+    found = [where for where, text in _texts() if LEGAL_TERM in text.lower()]
+    assert found == []
+
+
+def test_the_command_line_help_does_not_call_it_a_legal_digital_signature() -> None:
+    result = CliRunner().invoke(app, ["--help"])
+    assert result.exit_code == 0, result.output
+    assert LEGAL_TERM not in result.output.lower()
+    assert "chữ ký điện tử (Ed25519)" in result.output
