@@ -590,7 +590,7 @@ def test_a_commune_counts_under_its_district_before_the_reform_and_not_after(
     assert office_report(demo, "86", july, august).early == 1
 
 
-# --- the control slip (form 05) ----------------------------------------------------------------
+# --- the control slip ------------------------------------------------------------------------
 
 
 JUDGED = (
@@ -641,7 +641,7 @@ def test_slip_has_a_block_for_the_reception_and_one_per_dispatch(
         Budget("district", 5, "working", ""),
         Budget("province", 7, "working", ""),
     )
-    # results as on form 05; a turn followed by a rejected or recalled dispatch is judged by
+    # results as on the control slip; a turn followed by a rejected or recalled dispatch is judged by
     # `result` only (when that turn ends is the subject of a known bug, below)
     # fmt: off
     assert [judged(block) for block in slip.blocks] == [

@@ -270,7 +270,7 @@ def _supplement_and_rejection(demo: Demo) -> None:
         code,
         {
             "reason": "Cần xác minh thêm tại địa phương",
-            # the apology slip (form 04) moves the appointment ten days later, once
+            # the apology slip (phiếu xin lỗi) moves the appointment ten days later, once
             "appointed": demo.ledger.dossier(code).appointed + 10 * DAY * MICROS,
         },
     )

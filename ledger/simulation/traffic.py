@@ -373,7 +373,7 @@ class _Journey:
         return True
 
     def apologise(self, start: int) -> None:
-        """The apology slip (form 04): if the decision will be late, the holder notifies a new
+        """The apology slip (phiếu xin lỗi): if the decision will be late, the holder notifies a new
         appointed time on the appointed day, before it passes (sometimes)."""
         decided = self.at
         if decided <= self.appointed or self.rng.random() >= self.p.knobs.apology:
