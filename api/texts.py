@@ -200,6 +200,12 @@ WORDS: dict[str, tuple[str, str]] = {
         "Lịch: holidays {package} + bảng điều chỉnh {table}",
         "Calendar: holidays {package} + override table {table}",
     ),
+    "due_provisional": (
+        "Cảnh báo: hạn này tính theo ngày nghỉ chưa được công bố chính thức, có thể thay đổi khi "
+        "có thông báo của năm đó: {days}",
+        "Warning: this deadline counts on days off not yet officially announced, which may change "
+        "when that year's notice is issued: {days}",
+    ),
     # token
     "token_created": (
         "Đã cấp mã truy cập {id}: vai trò {role}, cơ quan {office}, hết hạn {expires} (giờ Việt Nam). "

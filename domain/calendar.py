@@ -54,13 +54,19 @@ class BadCalendarInput(DomainError):
 
 @dataclass(frozen=True)
 class Override:
-    """A day the base calendar gets wrong: a day off (ngày nghỉ) or a working day (ngày làm việc)."""
+    """A day the base calendar gets wrong: a day off (ngày nghỉ) or a working day (ngày làm việc).
+
+    `provisional` marks a day no announcement was found for (the calendar's best guess, e.g. a
+    year not yet announced); a confirmed day names the `document` that announced it.
+    """
 
     day: date
     working: bool
     name_vi: str
     name_en: str
     source: str
+    provisional: bool = False
+    document: str = ""
 
 
 @dataclass(frozen=True)
@@ -148,6 +154,15 @@ class WorkCalendar:
         if last < first:
             return -self.working_days_between(last, first)
         return sum(1 for day in _days_after(first, last) if self.is_working_day(day))
+
+    def provisional_days(self, first: date, last: date) -> list[Override]:
+        """The provisional overrides from `first` to `last` inclusive: days a deadline counted
+        over that span depends on though no announcement confirms them."""
+        return [
+            override
+            for day, override in sorted(self.overrides.items())
+            if override.provisional and first <= day <= last
+        ]
 
     def special_days(self, first: date, last: date) -> list[SpecialDay]:
         """The days from `first` to `last` inclusive that depart from the Monday-Friday week:

@@ -129,6 +129,13 @@ def render_deadline(deadline: Deadline, calendar: WorkCalendar, cutoff: time, la
             lines.append(f"{word(heading, lang)}:")
             lines.extend(f"  {_day(day.day, lang)}: {day.name(lang)}" for day in listed)
     lines.append(word("due_calendar", lang, package=version("holidays"), table=calendar.version))
+    provisional = calendar.provisional_days(received.date(), deadline.due_day)
+    if provisional:
+        days = ", ".join(
+            f"{_day(override.day, lang)} ({override.name_vi if lang == 'vi' else override.name_en})"
+            for override in provisional
+        )
+        lines.append(word("due_provisional", lang, days=days))
     for line in lines:
         out.print(line, markup=False)
 

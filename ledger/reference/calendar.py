@@ -1,8 +1,11 @@
 """The working-day calendar the ledger uses: the `holidays` package plus the override table.
 
 ledger/reference/data/calendar_overrides.csv holds a `# version: V` line, then rows of `date` (ISO),
-`kind` (`day_off` or `working_day`), `name_vi`, `name_en` and `source`. What each row corrects and
-the dates still to verify are in ledger/reference/data/SOURCES.md.
+`kind` (`day_off` or `working_day`), `name_vi`, `name_en`, `status`, `document` and `source`. A
+row's status is `confirmed`, naming in `document` the announcement that set the day, or
+`provisional`, when none was found (docs/law.md, "Working days and holidays"); every row says in
+`source` where it comes from. What each row corrects and the dates still to verify are in
+ledger/reference/data/SOURCES.md.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from domain.calendar import Override, WorkCalendar
 
 OVERRIDES_FILE = "calendar_overrides.csv"
 KINDS = {"day_off": False, "working_day": True}
-COLUMNS = ["date", "kind", "name_vi", "name_en", "source"]
+STATUSES = ("confirmed", "provisional")
+COLUMNS = ["date", "kind", "name_vi", "name_en", "status", "document", "source"]
 _VERSION = "# version:"
 
 
@@ -49,4 +53,24 @@ def _override(row: dict[str, str], line: int) -> Override:
             f"{OVERRIDES_FILE} line {line}: needs an ISO date and a kind in {sorted(KINDS)}, "
             f"not {row['date']!r}, {row['kind']!r}"
         ) from None
-    return Override(day, working, row["name_vi"], row["name_en"], row["source"])
+    status = row["status"] or ""
+    document, source = (row["document"] or "").strip(), (row["source"] or "").strip()
+    if status not in STATUSES:
+        raise ValueError(
+            f"{OVERRIDES_FILE} line {line}: needs a status in {list(STATUSES)}, not {status!r}"
+        )
+    if status == "confirmed" and not document:
+        raise ValueError(
+            f"{OVERRIDES_FILE} line {line}: a confirmed day names the document that announced it"
+        )
+    if not source:
+        raise ValueError(f"{OVERRIDES_FILE} line {line}: needs its source")
+    return Override(
+        day,
+        working,
+        row["name_vi"],
+        row["name_en"],
+        source,
+        provisional=status == "provisional",
+        document=document,
+    )

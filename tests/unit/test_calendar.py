@@ -127,9 +127,9 @@ def test_every_override_row_holds_in_the_loaded_calendar() -> None:
 
 
 def test_the_override_table_refuses_a_bad_kind_and_a_missing_version() -> None:
-    header = "date,kind,name_vi,name_en,source\n"
+    header = "date,kind,name_vi,name_en,status,document,source\n"
     with pytest.raises(ValueError, match="line 3"):
-        read_overrides("# version: 1\n" + header + "2014-01-28,holiday,a,b,c\n")
+        read_overrides("# version: 1\n" + header + "2014-01-28,holiday,a,b,confirmed,d,c\n")
     with pytest.raises(ValueError, match="version"):
         read_overrides(header)
 
