@@ -173,6 +173,20 @@ WORDS: dict[str, tuple[str, str]] = {
         "Nhận sau {cutoff}: tính như nhận sáng {day}",
         "Received after {cutoff}: counts as received on the morning of {day}",
     ),
+    "due_cutoff": ("Giờ chốt tiếp nhận", "Receipt cut-off"),
+    "due_cutoff_none": (
+        "không áp dụng (không nêu thủ tục hay --cutoff)",
+        "none (no procedure or --cutoff given)",
+    ),
+    "due_cutoff_given": ("{cutoff} (theo --cutoff)", "{cutoff} (given with --cutoff)"),
+    "due_cutoff_version": (
+        "{cutoff}, theo thủ tục {procedure} phiên bản {version} ({source})",
+        "{cutoff}, from procedure {procedure} version {version} ({source})",
+    ),
+    "due_cutoff_version_none": (
+        "không áp dụng: thủ tục {procedure} phiên bản {version} không quy định giờ chốt",
+        "none: procedure {procedure} version {version} sets no cut-off",
+    ),
     "due_non_working": (
         "Nhận vào ngày nghỉ: tính như nhận sáng {day}",
         "Received on a non-working day: counts as received on the morning of {day}",

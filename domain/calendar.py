@@ -9,8 +9,10 @@ reads it from its data folder, calendar_overrides.csv, and passes it in: this mo
 
 Counting a deadline (Civil Code 2015 Art. 144-148; docs/law.md, "Counting deadlines"):
 1. The receipt day (ngày tiếp nhận) is the Vietnamese civil date of receipt. A dossier received
-   after the cut-off (15:00 by default; 15:00:00 exactly is not after it) or on a non-working day
-   counts as received on the morning of the next working day.
+   on a non-working day, or after the cut-off where one applies (15:00:00 exactly is not after
+   15:00), counts as received on the morning of the next working day. There is no cut-off unless
+   the caller gives one: the 15:00 rule is found only in sector rules for some procedures, so it
+   is a setting of a procedure version (`domain.procedure.Cutoff`; docs/law.md, "Cut-off").
 2. The first day is not counted: a budget of n working days ends on the n-th working day after the
    receipt day; a budget of n calendar days ends on the n-th day after it or, if that day is not a
    working day, on the next working day. A budget of 0 ends on the receipt day.
@@ -36,7 +38,6 @@ from domain.procedure import DAY_TYPES
 
 POLICIES = ("resume", "restart")
 
-CUTOFF = time(15, 0)
 OFFICE_HOURS: tuple[tuple[time, time], ...] = (
     (time(7, 30), time(11, 30)),
     (time(13, 0), time(17, 0)),
@@ -206,17 +207,23 @@ class WorkCalendar:
 
     # --- deadlines ------------------------------------------------------------------------
 
-    def counting_day(self, received_at: int, cutoff: time = CUTOFF) -> date:
+    def counting_day(self, received_at: int, cutoff: time | None = None) -> date:
         """The receipt day the count starts from: the receipt's date, or the next working day if
-        the dossier came after `cutoff` (Vietnam time) or on a non-working day."""
+        the dossier came on a non-working day or after `cutoff` (Vietnam time; None: no cut-off)."""
         moment = to_datetime(received_at)
         day = moment.date()
-        if not self.is_working_day(day) or moment.time() > cutoff:
+        late = cutoff is not None and moment.time() > cutoff
+        if not self.is_working_day(day) or late:
             return self.next_working_day(day)
         return day
 
     def deadline(
-        self, received_at: int, days: int, day_type: str = "working", *, cutoff: time = CUTOFF
+        self,
+        received_at: int,
+        days: int,
+        day_type: str = "working",
+        *,
+        cutoff: time | None = None,
     ) -> Deadline:
         """The deadline of a budget of `days` (working or calendar) days starting at receipt."""
         _check_budget(days, day_type)
@@ -225,7 +232,12 @@ class WorkCalendar:
         return Deadline(received_at, start, days, day_type, due_day, end_of(due_day))
 
     def due(
-        self, received_at: int, days: int, day_type: str = "working", *, cutoff: time = CUTOFF
+        self,
+        received_at: int,
+        days: int,
+        day_type: str = "working",
+        *,
+        cutoff: time | None = None,
     ) -> int:
         """The deadline instant: the last microsecond of the due day (see the module docstring)."""
         return self.deadline(received_at, days, day_type, cutoff=cutoff).due_at
@@ -238,7 +250,7 @@ class WorkCalendar:
         suspensions: Sequence[tuple[int, int]],
         policy: str,
         *,
-        cutoff: time = CUTOFF,
+        cutoff: time | None = None,
     ) -> int:
         """The deadline when the clock stopped for the (start, end) instants in `suspensions`
         (e.g. from a supplement request to the supplement's receipt).

@@ -1,14 +1,16 @@
 """Procedures (thủ tục hành chính): published in versions, each effective from a date.
 
 A version fixes the route of levels, each level's time budget with its day type (working days or
-calendar days — never converted silently), which levels may decide, and the legal basis. A version
-stays effective until the next version's effective date.
+calendar days — never converted silently), which levels may decide, the legal basis and, if its
+sector's text sets one, the receipt cut-off (giờ chốt tiếp nhận: a dossier received after it counts
+from the next working day) with the text that sets it; a version without one has no cut-off. A
+version stays effective until the next version's effective date.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from typing import TYPE_CHECKING, Any
 
 from domain.errors import RegistryConflict, UnknownProcedure
@@ -28,6 +30,20 @@ class Budget:
 
 
 @dataclass(frozen=True)
+class Cutoff:
+    """A receipt cut-off: a dossier received after `at` (Vietnam time; `at` itself is not after
+    it) counts as received on the next working day. `source` is the text that sets it."""
+
+    at: time
+    source: str
+
+    @property
+    def text(self) -> str:
+        """HH:MM, as the statement carries it."""
+        return f"{self.at:%H:%M}"
+
+
+@dataclass(frozen=True)
 class ProcedureVersion:
     version: int
     name_vi: str
@@ -37,6 +53,7 @@ class ProcedureVersion:
     decides: tuple[str, ...]
     legal_basis: str
     effective: date
+    cutoff: Cutoff | None = None  # None: no cut-off (versions published without one)
 
     @property
     def levels(self) -> tuple[str, ...]:
@@ -126,7 +143,14 @@ def _version(body: dict[str, Any]) -> ProcedureVersion:
         decides=tuple(body["decides"]),
         legal_basis=body["legal_basis"],
         effective=parse_date(body["effective"]),
+        cutoff=_cutoff(body.get("cutoff")),
     )
+
+
+def _cutoff(body: dict[str, Any] | None) -> Cutoff | None:
+    if body is None:
+        return None
+    return Cutoff(time.fromisoformat(body["time"]), body["source"])
 
 
 pin_topics(Procedure)

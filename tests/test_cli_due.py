@@ -36,11 +36,16 @@ def test_due_in_english_names_the_holidays_skipped() -> None:
 
 
 def test_due_reads_the_officers_date_form_and_explains_the_cut_off() -> None:
-    code, output = due_command("25/04/2025 16:30", "1")
+    code, output = due_command("25/04/2025 16:30", "1", "--cutoff", "15:00")
     assert code == 0, output
     assert "counts as received on the morning of Saturday 26/04/2025" in output
     assert "end of Monday 28/04/2025" in output
     code, output = due_command("25/04/2025 16:30", "1", "--cutoff", "17:00")
+    assert "end of Saturday 26/04/2025" in output
+    # without a cut-off (none by default) Friday 16:30 is the day of receipt
+    code, output = due_command("25/04/2025 16:30", "1")
+    assert code == 0, output
+    assert "counts as received" not in output
     assert "end of Saturday 26/04/2025" in output
 
 

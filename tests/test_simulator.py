@@ -45,7 +45,9 @@ World = tuple[Ledger, SimulationResult, dict[str, list[Statement]]]
 
 @pytest.fixture(scope="module")
 def world() -> World:
-    ledger, result = run(400, seed=7, years=2)
+    # a draw in which every slow office still holds a late dossier at the end (the draws follow
+    # the appointed times, so they changed when the seeded procedures lost the 15:00 cut-off)
+    ledger, result = run(400, seed=8, years=2)
     histories: dict[str, list[Statement]] = defaultdict(list)
     for _position, event in ledger.read_log():
         statement = schema.parse(event.raw)

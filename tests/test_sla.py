@@ -9,14 +9,14 @@ simulated clock set to chosen instants. Times are Vietnam time; the office day i
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 import pytest
 
 from domain.calendar import end_of
 from domain.instant import VIETNAM, from_datetime
-from domain.procedure import Budget, ProcedureVersion
+from domain.procedure import Budget, Cutoff, ProcedureVersion
 from ledger.application import Ledger, Receipt
 from ledger.clock import SimulatedClock
 from ledger.config import LedgerSettings
@@ -46,7 +46,7 @@ def code(number: int) -> str:
     return f"000.00.01.H59-250303-{number:04d}"
 
 
-def version(*route: Budget) -> ProcedureVersion:
+def version(*route: Budget, cutoff: Cutoff | None = None) -> ProcedureVersion:
     return ProcedureVersion(
         version=1,
         name_vi="Thủ tục thử",
@@ -56,6 +56,7 @@ def version(*route: Budget) -> ProcedureVersion:
         decides=("province",),
         legal_basis="test",
         effective=date(2019, 1, 1),
+        cutoff=cutoff,
     )
 
 
@@ -64,6 +65,10 @@ def working(level: str, days: int | None) -> Budget:
 
 
 MERIT = version(working("commune", 3), working("district", 5), working("province", 7))
+AT_15 = Cutoff(time(15, 0), "test: a sector rule's 15:00")
+SAME_DAY = version(
+    working("commune", 3), working("district", 5), working("province", 7), cutoff=AT_15
+)
 
 
 # --- recording at chosen instants ------------------------------------------------------------
@@ -185,10 +190,16 @@ def test_appointed_runs_each_level_of_the_route_in_turn() -> None:
     assert appointed_for(MERIT, local(2, 6, 8, 30), load_calendar()) == end(23, 6)
 
 
-def test_appointed_counts_a_receipt_after_15_00_from_the_next_working_day() -> None:
+def test_appointed_counts_a_receipt_after_the_versions_cut_off_from_the_next_working_day() -> None:
     calendar = load_calendar()
-    assert appointed_for(MERIT, local(2, 6, 15, 0), calendar) == end(23, 6)
-    assert appointed_for(MERIT, local(2, 6, 15, 1), calendar) == end(24, 6)
+    assert appointed_for(SAME_DAY, local(2, 6, 15, 0), calendar) == end(23, 6)
+    assert appointed_for(SAME_DAY, local(2, 6, 15, 1), calendar) == end(24, 6)
+
+
+def test_appointed_has_no_cut_off_for_a_version_without_one() -> None:
+    calendar = load_calendar()
+    assert appointed_for(MERIT, local(2, 6, 15, 1), calendar) == end(23, 6)
+    assert appointed_for(MERIT, local(2, 6, 23, 59), calendar) == end(23, 6)
 
 
 def test_appointed_keeps_each_level_in_its_own_day_type() -> None:
@@ -214,16 +225,20 @@ def test_appointed_skips_a_level_whose_text_states_no_time() -> None:
     route = version(working("commune", None), working("district", 3))
     calendar = load_calendar()
     assert appointed_for(route, local(2, 6, 8, 30), calendar) == end(5, 6)
-    # the 15:00 cut-off still applies to the first level with a stated time
-    assert appointed_for(route, local(2, 6, 16, 0), calendar) == end(6, 6)
+    assert appointed_for(route, local(2, 6, 16, 0), calendar) == end(5, 6)  # no cut-off
+    # a version's cut-off still applies to the first level with a stated time
+    with_cutoff = version(working("commune", None), working("district", 3), cutoff=AT_15)
+    assert appointed_for(with_cutoff, local(2, 6, 16, 0), calendar) == end(6, 6)
 
 
 def test_appointed_with_no_stated_time_at_all_is_the_end_of_the_counting_day() -> None:
     route = version(working("commune", None), working("district", None))
     calendar = load_calendar()
     assert appointed_for(route, local(2, 6, 8, 30), calendar) == end(2, 6)
-    assert appointed_for(route, local(2, 6, 16, 0), calendar) == end(3, 6)
+    assert appointed_for(route, local(2, 6, 16, 0), calendar) == end(2, 6)  # no cut-off
     assert appointed_for(route, local(7, 6, 9, 0), calendar) == end(9, 6)  # a Saturday
+    with_cutoff = version(working("commune", None), working("district", None), cutoff=AT_15)
+    assert appointed_for(with_cutoff, local(2, 6, 16, 0), calendar) == end(3, 6)
 
 
 def test_appointed_skips_the_reunification_and_labour_day_holidays() -> None:

@@ -1,23 +1,29 @@
 """Commands about time budgets and deadlines (hạn giải quyết).
 
-lienthong due RECEIVED_AT BUDGET [--calendar-days] [--cutoff 15:00]
-    the deadline a budget gives a dossier received at RECEIVED_AT, with the holidays it skips
+lienthong due RECEIVED_AT BUDGET [--calendar-days] [--procedure CODE[@VERSION] | --cutoff HH:MM]
+    the deadline a budget gives a dossier received at RECEIVED_AT, with the holidays it skips and
+    the receipt cut-off it was counted with: the procedure version's (the one in force on the
+    receipt date unless @VERSION is given; read from the ledger), the one given, or none
 
 Exit codes: 0 done; 2 input errors (a time that cannot be read, a negative budget).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from importlib.metadata import version
 from typing import Annotated
 
 import typer
 
-from api.cli.shell import fail, options_of, out
+from api.cli.shell import fail, open_ledger, options_of, out
 from api.texts import word
 from domain.calendar import BadCalendarInput, Deadline, WorkCalendar
-from domain.instant import VIETNAM, from_datetime, to_datetime
+from domain.errors import UnknownProcedure
+from domain.identifier import is_identifier
+from domain.instant import VIETNAM, from_datetime, local_date, to_datetime
+from domain.procedure import Procedure, ProcedureVersion
 from ledger.reference.calendar import load_calendar
 
 _SLASHED = ("%d/%m/%Y %H:%M", "%d/%m/%Y")
@@ -46,24 +52,105 @@ def due(
         bool, typer.Option("--calendar-days", help="the budget is in calendar days (ngày)")
     ] = False,
     cutoff: Annotated[
-        str,
-        typer.Option(help="HH:MM, Vietnam time: later receipts count from the next working day"),
-    ] = "15:00",
+        str | None,
+        typer.Option(
+            help="HH:MM, Vietnam time: later receipts count from the next working day "
+            "(default: no cut-off)"
+        ),
+    ] = None,
+    procedure: Annotated[
+        str | None,
+        typer.Option(
+            metavar="CODE[@VERSION]",
+            help="count with this procedure's cut-off, if it has one: the version in force on "
+            "the receipt date, or VERSION",
+        ),
+    ] = None,
 ) -> None:
     """Hạn giải quyết / the deadline of a budget counted from receipt, by the Civil Code rules."""
-    lang = options_of(ctx).lang
+    options = options_of(ctx)
+    lang = options.lang
     calendar = load_calendar()
     try:
-        cut = parse_cutoff(cutoff)
+        received = parse_received(received_at)
+        if cutoff is not None and procedure is not None:
+            raise BadCalendarInput(
+                "give --procedure or --cutoff, not both: the cut-off is the procedure's or yours"
+            )
+        if procedure is not None:
+            code, number = parse_procedure(procedure)
+            with open_ledger(options, read_only=True) as ledger:
+                try:  # an unknown procedure or version is the caller's input: exit 2
+                    rule = version_rule(ledger.procedure(code), code, number, local_date(received))
+                except UnknownProcedure as problem:
+                    fail(problem, lang, 2)
+        else:
+            rule = CutoffRule(parse_cutoff(cutoff) if cutoff is not None else None)
         deadline = calendar.deadline(
-            parse_received(received_at),
+            received,
             budget,
             "calendar" if calendar_days else "working",
-            cutoff=cut,
+            cutoff=rule.at,
         )
     except BadCalendarInput as problem:
         fail(problem, lang, 2)
-    render_deadline(deadline, calendar, cut, lang)
+    render_deadline(deadline, calendar, rule, lang)
+
+
+@dataclass(frozen=True)
+class CutoffRule:
+    """The receipt cut-off a deadline was counted with, and where it came from: `at` None is no
+    cut-off; `version` is the procedure version that set it (or set none), None when the caller
+    gave the cut-off or gave nothing."""
+
+    at: time | None
+    procedure: str | None = None
+    version: ProcedureVersion | None = None
+
+    def describe(self, lang: str) -> str:
+        if self.version is None:
+            key = "due_cutoff_given" if self.at is not None else "due_cutoff_none"
+            return word(key, lang, cutoff=f"{self.at:%H:%M}" if self.at else "")
+        if self.version.cutoff is None:
+            return word(
+                "due_cutoff_version_none",
+                lang,
+                procedure=self.procedure,
+                version=self.version.version,
+            )
+        return word(
+            "due_cutoff_version",
+            lang,
+            cutoff=self.version.cutoff.text,
+            procedure=self.procedure,
+            version=self.version.version,
+            source=self.version.cutoff.source,
+        )
+
+
+def parse_procedure(text: str) -> tuple[str, int | None]:
+    """CODE or CODE@VERSION (a version number from 1)."""
+    code, at, number = text.rpartition("@") if "@" in text else (text, "", "")
+    if at and not (number.isdigit() and int(number) >= 1):
+        raise BadCalendarInput(
+            f"cannot read the procedure version in {text!r}: give CODE or CODE@VERSION, "
+            f"e.g. social-allowance-monthly@2"
+        )
+    if not is_identifier(code):
+        raise BadCalendarInput(f"{code!r} is not a procedure code")
+    return code, int(number) if at else None
+
+
+def version_rule(procedure: Procedure, code: str, number: int | None, day: date) -> CutoffRule:
+    """The cut-off of the procedure's version `number`, or of the version in force on `day`."""
+    if number is not None:
+        found = procedure.get_version(number)
+    else:
+        current = procedure.effective_on(day)
+        if current is None:
+            raise UnknownProcedure(f"procedure {code} has no version in force on {day.isoformat()}")
+        found = current
+    return CutoffRule(found.cutoff.at if found.cutoff else None, code, found)
 
 
 def parse_received(text: str) -> int:
@@ -102,7 +189,9 @@ def parse_cutoff(text: str) -> time:
     return parsed
 
 
-def render_deadline(deadline: Deadline, calendar: WorkCalendar, cutoff: time, lang: str) -> None:
+def render_deadline(
+    deadline: Deadline, calendar: WorkCalendar, rule: CutoffRule, lang: str
+) -> None:
     received = to_datetime(deadline.received_at)
     zone = word("due_vietnam_time", lang)
     lines = [
@@ -114,9 +203,9 @@ def render_deadline(deadline: Deadline, calendar: WorkCalendar, cutoff: time, la
             if not calendar.is_working_day(received.date())
             else "due_after_cutoff"
         )
-        lines.append(
-            word(reason, lang, cutoff=f"{cutoff:%H:%M}", day=_day(deadline.counts_from, lang))
-        )
+        cutoff = f"{rule.at:%H:%M}" if rule.at is not None else ""
+        lines.append(word(reason, lang, cutoff=cutoff, day=_day(deadline.counts_from, lang)))
+    lines.append(f"{word('due_cutoff', lang)}: {rule.describe(lang)}")
     unit = "due_working_days" if deadline.day_type == "working" else "due_calendar_days"
     lines.append(f"{word('due_budget', lang)}: {word(unit, lang, n=deadline.days)}")
     end = word("due_end_of", lang, day=_day(deadline.due_day, lang), zone=zone)

@@ -24,6 +24,7 @@ from ledger.errors import BadField, MissingField, OversizedStatement, UnknownFie
 from ledger.statements import canonical
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CLOCK = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 
 
 class Field:
@@ -96,6 +97,16 @@ class Date(Field):
             parse_date(value if isinstance(value, str) else repr(value))
         except ValueError as problem:
             raise BadField(f"{path}: {problem}") from None
+        return value
+
+
+@dataclass(frozen=True)
+class ClockTime(Field):
+    """A time of day, HH:MM on the 24-hour clock (Vietnam time)."""
+
+    def check(self, value: Any, path: str) -> Any:
+        if not isinstance(value, str) or not _CLOCK.fullmatch(value):
+            raise BadField(f"{path} must be a time of day HH:MM (00:00 to 23:59), not {value!r}")
         return value
 
 
@@ -244,6 +255,8 @@ BODIES: dict[str, Record] = {
             "decides": Many(Name(), min_items=1, max_items=10),
             "legal_basis": Text(max_len=500),
             "effective": EFFECTIVE_DATE,
+            # absent: no cut-off (every version published before the field existed)
+            "cutoff": Optional(Record({"time": ClockTime(), "source": Text(max_len=500)})),
         }
     ),
 }

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from datetime import time
 from typing import Protocol
 
-from domain.calendar import CUTOFF
 from domain.instant import local_date
 from domain.procedure import ProcedureVersion
 
@@ -19,7 +18,7 @@ class Calendar(Protocol):
     """What is needed of `domain.calendar.WorkCalendar`."""
 
     def due(
-        self, received_at: int, days: int, day_type: str = ..., *, cutoff: time = ...
+        self, received_at: int, days: int, day_type: str = ..., *, cutoff: time | None = ...
     ) -> int: ...
     def due_with_suspensions(
         self,
@@ -28,6 +27,8 @@ class Calendar(Protocol):
         day_type: str,
         suspensions: Sequence[tuple[int, int]],
         policy: str,
+        *,
+        cutoff: time | None = ...,
     ) -> int: ...
     def working_micros_between(self, start: int, end: int) -> int: ...
 
@@ -36,18 +37,24 @@ def appointed_for(version: ProcedureVersion, received_at: int, calendar: Calenda
     """The appointed return time (ngày hẹn trả kết quả) the law gives a dossier received at
     `received_at` under `version`: each level's budget in turn along the route, in its own day
     type, each level starting where the one before ends. Levels whose text states no time add
-    nothing. The receiving officer signs this in `dossier.received`."""
+    nothing. The version's receipt cut-off, if it has one, applies (none if it has not). The
+    receiving officer signs this in `dossier.received`."""
     moment, first = received_at, True
     for step in version.route:
         if step.days is not None and step.days > 0:
-            # the receipt's 15:00 cut-off applies once; a later level starts where the one
+            # the receipt's cut-off applies once; a later level starts where the one
             # before ended (its last day not counted again)
-            cutoff = CUTOFF if first else time.max
+            cutoff = cutoff_of(version) if first else None
             moment = calendar.due(moment, step.days, step.day_type, cutoff=cutoff)
             first = False
     if first:  # no stated time at all: the end of the receipt's counting day
-        moment = calendar.due(received_at, 0, "working")
+        moment = calendar.due(received_at, 0, "working", cutoff=cutoff_of(version))
     return moment
+
+
+def cutoff_of(version: ProcedureVersion | None) -> time | None:
+    """The receipt cut-off a version's deadlines are counted with: None when it has none."""
+    return version.cutoff.at if version is not None and version.cutoff is not None else None
 
 
 def judge(finished_at: int | None, deadline: int | None, at: int) -> str | None:

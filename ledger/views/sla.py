@@ -18,7 +18,7 @@ from domain.errors import DomainError
 from domain.office import Office
 from domain.procedure import Budget, ProcedureVersion
 from ledger.application import Ledger
-from ledger.views.deadlines import Calendar, appointed_for, judge
+from ledger.views.deadlines import Calendar, appointed_for, cutoff_of, judge
 from ledger.views.projector import Projector
 from ledger.views.reports import OfficeReport, decisions, office_report
 from ledger.views.slip import ControlSlip, SlipBlock, control_slip
@@ -119,7 +119,7 @@ class Inspector:
         """By when the custodian must hand the dossier on: its level's budget counted from when
         its turn began (receipt or acknowledgement — a refused or recalled dispatch does not
         start it again), the days awaiting a supplement not counted ("resume" policy; a
-        suspension still open counts up to `at`)."""
+        suspension still open counts up to `at`), with the version's cut-off if it has one."""
         if found.status in ("closed", "in_transit"):
             return None
         budget = self.budget(found, self.level_of(found.custodian))
@@ -141,7 +141,12 @@ class Inspector:
             if (end is None or end > start) and begin <= at
         ]
         return self.calendar.due_with_suspensions(
-            start, budget.days, budget.day_type, [w for w in windows if w[1] >= w[0]], "resume"
+            start,
+            budget.days,
+            budget.day_type,
+            [w for w in windows if w[1] >= w[0]],
+            "resume",
+            cutoff=cutoff_of(self.version_of(found)),
         )
 
     def working_seconds(self, start: int, end: int) -> int:

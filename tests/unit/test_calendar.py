@@ -32,11 +32,9 @@ def day(text: str) -> date:
 CASES = [
     # received, budget, day type, due day, why
     ("24/04/2025 09:00", 5, "working", "05/05/2025", "make-up Sat 26/4 counts; 30/4-2/5 do not"),
-    ("09/05/2025 14:00", 3, "working", "14/05/2025", "Friday before the cut-off: Friday is day 0"),
-    ("09/05/2025 15:00", 3, "working", "14/05/2025", "15:00 exactly is not after the cut-off"),
-    ("09/05/2025 16:00", 3, "working", "15/05/2025", "Friday after 15:00 counts from Monday"),
+    ("09/05/2025 16:00", 3, "working", "14/05/2025", "no cut-off: Friday evening is day 0"),
     ("10/05/2025 10:00", 3, "working", "15/05/2025", "received on a Saturday counts from Monday"),
-    ("25/04/2025 16:30", 1, "working", "28/04/2025", "after 15:00 before a make-up Saturday"),
+    ("25/04/2025 16:30", 1, "working", "26/04/2025", "no cut-off: make-up Saturday is day 1"),
     ("05/05/2025 10:00", 6, "calendar", "12/05/2025", "6 days end on Sunday 11/5: moves to Monday"),
     ("22/01/2025 10:00", 6, "calendar", "03/02/2025", "6 days end on Tết eve: after the break"),
     ("03/04/2025 10:00", 12, "calendar", "15/04/2025", "province step of 12 days; 7/4 is counted"),
@@ -49,7 +47,7 @@ CASES = [
         "06/02/2014",
         "2014 swap: Sat 25/1 worked, 28/1 and 5/2 off",
     ),
-    ("07/02/2014 16:00", 1, "working", "10/02/2014", "2014: counts from make-up Saturday 8/2"),
+    ("07/02/2014 16:00", 1, "working", "08/02/2014", "2014: make-up Saturday 8/2 is day 1"),
     ("31/12/2025 10:00", 2, "working", "06/01/2026", "2026 New Year: 2/1 swapped for Sat 10/1"),
     ("24/04/2025 09:00", 0, "working", "24/04/2025", "a budget of 0 ends on the receipt day"),
 ]
@@ -75,15 +73,41 @@ def test_the_override_table_decides_the_2014_tet_swap_the_package_lacks() -> Non
     assert local_date(CALENDAR.due(received, 3, "working")) == day("06/02/2014")
 
 
+# received, budget, due day with a 15:00 cut-off, due day with none, why
+CUTOFF_CASES = [
+    ("09/05/2025 14:00", 3, "14/05/2025", "14/05/2025", "Friday before 15:00: Friday is day 0"),
+    ("09/05/2025 15:00", 3, "14/05/2025", "14/05/2025", "15:00 exactly is not after 15:00"),
+    ("09/05/2025 16:00", 3, "15/05/2025", "14/05/2025", "Friday after 15:00 counts from Monday"),
+    ("25/04/2025 16:30", 1, "28/04/2025", "26/04/2025", "after 15:00 before a make-up Saturday"),
+    ("07/02/2014 16:00", 1, "10/02/2014", "08/02/2014", "2014: after 15:00 before make-up 8/2"),
+    ("10/05/2025 16:00", 3, "15/05/2025", "15/05/2025", "a Saturday counts from Monday either way"),
+]
+
+
+@pytest.mark.parametrize(("received", "days", "with_cutoff", "without", "why"), CUTOFF_CASES)
+def test_a_receipt_after_the_cut_off_counts_from_the_next_working_day_only_when_one_is_given(
+    received: str, days: int, with_cutoff: str, without: str, why: str
+) -> None:
+    on = CALENDAR.due(at(received), days, "working", cutoff=time(15, 0))
+    off = CALENDAR.due(at(received), days, "working", cutoff=None)
+    assert local_date(on) == day(with_cutoff), why
+    assert local_date(off) == day(without), why
+    assert CALENDAR.due(at(received), days, "working") == off  # no cut-off unless one is given
+
+
 def test_the_cut_off_is_a_parameter() -> None:
     received = at("09/05/2025 16:00")
     assert local_date(CALENDAR.due(received, 3, "working", cutoff=time(17, 0))) == day("14/05/2025")
+    assert local_date(CALENDAR.due(received, 3, "working", cutoff=time(15, 59))) == day(
+        "15/05/2025"
+    )
 
 
 def test_the_deadline_names_the_day_counting_starts_from() -> None:
-    deadline = CALENDAR.deadline(at("25/04/2025 16:30"), 1, "working")
+    deadline = CALENDAR.deadline(at("25/04/2025 16:30"), 1, "working", cutoff=time(15, 0))
     assert deadline.counts_from == day("26/04/2025")
     assert deadline.due_day == day("28/04/2025")
+    assert CALENDAR.deadline(at("25/04/2025 16:30"), 1, "working").counts_from == day("25/04/2025")
 
 
 @pytest.mark.parametrize(
@@ -213,7 +237,10 @@ def test_the_due_day_is_always_a_working_day(received: int, n: int, day_type: st
     due = CALENDAR.due(received, n, day_type)
     assert CALENDAR.is_working_day(local_date(due))
     assert due == end_of(local_date(due))
-    assert due > received
+    # never before receipt; without a cut-off a budget of 0 received in the last microsecond of a
+    # working day ends at that very microsecond
+    assert due >= received
+    assert CALENDAR.due(received, n, day_type, cutoff=time(15, 0)) > received
 
 
 @given(INSTANTS, BUDGETS)
@@ -251,8 +278,15 @@ RECEIVED = at("02/06/2025 09:00")  # Monday; 5 working days are due Monday 9/6
 SUPPLEMENT = (at("04/06/2025 10:00"), at("09/06/2025 14:00"))  # asked Wednesday, given Monday
 
 
-def due_day_with(suspensions: list[tuple[int, int]], policy: str, days: int = 5) -> date:
-    return local_date(CALENDAR.due_with_suspensions(RECEIVED, days, "working", suspensions, policy))
+def due_day_with(
+    suspensions: list[tuple[int, int]],
+    policy: str,
+    days: int = 5,
+    cutoff: time | None = None,
+) -> date:
+    return local_date(
+        CALENDAR.due_with_suspensions(RECEIVED, days, "working", suspensions, policy, cutoff=cutoff)
+    )
 
 
 def test_resume_moves_the_deadline_by_the_working_days_suspended() -> None:
@@ -263,8 +297,9 @@ def test_resume_moves_the_deadline_by_the_working_days_suspended() -> None:
 
 def test_restart_counts_the_whole_budget_again_from_the_end_of_the_suspension() -> None:
     assert due_day_with([SUPPLEMENT], "restart") == day("16/06/2025")
-    late_supplement = (SUPPLEMENT[0], at("09/06/2025 16:00"))  # after the cut-off
-    assert due_day_with([late_supplement], "restart") == day("17/06/2025")
+    late_supplement = (SUPPLEMENT[0], at("09/06/2025 16:00"))  # after a 15:00 cut-off
+    assert due_day_with([late_supplement], "restart", cutoff=time(15, 0)) == day("17/06/2025")
+    assert due_day_with([late_supplement], "restart") == day("16/06/2025")  # none: Monday is day 0
 
 
 def test_resume_with_calendar_days_skips_every_suspended_day() -> None:
