@@ -174,6 +174,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "Received after {cutoff}: counts as received on the morning of {day}",
     ),
     "due_cutoff": ("Giờ chốt tiếp nhận", "Receipt cut-off"),
+    "slip_cutoff_none": (
+        "không áp dụng (thủ tục không quy định)",
+        "none (the procedure sets none)",
+    ),
     "due_cutoff_none": (
         "không áp dụng (không nêu thủ tục hay --cutoff)",
         "none (no procedure or --cutoff given)",

@@ -15,7 +15,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from api.cli.dossier import slip_rows
 from api.cli.main import app
+from api.http import render
+from api.http.schemas import CutoffOut
 from domain.calendar import end_of
 from domain.instant import VIETNAM, from_datetime, local_date
 from domain.procedure import Cutoff
@@ -229,3 +232,38 @@ def test_due_with_a_procedure_before_any_version_is_refused(registry_db: str) ->
     code, output = due("09/05/2019 16:00", "3", "--procedure", SAME_DAY, db=registry_db)
     assert code == 2, output
     assert "no version in force on 2019-05-09" in output
+
+
+# --- the control slip says which rule applied -------------------------------------------------
+
+
+def test_the_control_slip_states_the_cut_off_its_dates_were_counted_with(world: World) -> None:
+    world.authority.record(
+        "procedure.published", SAME_DAY, published({"time": "15:00", "source": SOURCE})
+    )
+    world.clock.set(local(3, 3, 16))
+    other = "000.00.01.H59-250303-0009"
+    world.receive(CODE, procedure=SAME_DAY, appointed=end_of(local_date(local(6, 3))))
+    world.receive(other)
+    projector = Projector(world.ledger)
+    try:
+        projector.catch_up()
+        inspector = Inspector(world.ledger, projector, load_calendar())
+        with_cutoff = inspector.slip(CODE, world.clock.now())
+        without = inspector.slip(other, world.clock.now())
+        assert with_cutoff is not None
+        assert without is not None
+        assert with_cutoff.cutoff == Cutoff(time(15, 0), SOURCE)
+        assert without.cutoff is None
+        assert render.slip_out(with_cutoff).cutoff == CutoffOut(time="15:00", source=SOURCE)
+        assert render.slip_out(without).cutoff is None
+        text = slip_rows(world.ledger, with_cutoff, "en")
+        assert f"Receipt cut-off: 15:00 ({SOURCE})" in text
+        assert "Receipt cut-off: none (the procedure sets none)" in slip_rows(
+            world.ledger, without, "en"
+        )
+        assert "Giờ chốt tiếp nhận: không áp dụng" in "\n".join(
+            slip_rows(world.ledger, without, "vi")
+        )
+    finally:
+        projector.close()

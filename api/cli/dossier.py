@@ -117,6 +117,12 @@ def slip_rows(ledger: Ledger, found: ControlSlip, lang: str) -> list[str]:
         f"{word('received_time', lang)}: {format_local(location.received_at)} — "
         f"{office_name(ledger, location.received_by, location.received_at)}",
         f"{word('appointed', lang)}: {format_local(location.appointed)}",
+        f"{word('due_cutoff', lang)}: "
+        + (
+            f"{found.cutoff.text} ({found.cutoff.source})"
+            if found.cutoff is not None
+            else word("slip_cutoff_none", lang)
+        ),
     ]
     for block in found.blocks:
         lines.append(_block_line(ledger, block, lang))

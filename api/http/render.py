@@ -7,6 +7,7 @@ from typing import Any
 from api.http.schemas.common import iso
 from api.http.schemas.dossiers import (
     BudgetOut,
+    CutoffOut,
     FormOut,
     LocationOut,
     ReportOut,
@@ -80,6 +81,11 @@ def slip_out(slip: ControlSlip) -> SlipOut:
         ),
         legal_basis_vi=slip.legal_basis("vi"),
         legal_basis_en=slip.legal_basis("en"),
+        cutoff=(
+            CutoffOut(time=slip.cutoff.text, source=slip.cutoff.source)
+            if slip.cutoff is not None
+            else None
+        ),
     )
 
 

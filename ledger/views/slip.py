@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from domain.instant import local_date
 from domain.law import Form, FormType, Regime, regime_on
-from domain.procedure import Budget
+from domain.procedure import Budget, Cutoff
 from ledger.views.deadlines import judge
 from ledger.views.tables import Location
 
@@ -53,6 +53,9 @@ class ControlSlip:
     location: Location
     blocks: list[SlipBlock]
     at: int  # results judged as of this instant
+    # the receipt cut-off the appointed date and the turns were counted with: the procedure
+    # version's, None when it has none
+    cutoff: Cutoff | None = None
 
     @property
     def regime(self) -> Regime:
@@ -121,7 +124,8 @@ def control_slip(inspector: Inspector, code: str, at: int) -> ControlSlip | None
                 extra=leg.extra,
             )
         )
-    return ControlSlip(location, blocks, at)
+    version = inspector.version_of(location)
+    return ControlSlip(location, blocks, at, version.cutoff if version is not None else None)
 
 
 def _block(

@@ -191,6 +191,13 @@ class FormOut(BaseModel):
     circular: str = Field(..., description="the circular whose form it is: 03/2025/TT-VPCP")
 
 
+class CutoffOut(BaseModel):
+    """A receipt cut-off: a dossier received after `time` counts from the next working day."""
+
+    time: str = Field(..., description="HH:MM, Vietnam time")
+    source: str = Field(..., description="the text that sets it")
+
+
 class SlipOut(BaseModel):
     """Phiếu kiểm soát quá trình giải quyết hồ sơ as data: the form and legal basis are those in
     force on the dossier's date of receipt (form 05 of Circular 01/2018/TT-VPCP before 15/9/2025,
@@ -202,6 +209,11 @@ class SlipOut(BaseModel):
     form: FormOut
     legal_basis_vi: str = Field(..., description="the decree and circular the slip is made under")
     legal_basis_en: str
+    cutoff: CutoffOut | None = Field(
+        None,
+        description="the receipt cut-off the appointed date was counted with (the procedure "
+        "version's); null: none",
+    )
 
 
 class ReportOut(BaseModel):

@@ -42,6 +42,11 @@ WORDS: dict[str, tuple[str, str]] = {
         "Process control slip",
     ),
     "slip_basis": ("Căn cứ", "Legal basis"),
+    "slip_cutoff": ("Giờ chốt tiếp nhận", "Receipt cut-off"),
+    "slip_cutoff_none": (
+        "không áp dụng (thủ tục không quy định)",
+        "none (the procedure sets none)",
+    ),
     "slip_code": ("Mã hồ sơ", "Dossier code"),
     "slip_received": ("Thời điểm tiếp nhận", "Received at"),
     "slip_appointed": ("Hẹn trả kết quả", "Result promised for"),
