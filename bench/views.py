@@ -556,7 +556,8 @@ class Generator:
         return min(midnight + offset, self.now - rng.randrange(1, 3600) * MICROS)
 
     def appointed(self, procedure: str, version: ProcedureVersion, received: int) -> int:
-        """sla.appointed_for, cached: it depends only on the counting day and the version's cut-off (if any)."""
+        """sla.appointed_for, cached: it depends only on the counting day and the version's
+        cut-off (if any)."""
         day = local_date(received)
         key = (procedure, version.version, day, received - start_of(day) > 15 * 3600 * MICROS)
         if key not in self._appointed:
