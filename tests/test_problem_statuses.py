@@ -28,6 +28,8 @@ STATUSES = {
     "applicant-exists": 409,
     "applicant-held": 409,
     "applicant-mismatch": 409,
+    "already-rated": 409,
+    "not-yet-decided": 409,
     "dossier-exists": 409,
     "stale-head": 409,
     "applicant-erased": 410,

@@ -79,7 +79,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         (registry.router, (401, 404, 422, 500)),
         (log.router, (401, 404, 422, 500)),
         (events.router, (401, 422, 500)),
-        (public.router, (404, 422, 429, 500)),
+        (public.router, (404, 409, 422, 429, 500, 503)),
     ):
         app.include_router(router, prefix="/v1", responses=problems.documented(*statuses))
     app.mount("/static", StaticFiles(packages=[("api.http", "static")]), name="static")

@@ -17,10 +17,14 @@ from api.http.applicants import signed_commitment
 from api.http.problems import NotFound, RateLimited
 from api.http.schemas.common import iso
 from api.http.schemas.dossiers import LookupOut
+from api.http.schemas.ratings import RatingOut
 from api.http.services import Services
 from domain.errors import DomainError
 from domain.instant import MICROS, local_date
 from ledger.clock import Clock
+from ledger.errors import ReadOnly
+from ledger.stores.ratings import NotYetDecided
+from ledger.views.tables import Location
 
 
 class LookupLimiter:
@@ -108,6 +112,47 @@ def citizen_lookup(services: Services, http: Request, code: str, secret: str) ->
     """What a citizen may know of a dossier, given its code and the receipt secret; the same
     NotFound for an unknown code and a wrong secret; RateLimited per client, and per client and
     code for wrong secrets (LookupLimiter)."""
+    location = _opened(services, http, code, secret)
+    office = location.custodian or location.transit_to
+    day = local_date(services.clock.now())
+    return LookupOut(
+        code=location.code,
+        procedure=location.procedure,
+        procedure_name=_procedure_name(services, location.procedure, location.version),
+        status=location.status,
+        office=office,
+        office_name=_office_name(services, office, day),
+        since=location.since,
+        since_iso=iso(location.since),
+        appointed=location.appointed,
+        appointed_iso=iso(location.appointed),
+        decided=location.decided,
+    )
+
+
+def citizen_rating(
+    services: Services, http: Request, code: str, secret: str, score: int
+) -> RatingOut:
+    """The citizen's rating of a dossier's handling, kept once (AlreadyRated after) and only once
+    the dossier is decided (NotYetDecided); opened by the code and the receipt secret under the
+    lookup's limits, with the lookup's answers (NotFound, RateLimited)."""
+    location = _opened(services, http, code, secret)
+    if location.decided is None:
+        raise NotYetDecided(f"dossier {code} has no decision yet")
+    if services.read_only:
+        raise ReadOnly("this server keeps no ratings: rate on the primary")
+    rating = services.ratings.rate(code, score, services.clock.now())
+    return RatingOut(
+        code=rating.code,
+        score=rating.score,
+        rated_at=rating.rated_at,
+        rated_at_iso=iso(rating.rated_at),
+    )
+
+
+def _opened(services: Services, http: Request, code: str, secret: str) -> Location:
+    """Where dossier `code` is, if `secret` is its receipt's; the same NotFound for an unknown
+    code and a wrong secret; RateLimited (LookupLimiter)."""
     limiter: LookupLimiter = http.app.state.lookups
     client = client_of(http)
     limiter.admit(client, code)
@@ -124,21 +169,7 @@ def citizen_lookup(services: Services, http: Request, code: str, secret: str) ->
     location = services.views().location(code)
     if location is None:
         raise unknown
-    office = location.custodian or location.transit_to
-    day = local_date(services.clock.now())
-    return LookupOut(
-        code=location.code,
-        procedure=location.procedure,
-        procedure_name=_procedure_name(services, location.procedure, location.version),
-        status=location.status,
-        office=office,
-        office_name=_office_name(services, office, day),
-        since=location.since,
-        since_iso=iso(location.since),
-        appointed=location.appointed,
-        appointed_iso=iso(location.appointed),
-        decided=location.decided,
-    )
+    return location
 
 
 def _office_name(services: Services, office: str | None, day: date) -> str | None:

@@ -18,6 +18,7 @@ from ledger.errors import ReadOnly
 from ledger.reference.calendar import load_calendar
 from ledger.stores.database import refuses_writes
 from ledger.stores.files import Quota
+from ledger.stores.ratings import RatingStore
 from ledger.stores.tokens import RecentTokens
 from ledger.views.projector import Projector
 from ledger.views.sla import Inspector
@@ -52,6 +53,7 @@ class Services:
         self.tokens_seen = RecentTokens(self.tokens)  # a revoked token stops within 2 s
         self.applicants = bootstrap.open_applicants(url, data_key, read_only=self.read_only)
         self.enrolments = bootstrap.open_enrolments(url, read_only=self.read_only)
+        self.ratings = RatingStore(url, read_only=self.read_only)
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
         scratch = None
         if bootstrap.files_directory(url, settings.files_dir) is None and url.startswith("memory:"):
@@ -133,6 +135,7 @@ class Services:
             self._follower.join(timeout=10)
         for closing in (self.projector, self.tokens, self.applicants, self.files, self.enrolments):
             closing.close()
+        self.ratings.close()
         if self._scratch is not None:
             self._scratch.cleanup()
         self.ledger.close()

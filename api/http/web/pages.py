@@ -1,4 +1,5 @@
-"""The citizen's pages: look a dossier up by its code and receipt secret.
+"""The citizen's pages: look a dossier up by its code and receipt secret, and rate its handling
+once it is decided.
 
 Plain HTML forms, no JavaScript: they work on any browser and on a slow line. The language is
 Vietnamese unless `?lang=en` asked for English (kept in a cookie); times are shown in
@@ -17,7 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from api.http.access import ServicesDep
-from api.http.lookup import citizen_lookup
+from api.http.lookup import citizen_lookup, citizen_rating
 from api.http.problems import NotFound, RateLimited
 from api.http.schemas.common import is_storable
 from api.http.services import Services
@@ -26,6 +27,8 @@ from api.http.web.words import say
 from domain.errors import DomainError
 from domain.identifier import is_identifier
 from domain.instant import local_date, to_datetime
+from ledger.errors import ReadOnly
+from ledger.stores.ratings import AlreadyRated, NotYetDecided
 
 router = APIRouter(include_in_schema=False)
 pages = Environment(loader=PackageLoader("api.http", "templates"), autoescape=select_autoescape())
@@ -86,14 +89,65 @@ def lookup_result(
     code: Annotated[str, Form(max_length=128)] = "",
     secret: Annotated[str, Form(max_length=64)] = "",
 ) -> HTMLResponse:
+    return _answer(request, services, code.strip(), secret.strip())
+
+
+@router.post("/tra-cuu/danh-gia")
+def rate(
+    request: Request,
+    services: ServicesDep,
+    code: Annotated[str, Form(max_length=128)] = "",
+    secret: Annotated[str, Form(max_length=64)] = "",
+    score: Annotated[str, Form(max_length=8)] = "",
+) -> HTMLResponse:
+    """The citizen's rating of a decided dossier (ledger/stores/ratings.py), sent from the
+    lookup's answer; answered with that answer again, saying what became of the rating."""
     lang = language(request)
     code, secret = code.strip(), secret.strip()
+    if score.strip() not in ("1", "2", "3", "4", "5"):
+        return _answer(request, services, code, secret, 422, say("rate_bad_score", lang))
+    refused = _refused(request, code, secret)
+    if refused is not None:
+        return refused
+    try:
+        citizen_rating(services, request, code, secret, int(score))
+    except (NotFound, RateLimited):
+        return _answer(request, services, code, secret)  # the lookup's own answer
+    except AlreadyRated:
+        return _answer(request, services, code, secret, 409, say("rate_already", lang))
+    except NotYetDecided:
+        return _answer(request, services, code, secret, 409, say("rate_not_decided", lang))
+    except ReadOnly:
+        return _answer(request, services, code, secret, 503, say("rate_read_only", lang))
+    return _answer(request, services, code, secret, 200, say("rate_thanks", lang))
+
+
+def _refused(request: Request, code: str, secret: str) -> HTMLResponse | None:
+    """The lookup form again with what is wrong with its fields; None if nothing is."""
+    lang = language(request)
     if not code or not secret:
         return render(request, "lookup.html", 422, code=code, problem=say("missing_fields", lang))
     if not is_identifier(code):  # nothing has that code, and it never reaches the database
         return render(request, "lookup.html", 422, code="", problem=say("bad_code", lang))
     if not is_storable(secret):
         return render(request, "lookup.html", 422, code=code, problem=say("bad_secret", lang))
+    return None
+
+
+def _answer(
+    request: Request,
+    services: Services,
+    code: str,
+    secret: str,
+    status: int = 200,
+    rating_message: str | None = None,
+) -> HTMLResponse:
+    """The lookup's answer for `code` and `secret`: where the dossier is, its slip, and the
+    rating form once it is decided and until it is rated."""
+    lang = language(request)
+    refused = _refused(request, code, secret)
+    if refused is not None:
+        return refused
     try:
         result = citizen_lookup(services, request, code, secret)
     except NotFound:
@@ -110,6 +164,7 @@ def lookup_result(
     return render(
         request,
         "lookup_result.html",
+        status,
         result=result,
         overdue=overdue,
         slip=slip,
@@ -117,6 +172,9 @@ def lookup_result(
         office=lambda office, at: office_name(services, office, at),
         qr=qr_svg(verify_url, say("qr_caption", lang)),
         verify_url=verify_url,
+        secret=secret,
+        rated=services.ratings.rated(code) is not None,
+        rating_message=rating_message,
     )
 
 

@@ -2,15 +2,16 @@
 
 One entry point, `say(key, lang, **values)`, over the words of every area of the site, each in a
 module of its own: common.py (every page's frame, signing in, the pager, and the nouns several
-pages share), public.py (the citizen's lookup and the control slip), officer.py (the officer's
-desk), oversight.py (the stall dashboard, the heat map, a dossier's page) and verify.py (checking
-an audit bundle, on the server and in the browser). A key belongs to one area: joining them
+pages share), public.py (the citizen's lookup and the control slip), rating.py (the citizen's
+rating of a decided dossier), officer.py (the officer's desk), oversight.py (the stall
+dashboard, the heat map, a dossier's page) and verify.py (checking an audit bundle, on the server
+and in the browser). A key belongs to one area: joining them
 refuses a key defined twice, which would otherwise silently take one area's words for another's.
 """
 
 from __future__ import annotations
 
-from api.http.web.words import common, officer, oversight, public, verify
+from api.http.web.words import common, officer, oversight, public, rating, verify
 
 Words = dict[str, tuple[str, str]]
 
@@ -28,6 +29,7 @@ def _joined(*areas: Words) -> Words:
 AREAS: tuple[Words, ...] = (
     common.WORDS,
     public.WORDS,
+    rating.WORDS,
     officer.WORDS,
     oversight.WORDS,
     verify.WORDS,
