@@ -54,6 +54,9 @@ class ProcedureVersion:
     legal_basis: str
     effective: date
     cutoff: Cutoff | None = None  # None: no cut-off (versions published without one)
+    # why a budget of this version could not be confirmed; "" when its legal basis confirms them
+    # (every version published without the field)
+    provisional: str = ""
 
     @property
     def levels(self) -> tuple[str, ...]:
@@ -144,6 +147,7 @@ def _version(body: dict[str, Any]) -> ProcedureVersion:
         legal_basis=body["legal_basis"],
         effective=parse_date(body["effective"]),
         cutoff=_cutoff(body.get("cutoff")),
+        provisional=body.get("provisional", ""),
     )
 
 

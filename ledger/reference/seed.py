@@ -152,7 +152,9 @@ def _step(level: str, text: str, note: str = "") -> dict[str, Any]:
 
 
 def procedure_versions(row: dict[str, str]) -> list[dict[str, Any]]:
-    """Version 1 as the legal basis reads; version 2 from 1/7/2025 without the district level."""
+    """Version 1 as the legal basis reads; for a procedure routed through a district, version 2
+    as reformed on 1/7/2025 (procedures_2025.csv: no district, its legal basis and, where a budget
+    could not be confirmed, why it is provisional)."""
     basis = next(
         date for prefix, date in BASIS_EFFECTIVE.items() if row["legal_basis"].startswith(prefix)
     )
@@ -167,30 +169,47 @@ def procedure_versions(row: dict[str, str]) -> list[dict[str, Any]]:
     }
     if row["national_code"]:
         first["national_code"] = row["national_code"]
+    reformed = _reformed().get(row["key"])
     if not any(step["level"] == "district" for step in first["route"]):
         return [first]
-    return [first, _without_districts(first)]
+    if reformed is None:
+        raise ValueError(
+            f"procedure {row['key']} is routed through a district and has no version from "
+            f"{REFORM} in procedures_2025.csv"
+        )
+    return [first, _reformed_version(first, reformed)]
 
 
-def _without_districts(first: dict[str, Any]) -> dict[str, Any]:
-    """The seed's assumption for 1/7/2025 on: the district's step passes to the province where
-    the province had none, and is dropped where it had one; district decisions go to the province."""
-    route: list[dict[str, Any]] = []
-    has_province = any(step["level"] == "province" for step in first["route"])
-    for step in first["route"]:
-        if step["level"] == "district" and has_province:
-            continue
-        if step["level"] == "district":
-            step = {
-                **step,
-                "level": "province",
-                "note": "seed assumption: district step passed to the province on 1/7/2025",
-            }
-        if route and route[-1]["level"] == step["level"]:
-            continue
-        route.append(step)
-    decides = sorted({"province" if level == "district" else level for level in first["decides"]})
-    return {**first, "version": 2, "route": route, "decides": decides, "effective": REFORM}
+def _reformed() -> dict[str, dict[str, str]]:
+    return {row["key"]: row for row in _rows("procedures_2025.csv")}
+
+
+def _reformed_version(first: dict[str, Any], row: dict[str, str]) -> dict[str, Any]:
+    """The version a row of procedures_2025.csv publishes: its route is written
+    "level: budget > level: budget", a level's budget optional, its annotation in brackets
+    ("commune (old)") dropped."""
+    route = []
+    for part in row["route"].split(">"):
+        level, _colon, budget = part.partition(":")
+        which = re.search(r"\((.*?)\)", level)
+        route.append(
+            _step(
+                re.sub(r"\(.*?\)", "", level).strip(),
+                budget.strip(),
+                f"the {which.group(1)} {level[: which.start()].strip()}" if which else "",
+            )
+        )
+    version: dict[str, Any] = {
+        **first,
+        "version": 2,
+        "route": route,
+        "decides": row["decides"].split(";"),
+        "legal_basis": row["legal_basis"],
+        "effective": row["effective"],
+    }
+    if row["provisional"]:
+        version["provisional"] = row["provisional"]
+    return version
 
 
 def seed_travinh(

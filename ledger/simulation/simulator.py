@@ -8,9 +8,10 @@ on SIMULATION_END (default 4.5 years: from Monday 3/1/2022 to 30/6/2026), each p
 `ledger/simulation/traffic.py`. The same seed gives the same statements, byte for byte, and the same log.
 
 The reform, kept simple: receipts of procedures routed through a district stop on DISTRICT_STOP
-(six weeks before 1/7/2025) and resume from 1/7/2025 under the procedure's version 2 (commune →
-province). A dossier whose plan still needs a dissolved district after 30/6/2025 is left where
-it is (`stranded` in the result), as the demo leaves its dossier in transit to a district.
+(six weeks before 1/7/2025) and resume from 1/7/2025 under the procedure's version 2 (decided at
+the commune, or commune → province). A dossier whose plan still needs a dissolved district
+after 30/6/2025 is left where it is (`stranded` in the result), as the demo leaves its dossier in
+transit to a district.
 
 Statements are built and signed here, with each subject's head (seq, prev) tracked in memory,
 and recorded with `Ledger.record_many` in batches of statements close in time: before each

@@ -318,8 +318,10 @@ class _Journey:
                 raise Stranded(commune)
             return parent
         here = offices.parent(self.receiver, day)
-        others = [c for c in offices.communes(day) if offices.parent(c, day) != here]
-        return self.rng.choice(others or offices.communes(day))
+        holder = offices.resolve(self.holder, day)
+        communes = [c for c in offices.communes(day) if c != holder]
+        others = [c for c in communes if offices.parent(c, day) != here]
+        return self.rng.choice(others or communes)
 
     def hand_over(self, target: str, purpose: str, documents: list[Any] | None = None) -> bool:
         """Dispatch to `target` (re-sent once after a refusal); False if never acknowledged."""

@@ -257,6 +257,9 @@ BODIES: dict[str, Record] = {
             "effective": EFFECTIVE_DATE,
             # absent: no cut-off (every version published before the field existed)
             "cutoff": Optional(Record({"time": ClockTime(), "source": Text(max_len=500)})),
+            # absent: the version's budgets are confirmed by its legal basis; present: why a
+            # budget is provisional (every version published before the field existed has none)
+            "provisional": Optional(Text(max_len=500)),
         }
     ),
 }
