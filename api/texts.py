@@ -14,6 +14,12 @@ KINDS: dict[str, tuple[str, str]] = {
     "dossier.decided": ("Có kết quả giải quyết", "Decided"),
     "dossier.result_returned": ("Trả kết quả", "Result returned"),
     "dossier.withdrawn": ("Rút hồ sơ", "Withdrawn"),
+    "dossier.refused": ("Từ chối tiếp nhận giải quyết hồ sơ", "Refused at reception"),
+    "dossier.extension_requested": (
+        "Xin lỗi và đề nghị gia hạn thời gian giải quyết",
+        "Apology and request to extend the time",
+    ),
+    "dossier.stopped": ("Dừng giải quyết hồ sơ", "Handling stopped"),
 }
 
 WORDS: dict[str, tuple[str, str]] = {

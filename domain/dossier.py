@@ -22,6 +22,7 @@ from domain.errors import (
     DossierClosed,
     NoAuthorityToDecide,
     NotAddressee,
+    NotAtReception,
     NotCustodian,
     NotDecided,
     NotInTransit,
@@ -67,6 +68,7 @@ class Dossier(SignedAggregate):
         settled: dict[bytes, str]  # dispatch hash -> how it was settled
         appointed: int
         delay_notified: bool
+        extensions: int  # dossier.extension_requested statements recorded (form 04 of 2025)
         suspended: bool
         decided: str | None
         closed: str | None
@@ -91,6 +93,7 @@ class Dossier(SignedAggregate):
             aggregate.settled = {}
             aggregate.appointed = self.appointed
             aggregate.delay_notified = False
+            aggregate.extensions = 0
             aggregate.suspended = False
             aggregate.decided = None
             aggregate.closed = None
@@ -162,6 +165,14 @@ class Dossier(SignedAggregate):
             aggregate.appointed = self.appointed
             aggregate.delay_notified = True
 
+    class ExtensionRequested(SignedAggregate.Event):
+        TOPIC = "lienthong.dossier.ExtensionRequested.v1"
+        appointed: int
+
+        def effect(self, aggregate: Any) -> None:
+            aggregate.appointed = self.appointed
+            aggregate.extensions = getattr(aggregate, "extensions", 0) + 1
+
     class Decided(SignedAggregate.Event):
         TOPIC = "lienthong.dossier.Decided.v1"
         outcome: str
@@ -180,6 +191,18 @@ class Dossier(SignedAggregate):
 
         def effect(self, aggregate: Any) -> None:
             aggregate.closed = "withdrawn"
+
+    class Refused(SignedAggregate.Event):
+        TOPIC = "lienthong.dossier.Refused.v1"
+
+        def effect(self, aggregate: Any) -> None:
+            aggregate.closed = "refused"
+
+    class Stopped(SignedAggregate.Event):
+        TOPIC = "lienthong.dossier.Stopped.v1"
+
+        def effect(self, aggregate: Any) -> None:
+            aggregate.closed = "stopped"
 
     # --- commands ----------------------------------------------------------------------------
 
@@ -299,6 +322,54 @@ class Dossier(SignedAggregate):
                 f"later than the current one, {format_local(self.appointed)}"
             )
         self._continue(self.DelayNotified, entry, appointed=appointed)
+
+    def request_extension(self, entry: Entry, successors: Successors = NO_SUCCESSORS) -> None:
+        """`dossier.extension_requested` (form 04 of Circular 03/2025: apology and request to extend
+        the time): the custodian apologises and asks for a later appointed time, with the reason.
+        Unlike the 2018 re-appointment it may be repeated: whether Decree 118/2025 keeps the 2018
+        limit of one is unconfirmed (docs/law.md), so the reports count dossiers extended twice or
+        more instead of the ledger refusing them."""
+        self._require_custody(entry, successors)
+        self._require_undecided()
+        _require_reason(entry)
+        appointed = entry.statement.body["appointed"]
+        if appointed <= self.appointed:
+            raise BadAppointment(
+                f"dossier {self.subject}: the extended appointed time {format_local(appointed)} "
+                f"must be later than the current one, {format_local(self.appointed)}"
+            )
+        self._continue(self.ExtensionRequested, entry, appointed=appointed)
+
+    def refuse(self, entry: Entry, successors: Successors = NO_SUCCESSORS) -> None:
+        """`dossier.refused` (form 03: refusal to receive and handle): the receiving office refuses
+        the dossier at reception, with the reason; closed. Only while the office that received it
+        still holds it and before it was ever handed over: once another office has taken it in,
+        it is being handled, and ending it is a stop (`dossier.stopped`) or a decision."""
+        self._require_custody(entry, successors)
+        self._require_undecided()
+        receiver = successors.get(self.received_by, self.received_by)
+        if entry.statement.office != receiver:
+            raise NotAtReception(
+                f"dossier {self.subject}: only the receiving office {self.received_by} may refuse "
+                f"it, not office {entry.statement.office}"
+            )
+        if "acknowledged" in self.settled.values():
+            raise NotAtReception(
+                f"dossier {self.subject} has been handed over and taken in since its reception; "
+                f"it can no longer be refused at reception: stop it (dossier.stopped) instead"
+            )
+        _require_reason(entry)
+        self._continue(self.Refused, entry)
+
+    def stop(self, entry: Entry, successors: Successors = NO_SUCCESSORS) -> None:
+        """`dossier.stopped` (form 05 of Circular 03/2025: notice stopping the handling of the
+        dossier): the custodian stops the handling, with the reason; closed. The form's name is
+        "dừng giải quyết" (stop handling), not "tạm dừng" (suspend): nothing resumes a stopped
+        dossier — a supplement request is how the clock is suspended."""
+        self._require_custody(entry, successors)
+        self._require_undecided()
+        _require_reason(entry)
+        self._continue(self.Stopped, entry)
 
     def decide(
         self,

@@ -249,3 +249,9 @@ class ReasonRequired(DomainError):
     code = "reason-required"
     title_vi = "Phải ghi rõ lý do"
     title_en = "A reason is required"
+
+
+class NotAtReception(DomainError):
+    code = "not-at-reception"
+    title_vi = "Chỉ bộ phận tiếp nhận được từ chối khi hồ sơ chưa được chuyển đi"
+    title_en = "Refusal only at reception, before any handover"

@@ -25,6 +25,9 @@ DOSSIER_KINDS = (
     "dossier.decided",
     "dossier.result_returned",
     "dossier.withdrawn",
+    "dossier.refused",
+    "dossier.extension_requested",
+    "dossier.stopped",
 )
 REGISTRY_KINDS = (
     "authority.established",

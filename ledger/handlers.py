@@ -75,6 +75,9 @@ class Handlers:
             "dossier.decided": self._decide,
             "dossier.result_returned": self._on_dossier(Dossier.return_result),
             "dossier.withdrawn": self._on_dossier(Dossier.withdraw),
+            "dossier.refused": self._on_dossier(Dossier.refuse),
+            "dossier.extension_requested": self._on_dossier(Dossier.request_extension),
+            "dossier.stopped": self._on_dossier(Dossier.stop),
         }
 
     def _establish_authority(self, entry: Entry, current: Any) -> SignedAggregate:

@@ -206,6 +206,9 @@ BODIES: dict[str, Record] = {
     ),
     "dossier.result_returned": Record({"channel": Enum(CHANNELS)}),
     "dossier.withdrawn": Record({"reason": REASON}),
+    "dossier.refused": Record({"reason": REASON}),
+    "dossier.extension_requested": Record({"reason": REASON, "appointed": INSTANT}),
+    "dossier.stopped": Record({"reason": REASON}),
     "authority.established": Record({"public_key": Bin(32)}),
     "authority.rotated": Record({"public_key": Bin(32)}),
     "office.established": Record(

@@ -213,4 +213,7 @@ HANDLERS: dict[type[Any], Callable[[Cursor, Any, Statement], None]] = {
     Dossier.Decided: _decided,
     Dossier.ResultReturned: _closed,
     Dossier.Withdrawn: _closed,
+    Dossier.Refused: _closed,
+    Dossier.ExtensionRequested: _reappointed,
+    Dossier.Stopped: _closed,
 }

@@ -54,6 +54,9 @@ EVENT_OF_KIND: dict[str, tuple[type[Any], ...]] = {
     "dossier.decided": (Dossier.Decided,),
     "dossier.result_returned": (Dossier.ResultReturned,),
     "dossier.withdrawn": (Dossier.Withdrawn,),
+    "dossier.refused": (Dossier.Refused,),
+    "dossier.extension_requested": (Dossier.ExtensionRequested,),
+    "dossier.stopped": (Dossier.Stopped,),
 }
 TOPICS_OF_KIND = {
     kind: {get_topic(cls) for cls in classes} for kind, classes in EVENT_OF_KIND.items()
