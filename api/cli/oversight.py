@@ -9,7 +9,9 @@ cannot be read, an unknown rule, a period that ends before it starts).
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
+from typing import Annotated, TypeVar
 
 import typer
 
@@ -19,7 +21,45 @@ from api.cli.views import instant_option, office_name, open_inspector, working_t
 from api.texts import word
 from domain.instant import format_local
 from ledger.errors import BadEnvelope
+from ledger.stores.database import Database
+from ledger.stores.files.records import FileRecords
+from ledger.stores.ratings import RatingStore
+from ledger.views.reports import UNKNOWABLE
 from ledger.views.sla import RULES, OfficeReport, office_report
+
+# The national index's lines of the report (Decision 766/QĐ-TTg): (Vietnamese, English).
+INDEX_WORDS: dict[str, tuple[str, str]] = {
+    "index": (
+        "Chỉ số theo Quyết định 766/QĐ-TTg (phần sổ cái biết được):",
+        "The national index of Decision 766/QĐ-TTg (what the ledger knows):",
+    ),
+    "online": ("  Tiếp nhận trực tuyến: {n} ({rate})", "  Received online: {n} ({rate})"),
+    "digitised": (
+        "  Số hóa khi tiếp nhận (có bản quét đã tải lên): {n} ({rate})",
+        "  Digitised at receipt (scans uploaded): {n} ({rate})",
+    ),
+    "apology": (
+        "  Quá hạn so với ngày hẹn khi tiếp nhận: {late}, trong đó có phiếu xin lỗi: {n} ({rate})",
+        "  Late against the time appointed at receipt: {late}, with an apology slip: {n} ({rate})",
+    ),
+    "satisfaction": (
+        "  Đánh giá của người dân: {rated}, không hài lòng: {dissatisfied}; tỷ lệ hài lòng: {rate}",
+        "  Citizens' ratings: {rated}, dissatisfied: {dissatisfied}; satisfaction rate: {rate}",
+    ),
+    "unknowable": (
+        "Chỉ số sổ cái không biết được:",
+        "Indicators the ledger cannot know:",
+    ),
+}
+
+
+def _say(key: str, lang: str, **values: object) -> str:
+    vi, en = INDEX_WORDS[key]
+    return (vi if lang == "vi" else en).format(**values)
+
+
+def _rate(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate:.1%}"
 
 
 def stalls(
@@ -90,13 +130,69 @@ def report(
     until = last + 86_400_000_000  # the whole last day
     if until <= first:
         fail(BadEnvelope("--to must not be before --from"), lang, 2)
-    with open_ledger(options) as ledger, open_inspector(ledger) as inspector:
-        result = office_report(inspector, office, first, until)
+    with (
+        open_ledger(options) as ledger,
+        open_inspector(ledger) as inspector,
+        _side_stores(options.settings.database_url) as (scans, ratings),
+    ):
+        result = office_report(inspector, office, first, until, scans=scans, ratings=ratings)
         title = word(
             "report_title", lang, office=office_name(ledger, office, first), start=start, end=end
         )
-        for line in [title, *_report_lines(result, lang)]:
+        for line in [title, *_report_lines(result, lang), *_index_lines(result, lang)]:
             out.print(line, markup=False)
+
+
+@contextmanager
+def _side_stores(url: str) -> Iterator[tuple[FileRecords | None, RatingStore | None]]:
+    """The file records and the ratings kept beside the log, read only; None for either this
+    database does not hold (no server kept files or ratings here)."""
+    with ExitStack() as stack:
+        files = _opened(stack, FileRecords(url, read_only=True), "lienthong_files")
+        ratings = _opened(stack, RatingStore(url, read_only=True), "lienthong_ratings")
+        yield files, ratings
+
+
+S = TypeVar("S", bound=Database)
+
+
+def _opened(stack: ExitStack, store: S, table: str) -> S | None:
+    stack.callback(store.close)
+    with suppress(Exception):  # no such table: nothing kept
+        store.query(f"SELECT 1 FROM {table} LIMIT 1")  # noqa: S608 — a fixed table name
+        return store
+    return None
+
+
+def _index_lines(result: OfficeReport, lang: str) -> list[str]:
+    """The national index's indicators the ledger knows, then those it cannot."""
+    figures = result.index
+    lines = [
+        _say("index", lang),
+        _say("online", lang, n=result.received.get("online", 0), rate=_rate(result.online_rate)),
+        _say(
+            "digitised",
+            lang,
+            n="—" if figures.digitised is None else figures.digitised,
+            rate=_rate(result.digitised_rate),
+        ),
+        _say(
+            "apology",
+            lang,
+            late=figures.late_at_receipt,
+            n=figures.late_apologised,
+            rate=_rate(result.apology_rate),
+        ),
+        _say(
+            "satisfaction",
+            lang,
+            rated=figures.rated,
+            dissatisfied=figures.dissatisfied,
+            rate=_rate(result.satisfaction_rate),
+        ),
+        _say("unknowable", lang),
+    ]
+    return lines + [f"  - {vi if lang == 'vi' else en}" for vi, en in UNKNOWABLE.values()]
 
 
 def _report_lines(result: OfficeReport, lang: str) -> list[str]:

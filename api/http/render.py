@@ -9,12 +9,15 @@ from api.http.schemas.dossiers import (
     BudgetOut,
     CutoffOut,
     FormOut,
+    IndexOut,
     LocationOut,
     ReportOut,
     SlipBlockOut,
     SlipOut,
     StallOut,
+    UnknowableOut,
 )
+from ledger.views.reports import UNKNOWABLE
 from ledger.views.sla import ControlSlip, OfficeReport, Stall
 from ledger.views.tables import LOCATION, Location
 
@@ -103,4 +106,30 @@ def report_out(report: OfficeReport) -> ReportOut:
         on_time_rate=report.on_time_rate,
         pending_within=report.pending_within,
         pending_overdue=report.pending_overdue,
+        index=index_out(report),
+    )
+
+
+def index_out(report: OfficeReport) -> IndexOut:
+    figures = report.index
+    return IndexOut(
+        received_online=report.received.get("online", 0),
+        online_rate=report.online_rate,
+        digitised=figures.digitised,
+        digitised_rate=report.digitised_rate,
+        late_at_receipt=figures.late_at_receipt,
+        late_apologised=figures.late_apologised,
+        apology_rate=report.apology_rate,
+        ratings=(
+            None
+            if figures.ratings is None
+            else {str(score): n for score, n in figures.ratings.items()}
+        ),
+        rated=figures.rated,
+        dissatisfied=figures.dissatisfied,
+        satisfaction_rate=report.satisfaction_rate,
+        unknowable=[
+            UnknowableOut(indicator=code, title_vi=vi, title_en=en)
+            for code, (vi, en) in UNKNOWABLE.items()
+        ],
     )

@@ -111,4 +111,12 @@ def report(
     last = day(end, "end") or local_date(now) + timedelta(days=1)
     if last <= first:
         raise BadRequest(f"end ({last}) must come after start ({first})")
-    return report_out(office_report(inspector, office, start_of(first), start_of(last)))
+    found = office_report(
+        inspector,
+        office,
+        start_of(first),
+        start_of(last),
+        scans=services.files,
+        ratings=services.ratings,
+    )
+    return report_out(found)

@@ -229,6 +229,43 @@ class ReportOut(BaseModel):
     on_time_rate: float | None
     pending_within: int
     pending_overdue: int
+    index: IndexOut = Field(
+        description="the indicators of the national index (Decision 766/QĐ-TTg) the ledger can "
+        "know, and those it cannot"
+    )
+
+
+class UnknowableOut(BaseModel):
+    indicator: str
+    title_vi: str
+    title_en: str
+
+
+class IndexOut(BaseModel):
+    """The national index's indicators as far as the ledger knows them; a rate is null when its
+    denominator is 0 (or its source is not at hand: `digitised`, `ratings`)."""
+
+    received_online: int
+    online_rate: float | None = Field(description="received online ÷ received")
+    digitised: int | None = Field(
+        description="received with scans listed at receipt, every one uploaded"
+    )
+    digitised_rate: float | None = Field(description="digitised ÷ received")
+    late_at_receipt: int = Field(description="decided after the time appointed at receipt")
+    late_apologised: int = Field(description="of those, with an apology slip before the decision")
+    apology_rate: float | None = Field(description="late_apologised ÷ late_at_receipt")
+    ratings: dict[str, int] | None = Field(
+        description="the citizens' ratings of the dossiers resolved, score (1–5) → how many"
+    )
+    rated: int
+    dissatisfied: int = Field(description="rated 1 or 2")
+    satisfaction_rate: float | None = Field(
+        description="(resolved − dissatisfied) ÷ resolved; the index also takes away dossiers "
+        "with a complaint, which the ledger does not receive"
+    )
+    unknowable: list[UnknowableOut] = Field(
+        description="the index's indicators the ledger cannot know"
+    )
 
 
 class LookupRequest(BaseModel):
