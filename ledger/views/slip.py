@@ -2,7 +2,9 @@
 by the dossier's date of receipt, domain/law.py — form 05 of Circular 01/2018, form 06 of Circular
 03/2025 from 15/9/2025): a block per office's turn with the dossier — who handed it over and who
 received it, when, that office's budget for its level, its deadline, and whether it handed the
-dossier on (or decided or closed it) early, on time or late — judged as of an instant.
+dossier on (or decided or closed it) early, on time or late — judged as of an instant; and the
+notices the dossier's holders signed to the applicant (refusal, apology and new date or extension,
+stop), each with its form by the dossier's date of receipt.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from domain.instant import local_date
-from domain.law import Form, FormType, Regime, regime_on
+from domain.law import REGIMES, Form, FormType, NoSuchForm, Regime, regime_on
 from domain.procedure import Budget, Cutoff
 from ledger.views.deadlines import judge
 from ledger.views.tables import Location
@@ -45,6 +47,38 @@ class SlipBlock:
     extra: int = 0
 
 
+# the statements that are notices to the applicant, by the form they are made on
+NOTICES = {
+    "dossier.refused": FormType.REFUSAL,
+    "dossier.delay_notified": FormType.APOLOGY,
+    "dossier.extension_requested": FormType.APOLOGY,
+    "dossier.stopped": FormType.STOP_NOTICE,
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Notice:
+    """A notice to the applicant recorded on the dossier: a refusal to receive and handle it, an
+    apology with a new appointed date (or, from 15/9/2025, a request to extend the time), or a
+    notice stopping its handling."""
+
+    kind: str
+    office: str
+    officer: str
+    at: int
+    reason: str
+    appointed: int | None  # the new appointed time an apology or extension asks for
+    type: FormType
+    form: Form | None  # the form of the regime on the date of receipt; None if it had none
+
+    def name(self, lang: str) -> str:
+        """The form as printed ("Mẫu số 05 — Thông báo dừng giải quyết hồ sơ (Thông tư …)"), or
+        the form's name alone when the regime of the date of receipt had no form of its type."""
+        if self.form is not None:
+            return self.form.label(lang)
+        return REGIMES[-1].form(self.type).name(lang)
+
+
 @dataclass(frozen=True)
 class ControlSlip:
     """Phiếu kiểm soát quá trình giải quyết hồ sơ, as data; its form and legal basis are those
@@ -56,6 +90,7 @@ class ControlSlip:
     # the receipt cut-off the appointed date and the turns were counted with: the procedure
     # version's, None when it has none
     cutoff: Cutoff | None = None
+    notices: tuple[Notice, ...] = ()  # signed by `at`, oldest first
 
     @property
     def regime(self) -> Regime:
@@ -125,7 +160,35 @@ def control_slip(inspector: Inspector, code: str, at: int) -> ControlSlip | None
             )
         )
     version = inspector.version_of(location)
-    return ControlSlip(location, blocks, at, version.cutoff if version is not None else None)
+    cutoff = version.cutoff if version is not None else None
+    return ControlSlip(location, blocks, at, cutoff, _notices(inspector, location, at))
+
+
+def _notices(inspector: Inspector, location: Location, at: int) -> tuple[Notice, ...]:
+    regime = regime_on(local_date(location.received_at))
+    found = []
+    for entry in inspector.ledger.history("dossier", location.code):
+        statement = entry.statement
+        kind = NOTICES.get(statement.kind)
+        if kind is None or statement.at > at:
+            continue
+        try:
+            form: Form | None = regime.form(kind)
+        except NoSuchForm:
+            form = None
+        found.append(
+            Notice(
+                kind=statement.kind,
+                office=statement.office,
+                officer=statement.officer,
+                at=statement.at,
+                reason=statement.body["reason"],
+                appointed=statement.body.get("appointed"),
+                type=kind,
+                form=form,
+            )
+        )
+    return tuple(found)
 
 
 def _block(
