@@ -29,6 +29,7 @@ from domain.instant import VIETNAM, from_datetime
 from domain.signed import subject_id
 from ledger.application import Receipt
 from ledger.reference.calendar import load_calendar
+from ledger.views.notices import notice_counts
 from ledger.views.projector import Projector
 from ledger.views.sla import Inspector, office_report
 from tests.world import CODE, DAY, START, World, document
@@ -336,3 +337,38 @@ def test_report_counts_an_extended_dossier_pending_within_and_a_stopped_one_not_
     assert report.received == {"direct": 2}
     assert (report.pending_within, report.pending_overdue) == (1, 0)
     assert report.resolved == 0
+
+
+def test_notice_counts_find_the_dossiers_extended_more_than_once(
+    world: World, inspect: Callable[[], Inspector]
+) -> None:
+    twice, once, refused_code, stopped_code, elsewhere = (
+        f"000.00.01.H59-250303-{number:04d}" for number in range(1, 6)
+    )
+    world.clock.set(local(3, 3, 8))
+    for code in (twice, once, refused_code, stopped_code):
+        world.receive(code, appointed=local(7, 3, 17))
+        world.later()
+    world.receive(elsewhere, office="845", appointed=local(7, 3, 17))
+    world.clock.set(local(4, 3, 9))
+    world.at("29266").record("dossier.refused", refused_code, REFUSED)
+    world.clock.set(local(5, 3, 9))
+    world.at("29266").record("dossier.stopped", stopped_code, STOPPED)
+    for code, when in ((twice, 6), (once, 6), (twice, 12)):
+        world.clock.set(local(when, 3, 9))
+        appointed = world.ledger.dossier(code).appointed + 5 * DAY
+        world.at("29266").record("dossier.extension_requested", code, extension(appointed))
+    world.clock.set(local(13, 3, 9))
+    appointed = world.ledger.dossier(elsewhere).appointed + 5 * DAY
+    world.at("845").record("dossier.extension_requested", elsewhere, extension(appointed))
+
+    counts = notice_counts(inspect(), "844", local(1, 3), local(17, 3))
+    assert (counts.apologised, counts.refused, counts.stopped) == (2, 1, 1)
+    assert counts.extended_again == [twice]
+    # the second extension falls after the first period: extended twice only in the second one
+    first = notice_counts(inspect(), "844", local(1, 3), local(10, 3))
+    assert (first.apologised, first.extended_again) == (2, [])
+    later = notice_counts(inspect(), "844", local(10, 3), local(17, 3))
+    assert (later.apologised, later.refused, later.extended_again) == (1, 0, [twice])
+    province = notice_counts(inspect(), "84", local(1, 3), local(17, 3))
+    assert (province.apologised, province.extended_again) == (3, [twice])
