@@ -23,6 +23,9 @@ KINDS: dict[str, tuple[str, str]] = {
 }
 
 WORDS: dict[str, tuple[str, str]] = {
+    "notices": ("Thông báo gửi người nộp hồ sơ", "Notices to the applicant"),
+    "notice_reason": ("lý do", "reason"),
+    "notice_appointed": ("ngày hẹn trả mới", "new appointed date"),
     "error": ("Lỗi", "Error"),
     "time": ("Thời gian", "Time"),
     "step": ("Bước", "Step"),

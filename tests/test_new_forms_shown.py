@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,7 +22,7 @@ from api.cli.main import app as cli
 from api.client import Client
 from api.http.app import create_app
 from api.http.services import Services
-from domain.instant import VIETNAM, from_datetime
+from domain.instant import VIETNAM, format_local, from_datetime
 from ledger.statements.signing import SigningKey
 from tests.apiworld import APPLICANT, DOCUMENT, FILES, settings_for
 from tests.world import DAY, PROCEDURE, World
@@ -165,3 +166,27 @@ def test_timeline_names_each_new_statement(site: Site, code: str, kinds: list[st
     assert result.exit_code == 0, result.output
     for kind in kinds:
         assert kind in result.output
+
+
+def test_cli_slip_lists_the_notices_as_text_and_on_the_printable_page(
+    site: Site, tmp_path: Path
+) -> None:
+    page = tmp_path / "slip.html"
+    result = CliRunner().invoke(
+        cli, ["--database-url", site.database, "slip", NEXT_YEAR, "--html", str(page)]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    start = lines.index("Thông báo gửi người nộp hồ sơ:")
+    extension, stop = lines[start + 1 :]
+    assert extension.startswith(
+        f"- Mẫu số 04 — Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết ({C03}): "
+    )
+    assert extension.endswith(
+        f"lý do: {EXTEND}; ngày hẹn trả mới: {format_local(site.extended_to[NEXT_YEAR])}"
+    )
+    assert stop.startswith(f"- Mẫu số 05 — Thông báo dừng giải quyết hồ sơ ({C03}): ")
+    assert stop.endswith(f"lý do: {STOP}")
+    html = page.read_text(encoding="utf-8")
+    assert "<h2>Thông báo gửi người nộp hồ sơ</h2>" in html
+    assert f"<li>{extension[2:]}</li>" in html

@@ -28,6 +28,7 @@ from domain.instant import format_local
 from ledger.application import Ledger
 from ledger.errors import BadEnvelope
 from ledger.views.sla import ControlSlip, SlipBlock
+from ledger.views.slip import Notice
 from ledger.views.timeline import Timeline, describe, timeline
 
 
@@ -126,7 +127,24 @@ def slip_rows(ledger: Ledger, found: ControlSlip, lang: str) -> list[str]:
     ]
     for block in found.blocks:
         lines.append(_block_line(ledger, block, lang))
+    notices = [_notice_line(ledger, notice, lang) for notice in found.notices]
+    if notices:
+        lines.append(f"{word('notices', lang)}:")
+        lines.extend(notices)
     return lines
+
+
+def _notice_line(ledger: Ledger, notice: Notice, lang: str) -> str:
+    """A notice signed to the applicant, named by its form: when, by which office, why, and the
+    new appointed date an apology or an extension gives."""
+    line = (
+        f"- {notice.name(lang)}: {format_local(notice.at)} — "
+        f"{office_name(ledger, notice.office, notice.at)} ({notice.officer}); "
+        f"{word('notice_reason', lang)}: {notice.reason}"
+    )
+    if notice.appointed is not None:
+        line += f"; {word('notice_appointed', lang)}: {format_local(notice.appointed)}"
+    return line
 
 
 def _block_line(ledger: Ledger, block: SlipBlock, lang: str) -> str:
@@ -174,5 +192,7 @@ def render_slip_html(ledger: Ledger, found: ControlSlip, lang: str) -> str:
         header=slip_rows(ledger, found, lang)[1:6],
         blocks=[_block_line(ledger, block, lang) for block in found.blocks],
         results=[block.result for block in found.blocks],
+        notices_title=word("notices", lang),
+        notices=[_notice_line(ledger, notice, lang)[2:] for notice in found.notices],
         printed=format_local(found.at),
     )
