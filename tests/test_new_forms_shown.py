@@ -190,3 +190,33 @@ def test_cli_slip_lists_the_notices_as_text_and_on_the_printable_page(
     html = page.read_text(encoding="utf-8")
     assert "<h2>Thông báo gửi người nộp hồ sơ</h2>" in html
     assert f"<li>{extension[2:]}</li>" in html
+
+
+def test_json_slip_lists_the_notices_with_their_forms(site: Site) -> None:
+    token = site.services.tokens.create(
+        "registrar", now=site.services.clock.now(), valid_seconds=86400
+    )[1]
+    slips = {
+        code: site.http.get(
+            f"/v1/dossiers/{code}/slip", headers={"Authorization": f"Bearer {token}"}
+        )
+        for code in (AUGUST, NEXT_YEAR)
+    }
+    assert all(response.status_code == 200 for response in slips.values())
+    august = slips[AUGUST].json()["notices"]
+    assert [(n["kind"], n["reason"]) for n in august] == [
+        ("dossier.extension_requested", EXTEND),
+        ("dossier.stopped", STOP),
+    ]
+    assert (august[0]["form"]["number"], august[0]["form"]["circular"]) == ("04", "01/2018/TT-VPCP")
+    assert august[0]["appointed"] == site.extended_to[AUGUST]
+    assert august[1]["form"] is None  # Circular 01/2018 had no stop notice
+    stop = slips[NEXT_YEAR].json()["notices"][1]
+    assert stop["form"] == {
+        "type": "stop_notice",
+        "number": "05",
+        "name_vi": "Thông báo dừng giải quyết hồ sơ",
+        "name_en": "Notice stopping the handling of the dossier",
+        "circular": "03/2025/TT-VPCP",
+    }
+    assert (stop["appointed"], stop["officer"], stop["office"]) == (None, OFFICER, OFFICE)

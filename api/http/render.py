@@ -11,6 +11,7 @@ from api.http.schemas.dossiers import (
     FormOut,
     IndexOut,
     LocationOut,
+    NoticeOut,
     ReportOut,
     SlipBlockOut,
     SlipOut,
@@ -19,6 +20,7 @@ from api.http.schemas.dossiers import (
 )
 from ledger.views.reports import UNKNOWABLE
 from ledger.views.sla import ControlSlip, OfficeReport, Stall
+from ledger.views.slip import Notice
 from ledger.views.tables import LOCATION, Location
 
 
@@ -88,6 +90,30 @@ def slip_out(slip: ControlSlip) -> SlipOut:
             CutoffOut(time=slip.cutoff.text, source=slip.cutoff.source)
             if slip.cutoff is not None
             else None
+        ),
+        notices=[notice_out(notice) for notice in slip.notices],
+    )
+
+
+def notice_out(notice: Notice) -> NoticeOut:
+    form = notice.form
+    return NoticeOut(
+        kind=notice.kind,
+        office=notice.office,
+        officer=notice.officer,
+        at=notice.at,
+        at_iso=iso(notice.at),
+        reason=notice.reason,
+        appointed=notice.appointed,
+        appointed_iso=iso(notice.appointed),
+        form=None
+        if form is None
+        else FormOut(
+            type=form.type.value,
+            number=form.number,
+            name_vi=form.name_vi,
+            name_en=form.name_en,
+            circular=form.circular.number,
         ),
     )
 

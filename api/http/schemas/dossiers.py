@@ -191,6 +191,29 @@ class FormOut(BaseModel):
     circular: str = Field(..., description="the circular whose form it is: 03/2025/TT-VPCP")
 
 
+class NoticeOut(BaseModel):
+    """A notice signed to the applicant: a refusal to receive and handle the dossier, an apology
+    with a new date or a request to extend the time, or a notice stopping its handling."""
+
+    kind: str = Field(
+        ...,
+        description="dossier.refused, dossier.delay_notified, dossier.extension_requested or "
+        "dossier.stopped",
+    )
+    office: str
+    officer: str
+    at: int
+    at_iso: str | None
+    reason: str
+    appointed: int | None = Field(None, description="the new appointed time an apology asks for")
+    appointed_iso: str | None = None
+    form: FormOut | None = Field(
+        None,
+        description="the form of the regime in force on the dossier's date of receipt; null: that "
+        "regime had none of this type (a stop notice before 15/9/2025)",
+    )
+
+
 class CutoffOut(BaseModel):
     """A receipt cut-off: a dossier received after `time` counts from the next working day."""
 
@@ -213,6 +236,9 @@ class SlipOut(BaseModel):
         None,
         description="the receipt cut-off the appointed date was counted with (the procedure "
         "version's); null: none",
+    )
+    notices: list[NoticeOut] = Field(
+        default_factory=list, description="the notices signed to the applicant, oldest first"
     )
 
 
