@@ -14,6 +14,7 @@ Two days after the demo, the commune 29266/2025 receives four dossiers at once:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -38,6 +39,7 @@ from tests.apiworld import (
     ok,
     open_api,
 )
+from tests.websession import sign_in
 
 EARLY = "000.66.29.H59-250901-0701"
 LATE = "000.66.29.H59-250901-0702"
@@ -181,5 +183,18 @@ def test_lienthong_report_prints_the_index_s_indicators(
     assert "Digitised at receipt (scans uploaded): 2 (50.0%)" in text
     assert "Late against the time appointed at receipt: 2, with an apology slip: 1 (50.0%)" in text
     assert "Citizens' ratings: 2, dissatisfied: 1; satisfaction rate: 66.7%" in text
+    for _vi, en in UNKNOWABLE.values():
+        assert en in text
+
+
+def test_the_inspector_s_map_shows_the_index_s_indicators(world: tuple[Api, str, str]) -> None:
+    api, _first, _last = world
+    sign_in(api.http, api.token("inspector", office=COMMUNE), back="/giam-sat/ban-do")
+    page = api.http.get("/giam-sat/ban-do", params={"months": 3, "lang": "en"})
+    assert page.status_code == 200, page.text
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.text))
+    assert "The national index (Decision 766/QĐ-TTg)" in text
+    assert "Satisfaction rate" in text
+    assert "2 ratings, 1 dissatisfied" in text  # the demo's dossiers have none
     for _vi, en in UNKNOWABLE.values():
         assert en in text

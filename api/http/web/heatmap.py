@@ -1,7 +1,8 @@
 """The inspector's map of offices (bản đồ nhiệt): every office of the subtree on the office tree,
 with its dossiers resolved early / on time / late, its late rate, and the median time it held a
 dossier before handing it on — colour-coded, each number leading to the dossiers behind it — and
-its on-time rate drawn as a bar (server-drawn SVG, no script)."""
+its on-time rate drawn as a bar (server-drawn SVG, no script); and below, the national index's
+indicators the ledger can know for the whole subtree (ledger/views/reports.py)."""
 
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ from api.http.web.paging import page_number, page_of
 from api.http.web.session import caller
 from api.http.web.words import say
 from domain.instant import local_date, start_of
+from ledger.views.reports import UNKNOWABLE
 from ledger.views.rollup import dwell_by_office, results_by_office, stalls_by_office
-from ledger.views.sla import Inspector, decisions
+from ledger.views.sla import Inspector, decisions, office_report
 
 router = APIRouter(include_in_schema=False)
 HOUR_US = 3600 * 1_000_000
@@ -214,6 +216,14 @@ def heatmap(request: Request, services: ServicesDep, months: int = 12) -> HTMLRe
     for row in rows:  # holding time shaded against the office that holds dossiers longest
         hours = row["dwell_hours"]
         row["dwell_shade"] = shade(None if hours is None or not longest else hours / longest / 2)
+    report = office_report(
+        inspector,
+        token.office,
+        start_of(first),
+        start_of(last),
+        scans=services.files,
+        ratings=services.ratings,
+    )
     return render(
         request,
         "heatmap.html",
@@ -225,4 +235,11 @@ def heatmap(request: Request, services: ServicesDep, months: int = 12) -> HTMLRe
         last=last - timedelta(days=1),
         months=months,
         by_month=by_month,
+        report=report,
+        unknowable=[vi if lang == "vi" else en for vi, en in UNKNOWABLE.values()],
+        percent=percent,
     )
+
+
+def percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.0f} %"
