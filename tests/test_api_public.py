@@ -43,6 +43,7 @@ LOOKUP_FIELDS = {
     "appointed",
     "appointed_iso",
     "decided",
+    "ended",
 }
 
 
@@ -104,6 +105,7 @@ def test_lookup_shows_the_status_the_office_and_the_appointed_date(
         "appointed": location.appointed,
         "appointed_iso": "2025-07-22T23:59:59.999999+07:00",
         "decided": None,
+        "ended": None,
     }
 
 

@@ -143,7 +143,7 @@ def test_lookup_page_prints_each_notice_on_the_form_of_the_date_of_receipt(
         assert "Form 05 — Notice" not in page
 
 
-def test_json_lookup_shows_a_stopped_dossier_closed_at_its_extended_appointed_date(
+def test_json_lookup_shows_a_stopped_dossier_ended_so_at_its_extended_appointed_date(
     site: Site,
 ) -> None:
     response = site.http.post(
@@ -151,7 +151,26 @@ def test_json_lookup_shows_a_stopped_dossier_closed_at_its_extended_appointed_da
     )
     assert response.status_code == 200, response.text
     found = response.json()
-    assert (found["status"], found["appointed"]) == ("closed", site.extended_to[NEXT_YEAR])
+    assert (found["status"], found["ended"]) == ("closed", "stopped")
+    assert found["appointed"] == site.extended_to[NEXT_YEAR]
+
+
+@pytest.mark.parametrize(
+    ("code", "lang", "status"),
+    [
+        (NEXT_YEAR, "vi", "Đã kết thúc: dừng giải quyết hồ sơ"),
+        (REFUSED, "vi", "Đã kết thúc: từ chối tiếp nhận giải quyết hồ sơ"),
+        (REFUSED, "en", "Closed: refused at reception"),
+    ],
+)
+def test_lookup_page_says_how_the_dossier_ended(
+    site: Site, code: str, lang: str, status: str
+) -> None:
+    response = site.http.post(
+        f"/tra-cuu?lang={lang}", data={"code": code, "secret": site.secrets[code]}
+    )
+    assert response.status_code == 200, response.text
+    assert f"<dd>{status}</dd>" in response.text
 
 
 @pytest.mark.parametrize(

@@ -127,6 +127,7 @@ def citizen_lookup(services: Services, http: Request, code: str, secret: str) ->
         appointed=location.appointed,
         appointed_iso=iso(location.appointed),
         decided=location.decided,
+        ended=services.ledger.dossier(code).closed if location.status == "closed" else None,
     )
 
 

@@ -325,6 +325,7 @@ class LookupOut(BaseModel):
                     "appointed": 1797008399999999,
                     "appointed_iso": "2026-12-11T23:59:59.999999+07:00",
                     "decided": None,
+                    "ended": None,
                 }
             ]
         }
@@ -341,6 +342,11 @@ class LookupOut(BaseModel):
     appointed: int
     appointed_iso: str | None
     decided: str | None
+    ended: str | None = Field(
+        None,
+        description="how a closed dossier ended: result_returned, withdrawn, refused (at "
+        "reception, form 03) or stopped (form 05); null while it is open",
+    )
 
 
 class ApplicantOut(BaseModel):

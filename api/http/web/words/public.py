@@ -35,6 +35,13 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "status_suspended": ("Tạm dừng, chờ bổ sung giấy tờ", "Paused, waiting for documents"),
     "status_closed": ("Đã kết thúc", "Closed"),
+    "ended_result_returned": ("Đã kết thúc: đã trả kết quả", "Closed: result returned"),
+    "ended_withdrawn": ("Đã kết thúc: người nộp rút hồ sơ", "Closed: withdrawn by the applicant"),
+    "ended_refused": (
+        "Đã kết thúc: từ chối tiếp nhận giải quyết hồ sơ",
+        "Closed: refused at reception",
+    ),
+    "ended_stopped": ("Đã kết thúc: dừng giải quyết hồ sơ", "Closed: handling stopped"),
     "overdue": ("Đã quá ngày hẹn", "Past the promised date"),
     "again": ("Tra cứu hồ sơ khác", "Look up another dossier"),
     "slip_title": (
