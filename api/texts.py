@@ -26,6 +26,16 @@ WORDS: dict[str, tuple[str, str]] = {
     "notices": ("Thông báo gửi người nộp hồ sơ", "Notices to the applicant"),
     "notice_reason": ("lý do", "reason"),
     "notice_appointed": ("ngày hẹn trả mới", "new appointed date"),
+    "report_notices": (
+        "Thông báo gửi người nộp: xin lỗi, hẹn lại hoặc đề nghị gia hạn {apologised}; "
+        "từ chối tiếp nhận {refused}; dừng giải quyết {stopped}",
+        "Notices to applicants: apology with a new date or an extension {apologised}; "
+        "refused at reception {refused}; handling stopped {stopped}",
+    ),
+    "report_extended_again": (
+        "Đề nghị gia hạn hơn một lần (chưa xác nhận Nghị định 118/2025 có cho phép): {n}{codes}",
+        "Extended more than once (whether Decree 118/2025 allows it is unconfirmed): {n}{codes}",
+    ),
     "error": ("Lỗi", "Error"),
     "time": ("Thời gian", "Time"),
     "step": ("Bước", "Step"),

@@ -239,3 +239,17 @@ def test_json_slip_lists_the_notices_with_their_forms(site: Site) -> None:
         "circular": "03/2025/TT-VPCP",
     }
     assert (stop["appointed"], stop["officer"], stop["office"]) == (None, OFFICER, OFFICE)
+
+
+def test_cli_report_counts_the_notices_and_the_dossiers_extended_more_than_once(
+    site: Site,
+) -> None:
+    period = ["--from", "01/08/2025", "--to", "31/03/2026"]
+    result = CliRunner().invoke(cli, ["--database-url", site.database, "report", OFFICE, *period])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert (
+        "Thông báo gửi người nộp: xin lỗi, hẹn lại hoặc đề nghị gia hạn 2; "
+        "từ chối tiếp nhận 1; dừng giải quyết 2"
+    ) in lines
+    assert "Đề nghị gia hạn hơn một lần (chưa xác nhận Nghị định 118/2025 có cho phép): 0" in lines

@@ -24,6 +24,7 @@ from ledger.errors import BadEnvelope
 from ledger.stores.database import Database
 from ledger.stores.files.records import FileRecords
 from ledger.stores.ratings import RatingStore
+from ledger.views.notices import NoticeCounts, notice_counts
 from ledger.views.reports import UNKNOWABLE
 from ledger.views.sla import RULES, OfficeReport, office_report
 
@@ -139,8 +140,29 @@ def report(
         title = word(
             "report_title", lang, office=office_name(ledger, office, first), start=start, end=end
         )
-        for line in [title, *_report_lines(result, lang), *_index_lines(result, lang)]:
+        notices = _notice_lines(notice_counts(inspector, office, first, until), lang)
+        for line in [title, *_report_lines(result, lang), *notices, *_index_lines(result, lang)]:
             out.print(line, markup=False)
+
+
+def _notice_lines(counts: NoticeCounts, lang: str) -> list[str]:
+    """The notices signed to applicants, and the dossiers extended more than once, by code."""
+    again = counts.extended_again
+    return [
+        word(
+            "report_notices",
+            lang,
+            apologised=counts.apologised,
+            refused=counts.refused,
+            stopped=counts.stopped,
+        ),
+        word(
+            "report_extended_again",
+            lang,
+            n=len(again),
+            codes=f" ({', '.join(again)})" if again else "",
+        ),
+    ]
 
 
 @contextmanager
