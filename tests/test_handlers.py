@@ -23,6 +23,9 @@ ON_EXISTING = [
     "dossier.delay_notified",
     "dossier.result_returned",
     "dossier.withdrawn",
+    "dossier.refused",
+    "dossier.extension_requested",
+    "dossier.stopped",
 ]
 
 
