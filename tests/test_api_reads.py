@@ -430,6 +430,8 @@ def test_office_report_counts_the_district_s_june(api: Api) -> None:
         "on_time_rate": 1.0,
         "pending_within": 1,  # 0004, in transit; 0003 was withdrawn
         "pending_overdue": 0,
+        # 0002's apology slip with a new appointed date; nothing refused, stopped or extended twice
+        "notices": {"apologised": 1, "refused": 0, "stopped": 0, "extended_again": []},
     }
 
 

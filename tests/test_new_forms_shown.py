@@ -253,3 +253,21 @@ def test_cli_report_counts_the_notices_and_the_dossiers_extended_more_than_once(
         "từ chối tiếp nhận 1; dừng giải quyết 2"
     ) in lines
     assert "Đề nghị gia hạn hơn một lần (chưa xác nhận Nghị định 118/2025 có cho phép): 0" in lines
+
+
+def test_json_report_counts_the_notices(site: Site) -> None:
+    token = site.services.tokens.create(
+        "registrar", now=site.services.clock.now(), valid_seconds=86400
+    )[1]
+    response = site.http.get(
+        f"/v1/offices/{OFFICE}/report",
+        params={"start": "2025-08-01", "end": "2026-04-01"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["notices"] == {
+        "apologised": 2,
+        "refused": 1,
+        "stopped": 2,
+        "extended_again": [],
+    }

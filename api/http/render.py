@@ -11,6 +11,7 @@ from api.http.schemas.dossiers import (
     FormOut,
     IndexOut,
     LocationOut,
+    NoticeCountsOut,
     NoticeOut,
     ReportOut,
     SlipBlockOut,
@@ -18,6 +19,7 @@ from api.http.schemas.dossiers import (
     StallOut,
     UnknowableOut,
 )
+from ledger.views.notices import NoticeCounts
 from ledger.views.reports import UNKNOWABLE
 from ledger.views.sla import ControlSlip, OfficeReport, Stall
 from ledger.views.slip import Notice
@@ -118,7 +120,7 @@ def notice_out(notice: Notice) -> NoticeOut:
     )
 
 
-def report_out(report: OfficeReport) -> ReportOut:
+def report_out(report: OfficeReport, notices: NoticeCounts | None = None) -> ReportOut:
     return ReportOut(
         office=report.office,
         start=report.start,
@@ -133,6 +135,14 @@ def report_out(report: OfficeReport) -> ReportOut:
         pending_within=report.pending_within,
         pending_overdue=report.pending_overdue,
         index=index_out(report),
+        notices=None
+        if notices is None
+        else NoticeCountsOut(
+            apologised=notices.apologised,
+            refused=notices.refused,
+            stopped=notices.stopped,
+            extended_again=list(notices.extended_again),
+        ),
     )
 
 

@@ -26,6 +26,7 @@ from api.http.routes.params import (
 from api.http.schemas.common import Page
 from api.http.schemas.dossiers import LocationOut, ReportOut, StallOut
 from domain.instant import local_date, start_of
+from ledger.views.notices import notice_counts
 from ledger.views.sla import office_report
 
 router = APIRouter(tags=["oversight"])
@@ -119,4 +120,4 @@ def report(
         scans=services.files,
         ratings=services.ratings,
     )
-    return report_out(found)
+    return report_out(found, notice_counts(inspector, office, start_of(first), start_of(last)))

@@ -242,6 +242,18 @@ class SlipOut(BaseModel):
     )
 
 
+class NoticeCountsOut(BaseModel):
+    """The notices signed to applicants over the period, by dossier."""
+
+    apologised: int = Field(description="dossiers given an apology with a new date or extension")
+    refused: int = Field(description="dossiers refused at reception (form 03)")
+    stopped: int = Field(description="dossiers whose handling was stopped (form 05)")
+    extended_again: list[str] = Field(
+        description="dossiers asked to be extended more than once, one of the asks in the period "
+        "(whether Decree 118/2025 allows it is unconfirmed)"
+    )
+
+
 class ReportOut(BaseModel):
     office: str
     start: int
@@ -258,6 +270,9 @@ class ReportOut(BaseModel):
     index: IndexOut = Field(
         description="the indicators of the national index (Decision 766/QĐ-TTg) the ledger can "
         "know, and those it cannot"
+    )
+    notices: NoticeCountsOut | None = Field(
+        None, description="the notices signed to applicants over the period"
     )
 
 
