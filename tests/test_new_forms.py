@@ -9,6 +9,7 @@ memory, SQLite and PostgreSQL through the `world` fixture.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -28,12 +29,16 @@ from domain.errors import (
 from domain.instant import VIETNAM, from_datetime
 from domain.signed import subject_id
 from ledger.application import Receipt
+from ledger.log.bundle import export, verify_bundle
+from ledger.log.tlog import LogKey
 from ledger.reference.calendar import load_calendar
 from ledger.views.notices import notice_counts
 from ledger.views.projector import Projector
 from ledger.views.sla import Inspector, office_report
+from ledger.views.timeline import timeline
 from tests.world import CODE, DAY, START, World, document
 
+LOG_KEY = LogKey.from_seed("test.lienthong.example/log", hashlib.sha256(b"test-log-key").digest())
 REFUSED = {"reason": "Hồ sơ không thuộc thẩm quyền giải quyết của cơ quan"}
 STOPPED = {"reason": "Người nộp đề nghị dừng giải quyết hồ sơ"}
 
@@ -372,3 +377,21 @@ def test_notice_counts_find_the_dossiers_extended_more_than_once(
     assert (later.apologised, later.refused, later.extended_again) == (1, 0, [twice])
     province = notice_counts(inspect(), "84", local(1, 3), local(17, 3))
     assert (province.apologised, province.extended_again) == (3, [twice])
+
+
+def test_an_audit_bundle_of_an_extended_then_stopped_dossier_verifies_offline(world: World) -> None:
+    world.receive(appointed=START + 20 * DAY)
+    world.hand_over("29266", "844")
+    record(world, "844", "dossier.extension_requested", extension(START + 25 * DAY))
+    record(world, "844", "dossier.stopped", STOPPED)
+    world.ledger.issue_checkpoint(LOG_KEY)
+
+    report = verify_bundle(export(world.ledger, CODE).encode(), LOG_KEY.verifier, ())
+
+    assert report.ok, report.problems
+    assert report.view == timeline(world.ledger, CODE)
+    assert report.view is not None
+    assert [step.statement.kind for step in report.view.steps][-2:] == [
+        "dossier.extension_requested",
+        "dossier.stopped",
+    ]
