@@ -3,10 +3,17 @@
 An office is established on a date, may be renamed and reparented, and ends when it is merged into
 a successor or dissolved. `ended` is the first date on which it no longer exists, so an office
 whose last day was 30/6/2025 has `ended == 1/7/2025`.
+
+Who takes over the dossiers an ended office held or was sent can depend on their procedure: a
+merger or a dissolution may name a successor per procedure (`by_procedure`; DOLISA's split on
+1/3/2025: merit to Home Affairs, social protection to Health), and a dissolution may pass the
+dossiers of every other procedure back to the office that received them (`others_to`:
+"receiving-office"; the districts on 1/7/2025, whose work went to the communes).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -24,6 +31,8 @@ class Office(SignedAggregate):
         established: date
         ended: date | None
         successor: str | None
+        by_procedure: dict[str, str]
+        others_to: str | None
         names: list[tuple[date, str]]
         parents: list[tuple[date, str | None]]
 
@@ -42,6 +51,8 @@ class Office(SignedAggregate):
             aggregate.established = day
             aggregate.ended = None
             aggregate.successor = None
+            aggregate.by_procedure = {}
+            aggregate.others_to = None
             aggregate.names = [(day, self.name)]
             aggregate.parents = [(day, self.parent)]
 
@@ -65,17 +76,24 @@ class Office(SignedAggregate):
         TOPIC = "lienthong.office.Merged.v1"
         successor: str
         effective: str
+        # procedure -> the office its dossiers pass to instead; None on events stored before
+        by_procedure: dict[str, str] | None = None
 
         def effect(self, aggregate: Any) -> None:
             aggregate.ended = parse_date(self.effective)
             aggregate.successor = self.successor
+            aggregate.by_procedure = dict(self.by_procedure or {})
 
     class Dissolved(SignedAggregate.Event):
         TOPIC = "lienthong.office.Dissolved.v1"
         effective: str
+        by_procedure: dict[str, str] | None = None  # as for Merged
+        others_to: str | None = None  # "receiving-office" or None (nobody takes them over)
 
         def effect(self, aggregate: Any) -> None:
             aggregate.ended = parse_date(self.effective)
+            aggregate.by_procedure = dict(self.by_procedure or {})
+            aggregate.others_to = self.others_to
 
     # --- commands ------------------------------------------------------------------------
 
@@ -115,21 +133,60 @@ class Office(SignedAggregate):
             self.Reparented, entry, parent=body.get("parent"), effective=body["effective"]
         )
 
-    def merge_into(self, entry: Entry, successor: Office) -> None:
+    def merge_into(
+        self, entry: Entry, successor: Office, by_procedure: Mapping[str, Office] | None = None
+    ) -> None:
+        """`office.merged`; `by_procedure`: the successor of the dossiers of each procedure
+        named in the statement, where it is not `successor`."""
         body = entry.statement.body
         effective = self._not_before_last_change(body["effective"])
         self.require_active(effective)
         if successor.subject == self.subject:
             raise RegistryConflict(f"office {self.subject} cannot be merged into itself")
         successor.require_active(effective)
-        self._continue(self.Merged, entry, successor=successor.subject, effective=body["effective"])
+        fields: dict[str, Any] = {}
+        if by_procedure:
+            fields["by_procedure"] = self._successors_by_procedure(by_procedure, effective)
+        self._continue(
+            self.Merged, entry, successor=successor.subject, effective=body["effective"], **fields
+        )
 
-    def dissolve(self, entry: Entry) -> None:
+    def dissolve(self, entry: Entry, by_procedure: Mapping[str, Office] | None = None) -> None:
         body = entry.statement.body
-        self.require_active(self._not_before_last_change(body["effective"]))
-        self._continue(self.Dissolved, entry, effective=body["effective"])
+        effective = self._not_before_last_change(body["effective"])
+        self.require_active(effective)
+        fields: dict[str, Any] = {}
+        if by_procedure:
+            fields["by_procedure"] = self._successors_by_procedure(by_procedure, effective)
+        if body.get("others_to"):
+            fields["others_to"] = body["others_to"]
+        self._continue(self.Dissolved, entry, effective=body["effective"], **fields)
+
+    def _successors_by_procedure(
+        self, by_procedure: Mapping[str, Office], effective: date
+    ) -> dict[str, str]:
+        for procedure, office in by_procedure.items():
+            if office.subject == self.subject:
+                raise RegistryConflict(
+                    f"office {self.subject} cannot be its own successor for procedure {procedure}"
+                )
+            office.require_active(effective)
+        return {procedure: office.subject for procedure, office in by_procedure.items()}
 
     # --- queries -------------------------------------------------------------------------
+
+    def successor_for(self, procedure: str) -> str | None:
+        """The office a dossier of `procedure` passes to once this one has ended: the one named
+        for its procedure, else the successor it was merged into; None if dissolved with none
+        (see `others_to` for the dossiers of other procedures)."""
+        by_procedure: dict[str, str] = getattr(self, "by_procedure", None) or {}
+        return by_procedure.get(procedure) or self.successor
+
+    @property
+    def passes_to_receiver(self) -> bool:
+        """Whether, once dissolved, the dossiers of procedures it names no successor for pass
+        back to the office that received them."""
+        return getattr(self, "others_to", None) == "receiving-office"
 
     def active_on(self, day: date) -> bool:
         return self.established <= day and (self.ended is None or day < self.ended)

@@ -6,6 +6,7 @@ aggregates are read through the ledger's `_get`, as the batch being recorded has
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from domain.dossier import Dossier, Successors
@@ -57,7 +58,7 @@ class Handlers:
             "office.renamed": on_existing(Office.rename),
             "office.reparented": self._reparent_office,
             "office.merged": self._merge_office,
-            "office.dissolved": on_existing(Office.dissolve),
+            "office.dissolved": self._dissolve_office,
             "officer.enrolled": self._enroll_officer,
             "officer.moved": self._move_officer,
             "officer.left": on_existing(Officer.leave),
@@ -132,8 +133,30 @@ class Handlers:
                 f"office {office.subject} cannot be merged into {chain[0]}: "
                 f"{chain[0]} is itself merged, directly or in turn, into {office.subject}"
             )
-        office.merge_into(entry, self._get(Office, "office", chain[0]))
+        office.merge_into(
+            entry, self._get(Office, "office", chain[0]), self._by_procedure(entry)
+        )
         return office
+
+    def _dissolve_office(self, entry: Entry, office: Office | None) -> SignedAggregate:
+        office = required(office, entry)
+        office.dissolve(entry, self._by_procedure(entry))
+        return office
+
+    def _by_procedure(self, entry: Entry) -> dict[str, Office]:
+        """The successor named for each procedure in a merger or a dissolution: each procedure
+        named once, each successor an existing office. The procedure need not be published (a
+        bundle replays the statement without the procedures it names)."""
+        found: dict[str, Office] = {}
+        for index, row in enumerate(entry.statement.body.get("by_procedure", [])):
+            procedure = row["procedure"]
+            if procedure in found:
+                raise BadField(
+                    f"body.by_procedure[{index}]: procedure {procedure} is named twice; "
+                    f"give each procedure one successor"
+                )
+            found[procedure] = self._get(Office, "office", row["successor"])
+        return found
 
     def _enroll_officer(self, entry: Entry, _current: Any) -> SignedAggregate:
         self._require_office_on(entry.statement.body["office"], entry.statement.body["effective"])
@@ -182,8 +205,10 @@ class Handlers:
         return handle
 
     def _successors(self, dossier: Dossier, entry: Entry) -> dict[str, str]:
-        """For the offices holding or exchanging the dossier: the office each was merged into by
-        the statement's date, following successive mergers."""
+        """For the offices holding or exchanging the dossier: the office that took over its
+        dossiers by the statement's date, following successive changes — the successor named
+        for the dossier's procedure, else the one merged into, else (a dissolution that passes
+        them back) the office that received the dossier, as it stands that day."""
         day = local_date(entry.statement.at)
         parties = [
             dossier.custodian,
@@ -193,10 +218,13 @@ class Handlers:
         for party in filter(None, parties):
             office = self._get(Office, "office", party)
             visited = {party}
-            while office.successor and office.ended is not None and office.ended <= day:
-                office = self._get(Office, "office", office.successor)
-                if office.subject in visited:  # refused when recorded; never loop on old data
-                    break
+            while office.ended is not None and office.ended <= day:
+                following = office.successor_for(dossier.procedure)
+                if following is None and office.passes_to_receiver:
+                    following = dossier.received_by
+                if following is None or following in visited:
+                    break  # nobody took it over; a loop is refused when recorded
+                office = self._get(Office, "office", following)
                 visited.add(office.subject)
             if office.subject != party:
                 found[party] = office.subject
@@ -213,6 +241,13 @@ class Handlers:
         office = self._get(Office, "office", entry.statement.office)
         procedure = self._get(Procedure, "procedure", dossier.procedure)
         version = procedure.get_version(dossier.procedure_version)
+        in_force = procedure.effective_on(local_date(entry.statement.at))
+        if in_force is not None and in_force.version != version.version:
+            # the dossier keeps the budgets of its version; who may decide it is the law's on the
+            # day of the decision too: the communes decide on 1/7/2025 what the districts did
+            # (docs/law.md, "Who decides after a reorganisation")
+            decides = tuple(dict.fromkeys((*version.decides, *in_force.decides)))
+            version = replace(version, decides=decides)
         dossier.decide(entry, office, version, self._successors(dossier, entry))
         return dossier
 

@@ -190,6 +190,8 @@ def references(statement: Statement) -> Iterable[tuple[str, str]]:
             yield (family, value)
     if statement.kind in ("officer.enrolled", "officer.moved"):
         yield ("office", body["office"])
+    for row in body.get("by_procedure", ()) if statement.family == "office" else ():
+        yield ("office", row["successor"])
 
 
 # --- verification -------------------------------------------------------------------------------

@@ -33,6 +33,19 @@ BASIS_EFFECTIVE = {
     "Decree 131/2021": "2022-02-15",
     "Circular 01/2019": "2019-02-20",
 }
+# The province's departments of the seeded procedures' sectors (docs/law.md, "DOLISA's split"):
+# the Department of Labour, Invalids and Social Affairs until 28/2/2025; from 1/3/2025 merit and
+# labour with the Department of Home Affairs, social protection and children with the Department
+# of Health; from 1/7/2025 the same departments of the new province.
+DOLISA = ("84/sldtbxh", "Sở Lao động - Thương binh và Xã hội tỉnh Trà Vinh")
+DEPARTMENTS = {
+    "home-affairs": (("84/snv", "Sở Nội vụ tỉnh Trà Vinh"), ("86/snv", "Sở Nội vụ tỉnh Vĩnh Long")),
+    "health": (("84/syt", "Sở Y tế tỉnh Trà Vinh"), ("86/syt", "Sở Y tế tỉnh Vĩnh Long")),
+}
+DOLISA_SPLIT = "2025-03-01"
+# a procedure's sector by its legal basis: merit to Home Affairs, everything else (social
+# protection, disability) to Health
+SECTORS = {"Decree 131/2021": "home-affairs"}
 DECIDING_LEVELS = {
     "district chairman": ["district"],
     "district office": ["district"],
@@ -72,11 +85,25 @@ def office_statements() -> Iterator[tuple[str, str, dict[str, Any]]]:
         if row["parent_code"]:
             body["parent"] = row["parent_code"]
         yield "office.established", row["code"], body
+    for subject, name in (DOLISA, *(pair[0] for pair in DEPARTMENTS.values())):
+        yield (
+            "office.established",
+            subject,
+            {"name": name, "level": "province", "parent": "84", "effective": SEED_SINCE},
+        )
     for code, successor in EARLY_MERGERS.items():
         ended = next(row["valid_to"] for row in old if row["code"] == code)
         yield "office.merged", code, {"successor": successor, "effective": _day_after(ended)}
+    yield "office.merged", DOLISA[0], _dolisa_split()
     province, name = NEW_PROVINCE
     yield "office.established", province, {"name": name, "level": "province", "effective": REFORM}
+    for (before, _name), (after, name) in DEPARTMENTS.values():
+        yield (
+            "office.established",
+            after,
+            {"name": name, "level": "province", "parent": province, "effective": REFORM},
+        )
+        yield "office.merged", before, {"successor": after, "effective": REFORM}
     kept = {row["code"] for row in old if not row["valid_to"]}
     for row in new:
         formed_from = row["formed_from"].split(";")
@@ -106,13 +133,48 @@ def office_statements() -> Iterator[tuple[str, str, dict[str, Any]]]:
             )
     for row in old:
         if row["level"] == "district":
-            yield "office.dissolved", row["code"], {"effective": _day_after(row["valid_to"])}
+            yield "office.dissolved", row["code"], _district_dissolved(_day_after(row["valid_to"]))
     top = next(row for row in old if row["level"] == "province")
     yield (
         "office.merged",
         top["code"],
         {"successor": province, "effective": _day_after(top["valid_to"])},
     )
+
+
+def _sector(row: dict[str, str]) -> str:
+    return next(
+        (sector for basis, sector in SECTORS.items() if row["legal_basis"].startswith(basis)),
+        "health",
+    )
+
+
+def _dolisa_split() -> dict[str, Any]:
+    """DOLISA merged into the Department of Home Affairs on 1/3/2025, its social-protection
+    dossiers passing to the Department of Health."""
+    health = DEPARTMENTS["health"][0][0]
+    return {
+        "successor": DEPARTMENTS["home-affairs"][0][0],
+        "effective": DOLISA_SPLIT,
+        "by_procedure": [
+            {"procedure": row["key"], "successor": health}
+            for row in _rows("procedures.csv")
+            if _sector(row) == "health"
+        ],
+    }
+
+
+def _district_dissolved(effective: str) -> dict[str, Any]:
+    """A district dissolved on 1/7/2025: the dossiers of a procedure the province decides from
+    then pass to its sector's department of the new province; every other one goes back to the
+    commune that received it, which decides it now."""
+    by_procedure = []
+    for row in _rows("procedures.csv"):
+        versions = procedure_versions(row)
+        if len(versions) > 1 and "province" in versions[-1]["decides"]:
+            department = DEPARTMENTS[_sector(row)][1][0]
+            by_procedure.append({"procedure": row["key"], "successor": department})
+    return {"effective": effective, "by_procedure": by_procedure, "others_to": "receiving-office"}
 
 
 def parse_budget(text: str) -> tuple[int | None, str]:
@@ -217,14 +279,7 @@ def seed_travinh(
 ) -> SeedReport:
     """Record the Trà Vinh registry; subjects already present are skipped."""
     recorded = skipped = 0
-    for kind, subject, body in office_statements():
-        if _already(ledger, kind, subject, body):
-            skipped += 1
-        else:
-            authority.record(kind, subject, body)
-            recorded += 1
-        if progress:
-            progress(1)
+    # procedures first: the registry's mergers and dissolutions name them
     for row in _rows("procedures.csv"):
         versions = procedure_versions(row)
         published = ledger.head("procedure", row["key"])[0]
@@ -232,6 +287,14 @@ def seed_travinh(
             authority.record("procedure.published", row["key"], version)
             recorded += 1
         skipped += min(published, len(versions))
+        if progress:
+            progress(1)
+    for kind, subject, body in office_statements():
+        if _already(ledger, kind, subject, body):
+            skipped += 1
+        else:
+            authority.record(kind, subject, body)
+            recorded += 1
         if progress:
             progress(1)
     return SeedReport(recorded, skipped)

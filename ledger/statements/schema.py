@@ -172,6 +172,11 @@ EFFECTIVE_DATE = Date()
 # every instant a statement carries lies where the ledger's date arithmetic can follow it
 INSTANT = Int(EARLIEST, LATEST)
 
+# office.merged / office.dissolved: who takes over the dossiers of a procedure, one row each
+BY_PROCEDURE = Many(Record({"procedure": Name(), "successor": Name()}), min_items=1, max_items=200)
+# office.dissolved: where the dossiers of the procedures it does not name go
+OTHERS_TO = ("receiving-office",)
+
 BODIES: dict[str, Record] = {
     "dossier.received": Record(
         {
@@ -221,8 +226,22 @@ BODIES: dict[str, Record] = {
     ),
     "office.renamed": Record({"name": Text(max_len=300), "effective": EFFECTIVE_DATE}),
     "office.reparented": Record({"parent": Optional(Name()), "effective": EFFECTIVE_DATE}),
-    "office.merged": Record({"successor": Name(), "effective": EFFECTIVE_DATE}),
-    "office.dissolved": Record({"effective": EFFECTIVE_DATE}),
+    "office.merged": Record(
+        {
+            "successor": Name(),
+            "effective": EFFECTIVE_DATE,
+            # absent: every dossier passes to `successor` (every merger recorded before)
+            "by_procedure": Optional(BY_PROCEDURE),
+        }
+    ),
+    "office.dissolved": Record(
+        {
+            "effective": EFFECTIVE_DATE,
+            # absent: no dossier passes on (every dissolution recorded before)
+            "by_procedure": Optional(BY_PROCEDURE),
+            "others_to": Optional(Enum(OTHERS_TO)),
+        }
+    ),
     "officer.enrolled": Record(
         {"office": Name(), "title": Text(max_len=300), "effective": INSTANT}
     ),
