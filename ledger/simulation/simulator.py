@@ -9,9 +9,10 @@ on SIMULATION_END (default 4.5 years: from Monday 3/1/2022 to 30/6/2026), each p
 
 The reform, kept simple: receipts of procedures routed through a district stop on DISTRICT_STOP
 (six weeks before 1/7/2025) and resume from 1/7/2025 under the procedure's version 2 (decided at
-the commune, or commune → province). A dossier whose plan still needs a dissolved district
-after 30/6/2025 is left where it is (`stranded` in the result), as the demo leaves its dossier in
-transit to a district.
+the commune, or commune → province). A dossier a district held or was sent on 30/6/2025 passes,
+as the registry says, to the new province's department that now decides its procedure or back to
+its commune, which decides it; one that nobody takes over is left where it is (`stranded` in the
+result, none with the seeded registry), as the demo leaves its dossier in transit to a district.
 
 Statements are built and signed here, with each subject's head (seq, prev) tracked in memory,
 and recorded with `Ledger.record_many` in batches of statements close in time: before each
@@ -205,6 +206,7 @@ def simulate(
     hours = WorkingTime(load_calendar())
     planner = Planner(rng, offices, hours, staff.roster, set(slow))
     versions = _versions(ledger)
+    planner.versions = versions
     registry = list(staff.registry_acts(lambda era: start_of(era) + 6 * 3600 * 1_000_000 + 60))
     stream = _stream(
         planner,

@@ -78,20 +78,27 @@ class OfficeMap:
 
     def __init__(self, offices: dict[str, Office]) -> None:
         self.offices = offices
-        self._resolved: dict[tuple[str, date], str | None] = {}
+        self._resolved: dict[tuple[str, date, str, str], str | None] = {}
         self._communes: dict[date, list[str]] = {}
 
-    def resolve(self, office: str, day: date) -> str | None:
-        """`office` if active on `day`, else the successor it was merged into (in turn); None if
-        it was dissolved (or not yet established) by then."""
-        key = (office, day)
+    def resolve(
+        self, office: str, day: date, procedure: str = "", receiver: str = ""
+    ) -> str | None:
+        """`office` if active on `day`, else the office that took over its dossiers of
+        `procedure` (in turn, as the ledger's custody rules do: the successor named for the
+        procedure, the one merged into, or back to `receiver` after a dissolution that says so);
+        None if nobody did (or it is not yet established) by then."""
+        key = (office, day, procedure, receiver)
         if key not in self._resolved:
             found: Office | None = self.offices[office]
             seen: set[str] = set()
             while found is not None and not found.active_on(day) and found.subject not in seen:
                 seen.add(found.subject)
                 ended = found.ended is not None and found.ended <= day
-                found = self.offices.get(found.successor or "") if ended else None
+                following = found.successor_for(procedure)
+                if following is None and found.passes_to_receiver:
+                    following = receiver
+                found = self.offices.get(following or "") if ended else None
             active = found is not None and found.active_on(day)
             self._resolved[key] = found.subject if active and found is not None else None
         return self._resolved[key]
@@ -181,6 +188,17 @@ class Planner:
         self.rosters = rosters
         self.slow = slow
         self.knobs = knobs or Knobs()
+        # each procedure's versions, for who may decide on a day (set by the simulator)
+        self.versions: dict[str, list[ProcedureVersion]] = {}
+
+    def deciders(self, procedure: str, version: ProcedureVersion, day: date) -> set[str]:
+        """The levels that may decide a dossier received under `version` on `day`: its own, and
+        those of the version in force that day (the ledger's rule across the reform)."""
+        levels = set(version.decides)
+        for later in self.versions.get(procedure, []):
+            if later.effective <= day and later.version > version.version:
+                levels = set(version.decides) | set(later.decides)
+        return levels
 
     # --- one dossier ---------------------------------------------------------------------
 
@@ -230,6 +248,7 @@ class _Journey:
         self.version = version
         self.receiver = commune
         self.holder = commune
+        self.procedure = ""
         self.at = at
         self.plan = Plan()
         self.appointed = appointed_for(version, at, planner.hours.calendar)
@@ -239,16 +258,21 @@ class _Journey:
         """Append a statement by `office` (the holder by default) at the current time, the
         office taken as the one standing for it that day."""
         day = local_date(self.at)
-        acting = self.p.offices.resolve(office or self.holder, day)
+        acting = self.resolve(office or self.holder, day)
         if acting is None:
             raise Stranded(office or self.holder)
         officer = self.p.officer(acting, day)
         self.plan.acts.append(Act(self.at, kind, self.code, acting, officer, body))
 
+    def resolve(self, office: str, day: date) -> str | None:
+        """The office standing for `office` on `day` for this dossier."""
+        return self.p.offices.resolve(office, day, self.procedure, self.receiver)
+
     def wait(self, seconds: float) -> None:
         self.at = self.p.hours.after(self.at, max(60.0, seconds))
 
     def run(self, procedure: str) -> None:
+        self.procedure = procedure
         self.receive(procedure)
         if not self.at_reception():
             return
@@ -259,6 +283,8 @@ class _Journey:
                 continue
             self.wait(self.p.handling(self.holder, self.budget(self.holder)))
             target = self.target(step.level, visited)
+            if target is None:  # the office now holding it took over this step
+                continue
             purpose = "consult" if step.level == COUNCIL else "process"
             if not self.hand_over(target, purpose):
                 return
@@ -303,20 +329,29 @@ class _Journey:
         level = self.p.offices.level(office)
         return next((step for step in self.version.route if step.level == level), None)
 
-    def target(self, level: str, visited: list[str]) -> str:
-        """The office a route level means for this dossier on the current day."""
+    def target(self, level: str, visited: list[str]) -> str | None:
+        """The office a route level means for this dossier on the current day; None when the
+        office holding it already stands for that level (it took the dossier over when its
+        office ended)."""
         day = local_date(self.at)
         offices = self.p.offices
+        holder = self.resolve(self.holder, day)
+        if level == "province" and holder is not None and offices.level(holder) == "province":
+            return None
         if level in ("province", COUNCIL):
             return offices.province(day)
         if level == "district":
             commune = next(o for o in reversed(visited) if offices.level(o) == "commune")
             parent = offices.parent(commune, day)
-            if parent is None or offices.resolve(parent, day) != parent:
+            if parent is None or offices.level(parent) != "district":
                 raise Stranded(commune)
-            if offices.level(parent) != "district":
+            if offices.resolve(parent, day) == parent:
+                return parent
+            # the district is gone: its step passes with the dossier to the commune that holds
+            # it, or to the province's department, whose own step follows
+            if self.resolve(parent, day) is None:
                 raise Stranded(commune)
-            return parent
+            return None
         here = offices.parent(self.receiver, day)
         holder = offices.resolve(self.holder, day)
         communes = [c for c in offices.communes(day) if c != holder]
@@ -327,7 +362,7 @@ class _Journey:
         """Dispatch to `target` (re-sent once after a refusal); False if never acknowledged."""
         knobs = self.p.knobs
         day = local_date(self.at)
-        addressee = self.p.offices.resolve(target, day)
+        addressee = self.resolve(target, day)
         if addressee is None:
             raise Stranded(target)
         sent = documents or self.documents
@@ -338,7 +373,7 @@ class _Journey:
             reason = "Hồ sơ chưa có biên bản niêm yết công khai"
             self.act("handover.rejected", {"reason": reason}, office=addressee)
             self.wait(self.p.pause(4, 24))
-            addressee = self.p.offices.resolve(target, local_date(self.at)) or ""
+            addressee = self.resolve(target, local_date(self.at)) or ""
             if not addressee:
                 raise Stranded(target)
             sent = [*sent, document(self.code, "Biên bản niêm yết công khai")]
@@ -349,13 +384,15 @@ class _Journey:
             return False
         self.wait(self.p.pause(2, 20) if slow else self.p.pause(0.25, 6))
         self.act("handover.acknowledged", {"documents": sent}, office=addressee)
-        self.holder = self.p.offices.resolve(addressee, local_date(self.at)) or addressee
+        self.holder = self.resolve(addressee, local_date(self.at)) or addressee
         return True
 
     def decide(self, visited: list[str]) -> bool:
         """The decision at a level the version lets decide; False if it never gets there."""
-        decides = self.version.decides
-        if self.p.offices.level(self.holder) not in decides:
+        day = local_date(self.at)
+        holder = self.resolve(self.holder, day) or self.holder
+        decides = self.p.deciders(self.procedure, self.version, day)
+        if self.p.offices.level(holder) not in decides:
             deciders = [o for o in reversed(visited) if self.p.offices.level(o) in decides]
             if not deciders:
                 raise Stranded(self.holder)
@@ -396,8 +433,7 @@ class _Journey:
         """The decision back to the receiving commune, and the result to the applicant."""
         decision = [document(self.code, "Quyết định")]
         day = local_date(self.at)
-        offices = self.p.offices
-        if offices.resolve(self.holder, day) != offices.resolve(self.receiver, day):
+        if self.resolve(self.holder, day) != self.resolve(self.receiver, day):
             self.wait(self.p.pause(1, 8))
             if not self.hand_over(self.receiver, "return", decision):
                 return
