@@ -127,6 +127,30 @@ def test_the_office_refuses_being_merged_into_itself_even_when_asked_directly() 
     assert (office.ended, office.successor, office.version) == (None, None, 1)
 
 
+@pytest.mark.parametrize("kind", ["office.merged", "office.dissolved"])
+def test_the_office_refuses_naming_itself_its_successor_for_a_procedure(kind: str) -> None:
+    # the ledger refuses such a row before the office sees it; the office keeps the rule of its own
+    ending, successor = office("29266"), office("29269")
+    body: dict[str, Any] = {"effective": "2025-07-01"}
+    rows = {"1.001776": successor, "2.000286": ending}
+    if kind == "office.merged":
+        body["successor"] = "29269"
+
+        def act() -> None:
+            ending.merge_into(change("29266", kind, **body), successor, rows)
+    else:
+
+        def act() -> None:
+            ending.dissolve(change("29266", kind, **body), rows)
+
+    refused(
+        ending,
+        RegistryConflict,
+        "office 29266 cannot be its own successor for procedure 2.000286",
+        act,
+    )
+
+
 def test_refuses_merging_into_an_office_not_active_on_the_merger_date() -> None:
     merged, later = office("29266"), office("29272", effective="2025-08-01")
     refused(
