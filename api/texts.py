@@ -36,6 +36,28 @@ WORDS: dict[str, tuple[str, str]] = {
         "Đề nghị gia hạn hơn một lần (chưa xác nhận Nghị định 118/2025 có cho phép): {n}{codes}",
         "Extended more than once (whether Decree 118/2025 allows it is unconfirmed): {n}{codes}",
     ),
+    # the national index's lines of the report (Decision 766/QĐ-TTg)
+    "report_index_index": (
+        "Chỉ số theo Quyết định 766/QĐ-TTg (phần sổ cái biết được):",
+        "The national index of Decision 766/QĐ-TTg (what the ledger knows):",
+    ),
+    "report_index_online": ("  Tiếp nhận trực tuyến: {n} ({rate})", "  Received online: {n} ({rate})"),
+    "report_index_digitised": (
+        "  Số hóa khi tiếp nhận (có bản quét đã tải lên): {n} ({rate})",
+        "  Digitised at receipt (scans uploaded): {n} ({rate})",
+    ),
+    "report_index_apology": (
+        "  Quá hạn so với ngày hẹn khi tiếp nhận: {late}, trong đó có phiếu xin lỗi: {n} ({rate})",
+        "  Late against the time appointed at receipt: {late}, with an apology slip: {n} ({rate})",
+    ),
+    "report_index_satisfaction": (
+        "  Đánh giá của người dân: {rated}, không hài lòng: {dissatisfied}; tỷ lệ hài lòng: {rate}",
+        "  Citizens' ratings: {rated}, dissatisfied: {dissatisfied}; satisfaction rate: {rate}",
+    ),
+    "report_index_unknowable": (
+        "Chỉ số sổ cái không biết được:",
+        "Indicators the ledger cannot know:",
+    ),
     "error": ("Lỗi", "Error"),
     "time": ("Thời gian", "Time"),
     "step": ("Bước", "Step"),

@@ -28,36 +28,6 @@ from ledger.views.notices import NoticeCounts, notice_counts
 from ledger.views.reports import UNKNOWABLE
 from ledger.views.sla import RULES, OfficeReport, office_report
 
-# The national index's lines of the report (Decision 766/QĐ-TTg): (Vietnamese, English).
-INDEX_WORDS: dict[str, tuple[str, str]] = {
-    "index": (
-        "Chỉ số theo Quyết định 766/QĐ-TTg (phần sổ cái biết được):",
-        "The national index of Decision 766/QĐ-TTg (what the ledger knows):",
-    ),
-    "online": ("  Tiếp nhận trực tuyến: {n} ({rate})", "  Received online: {n} ({rate})"),
-    "digitised": (
-        "  Số hóa khi tiếp nhận (có bản quét đã tải lên): {n} ({rate})",
-        "  Digitised at receipt (scans uploaded): {n} ({rate})",
-    ),
-    "apology": (
-        "  Quá hạn so với ngày hẹn khi tiếp nhận: {late}, trong đó có phiếu xin lỗi: {n} ({rate})",
-        "  Late against the time appointed at receipt: {late}, with an apology slip: {n} ({rate})",
-    ),
-    "satisfaction": (
-        "  Đánh giá của người dân: {rated}, không hài lòng: {dissatisfied}; tỷ lệ hài lòng: {rate}",
-        "  Citizens' ratings: {rated}, dissatisfied: {dissatisfied}; satisfaction rate: {rate}",
-    ),
-    "unknowable": (
-        "Chỉ số sổ cái không biết được:",
-        "Indicators the ledger cannot know:",
-    ),
-}
-
-
-def _say(key: str, lang: str, **values: object) -> str:
-    vi, en = INDEX_WORDS[key]
-    return (vi if lang == "vi" else en).format(**values)
-
 
 def _rate(rate: float | None) -> str:
     return "—" if rate is None else f"{rate:.1%}"
@@ -190,29 +160,34 @@ def _index_lines(result: OfficeReport, lang: str) -> list[str]:
     """The national index's indicators the ledger knows, then those it cannot."""
     figures = result.index
     lines = [
-        _say("index", lang),
-        _say("online", lang, n=result.received.get("online", 0), rate=_rate(result.online_rate)),
-        _say(
-            "digitised",
+        word("report_index_index", lang),
+        word(
+            "report_index_online",
+            lang,
+            n=result.received.get("online", 0),
+            rate=_rate(result.online_rate),
+        ),
+        word(
+            "report_index_digitised",
             lang,
             n="—" if figures.digitised is None else figures.digitised,
             rate=_rate(result.digitised_rate),
         ),
-        _say(
-            "apology",
+        word(
+            "report_index_apology",
             lang,
             late=figures.late_at_receipt,
             n=figures.late_apologised,
             rate=_rate(result.apology_rate),
         ),
-        _say(
-            "satisfaction",
+        word(
+            "report_index_satisfaction",
             lang,
             rated=figures.rated,
             dissatisfied=figures.dissatisfied,
             rate=_rate(result.satisfaction_rate),
         ),
-        _say("unknowable", lang),
+        word("report_index_unknowable", lang),
     ]
     return lines + [f"  - {vi if lang == 'vi' else en}" for vi, en in UNKNOWABLE.values()]
 
