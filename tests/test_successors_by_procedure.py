@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from api.http.access import Forbidden, may_read_dossier
 from domain.errors import (
     NoAuthorityToDecide,
     NotAddressee,
@@ -26,8 +27,13 @@ from ledger.application import Ledger
 from ledger.clock import SimulatedClock
 from ledger.config import LedgerSettings
 from ledger.errors import BadField
+from ledger.reference.calendar import load_calendar
 from ledger.reference.seed import seed_travinh
 from ledger.statements.authoring import Signer, initialise
+from ledger.stores.tokens import Token
+from ledger.views.projector import Projector
+from ledger.views.rollup import stalls_by_office
+from ledger.views.sla import Inspector
 from tests.world import document, seeded_key
 
 FILES = [document("Đơn đề nghị")]
@@ -227,3 +233,60 @@ def test_refuses_a_merger_whose_successors_by_procedure_are_wrong(
     with pytest.raises(error):
         world.authority.record("office.merged", "84/test", _merger(by_procedure=rows))
     assert world.ledger.office("84/test").ended is None
+
+
+def test_the_inspector_finds_an_ended_offices_dossiers_under_the_office_that_took_them_over() -> (
+    None
+):
+    """Two dossiers sent to DOLISA in February and never taken in: on 3/3/2025 DOLISA no longer
+    exists, and each unacknowledged dispatch is a stall of the department its procedure passed
+    to — the merit one under Home Affairs, the care one under Health, neither under the other.
+    A dossier Huyện Càng Long held on 1/7/2025 went back to the commune that received it, and its
+    stalls are the commune's from then."""
+    world = Registry()
+    for office in ("29266", "844"):
+        world.enrol(office, local(2025, 2, 3, 0))
+    merit, care = "000.00.29.H59-250203-0001", "000.00.29.H59-250203-0002"
+    world.receive(merit, MERIT)
+    world.receive(care, CARE)
+    world.clock.set(local(2025, 2, 27))
+    world.send("29266", merit, "84/sldtbxh")
+    world.send("29266", care, "84/sldtbxh")
+    allowance = "000.00.29.H59-250620-0003"
+    world.clock.set(local(2025, 6, 20))
+    world.receive(allowance, ALLOWANCE)
+    world.take("844", allowance, world.send("29266", allowance, "844"))
+    projector = Projector(world.ledger)
+    try:
+        projector.catch_up()
+        inspector = Inspector(world.ledger, projector, load_calendar())
+
+        def stalled(at: int, office: str) -> set[str]:
+            return {stall.code for stall in inspector.stalls(at, office=office)}
+
+        march = local(2025, 3, 3, 15)
+        assert merit in stalled(march, "84/snv")
+        assert merit not in stalled(march, "84/syt")
+        assert care in stalled(march, "84/syt")
+        assert care not in stalled(march, "84/snv")
+        counted = stalls_by_office(inspector, inspector.stalls(march), march)
+        assert counted["84/snv"] == len(
+            [s for s in inspector.stalls(march) if s.code == merit]
+        )
+        assert counted["84/syt"] == len([s for s in inspector.stalls(march) if s.code == care])
+
+        def inspector_of(office: str) -> Token:
+            return Token("t", "inspector", office, None, "", 0, 2**62, None)
+
+        # an inspector of Home Affairs reads the merit dossier DOLISA left, not the care one
+        may_read_dossier(inspector_of("84/snv"), merit, inspector, march)
+        with pytest.raises(Forbidden):
+            may_read_dossier(inspector_of("84/snv"), care, inspector, march)
+        may_read_dossier(inspector_of("84/syt"), care, inspector, march)
+
+        august = local(2025, 8, 4, 15)
+        assert allowance in stalled(august, "29266/2025")
+        assert allowance not in stalled(august, "86/snv")
+        assert allowance not in stalled(august, "86/syt")
+    finally:
+        projector.close()

@@ -100,7 +100,13 @@ def may_read_dossier(token: Token, code: str, inspector: Inspector, at: int) -> 
     if token.role != "inspector":
         return
     root, day = token.office or "", local_date(at)
-    if any(inspector.within(office, root, day) for office in offices_of(inspector, code)):
+    location = inspector.projector.location(code)
+    procedure = location.procedure if location is not None else None
+    received_by = location.received_by if location is not None else None
+    if any(
+        inspector.within(office, root, day, procedure=procedure, received_by=received_by)
+        for office in offices_of(inspector, code)
+    ):
         return
     raise Forbidden(f"dossier {code} never passed through {root} or the offices below it")
 

@@ -36,7 +36,13 @@ def results_by_office(inspector: Inspector, start: int, end: int) -> dict[str, C
 def stalls_by_office(inspector: Inspector, stalls: Iterable[Stall], at: int) -> Counter[str]:
     """For every office: how many of `stalls` sit at it or at an office answering to it at `at`."""
     day = local_date(at)
-    return Counter(office for stall in stalls for office in inspector.lineage(stall.office, day))
+    return Counter(
+        office
+        for stall in stalls
+        for office in inspector.lineage(
+            stall.office, day, procedure=stall.procedure, received_by=stall.received_by
+        )
+    )
 
 
 def dwell_by_office(inspector: Inspector, start: int, end: int) -> dict[str, list[tuple[str, int]]]:

@@ -57,7 +57,7 @@ class Inspector:
         self.unacknowledged_seconds = int(unacknowledged_hours * 3600)
         self._offices: dict[str, Office | None] = {}  # the registry, read once per inspector
         self._versions: dict[tuple[str, int], ProcedureVersion | None] = {}
-        self._lineage: dict[tuple[str, date], tuple[str, ...]] = {}
+        self._lineage: dict[tuple[str, date, str | None, str | None], tuple[str, ...]] = {}
 
     # --- registry lookups ------------------------------------------------------------------
 
@@ -93,23 +93,41 @@ class Inspector:
                 return step
         return None
 
-    def within(self, office: str, root: str, day: date) -> bool:
+    def within(
+        self,
+        office: str,
+        root: str,
+        day: date,
+        *,
+        procedure: str | None = None,
+        received_by: str | None = None,
+    ) -> bool:
         """Is `office` `root` or below it in the hierarchy on `day`? An office that no longer
-        exists on `day` answers to its successor if it was merged into one (its dossiers and
-        stalls passed there), else to its last parent: so after the 1/7/2025 reform the new
-        province department oversees what the old one and its dissolved districts left open."""
-        return root in self.lineage(office, day)
+        exists on `day` answers to the office that took over its dossiers — for a dossier of
+        `procedure`, the successor named for that procedure, else the one it was merged into,
+        else (a dissolution that passes them back) `received_by`, the office that received the
+        dossier — and otherwise to its last parent: so after the 1/7/2025 reform the Department
+        of Home Affairs oversees the merit dossiers DOLISA left open and the Department of Health
+        its social-protection ones, and a commune what its dissolved district passed back."""
+        return root in self.lineage(office, day, procedure=procedure, received_by=received_by)
 
-    def lineage(self, office: str, day: date) -> tuple[str, ...]:
+    def lineage(
+        self,
+        office: str,
+        day: date,
+        *,
+        procedure: str | None = None,
+        received_by: str | None = None,
+    ) -> tuple[str, ...]:
         """`office` and every office it answers to on `day`, nearest first (by the rule of
         `within`): the offices whose figures a dossier received there counts in."""
-        key = (office, day)
+        key = (office, day, procedure, received_by)
         if key not in self._lineage:
             chain: list[str] = []
             current: str | None = office
             while current is not None and current not in chain:
                 chain.append(current)
-                current = _above(self._office(current), day)
+                current = _above(self._office(current), day, procedure, received_by)
             self._lineage[key] = tuple(chain)
         return self._lineage[key]
 
@@ -175,9 +193,17 @@ class Inspector:
         return control_slip(self, code, at)
 
 
-def _above(office: Office | None, day: date) -> str | None:
+def _above(
+    office: Office | None, day: date, procedure: str | None, received_by: str | None
+) -> str | None:
+    """The office `office` answers to on `day`: the one that took over its dossiers (of
+    `procedure`, as `ledger/handlers.py` passes them on) once it has ended, else its parent."""
     if office is None:
         return None
-    if not office.active_on(day) and office.successor is not None:
-        return office.successor
+    if not office.active_on(day):
+        following = office.successor if procedure is None else office.successor_for(procedure)
+        if following is None and procedure is not None and office.passes_to_receiver:
+            following = received_by if received_by != office.subject else None
+        if following is not None:
+            return following
     return office.parent_on(day)

@@ -13,7 +13,7 @@ Stall rules (quy tắc):
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from domain.instant import local_date
@@ -36,6 +36,9 @@ class Stall:
     office: str  # who holds it, or (unacknowledged) who has not acknowledged
     procedure: str
     level: str | None
+    # the office that received the dossier (whom a dissolved office passed it back to, if it
+    # did): context for placing the stall in the hierarchy, not part of what the stall is
+    received_by: str = field(default="", compare=False)
 
 
 def find_stalls(
@@ -62,7 +65,9 @@ def find_stalls(
                 continue
             if level is not None and stall.level != level:
                 continue
-            if office is not None and not inspector.within(stall.office, office, day):
+            if office is not None and not inspector.within(
+                stall.office, office, day, procedure=stall.procedure, received_by=stall.received_by
+            ):
                 continue
             found.append(stall)
     found.sort(key=lambda stall: (-stall.over_seconds, stall.code, stall.rule))
@@ -89,6 +94,7 @@ def _stalls_of(inspector: Inspector, found: Location, at: int) -> Iterable[Stall
             office=office,
             procedure=found.procedure,
             level=inspector.level_of(office),
+            received_by=found.received_by,
         )
 
     if found.status == "in_transit" and found.transit_to is not None:
