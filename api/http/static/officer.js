@@ -18,6 +18,18 @@ export class SigningRefused extends Error {
   }
 }
 
+// Thrown when the server refuses a request (problem+json): the message is its `detail`, as before;
+// the page may also say its `title`, which is in the page's language (the request's
+// Accept-Language), and read its stable `code`.
+export class ServerRefusal extends Error {
+  constructor(answer, status) {
+    super(answer.detail || answer.title || String(status));
+    this.title = answer.title || "";
+    this.code = answer.code || "";
+    this.status = status;
+  }
+}
+
 export function refusalText(error, words) {
   // the page's own words (the body's data-refused, data-offline): a refusal to sign with what
   // differs; a request that never reached the server (fetch's TypeError); else the server's answer
@@ -77,7 +89,7 @@ async function send(path, payload) {
     credentials: "same-origin",
   });
   const answer = await response.json();
-  if (!response.ok) throw new Error(answer.detail || answer.title || String(response.status));
+  if (!response.ok) throw new ServerRefusal(answer, response.status);
   return answer;
 }
 
