@@ -1,6 +1,7 @@
 """The officer's pages: the inbox of incoming handovers (acknowledge, or refuse with a reason,
 against the list of documents sent), the dossiers the office holds with the time left to their
-appointed date, and the key this browser signs with.
+appointed date, and the key this browser signs with. A held dossier's own acts (supplement,
+extension, decision, return, refusal at reception, stop) are on its page, api/http/web/acts.py.
 
 The private key is made in the browser (WebCrypto Ed25519, not extractable) and kept in its
 IndexedDB; the server only sees the public key, in an enrolment request a registrar approves by
@@ -24,6 +25,7 @@ from api.http.access import ServicesDep, require
 from api.http.problems import BadRequest, Forbidden
 from api.http.schemas.statements import ApplicantDetails
 from api.http.services import Services
+from api.http.web import acts
 from api.http.web.pages import language, office_name, render
 from api.http.web.paging import page_number, page_of
 from api.http.web.session import caller
@@ -39,6 +41,7 @@ from ledger.stores.tokens import Token
 from ledger.views.sla import appointed_for
 
 router = APIRouter(include_in_schema=False)
+router.include_router(acts.router)  # a held dossier's acts: refuse, extend, stop, decide …
 DAY_US = 86_400 * 1_000_000
 
 
