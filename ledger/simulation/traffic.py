@@ -4,8 +4,10 @@ dossier's life as a list of acts (`Act`), drawn from a `random.Random` so a seed
 A plan walks the procedure version's route level by level: received at a commune (perhaps a
 supplement, perhaps withdrawn), handed over to each next level (perhaps refused and re-sent,
 perhaps never acknowledged), decided at a level the version lets decide (perhaps after an apology
-slip), and the result sent back to the receiving commune and returned to the applicant. Nothing
-here writes to a ledger: `ledger/simulation/simulator.py` signs and records the acts.
+— the 2018 apology and new appointment, or for a dossier received from 15/9/2025 the apology and
+request to extend the time of Circular 03/2025), and the result sent back to the receiving commune
+and returned to the applicant. Nothing here writes to a ledger: `ledger/simulation/simulator.py`
+signs and records the acts.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from domain.calendar import WorkCalendar
 from domain.instant import MICROS, local_date, start_of
+from domain.law import CIRCULAR_03_2025, FormType, form_on
 from domain.office import Office
 from domain.procedure import Budget, ProcedureVersion
 from ledger.views.sla import appointed_for
@@ -160,6 +163,16 @@ class Knobs:
     consult_council: float = 0.3
 
 
+def apology_kind(received: date) -> str:
+    """The statement an apology is signed as, by the form in use on the date of receipt: the
+    apology and new appointment of Circular 01/2018 (`dossier.delay_notified`), or from
+    15/9/2025 the apology and request to extend the time of Circular 03/2025
+    (`dossier.extension_requested`); docs/law.md, "Re-appointment"."""
+    if form_on(received, FormType.APOLOGY).circular == CIRCULAR_03_2025:
+        return "dossier.extension_requested"
+    return "dossier.delay_notified"
+
+
 class Stranded(Exception):
     """The plan reached an office that no longer exists: the dossier is left where it is."""
 
@@ -250,6 +263,7 @@ class _Journey:
         self.holder = commune
         self.procedure = ""
         self.at = at
+        self.received = local_date(at)
         self.plan = Plan()
         self.appointed = appointed_for(version, at, planner.hours.calendar)
         self.documents = [document(code, "Đơn đề nghị"), document(code, "Giấy xác nhận")]
@@ -413,7 +427,8 @@ class _Journey:
 
     def apologise(self, start: int) -> None:
         """The apology slip (phiếu xin lỗi): if the decision will be late, the holder notifies a new
-        appointed time on the appointed day, before it passes (sometimes)."""
+        appointed time on the appointed day, before it passes (sometimes) — on the form in use
+        on the date of receipt (`apology_kind`)."""
         decided = self.at
         if decided <= self.appointed or self.rng.random() >= self.p.knobs.apology:
             return
@@ -423,10 +438,13 @@ class _Journey:
             return
         later = self.p.hours.calendar.due(decided, self.rng.randint(1, 3), "working")
         self.at, resumed = notice, self.at
-        self.act(
-            "dossier.delay_notified",
-            {"reason": "Cần xác minh thêm, hẹn lại ngày trả kết quả", "appointed": later},
+        kind = apology_kind(self.received)
+        reason = (
+            "Cần xác minh thêm, đề nghị gia hạn thời gian giải quyết"
+            if kind == "dossier.extension_requested"
+            else "Cần xác minh thêm, hẹn lại ngày trả kết quả"
         )
+        self.act(kind, {"reason": reason, "appointed": later})
         self.at = resumed
 
     def give_back(self) -> None:
