@@ -290,3 +290,52 @@ def test_the_inspector_finds_an_ended_offices_dossiers_under_the_office_that_too
         assert allowance not in stalled(august, "86/syt")
     finally:
         projector.close()
+
+
+def test_an_offices_inbox_and_desk_hold_what_an_ended_office_passed_to_it() -> None:
+    """The dispatches DOLISA never acknowledged are in the inbox of the department of their
+    procedure from 1/3/2025; what Huyện Càng Long held on 30/6/2025 is held, from 1/7, by the
+    commune that received it (the allowance) or Vĩnh Long's Home Affairs (the merit dossier) —
+    each on one desk only, so each is acted on by the office that may."""
+    world = Registry()
+    for office in ("29266", "844"):
+        world.enrol(office, local(2025, 2, 3, 0))
+    merit, care = "000.00.29.H59-250203-0001", "000.00.29.H59-250203-0002"
+    world.receive(merit, MERIT)
+    world.receive(care, CARE)
+    world.clock.set(local(2025, 2, 27))
+    world.send("29266", merit, "84/sldtbxh")
+    world.send("29266", care, "84/sldtbxh")
+    allowance, kept = "000.00.29.H59-250620-0003", "000.00.29.H59-250620-0004"
+    world.clock.set(local(2025, 6, 20))
+    for code, procedure in ((allowance, ALLOWANCE), (kept, MERIT)):
+        world.receive(code, procedure)
+        world.take("844", code, world.send("29266", code, "844"))
+    projector = Projector(world.ledger)
+    try:
+        projector.catch_up()
+        inspector = Inspector(world.ledger, projector, load_calendar())
+
+        def inbox(office: str, at: int) -> list[str]:
+            return [found.code for found in inspector.inbox(office, at)]
+
+        def held(office: str, at: int) -> list[str]:
+            return [found.code for found in inspector.held(office, at)]
+
+        february, march = local(2025, 2, 28), local(2025, 3, 3)
+        assert inbox("84/sldtbxh", february) == [merit, care]
+        assert inbox("84/snv", february) == []
+        assert inbox("84/snv", march) == [merit]
+        assert inbox("84/syt", march) == [care]
+        june, july = local(2025, 6, 30), local(2025, 7, 2)
+        assert held("844", june) == [allowance, kept]
+        assert held("29266/2025", june) == []
+        assert held("29266/2025", july) == [allowance]
+        assert held("86/snv", july) == [kept]
+        assert held("86/syt", july) == []
+        assert inspector.taken_over_by("844", ALLOWANCE, "29266", date(2025, 7, 1)) == (
+            "29266/2025"
+        )
+        assert inspector.taken_over_by("844", ALLOWANCE, "29266", date(2025, 6, 30)) == "844"
+    finally:
+        projector.close()

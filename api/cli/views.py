@@ -156,15 +156,11 @@ def inbox(
         str, typer.Argument(help="office id (mã cơ quan)", callback=identifier("office id"))
     ],
 ) -> None:
-    """Dossiers handed over to an office and not yet acknowledged by it, oldest first."""
+    """Dossiers handed over to an office, or to an office that has ended and whose dossiers
+    passed to it, and not yet acknowledged, oldest first."""
     options = options_of(ctx)
-    with open_ledger(options) as ledger:
-        projector = bootstrap.open_projector(ledger)
-        try:
-            projector.catch_up()
-            waiting = projector.inbox(office)
-        finally:
-            projector.close()
+    with open_ledger(options) as ledger, open_inspector(ledger) as inspector:
+        waiting = inspector.inbox(office, ledger.clock.now())
         out.print(word("inbox", options.lang, office=office, n=len(waiting)), markup=False)
         for found in waiting:
             out.print(

@@ -12,9 +12,11 @@ deadlines `deadlines.py`'s. Their names are importable from here too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from domain.errors import DomainError
+from domain.instant import local_date
 from domain.office import Office
 from domain.procedure import Budget, ProcedureVersion
 from ledger.application import Ledger
@@ -130,6 +132,68 @@ class Inspector:
                 current = _above(self._office(current), day, procedure, received_by)
             self._lineage[key] = tuple(chain)
         return self._lineage[key]
+
+    # --- custody after a reorganisation -----------------------------------------------------
+
+    def taken_over_by(self, office: str, procedure: str, received_by: str, day: date) -> str:
+        """The office that has, on `day`, a dossier of `procedure` (received by `received_by`) left
+        with `office` — held there or on its way there — by the rule the ledger applies when it
+        records (`ledger/handlers.py`, `_successors`): while `office` has ended, the successor
+        named for the procedure, else the one it merged into, else (a dissolution that passes
+        them back) the receiving office; `office` itself if it still exists."""
+        current, visited = office, {office}
+        while True:
+            found = self._office(current)
+            if found is None or found.ended is None or found.ended > day:
+                return current
+            following = found.successor_for(procedure)
+            if following is None and found.passes_to_receiver:
+                following = received_by
+            if following is None or following in visited:
+                return current  # nobody took it over
+            visited.add(following)
+            current = following
+
+    def ended_offices(self, day: date) -> list[str]:
+        """The offices of the registry that have ended by `day`."""
+        ended: list[str] = []
+        after = ""
+        while page := self.projector.subjects("office", after=after):
+            after = page[-1]
+            ended.extend(
+                subject
+                for subject in page
+                if (found := self._office(subject)) is not None
+                and found.ended is not None
+                and found.ended <= day
+            )
+        return ended
+
+    def inbox(self, office: str, at: int) -> list[Location]:
+        """Dispatches `office` is to acknowledge at `at`, oldest first: those addressed to it and
+        those addressed to an office that has ended and whose dossiers passed to it."""
+        waiting = self.projector.inbox(office) + self._passed_on(office, at, self.projector.inbox)
+        return sorted(waiting, key=lambda found: (found.since, found.code))
+
+    def held(self, office: str, at: int) -> list[Location]:
+        """Dossiers `office` holds at `at` (processing or suspended), the one promised soonest
+        first: its own and those an office that has ended held and passed to it."""
+        holding = self.projector.held_by(office) + self._passed_on(
+            office, at, self.projector.held_by
+        )
+        return sorted(holding, key=lambda found: (found.appointed, found.code))
+
+    def _passed_on(
+        self, office: str, at: int, rows: Callable[[str], list[Location]]
+    ) -> list[Location]:
+        day = local_date(at)
+        return [
+            found
+            for ended in self.ended_offices(day)
+            if ended != office
+            for found in rows(ended)
+            if self.taken_over_by(ended, found.procedure, found.received_by, day) == office
+        ]
 
     # --- deadlines -------------------------------------------------------------------------
 

@@ -76,15 +76,17 @@ def stalls(
 @router.get(
     "/offices/{office:path}/inbox",
     response_model=Page[LocationOut],
-    summary="Dossiers sent to the office and not yet acknowledged or refused, oldest first",
+    summary="Dossiers sent to the office (or to an office that has ended and whose dossiers "
+    "passed to it) and not yet acknowledged or refused, oldest first",
 )
 def inbox(
     office: Office, services: ServicesDep, token: Caller, cursor: Cursor = None, limit: Limit = 100
 ) -> Page[LocationOut]:
     inspector = services.inspector()
     services.ledger.office(office)
-    may_read_office(token, office, inspector, local_date(services.clock.now()))
-    waiting = inspector.projector.inbox(office)
+    now = services.clock.now()
+    may_read_office(token, office, inspector, local_date(now))
+    waiting = inspector.inbox(office, now)
     start = position(cursor)
     page = waiting[start : start + limit]
     more = start + limit < len(waiting)

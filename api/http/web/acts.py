@@ -29,6 +29,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from api.http.access import ServicesDep
+from api.http.services import Services
 from api.http.web.pages import language, office_name, render, when
 from api.http.web.session import caller
 from api.http.web.words import say
@@ -40,6 +41,7 @@ from domain.instant import local_date, to_datetime
 from domain.law import REGIMES, FormType, NoSuchForm, Regime, regime_on
 from ledger.application import Ledger, StoredEntry
 from ledger.stores.tokens import Token
+from ledger.views.tables import Location
 
 router = APIRouter(include_in_schema=False)
 
@@ -73,12 +75,24 @@ def deciding_levels(ledger: Ledger, dossier: Dossier, day: date) -> tuple[str, .
     return tuple(dict.fromkeys((*version.decides, *in_force.decides)))
 
 
-def allowed_acts(ledger: Ledger, dossier: Dossier, office: str, at: int) -> tuple[str, ...]:
+def holder(services: Services, location: Location, now: int) -> str | None:
+    """The office that holds the dossier now: its custodian, or the office that took over the
+    dossiers of a custodian that has ended (`Inspector.taken_over_by`)."""
+    if location.custodian is None:
+        return None
+    return services.inspector().taken_over_by(
+        location.custodian, location.procedure, location.received_by, local_date(now)
+    )
+
+
+def allowed_acts(
+    ledger: Ledger, dossier: Dossier, office: str, at: int, holder: str | None = None
+) -> tuple[str, ...]:
     """The acts of this page `office` may sign on `dossier` at `at`, by the aggregate's guards.
     An office holds the dossier (custodian: none while it is in transit) and it is open, or
     nothing is allowed; the office holding a dossier never taken in elsewhere is the one that
     received it, so the refusal at reception needs no other check of who signs."""
-    if dossier.closed is not None or dossier.custodian != office:
+    if dossier.closed is not None or (holder or dossier.custodian) != office:
         return ()
     undecided = dossier.decided is None
     suspended = dossier.suspended
@@ -155,7 +169,10 @@ def acts_page(
         addressee = office_name(services, dossier.transit.addressee, now)
         problem = say("acts_in_transit", lang, code=code, sender=sender, addressee=addressee)
         return _refused(request, 403, problem, token)
-    if dossier.custodian != office:
+    holding = services.inspector().taken_over_by(
+        dossier.custodian or "", dossier.procedure, dossier.received_by, local_date(now)
+    )
+    if holding != office:
         holder = office_name(services, dossier.custodian, now)
         return _refused(request, 403, say("acts_not_held", lang, code=code, holder=holder), token)
     history = services.ledger.history("dossier", code)
@@ -187,7 +204,7 @@ def acts_page(
         ),
         acts=[
             act_shown(kind, regime, lang)
-            for kind in allowed_acts(services.ledger, dossier, office, now)
+            for kind in allowed_acts(services.ledger, dossier, office, now, holding)
         ],
         outcomes=OUTCOMES,
         channels=CHANNELS,

@@ -97,7 +97,7 @@ def key_status(services: Services, key_id: str, officer: str | None) -> str:
 def _incoming(services: Services, office: str, now: int) -> list[dict[str, Any]]:
     """The dossiers on their way to `office`, each with the dispatch to acknowledge."""
     items = []
-    for location in services.views().inbox(office):
+    for location in services.inspector().inbox(office, now):
         legs = services.views().legs(location.code)
         if not legs:
             continue
@@ -145,7 +145,7 @@ def officer_home(request: Request, services: ServicesDep, page: str = "1") -> HT
             "appointed": location.appointed,
             "days_left": (location.appointed - now) // DAY_US,
         }
-        for location in services.views().held_by(token.office)
+        for location in services.inspector().held(token.office, now)
     ]
     return render(
         request,
@@ -206,7 +206,7 @@ def dispatch_page(code: str, request: Request, services: ServicesDep) -> HTMLRes
         )
     now = services.clock.now()
     location = services.views().location(code)
-    if location is None or location.custodian != office:
+    if location is None or acts.holder(services, location, now) != office:
         forbidden = say("forbidden", language(request))
         return render(request, "officer.html", 403, problem=forbidden, token=token)
     return render(
