@@ -219,6 +219,23 @@ WORDS: dict[str, tuple[str, str]] = {
         "không áp dụng (thủ tục không quy định)",
         "none (the procedure sets none)",
     ),
+    "slip_provisional": (
+        "Thời hạn tạm tính (chưa xác nhận được)",
+        "Provisional time limits (could not be confirmed)",
+    ),
+    "provisional_budget": ("thời hạn tạm tính", "provisional budget"),
+    "report_provisional": (
+        "Đánh giá theo thời hạn tạm tính (chưa xác nhận được): {n} / {resolved} hồ sơ đã giải quyết",
+        "Judged against a provisional budget (could not be confirmed): {n} of {resolved} resolved",
+    ),
+    "report_cutoff": (
+        "Ngày hẹn tính theo giờ chốt tiếp nhận: {n}; không có giờ chốt: {without}",
+        "Appointed time counted with a receipt cut-off: {n}; without one: {without}",
+    ),
+    "report_version": (
+        "  - {procedure} phiên bản {version}: {n} — {rule}",
+        "  - {procedure} version {version}: {n} — {rule}",
+    ),
     "due_cutoff_none": (
         "không áp dụng (không nêu thủ tục hay --cutoff)",
         "none (no procedure or --cutoff given)",

@@ -518,6 +518,8 @@ class Row(NamedTuple):
     channel: str
     held_since: int
     last_seq: int
+    appointed_at_receipt: int  # none of these dossiers was re-appointed: `appointed`
+    first_apology_at: int | None = None
 
 
 @dataclass
@@ -607,7 +609,7 @@ class Generator:
         out.locations.append(
             Row(code, procedure, version.version, "closed", commune, received, commune, None,
                 None, closed, appointed, None, 0, hops, decided, decided_at, closed, channel,
-                closed, 2 + 2 * hops)
+                closed, 2 + 2 * hops, appointed)
         )  # fmt: skip
 
     def _open(self, out: Synthetic, index: int, procedure: str, received: int) -> None:
@@ -650,7 +652,8 @@ class Generator:
             out.suspensions.append((code, suspended_since, None))
         row = Row(code, procedure, version.version, status, commune, received, custodian,
                   transit_from, transit_to, since, appointed, suspended_since, suspended_us, hops,
-                  None, None, None, channel, turn, 1 + 2 * hops + (status == "suspended"))  # fmt: skip
+                  None, None, None, channel, turn, 1 + 2 * hops + (status == "suspended"),
+                  appointed)  # fmt: skip
         out.locations.append(row)
         out.open_rows[code] = row
 

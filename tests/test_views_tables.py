@@ -1,6 +1,7 @@
 """The views' tables as declared once (ledger/views/tables.py): the DDL made from the row
-dataclasses is the one layout 4 has always been made with, byte for byte, so a database whose
-views an earlier version made opens unchanged; and the HTTP model of a location holds every
+dataclasses is the one layout 5 has always been made with, byte for byte, so a database whose
+views an earlier version of this layout made opens unchanged (one of another layout is rebuilt:
+tests/test_projections.py); and the HTTP model of a location holds every
 column of the row, with its type, and nothing but the readings the API adds.
 """
 
@@ -17,8 +18,8 @@ from ledger.stores.database import Database
 from ledger.views import queries
 from ledger.views.tables import LAYOUT, LOCATION, TABLES, Location, ViewStore
 
-# the tables of layout 4 as its first version wrote them out, column by column
-LAYOUT_4 = [
+# the tables of layout 5 as its first version wrote them out, column by column
+LAYOUT_5 = [
     "CREATE TABLE IF NOT EXISTS lienthong_tracking ("
     "projection TEXT PRIMARY KEY, position BIGINT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS lienthong_location ("
@@ -27,7 +28,8 @@ LAYOUT_4 = [
     "custodian TEXT, transit_from TEXT, transit_to TEXT, since BIGINT NOT NULL, "
     "appointed BIGINT NOT NULL, suspended_since BIGINT, suspended_us BIGINT NOT NULL, "
     "hops INTEGER NOT NULL, decided TEXT, decided_at BIGINT, closed_at BIGINT, "
-    "channel TEXT NOT NULL, held_since BIGINT NOT NULL, last_seq INTEGER NOT NULL)",
+    "channel TEXT NOT NULL, held_since BIGINT NOT NULL, last_seq INTEGER NOT NULL, "
+    "appointed_at_receipt BIGINT NOT NULL, first_apology_at BIGINT)",
     "CREATE TABLE IF NOT EXISTS lienthong_legs ("
     "code TEXT NOT NULL, hop INTEGER NOT NULL, dispatch BYTEA NOT NULL, "
     "from_office TEXT NOT NULL, from_officer TEXT NOT NULL, to_office TEXT NOT NULL, "
@@ -39,6 +41,8 @@ LAYOUT_4 = [
     "PRIMARY KEY (code, started_at))",
     "CREATE TABLE IF NOT EXISTS lienthong_subjects ("
     "family TEXT NOT NULL, subject TEXT NOT NULL, owner TEXT, PRIMARY KEY (family, subject))",
+    "CREATE TABLE IF NOT EXISTS lienthong_receipt_scans ("
+    "code TEXT NOT NULL, sha256 BYTEA NOT NULL, PRIMARY KEY (code, sha256))",
     "CREATE INDEX IF NOT EXISTS lienthong_location_custodian ON lienthong_location (custodian)",
     "CREATE INDEX IF NOT EXISTS lienthong_location_transit ON lienthong_location (transit_to)",
     "CREATE INDEX IF NOT EXISTS lienthong_location_status ON lienthong_location (status)",
@@ -65,6 +69,8 @@ HELD = Location(
     channel="direct",
     held_since=1_748_921_400_000_000,
     last_seq=4,
+    appointed_at_receipt=1_750_006_799_999_999,
+    first_apology_at=1_749_100_000_000_000,
 )
 # what the API adds to the row's columns: readings of its instants, and what it works out
 READINGS = {"received_at_iso", "since_iso", "appointed_iso", "level_deadline_iso"}
@@ -72,9 +78,9 @@ WORKED_OUT = {"level_deadline", "as_of", "suspended_seconds"}
 WIRE_NAMES = {"suspended_us": "suspended_seconds"}  # the suspended time, in seconds
 
 
-def test_the_tables_are_made_with_layout_4s_ddl_byte_for_byte() -> None:
-    assert LAYOUT == 4
-    assert TABLES == LAYOUT_4
+def test_the_tables_are_made_with_layout_5s_ddl_byte_for_byte() -> None:
+    assert LAYOUT == 5
+    assert TABLES == LAYOUT_5
 
 
 @pytest.mark.parametrize(
@@ -92,13 +98,14 @@ def test_views_an_earlier_version_made_open_with_their_rows_kept(
     try:
         earlier.create(
             [
-                *LAYOUT_4,
+                *LAYOUT_5,
                 "CREATE TABLE IF NOT EXISTS lienthong_views_layout (layout INTEGER NOT NULL)",
-                "INSERT INTO lienthong_views_layout VALUES (4)",
+                "INSERT INTO lienthong_views_layout VALUES (5)",
                 "INSERT INTO lienthong_location VALUES ('000.00.01.H59-250602-0001', "
                 "'merit-education-preference', 1, 'suspended', '29266', 1748824200000000, "
                 "'844', NULL, NULL, 1748921400000000, 1750352399999999, 1749000000000000, "
-                "7200000000, 1, NULL, NULL, NULL, 'direct', 1748921400000000, 4)",
+                "7200000000, 1, NULL, NULL, NULL, 'direct', 1748921400000000, 4, "
+                "1750006799999999, 1749100000000000)",
             ]
         )
     finally:

@@ -109,6 +109,19 @@ def slip(
 
 
 def slip_rows(ledger: Ledger, found: ControlSlip, lang: str) -> list[str]:
+    lines = _slip_head(ledger, found, lang)
+    for block in found.blocks:
+        lines.append(_block_line(ledger, block, lang))
+    notices = [_notice_line(ledger, notice, lang) for notice in found.notices]
+    if notices:
+        lines.append(f"{word('notices', lang)}:")
+        lines.extend(notices)
+    return lines
+
+
+def _slip_head(ledger: Ledger, found: ControlSlip, lang: str) -> list[str]:
+    """The slip's title, form, legal basis, the dossier, and what its dates were counted by: the
+    receipt cut-off (or none) and, when the version's budgets could not be confirmed, why."""
     location = found.location
     lines = [
         word("slip_title", lang),
@@ -125,12 +138,8 @@ def slip_rows(ledger: Ledger, found: ControlSlip, lang: str) -> list[str]:
             else word("slip_cutoff_none", lang)
         ),
     ]
-    for block in found.blocks:
-        lines.append(_block_line(ledger, block, lang))
-    notices = [_notice_line(ledger, notice, lang) for notice in found.notices]
-    if notices:
-        lines.append(f"{word('notices', lang)}:")
-        lines.extend(notices)
+    if found.provisional:
+        lines.append(f"{word('slip_provisional', lang)}: {found.provisional}")
     return lines
 
 
@@ -176,6 +185,8 @@ def _block_line(ledger: Ledger, block: SlipBlock, lang: str) -> str:
             f"{word('deadline', lang)} {format_local(block.deadline)}: "
             f"{word('result_' + (block.result or 'pending'), lang)}"
         )
+        if block.provisional:
+            head += f" ({word('provisional_budget', lang)})"
     if block.used_seconds is not None:
         head += f" ({word('used', lang)} {working_time(block.used_seconds, lang)})"
     return head
@@ -189,7 +200,7 @@ def render_slip_html(ledger: Ledger, found: ControlSlip, lang: str) -> str:
     return template.render(
         lang=lang,
         title=word("slip_title", lang),
-        header=slip_rows(ledger, found, lang)[1:6],
+        header=_slip_head(ledger, found, lang)[1:],
         blocks=[_block_line(ledger, block, lang) for block in found.blocks],
         results=[block.result for block in found.blocks],
         notices_title=word("notices", lang),

@@ -111,8 +111,55 @@ def report(
             "report_title", lang, office=office_name(ledger, office, first), start=start, end=end
         )
         notices = _notice_lines(notice_counts(inspector, office, first, until), lang)
-        for line in [title, *_report_lines(result, lang), *notices, *_index_lines(result, lang)]:
+        lines = [
+            title,
+            *_report_lines(result, lang),
+            *_judged_lines(result, lang),
+            *notices,
+            *_index_lines(result, lang),
+        ]
+        for line in lines:
             out.print(line, markup=False)
+
+
+def _judged_lines(result: OfficeReport, lang: str) -> list[str]:
+    """What judged the resolved dossiers: how many against a provisional budget, each such
+    procedure version with its reason; how many had their appointed time counted with a receipt
+    cut-off and how many without, each version's cut-off with its source."""
+    lines = [word("report_provisional", lang, n=result.provisional, resolved=result.resolved)]
+    lines += [
+        word(
+            "report_version",
+            lang,
+            procedure=judged.procedure,
+            version=judged.version,
+            n=n,
+            rule=judged.provisional,
+        )
+        for judged, n in result.provisional_versions.items()
+    ]
+    lines.append(
+        word(
+            "report_cutoff",
+            lang,
+            n=result.with_cutoff,
+            without=result.resolved - result.with_cutoff,
+        )
+    )
+    for judged, n in result.cutoff_versions.items():
+        assert judged.cutoff is not None
+        rule = f"{judged.cutoff.text} ({judged.cutoff.source})"
+        lines.append(
+            word(
+                "report_version",
+                lang,
+                procedure=judged.procedure,
+                version=judged.version,
+                n=n,
+                rule=rule,
+            )
+        )
+    return lines
 
 
 def _notice_lines(counts: NoticeCounts, lang: str) -> list[str]:

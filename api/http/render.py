@@ -10,6 +10,7 @@ from api.http.schemas.dossiers import (
     CutoffOut,
     FormOut,
     IndexOut,
+    JudgedByOut,
     LocationOut,
     NoticeCountsOut,
     NoticeOut,
@@ -94,6 +95,7 @@ def slip_out(slip: ControlSlip) -> SlipOut:
             else None
         ),
         notices=[notice_out(notice) for notice in slip.notices],
+        provisional=slip.provisional or None,
     )
 
 
@@ -143,6 +145,21 @@ def report_out(report: OfficeReport, notices: NoticeCounts | None = None) -> Rep
             stopped=notices.stopped,
             extended_again=list(notices.extended_again),
         ),
+        provisional=report.provisional,
+        with_cutoff=report.with_cutoff,
+        without_cutoff=report.resolved - report.with_cutoff,
+        judged_by=[
+            JudgedByOut(
+                procedure=judged.procedure,
+                version=judged.version,
+                resolved=n,
+                provisional=judged.provisional or None,
+                cutoff=None
+                if judged.cutoff is None
+                else CutoffOut(time=judged.cutoff.text, source=judged.cutoff.source),
+            )
+            for judged, n in report.judged_by.items()
+        ],
     )
 
 

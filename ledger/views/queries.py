@@ -1,12 +1,13 @@
 """Every read of the views' tables (`tables.py`): the projector's reads, the open dossiers the
-stall rules judge, the receipts and decisions the office reports and the map of offices count,
-and the handovers behind the map's holding times. Each takes the view's database and answers
-with rows as of its last committed batch; none writes.
+stall rules judge, the receipts and decisions the office reports and the map of offices count
+(each a SELECT or two: no report reads a dossier's history), and the handovers behind the map's
+holding times. Each takes the view's database and answers with rows as of its last committed
+batch; none writes.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledger.stores.database import Database
 from ledger.views.tables import LEG_COLUMNS, LOCATION_COLUMNS, Leg, Location, leg_of, location_of
@@ -109,6 +110,50 @@ def received_before(view: Database, end: int) -> list[Receipt]:
     )
 
 
+class Reported(NamedTuple):
+    """What the office report reads of a dossier: where and when it was received, how, the
+    version it was received under, the time appointed at receipt and now, when it was decided or
+    closed, and the earliest apology slip (None: none)."""
+
+    code: str
+    received_by: str
+    received_at: int
+    channel: str
+    procedure: str
+    version: int
+    appointed: int
+    appointed_at_receipt: int
+    decided_at: int | None
+    closed_at: int | None
+    first_apology_at: int | None
+
+
+def reported_before(view: Database, end: int) -> list[Reported]:
+    """The report's row (`Reported`) of every dossier received before `end`, in code order:
+    one SELECT, no history read."""
+    rows = view.query(
+        f"SELECT {', '.join(Reported._fields)} FROM lienthong_location "  # noqa: S608
+        "WHERE received_at < ? ORDER BY code",
+        (end,),
+    )
+    return [Reported(*row) for row in rows]
+
+
+def receipt_scans(view: Database, start: int, end: int) -> dict[str, set[bytes]]:
+    """For every dossier received in [start, end) whose receipt listed documents: their
+    SHA-256s."""
+    rows = view.query(
+        "SELECT s.code, s.sha256 FROM lienthong_receipt_scans s "
+        "JOIN lienthong_location l ON l.code = s.code "
+        "WHERE l.received_at >= ? AND l.received_at < ?",
+        (start, end),
+    )
+    listed: dict[str, set[bytes]] = {}
+    for code, sha256 in rows:
+        listed.setdefault(code, set()).add(bytes(sha256))
+    return listed
+
+
 def decided_between(view: Database, start: int, end: int) -> list[tuple[str, int, int, int]]:
     """(received_by, received_at, appointed, decided_at) of the dossiers decided in
     [start, end) and received before `end`."""
@@ -160,6 +205,12 @@ def dump(view: Database) -> dict[str, list[tuple[Any, ...]]]:
             tuple(row)
             for row in view.query(
                 "SELECT family, subject, owner FROM lienthong_subjects ORDER BY family, subject"
+            )
+        ],
+        "receipt_scans": [
+            (code, bytes(sha256))
+            for code, sha256 in view.query(
+                "SELECT code, sha256 FROM lienthong_receipt_scans ORDER BY code, sha256"
             )
         ],
     }

@@ -7,7 +7,12 @@ the day of receipt (`sla.Inspector.within`).
 Beside them, the indicators of the national index of Decision 766/QĐ-TTg (23/6/2022) that the
 ledger can know (`IndexFigures`: dossiers received online, digitised at receipt, late with an
 apology, and the citizens' ratings), and those it cannot (`UNKNOWABLE`); docs/api.md gives the
-formulas and where each comes from.
+formulas and where each comes from. Every figure is counted from the read models' rows (one
+SELECT of the dossiers, one of the scans listed at receipt), never from a dossier's history.
+
+Each result says what judged it (`JudgedBy`): the procedure version the dossier was received
+under, whether that version's budgets are provisional (could not be confirmed: its reason), and
+the receipt cut-off its appointed time was counted with, if the version has one (docs/law.md).
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from domain.errors import DomainError
 from domain.instant import local_date
+from domain.procedure import Cutoff
 from ledger.views import queries
 from ledger.views.deadlines import judge
 
@@ -25,10 +32,50 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, kw_only=True)
+class JudgedBy:
+    """What a dossier's result was judged against: the procedure version it was received under,
+    that version's reason its budgets could not be confirmed ("" when they are: `provisional`),
+    and the receipt cut-off its appointed time was counted with (None: the version has none)."""
+
+    procedure: str
+    version: int
+    provisional: str = ""
+    cutoff: Cutoff | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Decision:
+    """A dossier behind an office report's early / on time / late counts: its result, when it
+    was decided, the appointed time it was judged by, and what judged it. Unpacks as the
+    (code, result, decided_at, appointed) row it used to be."""
+
+    code: str
+    result: str
+    decided_at: int
+    appointed: int
+    judged_by: JudgedBy
+
+    @property
+    def provisional(self) -> str:
+        """Why the budget it was judged against is provisional; "" when it is confirmed."""
+        return self.judged_by.provisional
+
+    @property
+    def cutoff(self) -> Cutoff | None:
+        """The receipt cut-off its appointed time was counted with; None: none."""
+        return self.judged_by.cutoff
+
+    def __iter__(self) -> Iterator[str | int]:
+        yield from (self.code, self.result, self.decided_at, self.appointed)
+
+
+@dataclass(frozen=True, kw_only=True)
 class OfficeReport:
     """The indicators provinces report for an office (and the offices below it) over a period
     [start, end): received (by channel) and carried over; resolved early / on time / late against
-    the appointed time; pending at the end, within the deadline or overdue."""
+    the appointed time; pending at the end, within the deadline or overdue. `judged_by`: the
+    resolved dossiers by what judged them (procedure version, provisional or not, cut-off), in
+    procedure and version order."""
 
     office: str
     start: int
@@ -41,10 +88,34 @@ class OfficeReport:
     pending_within: int
     pending_overdue: int
     index: IndexFigures = field(default_factory=lambda: IndexFigures())
+    judged_by: dict[JudgedBy, int] = field(default_factory=dict)
 
     @property
     def resolved(self) -> int:
         return self.early + self.on_time + self.late
+
+    @property
+    def provisional(self) -> int:
+        """The resolved dossiers judged against a provisional budget."""
+        return sum(n for judged, n in self.judged_by.items() if judged.provisional)
+
+    @property
+    def provisional_versions(self) -> dict[JudgedBy, int]:
+        """The procedure versions with provisional budgets that judged resolved dossiers, with
+        their reasons, and how many each judged."""
+        return {judged: n for judged, n in self.judged_by.items() if judged.provisional}
+
+    @property
+    def with_cutoff(self) -> int:
+        """The resolved dossiers whose appointed time was counted with a receipt cut-off; the
+        others (`resolved - with_cutoff`) were counted without one."""
+        return sum(n for judged, n in self.judged_by.items() if judged.cutoff is not None)
+
+    @property
+    def cutoff_versions(self) -> dict[JudgedBy, int]:
+        """The procedure versions with a receipt cut-off (time and source) that judged resolved
+        dossiers, and how many each judged."""
+        return {judged: n for judged, n in self.judged_by.items() if judged.cutoff is not None}
 
     @property
     def on_time_rate(self) -> float | None:
@@ -174,30 +245,35 @@ def office_report(
         raise ValueError("a report's period must end after it starts")
     received: dict[str, int] = {}
     carried = early = on_time = late = within = overdue = 0
+    late_at_receipt = apologised = 0
     arrived: list[str] = []
     decided: list[str] = []
-    decisions_made: list[tuple[str, int]] = []
-    for code, received_at, channel, appointed, decided_at, closed_at in _received_under(
-        inspector, office, end
-    ):
-        if received_at >= start:
-            received[channel] = received.get(channel, 0) + 1
-            arrived.append(code)
-        elif _open(decided_at, closed_at, start):
+    judged_by: dict[JudgedBy, int] = {}
+    versions = _Versions(inspector)
+    for row in _received_under(inspector, office, end):
+        if row.received_at >= start:
+            received[row.channel] = received.get(row.channel, 0) + 1
+            arrived.append(row.code)
+        elif _open(row.decided_at, row.closed_at, start):
             carried += 1
-        if decided_at is not None and start <= decided_at < end:
-            result = judge(decided_at, appointed, decided_at)
+        if row.decided_at is not None and start <= row.decided_at < end:
+            result = judge(row.decided_at, row.appointed, row.decided_at)
             early += result == "early"
             on_time += result == "on_time"
             late += result == "late"
-            decided.append(code)
-            decisions_made.append((code, decided_at))
-        elif _open(decided_at, closed_at, end):
-            if appointed < end:
+            decided.append(row.code)
+            if result is not None:
+                rule = versions.judged_by(row.procedure, row.version)
+                judged_by[rule] = judged_by.get(rule, 0) + 1
+            if row.decided_at > row.appointed_at_receipt:
+                late_at_receipt += 1
+                apology = row.first_apology_at
+                apologised += apology is not None and apology <= row.decided_at
+        elif _open(row.decided_at, row.closed_at, end):
+            if row.appointed < end:
                 overdue += 1
             else:
                 within += 1
-    late_at_receipt, apologised = _late_at_receipt(inspector, decisions_made)
     return OfficeReport(
         office=office,
         start=start,
@@ -210,44 +286,55 @@ def office_report(
         pending_within=within,
         pending_overdue=overdue,
         index=IndexFigures(
-            digitised=None if scans is None else _digitised(inspector, scans, arrived),
+            digitised=None if scans is None else _digitised(inspector, scans, arrived, start, end),
             late_at_receipt=late_at_receipt,
             late_apologised=apologised,
             ratings=None if ratings is None else _tally(ratings.scores(decided).values()),
         ),
+        judged_by=dict(
+            sorted(judged_by.items(), key=lambda item: (item[0].procedure, item[0].version))
+        ),
     )
 
 
-def _digitised(inspector: Inspector, scans: Scans, codes: list[str]) -> int:
-    """How many of `codes` had scans listed at receipt, every one of them uploaded (and kept or
-    since erased: the file store remembers that it held them)."""
+def _digitised(
+    inspector: Inspector, scans: Scans, codes: list[str], start: int, end: int
+) -> int:
+    """How many of `codes` (received in [start, end)) had scans listed at receipt, every one of
+    them uploaded (and kept or since erased: the file store remembers that it held them). The
+    file store is asked only about the dossiers whose receipt listed scans."""
+    listed = queries.receipt_scans(inspector.projector.view, start, end)
     count = 0
     for code in codes:
-        listed = {
-            bytes(item["sha256"])
-            for item in inspector.ledger.received(code).statement.body.get("documents", [])
-        }
-        count += bool(listed) and listed <= {stored.sha256 for stored in scans.files(code)}
+        hashes = listed.get(code)
+        if hashes:
+            count += hashes <= {stored.sha256 for stored in scans.files(code)}
     return count
 
 
-APOLOGIES = ("dossier.delay_notified", "dossier.extension_requested")  # the apology slips
+class _Versions:
+    """The procedure versions a report's dossiers were received under, each read from the
+    registry once (the inspector caches the registry for its own lifetime too)."""
 
+    def __init__(self, inspector: Inspector) -> None:
+        self.inspector = inspector
+        self.found: dict[tuple[str, int], JudgedBy] = {}
 
-def _late_at_receipt(inspector: Inspector, codes: list[tuple[str, int]]) -> tuple[int, int]:
-    """Of `codes` (code, decided_at): how many were decided after the time appointed at receipt,
-    and how many of those had an apology slip recorded before the decision."""
-    late = apologised = 0
-    for code, decided_at in codes:
-        history = inspector.ledger.history("dossier", code)
-        if not history or decided_at <= history[0].statement.body["appointed"]:
-            continue
-        late += 1
-        apologised += any(
-            entry.statement.kind in APOLOGIES and entry.statement.at <= decided_at
-            for entry in history
-        )
-    return late, apologised
+    def judged_by(self, procedure: str, version: int) -> JudgedBy:
+        key = (procedure, version)
+        if key not in self.found:
+            try:
+                published = self.inspector.ledger.procedure(procedure).get_version(version)
+            except DomainError:  # not in the registry: nothing known to say of it
+                self.found[key] = JudgedBy(procedure=procedure, version=version)
+            else:
+                self.found[key] = JudgedBy(
+                    procedure=procedure,
+                    version=version,
+                    provisional=published.provisional,
+                    cutoff=published.cutoff,
+                )
+        return self.found[key]
 
 
 def _tally(scores: Iterable[int]) -> dict[int, int]:
@@ -259,29 +346,34 @@ def _tally(scores: Iterable[int]) -> dict[int, int]:
 
 def _received_under(
     inspector: Inspector, office: str, end: int
-) -> Iterator[tuple[str, int, str, int, int | None, int | None]]:
-    """(code, received_at, channel, appointed, decided_at, closed_at) of the dossiers received
-    before `end` by `office` or an office below it on the day of receipt."""
-    rows = queries.received_before(inspector.projector.view, end)
-    for code, received_by, received_at, channel, appointed, decided_at, closed_at in rows:
-        if inspector.within(received_by, office, local_date(received_at)):
-            yield code, received_at, channel, appointed, decided_at, closed_at
+) -> Iterator[queries.Reported]:
+    """The report's rows of the dossiers received before `end` by `office` or an office below
+    it on the day of receipt."""
+    for row in queries.reported_before(inspector.projector.view, end):
+        if inspector.within(row.received_by, office, local_date(row.received_at)):
+            yield row
 
 
-def decisions(
-    inspector: Inspector, office: str, start: int, end: int
-) -> list[tuple[str, str, int, int]]:
-    """The dossiers behind an office report's early / on time / late counts: (code, result,
-    decided_at, appointed), decided in [start, end), in decision order."""
+def decisions(inspector: Inspector, office: str, start: int, end: int) -> list[Decision]:
+    """The dossiers behind an office report's early / on time / late counts, decided in
+    [start, end), in decision order: each with its result, the appointed time it was judged by,
+    and what judged it (provisional or not, the cut-off or none)."""
     found = []
-    for code, _received, _channel, appointed, decided_at, _closed in _received_under(
-        inspector, office, end
-    ):
-        if decided_at is not None and start <= decided_at < end:
-            result = judge(decided_at, appointed, decided_at)
+    versions = _Versions(inspector)
+    for row in _received_under(inspector, office, end):
+        if row.decided_at is not None and start <= row.decided_at < end:
+            result = judge(row.decided_at, row.appointed, row.decided_at)
             if result is not None:
-                found.append((code, result, decided_at, appointed))
-    return sorted(found, key=lambda row: (row[2], row[0]))
+                found.append(
+                    Decision(
+                        code=row.code,
+                        result=result,
+                        decided_at=row.decided_at,
+                        appointed=row.appointed,
+                        judged_by=versions.judged_by(row.procedure, row.version),
+                    )
+                )
+    return sorted(found, key=lambda decision: (decision.decided_at, decision.code))
 
 
 def _open(decided_at: int | None, closed_at: int | None, at: int) -> bool:

@@ -47,8 +47,16 @@ def _received(cursor: Cursor, event: Any, statement: Statement) -> None:
         channel=statement.body["channel"],
         held_since=statement.at,
         last_seq=statement.seq,
+        appointed_at_receipt=event.appointed,
+        first_apology_at=None,
     )
     cursor.execute(LOCATION.insert, LOCATION.values(received))
+    for document in statement.body.get("documents", []):  # a hash listed twice is one scan
+        cursor.execute(
+            "INSERT INTO lienthong_receipt_scans (code, sha256) VALUES (?, ?) "
+            "ON CONFLICT (code, sha256) DO NOTHING",
+            (statement.subject, bytes(document["sha256"])),
+        )
 
 
 def _dispatched(cursor: Cursor, event: Any, statement: Statement) -> None:
@@ -136,9 +144,14 @@ def _resumed(cursor: Cursor, _event: Any, statement: Statement) -> None:
 
 
 def _reappointed(cursor: Cursor, event: Any, statement: Statement) -> None:
+    """An apology slip (a delay notice, or from 15/9/2025 an extension request): the new
+    appointed time, and the earliest apology's instant (statements' times need not follow their
+    order in the chain, so the earliest, not merely the first recorded)."""
     cursor.execute(
-        "UPDATE lienthong_location SET appointed = ?, last_seq = ? WHERE code = ?",
-        (event.appointed, statement.seq, statement.subject),
+        "UPDATE lienthong_location SET appointed = ?, last_seq = ?, first_apology_at = CASE "
+        "WHEN first_apology_at IS NULL OR first_apology_at > ? THEN ? ELSE first_apology_at END "
+        "WHERE code = ?",
+        (event.appointed, statement.seq, statement.at, statement.at, statement.subject),
     )
 
 

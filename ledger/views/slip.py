@@ -4,12 +4,15 @@ by the dossier's date of receipt, domain/law.py — form 05 of Circular 01/2018,
 received it, when, that office's budget for its level, its deadline, and whether it handed the
 dossier on (or decided or closed it) early, on time or late — judged as of an instant; and the
 notices the dossier's holders signed to the applicant (refusal, apology and new date or extension,
-stop), each with its form by the dossier's date of receipt.
+stop), each with its form by the dossier's date of receipt. The slip says what its dates were
+counted by: the receipt cut-off of the procedure version (or none), and whether that version's
+budgets are provisional — could not be confirmed, with the version's reason — in which case each
+turn judged against one is marked.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from domain.instant import local_date
@@ -45,6 +48,9 @@ class SlipBlock:
     used_seconds: int | None = None  # office time the office held it (to `at` if it still does)
     missing: int = 0
     extra: int = 0
+    # judged against a budget of a version whose budgets could not be confirmed (the slip's
+    # `provisional` says why)
+    provisional: bool = False
 
 
 # the statements that are notices to the applicant, by the form they are made on
@@ -91,6 +97,9 @@ class ControlSlip:
     # version's, None when it has none
     cutoff: Cutoff | None = None
     notices: tuple[Notice, ...] = ()  # signed by `at`, oldest first
+    # why the budgets of the procedure version the dossier was received under (its appointed
+    # date's and every turn's) could not be confirmed; "" when its legal basis confirms them
+    provisional: str = ""
 
     @property
     def regime(self) -> Regime:
@@ -161,7 +170,12 @@ def control_slip(inspector: Inspector, code: str, at: int) -> ControlSlip | None
         )
     version = inspector.version_of(location)
     cutoff = version.cutoff if version is not None else None
-    return ControlSlip(location, blocks, at, cutoff, _notices(inspector, location, at))
+    provisional = version.provisional if version is not None else ""
+    if provisional:  # every turn judged against one of the version's budgets is marked
+        blocks = [replace(b, provisional=b.budget is not None) for b in blocks]
+    return ControlSlip(
+        location, blocks, at, cutoff, _notices(inspector, location, at), provisional=provisional
+    )
 
 
 def _notices(inspector: Inspector, location: Location, at: int) -> tuple[Notice, ...]:

@@ -3,10 +3,13 @@ in-memory SQLite database beside a `memory:` ledger):
 
 - `lienthong_location` — one row per dossier: status (held, in transit, awaiting a supplement,
   closed), custodian, or sender and addressee while in transit, since when, appointed time,
-  procedure and version, the suspended time so far;
+  procedure and version, the suspended time so far, and what the office reports count without
+  reading the dossier's history: the time appointed at receipt and the first apology's instant;
 - `lienthong_legs` — one row per hop (giao – nhận): the dispatch, who sent it, to whom, when, and
   how it ended (acknowledged, rejected, recalled) by whom and when — the lines of the control slip;
 - `lienthong_suspensions` — each time a dossier awaited a supplement, from and to;
+- `lienthong_receipt_scans` — the documents (SHA-256) each dossier's receipt listed: what the
+  office report's "digitised at receipt" compares with the file store;
 - `lienthong_subjects` — the registry's subjects (offices, officers, keys, procedures), listed;
 - `lienthong_tracking` — the log position each projection has applied.
 
@@ -39,7 +42,9 @@ from ledger.stores.database import DDL_LOCK, Database
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-LAYOUT = 4  # the views' table layout: a stored layout of another number is rebuilt
+# the views' table layout: a stored layout of another number is rebuilt. 5: the location row keeps
+# the time appointed at receipt and the first apology, and the receipt's scans have a table
+LAYOUT = 5
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,10 @@ class Location:
     # when the custodian took it in (receipt or acknowledgement): its turn began
     held_since: Annotated[int, BIGINT]
     last_seq: Annotated[int, INTEGER]
+    # the appointed time signed at receipt: an apology or an extension moves `appointed`, not this
+    appointed_at_receipt: Annotated[int, BIGINT]
+    # when the first apology slip (a delay notice or an extension request) was signed; None: none
+    first_apology_at: Annotated[int | None, BIGINT]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,6 +184,8 @@ TABLES = [
     "PRIMARY KEY (code, started_at))",
     "CREATE TABLE IF NOT EXISTS lienthong_subjects ("
     "family TEXT NOT NULL, subject TEXT NOT NULL, owner TEXT, PRIMARY KEY (family, subject))",
+    "CREATE TABLE IF NOT EXISTS lienthong_receipt_scans ("
+    "code TEXT NOT NULL, sha256 BYTEA NOT NULL, PRIMARY KEY (code, sha256))",
     "CREATE INDEX IF NOT EXISTS lienthong_location_custodian ON lienthong_location (custodian)",
     "CREATE INDEX IF NOT EXISTS lienthong_location_transit ON lienthong_location (transit_to)",
     "CREATE INDEX IF NOT EXISTS lienthong_location_status ON lienthong_location (status)",
@@ -184,6 +195,7 @@ VIEW_TABLES = (
     "lienthong_legs",
     "lienthong_suspensions",
     "lienthong_subjects",
+    "lienthong_receipt_scans",
 )
 
 

@@ -33,6 +33,8 @@ class LocationOut(BaseModel):
                     "held_since": 1748824200000000,
                     "appointed": 1750352399999999,
                     "appointed_iso": "2025-06-19T23:59:59.999999+07:00",
+                    "appointed_at_receipt": 1750352399999999,
+                    "first_apology_at": None,
                     "level_deadline": None,
                     "level_deadline_iso": None,
                     "suspended_since": None,
@@ -64,6 +66,14 @@ class LocationOut(BaseModel):
     held_since: int
     appointed: int
     appointed_iso: str | None
+    appointed_at_receipt: int = Field(
+        description="the appointed time signed at receipt: an apology or an extension moves "
+        "`appointed`, not this"
+    )
+    first_apology_at: int | None = Field(
+        description="when the earliest apology slip (a delay notice or an extension request) "
+        "was signed; null: none"
+    )
     level_deadline: int | None = Field(None, description="by when the custodian must hand it on")
     level_deadline_iso: str | None = None
     suspended_since: int | None
@@ -179,6 +189,11 @@ class SlipBlockOut(BaseModel):
     used_seconds: int | None
     missing: int
     extra: int
+    provisional: bool = Field(
+        False,
+        description="judged against a budget of a procedure version whose budgets could not be "
+        "confirmed (the slip's `provisional` says why)",
+    )
 
 
 class FormOut(BaseModel):
@@ -240,6 +255,12 @@ class SlipOut(BaseModel):
     notices: list[NoticeOut] = Field(
         default_factory=list, description="the notices signed to the applicant, oldest first"
     )
+    provisional: str | None = Field(
+        None,
+        description="why the budgets of the procedure version the dossier was received under — "
+        "its appointed date's and each turn's — could not be confirmed; null: its legal basis "
+        "confirms them",
+    )
 
 
 class NoticeCountsOut(BaseModel):
@@ -273,6 +294,34 @@ class ReportOut(BaseModel):
     )
     notices: NoticeCountsOut | None = Field(
         None, description="the notices signed to applicants over the period"
+    )
+    provisional: int = Field(
+        0, description="of the resolved, those judged against a provisional budget"
+    )
+    with_cutoff: int = Field(
+        0, description="of the resolved, those whose appointed time was counted with a cut-off"
+    )
+    without_cutoff: int = Field(
+        0, description="of the resolved, those whose appointed time was counted without one"
+    )
+    judged_by: list[JudgedByOut] = Field(
+        default_factory=list,
+        description="the resolved dossiers by the procedure version that judged them: whether "
+        "its budgets are provisional (and why) and the receipt cut-off it counts with",
+    )
+
+
+class JudgedByOut(BaseModel):
+    """A procedure version that judged resolved dossiers of the report, and how many."""
+
+    procedure: str
+    version: int
+    resolved: int = Field(description="the resolved dossiers it judged")
+    provisional: str | None = Field(
+        description="why its budgets could not be confirmed; null: its legal basis confirms them"
+    )
+    cutoff: CutoffOut | None = Field(
+        description="the receipt cut-off appointed times were counted with; null: none"
     )
 
 

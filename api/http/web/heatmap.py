@@ -36,10 +36,10 @@ def monthly(inspector: Inspector, office: str, first: date, last: date) -> list[
     """The office's (and its subtree's) on-time rate month by month, [first, last): one pass
     over its decisions in the period, each counted in the month (Vietnam time) it was made."""
     by_month: dict[str, Counter[str]] = {}
-    for _code, result, decided_at, _appointed in decisions(
-        inspector, office, start_of(first), start_of(last)
-    ):
-        by_month.setdefault(f"{local_date(decided_at):%m/%Y}", Counter())[result] += 1
+    for decision in decisions(inspector, office, start_of(first), start_of(last)):
+        by_month.setdefault(f"{local_date(decision.decided_at):%m/%Y}", Counter())[
+            decision.result
+        ] += 1
     months = []
     start = first
     while start < last:
@@ -148,9 +148,9 @@ def decided_list(
     months = max(1, min(months, 60))
     first, last = period(now, months)
     rows = [
-        row
-        for row in decisions(inspector, office, start_of(first), start_of(last))
-        if row[1] == result
+        decision
+        for decision in decisions(inspector, office, start_of(first), start_of(last))
+        if decision.result == result
     ]
     kept = [("office", office), ("result", result), ("months", str(months))]
     return render(

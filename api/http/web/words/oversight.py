@@ -66,4 +66,35 @@ WORDS: dict[str, tuple[str, str]] = {
     "months": ("Số tháng", "Months"),
     "show": ("Xem", "Show"),
     "stall_map": ("Bản đồ nhiệt", "Map of offices"),
+    "judged_title": ("Căn cứ đánh giá kết quả", "What the results were judged by"),
+    "judged_intro": (
+        "Hồ sơ đã giải quyết trong kỳ, theo phiên bản thủ tục đã dùng để đánh giá: thời hạn đã "
+        "xác nhận hay tạm tính, ngày hẹn có tính theo giờ chốt tiếp nhận hay không.",
+        "The dossiers resolved in the period, by the procedure version they were judged by: "
+        "its time limits confirmed or provisional, the appointed time counted with a receipt "
+        "cut-off or without.",
+    ),
+    "judged_provisional": (
+        "Đánh giá theo thời hạn tạm tính (chưa xác nhận được)",
+        "Judged against a provisional budget (could not be confirmed)",
+    ),
+    "judged_cutoff": (
+        "Ngày hẹn tính theo giờ chốt tiếp nhận",
+        "Appointed time counted with a receipt cut-off",
+    ),
+    "judged_provisional_of": (
+        "{n} / {total} hồ sơ đã giải quyết; theo thời hạn đã xác nhận: {rest}",
+        "{n} of {total} resolved; against a confirmed budget: {rest}",
+    ),
+    "judged_cutoff_of": (
+        "{n} / {total} hồ sơ đã giải quyết; không có giờ chốt: {rest}",
+        "{n} of {total} resolved; without one: {rest}",
+    ),
+    "judged_version": (
+        "{procedure} phiên bản {version}: {n} hồ sơ — {rule}",
+        "{procedure} version {version}: {n} dossiers — {rule}",
+    ),
+    "judged_by": ("Căn cứ đánh giá", "Judged by"),
+    "judged_confirmed": ("thời hạn đã xác nhận", "confirmed budget"),
+    "judged_no_cutoff": ("không có giờ chốt tiếp nhận", "no receipt cut-off"),
 }

@@ -54,6 +54,11 @@ WORDS: dict[str, tuple[str, str]] = {
         "không áp dụng (thủ tục không quy định)",
         "none (the procedure sets none)",
     ),
+    "slip_provisional": (
+        "Thời hạn tạm tính (chưa xác nhận được)",
+        "Provisional time limits (could not be confirmed)",
+    ),
+    "slip_provisional_mark": ("theo thời hạn tạm tính", "against a provisional budget"),
     "slip_code": ("Mã hồ sơ", "Dossier code"),
     "slip_received": ("Thời điểm tiếp nhận", "Received at"),
     "slip_appointed": ("Hẹn trả kết quả", "Result promised for"),
