@@ -417,6 +417,12 @@ def test_inbox_and_report_of_an_unknown_office_are_a_not_found_problem(api: Api,
 def test_office_report_counts_the_district_s_june(api: Api) -> None:
     report = ok(get(api, "/v1/offices/844/report", start="2025-06-01", end="2025-07-01"))
     report.pop("index")  # the national index's figures: tests/test_report_index.py
+    # what judged them (tests/test_report_provisional.py): June's version 1, confirmed, no cut-off
+    judged = [report.pop(name) for name in ("provisional", "with_cutoff", "without_cutoff")]
+    assert judged == [0, 0, 2]
+    versions = report.pop("judged_by")
+    assert {(v["provisional"], v["cutoff"]) for v in versions} == {(None, None)}
+    assert sum(v["resolved"] for v in versions) == 2
     assert report == {
         "office": "844",
         "start": start_of(date(2025, 6, 1)),
