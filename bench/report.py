@@ -1,0 +1,204 @@
+"""The office report and the inspector's map of offices on a simulated ledger, against one SELECT.
+
+Run by hand, not in CI, from the repository root:
+
+    python bench/report.py --dossiers N [--seed S] [--years Y] [--db FILE] [--office ID]
+                           [--months M] [--runs R] [--json FILE]
+
+It records N simulated dossiers (ledger/simulation/simulator.py, seed S, the Y years that end on
+30/6/2026) into a SQLite file — `--db FILE` keeps it, and a later run with the same file reuses it
+(the read models are brought up to date, rebuilt if their layout changed, before any timing) —
+opens the HTTP app on it with the clock at the simulation's end, signs an inspector of `--office`
+(default 86, the province after the 1/7/2025 reform) in to the pages, and then, R rounds, in
+ABBA order:
+
+- baseline: one SELECT of the rows the report reads (every dossier received before the period's
+  end: code, receiving office and time, channel, appointed time, decided and closed times) from
+  `lienthong_location`, on the view's own connection, fetched whole;
+- report: `office_report(inspector, office, start, end, scans=…, ratings=…)` over the map's
+  period (the M calendar months that end with the simulation's, as the map page counts them),
+  with a fresh inspector, as one request gets; the per-dossier reads of the log it makes
+  (`Ledger.history`, `Ledger.received`) are counted;
+- map: GET /giam-sat/ban-do?months=M, the whole page (its office rows, month-by-month rates and
+  the national index's figures), status 200 checked.
+
+It prints p50 and p95 of each (ms), each against the baseline's p50, and the log reads per
+report; `--json FILE` writes them as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from api.http.app import create_app  # noqa: E402
+from api.http.services import Services  # noqa: E402
+from api.http.web.heatmap import period  # noqa: E402
+from domain.instant import start_of  # noqa: E402
+from ledger.application import Ledger  # noqa: E402
+from ledger.clock import SimulatedClock  # noqa: E402
+from ledger.config import LedgerSettings  # noqa: E402
+from ledger.simulation.arrivals import SIMULATION_END  # noqa: E402
+from ledger.simulation.simulator import SIMULATION_TOLERANCE_SECONDS, simulate  # noqa: E402
+from ledger.views import queries  # noqa: E402
+from ledger.views.reports import office_report  # noqa: E402
+from tests.apiworld import settings_for  # noqa: E402
+from tests.websession import sign_in  # noqa: E402
+
+
+def build(url: str, dossiers: int, seed: int, years: float) -> None:
+    """The simulation recorded into an empty ledger at `url`."""
+    clock = SimulatedClock(0)
+    settings = LedgerSettings(
+        database_url=url, clock_tolerance_seconds=SIMULATION_TOLERANCE_SECONDS
+    )
+    ledger = Ledger(settings, clock=clock)
+    try:
+        started = time.perf_counter()
+        result = simulate(ledger, clock, dossiers=dossiers, seed=seed, years=years)
+        print(
+            f"simulated {result.dossiers} dossiers, {ledger.log_size()} statements in "
+            f"{time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
+    finally:
+        ledger.close()
+
+
+@contextmanager
+def counting(ledger: Ledger, counts: dict[str, int]) -> Iterator[None]:
+    """Count the calls of the ledger's per-dossier reads of the log while inside."""
+    originals: dict[str, Callable[..., Any]] = {}
+    for name in ("history", "received"):
+        original = getattr(ledger, name)
+        originals[name] = original
+
+        def counted(*args: Any, _name: str = name, _original: Any = original) -> Any:
+            counts[_name] = counts.get(_name, 0) + 1
+            return _original(*args)
+
+        setattr(ledger, name, counted)
+    try:
+        yield
+    finally:
+        for name in originals:
+            delattr(ledger, name)  # the instance attribute goes; the method shows again
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered) + 0.5) - 1))]
+    return {"p50_ms": statistics.median(ordered) * 1000, "p95_ms": p95 * 1000}
+
+
+def measure(url: str, directory: Path, office: str, months: int, runs: int) -> dict[str, Any]:
+    clock = SimulatedClock(SIMULATION_END)
+    app = create_app(settings_for(url, directory), clock=clock)
+    with TestClient(app) as http:
+        services: Services = app.state.services
+        started = time.perf_counter()
+        applied = services.projector.catch_up()
+        print(f"views caught up ({applied} entries) in {time.perf_counter() - started:.0f} s")
+        now = clock.now()
+        _record, token = services.tokens.create(
+            "inspector", now=now, valid_seconds=86_400, office=office
+        )
+        sign_in(http, token, back="/giam-sat/ban-do")
+        first, last = period(now, months)
+        start, end = start_of(first), start_of(last)
+        view = services.projector.view
+
+        def baseline() -> None:
+            queries.received_before(view, end)
+
+        reads: dict[str, int] = {}
+        figures: dict[str, int] = {}
+
+        def report() -> None:
+            reads.clear()
+            inspector = services.inspector()
+            with counting(services.ledger, reads):
+                found = office_report(
+                    inspector, office, start, end, scans=services.files, ratings=services.ratings
+                )
+            figures.update(
+                received=found.received_total,
+                resolved=found.resolved,
+                late_at_receipt=found.index.late_at_receipt,
+                late_apologised=found.index.late_apologised,
+            )
+
+        def page() -> None:
+            answer = http.get("/giam-sat/ban-do", params={"months": months})
+            assert answer.status_code == 200, answer.text[:500]
+
+        timed: dict[str, list[float]] = {"baseline": [], "report": [], "map": []}
+        steps = [("baseline", baseline), ("report", report), ("map", page)]
+        for step in steps:  # warm: the first of each pays for caches and page templates
+            step[1]()
+        for round_ in range(runs):
+            for name, step in steps if round_ % 2 == 0 else list(reversed(steps)):
+                begun = time.perf_counter()
+                step()
+                timed[name].append(time.perf_counter() - begun)
+        rows = len(queries.received_before(view, end))
+    return {
+        "office": office,
+        "months": months,
+        "period": [first.isoformat(), last.isoformat()],
+        "rows_read": rows,
+        "figures": figures,
+        "log_reads_per_report": dict(reads),
+        **{name: summary(samples) for name, samples in timed.items()},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dossiers", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--years", type=float, default=2.0)
+    parser.add_argument("--db", type=Path, help="the SQLite file to keep (and reuse if it exists)")
+    parser.add_argument("--office", default="86")
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--runs", type=int, default=6)
+    parser.add_argument("--json", metavar="FILE", type=Path, help="write the summary as JSON")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="lienthong-bench-report-") as scratch:
+        directory = Path(scratch)
+        path = args.db.resolve() if args.db else directory / "ledger.db"
+        url = f"sqlite:///{path}"
+        if not path.exists():
+            build(url, args.dossiers, args.seed, args.years)
+        result = measure(url, directory, args.office, args.months, args.runs)
+    base = result["baseline"]["p50_ms"]
+    print(
+        f"office {result['office']}, {result['months']} months {result['period'][0]} – "
+        f"{result['period'][1]}: {result['rows_read']} dossiers received before its end; "
+        f"{result['figures']}"
+    )
+    for name in ("baseline", "report", "map"):
+        p50, p95 = result[name]["p50_ms"], result[name]["p95_ms"]
+        print(f"  {name:8} p50 {p50:9.1f} ms  p95 {p95:9.1f} ms  ×{p50 / base:.1f} the SELECT")
+    print(f"  log reads per report: {result['log_reads_per_report'] or 'none'}")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
