@@ -213,7 +213,10 @@ def test_every_office_s_results_in_one_pass_equal_its_own_report(world: World) -
     day = local_date(result.end)
     by_office = stalls_by_office(inspector, stalls, result.end)
     for office in offices:
-        assert by_office[office] == sum(inspector.within(s.office, office, day) for s in stalls)
+        assert by_office[office] == sum(
+            inspector.within(s.office, office, day, procedure=s.procedure, received_by=s.received_by)
+            for s in stalls
+        )
     projector.close()
 
 
