@@ -28,9 +28,10 @@ from tests.apiworld import (
     open_api,
 )
 
-HELD = "000.66.29.H59-250708-0401"
-SENT = "000.66.29.H59-250708-0402"
-UNKNOWN = "000.66.29.H59-250708-9999"
+# received when the demo ends, on Tuesday 3/3/2026 at 08:30
+HELD = "000.66.29.H59-260303-0401"
+SENT = "000.66.29.H59-260303-0402"
+UNKNOWN = "000.66.29.H59-260303-9999"
 LOOKUP_FIELDS = {
     "code",
     "procedure",
@@ -101,9 +102,10 @@ def test_lookup_shows_the_status_the_office_and_the_appointed_date(
         "office": COMMUNE,
         "office_name": "Xã Càng Long",
         "since": location.since,
-        "since_iso": "2025-07-08T08:30:00+07:00",
+        "since_iso": "2026-03-03T08:30:00+07:00",
         "appointed": location.appointed,
-        "appointed_iso": "2025-07-22T23:59:59.999999+07:00",
+        # ten working days: the commune's three and the province's seven
+        "appointed_iso": "2026-03-17T23:59:59.999999+07:00",
         "decided": None,
         "ended": None,
     }

@@ -2,9 +2,10 @@
 
 The demo as these tests read it (ledger/simulation/demo.py): dossier 0001 went commune 29266 → district 844
 → province 84 and back before the reform of 1/7/2025; 0002 had a handover refused; 0004 was sent
-to district 844 on 30/6 and never acknowledged. After the demo, on Tuesday 8/7/2025 at 08:30,
-commune 29266/2025 receives HELD and keeps it, and receives SENT and sends it to province 86 an
-hour later; then a week passes, so the reads happen on Tuesday 15/7 at 09:30.
+to district 844 on 30/6/2025 and never acknowledged, and its appointed date, 28/7/2025, has long
+passed. The demo ends on Tuesday 3/3/2026 at 08:30: then commune 29266/2025 receives HELD and
+keeps it, and receives SENT and sends it to province 86 an hour later; then a week passes, so the
+reads happen on Tuesday 10/3/2026 at 09:30.
 """
 
 from __future__ import annotations
@@ -49,9 +50,9 @@ WEEK = 7 * 24 * HOUR
 THREE_LEVELS = "000.00.01.H59-250602-0001"
 REJECTED_ONCE = "000.00.02.H59-250612-0002"
 LEFT_IN_TRANSIT = "000.00.01.H59-250626-0004"
-HELD = "000.66.29.H59-250708-0101"
-SENT = "000.66.29.H59-250708-0102"
-RECEIVED_AT = from_datetime(datetime(2025, 7, 8, 8, 30, tzinfo=VIETNAM))
+HELD = "000.66.29.H59-260303-0101"
+SENT = "000.66.29.H59-260303-0102"
+RECEIVED_AT = from_datetime(datetime(2026, 3, 3, 8, 30, tzinfo=VIETNAM))
 SENT_AT = RECEIVED_AT + HOUR * 1_000_000
 LOG_VERIFIER = demo_log_key().verifier
 
@@ -113,9 +114,9 @@ def test_location_now_names_the_custodian_and_the_deadline_of_its_level(api: Api
         None,
     )
     assert (found["received_at"], found["since"], found["hops"]) == (RECEIVED_AT, RECEIVED_AT, 0)
-    # the commune's three working days, counted from Tuesday 8/7: Wednesday to Friday
-    assert found["level_deadline_iso"] == "2025-07-11T23:59:59.999999+07:00"
-    assert found["received_at_iso"] == "2025-07-08T08:30:00+07:00"
+    # the commune's three working days, counted from Tuesday 3/3/2026: Wednesday to Friday
+    assert found["level_deadline_iso"] == "2026-03-06T23:59:59.999999+07:00"
+    assert found["received_at_iso"] == "2026-03-03T08:30:00+07:00"
     assert found["as_of"] is None
 
 
@@ -165,7 +166,7 @@ def test_location_as_of_an_instant_before_receipt_is_a_not_found_problem(api: Ap
 
 
 def test_location_as_of_without_a_timezone_is_refused(api: Api) -> None:
-    response = get(api, f"/v1/dossiers/{HELD}", as_of="2025-07-08T09:00:00")
+    response = get(api, f"/v1/dossiers/{HELD}", as_of="2026-03-03T09:00:00")
     assert_refused(response, "as_of")
 
 
@@ -333,10 +334,14 @@ def test_a_tampered_bundle_does_not_verify(api: Api) -> None:
 
 
 def test_stalls_now_are_listed_most_overdue_first(api: Api) -> None:
-    # working hours past the limit: 0004 waited 90 h for 844 and SENT 40 h for the province,
-    # both allowed 8; HELD is 10 h past the commune's three days
+    # working hours past the limit: 0004 waited for 844 from Monday 30/6/2025 07:30 — 173
+    # working days (the days off of 1-2/9/2025, 1-2/1/2026 and Tết 16-20/2/2026 left out, the
+    # Saturday 10/1/2026 worked in) and 2 h, 1386 h — and SENT 40 h for the province, both
+    # allowed 8; 0004 is also 1218 h past its appointed date, the end of 28/7/2025 (152 working
+    # days and 2 h); HELD is 10 h past the commune's three days
     assert stall_rows(ok(get(api, "/v1/stalls"))) == [
-        (LEFT_IN_TRANSIT, "unacknowledged", "844", "district", 82 * HOUR),
+        (LEFT_IN_TRANSIT, "unacknowledged", "844", "district", 1378 * HOUR),
+        (LEFT_IN_TRANSIT, "past_appointed", "844", "district", 1218 * HOUR),
         (SENT, "unacknowledged", PROVINCE, "province", 32 * HOUR),
         (HELD, "over_level_budget", COMMUNE, "commune", 10 * HOUR),
     ]
@@ -345,15 +350,16 @@ def test_stalls_now_are_listed_most_overdue_first(api: Api) -> None:
 @pytest.mark.parametrize(
     ("query", "codes"),
     [
-        ({"office": PROVINCE}, [LEFT_IN_TRANSIT, SENT, HELD]),  # 844 answers to 86 via 84
+        # 844 answers to 86 via 84; 0004 is stalled by two rules
+        ({"office": PROVINCE}, [LEFT_IN_TRANSIT, LEFT_IN_TRANSIT, SENT, HELD]),
         ({"office": COMMUNE}, [HELD]),
-        ({"office": "84"}, [LEFT_IN_TRANSIT]),
+        ({"office": "84"}, [LEFT_IN_TRANSIT, LEFT_IN_TRANSIT]),
         ({"level": "province"}, [SENT]),
         ({"level": "commune"}, [HELD]),
-        ({"procedure": "martyr-worship-allowance"}, [LEFT_IN_TRANSIT]),
+        ({"procedure": "martyr-worship-allowance"}, [LEFT_IN_TRANSIT, LEFT_IN_TRANSIT]),
         ({"procedure": "merit-education-preference"}, [SENT, HELD]),
         ({"rule": "over_level_budget"}, [HELD]),
-        ({"rule": "past_appointed"}, []),
+        ({"rule": "past_appointed"}, [LEFT_IN_TRANSIT]),
         ({"rule": "unacknowledged", "level": "district"}, [LEFT_IN_TRANSIT]),
     ],
     ids=lambda value: json.dumps(value) if isinstance(value, dict) else None,
@@ -365,8 +371,8 @@ def test_each_stall_filter_keeps_only_the_matching_stalls(
 
 
 def test_stalls_as_of_an_earlier_instant_judge_each_dossier_as_it_was_then(api: Api) -> None:
-    # at noon on 8/7 HELD was within its budget and SENT had waited 2.5 h; 0004 had waited six
-    # working days and a morning (52 h)
+    # at noon on 8/7/2025, before HELD and SENT were received, 0004 had waited for 844 six
+    # working days and a morning (52 h), and its appointed date was weeks away
     then = ok(get(api, "/v1/stalls", as_of="2025-07-08T12:00:00+07:00"))
     assert stall_rows(then) == [(LEFT_IN_TRANSIT, "unacknowledged", "844", "district", 44 * HOUR)]
     assert then["items"][0]["since_iso"] == "2025-06-30T07:30:00+07:00"
@@ -386,6 +392,7 @@ def test_stalls_come_in_pages(api: Api) -> None:
     second = ok(get(api, "/v1/stalls", limit=2, cursor=first["next"]))
     assert (first["next"], second["next"]) == ("2", None)
     assert [item["code"] for item in first["items"] + second["items"]] == [
+        LEFT_IN_TRANSIT,
         LEFT_IN_TRANSIT,
         SENT,
         HELD,
@@ -444,8 +451,15 @@ def test_office_report_counts_the_district_s_june(api: Api) -> None:
 def test_office_report_counts_the_province_s_july_after_the_reform(api: Api) -> None:
     before = ok(get(api, f"/v1/offices/{PROVINCE}/report", start="2025-07-01", end="2025-07-08"))
     assert (before["received"], before["early"], before["pending_within"]) == ({"direct": 1}, 1, 0)
-    later = ok(get(api, f"/v1/offices/{PROVINCE}/report", start="2025-07-01", end="2025-07-16"))
-    assert (later["received"], later["resolved"], later["pending_within"]) == ({"direct": 3}, 1, 2)
+
+
+def test_office_report_of_the_province_counts_neither_a_refused_nor_a_stopped_dossier(
+    api: Api,
+) -> None:
+    # from 1/2/2026: the demo's stopped 0008 and refused 0009, then HELD and SENT
+    later = ok(get(api, f"/v1/offices/{PROVINCE}/report", start="2026-02-01", end="2026-03-11"))
+    assert (later["received"], later["resolved"], later["pending_within"]) == ({"direct": 4}, 0, 2)
+    assert (later["notices"]["refused"], later["notices"]["stopped"]) == (1, 1)
 
 
 def test_office_report_refuses_a_period_that_ends_before_it_starts(api: Api) -> None:
@@ -740,6 +754,7 @@ def test_main_reads_agree_on_every_backend(database_url: str, tmp_path: Path) ->
         history = [item for page in history_pages(api, THREE_LEVELS, 4) for item in page["items"]]
         assert [item["seq"] for item in history] == list(range(1, 10))
         assert [item["code"] for item in ok(get(api, "/v1/stalls"))["items"]] == [
+            LEFT_IN_TRANSIT,
             LEFT_IN_TRANSIT,
             SENT,
             HELD,

@@ -41,11 +41,10 @@ def test_demo_records_every_kind_and_verify_passes(demo_db: str) -> None:
     ledger = Ledger(LedgerSettings(database_url=demo_db))
     kinds = {schema.parse(event.raw).kind for _, event in ledger.read_log()}
     ledger.close()
-    # the demo's story ends in July 2025, before the forms of Circular 03/2025 (15/9/2025): its
-    # refusal, extension and stop notice are recorded in tests/test_new_forms.py instead
-    circular_03_2025 = {"dossier.refused", "dossier.extension_requested", "dossier.stopped"}
+    # the demo's story runs into 2026, the refusal, extension and stop notice of Circular
+    # 03/2025 included
     dossier_kinds = {k for k in kinds if k.startswith(("dossier.", "handover."))}
-    assert dossier_kinds == set(DOSSIER_KINDS) - circular_03_2025
+    assert dossier_kinds == set(DOSSIER_KINDS)
 
 
 def test_demo_refuses_to_overwrite_a_database_it_did_not_make(tmp_path: Path) -> None:

@@ -115,7 +115,7 @@ def test_the_reports_from_1_7_2025_count_those_decisions_under_the_commune_and_t
         judged: dict[str, str] = {}
         for commune in communes:
             rows = [
-                (code, judgement)
+                (str(code), str(judgement))
                 for code, judgement, *_ in decisions(inspector, commune, start, end)
             ]
             mine = {code: judgement for code, judgement in rows if code in expected}
@@ -126,7 +126,7 @@ def test_the_reports_from_1_7_2025_count_those_decisions_under_the_commune_and_t
         assert judged.keys() == expected.keys()
         assert set(judged.values()) <= {"early", "on_time", "late"}
         assert "early" in judged.values() or "on_time" in judged.values()
-        province = {code for code, *_ in decisions(inspector, "86", start, end)}
+        province = {str(code) for code, *_ in decisions(inspector, "86", start, end)}
         assert expected.keys() <= province
     finally:
         projector.close()

@@ -1,6 +1,22 @@
 """The demo: real Trà Vinh offices, demo officers with openly derived keys, and dossiers that go
 through every kind of statement across the 1/7/2025 reform, on a simulated clock.
 
+The story, in order (each function below says what its dossier shows):
+
+- June 2025, under Decree 61/2018: a merit dossier through commune, district and province; a
+  monthly social allowance with a supplement, a refused handover and an apology slip; a recalled
+  dispatch and a withdrawal; a dispatch nobody acknowledges.
+- 1/7/2025, the reform: the districts are dissolved, the officers move to the merged commune
+  29266/2025 and the new province 86, and the procedures' version 2 applies (Decree 118/2025).
+- July 2025: a merit dossier from the commune straight to the province.
+- August 2025: a monthly social allowance received and decided at the commune within its 10
+  working days (Decree 147/2025 Art. 5); its control slip is still form 05 of Circular 01/2018.
+- October 2025, the forms of Circular 03/2025 in use: a monthly social allowance extended by an
+  apology and request to extend the time (form 04), decided after the time first appointed.
+- February and March 2026: a notice stopping the handling of a dossier the province had taken in
+  (form 05) and a refusal to receive and handle one at reception (form 03); their control slips
+  are form 06 of Circular 03/2025. The demo ends on Tuesday 3/3/2026 at 08:30.
+
 Demo keys are derived from public seeds: anyone can sign as a demo officer. Never use them for
 anything but demonstrations.
 """
@@ -17,6 +33,7 @@ from domain.instant import MICROS, VIETNAM, from_datetime, local_date, to_dateti
 from ledger.application import Ledger, Receipt
 from ledger.clock import SimulatedClock
 from ledger.log.tlog import LogKey
+from ledger.reference.calendar import load_calendar
 from ledger.reference.seed import seed_travinh
 from ledger.statements.authoring import Signer, initialise
 from ledger.statements.signing import SigningKey
@@ -82,6 +99,11 @@ class Demo:
                 days=0 if moment.time() < time(7, 30) and moment.weekday() < 5 else 1
             )
         self.clock.set(from_datetime(moment))
+
+    def until(self, moment: datetime) -> None:
+        """Jump to `moment` (Vietnamese time), or stay if the clock is already past it: the story
+        moves on to its next month."""
+        self.clock.set(max(self.clock.now(), from_datetime(moment)))
 
     def by(self, officer: str) -> Signer:
         return self.officers[officer]
@@ -179,6 +201,11 @@ def run_demo(
     say("cải cách 1/7/2025 / the 1/7/2025 reform")
     _reform(demo, authority)
     _two_levels(demo)
+    _decided_at_the_commune(demo)
+    say("biểu mẫu Thông tư 03/2025 từ 15/9/2025 / the forms of Circular 03/2025 from 15/9/2025")
+    _extended(demo)
+    _stopped(demo)
+    _refused_at_reception(demo)
     return demo
 
 
@@ -293,6 +320,8 @@ def _supplement_and_rejection(demo: Demo) -> None:
 
 
 def _recalled_and_withdrawn(demo: Demo) -> None:
+    """A dispatch sent to the wrong district and recalled before anyone took it, then the
+    applicant's withdrawal."""
     demo.wait(1)
     code = demo.receive(
         "cb-29266-vhxh", "000.00.01.H59", 3, "funeral-support-social", 1, [APPLICATION]
@@ -330,6 +359,8 @@ def _left_in_transit(demo: Demo) -> None:
 
 
 def _reform(demo: Demo, authority: Signer) -> None:
+    """1/7/2025: the district officers leave with their districts; the others move to the merged
+    commune 29266/2025 and the new province 86, and sign from there."""
     reform = from_datetime(datetime(2025, 7, 1, 0, 0, tzinfo=VIETNAM))
     demo.clock.set(max(demo.clock.now(), reform) + 8 * HOUR * MICROS)
     for officer, (_before, title, after) in OFFICERS.items():
@@ -374,3 +405,115 @@ def _two_levels(demo: Demo) -> None:
     demo.take("cb-29266-vhxh", code, sent, [DECISION])
     demo.wait(1)
     demo.by("cb-29266-vhxh").record("dossier.result_returned", code, {"channel": "direct"})
+
+
+def _decided_at_the_commune(demo: Demo) -> None:
+    """August 2025: a monthly social allowance under its version 2 (Decree 147/2025 Art. 5),
+    received and decided at the commune 29266/2025 in six working days of its ten, with no
+    handover; the result returned there. Received before 15/9/2025, its control slip is still
+    form 05 of Circular 01/2018, under Decree 118/2025."""
+    demo.until(datetime(2025, 8, 5, 8, 45, tzinfo=VIETNAM))
+    code = demo.receive(
+        "cb-29269-vhxh",
+        "000.66.29.H59",
+        6,
+        "social-allowance-monthly",
+        2,
+        [APPLICATION, CERTIFICATE],
+    )
+    demo.wait(24 * 8)
+    demo.by("cb-29266-vhxh").record(
+        "dossier.decided",
+        code,
+        {
+            "outcome": "approved",
+            "reference": "QĐ 215/QĐ-UBND",
+            "documents": [DECISION],
+        },
+    )
+    demo.wait(20)
+    demo.by("cb-29269-vhxh").record("dossier.result_returned", code, {"channel": "direct"})
+
+
+def _extended(demo: Demo) -> None:
+    """October 2025, the forms of Circular 03/2025 in use: a monthly social allowance the commune
+    cannot decide in its ten working days; before the appointed time it signs an apology and
+    request to extend the time (form 04) five working days later, then decides after the time
+    first appointed but within the extended one — on time by the law, late against the receipt
+    slip, with an apology (the report's index counts both)."""
+    demo.until(datetime(2025, 10, 6, 8, 30, tzinfo=VIETNAM))
+    code = demo.receive(
+        "cb-29266-vhxh",
+        "000.66.29.H59",
+        7,
+        "social-allowance-monthly",
+        2,
+        [APPLICATION, CERTIFICATE],
+    )
+    appointed = demo.ledger.dossier(code).appointed
+    demo.wait(24 * 10)
+    demo.by("cb-29266-vhxh").record(
+        "dossier.extension_requested",
+        code,
+        {
+            "reason": "Cần xác minh điều kiện sống của hộ gia đình tại ấp",
+            "appointed": load_calendar().due(appointed, 5, "working"),
+        },
+    )
+    demo.wait(24 * 6)
+    demo.by("cb-29266-vhxh").record(
+        "dossier.decided",
+        code,
+        {
+            "outcome": "approved",
+            "reference": "QĐ 318/QĐ-UBND",
+            "documents": [DECISION],
+        },
+    )
+    demo.wait(22)
+    demo.by("cb-29266-vhxh").record("dossier.result_returned", code, {"channel": "postal"})
+
+
+def _stopped(demo: Demo) -> None:
+    """February 2026, after Tết: a merit dossier the commune sends to the province, which takes it
+    in — too late to refuse it at reception — and then stops handling it with a notice to the
+    applicant (form 05 of Circular 03/2025: thông báo dừng giải quyết hồ sơ); closed, never
+    decided. Received in 2026, its control slip is form 06."""
+    demo.until(datetime(2026, 2, 23, 8, 0, tzinfo=VIETNAM))
+    code = demo.receive(
+        "cb-29266-vhxh",
+        "000.66.29.H59",
+        8,
+        "merit-education-preference",
+        2,
+        [APPLICATION, CERTIFICATE],
+    )
+    demo.wait(24)
+    sent = demo.send("cb-29266-vhxh", code, "86", [APPLICATION, CERTIFICATE])
+    demo.wait(3)
+    demo.take("cv-84-ldtbxh", code, sent, [APPLICATION, CERTIFICATE])
+    demo.wait(48)
+    demo.by("cv-84-ldtbxh").record(
+        "dossier.stopped",
+        code,
+        {
+            "reason": "Giấy xác nhận trong hồ sơ không đúng sự thật; "
+            "chuyển cơ quan có thẩm quyền xem xét",
+        },
+    )
+
+
+def _refused_at_reception(demo: Demo) -> None:
+    """March 2026: the commune receives a funeral support dossier and refuses to receive and
+    handle it (form 03 of Circular 03/2025), with the reason, before it goes anywhere; closed.
+    The demo ends here, on Tuesday 3/3/2026 at 08:30."""
+    demo.until(datetime(2026, 3, 3, 7, 30, tzinfo=VIETNAM))
+    code = demo.receive(
+        "cb-29269-vhxh", "000.66.29.H59", 9, "funeral-support-social", 2, [APPLICATION]
+    )
+    demo.wait(1)
+    demo.by("cb-29269-vhxh").record(
+        "dossier.refused",
+        code,
+        {"reason": "Người mất không thuộc diện đang hưởng trợ cấp xã hội hằng tháng"},
+    )
