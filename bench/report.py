@@ -19,6 +19,9 @@ ABBA order:
   period (the M calendar months that end with the simulation's, as the map page counts them),
   with a fresh inspector, as one request gets; the per-dossier reads of the log it makes
   (`Ledger.history`, `Ledger.received`) are counted;
+- notices: `notice_counts(inspector, office, start, end)` (the apologies, extensions, refusals
+  and stops the report lists beside its counts, as `lienthong report` and the JSON report read
+  them), its log reads counted likewise;
 - map: GET /giam-sat/ban-do?months=M, the whole page (its office rows, month-by-month rates and
   the national index's figures), status 200 checked.
 
@@ -55,6 +58,7 @@ from ledger.config import LedgerSettings  # noqa: E402
 from ledger.simulation.arrivals import SIMULATION_END  # noqa: E402
 from ledger.simulation.simulator import SIMULATION_TOLERANCE_SECONDS, simulate  # noqa: E402
 from ledger.views import queries  # noqa: E402
+from ledger.views.notices import notice_counts  # noqa: E402
 from ledger.views.reports import office_report  # noqa: E402
 from tests.apiworld import settings_for  # noqa: E402
 from tests.websession import sign_in  # noqa: E402
@@ -142,12 +146,20 @@ def measure(url: str, directory: Path, office: str, months: int, runs: int) -> d
                 late_apologised=found.index.late_apologised,
             )
 
+        notice_reads: dict[str, int] = {}
+
+        def notices() -> None:
+            notice_reads.clear()
+            with counting(services.ledger, notice_reads):
+                found = notice_counts(services.inspector(), office, start, end)
+            figures.update(apologised=found.apologised, refused=found.refused, stopped=found.stopped)
+
         def page() -> None:
             answer = http.get("/giam-sat/ban-do", params={"months": months})
             assert answer.status_code == 200, answer.text[:500]
 
-        timed: dict[str, list[float]] = {"baseline": [], "report": [], "map": []}
-        steps = [("baseline", baseline), ("report", report), ("map", page)]
+        timed: dict[str, list[float]] = {"baseline": [], "report": [], "notices": [], "map": []}
+        steps = [("baseline", baseline), ("report", report), ("notices", notices), ("map", page)]
         for step in steps:  # warm: the first of each pays for caches and page templates
             step[1]()
         for round_ in range(runs):
@@ -163,6 +175,7 @@ def measure(url: str, directory: Path, office: str, months: int, runs: int) -> d
         "rows_read": rows,
         "figures": figures,
         "log_reads_per_report": dict(reads),
+        "log_reads_per_notice_count": dict(notice_reads),
         **{name: summary(samples) for name, samples in timed.items()},
     }
 
@@ -191,10 +204,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{result['period'][1]}: {result['rows_read']} dossiers received before its end; "
         f"{result['figures']}"
     )
-    for name in ("baseline", "report", "map"):
+    for name in ("baseline", "report", "notices", "map"):
         p50, p95 = result[name]["p50_ms"], result[name]["p95_ms"]
         print(f"  {name:8} p50 {p50:9.1f} ms  p95 {p95:9.1f} ms  ×{p50 / base:.1f} the SELECT")
     print(f"  log reads per report: {result['log_reads_per_report'] or 'none'}")
+    print(f"  log reads per notice count: {result['log_reads_per_notice_count'] or 'none'}")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
     return 0

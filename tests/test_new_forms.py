@@ -345,7 +345,7 @@ def test_report_counts_an_extended_dossier_pending_within_and_a_stopped_one_not_
 
 
 def test_notice_counts_find_the_dossiers_extended_more_than_once(
-    world: World, inspect: Callable[[], Inspector]
+    world: World, inspect: Callable[[], Inspector], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     twice, once, refused_code, stopped_code, elsewhere = (
         f"000.00.01.H59-250303-{number:04d}" for number in range(1, 6)
@@ -377,6 +377,15 @@ def test_notice_counts_find_the_dossiers_extended_more_than_once(
     assert (later.apologised, later.refused, later.extended_again) == (1, 0, [twice])
     province = notice_counts(inspect(), "84", local(1, 3), local(17, 3))
     assert (province.apologised, province.extended_again) == (3, [twice])
+
+    # counted from the notices' view: no dossier's history is read
+    def no_history(*_args: object) -> None:
+        raise AssertionError("notice_counts read a dossier's history")
+
+    inspector = inspect()
+    monkeypatch.setattr(inspector.ledger, "history", no_history)
+    again = notice_counts(inspector, "844", local(1, 3), local(17, 3))
+    assert (again.apologised, again.refused, again.stopped) == (2, 1, 1)
 
 
 def test_an_audit_bundle_of_an_extended_then_stopped_dossier_verifies_offline(world: World) -> None:

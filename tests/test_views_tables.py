@@ -1,5 +1,5 @@
 """The views' tables as declared once (ledger/views/tables.py): the DDL made from the row
-dataclasses is the one layout 5 has always been made with, byte for byte, so a database whose
+dataclasses is the one layout 6 has always been made with, byte for byte, so a database whose
 views an earlier version of this layout made opens unchanged (one of another layout is rebuilt:
 tests/test_projections.py); and the HTTP model of a location holds every
 column of the row, with its type, and nothing but the readings the API adds.
@@ -18,8 +18,8 @@ from ledger.stores.database import Database
 from ledger.views import queries
 from ledger.views.tables import LAYOUT, LOCATION, TABLES, Location, ViewStore
 
-# the tables of layout 5 as its first version wrote them out, column by column
-LAYOUT_5 = [
+# the tables of layout 6 as its first version wrote them out, column by column
+LAYOUT_6 = [
     "CREATE TABLE IF NOT EXISTS lienthong_tracking ("
     "projection TEXT PRIMARY KEY, position BIGINT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS lienthong_location ("
@@ -43,6 +43,10 @@ LAYOUT_5 = [
     "family TEXT NOT NULL, subject TEXT NOT NULL, owner TEXT, PRIMARY KEY (family, subject))",
     "CREATE TABLE IF NOT EXISTS lienthong_receipt_scans ("
     "code TEXT NOT NULL, sha256 BYTEA NOT NULL, PRIMARY KEY (code, sha256))",
+    "CREATE TABLE IF NOT EXISTS lienthong_notices ("
+    "code TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, at BIGINT NOT NULL, "
+    "PRIMARY KEY (code, seq))",
+    "CREATE INDEX IF NOT EXISTS lienthong_notices_at ON lienthong_notices (at)",
     "CREATE INDEX IF NOT EXISTS lienthong_location_custodian ON lienthong_location (custodian)",
     "CREATE INDEX IF NOT EXISTS lienthong_location_transit ON lienthong_location (transit_to)",
     "CREATE INDEX IF NOT EXISTS lienthong_location_status ON lienthong_location (status)",
@@ -78,9 +82,9 @@ WORKED_OUT = {"level_deadline", "as_of", "suspended_seconds"}
 WIRE_NAMES = {"suspended_us": "suspended_seconds"}  # the suspended time, in seconds
 
 
-def test_the_tables_are_made_with_layout_5s_ddl_byte_for_byte() -> None:
-    assert LAYOUT == 5
-    assert TABLES == LAYOUT_5
+def test_the_tables_are_made_with_layout_6s_ddl_byte_for_byte() -> None:
+    assert LAYOUT == 6
+    assert TABLES == LAYOUT_6
 
 
 @pytest.mark.parametrize(
@@ -98,9 +102,9 @@ def test_views_an_earlier_version_made_open_with_their_rows_kept(
     try:
         earlier.create(
             [
-                *LAYOUT_5,
+                *LAYOUT_6,
                 "CREATE TABLE IF NOT EXISTS lienthong_views_layout (layout INTEGER NOT NULL)",
-                "INSERT INTO lienthong_views_layout VALUES (5)",
+                "INSERT INTO lienthong_views_layout VALUES (6)",
                 "INSERT INTO lienthong_location VALUES ('000.00.01.H59-250602-0001', "
                 "'merit-education-preference', 1, 'suspended', '29266', 1748824200000000, "
                 "'844', NULL, NULL, 1748921400000000, 1750352399999999, 1749000000000000, "

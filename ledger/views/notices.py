@@ -38,21 +38,19 @@ class NoticeCounts:
 
 def notice_counts(inspector: Inspector, office: str, start: int, end: int) -> NoticeCounts:
     """Each dossier received by `office` or below it (on its day of receipt) before `end`, by
-    the statements of its history signed in [start, end)."""
+    the notices signed to its applicant in [start, end): read from the notices' view
+    (`lienthong_notices`), so the cost follows the notices, not the dossiers or their histories."""
     if end <= start:
         raise ValueError("a period must end after it starts")
-    apologised = refused = stopped = 0
-    again: list[str] = []
-    for code, received_by, received_at, *_rest in queries.received_before(
+    by_code: dict[str, list[tuple[str, bool]]] = {}
+    for code, received_by, received_at, kind, at in queries.notices_before(
         inspector.projector.view, end
     ):
-        if not inspector.within(received_by, office, local_date(received_at)):
-            continue
-        kinds = [
-            (entry.statement.kind, start <= entry.statement.at < end)
-            for entry in inspector.ledger.history("dossier", code)
-            if entry.statement.at < end
-        ]
+        if inspector.within(received_by, office, local_date(received_at)):
+            by_code.setdefault(code, []).append((kind, start <= at))
+    apologised = refused = stopped = 0
+    again: list[str] = []
+    for code, kinds in by_code.items():
         within = [kind for kind, inside in kinds if inside]
         apologised += any(kind in APOLOGIES for kind in within)
         refused += "dossier.refused" in within

@@ -154,6 +154,16 @@ def receipt_scans(view: Database, start: int, end: int) -> dict[str, set[bytes]]
     return listed
 
 
+def notices_before(view: Database, end: int) -> list[tuple[str, str, int, str, int]]:
+    """(code, received_by, received_at, kind, at) of every notice signed to an applicant before
+    `end` (apology, extension, refusal at reception, stop), in code and time order."""
+    return view.query(
+        "SELECT n.code, l.received_by, l.received_at, n.kind, n.at FROM lienthong_notices n "
+        "JOIN lienthong_location l ON l.code = n.code WHERE n.at < ? ORDER BY n.code, n.at, n.seq",
+        (end,),
+    )
+
+
 def decided_between(view: Database, start: int, end: int) -> list[tuple[str, int, int, int]]:
     """(received_by, received_at, appointed, decided_at) of the dossiers decided in
     [start, end) and received before `end`."""
@@ -211,6 +221,12 @@ def dump(view: Database) -> dict[str, list[tuple[Any, ...]]]:
             (code, bytes(sha256))
             for code, sha256 in view.query(
                 "SELECT code, sha256 FROM lienthong_receipt_scans ORDER BY code, sha256"
+            )
+        ],
+        "notices": [
+            tuple(row)
+            for row in view.query(
+                "SELECT code, seq, kind, at FROM lienthong_notices ORDER BY code, seq"
             )
         ],
     }

@@ -155,6 +155,22 @@ def _reappointed(cursor: Cursor, event: Any, statement: Statement) -> None:
     )
 
 
+def _noticed(
+    then: Callable[[Cursor, Any, Statement], None],
+) -> Callable[[Cursor, Any, Statement], None]:
+    """A notice signed to the applicant (apology, extension, refusal, stop): listed with its kind
+    and time, then `then` applied."""
+
+    def apply(cursor: Cursor, event: Any, statement: Statement) -> None:
+        cursor.execute(
+            "INSERT INTO lienthong_notices (code, seq, kind, at) VALUES (?, ?, ?, ?)",
+            (statement.subject, statement.seq, statement.kind, statement.at),
+        )
+        then(cursor, event, statement)
+
+    return apply
+
+
 def _decided(cursor: Cursor, event: Any, statement: Statement) -> None:
     cursor.execute(
         "UPDATE lienthong_location SET decided = ?, decided_at = ?, last_seq = ? WHERE code = ?",
@@ -222,11 +238,11 @@ HANDLERS: dict[type[Any], Callable[[Cursor, Any, Statement], None]] = {
     Dossier.Recalled: _settled("recalled"),
     Dossier.SupplementRequested: _suspended,
     Dossier.SupplementReceived: _resumed,
-    Dossier.DelayNotified: _reappointed,
+    Dossier.DelayNotified: _noticed(_reappointed),
     Dossier.Decided: _decided,
     Dossier.ResultReturned: _closed,
     Dossier.Withdrawn: _closed,
-    Dossier.Refused: _closed,
-    Dossier.ExtensionRequested: _reappointed,
-    Dossier.Stopped: _closed,
+    Dossier.Refused: _noticed(_closed),
+    Dossier.ExtensionRequested: _noticed(_reappointed),
+    Dossier.Stopped: _noticed(_closed),
 }

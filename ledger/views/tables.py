@@ -10,6 +10,9 @@ in-memory SQLite database beside a `memory:` ledger):
 - `lienthong_suspensions` — each time a dossier awaited a supplement, from and to;
 - `lienthong_receipt_scans` — the documents (SHA-256) each dossier's receipt listed: what the
   office report's "digitised at receipt" compares with the file store;
+- `lienthong_notices` — each notice signed to the applicant (an apology with a new date or an
+  extension, a refusal at reception, a stop), with its kind and time: what the notices report
+  counts without reading the dossiers' histories;
 - `lienthong_subjects` — the registry's subjects (offices, officers, keys, procedures), listed;
 - `lienthong_tracking` — the log position each projection has applied.
 
@@ -43,8 +46,9 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 # the views' table layout: a stored layout of another number is rebuilt. 5: the location row keeps
-# the time appointed at receipt and the first apology, and the receipt's scans have a table
-LAYOUT = 5
+# the time appointed at receipt and the first apology, and the receipt's scans have a table;
+# 6: the notices signed to applicants have a table
+LAYOUT = 6
 
 
 @dataclass(frozen=True)
@@ -186,6 +190,10 @@ TABLES = [
     "family TEXT NOT NULL, subject TEXT NOT NULL, owner TEXT, PRIMARY KEY (family, subject))",
     "CREATE TABLE IF NOT EXISTS lienthong_receipt_scans ("
     "code TEXT NOT NULL, sha256 BYTEA NOT NULL, PRIMARY KEY (code, sha256))",
+    "CREATE TABLE IF NOT EXISTS lienthong_notices ("
+    "code TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, at BIGINT NOT NULL, "
+    "PRIMARY KEY (code, seq))",
+    "CREATE INDEX IF NOT EXISTS lienthong_notices_at ON lienthong_notices (at)",
     "CREATE INDEX IF NOT EXISTS lienthong_location_custodian ON lienthong_location (custodian)",
     "CREATE INDEX IF NOT EXISTS lienthong_location_transit ON lienthong_location (transit_to)",
     "CREATE INDEX IF NOT EXISTS lienthong_location_status ON lienthong_location (status)",
@@ -196,6 +204,7 @@ VIEW_TABLES = (
     "lienthong_suspensions",
     "lienthong_subjects",
     "lienthong_receipt_scans",
+    "lienthong_notices",
 )
 
 
