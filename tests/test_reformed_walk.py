@@ -530,15 +530,18 @@ def provisional_reason(case: Case) -> str:
     )
 
 
-def level_budget(version: ProcedureVersion, level: str) -> tuple[int, str] | None:
-    """The budget a turn at `level` is judged against (slip.py: "that office's budget for its
-    level"): the version's step of that level that states a time."""
+def turn_budget(version: ProcedureVersion, place: int, level: str) -> tuple[int, str] | None:
+    """The budget the turn at `place` on the route (0: the reception), at `level`, is judged
+    against: the version's step of that level that states a time — or, on a route that passes
+    twice through one level (a move: old commune, then new commune), the step at the turn's own
+    place, which may state none."""
+    steps = version.route
+    if sum(step.level == level for step in steps) > 1 and place < len(steps):
+        step = steps[place]
+        if step.level == level:
+            return (step.days, step.day_type) if step.days is not None else None
     return next(
-        (
-            (step.days, step.day_type)
-            for step in version.route
-            if step.level == level and step.days is not None
-        ),
+        ((step.days, step.day_type) for step in steps if step.level == level and step.days),
         None,
     )
 
@@ -552,7 +555,7 @@ def expected_results(walked: Walked) -> list[str | None]:
     case = walked.case
     results: list[str | None] = []
     for index, office in enumerate(_turns(walked)):
-        if level_budget(walked.version, LEVEL[office]) is None:
+        if turn_budget(walked.version, index, LEVEL[office]) is None:
             results.append(None)
         elif (
             index >= len(case.route)  # the return
@@ -588,7 +591,9 @@ def test_the_control_slip_is_on_the_form_of_its_date_with_a_block_per_turn(
     assert [
         (block.budget.days, block.budget.day_type) if block.budget else None
         for block in slip.blocks
-    ] == [level_budget(walked.version, LEVEL[office]) for office in turns]
+    ] == [
+        turn_budget(walked.version, place, LEVEL[office]) for place, office in enumerate(turns)
+    ]
     assert [block.result for block in slip.blocks] == expected_results(walked)
     # each turn of the route ends when its office handed the dossier on: the decider's when it
     # sent the result back, or with the decision where it returns the result itself (the office
@@ -663,12 +668,6 @@ def test_the_office_report_counts_the_dossier_under_the_commune_that_received_it
 MOVES = [case for case in CASES if case.route == MOVE]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a turn is judged against the first step of its level that states a time "
-    "(Inspector.budget, ledger/views/sla.py), so the old commune's turn of a move is given the "
-    "new commune's 10 working days though its step of version 2 states none",
-)
 @pytest.mark.parametrize("walked", MOVES, ids=[case.id for case in MOVES], indirect=True)
 def test_the_old_communes_turn_of_a_move_is_judged_against_no_budget(walked: Walked) -> None:
     old, new = walked.version.route
@@ -677,6 +676,14 @@ def test_the_old_communes_turn_of_a_move_is_judged_against_no_budget(walked: Wal
     assert reception.by_office == COMMUNE_25
     assert reception.budget is None
     assert reception.result is None
+    # the stall rules ask the same: the old commune's turn has no budget, the new one's has 10
+    found = walked.projector.location(walked.code)
+    assert found is not None
+    assert walked.inspector.budget(found, "commune", 0) is None
+    budget = walked.inspector.budget(found, "commune", 1)
+    assert budget is not None
+    assert budget.days == 10
+    assert walked.inspector.forward_turns(walked.code) == 1
 
 
 def test_the_table_walks_every_reformed_procedure_on_both_sides_of_the_reform() -> None:

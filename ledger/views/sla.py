@@ -86,14 +86,32 @@ class Inspector:
                 self._versions[key] = None
         return self._versions[key]
 
-    def budget(self, found: Location, level: str | None) -> Budget | None:
+    def budget(
+        self, found: Location, level: str | None, turn: int | None = None
+    ) -> Budget | None:
+        """The budget of a turn at `level`: the step of the dossier's version for that level. A
+        route that passes twice through one level (a move of residence: the old commune, then the
+        new one) is told apart by the turn's place on the route — `turn`, the number of forward
+        handovers taken in before it (0: the reception), else the custodian's now."""
         version = self.version_of(found)
         if version is None or level is None:
             return None
+        if sum(step.level == level for step in version.route) > 1:
+            place = self.forward_turns(found.code) if turn is None else turn
+            if place < len(version.route) and version.route[place].level == level:
+                step = version.route[place]
+                return step if step.days is not None else None
         for step in version.route:
             if step.level == level and step.days is not None:
                 return step
         return None
+
+    def forward_turns(self, code: str) -> int:
+        """How many handovers to process the dossier (not to return its result) were taken in."""
+        return sum(
+            leg.outcome == "acknowledged" and leg.purpose != "return"
+            for leg in self.projector.legs(code)
+        )
 
     def within(
         self,

@@ -148,7 +148,10 @@ def control_slip(inspector: Inspector, code: str, at: int) -> ControlSlip | None
             onward=onward_after(0),
         )
     ]
+    turn = 0  # forward handovers taken in so far: the place of each turn on the route
     for number, leg in enumerate(legs, 1):
+        if leg.outcome == "acknowledged" and leg.purpose != "return":
+            turn += 1
         blocks.append(
             _block(
                 inspector,
@@ -166,6 +169,7 @@ def control_slip(inspector: Inspector, code: str, at: int) -> ControlSlip | None
                 onward=onward_after(number),
                 missing=leg.missing,
                 extra=leg.extra,
+                turn=turn,
             )
         )
     version = inspector.version_of(location)
@@ -222,12 +226,13 @@ def _block(
     onward: int | None,
     missing: int = 0,
     extra: int = 0,
+    turn: int = 0,
 ) -> SlipBlock:
     """The block of one turn: `onward` is when the office handed the dossier on (None if it has
     not); its result is judged as of `at`."""
     holds = outcome in ("received", "acknowledged")
     level = inspector.level_of(by_office) if holds else None
-    budget = inspector.budget(location, level) if holds else None
+    budget = inspector.budget(location, level, turn) if holds else None
     deadline = (
         inspector.turn_deadline(location, received_at, budget, at)
         if budget is not None and budget.days is not None and received_at is not None
