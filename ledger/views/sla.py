@@ -106,6 +106,12 @@ class Inspector:
                 return step
         return None
 
+    def returning(self, code: str) -> bool:
+        """Whether the dossier's holder took it in to return its result (its last handover taken
+        in was one to return)."""
+        taken = [leg for leg in self.projector.legs(code) if leg.outcome == "acknowledged"]
+        return bool(taken) and taken[-1].purpose == "return"
+
     def forward_turns(self, code: str) -> int:
         """How many handovers to process the dossier (not to return its result) were taken in."""
         return sum(
@@ -219,8 +225,12 @@ class Inspector:
         """By when the custodian must hand the dossier on: its level's budget counted from when
         its turn began (receipt or acknowledgement — a refused or recalled dispatch does not
         start it again), the days awaiting a supplement not counted ("resume" policy; a
-        suspension still open counts up to `at`), with the version's cut-off if it has one."""
+        suspension still open counts up to `at`), with the version's cut-off if it has one. An
+        office that took in the result to return it (a handover to return) has no level budget:
+        the time appointed to the applicant is what judges it."""
         if found.status in ("closed", "in_transit"):
+            return None
+        if found.decided is not None and self.returning(found.code):
             return None
         budget = self.budget(found, self.level_of(found.custodian))
         if budget is None or budget.days is None:

@@ -170,6 +170,7 @@ def control_slip(inspector: Inspector, code: str, at: int) -> ControlSlip | None
                 missing=leg.missing,
                 extra=leg.extra,
                 turn=turn,
+                returning=leg.purpose == "return",
             )
         )
     version = inspector.version_of(location)
@@ -227,12 +228,14 @@ def _block(
     missing: int = 0,
     extra: int = 0,
     turn: int = 0,
+    returning: bool = False,
 ) -> SlipBlock:
     """The block of one turn: `onward` is when the office handed the dossier on (None if it has
     not); its result is judged as of `at`."""
     holds = outcome in ("received", "acknowledged")
     level = inspector.level_of(by_office) if holds else None
-    budget = inspector.budget(location, level, turn) if holds else None
+    # a turn that took in the result to return it has no level budget: the appointed time judges it
+    budget = inspector.budget(location, level, turn) if holds and not returning else None
     deadline = (
         inspector.turn_deadline(location, received_at, budget, at)
         if budget is not None and budget.days is not None and received_at is not None
