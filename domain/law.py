@@ -219,3 +219,13 @@ def regime_on(received: date) -> Regime:
 def form_on(received: date, kind: FormType) -> Form:
     """The form of this type for a dossier received on this date."""
     return regime_on(received).form(kind)
+
+
+def apology_kind(received: date) -> str:
+    """The statement an apology is signed as, by the form in use on the date of receipt: the
+    apology and new appointment of Circular 01/2018 (`dossier.delay_notified`), or from
+    15/9/2025 the apology and request to extend the time of Circular 03/2025
+    (`dossier.extension_requested`); docs/law.md, "Re-appointment"."""
+    if form_on(received, FormType.APOLOGY).circular == CIRCULAR_03_2025:
+        return "dossier.extension_requested"
+    return "dossier.delay_notified"

@@ -20,7 +20,7 @@ from typing import Any
 
 from domain.calendar import WorkCalendar
 from domain.instant import MICROS, local_date, start_of
-from domain.law import CIRCULAR_03_2025, FormType, form_on
+from domain.law import apology_kind
 from domain.office import Office
 from domain.procedure import Budget, ProcedureVersion
 from ledger.views.sla import appointed_for
@@ -161,16 +161,6 @@ class Knobs:
     refuse: float = 0.08
     collected: float = 0.97
     consult_council: float = 0.3
-
-
-def apology_kind(received: date) -> str:
-    """The statement an apology is signed as, by the form in use on the date of receipt: the
-    apology and new appointment of Circular 01/2018 (`dossier.delay_notified`), or from
-    15/9/2025 the apology and request to extend the time of Circular 03/2025
-    (`dossier.extension_requested`); docs/law.md, "Re-appointment"."""
-    if form_on(received, FormType.APOLOGY).circular == CIRCULAR_03_2025:
-        return "dossier.extension_requested"
-    return "dossier.delay_notified"
 
 
 class Stranded(Exception):

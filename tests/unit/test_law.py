@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from domain.law import REGIMES, FormType, NoSuchForm, form_on, regime_on
+from domain.law import REGIMES, FormType, NoSuchForm, apology_kind, form_on, regime_on
 
 # received on -> (control slip number, circular, decree in the legal basis)
 SLIPS = [
@@ -85,6 +85,23 @@ def test_the_apology_form_changes_from_a_new_appointment_to_a_request_to_extend(
     assert form_on(date(2026, 1, 5), FormType.APOLOGY).name_vi == (
         "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết"
     )
+
+
+@pytest.mark.parametrize(
+    ("received", "kind"),
+    [
+        (date(2019, 1, 2), "dossier.delay_notified"),
+        (date(2025, 7, 1), "dossier.delay_notified"),  # the 2025 decree, the 2018 forms
+        (date(2025, 9, 14), "dossier.delay_notified"),
+        (date(2025, 9, 15), "dossier.extension_requested"),
+        (date(2026, 3, 10), "dossier.extension_requested"),
+    ],
+)
+def test_an_apology_is_signed_as_the_statement_of_the_form_in_use_on_the_date_of_receipt(
+    received: date, kind: str
+) -> None:
+    """The 2018 apology and new appointment up to 14/9/2025, the request to extend from 15/9."""
+    assert apology_kind(received) == kind
 
 
 def test_regimes_run_oldest_first_and_each_names_every_form_once() -> None:
