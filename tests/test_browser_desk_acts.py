@@ -1,14 +1,16 @@
 """The acts on a held dossier in a real browser (/can-bo/xu-ly/<code>), each signed with the key
 the officer made in that browser: the province's officer refuses one dossier at reception,
-extends another (showing the date promised now), stops a third, decides and returns a fourth, and
-sees each on the dossier's timeline; each notice is named by its form as the law in force on the
-date of receipt gives it (domain/law.py); a field left empty is said before anything is sent; a
-refusal from the server (another signature closed the dossier after the page was loaded) is shown
-in Vietnamese; and the page passes the accessibility rules and runs under the
-Content-Security-Policy, in both languages.
+extends another (showing the date promised now), stops a third, decides and returns a fourth,
+records that the applicant withdraws a fifth, and sees each on the dossier's timeline; each
+notice is named by its form as the law in force on the date of receipt gives it (domain/law.py);
+a field left empty is said before anything is sent; a refusal from the server (another signature
+closed the dossier after the page was loaded) is shown in Vietnamese; and the page passes the
+accessibility rules and runs under the Content-Security-Policy, in both languages.
 
 Its own small world (tests/world.py: the province decides the procedure), not the demo; the
-dossiers are received at the province on 6/10/2025, under the forms of Circular 03/2025."""
+dossiers are received at the province on 6/10/2025, under the forms of Circular 03/2025, but for
+one received on 12/8/2025, whose apology is the 2018 one (a new appointment), for the
+accessibility check."""
 
 from __future__ import annotations
 
@@ -39,6 +41,8 @@ EXTENDED = "000.00.84.H59-251006-0002"
 STOPPED = "000.00.84.H59-251006-0003"
 DECIDED = "000.00.84.H59-251006-0004"
 RACED = "000.00.84.H59-251006-0005"  # closed by another signature while its page is open
+WITHDRAWN = "000.00.84.H59-251006-0006"
+OLD = "000.00.84.H59-250812-0001"  # received 12/8/2025: the 2018 forms
 RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
@@ -57,8 +61,10 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     directory: Path = tmp_path_factory.mktemp("browser-desk-acts")
     database = f"sqlite:///{directory / 'ledger.db'}"
     world = World.build(database)
+    world.clock.set(from_datetime(datetime(2025, 8, 12, 9, 0, tzinfo=VIETNAM)))
+    world.receive(OLD, PROVINCE)
     world.clock.set(from_datetime(RECEIVED))
-    for code in (REFUSED, EXTENDED, STOPPED, DECIDED, RACED):
+    for code in (REFUSED, EXTENDED, STOPPED, DECIDED, RACED, WITHDRAWN):
         world.receive(code, PROVINCE)
     world.ledger.close()
     app = create_app(settings_for(database, directory), clock=world.clock)
@@ -229,6 +235,27 @@ def test_the_officer_decides_then_returns_the_result(desk: Desk) -> None:
     on_timeline(desk, DECIDED, "dossier.received", "dossier.decided", "dossier.result_returned")
 
 
+def test_the_officer_records_that_the_applicant_withdraws_the_dossier(desk: Desk) -> None:
+    page = open_acts(desk, WITHDRAWN)
+    title = "Rút hồ sơ theo đề nghị của người nộp"
+    form = act_form(page, title)
+    form.get_by_role("button", name="Ghi nhận rút hồ sơ và ký").click()
+    alert = form.get_by_role("alert")
+    assert alert.inner_text() == "Hãy điền: Lý do người nộp rút hồ sơ."
+    assert kinds(desk, WITHDRAWN) == ["dossier.received"]  # nothing sent without a reason
+    form.get_by_label("Lý do người nộp rút hồ sơ").fill("Người nộp đề nghị rút hồ sơ")
+    form.get_by_role("button", name="Ghi nhận rút hồ sơ và ký").click()
+    signed(desk, title)
+    assert page.locator("#state").inner_text() == "Đã kết thúc: người nộp rút hồ sơ"
+    assert page.locator("form.act").count() == 0
+    last = desk.services.ledger.history("dossier", WITHDRAWN)[-1].statement
+    assert (last.kind, dict(last.body)) == (
+        "dossier.withdrawn",
+        {"reason": "Người nộp đề nghị rút hồ sơ"},
+    )
+    on_timeline(desk, WITHDRAWN, "dossier.received", "dossier.withdrawn")
+
+
 def test_a_refusal_from_the_server_is_shown_in_vietnamese(desk: Desk) -> None:
     page = open_acts(desk, RACED)
     form = act_form(page, label(FormType.REFUSAL))
@@ -244,11 +271,18 @@ def test_a_refusal_from_the_server_is_shown_in_vietnamese(desk: Desk) -> None:
     assert form.get_by_role("button", name="Từ chối tiếp nhận và ký").is_enabled()
 
 
+@pytest.mark.parametrize(
+    ("code", "apology"),
+    [(EXTENDED, "dossier.extension_requested"), (OLD, "dossier.delay_notified")],
+)
 @pytest.mark.parametrize("lang", ["vi", "en"])
-def test_the_page_passes_the_accessibility_rules_under_the_policy(desk: Desk, lang: str) -> None:
+def test_the_page_passes_the_accessibility_rules_under_the_policy(
+    desk: Desk, lang: str, code: str, apology: str
+) -> None:
     page = desk.page
-    page.goto(f"{desk.url}/can-bo/xu-ly/{EXTENDED}?lang={lang}")
+    page.goto(f"{desk.url}/can-bo/xu-ly/{code}?lang={lang}")
     assert page.locator("form.act").count() >= 3
+    assert page.locator(f'form.act[data-kind="{apology}"]').count() == 1
     results = Axe().run(page, options=RULES)
     assert [v["id"] for v in results.response["violations"]] == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366

@@ -1,9 +1,12 @@
 """The officer's page for a dossier the office holds (/can-bo/xu-ly/<code>, api/http/web/acts.py),
 over HTTP without a browser: it offers exactly the acts the dossier's state allows that office —
-the same as the ledger accepts, checked act by act against the ledger itself — each notice named by
-its form as the law in force on the dossier's date of receipt gives it; it refuses, in words, a
-dossier the office does not hold; and an act goes through the page's signing endpoints only with
-the page's CSRF token.
+the same as the ledger accepts, checked act by act against the ledger itself, but for the apology:
+only the one of the form in use on the dossier's date of receipt (the 2018 apology and new
+appointment, once, before 15/9/2025; the request to extend from then), though the ledger refuses
+neither by date — each notice named by its form as the law in force on the dossier's date of
+receipt gives it; it refuses, in words, a dossier the office does not hold; an act goes through
+the page's signing endpoints only with the page's CSRF token; and on a read-only replica its sign
+buttons are disabled.
 
 Built on the small test world (tests/world.py: a commune, its district, the province; the
 procedure is decided at the province), not on the demo."""
@@ -26,13 +29,15 @@ from api.http.services import Services
 from api.http.web.acts import ACTS, allowed_acts
 from domain.errors import DomainError
 from domain.instant import VIETNAM, from_datetime, local_date
-from domain.law import FormType, form_on
+from domain.law import FormType, apology_kind, form_on
+from tests import test_replica
 from tests.apiworld import settings_for
 from tests.websession import SAME_SITE, csrf_meta, sign_in
 from tests.world import DAY, PROCEDURE, START, World
 
 COMMUNE, DISTRICT, PROVINCE = "29266", "844", "84"
 OLD = "000.00.01.H59-250812-0001"  # received 12/8/2025: the forms of Circular 01/2018
+REAPPOINTED = "000.00.01.H59-250812-0002"  # received 12/8/2025, its result date set again once
 FRESH = "000.00.01.H59-251006-0001"  # received 6/10/2025, never handed over: Circular 03/2025
 TAKEN = "000.00.01.H59-251006-0002"  # taken in by the district
 AT_PROVINCE = "000.00.01.H59-251006-0003"  # at the province, which may decide it
@@ -41,20 +46,24 @@ DECIDED = "000.00.01.H59-251006-0005"  # decided at the province
 CLOSED = "000.00.01.H59-251006-0006"  # decided and its result returned
 IN_TRANSIT = "000.00.01.H59-251006-0007"  # on its way from the commune to the district
 SIGNED = "000.00.01.H59-251006-0008"  # stopped through the page's signing endpoints
+WITHDRAWN = "000.00.01.H59-251006-0009"  # withdrawn by the applicant, as the commune records
 AUGUST = datetime(2025, 8, 12, 9, 0, tzinfo=VIETNAM)
 OCTOBER = datetime(2025, 10, 6, 9, 0, tzinfo=VIETNAM)
 
-REQUEST, SUPPLIED, EXTEND = (
+REQUEST, SUPPLIED, DELAY, EXTEND = (
     "dossier.supplement_requested",
     "dossier.supplement_received",
+    "dossier.delay_notified",
     "dossier.extension_requested",
 )
-DECIDE, RETURN, REFUSE, STOP = (
+DECIDE, RETURN, REFUSE, STOP, WITHDRAW = (
     "dossier.decided",
     "dossier.result_returned",
     "dossier.refused",
     "dossier.stopped",
+    "dossier.withdrawn",
 )
+APOLOGIES = {DELAY, EXTEND}
 DATA_KIND = re.compile(r'<form class="handover act"[^>]*data-kind="([a-z_.]+)"')
 
 
@@ -63,11 +72,13 @@ def bodies(appointed: int) -> dict[str, dict[str, object]]:
     return {
         REQUEST: {"reason": "Thiếu bản sao giấy khai sinh", "missing": ["Giấy khai sinh"]},
         SUPPLIED: {"documents": []},
+        DELAY: {"reason": "Cần xác minh thêm", "appointed": appointed + 3 * DAY},
         EXTEND: {"reason": "Cần xác minh tại địa phương", "appointed": appointed + 5 * DAY},
         DECIDE: {"outcome": "approved", "reference": "123/QĐ-UBND", "documents": []},
         RETURN: {"channel": "direct"},
         REFUSE: {"reason": "Hồ sơ không thuộc thẩm quyền"},
         STOP: {"reason": "Người nộp đề nghị dừng giải quyết"},
+        WITHDRAW: {"reason": "Người nộp đề nghị rút hồ sơ"},
     }
 
 
@@ -83,6 +94,18 @@ def taken_in(world: World, code: str, *path: str) -> None:
 def act(world: World, office: str, kind: str, code: str) -> None:
     world.later(0.25)
     world.at(office).record(kind, code, bodies(world.ledger.dossier(code).appointed)[kind])
+
+
+def received_on(world: World, code: str) -> date:
+    """The dossier's (civil) date of receipt, which chooses its forms."""
+    return local_date(world.ledger.history("dossier", code)[0].statement.at)
+
+
+def taken_in_october(world: World, code: str, *path: str) -> None:
+    """`code` received at the commune on 6/10/2025 (the forms of Circular 03/2025), then handed
+    along `path`."""
+    world.clock.set(max(world.clock.now(), from_datetime(OCTOBER)))
+    taken_in(world, code, *path)
 
 
 # --- the page's acts are the ledger's ------------------------------------------------------------
@@ -111,7 +134,8 @@ def reformed(world: World, code: str) -> None:
 
 
 # (state, the office that acts, how to make a dossier in that state); the acts are tried once
-# version 2 is in force
+# version 2 is in force. All but the last four are received on 3/3/2025, before the forms of
+# Circular 03/2025 (the 2018 apology and new appointment); the last four on 6/10/2025.
 
 STATES: list[tuple[str, str, Callable[[World, str], None]]] = [
     ("received, at its receiving office", COMMUNE, lambda w, c: taken_in(w, c)),
@@ -191,6 +215,21 @@ STATES: list[tuple[str, str, Callable[[World, str], None]]] = [
         ),
     ),
     ("closed: stopped", COMMUNE, lambda w, c: (taken_in(w, c), act(w, COMMUNE, STOP, c))),
+    ("closed: withdrawn", COMMUNE, lambda w, c: (taken_in(w, c), act(w, COMMUNE, WITHDRAW, c))),
+    (
+        "re-appointed once at the province",
+        PROVINCE,
+        lambda w, c: (taken_in(w, c, DISTRICT, PROVINCE), act(w, PROVINCE, DELAY, c)),
+    ),
+    (
+        "re-appointed, then decided at the province",
+        PROVINCE,
+        lambda w, c: (
+            taken_in(w, c, DISTRICT, PROVINCE),
+            act(w, PROVINCE, DELAY, c),
+            act(w, PROVINCE, DECIDE, c),
+        ),
+    ),
     ("at the commune, which a later version lets decide", COMMUNE, reformed),
     (
         "at the district, which no version lets decide",
@@ -206,48 +245,102 @@ STATES: list[tuple[str, str, Callable[[World, str], None]]] = [
             w.hand_over(DISTRICT, PROVINCE, c),
         ),
     ),
+    # received from 15/9/2025
+    ("received in October, at its receiving office", COMMUNE, lambda w, c: taken_in_october(w, c)),
+    (
+        "received in October, taken in by the district",
+        DISTRICT,
+        lambda w, c: taken_in_october(w, c, DISTRICT),
+    ),
+    (
+        "received in October, extended at the district",
+        DISTRICT,
+        lambda w, c: (taken_in_october(w, c, DISTRICT), act(w, DISTRICT, EXTEND, c)),
+    ),
+    (
+        "received in October, decided at the province",
+        PROVINCE,
+        lambda w, c: (
+            taken_in_october(w, c, DISTRICT, PROVINCE),
+            act(w, PROVINCE, DECIDE, c),
+        ),
+    ),
 ]
+
+
+def acting_time(world: World) -> None:
+    """The acts are tried once version 2 may be in force (the clock never runs backwards)."""
+    reform = from_datetime(datetime.combine(REFORM, time(9), VIETNAM))
+    world.clock.set(max(world.clock.now(), reform))
 
 
 @pytest.mark.parametrize(("state", "office", "make"), STATES, ids=[s[0] for s in STATES])
 def test_the_acts_offered_are_exactly_those_the_ledger_accepts(
     state: str, office: str, make: Callable[[World, str], None]
 ) -> None:
-    """For each state, one dossier per act: offered if and only if the ledger records it."""
+    """For each state, one dossier per act: offered if and only if the ledger records it — but
+    the apology of the form not in use on the date of receipt, which the ledger records too and
+    the page never offers."""
     world = World.build()
     offered, accepted = set(), set()
     codes = {kind: f"000.00.01.H59-250303-{number:04d}" for number, kind in enumerate(ACTS, 1)}
     for code in codes.values():
         make(world, code)
-    world.clock.set(from_datetime(datetime.combine(REFORM, time(9), VIETNAM)))
+    acting_time(world)
+    not_in_use = set()
     for kind, code in codes.items():
-        dossier = world.ledger.dossier(code)
-        if kind in allowed_acts(world.ledger, dossier, office, world.clock.now()):
+        dossier, received = world.ledger.dossier(code), received_on(world, code)
+        not_in_use |= APOLOGIES - {apology_kind(received)}
+        if kind in allowed_acts(world.ledger, dossier, office, world.clock.now(), received):
             offered.add(kind)
         try:
             world.at(office).record(kind, code, bodies(dossier.appointed)[kind])
         except DomainError:
             continue
         accepted.add(kind)
-    assert offered == accepted, state
+    assert len(not_in_use) == 1, state  # the state's dossiers are all on one side of 15/9/2025
+    assert offered == accepted - not_in_use, state
+    world.ledger.close()
+
+
+def test_the_ledger_records_either_apology_whatever_the_date_and_the_page_offers_one() -> None:
+    """What the test above sets aside is real: the ledger refuses neither apology by date
+    (docs/law.md), so which one is offered is the page's reading of the law, by the date of
+    receipt alone."""
+    world = World.build()
+    march = ("000.00.01.H59-250303-0001", "000.00.01.H59-250303-0002")
+    october = ("000.00.01.H59-251006-0001", "000.00.01.H59-251006-0002")
+    for code in march:
+        taken_in(world, code)
+    for code in october:
+        taken_in_october(world, code)
+    now = world.clock.now()
+    for (first, second), offered, other in ((march, DELAY, EXTEND), (october, EXTEND, DELAY)):
+        received = received_on(world, first)
+        assert apology_kind(received) == offered
+        acts = allowed_acts(world.ledger, world.ledger.dossier(first), COMMUNE, now, received)
+        assert offered in acts
+        assert other not in acts
+        for code, kind in ((first, offered), (second, other)):
+            act(world, COMMUNE, kind, code)
+            assert world.ledger.history("dossier", code)[-1].statement.kind == kind
     world.ledger.close()
 
 
 def test_the_states_above_between_them_offer_every_act_and_refuse_every_act() -> None:
     """The table is no tautology: each act is offered in some state and withheld in another."""
-    world = World.build()
     seen: dict[str, set[bool]] = {kind: set() for kind in ACTS}
-    for number, (_state, _office, make) in enumerate(STATES, 1):
-        code = f"000.00.01.H59-250303-{number:04d}"
+    code = "000.00.01.H59-250303-0001"
+    for _state, office, make in STATES:
+        world = World.build()  # a world each: the clock never runs backwards
         make(world, code)
-    world.clock.set(from_datetime(datetime.combine(REFORM, time(9), VIETNAM)))
-    for number, (_state, office, _make) in enumerate(STATES, 1):
-        code = f"000.00.01.H59-250303-{number:04d}"
-        offered = allowed_acts(world.ledger, world.ledger.dossier(code), office, world.clock.now())
+        acting_time(world)
+        dossier, received = world.ledger.dossier(code), received_on(world, code)
+        offered = allowed_acts(world.ledger, dossier, office, world.clock.now(), received)
         for kind in ACTS:
             seen[kind].add(kind in offered)
+        world.ledger.close()
     assert seen == {kind: {True, False} for kind in ACTS}
-    world.ledger.close()
 
 
 # --- the page over HTTP --------------------------------------------------------------------------
@@ -275,6 +368,8 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     clock = world.clock
     clock.set(from_datetime(AUGUST))
     world.receive(OLD, COMMUNE)
+    world.receive(REAPPOINTED, COMMUNE)
+    act(world, COMMUNE, DELAY, REAPPOINTED)
     clock.set(from_datetime(OCTOBER))
     taken_in(world, FRESH)
     taken_in(world, TAKEN, DISTRICT)
@@ -289,6 +384,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     taken_in(world, IN_TRANSIT)
     world.dispatch(COMMUNE, DISTRICT, IN_TRANSIT)
     taken_in(world, SIGNED)
+    taken_in(world, WITHDRAWN)
     world.ledger.close()
     app = create_app(settings_for(database, directory), clock=clock)
     with TestClient(app):  # the app started: its services, its writer
@@ -321,11 +417,12 @@ def offered(html: str) -> list[str]:
 @pytest.mark.parametrize(
     ("office", "code", "kinds"),
     [
-        (COMMUNE, FRESH, [REQUEST, EXTEND, REFUSE, STOP]),
-        (COMMUNE, OLD, [REQUEST, EXTEND, REFUSE, STOP]),
-        (DISTRICT, TAKEN, [REQUEST, EXTEND, STOP]),
-        (PROVINCE, AT_PROVINCE, [REQUEST, EXTEND, DECIDE, STOP]),
-        (PROVINCE, SUSPENDED, [SUPPLIED, EXTEND, STOP]),
+        (COMMUNE, FRESH, [REQUEST, EXTEND, REFUSE, STOP, WITHDRAW]),
+        (COMMUNE, OLD, [REQUEST, DELAY, REFUSE, STOP, WITHDRAW]),
+        (COMMUNE, REAPPOINTED, [REQUEST, REFUSE, STOP, WITHDRAW]),
+        (DISTRICT, TAKEN, [REQUEST, EXTEND, STOP, WITHDRAW]),
+        (PROVINCE, AT_PROVINCE, [REQUEST, EXTEND, DECIDE, STOP, WITHDRAW]),
+        (PROVINCE, SUSPENDED, [SUPPLIED, EXTEND, STOP, WITHDRAW]),
         (PROVINCE, DECIDED, [RETURN]),
         (PROVINCE, CLOSED, []),
     ],
@@ -380,12 +477,114 @@ def test_each_notice_is_named_by_its_form_in_force_on_the_date_of_receipt(
     assert no_form not in october
 
 
-def test_the_extension_shows_the_date_promised_now(desk: Desk) -> None:
-    _status, html = desk.page(PROVINCE, AT_PROVINCE)
-    appointed = desk.services.ledger.dossier(AT_PROVINCE).appointed
+def act_html(html: str, kind: str) -> str:
+    """The small form of act `kind` on the page."""
+    found = re.search(rf'<form class="handover act"[^>]*data-kind="{kind}".*?</form>', html, re.S)
+    assert found, kind
+    return found.group(0)
+
+
+@pytest.mark.parametrize(
+    ("office", "code", "kind"), [(PROVINCE, AT_PROVINCE, EXTEND), (COMMUNE, OLD, DELAY)]
+)
+def test_either_apology_shows_the_date_promised_now_and_asks_a_later_one(
+    desk: Desk, office: str, code: str, kind: str
+) -> None:
+    _status, html = desk.page(office, code)
+    form = act_html(html, kind)
+    appointed = desk.services.ledger.dossier(code).appointed
     shown = f"{datetime.fromtimestamp(appointed / 1e6, VIETNAM):%d/%m/%Y %H:%M}"
-    assert f"Ngày hẹn trả kết quả hiện tại: {shown}" in html
-    assert f'min="{datetime.fromtimestamp(appointed / 1e6, VIETNAM):%Y-%m-%dT%H:%M}"' in html
+    assert f"Ngày hẹn trả kết quả hiện tại: {shown}" in form
+    assert f'min="{datetime.fromtimestamp(appointed / 1e6, VIETNAM):%Y-%m-%dT%H:%M}"' in form
+    assert 'name="appointed" type="datetime-local"' in form
+    assert 'name="reason"' in form
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_apology_offered_is_the_one_of_the_form_in_use_on_the_date_of_receipt(
+    desk: Desk, lang: str
+) -> None:
+    """Received 12/8/2025: the 2018 apology and new appointment (dossier.delay_notified), once;
+    received 6/10/2025: the apology and request to extend the time (dossier.extension_requested)."""
+    _status, august = desk.page(COMMUNE, OLD, lang=lang)
+    assert DELAY in offered(august)
+    assert EXTEND not in offered(august)
+    old = form_on(AUGUST.date(), FormType.APOLOGY)
+    assert (old.number, old.circular.number) == ("04", "01/2018/TT-VPCP")
+    delay = act_html(august, DELAY)
+    assert f">{old.label(lang)}</h3>" in delay
+    once = "chỉ được hẹn lại một lần" if lang == "vi" else "can be set again only once"
+    assert once in delay
+    sign = "Hẹn lại ngày trả kết quả và ký" if lang == "vi" else "Set the new date and sign"
+    assert f">{sign}</button>" in delay
+
+    _status, october = desk.page(COMMUNE, FRESH, lang=lang)
+    assert EXTEND in offered(october)
+    assert DELAY not in offered(october)
+    new = form_on(OCTOBER.date(), FormType.APOLOGY)
+    assert (new.number, new.circular.number) == ("04", "03/2025/TT-VPCP")
+    assert f">{new.label(lang)}</h3>" in act_html(october, EXTEND)
+    assert once not in october
+
+    # re-appointed once already: no apology at all
+    _status, again = desk.page(COMMUNE, REAPPOINTED, lang=lang)
+    assert not set(offered(again)) & {DELAY, EXTEND}
+    assert old.label(lang) not in again
+
+
+def test_the_re_appointment_signed_is_confirmed_by_its_form(desk: Desk) -> None:
+    # REAPPOINTED: 1 received, 2 re-appointed by the commune
+    history = desk.services.ledger.history("dossier", REAPPOINTED)
+    assert history[1].statement.kind == DELAY
+    status, html = desk.page(COMMUNE, REAPPOINTED, **{"da-ky": "2"})
+    assert status == 200
+    label = form_on(AUGUST.date(), FormType.APOLOGY).label("vi")
+    assert label.startswith("Mẫu số 04 — Phiếu xin lỗi và hẹn lại ngày trả kết quả")
+    assert f"Đã ký và ghi vào sổ cái: {label}, lúc " in html
+    appointed = desk.services.ledger.dossier(REAPPOINTED).appointed
+    assert appointed == history[1].statement.body["appointed"]
+    assert f"<dd>{datetime.fromtimestamp(appointed / 1e6, VIETNAM):%d/%m/%Y %H:%M}" in html
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "reason", "sign"),
+    [
+        (
+            "vi",
+            "Rút hồ sơ theo đề nghị của người nộp",
+            "Lý do người nộp rút hồ sơ",
+            "Ghi nhận rút hồ sơ và ký",
+        ),
+        (
+            "en",
+            "The applicant withdraws the dossier",
+            "Why the applicant withdraws it",
+            "Record the withdrawal and sign",
+        ),
+    ],
+)
+def test_the_withdrawal_is_offered_with_its_reason_in_both_languages(
+    desk: Desk, lang: str, title: str, reason: str, sign: str
+) -> None:
+    _status, html = desk.page(COMMUNE, FRESH, lang=lang)
+    form = act_html(html, WITHDRAW)
+    assert f">{title}</h3>" in form
+    field = rf'<label for="reason-\d+">{reason}</label>\s*<input id="reason-\d+" name="reason"'
+    assert re.search(field, form), form
+    assert f">{sign}</button>" in form
+
+
+def test_a_withdrawal_recorded_closes_the_dossier_and_is_confirmed(desk: Desk) -> None:
+    desk.world.later(0.25)
+    receipt = desk.world.at(COMMUNE).record(
+        WITHDRAW, WITHDRAWN, {"reason": "Người nộp đề nghị rút hồ sơ"}
+    )
+    status, html = desk.page(COMMUNE, WITHDRAWN, **{"da-ky": str(receipt.seq)})
+    assert status == 200
+    said = "Đã ký và ghi vào sổ cái: Rút hồ sơ theo đề nghị của người nộp, lúc "
+    assert said in html
+    assert "Đã kết thúc: người nộp rút hồ sơ" in html
+    assert offered(html) == []
 
 
 @pytest.mark.parametrize(
@@ -474,3 +673,51 @@ def test_a_statement_of_another_office_is_not_confirmed_as_this_ones(desk: Desk)
     assert "Đã ký và ghi" not in html
     status, html = desk.page(DISTRICT, TAKEN, **{"da-ky": "3"})
     assert "Đã ký và ghi vào sổ cái: Nhận hồ sơ" in html
+
+
+# --- on a read-only replica ----------------------------------------------------------------------
+
+reader = test_replica.reader  # the fixture: a role that may only read, as on a hot standby
+SUBMIT = re.compile(r'<button type="submit"[^>]*>')
+
+
+@pytest.mark.postgres
+def test_on_a_read_only_replica_the_acts_are_shown_with_their_sign_buttons_disabled(
+    postgres_url: str, reader: str, tmp_path: Path
+) -> None:
+    """A replica shows the same acts (tests/test_replica.py: its database role may only read),
+    every sign button disabled and the page saying why; the primary's are enabled."""
+    world = World.build(postgres_url)
+    world.clock.set(from_datetime(AUGUST))
+    world.receive(OLD, COMMUNE)
+    world.clock.set(from_datetime(OCTOBER))
+    taken_in(world, FRESH)
+    world.ledger.close()
+    (tmp_path / "primary").mkdir()
+    primary = create_app(settings_for(postgres_url, tmp_path / "primary"), clock=world.clock)
+    with TestClient(primary) as writer:
+        services: Services = primary.state.services
+        services.views()  # the primary's projector keeps the views the replica reads
+        text = services.tokens.create(
+            "officer",
+            office=COMMUNE,
+            officer=f"cb-{COMMUNE}",
+            now=world.clock.now(),
+            valid_seconds=86400,
+        )[1]
+        assert sign_in(writer, text, "/can-bo", follow_redirects=False).status_code == 303
+        settings = test_replica.replica_settings(reader, tmp_path / "replica")
+        with TestClient(create_app(settings, clock=world.clock)) as copy:
+            for cookie in writer.cookies.jar:  # the session, opened on the primary
+                copy.cookies.jar.set_cookie(cookie)
+            for code, apology in ((OLD, DELAY), (FRESH, EXTEND)):
+                for http, read_only in ((copy, True), (writer, False)):
+                    page = http.get(f"/can-bo/xu-ly/{code}", params={"lang": "vi"})
+                    assert page.status_code == 200, page.text
+                    kinds = offered(page.text)
+                    assert {apology, WITHDRAW, STOP} <= set(kinds), (code, read_only)
+                    # the sign-out button (class="link") records nothing
+                    buttons = [b for b in SUBMIT.findall(page.text) if 'class="link"' not in b]
+                    assert len(buttons) == len(kinds)
+                    assert all(("disabled" in b) is read_only for b in buttons), buttons
+                    assert ('id="read-only"' in page.text) is read_only

@@ -32,6 +32,20 @@ test("each act's body has the fields its statement takes, trimmed and NFC", () =
     intentFor("dossier.extension_requested", CODE, { appointed: "2025-10-20T17:00", reason: "Cần xác minh" }).body,
     { appointed: Date.UTC(2025, 9, 20, 10, 0) * 1000, reason: "Cần xác minh" },
   );
+  // the 2018 apology and new appointment (a dossier received before 15/9/2025): the same body
+  assert.deepEqual(
+    intentFor("dossier.delay_notified", CODE, { appointed: "2025-09-01T08:00", reason: " Cần xác minh " }),
+    {
+      kind: "dossier.delay_notified",
+      subject: CODE,
+      body: { appointed: Date.UTC(2025, 8, 1, 1, 0) * 1000, reason: "Cần xác minh" },
+    },
+  );
+  assert.deepEqual(intentFor("dossier.withdrawn", CODE, { reason: `  ${decomposed} ` }), {
+    kind: "dossier.withdrawn",
+    subject: CODE,
+    body: { reason: "Thiếu giấy tờ" },
+  });
   assert.deepEqual(
     intentFor("dossier.supplement_requested", CODE, { reason: "Thiếu", missing: "Giấy khai sinh\r\n\n  Sổ hộ khẩu  \n" }).body,
     { reason: "Thiếu", missing: ["Giấy khai sinh", "Sổ hộ khẩu"] },
@@ -64,9 +78,19 @@ test("an empty field the statement needs is named, in the form's order", () => {
   assert.equal(missing("dossier.stopped", {}), "reason");
   assert.equal(missing("dossier.extension_requested", { appointed: "", reason: "" }), "appointed");
   assert.equal(missing("dossier.extension_requested", { appointed: "2025-10-20T17:00", reason: "" }), "reason");
+  assert.equal(missing("dossier.delay_notified", { reason: "Cần xác minh" }), "appointed");
+  assert.equal(missing("dossier.delay_notified", { appointed: "2025-09-01T08:00", reason: " " }), "reason");
+  assert.equal(missing("dossier.withdrawn", { reason: "" }), "reason");
   assert.equal(missing("dossier.supplement_requested", { missing: "Giấy khai sinh" }), "reason");
   assert.equal(missing("dossier.decided", { outcome: "approved", reference: "" }), "reference");
   assert.equal(missing("dossier.supplement_received", {}), null); // nothing it needs
+});
+
+test("the 2018 apology's new date is refused by name when it is not a date", () => {
+  assert.throws(
+    () => intentFor("dossier.delay_notified", CODE, { appointed: "2025-02-30T09:00", reason: "Cần xác minh" }),
+    (error) => error instanceof BadTime && error.value === "2025-02-30T09:00",
+  );
 });
 
 test("a kind that is not one of the page's acts is refused", () => {

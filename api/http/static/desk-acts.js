@@ -58,6 +58,7 @@ export function intentFor(kind, code, values) {
       body = { documents: values.documents || [] };
       if (clean(values.note)) body.note = clean(values.note);
       break;
+    case "dossier.delay_notified":
     case "dossier.extension_requested": {
       const appointed = instantFromLocal(need("appointed"));
       body = { appointed, reason: need("reason") };
@@ -71,6 +72,7 @@ export function intentFor(kind, code, values) {
       break;
     case "dossier.refused":
     case "dossier.stopped":
+    case "dossier.withdrawn":
       body = { reason: need("reason") };
       break;
     default:

@@ -1,16 +1,24 @@
 """The officer's page for one dossier the office holds (`/can-bo/xu-ly/{code}`): what the dossier
 is now, and a small form for each act its state allows this office — request a supplement,
-record the supplement received, apologise and ask to extend the time, record the decision,
-return the result, refuse the dossier at reception, stop its handling.
+record the supplement received, apologise (with a new appointment, or asking to extend the time),
+record the decision, return the result, refuse the dossier at reception, stop its handling, record
+that the applicant withdraws it.
 
 Which acts are offered follows the guards of the Dossier aggregate (domain/dossier.py), read from
 the aggregate itself: nothing is offered for a dossier that is closed, in transit or held by
 another office; a supplement is requested and a decision recorded only while no supplement is
 awaited, and a decision only at a level the procedure lets decide (the version it was received
 under, or the one in force today: ledger/handlers.py); a refusal at reception only by the office
-that received it, before any handover was taken in; an extension, a stop or a refusal only before
-the decision; the return only after it. The ledger still judges every statement: an act offered on
-a page loaded before another officer changed the dossier is refused in the officer's words.
+that received it, before any handover was taken in; an extension, a stop, a withdrawal or a refusal
+only before the decision; the 2018 apology and new appointment once; the return only after the
+decision. The ledger still judges every statement: an act offered on a page loaded before another
+officer changed the dossier is refused in the officer's words.
+
+The apology is the one of the form in use on the dossier's date of receipt (`apology_kind`,
+domain/law.py; docs/law.md, "Re-appointment"): before 15/9/2025 the apology and new appointment of
+Circular 01/2018 (`dossier.delay_notified`, once per dossier), from then the apology and request to
+extend the time of Circular 03/2025 (`dossier.extension_requested`). The ledger refuses neither by
+date; the page offers only the one whose form the dossier is handled on.
 
 The notices to the applicant carry the name and number of their form as the law in force on the
 dossier's date of receipt gives them (domain/law.py): "Mẫu số 03 …" of Circular 01/2018 or
@@ -38,7 +46,7 @@ from domain.dossier import CHANNELS, OUTCOMES, Dossier
 from domain.errors import DomainError
 from domain.identifier import is_identifier
 from domain.instant import local_date, to_datetime
-from domain.law import REGIMES, FormType, NoSuchForm, Regime, regime_on
+from domain.law import REGIMES, FormType, NoSuchForm, Regime, apology_kind, regime_on
 from ledger.application import Ledger, StoredEntry
 from ledger.stores.tokens import Token
 from ledger.views.tables import Location
@@ -49,15 +57,18 @@ router = APIRouter(include_in_schema=False)
 ACTS = (
     "dossier.supplement_requested",
     "dossier.supplement_received",
+    "dossier.delay_notified",
     "dossier.extension_requested",
     "dossier.decided",
     "dossier.result_returned",
     "dossier.refused",
     "dossier.stopped",
+    "dossier.withdrawn",
 )
 # the acts that are notices on a one-stop form, by the form's type
 FORMS = {
     "dossier.supplement_requested": FormType.SUPPLEMENT,
+    "dossier.delay_notified": FormType.APOLOGY,
     "dossier.extension_requested": FormType.APOLOGY,
     "dossier.refused": FormType.REFUSAL,
     "dossier.stopped": FormType.STOP_NOTICE,
@@ -86,26 +97,37 @@ def holder(services: Services, location: Location, now: int) -> str | None:
 
 
 def allowed_acts(
-    ledger: Ledger, dossier: Dossier, office: str, at: int, holder: str | None = None
+    ledger: Ledger,
+    dossier: Dossier,
+    office: str,
+    at: int,
+    received: date,
+    holder: str | None = None,
 ) -> tuple[str, ...]:
     """The acts of this page `office` may sign on `dossier` at `at`, by the aggregate's guards.
     An office holds the dossier (custodian: none while it is in transit) and it is open, or
     nothing is allowed; the office holding a dossier never taken in elsewhere is the one that
-    received it, so the refusal at reception needs no other check of who signs."""
+    received it, so the refusal at reception needs no other check of who signs. Of the two
+    apologies, only the one of the form in use on `received`, the (civil) date of receipt; the
+    2018 one, like the aggregate, while the dossier has none and whether or not it is decided."""
     if dossier.closed is not None or (holder or dossier.custodian) != office:
         return ()
     undecided = dossier.decided is None
     suspended = dossier.suspended
+    apology = apology_kind(received)
     may = {
         "dossier.supplement_requested": undecided and not suspended,
         "dossier.supplement_received": suspended,
-        "dossier.extension_requested": undecided,
+        "dossier.delay_notified": apology == "dossier.delay_notified"
+        and not dossier.delay_notified,
+        "dossier.extension_requested": undecided and apology == "dossier.extension_requested",
         "dossier.decided": undecided
         and not suspended
         and ledger.office(office).level in deciding_levels(ledger, dossier, local_date(at)),
         "dossier.result_returned": not undecided,
         "dossier.refused": undecided and "acknowledged" not in dossier.settled.values(),
         "dossier.stopped": undecided,
+        "dossier.withdrawn": undecided,
     }
     return tuple(kind for kind in ACTS if may[kind])
 
@@ -204,7 +226,9 @@ def acts_page(
         ),
         acts=[
             act_shown(kind, regime, lang)
-            for kind in allowed_acts(services.ledger, dossier, office, now, holding)
+            for kind in allowed_acts(
+                services.ledger, dossier, office, now, local_date(received_at), holding
+            )
         ],
         outcomes=OUTCOMES,
         channels=CHANNELS,

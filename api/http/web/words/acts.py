@@ -42,6 +42,10 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "acts_decided": ("Ghi kết quả giải quyết", "Record the decision"),
     "acts_result_returned": ("Trả kết quả cho người nộp", "Return the result to the applicant"),
+    "acts_withdrawn": (
+        "Rút hồ sơ theo đề nghị của người nộp",
+        "The applicant withdraws the dossier",
+    ),
     # the fields
     "acts_reason": ("Lý do", "Reason"),
     "acts_reason_refused": (
@@ -49,6 +53,15 @@ WORDS: dict[str, tuple[str, str]] = {
         "Why the dossier is refused",
     ),
     "acts_reason_stopped": ("Lý do dừng giải quyết", "Why the handling stops"),
+    "acts_reason_withdrawn": ("Lý do người nộp rút hồ sơ", "Why the applicant withdraws it"),
+    "acts_reason_delay": (
+        "Lý do xin lỗi và hẹn lại ngày trả kết quả",
+        "Why the result will be late",
+    ),
+    "acts_delay_once": (
+        "Ngày trả kết quả chỉ được hẹn lại một lần.",
+        "The date of the result can be set again only once.",
+    ),
     "acts_reason_extension": (
         "Lý do xin lỗi và đề nghị gia hạn",
         "Why the time must be extended",
@@ -79,11 +92,13 @@ WORDS: dict[str, tuple[str, str]] = {
     # the buttons
     "acts_sign_supplement_requested": ("Yêu cầu bổ sung và ký", "Request and sign"),
     "acts_sign_supplement_received": ("Ghi nhận và ký", "Record and sign"),
+    "acts_sign_delay_notified": ("Hẹn lại ngày trả kết quả và ký", "Set the new date and sign"),
     "acts_sign_extension_requested": ("Đề nghị gia hạn và ký", "Ask to extend and sign"),
     "acts_sign_decided": ("Ghi kết quả và ký", "Record the decision and sign"),
     "acts_sign_result_returned": ("Trả kết quả và ký", "Return the result and sign"),
     "acts_sign_refused": ("Từ chối tiếp nhận và ký", "Refuse and sign"),
     "acts_sign_stopped": ("Dừng giải quyết và ký", "Stop the handling and sign"),
+    "acts_sign_withdrawn": ("Ghi nhận rút hồ sơ và ký", "Record the withdrawal and sign"),
     # what the page's script says
     "acts_needed": ("Hãy điền: {field}.", "Fill in: {field}."),
     "acts_bad_time": (
