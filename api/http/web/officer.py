@@ -1,7 +1,8 @@
 """The officer's pages: the inbox of incoming handovers (acknowledge, or refuse with a reason,
 against the list of documents sent), the dossiers the office holds with the time left to their
-appointed date, and the key this browser signs with. A held dossier's own acts (supplement,
-extension, decision, return, refusal at reception, stop) are on its page, api/http/web/acts.py.
+appointed date, and the key this browser signs with. A held dossier's own acts (supplement, the
+apology of the form in use — re-appointment or extension —, decision, return, withdrawal, refusal
+at reception, stop) are on its page, api/http/web/acts.py.
 
 The private key is made in the browser (WebCrypto Ed25519, not extractable) and kept in its
 IndexedDB; the server only sees the public key, in an enrolment request a registrar approves by
