@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from ledger.views.durations import working_days
+from ledger.views.stalls import WORKING_DAY_SECONDS
+
 KINDS: dict[str, tuple[str, str]] = {
     "dossier.received": ("Tiếp nhận hồ sơ", "Dossier received"),
     "handover.dispatched": ("Giao hồ sơ", "Handed over (dispatched)"),
@@ -436,6 +439,57 @@ WORDS: dict[str, tuple[str, str]] = {
         "Removed {n} crash leftover(s) ({size:,} bytes): uploads cut off, blobs no file names",
     ),
 }
+
+
+DURATIONS: dict[str, tuple[str, str]] = {
+    "span_days": ("{n} ngày làm việc", "{n} working days"),
+    "span_day": ("1 ngày làm việc", "1 working day"),
+    "span_hours": ("{n} giờ làm việc", "{n} working hours"),
+    "span_hour": ("1 giờ làm việc", "1 working hour"),
+    "span_under_hour": ("dưới 1 giờ làm việc", "under 1 working hour"),
+    "left_days": ("còn {n} ngày làm việc", "{n} working days left"),
+    "left_day": ("còn 1 ngày làm việc", "1 working day left"),
+    "left_today": ("hết hạn trong hôm nay", "due today"),
+    "over_days": ("quá hạn {n} ngày làm việc", "{n} working days overdue"),
+    "over_day": ("quá hạn 1 ngày làm việc", "1 working day overdue"),
+}
+
+
+def _number(value: float, lang: str) -> str:
+    """A count to one decimal, without a trailing ",0"; Vietnamese writes the decimal comma."""
+    text = f"{value:.1f}".removesuffix(".0")
+    return text.replace(".", ",") if lang == "vi" else text
+
+
+def working_span(seconds: int, lang: str) -> str:
+    """Working time as people read it (ledger/views/durations.py): working days to one decimal
+    from a day up ("quá 2,5 ngày làm việc" reads better than "20 giờ làm việc"), working hours
+    under a day."""
+    vi = lang == "vi"
+    if seconds >= WORKING_DAY_SECONDS:
+        days = working_days(seconds)
+        if days == 1:
+            return DURATIONS["span_day"][0 if vi else 1]
+        return DURATIONS["span_days"][0 if vi else 1].format(n=_number(days, lang))
+    hours = round(seconds / 3600)
+    if hours < 1:
+        return DURATIONS["span_under_hour"][0 if vi else 1]
+    if hours == 1:
+        return DURATIONS["span_hour"][0 if vi else 1]
+    return DURATIONS["span_hours"][0 if vi else 1].format(n=hours)
+
+
+def days_left_text(days: int, lang: str) -> str:
+    """`days` from ledger.views.durations.days_left, in words: "còn 3 ngày làm việc", "hết hạn
+    trong hôm nay", "quá hạn 2 ngày làm việc"."""
+    index = 0 if lang == "vi" else 1
+    if days == 0:
+        return DURATIONS["left_today"][index]
+    if days > 0:
+        key = "left_day" if days == 1 else "left_days"
+        return DURATIONS[key][index].format(n=days)
+    key = "over_day" if days == -1 else "over_days"
+    return DURATIONS[key][index].format(n=-days)
 
 
 def word(key: str, lang: str, **values: object) -> str:

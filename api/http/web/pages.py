@@ -24,11 +24,13 @@ from api.http.schemas.common import is_storable
 from api.http.services import Services
 from api.http.web.csrf import form_token
 from api.http.web.words import say
+from api.texts import days_left_text, working_span
 from domain.errors import DomainError
 from domain.identifier import is_identifier
 from domain.instant import local_date, to_datetime
 from ledger.errors import ReadOnly
 from ledger.stores.ratings import AlreadyRated, NotYetDecided
+from ledger.views.durations import days_left
 
 router = APIRouter(include_in_schema=False)
 pages = Environment(loader=PackageLoader("api.http", "templates"), autoescape=select_autoescape())
@@ -55,6 +57,8 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
         t=lambda key, **more: say(key, lang, **more),
         switch_url=f"{request.url.path}?{urlencode({**request.query_params, 'lang': other})}",
         when=when,
+        span=lambda seconds: working_span(seconds, lang),
+        left=lambda until: _left(request, until, lang),
         read_only=read_only(request),
         csrf_token=form_token(request),  # the forms' and scripts' proof of coming from here
         **values,
@@ -63,6 +67,13 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
     if request.query_params.get("lang") in LANGS:
         response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")
     return response
+
+
+def _left(request: Request, until: int, lang: str) -> str:
+    """The working days from now to `until`, in words, counted as a deadline is
+    (ledger/views/durations.py): "còn 3 ngày làm việc", "quá hạn 2 ngày làm việc"."""
+    services: Services = request.app.state.services
+    return days_left_text(days_left(services.calendar, services.clock.now(), until), lang)
 
 
 def read_only(request: Request) -> bool:
