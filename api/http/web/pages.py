@@ -8,6 +8,7 @@ Asia/Ho_Chi_Minh as dd/mm/yyyy HH:MM."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -58,6 +59,10 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
         switch_url=f"{request.url.path}?{urlencode({**request.query_params, 'lang': other})}",
         when=when,
         span=lambda seconds: working_span(seconds, lang),
+        office_label=lambda office, at=None: _office_label(request, office, at, lang),
+        procedure_name=lambda key, version=None: procedure_name(
+            request.app.state.services, key, version, lang
+        ),
         left=lambda until: _left(request, until, lang),
         read_only=read_only(request),
         csrf_token=form_token(request),  # the forms' and scripts' proof of coming from here
@@ -74,6 +79,11 @@ def _left(request: Request, until: int, lang: str) -> str:
     (ledger/views/durations.py): "còn 3 ngày làm việc", "quá hạn 2 ngày làm việc"."""
     services: Services = request.app.state.services
     return days_left_text(days_left(services.calendar, services.clock.now(), until), lang)
+
+
+def _office_label(request: Request, office: str | None, at: int | None, lang: str) -> str:
+    services: Services = request.app.state.services
+    return office_label(services, office, services.clock.now() if at is None else at, lang)
 
 
 def read_only(request: Request) -> bool:
@@ -201,6 +211,51 @@ def office_name(services: Services, office: str | None, at: int) -> str:
         return services.ledger.office(office).name_on(local_date(at))
     except DomainError:
         return office
+
+
+def office_label(services: Services, office: str | None, at: int, lang: str) -> str:
+    """An office as a person reads it: its name on the day of `at`, and, once it has ended, how
+    and into what ("Huyện Càng Long — giải thể 1/7/2025, nay thuộc Sở Nội vụ tỉnh Vĩnh Long"); the
+    id alone only if the registry does not know it."""
+    if office is None:
+        return ""
+    try:
+        found = services.ledger.office(office)
+    except DomainError:
+        return office
+    day = local_date(at)
+    name = found.name_on(day if found.active_on(day) else found.established)
+    if found.ended is None or found.active_on(day):
+        return name
+    ended = f"{found.ended.day}/{found.ended.month}/{found.ended.year}"
+    # merged: into its successor; dissolved: its area is now its last parent's (or what that
+    # parent merged into), as a district's is the province's since 1/7/2025
+    now_under = found.successor or found.parent_on(found.ended - timedelta(days=1))
+    seen: set[str] = set()
+    while now_under is not None and now_under not in seen:
+        seen.add(now_under)
+        try:
+            above = services.ledger.office(now_under)
+        except DomainError:
+            break
+        if above.active_on(day) or above.successor is None:
+            break
+        now_under = above.successor
+    if now_under is None:
+        return say("office_dissolved", lang, name=name, day=ended)
+    successor = office_name(services, now_under, at)
+    return say("office_merged", lang, name=name, day=ended, successor=successor)
+
+
+def procedure_name(services: Services, procedure: str, version: int | None, lang: str) -> str:
+    """A procedure's name in the page's language (of `version`, else of its latest version); its
+    key only if the registry does not know it."""
+    try:
+        found = services.ledger.procedure(procedure)
+        chosen = found.get_version(version if version is not None else found.versions[-1]["version"])
+    except DomainError:
+        return procedure
+    return chosen.name_en if lang == "en" else chosen.name_vi
 
 
 def qr_svg(url: str, title: str) -> Markup:

@@ -8,6 +8,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "skip": ("Bỏ qua, đến nội dung chính", "Skip to the main content"),
     "switch": ("English", "Tiếng Việt"),
     "code": ("Mã hồ sơ", "Dossier code"),
+    "office_dissolved": ("{name} — giải thể {day}", "{name} — dissolved {day}"),
+    "office_merged": (
+        "{name} — giải thể {day}, nay thuộc {successor}",
+        "{name} — dissolved {day}, now part of {successor}",
+    ),
     "procedure": ("Thủ tục", "Procedure"),
     "status": ("Tình trạng", "Status"),
     "since": ("Từ lúc", "Since"),
