@@ -8,6 +8,7 @@ closed, without the server reading the rest."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import threading
@@ -122,8 +123,12 @@ def test_a_chunked_body_over_the_cap_is_refused_and_the_connection_closed(live: 
             "Transfer-Encoding: chunked\n",
         )
         chunk = b"x" * (16 * 1024)
-        for _ in range(8):  # 128 KiB, twice the lookup's cap, in chunks that announce no total
-            connection.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        # 80 KiB, over the lookup's 64 KiB cap, in chunks that announce no total, sent at once:
+        # the server may answer and close before the last bytes are in, which the client sees as
+        # a broken pipe — what matters is the answer it then reads
+        body_sent = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(5))
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            connection.sendall(body_sent)
         status, headers, body = response(connection)
         assert status == 413, body
         assert headers["connection"] == "close"
