@@ -37,6 +37,7 @@ from api.http import render
 from api.http.app import create_app
 from api.http.services import Services
 from api.http.web.heatmap import period
+from api.http.web.pages import procedure_name
 from domain.calendar import end_of
 from domain.instant import VIETNAM, from_datetime, local_date, start_of
 from domain.procedure import Cutoff
@@ -464,12 +465,12 @@ def test_the_map_page_says_what_judged_the_resolved(
     assert provisional in text
     assert cutoff in text
     for judged, n in report.provisional_versions.items():
-        line = version.format(
-            procedure=judged.procedure, version=judged.version, n=n, rule=judged.provisional
-        )
-        assert line in text
+        name = procedure_name(site.services, judged.procedure, judged.version, lang)
+        line = version.format(procedure=name, version=judged.version, n=n, rule=judged.provisional)
+        assert line in text  # the procedure by its name, not its key
     rule = f"15:00 ({SOURCE})"
-    assert version.format(procedure=SAME_DAY, version=1, n=1, rule=rule) in text
+    name = procedure_name(site.services, SAME_DAY, 1, lang)
+    assert version.format(procedure=name, version=1, n=1, rule=rule) in text
 
 
 def test_the_list_behind_a_number_says_what_judged_each_dossier(site: Site) -> None:
@@ -480,9 +481,15 @@ def test_the_list_behind_a_number_says_what_judged_each_dossier(site: Site) -> N
         for row in re.findall(r"<tr>.*?</tr>", page.text, flags=re.S)
         for code in re.findall(r"/ho-so/([^\"]+)\"", row)
     }
-    assert f"{PROVISIONAL} v2: against a provisional budget; no receipt cut-off" in rows[FUNERAL]
-    assert f"{CONFIRMED} v2: confirmed budget; no receipt cut-off" in rows[ALLOWANCE]
-    assert f"{SAME_DAY} v1: confirmed budget; Receipt cut-off 15:00 ({SOURCE})" in rows[COPY]
+    for code, procedure, version, judged in [
+        (FUNERAL, PROVISIONAL, 2, "against a provisional budget; no receipt cut-off"),
+        (ALLOWANCE, CONFIRMED, 2, "confirmed budget; no receipt cut-off"),
+        (COPY, SAME_DAY, 1, f"confirmed budget; Receipt cut-off 15:00 ({SOURCE})"),
+    ]:
+        name = procedure_name(site.services, procedure, version, "en")
+        assert name in rows[code]  # by its name, in a column of its own
+        assert procedure not in rows[code]
+        assert f"Version {version}: {judged}" in rows[code]
 
 
 @pytest.mark.parametrize(

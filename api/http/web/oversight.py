@@ -1,8 +1,12 @@
-"""The inspector's pages: the stall dashboard (filters, most overdue first, a count per kind that
-leads to the dossiers behind it) and a dossier's page (its timeline and control slip)."""
+"""The inspector's pages: the stall dashboard — one row per stalled dossier with all its problems,
+most overdue first; filters by kind, procedure and office; a count of dossiers per kind that
+leads to the dossiers behind it — and a dossier's page (its timeline and control slip). The JSON
+API (/v1/stalls) lists one item per stall; the grouping by dossier is the page's."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -13,16 +17,16 @@ from api.http.access import ServicesDep, may_read_dossier, may_read_office
 from api.http.problems import Forbidden
 from api.http.services import Services
 from api.http.web.officer import offices_today
-from api.http.web.pages import language, office_name, render
+from api.http.web.pages import language, office_name, procedure_name, render
 from api.http.web.paging import page_number, page_of
 from api.http.web.session import caller
 from api.http.web.words import say
 from api.texts import kind_label
 from domain.errors import DomainError
 from domain.identifier import is_identifier
-from domain.instant import local_date
+from domain.instant import local_date, start_of
 from ledger.stores.tokens import Token
-from ledger.views.sla import RULES, Inspector
+from ledger.views.sla import RULES, Inspector, Stall
 from ledger.views.timeline import timeline
 
 router = APIRouter(include_in_schema=False)
@@ -52,24 +56,80 @@ def stall_dashboard(
     assert token.office is not None
     every = inspector.stalls(now, office=office, procedure=procedure or None)
     here, kept = filters_kept(token.office, office, rule, procedure)
+    shown = page_of(stalled_dossiers(every, rule or None), number, "/giam-sat", kept)
     return render(
         request,
         "stalls.html",
         problem=None,
-        shown=page_of([s for s in every if not rule or s.rule == rule], number, "/giam-sat", kept),
-        counts={name: sum(1 for s in every if s.rule == name) for name in RULES},
+        shown=replace(shown, rows=[described(services, row) for row in shown.rows]),
+        counts=dossier_counts(every),
         rules=RULES,
         rule=rule,
         token=token,
-        office_label=office_name(services, office, now),
         here=here,
-        procedures=procedure_choices(services),
+        procedures=procedure_choices(services, lang),
         procedure=procedure,
-        office=lambda o: office_name(services, o, now),
         chosen=office,
-        offices=offices_within(services, inspector, token.office, now),
-        closed=closed_offices(services, inspector, token.office, now),
+        offices=office_choices(services, inspector, token.office, now),
     )
+
+
+@dataclass(frozen=True)
+class Stalled:
+    """A stalled dossier as the dashboard lists it, once: every stall rule it breaks (`problems`,
+    most overdue first) — a dossier sent and not acknowledged for days is usually past its
+    appointed date too, and is one dossier to chase, not two."""
+
+    code: str
+    procedure: str
+    problems: tuple[Stall, ...]
+
+
+def stalled_dossiers(stalls: list[Stall], rule: str | None = None) -> list[Stalled]:
+    """`stalls` (most overdue first, as `Inspector.stalls` gives them) as one entry per dossier,
+    in the order of its most overdue stall; with `rule`, only the dossiers that break it, in the
+    order of their stall of that rule, each still with all its problems."""
+    problems: dict[str, list[Stall]] = {}
+    for stall in stalls:
+        problems.setdefault(stall.code, []).append(stall)
+    order = [s.code for s in stalls if s.rule == rule] if rule else list(problems)
+    return [
+        Stalled(code, problems[code][0].procedure, tuple(problems[code]))
+        for code in dict.fromkeys(order)
+    ]
+
+
+def dossier_counts(stalls: list[Stall]) -> dict[str, int]:
+    """How many dossiers break each rule, and ("") how many are stalled at all: dossiers, not
+    stalls, so that "Tất cả" is the length of the list it leads to."""
+    counts = {"": len({s.code for s in stalls})}
+    counts.update({name: len({s.code for s in stalls if s.rule == name}) for name in RULES})
+    return counts
+
+
+def described(services: Services, stalled: Stalled) -> dict[str, Any]:
+    """A row of the dashboard: the dossier, its procedure, where it waits, its appointed date
+    and its problems, each by the name the page gives it — a dossier decided but past its
+    appointed date is "đã có kết quả, chưa trả" (`rule_decided_unreturned`), its result waiting
+    to be handed to the applicant, not its handling."""
+    location = services.views().location(stalled.code)
+    decided = location is not None and location.decided is not None
+    return {
+        "code": stalled.code,
+        "procedure": stalled.procedure,
+        "version": location.version if location is not None else None,
+        "office": stalled.problems[0].office,
+        "appointed": location.appointed if location is not None else None,
+        "problems": [
+            {
+                "label": "rule_decided_unreturned"
+                if decided and stall.rule == "past_appointed"
+                else f"rule_{stall.rule}",
+                "stall": stall,
+            }
+            for stall in stalled.problems
+        ],
+    }
 
 
 def query_refusal(
@@ -105,20 +165,50 @@ def filters_kept(
     return here, kept
 
 
-def procedure_choices(services: Services) -> list[tuple[str, str]]:
-    """Every procedure, by code, with the Vietnamese name of its latest version."""
+def procedure_choices(services: Services, lang: str) -> list[tuple[str, str]]:
+    """Every procedure, by code, with the name of its latest version in the page's language."""
     return [
-        (subject, services.ledger.procedure(subject).versions[-1]["name_vi"])
+        (subject, procedure_name(services, subject, None, lang))
         for subject in services.views().subjects("procedure")
     ]
 
 
-def offices_within(
+def office_choices(
     services: Services, inspector: Inspector, root: str, now: int
 ) -> list[dict[str, Any]]:
-    """The offices in operation today (as a tree, depth first) in `root`'s subtree."""
+    """The offices of `root`'s subtree to narrow the dashboard to, each once: those in operation
+    today as a tree, depth first (`depth` for the indent), then those no longer in operation
+    (merged or dissolved, as the districts on 1/7/2025: a dossier can still wait at one), by
+    name, each with the office it answered to on its last day (`parent`) — two wards called
+    "Phường 1" were in two different towns."""
     day = local_date(now)
-    return [o for o in offices_today(services, now) if inspector.within(o["id"], root, day)]
+    seen: set[str] = set()
+    choices: list[dict[str, Any]] = []
+    for office in offices_today(services, now):
+        if office["id"] not in seen and inspector.within(office["id"], root, day):
+            seen.add(office["id"])
+            indent = "\u00a0" * 3 * office["depth"]  # kept by the browser, as spaces are not
+            choices.append({**office, "indent": indent, "parent": "", "closed": False})
+    closed = []
+    for subject in services.views().subjects("office"):
+        found = services.ledger.office(subject)
+        if subject in seen or found.active_on(day) or not inspector.within(subject, root, day):
+            continue
+        seen.add(subject)
+        last = (found.ended or day) - timedelta(days=1)
+        parent = found.parent_on(last)
+        closed.append(
+            {
+                "id": subject,
+                "name": found.name_on(max(last, found.established)),
+                "parent": office_name(services, parent, start_of(last)) if parent else "",
+                "depth": 0,
+                "indent": "",
+                "closed": True,
+            }
+        )
+    closed.sort(key=lambda o: (o["name"], o["parent"]))
+    return choices + closed
 
 
 def office_refusal(
@@ -137,21 +227,6 @@ def office_refusal(
     except Forbidden:
         return 403, say("office_outside", lang, office=office_name(services, office, now))
     return None
-
-
-def closed_offices(
-    services: Services, inspector: Inspector, root: str, now: int
-) -> list[dict[str, str]]:
-    """The offices of `root`'s subtree that are no longer in operation (merged or dissolved, as
-    the districts on 1/7/2025), by name: a dossier can still be stalled at one."""
-    day = local_date(now)
-    closed = [
-        {"id": subject, "name": office_name(services, subject, now)}
-        for subject in services.views().subjects("office")
-        if not services.ledger.office(subject).active_on(day)
-        and inspector.within(subject, root, day)
-    ]
-    return sorted(closed, key=lambda o: o["name"])
 
 
 @router.get("/ho-so/{code:path}")
