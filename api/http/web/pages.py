@@ -23,6 +23,7 @@ from api.http.lookup import citizen_lookup, citizen_rating
 from api.http.problems import NotFound, RateLimited
 from api.http.schemas.common import is_storable
 from api.http.services import Services
+from api.http.web import frame
 from api.http.web.csrf import form_token
 from api.http.web.words import say
 from api.texts import days_left_text, working_span
@@ -66,6 +67,8 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
         left=lambda until: _left(request, until, lang),
         read_only=read_only(request),
         csrf_token=form_token(request),  # the forms' and scripts' proof of coming from here
+        # the frame: who is signed in, their menu, the home (api/http/web/frame.py)
+        **frame.values(request, lang, lambda office: _office_label(request, office, None, lang)),
         **values,
     )
     response = HTMLResponse(html, status_code=status)

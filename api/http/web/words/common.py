@@ -1,5 +1,6 @@
 """The words of every page's frame — the site's name, the language switch, signing in and out,
-the roles, the read-only and offline notices, the pager — and the nouns several pages share."""
+the roles, the menu and who is signed in (the frame_ keys, api/http/web/frame.py), the read-only
+and offline notices, the pager — and the nouns several pages share."""
 
 from __future__ import annotations
 
@@ -68,4 +69,37 @@ WORDS: dict[str, tuple[str, str]] = {
         "That is not a dossier code: letters without accents, digits and . _ : / @ + - only, at "
         "most 128 characters (for example 000.66.29.H59-250708-0001).",
     ),
+    # the frame (api/http/web/frame.py, templates/base.html): the menu, who is signed in, and why
+    # the sign-in form is shown
+    "frame_menu": ("Các trang chính", "Main pages"),
+    "frame_desk": ("Việc của tôi", "My work"),
+    "frame_receive": ("Tiếp nhận", "Receive a dossier"),
+    "frame_key": ("Khóa ký", "Signing key"),
+    "frame_stalls": ("Giám sát", "Oversight"),
+    "frame_map": ("Bản đồ", "Map of offices"),
+    "frame_enrolments": ("Duyệt khóa", "Approve keys"),
+    "frame_lookup": ("Tra cứu", "Look up a dossier"),
+    "frame_verify": ("Xác minh", "Verify"),
+    "frame_signed_in": ("Đang đăng nhập", "Signed in as"),
+    "frame_who_officer": ("{title}, {office}", "{title}, {office}"),
+    "frame_who_officer_untitled": ("Cán bộ, {office}", "Officer, {office}"),
+    "frame_who_inspector": ("Thanh tra — {office}", "Inspector — {office}"),
+    "frame_who_registrar": ("Quản trị danh mục", "Registrar"),
+    "frame_who_consumer": ("Tài khoản khai thác dữ liệu", "Data consumer"),
+    "frame_sign_in_needed": (
+        "Trang này dành cho cán bộ: hãy đăng nhập bằng mã truy cập, rồi trang sẽ mở ra. Người "
+        "dân tra cứu hồ sơ không cần đăng nhập:",
+        "This page is for officials: sign in with your access token and it will open. Citizens "
+        "need not sign in to look up a dossier:",
+    ),
+    "frame_session_ended": (
+        "Phiên đăng nhập đã kết thúc (lâu không dùng, quá thời hạn, hoặc mã truy cập đã hết hạn "
+        "hay bị thu hồi), nên trang chưa mở. Hãy đăng nhập lại, rồi trang sẽ mở ra.",
+        "Your session has ended (unused for too long, too old, or its access token expired or "
+        "was revoked), so the page did not open. Sign in again and it will open.",
+    ),
+    "frame_signed_out": ("Bạn đã đăng xuất.", "You have signed out."),
+    "frame_sign_in_again": ("Đăng nhập lại", "Sign in again"),
+    "frame_citizen_lookup": ("Tra cứu hồ sơ", "Look up a dossier"),
+    "frame_open_primary": ("Mở trang này trên máy chủ chính", "Open this page on the main server"),
 }
