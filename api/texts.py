@@ -156,7 +156,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "rule_past_appointed": ("quá hạn hẹn trả", "past the appointed date"),
     "rule_due_soon": ("sắp đến hạn hẹn trả", "due within a working day"),
     "over": ("quá", "over by"),
-    "working_time": ("{days} ngày {hours} giờ làm việc", "{days} working days {hours} h"),
     "report_title": (
         "Báo cáo tình hình giải quyết hồ sơ — {office} — từ {start} đến {end}",
         "Dossier handling report — {office} — {start} to {end}",
@@ -194,6 +193,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "days_calendar": ("ngày", "calendar days"),
     "deadline": ("hạn", "due"),
     "used": ("đã dùng", "used"),
+    "against_appointed": ("so với ngày hẹn trả kết quả", "against the date promised"),
+    "slip_giver": ("Người giao", "Handed over by"),
+    "slip_taker": ("Người nhận", "Received by"),
+    "slip_sign": ("(ký, ghi rõ họ tên)", "(signature and full name)"),
+    "slip_applicant": ("Người nộp hồ sơ", "The applicant"),
     "level_deadline": ("Hạn của cấp đang giữ", "Due from the office holding it"),
     "result_early": ("trước hạn", "early"),
     "result_on_time": ("đúng hạn", "on time"),
@@ -452,6 +456,7 @@ DURATIONS: dict[str, tuple[str, str]] = {
     "left_today": ("hết hạn trong hôm nay", "due today"),
     "over_days": ("quá hạn {n} ngày làm việc", "{n} working days overdue"),
     "over_day": ("quá hạn 1 ngày làm việc", "1 working day overdue"),
+    "late_by": ("quá hạn {span}", "{span} overdue"),
 }
 
 
@@ -490,6 +495,11 @@ def days_left_text(days: int, lang: str) -> str:
         return DURATIONS[key][index].format(n=days)
     key = "over_day" if days == -1 else "over_days"
     return DURATIONS[key][index].format(n=-days)
+
+
+def late_text(seconds: int, lang: str) -> str:
+    """The working time past a deadline, in words: "quá hạn 2,5 ngày làm việc" (working_span)."""
+    return DURATIONS["late_by"][0 if lang == "vi" else 1].format(span=working_span(seconds, lang))
 
 
 def word(key: str, lang: str, **values: object) -> str:

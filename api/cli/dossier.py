@@ -22,11 +22,16 @@ from rich.markup import escape
 
 from api.cli.args import identifier
 from api.cli.shell import fail, open_ledger, options_of, out, print_hops
-from api.cli.views import office_name, open_inspector, working_time
-from api.texts import kind_label, word
-from domain.instant import format_local
+from api.cli.views import office_name, open_inspector
+from api.texts import kind_label, word, working_span
+from api.turns import TurnTime, turn_text, turn_time
+from domain.calendar import WorkCalendar
+from domain.errors import DomainError
+from domain.instant import format_local, local_date
 from ledger.application import Ledger
 from ledger.errors import BadEnvelope
+from ledger.reference.calendar import load_calendar
+from ledger.views.durations import days_left
 from ledger.views.sla import ControlSlip, SlipBlock
 from ledger.views.slip import Notice
 from ledger.views.timeline import Timeline, describe, timeline
@@ -102,16 +107,20 @@ def slip(
         for line in rows:
             out.print(line, markup=False)
         if html is not None:
+            page = render_slip_html(ledger, found, lang)
             try:
-                html.write_text(render_slip_html(ledger, found, lang), encoding="utf-8")
+                html.write_text(page, encoding="utf-8")
             except OSError as problem:
                 fail(BadEnvelope(f"cannot write {html}: {problem.strerror}"), lang, 2)
 
 
-def slip_rows(ledger: Ledger, found: ControlSlip, lang: str) -> list[str]:
+def slip_rows(
+    ledger: Ledger, found: ControlSlip, lang: str, calendar: WorkCalendar | None = None
+) -> list[str]:
+    """The slip as lines of text; durations counted on `calendar` (the packaged one if None)."""
     lines = _slip_head(ledger, found, lang)
-    for block in found.blocks:
-        lines.append(_block_line(ledger, block, lang))
+    for block, turn in zip(found.blocks, turns_of(found, calendar), strict=True):
+        lines.append(_block_line(ledger, block, turn, lang))
     notices = [_notice_line(ledger, notice, lang) for notice in found.notices]
     if notices:
         lines.append(f"{word('notices', lang)}:")
@@ -156,7 +165,11 @@ def _notice_line(ledger: Ledger, notice: Notice, lang: str) -> str:
     return line
 
 
-def _block_line(ledger: Ledger, block: SlipBlock, lang: str) -> str:
+def _block_line(ledger: Ledger, block: SlipBlock, turn: TurnTime, lang: str) -> str:
+    """A turn's line: who handed the dossier over and who took it in, when; its level's budget,
+    deadline and result ("2.5 working days overdue"), or, for the turn the dossier is in
+    with no deadline of its own, how it stands against the date appointed to the applicant
+    (api/turns.py); and the working time the office has held it."""
     if block.from_office is None:
         head = f"{block.number + 1}. {word('reception', lang)}: " + office_name(
             ledger, block.to_office, block.handed_at
@@ -177,32 +190,102 @@ def _block_line(ledger: Ledger, block: SlipBlock, lang: str) -> str:
                 f"{office_name(ledger, block.by_office, block.handed_at)} ({block.by_officer}, "
                 f"{format_local(block.received_at or block.handed_at)})"
             )
+    said = turn_text(turn, lang)
     if block.deadline is not None:
         budget = block.budget
         assert budget is not None
+        result = word("result_" + (block.result or "pending"), lang)
+        if turn.result == "late" and said:
+            result = said  # "quá hạn 2,5 ngày làm việc"
+        elif said:
+            result += f", {said}"  # "đang xử lý, còn 3 ngày làm việc"
         head += (
             f" — {word('budget', lang)} {budget.days} {word('days_' + budget.day_type, lang)}, "
-            f"{word('deadline', lang)} {format_local(block.deadline)}: "
-            f"{word('result_' + (block.result or 'pending'), lang)}"
+            f"{word('deadline', lang)} {format_local(block.deadline)}: {result}"
         )
         if block.provisional:
             head += f" ({word('provisional_budget', lang)})"
+    elif turn.against == "appointed":
+        head += f" — {word('against_appointed', lang)}: {said}"
     if block.used_seconds is not None:
-        head += f" ({word('used', lang)} {working_time(block.used_seconds, lang)})"
+        head += f" ({word('used', lang)} {working_span(block.used_seconds, lang)})"
     return head
 
 
-def render_slip_html(ledger: Ledger, found: ControlSlip, lang: str) -> str:
+def turns_of(found: ControlSlip, calendar: WorkCalendar | None = None) -> list[TurnTime]:
+    """How each turn of the slip stands in time (api/turns.py), on `calendar`."""
+    days = calendar if calendar is not None else load_calendar()
+
+    def worked(start: int, end: int) -> int:
+        return days.working_micros_between(start, end) // 1_000_000
+
+    def left(until: int) -> int:
+        return days_left(days, found.at, until)
+
+    return [turn_time(found, block, worked, left) for block in found.blocks]
+
+
+def _issuer(ledger: Ledger, found: ControlSlip) -> str:
+    """The office that issues the slip: the one that received the dossier, by its name then."""
+    location = found.location
+    try:
+        return ledger.office(location.received_by).name_on(local_date(location.received_at))
+    except DomainError:
+        return location.received_by
+
+
+def _signer(ledger: Ledger, officer: str | None, at: int) -> str:
+    """An officer by title, as the registry has it at `at` (it records no names); "" if none."""
+    if officer is None:
+        return ""
+    try:
+        return ledger.officer(officer).title_at(at)
+    except DomainError:
+        return ""
+
+
+def _signers(ledger: Ledger, found: ControlSlip, lang: str) -> list[tuple[str, str]]:
+    """Who gave and who took in the dossier at each turn, by title: at reception the applicant
+    and the officer who signed the receipt; at a handover the officer who dispatched it and the
+    one who acknowledged it (none yet while it travels)."""
+    history = ledger.history("dossier", found.location.code)
+    receiver = history[0].statement.officer if history else None
+    signers = []
+    for block in found.blocks:
+        if block.from_office is None:
+            giver = word("slip_applicant", lang)
+            taker = _signer(ledger, receiver, block.handed_at)
+        else:
+            giver = _signer(ledger, block.from_officer, block.handed_at)
+            taker = _signer(ledger, block.by_officer, block.received_at or block.handed_at)
+        signers.append((giver, taker))
+    return signers
+
+
+def render_slip_html(
+    ledger: Ledger, found: ControlSlip, lang: str, calendar: WorkCalendar | None = None
+) -> str:
+    """The printable page: the issuing office (the one that received the dossier), the slip's
+    lines, and under each handover the lines for the officers who gave and took it in to sign."""
     environment = Environment(
         loader=PackageLoader("api.http", "templates"), autoescape=select_autoescape(["html"])
     )
     template = environment.get_template("slip.html")
+    turns = turns_of(found, calendar)
     return template.render(
         lang=lang,
         title=word("slip_title", lang),
+        issuer=_issuer(ledger, found),
         header=_slip_head(ledger, found, lang)[1:],
-        blocks=[_block_line(ledger, block, lang) for block in found.blocks],
-        results=[block.result for block in found.blocks],
+        blocks=[
+            _block_line(ledger, block, turn, lang)
+            for block, turn in zip(found.blocks, turns, strict=True)
+        ],
+        signers=_signers(ledger, found, lang),
+        giver=word("slip_giver", lang),
+        taker=word("slip_taker", lang),
+        sign=word("slip_sign", lang),
+        results=[turn.result for turn in turns],
         notices_title=word("notices", lang),
         notices=[_notice_line(ledger, notice, lang)[2:] for notice in found.notices],
         printed=format_local(found.at),

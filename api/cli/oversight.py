@@ -17,8 +17,8 @@ import typer
 
 from api.cli.args import identifier
 from api.cli.shell import fail, open_ledger, options_of, out
-from api.cli.views import instant_option, office_name, open_inspector, working_time
-from api.texts import word
+from api.cli.views import instant_option, office_name, open_inspector
+from api.texts import word, working_span
 from domain.instant import format_local
 from ledger.errors import BadEnvelope
 from ledger.stores.database import Database
@@ -73,7 +73,7 @@ def stalls(
             out.print(
                 f"  {stall.code}  {word('rule_' + stall.rule, lang)}  "
                 f"{word('since', lang)} {format_local(stall.since)}  "
-                f"{word('over', lang)} {working_time(stall.over_seconds, lang)}  "
+                f"{word('over', lang)} {working_span(stall.over_seconds, lang)}  "
                 f"{office_name(ledger, stall.office, at)}",
                 markup=False,
             )

@@ -14,7 +14,7 @@ api/cli/dossier.py.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
@@ -25,13 +25,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from api import bootstrap
 from api.cli.args import identifier, in_instant_range
 from api.cli.shell import err, fail, open_ledger, options_of, out
-from api.texts import word
+from api.texts import days_left_text, word
 from domain.errors import DomainError
 from domain.instant import VIETNAM, format_local, from_datetime, local_date
 from ledger.application import Ledger
 from ledger.errors import BadEnvelope
+from ledger.reference.calendar import load_calendar
+from ledger.views.durations import WorkingDays, days_left
 from ledger.views.projector import Location
-from ledger.views.sla import WORKING_DAY_SECONDS, Inspector
+from ledger.views.sla import Inspector
 
 
 def parse_instant(text: str) -> int:
@@ -86,16 +88,28 @@ def office_name(ledger: Ledger, office: str | None, at: int) -> str:
         return office
 
 
-def working_time(seconds: int, lang: str) -> str:
-    """Working seconds as working days and hours, in the user's words."""
-    days, rest = divmod(seconds, WORKING_DAY_SECONDS)
-    return word("working_time", lang, days=days, hours=rest // 3600)
+def left_in_words(calendar: WorkingDays, now: int, until: int, lang: str) -> str:
+    """The working days from `now` to `until` as a deadline counts them, in words, as every page
+    and the slip say it (api/texts.py): "còn 3 ngày làm việc", "quá hạn 2 ngày làm việc"."""
+    return days_left_text(days_left(calendar, now, until), lang)
 
 
 def describe_location(
-    ledger: Ledger, found: Location, lang: str, deadline: int | None = None
+    ledger: Ledger,
+    found: Location,
+    lang: str,
+    deadline: int | None = None,
+    left: Callable[[int], str] | None = None,
 ) -> list[str]:
+    """Where a dossier is, a line each; `left(until)` the days left to a date in words, said
+    beside the appointed date and the holding level's deadline while the dossier is open."""
     at = found.since
+    open_ = left is not None and found.status != "closed"
+
+    def date_of(until: int) -> str:
+        text = format_local(until)
+        return f"{text} ({left(until)})" if open_ and left is not None else text
+
     if found.status == "in_transit":
         where_ = (
             f"{word('transit_to', lang)} {office_name(ledger, found.transit_to, at)} "
@@ -111,9 +125,9 @@ def describe_location(
         f"{found.code} — {found.procedure} v{found.version}",
         f"  {word('status', lang)}: {where_}",
         f"  {word('since', lang)}: {format_local(found.since)}",
-        f"  {word('appointed', lang)}: {format_local(found.appointed)}",
+        f"  {word('appointed', lang)}: {date_of(found.appointed)}",
         *(
-            [f"  {word('level_deadline', lang)}: {format_local(deadline)}"]
+            [f"  {word('level_deadline', lang)}: {date_of(deadline)}"]
             if deadline is not None
             else []
         ),
@@ -146,7 +160,11 @@ def where(
             return
         at = instant if instant is not None else ledger.clock.now()
         deadline = inspector.level_deadline(found, at)
-        for line in describe_location(ledger, found, options.lang, deadline):
+
+        def left(until: int) -> str:
+            return left_in_words(load_calendar(), at, until, options.lang)
+
+        for line in describe_location(ledger, found, options.lang, deadline, left):
             out.print(line, markup=False)
 
 
