@@ -62,14 +62,18 @@ def test_a_sound_bundle_verifies_and_shows_its_steps(site: Site) -> None:
     assert rows.count() == 1
     assert "Tiếp nhận hồ sơ" in rows.first.inner_text()
     assert rows.first.inner_text().rstrip().endswith("đúng")
+    # how it was checked, and the log's key, wait behind the verdict's technical details
+    assert demo_log_key().verifier.line() not in page.locator("main").inner_text()
+    page.locator("details.technical summary").click()
     assert demo_log_key().verifier.line() in page.locator("main").inner_text()
     page.close()
 
 
 def test_a_tampered_bundle_is_rejected_and_says_what_failed(site: Site) -> None:
     page = upload(site, tampered(site))
+    assert f"KHÔNG xác minh được hồ sơ {CODE}" in page.get_by_role("alert").inner_text()
+    page.get_by_text("Lý do", exact=True).click()  # what failed, behind the plain verdict
     alert = page.get_by_role("alert").inner_text()
-    assert f"KHÔNG xác minh được hồ sơ {CODE}" in alert
     assert "not in the log at this checkpoint" in alert
     assert page.locator("p.verified").count() == 0
     page.close()
@@ -94,8 +98,17 @@ def test_the_address_of_the_slips_qr_code_verifies_its_dossier(site: Site) -> No
     page.close()
 
 
+def technical(page: Page) -> None:
+    """Open the verdict's technical details, where the browser's own check is, if there is a
+    verdict (without one, the check is in plain view)."""
+    details = page.locator("details.technical")
+    if details.count() and details.get_attribute("open") is None:
+        details.locator("summary").click()
+
+
 def browser_verdict(page: Page) -> str:
     """Press the browser's own check and wait for its verdict (not the "checking" line)."""
+    technical(page)
     page.get_by_role("button", name="Kiểm tra trong trình duyệt").click()
     verdict = page.locator("#browser-result .verified, #browser-result .problem")
     verdict.wait_for()
@@ -140,6 +153,7 @@ def test_the_browser_refuses_a_checkpoint_not_signed_by_the_key_it_was_given(sit
     other = LogKey.from_seed(DEMO_LOG_ORIGIN, hashlib.sha256(b"another log's key").digest())
     page = site.browser.new_page()
     page.goto(f"{site.url}/xac-minh/{CODE}")
+    technical(page)
     page.get_by_label("Khóa công khai của sổ cái để kiểm tra").fill(other.verifier.line())
     said = browser_verdict(page)
     assert "Trình duyệt KHÔNG xác minh được gói này" in said

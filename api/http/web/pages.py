@@ -25,6 +25,7 @@ from api.http.schemas.common import is_storable
 from api.http.services import Services
 from api.http.web import frame
 from api.http.web.csrf import form_token
+from api.http.web.slip import slip_view
 from api.http.web.words import say
 from api.texts import days_left_text, working_span
 from domain.errors import DomainError
@@ -65,6 +66,8 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
             request.app.state.services, key, version, lang
         ),
         left=lambda until: _left(request, until, lang),
+        # a control slip's issuer, turns in words, signers and QR code (api/http/web/slip.py)
+        slip_view=lambda slip: slip_view(request, request.app.state.services, slip, lang),
         read_only=read_only(request),
         csrf_token=form_token(request),  # the forms' and scripts' proof of coming from here
         # the frame: who is signed in, their menu, the home (api/http/web/frame.py)
@@ -133,6 +136,7 @@ def rate(
     refused = _refused(request, code, secret)
     if refused is not None:
         return refused
+    code = stored_code(services, code)
     try:
         citizen_rating(services, request, code, secret, int(score))
     except (NotFound, RateLimited):
@@ -158,6 +162,23 @@ def _refused(request: Request, code: str, secret: str) -> HTMLResponse | None:
     return None
 
 
+def stored_code(services: Services, code: str) -> str:
+    """The dossier code as it is recorded, whatever the letter case it was typed in: `code`
+    itself if a dossier has exactly that code, else its upper-case form — the agency
+    identifiers that begin the codes the circular's rule makes are upper case
+    (000.66.29.H59-250708-0001), so "000.66.29.h59-250708-0001" finds that dossier. No two codes
+    collide: a code recorded in another case (an old "hs-001" beside an "HS-001") is still found
+    exactly as recorded, and any other spelling leads to one code only, the upper-case one."""
+    upper = code.upper()
+    if code == upper:
+        return code
+    try:
+        services.ledger.dossier(code)
+    except DomainError:
+        return upper
+    return code
+
+
 def _answer(
     request: Request,
     services: Services,
@@ -166,36 +187,39 @@ def _answer(
     status: int = 200,
     rating_message: str | None = None,
 ) -> HTMLResponse:
-    """The lookup's answer for `code` and `secret`: where the dossier is, its slip, and the
+    """The lookup's answer for `code` (in any letter case: stored_code) and `secret`: where the
+    dossier is, how many working days are left, where to collect the result, its slip, and the
     rating form once it is decided and until it is rated."""
     lang = language(request)
     refused = _refused(request, code, secret)
     if refused is not None:
         return refused
+    typed, code = code, stored_code(services, code)
     try:
         result = citizen_lookup(services, request, code, secret)
     except NotFound:
-        return render(request, "lookup.html", 404, code=code, problem=say("not_found", lang))
+        return render(request, "lookup.html", 404, code=typed, problem=say("not_found", lang))
     except RateLimited as limited:
         problem = say("too_many", lang, seconds=limited.retry_after)
-        response = render(request, "lookup.html", 429, code=code, problem=problem)
+        response = render(request, "lookup.html", 429, code=typed, problem=problem)
         response.headers["Retry-After"] = str(limited.retry_after)
         return response
     now = services.clock.now()
-    overdue = result.appointed is not None and result.status != "closed" and result.appointed < now
     slip = services.inspector().slip(code, now)
-    verify_url = f"{public_base(request, services)}/xac-minh/{code}"
+    # the result is collected where the dossier was handed in: the receiving office's one-stop desk
+    received_by = slip.location.received_by if slip is not None else None
+    version = slip.location.version if slip is not None else None
+    waiting = result.status not in ("closed", "suspended") and result.appointed is not None
     return render(
         request,
         "lookup_result.html",
         status,
         result=result,
-        overdue=overdue,
+        waiting=waiting,
+        overdue=waiting and days_left(services.calendar, now, result.appointed) < 0,
+        collect=office_label(services, received_by, now, lang) if received_by else "",
         slip=slip,
-        procedure_label=result.procedure_name,
-        office=lambda office, at: office_name(services, office, at),
-        qr=qr_svg(verify_url, say("qr_caption", lang)),
-        verify_url=verify_url,
+        procedure_label=procedure_name(services, result.procedure, version, lang),
         secret=secret,
         rated=services.ratings.rated(code) is not None,
         rating_message=rating_message,

@@ -1,8 +1,9 @@
 """The verification page (xác minh): an audit bundle checked against the log's public key — every
-statement's signature, its inclusion proof, the checkpoint's signature — with a plain verdict and
-what failed. A bundle is uploaded, or, from the QR code of a printed control slip, exported from
-this server for a dossier code. The log is public (statements hold no personal data), so this
-page needs no token."""
+statement's signature, its inclusion proof, the checkpoint's signature — with a plain verdict
+first, then the steps or what failed, and the technical details behind a <details> (verify.html).
+A bundle is uploaded, or, from the QR code of a printed control slip, exported from this server
+for a dossier code, typed in any letter case (pages.stored_code). The log is public (statements
+hold no personal data), so this page needs no token."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.http.access import ServicesDep
 from api.http.services import Services
-from api.http.web.pages import language, render
+from api.http.web.pages import language, render, stored_code
 from api.http.web.words import browser_words, say
 from api.texts import kind_label
 from domain.errors import DomainError
@@ -109,6 +110,7 @@ def bundle_file(code: str, request: Request, services: ServicesDep) -> Response:
     check offline (`lienthong verify-bundle`)."""
     if not is_identifier(code):  # no dossier has that code; it never reaches the database
         return page(request, services, 422, problem=say("bad_code", language(request)), report=None)
+    code = stored_code(services, code)
     try:
         data = exported(services, code)
     except DomainError:
@@ -128,6 +130,7 @@ def verify_code(code: str, request: Request, services: ServicesDep) -> HTMLRespo
     """What the QR code of a control slip opens: this server's bundle of the dossier, checked."""
     if not is_identifier(code):  # no dossier has that code; it never reaches the database
         return page(request, services, 422, problem=say("bad_code", language(request)), report=None)
+    code = stored_code(services, code)  # a code typed in another letter case finds it too
     try:
         data = exported(services, code)
     except DomainError:

@@ -17,14 +17,23 @@ WORDS: dict[str, tuple[str, str]] = {
     "bundle_file": ("Tệp gói kiểm toán (.bundle)", "Audit bundle file (.bundle)"),
     "verify": ("Xác minh", "Verify"),
     "verified": (
-        "Hồ sơ {code} được xác minh: {n} bản khai, mọi chữ ký và chứng minh đều đúng, sổ cái có "
-        "{size} mục.",
-        "Dossier {code} verifies: {n} statements, every signature and proof holds; the log has "
-        "{size} entries.",
+        "Hồ sơ {code} được xác minh: các bước xử lý dưới đây đúng như đã ghi trong sổ công khai, "
+        "có chữ ký của cán bộ đã làm và không bị sửa đổi.",
+        "Dossier {code} verifies: the steps below are exactly as recorded in the public log, "
+        "signed by the officers who took them, and unchanged.",
+    ),
+    "verified_details": (
+        "{n} bản khai, mọi chữ ký và chứng minh Merkle đều đúng; sổ cái có {size} mục.",
+        "{n} statements; every signature and Merkle proof holds; the log has {size} entries.",
     ),
     "not_verified": (
-        "KHÔNG xác minh được hồ sơ {code}. Không tin vào nội dung này. Lý do:",
-        "Dossier {code} does NOT verify. Do not rely on it. What failed:",
+        "KHÔNG xác minh được hồ sơ {code}: nội dung này có thể đã bị sửa đổi. Đừng tin vào nó.",
+        "Dossier {code} does NOT verify: what it says may have been changed. Do not rely on it.",
+    ),
+    "why_not": ("Lý do", "What failed"),
+    "technical": (
+        "Chi tiết kỹ thuật, tự kiểm tra hoặc kiểm tra tệp khác",
+        "Technical details, checking it yourself, or checking another file",
     ),
     "unreadable": (
         "Tệp này không phải là gói kiểm toán đọc được: {problem}",

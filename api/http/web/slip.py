@@ -1,0 +1,118 @@
+"""The control slip as a page shows and prints it (_slip.html, on the dossier's page /ho-so/<code>
+and the citizen's lookup answer): the office that issues it (the one that received the dossier),
+each turn's standing in words by the one rule of every slip (api/turns.py: "Quá hạn 2,5 ngày làm
+việc", "Đang xử lý — còn 3 ngày làm việc") and the working time it took, the officers who gave and
+took in the dossier by their titles (the registry records no names and the citizen reads no
+officer id), with room to sign on paper, and the QR code of the dossier's verification page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+from markupsafe import Markup
+
+from api.http.services import Services
+from api.http.web.words import say
+from api.texts import working_span
+from api.turns import TurnTime, is_open, turn_text, turn_time
+from domain.errors import DomainError
+from ledger.views.durations import days_left
+from ledger.views.slip import ControlSlip, SlipBlock
+
+
+@dataclass(frozen=True)
+class TurnView:
+    """One turn as the slip's row says it."""
+
+    result: str  # "Trước hạn", "Quá hạn 2,5 ngày làm việc", "Đang xử lý — còn 3 ngày làm việc"
+    late: bool
+    against_appointed: bool  # judged against the date promised to the applicant, not its own
+    used: str  # the working time the office has held it, in words; "" if it never held it
+    giver: str  # who handed the dossier over, by title (the applicant at reception); "" unknown
+    taker: str  # who took it in, by title; "" while it travels or if unknown
+
+
+@dataclass(frozen=True)
+class SlipView:
+    issuer: str  # the office that received the dossier, by name: it issues the slip
+    turns: list[TurnView]
+    qr: Markup
+    verify_url: str
+
+
+def slip_view(request: Request, services: Services, slip: ControlSlip, lang: str) -> SlipView:
+    """What the slip's template shows beside the slip's data."""
+    from api.http.web.pages import office_label, public_base, qr_svg  # pages' render() calls us
+
+    location = slip.location
+    calendar = services.calendar
+
+    def worked(start: int, end: int) -> int:
+        return calendar.working_micros_between(start, end) // 1_000_000
+
+    def left(until: int) -> int:
+        return days_left(calendar, slip.at, until)
+
+    receiver = _receiver(services, location.code)
+    turns = []
+    for block in slip.blocks:
+        turn = turn_time(slip, block, worked, left)
+        if block.from_office is None:
+            giver = say("slip_applicant", lang)
+            taker = _title(services, receiver, block.handed_at)
+        else:
+            giver = _title(services, block.from_officer, block.handed_at)
+            taker = _title(services, block.by_officer, block.received_at or block.handed_at)
+        turns.append(
+            TurnView(
+                result=_result(block, turn, location.status, lang),
+                late=turn.result == "late",
+                against_appointed=turn.against == "appointed",
+                used=working_span(block.used_seconds, lang) if block.used_seconds is not None else "",
+                giver=giver,
+                taker=taker,
+            )
+        )
+    verify_url = f"{public_base(request, services)}/xac-minh/{location.code}"
+    return SlipView(
+        issuer=office_label(services, location.received_by, location.received_at, lang),
+        turns=turns,
+        qr=qr_svg(verify_url, say("qr_caption", lang)),
+        verify_url=verify_url,
+    )
+
+
+def _result(block: SlipBlock, turn: TurnTime, status: str, lang: str) -> str:
+    """The result column: early, on time, late by how much, in progress with how much is left;
+    a handover still travelling; nothing for a refused or recalled one or a finished turn that
+    had no time of its own to be judged by."""
+    said = turn_text(turn, lang)
+    if turn.result == "late":
+        return said[:1].upper() + said[1:]
+    if turn.result == "pending":
+        state = say("slip_waiting" if block.outcome is None else "result_open", lang)
+        return f"{state} — {said}"
+    if turn.result is not None:
+        return say("result_" + turn.result, lang)
+    if block.outcome is None:
+        return say("slip_waiting", lang)
+    if is_open(block):  # the dossier awaits a supplement, or has no appointed date to pass
+        return say("status_suspended" if status == "suspended" else "result_open", lang)
+    return "—"
+
+
+def _receiver(services: Services, code: str) -> str | None:
+    """The officer who signed the dossier's receipt."""
+    history = services.ledger.history("dossier", code)
+    return history[0].statement.officer if history else None
+
+
+def _title(services: Services, officer: str | None, at: int) -> str:
+    """An officer by title at `at`, as the registry has it (it keeps no names); "" if unknown."""
+    if officer is None:
+        return ""
+    try:
+        return services.ledger.officer(officer).title_at(at)
+    except DomainError:
+        return ""
