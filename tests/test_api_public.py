@@ -148,6 +148,13 @@ def test_lookup_forgives_how_the_secret_is_typed(
     assert ok(lookup(api.http, HELD, typed(secrets[HELD])))["code"] == HELD
 
 
+def test_lookup_finds_a_code_typed_in_any_letter_case(api: Api, secrets: dict[str, str]) -> None:
+    """As the lookup page does (api/http/lookup.py stored_code): the agency identifiers that begin
+    a code are upper case, so "…h59…" finds "…H59…"."""
+    assert HELD != HELD.lower()
+    assert ok(lookup(api.http, HELD.lower(), secrets[HELD]))["code"] == HELD
+
+
 def test_a_wrong_secret_and_an_unknown_code_give_the_same_not_found_problem(
     api: Api, secrets: dict[str, str]
 ) -> None:

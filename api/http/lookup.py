@@ -108,11 +108,28 @@ def client_of(http: Request) -> str:
     return str(found)
 
 
+def stored_code(services: Services, code: str) -> str:
+    """The dossier code as it is recorded, whatever the letter case it was typed in: `code`
+    itself if a dossier has exactly that code, else its upper-case form — the agency
+    identifiers that begin the codes the circular's rule makes are upper case
+    (000.66.29.H59-250708-0001), so "000.66.29.h59-250708-0001" finds that dossier. No two codes
+    collide: a code recorded in another case (an old "hs-001" beside an "HS-001") is still found
+    exactly as recorded, and any other spelling leads to one code only, the upper-case one."""
+    upper = code.upper()
+    if code == upper:
+        return code
+    try:
+        services.ledger.dossier(code)
+    except DomainError:
+        return upper
+    return code
+
+
 def citizen_lookup(services: Services, http: Request, code: str, secret: str) -> LookupOut:
     """What a citizen may know of a dossier, given its code and the receipt secret; the same
     NotFound for an unknown code and a wrong secret; RateLimited per client, and per client and
     code for wrong secrets (LookupLimiter)."""
-    location = _opened(services, http, code, secret)
+    location = _opened(services, http, stored_code(services, code), secret)
     office = location.custodian or location.transit_to
     day = local_date(services.clock.now())
     return LookupOut(
@@ -137,6 +154,7 @@ def citizen_rating(
     """The citizen's rating of a dossier's handling, kept once (AlreadyRated after) and only once
     the dossier is decided (NotYetDecided); opened by the code and the receipt secret under the
     lookup's limits, with the lookup's answers (NotFound, RateLimited)."""
+    code = stored_code(services, code)
     location = _opened(services, http, code, secret)
     if location.decided is None:
         raise NotYetDecided(f"dossier {code} has no decision yet")

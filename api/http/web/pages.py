@@ -19,7 +19,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from api.http.access import ServicesDep
-from api.http.lookup import citizen_lookup, citizen_rating
+from api.http.lookup import citizen_lookup, citizen_rating, stored_code
 from api.http.problems import NotFound, RateLimited
 from api.http.schemas.common import is_storable
 from api.http.services import Services
@@ -160,23 +160,6 @@ def _refused(request: Request, code: str, secret: str) -> HTMLResponse | None:
     if not is_storable(secret):
         return render(request, "lookup.html", 422, code=code, problem=say("bad_secret", lang))
     return None
-
-
-def stored_code(services: Services, code: str) -> str:
-    """The dossier code as it is recorded, whatever the letter case it was typed in: `code`
-    itself if a dossier has exactly that code, else its upper-case form — the agency
-    identifiers that begin the codes the circular's rule makes are upper case
-    (000.66.29.H59-250708-0001), so "000.66.29.h59-250708-0001" finds that dossier. No two codes
-    collide: a code recorded in another case (an old "hs-001" beside an "HS-001") is still found
-    exactly as recorded, and any other spelling leads to one code only, the upper-case one."""
-    upper = code.upper()
-    if code == upper:
-        return code
-    try:
-        services.ledger.dossier(code)
-    except DomainError:
-        return upper
-    return code
 
 
 def _answer(

@@ -2,7 +2,7 @@
 statement's signature, its inclusion proof, the checkpoint's signature — with a plain verdict
 first, then the steps or what failed, and the technical details behind a <details> (verify.html).
 A bundle is uploaded, or, from the QR code of a printed control slip, exported from this server
-for a dossier code, typed in any letter case (pages.stored_code). The log is public (statements
+for a dossier code, typed in any letter case (api/http/lookup.py stored_code). The log is public (statements
 hold no personal data), so this page needs no token."""
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from api.http.access import ServicesDep
+from api.http.lookup import stored_code
 from api.http.services import Services
-from api.http.web.pages import language, render, stored_code
+from api.http.web.pages import language, render
 from api.http.web.words import browser_words, say
 from api.texts import kind_label
 from domain.errors import DomainError
