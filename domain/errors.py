@@ -139,6 +139,34 @@ class DossierExists(DomainError):
     status = 409
 
 
+class BadDossierCode(DomainError):
+    """A dossier code given to the HTTP API for a new dossier that is not of the form the
+    circular sets, <agency identifier>-<yymmdd>-<sequence of the day> (domain/identifier.py,
+    `dossier_code_problem`). Its subclasses name the part that is wrong."""
+
+    code = "bad-dossier-code"
+    title_vi = "Mã hồ sơ không theo quy tắc: mã định danh cơ quan, ngày tiếp nhận, số thứ tự"
+    title_en = "Dossier code not of the form: agency identifier, date of receipt, sequence"
+
+
+class DossierCodeAgency(BadDossierCode):
+    code = "dossier-code-agency"
+    title_vi = "Mã hồ sơ không mang mã định danh của cơ quan tiếp nhận"
+    title_en = "Dossier code does not carry the receiving office's agency identifier"
+
+
+class DossierCodeDate(BadDossierCode):
+    code = "dossier-code-date"
+    title_vi = "Ngày trong mã hồ sơ không phải ngày tiếp nhận"
+    title_en = "The date in the dossier code is not the date of receipt"
+
+
+class DossierCodeSequence(BadDossierCode):
+    code = "dossier-code-sequence"
+    title_vi = "Số thứ tự trong mã hồ sơ phải có từ 4 đến 7 chữ số và khác 0"
+    title_en = "The sequence in the dossier code must be 4 to 7 digits, not zero"
+
+
 class UnknownDossier(DomainError):
     code = "unknown-dossier"
     title_vi = "Không tìm thấy hồ sơ"

@@ -9,6 +9,12 @@ merger or a dissolution may name a successor per procedure (`by_procedure`; DOLI
 1/3/2025: merit to Home Affairs, social protection to Health), and a dissolution may pass the
 dossiers of every other procedure back to the office that received them (`others_to`:
 "receiving-office"; the districts on 1/7/2025, whose work went to the communes).
+
+An office may carry its electronic agency identifier (mã định danh điện tử, e.g. 000.00.01.H59),
+the first part of the code of every dossier it receives (domain/identifier.py): given when it is
+established or renamed, effective from the statement's date, so a reorganisation that renames an
+office can give it a new identifier. `agency_on(day)` is the one in force; an office with none
+registered has its office id stand for it in dossier codes (`code_agency_on`).
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ class Office(SignedAggregate):
         others_to: str | None
         names: list[tuple[date, str]]
         parents: list[tuple[date, str | None]]
+        agencies: list[tuple[date, str]]
 
     class Established(SignedAggregate.Created):
         TOPIC = "lienthong.office.Established.v1"
@@ -43,9 +50,11 @@ class Office(SignedAggregate):
         level: str
         parent: str | None
         effective: str
+        agency: str | None = None  # None on events stored before, and when none is given
 
         def effect(self, aggregate: Any) -> None:
             day = parse_date(self.effective)
+            aggregate.agencies = [(day, self.agency)] if self.agency else []
             aggregate.subject = self.office
             aggregate.level = self.level
             aggregate.established = day
@@ -60,9 +69,15 @@ class Office(SignedAggregate):
         TOPIC = "lienthong.office.Renamed.v1"
         name: str
         effective: str
+        agency: str | None = None  # a new agency identifier from `effective`; None: unchanged
 
         def effect(self, aggregate: Any) -> None:
             aggregate.names.append((parse_date(self.effective), self.name))
+            if self.agency:
+                agencies = getattr(aggregate, "agencies", None)
+                if agencies is None:
+                    agencies = aggregate.agencies = []
+                agencies.append((parse_date(self.effective), self.agency))
 
     class Reparented(SignedAggregate.Event):
         TOPIC = "lienthong.office.Reparented.v1"
@@ -111,12 +126,15 @@ class Office(SignedAggregate):
             level=body["level"],
             parent=body.get("parent"),
             effective=body["effective"],
+            **_agency(body),
         )
 
     def rename(self, entry: Entry) -> None:
         body = entry.statement.body
         self.require_active(self._not_before_last_change(body["effective"]))
-        self._continue(self.Renamed, entry, name=body["name"], effective=body["effective"])
+        self._continue(
+            self.Renamed, entry, name=body["name"], effective=body["effective"], **_agency(body)
+        )
 
     def reparent(self, entry: Entry, parent: Office | None, ancestors: list[str]) -> None:
         body = entry.statement.body
@@ -204,6 +222,16 @@ class Office(SignedAggregate):
     def parent_on(self, day: date) -> str | None:
         return _as_of(self.parents, day)
 
+    def agency_on(self, day: date) -> str | None:
+        """The electronic agency identifier in force on `day`; None if none was registered by
+        then."""
+        return _as_of(getattr(self, "agencies", None) or [], day)
+
+    def code_agency_on(self, day: date) -> str:
+        """What the codes of the dossiers this office receives on `day` begin with: its agency
+        identifier, or its office id where it has none registered."""
+        return self.agency_on(day) or self.subject
+
     def parents_from(self, day: date) -> set[str | None]:
         """The parent on `day` and every parent scheduled after it."""
         return {self.parent_on(day)} | {parent for since, parent in self.parents if since > day}
@@ -225,6 +253,12 @@ class Office(SignedAggregate):
                 f"change already effective {last.isoformat()}; changes must be in date order"
             )
         return day
+
+
+def _agency(body: Mapping[str, Any]) -> dict[str, str]:
+    """The event's agency field, only when the statement gives one (events stored before, and
+    statements without one, carry none)."""
+    return {"agency": body["agency"]} if body.get("agency") else {}
 
 
 def _as_of(history: list[tuple[date, T]], day: date) -> T | None:

@@ -12,7 +12,9 @@ from ledger.log import merkle, note, tlog
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = (ROOT / "docs" / "log-format.md").read_text(encoding="utf-8")
-VECTORS = json.loads((ROOT / "tests" / "golden" / "vectors.json").read_text())["vectors"]
+# the four statements of section 10's two histories are the leaves; the registry vector after
+# them (an office with its agency identifier) is not in the tree
+VECTORS = json.loads((ROOT / "tests" / "golden" / "vectors.json").read_text())["vectors"][:4]
 RECORDED_AT = 1748846400000000
 
 

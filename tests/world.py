@@ -29,6 +29,15 @@ OFFICES = {
     "29266": ("Thị trấn Càng Long", "commune", "844"),
     "29269": ("Xã Mỹ Cẩm", "commune", "844"),
 }
+# office id -> its agency identifier, the first part of the codes of the dossiers it receives
+# (CODE is the first dossier of 29266 on START's day): the seed's (ledger/reference/seed.py)
+AGENCIES = {
+    "84": "000.00.00.H59",
+    "844": "000.00.11.H59",
+    "845": "000.00.12.H59",
+    "29266": "000.00.01.H59",
+    "29269": "000.00.02.H59",
+}
 
 
 def seeded_key(name: str) -> SigningKey:
@@ -55,7 +64,12 @@ class World:
         initialise(ledger, authority_key)
         world = cls(ledger, clock, Signer.authority(ledger, authority_key))
         for office, (name, level, parent) in OFFICES.items():
-            body = {"name": name, "level": level, "effective": "2019-01-01"}
+            body = {
+                "name": name,
+                "level": level,
+                "effective": "2019-01-01",
+                "agency": AGENCIES[office],
+            }
             if parent:
                 body["parent"] = parent
             world.authority.record("office.established", office, body)

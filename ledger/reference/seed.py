@@ -5,6 +5,9 @@ Data files ship in ledger/reference/data (sources and licence in ledger/referenc
 idempotent: a subject already in the registry is left as it is.
 Office ids are the GSO codes of the 2020 file; units of 1/7/2025 that reuse a code get the id
 `<code>/2025`, since the code alone names two different units across the reform.
+Every office is established with an electronic agency identifier (`agencies`), the first part of
+the codes of the dossiers it receives: made up in the pattern of Trà Vinh's identifiers, not the
+province's published list (ledger/reference/data/SOURCES.md).
 """
 
 from __future__ import annotations
@@ -55,6 +58,11 @@ DECIDING_LEVELS = {
     "commune chairman": ["commune"],
 }
 _BUDGET = re.compile(r"(\d+)\s*(WD|days?)")
+# Electronic agency identifiers (docs/law.md, "The dossier code"): four groups, the area's code
+# last, as Trà Vinh's are (the province itself 000.00.00.H59). The offices the demo receives at
+# keep the identifiers the demo's dossier codes have always carried.
+AREA = "H59"
+DEMO_AGENCIES = {"29266": "000.00.01.H59", "29269": "000.00.02.H59", "29266/2025": "000.66.29.H59"}
 
 
 @dataclass(frozen=True)
@@ -72,15 +80,52 @@ def _day_after(text: str) -> str:
     return (date.fromisoformat(text) + timedelta(days=1)).isoformat()
 
 
+def agencies() -> dict[str, str]:
+    """The agency identifier of every office the seed establishes, by office id. Before the
+    reform: the province 000.00.00.H59, its districts 000.00.10.H59 … 000.00.18.H59 and
+    departments 000.00.20.H59 … in the order of their codes, and each commune
+    000.<its number in its district>.<its district's>.H59. From 1/7/2025: the new province
+    000.00.40.H59 and its departments 000.00.41.H59 …, and each new commune
+    000.<the last two digits of its code>.29.H59 (.30. from code 29500, so that no two share
+    one). The offices the demo receives at keep the demo's (DEMO_AGENCIES)."""
+    old = _rows("tra_vinh_units_2020.csv")
+    new = _rows("tra_vinh_units_2025.csv")
+    found: dict[str, str] = {}
+    districts = sorted(row["code"] for row in old if row["level"] == "district")
+    tier = {code: f"{10 + n:02d}" for n, code in enumerate(districts)}
+    for row in old:
+        if row["level"] == "province":
+            found[row["code"]] = f"000.00.00.{AREA}"
+        elif row["level"] == "district":
+            found[row["code"]] = f"000.00.{tier[row['code']]}.{AREA}"
+    for n, (subject, _name) in enumerate((DOLISA, *(pair[0] for pair in DEPARTMENTS.values()))):
+        found[subject] = f"000.00.{20 + n:02d}.{AREA}"
+    for district in districts:
+        communes = sorted(row["code"] for row in old if row["parent_code"] == district)
+        for n, code in enumerate(communes, start=1):
+            found[code] = f"000.{n:02d}.{tier[district]}.{AREA}"
+    found[NEW_PROVINCE[0]] = f"000.00.40.{AREA}"
+    for n, (_before, (after, _name)) in enumerate(DEPARTMENTS.values(), start=1):
+        found[after] = f"000.00.{40 + n:02d}.{AREA}"
+    kept = {row["code"] for row in old if not row["valid_to"]}  # they keep their identifiers
+    for row in new:
+        code = row["code"]
+        if row["formed_from"].split(";") != [code] or code not in kept:
+            found[f"{code}/2025"] = f"000.{code[-2:]}.{29 if int(code) < 29500 else 30}.{AREA}"
+    return {**found, **DEMO_AGENCIES}
+
+
 def office_statements() -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(kind, office id, body) for the whole Trà Vinh hierarchy, in an order that can be recorded."""
     old = _rows("tra_vinh_units_2020.csv")
     new = _rows("tra_vinh_units_2025.csv")
+    agency = agencies()
     for row in old:
         body: dict[str, Any] = {
             "name": row["name"],
             "level": row["level"],
             "effective": row["valid_from"] or SEED_SINCE,
+            "agency": agency[row["code"]],
         }
         if row["parent_code"]:
             body["parent"] = row["parent_code"]
@@ -89,19 +134,35 @@ def office_statements() -> Iterator[tuple[str, str, dict[str, Any]]]:
         yield (
             "office.established",
             subject,
-            {"name": name, "level": "province", "parent": "84", "effective": SEED_SINCE},
+            {
+                "name": name,
+                "level": "province",
+                "parent": "84",
+                "effective": SEED_SINCE,
+                "agency": agency[subject],
+            },
         )
     for code, successor in EARLY_MERGERS.items():
         ended = next(row["valid_to"] for row in old if row["code"] == code)
         yield "office.merged", code, {"successor": successor, "effective": _day_after(ended)}
     yield "office.merged", DOLISA[0], _dolisa_split()
     province, name = NEW_PROVINCE
-    yield "office.established", province, {"name": name, "level": "province", "effective": REFORM}
+    yield (
+        "office.established",
+        province,
+        {"name": name, "level": "province", "effective": REFORM, "agency": agency[province]},
+    )
     for (before, _name), (after, name) in DEPARTMENTS.values():
         yield (
             "office.established",
             after,
-            {"name": name, "level": "province", "parent": province, "effective": REFORM},
+            {
+                "name": name,
+                "level": "province",
+                "parent": province,
+                "effective": REFORM,
+                "agency": agency[after],
+            },
         )
         yield "office.merged", before, {"successor": after, "effective": REFORM}
     kept = {row["code"] for row in old if not row["valid_to"]}
@@ -123,6 +184,7 @@ def office_statements() -> Iterator[tuple[str, str, dict[str, Any]]]:
                 "level": row["level"],
                 "parent": row["parent_code"],
                 "effective": row["valid_from"],
+                "agency": agency[new_id],
             },
         )
         for predecessor in formed_from:

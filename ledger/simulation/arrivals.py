@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from domain.identifier import dossier_code
 from domain.instant import VIETNAM, from_datetime, local_date
 from domain.procedure import ProcedureVersion
 from ledger.simulation.traffic import OfficeMap, WorkingTime
@@ -105,5 +106,5 @@ def arrivals(
         key, version = rng.choices(offered, [POPULARITY.get(k, 1) for k, _v in offered])[0]
         agency = offices.agency(commune, day)
         numbers[agency] = numbers.get(agency, 0) + 1
-        code = f"{agency}-{day:%y%m%d}-{numbers[agency]:04d}"
+        code = dossier_code(agency, day, numbers[agency])
         yield Arrival(at, code, commune, key, version)

@@ -128,8 +128,9 @@ class OfficeMap:
         )
 
     def agency(self, commune: str, day: date) -> str:
-        """The receiving agency's identifier in dossier codes: parent and commune code."""
-        return f"000.{self.parent(commune, day)}.{commune.split('/')[0]}.H59"
+        """What the codes of the dossiers `commune` receives on `day` begin with: its agency
+        identifier in the registry, or its office id where it has none (domain/office.py)."""
+        return self.offices[commune].code_agency_on(day)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.dossier import CHANNELS, OUTCOMES, PURPOSES
-from domain.identifier import is_identifier
+from domain.identifier import AGENCY_MAX_LENGTH, is_agency, is_identifier
 from domain.instant import EARLIEST, LATEST, from_datetime, parse_date
 from domain.officer import ROLES
 from domain.procedure import DAY_TYPES
@@ -60,6 +60,21 @@ class Name(Field):
             raise BadField(
                 f"{path} must be an identifier of letters, digits and . _ : / @ + - "
                 f"(at most 128), not {value!r}"
+            )
+        return value
+
+
+@dataclass(frozen=True)
+class Agency(Field):
+    """An electronic agency identifier (mã định danh điện tử): groups of digits and capital
+    letters separated by dots, e.g. 000.00.01.H59 (domain/identifier.py)."""
+
+    def check(self, value: Any, path: str) -> Any:
+        if not is_agency(value):
+            raise BadField(
+                f"{path} must be an agency identifier: groups of digits and capital letters "
+                f"separated by dots, e.g. 000.00.01.H59 (at most {AGENCY_MAX_LENGTH}), "
+                f"not {value!r}"
             )
         return value
 
@@ -222,9 +237,18 @@ BODIES: dict[str, Record] = {
             "level": Name(),
             "parent": Optional(Name()),
             "effective": EFFECTIVE_DATE,
+            # absent: no agency identifier registered (every office established before)
+            "agency": Optional(Agency()),
         }
     ),
-    "office.renamed": Record({"name": Text(max_len=300), "effective": EFFECTIVE_DATE}),
+    "office.renamed": Record(
+        {
+            "name": Text(max_len=300),
+            "effective": EFFECTIVE_DATE,
+            # absent: the agency identifier in force stays
+            "agency": Optional(Agency()),
+        }
+    ),
     "office.reparented": Record({"parent": Optional(Name()), "effective": EFFECTIVE_DATE}),
     "office.merged": Record(
         {

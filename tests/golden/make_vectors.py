@@ -34,6 +34,7 @@ DOSSIER = "000.00.29.H59-250602-0001"
 OFFICE = "29266"  # Thị trấn Càng Long, a commune of Càng Long district, Trà Vinh
 OFFICER = "cb-29266"
 DISTRICT = "844"  # Huyện Càng Long
+AGENCY = "000.00.29.H59"  # the office's agency identifier, the first part of DOSSIER
 NOTE = (
     "Chuyển hồ sơ lên Phòng Lao động – Thương binh và Xã hội huyện Càng Long thẩm định; "
     "đã kiểm tra đủ thành phần."
@@ -155,6 +156,23 @@ def vectors() -> dict[str, Any]:
         body={"dispatch": dispatched_hash, "reason": "Gửi nhầm đơn vị nhận; thu hồi để gửi lại."},
         seen=Seen(4096, hashlib.sha256(b"lienthong golden checkpoint").digest()),
     )
+    office = Statement(
+        kind="office.established",
+        subject=OFFICE,
+        seq=1,
+        prev=bytes(32),
+        office="authority",
+        officer="authority",
+        key=authority.key_id,
+        at=AT - DAY,
+        body={
+            "name": "Thị trấn Càng Long",
+            "level": "commune",
+            "parent": DISTRICT,
+            "effective": "2019-01-01",
+            "agency": AGENCY,
+        },
+    )
     return {
         "format": "Liên thông statement format, version 1",
         "notation": 'A byte string is written {"bin": "<lowercase hex>"}; all other values as '
@@ -187,6 +205,14 @@ def vectors() -> dict[str, Any]:
                 "handover-dispatched), carrying the optional seen checkpoint.",
                 OFFICER_SEED_LABEL,
                 recalled,
+            ),
+            vector(
+                "office-established-agency",
+                "The authority establishes the commune that received the dossier above, with its "
+                "electronic agency identifier, the first part of the dossier's code (the optional "
+                "agency field).",
+                AUTHORITY_SEED_LABEL,
+                office,
             ),
         ],
     }
