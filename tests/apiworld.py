@@ -8,6 +8,7 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from api.client import Client
 from api.http.app import create_app
 from api.http.services import Services
 from api.settings import Settings
+from domain.identifier import dossier_code
+from domain.instant import local_date
 from ledger.clock import SimulatedClock
 from ledger.config import LedgerSettings
 from ledger.simulation.demo import DEMO_START, Demo, demo_log_key, run_demo
@@ -29,6 +32,10 @@ DATA_KEY = DataKey(bytes(range(32)))
 # after the demo: who works where (the 1/7/2025 reform moved them)
 COMMUNE_OFFICER, COMMUNE = "cb-29266-vhxh", "29266/2025"
 PROVINCE_OFFICER, PROVINCE = "cv-84-ldtbxh", "86"
+# their agency identifiers in the seed (ledger/reference/seed.py), which begin their dossiers' codes
+COMMUNE_AGENCY, PROVINCE_AGENCY = "000.66.29.H59", "000.00.40.H59"
+# the day the demo ends, when the tests that name their codes before the app starts receive them
+DEMO_DAY = date(2026, 3, 3)
 DOCUMENT_BYTES = b"don de nghi"  # the scanned application, as far as these tests need
 DOCUMENT = {"name": "Đơn đề nghị", "sha256": hashlib.sha256(DOCUMENT_BYTES).digest()}
 FILES = {DOCUMENT["sha256"]: DOCUMENT_BYTES}  # what an officer's client holds and uploads
@@ -148,6 +155,21 @@ def open_api(url: str, directory: Path, **extra: Any) -> Iterator[Api]:
             "registrar": api.token("registrar"),
         }
         yield api
+
+
+def demo_code(number: int, agency: str = COMMUNE_AGENCY, *, days_after: int = 0) -> str:
+    """The code of the `number`-th dossier the office whose identifier is `agency` receives on the
+    day the demo ends (DEMO_DAY), or `days_after` it, by the circular's rule: for a test's codes
+    named before its app starts. Each test keeps to numbers of its own."""
+    return dossier_code(agency, DEMO_DAY + timedelta(days=days_after), number)
+
+
+def code_today(services: Services, number: int, office: str = COMMUNE) -> str:
+    """The code of the `number`-th dossier `office` receives today on the test's clock, by the
+    circular's rule the API holds a new dossier to: the office's agency identifier in the registry,
+    the date, the number (`000.66.29.H59-260303-0301`). Each test keeps to numbers of its own."""
+    day = local_date(services.clock.now())
+    return dossier_code(services.ledger.office(office).code_agency_on(day), day, number)
 
 
 def get(api: Api, path: str, role: str = "registrar", **params: Any) -> httpx.Response:

@@ -25,19 +25,21 @@ from tests.apiworld import (
     COMMUNE_OFFICER,
     DOCUMENT,
     PROVINCE,
+    PROVINCE_AGENCY,
     PROVINCE_OFFICER,
     RECEIVED_BODY,
     Api,
     assert_problem,
+    demo_code,
     get,
     ok,
     open_api,
 )
 
-AT_COMMUNE = "000.66.29.H59-250708-0301"
-ERASED = "000.66.29.H59-250708-0302"
-KEPT_BY_PROVINCE = "000.66.86.H59-250708-0303"
-SENT_TO_COMMUNE = "000.66.86.H59-250708-0304"
+AT_COMMUNE = demo_code(301)
+ERASED = demo_code(302)
+KEPT_BY_PROVINCE = demo_code(303, PROVINCE_AGENCY)
+SENT_TO_COMMUNE = demo_code(304, PROVINCE_AGENCY)
 ERASED_APPLICANT = {"full_name": "Lê Văn C", "phone": "0907654321", "address": "Ấp Mới"}
 BEARER = 'Bearer realm="lienthong"'
 

@@ -27,6 +27,7 @@ from tests.apiworld import (
     RECEIVED_BODY,
     Api,
     assert_problem,
+    code_today,
     ok,
     open_api,
     settings_for,
@@ -105,7 +106,7 @@ def blobs_on_disk(api: Api) -> list[Path]:
 
 
 def test_the_scan_travels_with_the_handover_and_arrives_byte_for_byte(api: Api) -> None:
-    code = "000.66.29.H59-250708-0301"
+    code = code_today(api.services, 301)
     first = put(api, code, SCAN, SCAN_SHA)
     assert first.status_code == 201, first.text
     assert (first.json()["size"], first.json()["new"]) == (len(SCAN), True)
@@ -137,7 +138,7 @@ def test_the_scan_travels_with_the_handover_and_arrives_byte_for_byte(api: Api) 
 
 
 def test_before_the_receipt_only_the_uploading_office_sees_its_files(shared: Api) -> None:
-    code = "000.66.29.H59-250708-0316"
+    code = code_today(shared.services, 316)
     assert put(shared, code, SCAN, SCAN_SHA).status_code == 201
     assert fetch(shared, code, SCAN_SHA).content == SCAN
     mine = ok(shared.http.get(f"/v1/dossiers/{code}/files", headers=shared.headers("officer")))
@@ -157,7 +158,7 @@ def test_a_statement_listing_a_file_never_uploaded_is_refused_and_nothing_record
         shared.client("officer").record(
             shared.key(COMMUNE_OFFICER),
             "dossier.received",
-            "FILES-MISSING-1",
+            code_today(shared.services, 317),
             body,
             applicant=APPLICANT,
         )
@@ -262,7 +263,7 @@ def test_a_form_that_does_not_parse_is_refused_and_nothing_kept(shared: Api, bod
 
 
 def test_only_the_office_holding_the_dossier_attaches_files_to_it(shared: Api) -> None:
-    code = "000.66.29.H59-250708-0311"
+    code = code_today(shared.services, 311)
     receive_with_scan(shared, code)
     other = hashlib.sha256(b"x").digest()
     assert_problem(put(shared, code, b"x", other, "province_officer"), 403, "forbidden")
@@ -273,7 +274,7 @@ def test_only_the_office_holding_the_dossier_attaches_files_to_it(shared: Api) -
 
 
 def test_who_may_read_a_dossiers_files_and_the_log_of_who_did(shared: Api) -> None:
-    code = "000.66.29.H59-250708-0312"
+    code = code_today(shared.services, 312)
     receive_with_scan(shared, code)
     assert_problem(fetch(shared, code, SCAN_SHA, "province_officer"), 403, "forbidden")
     dispatch(shared, code, [DOCUMENT, SCAN_DOC])
@@ -316,7 +317,7 @@ def test_who_may_read_a_dossiers_files_and_the_log_of_who_did(shared: Api) -> No
 
 
 def test_a_damaged_file_is_named_and_no_byte_of_it_is_served(shared: Api) -> None:
-    code = "000.66.29.H59-250708-0313"
+    code = code_today(shared.services, 313)
     receive_with_scan(shared, code)
     stored = shared.services.files.stored(code, SCAN_SHA)
     assert stored is not None
@@ -334,7 +335,7 @@ def test_a_damaged_file_is_named_and_no_byte_of_it_is_served(shared: Api) -> Non
 
 
 def test_erasing_a_dossiers_personal_data_destroys_its_files(shared: Api) -> None:
-    code = "000.66.29.H59-250708-0314"
+    code = code_today(shared.services, 314)
     receive_with_scan(shared, code)
     erased = shared.http.delete(
         f"/v1/dossiers/{code}/applicant", headers=shared.headers("registrar")
@@ -350,7 +351,7 @@ def test_erasing_a_dossiers_personal_data_destroys_its_files(shared: Api) -> Non
 
 
 def test_an_acknowledgement_that_lists_other_files_shows_the_discrepancy(shared: Api) -> None:
-    code = "000.66.29.H59-250708-0315"
+    code = code_today(shared.services, 315)
     receive_with_scan(shared, code)
     sent = dispatch(shared, code, [DOCUMENT, SCAN_DOC])
     photo = {"name": "Ảnh chụp bổ sung", "sha256": hashlib.sha256(b"photo").digest()}
@@ -420,7 +421,7 @@ def tight(tmp_path: Path) -> Iterator[Api]:
 def test_refuses_an_upload_past_the_offices_quota_until_a_statement_names_its_uploads(
     tight: Api,
 ) -> None:
-    code = "000.66.29.H59-250708-0320"
+    code = code_today(tight.services, 320)
     assert put(tight, code, SCAN, SCAN_SHA).status_code == 201
     tight.attach(code)  # the application form, DOCUMENT
     more = b"another scan"
@@ -440,7 +441,7 @@ def test_refuses_an_upload_past_the_offices_quota_until_a_statement_names_its_up
 
 
 def test_an_upload_no_statement_names_is_removed_a_day_later(tight: Api) -> None:
-    named, stray = "000.66.29.H59-250708-0321", "000.66.29.H59-250708-0399"
+    named, stray = code_today(tight.services, 321), code_today(tight.services, 399)
     receive_with_scan(tight, named)
     assert put(tight, stray, SCAN, SCAN_SHA).status_code == 201  # never received
     stray_blob = tight.services.files.files(stray)[0].blob

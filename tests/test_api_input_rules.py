@@ -16,8 +16,18 @@ import httpx
 import pytest
 
 from api.http.web.oversight import office_refusal
-from domain.instant import LATEST
-from tests.apiworld import COMMUNE, COMMUNE_OFFICER, Api, assert_problem, get, open_api
+from domain.identifier import dossier_code
+from domain.instant import LATEST, local_date
+from tests.apiworld import (
+    COMMUNE,
+    COMMUNE_AGENCY,
+    COMMUNE_OFFICER,
+    Api,
+    assert_problem,
+    demo_code,
+    get,
+    open_api,
+)
 
 CODE = "000.00.01.H59-250602-0001"  # the demo's first dossier
 RECEIPT_LIKE = "AAAA-BBBB-CC"  # of the receipt secret's form, so the lookup would query the database
@@ -186,7 +196,7 @@ def test_prepare_refuses_applicant_details_that_cannot_be_stored(api: Api) -> No
     response = prepare(
         api,
         kind="dossier.received",
-        subject="000.66.29.H59-250701-0042",
+        subject=demo_code(42),
         body={"procedure": "merit-education-preference", "version": 2, "channel": "direct"},
         applicant={"full_name": "Trần\x00Thị B"},
     )
@@ -249,7 +259,7 @@ def prepare_at_latest(api: Api, **body: Any) -> httpx.Response:
     return prepare(
         api,
         kind="dossier.received",
-        subject="000.66.29.H59-250701-0043",
+        subject=dossier_code(COMMUNE_AGENCY, local_date(LATEST), 43),  # received on its day
         at=LATEST,
         body={**RECEIVED_AT_LATEST, **body},
     )

@@ -24,6 +24,7 @@ from tests.apiworld import (
     PROVINCE_OFFICER,
     Api,
     assert_problem,
+    code_today,
     open_api,
 )
 
@@ -81,7 +82,7 @@ def post(api: Api, role: str | None, body: Any, **kwargs: Any) -> Any:
 
 
 def test_receiving_with_applicant_details_signs_only_their_commitment(api: Api) -> None:
-    code = "000.66.29.H59-250708-0101"
+    code = code_today(api.services, 101)
     receipt = receive(api, code, applicant=APPLICANT)
 
     assert receipt["seq"] == 1
@@ -98,7 +99,7 @@ def test_receiving_with_applicant_details_signs_only_their_commitment(api: Api) 
 
 
 def test_dispatch_and_acknowledgement_through_the_api_move_custody(api: Api) -> None:
-    code = "000.66.29.H59-250708-0102"
+    code = code_today(api.services, 102)
     receive(api, code)
     sent = api.client("officer").record(
         api.key(COMMUNE_OFFICER),
@@ -125,7 +126,7 @@ def test_dispatch_and_acknowledgement_through_the_api_move_custody(api: Api) -> 
 
 
 def test_the_same_signed_statement_twice_returns_the_original_receipt(api: Api) -> None:
-    code = "000.66.29.H59-250708-0103"
+    code = code_today(api.services, 103)
     envelope = signed(api, COMMUNE_OFFICER, "dossier.received", code, COMMITTED)
     first = post(api, "officer", envelope_json(envelope))
     size = api.services.ledger.log_size()
@@ -144,7 +145,8 @@ def test_the_same_signed_statement_twice_returns_the_original_receipt(api: Api) 
 
 
 def test_a_msgpack_envelope_is_recorded_like_a_json_one(shared: Api) -> None:
-    envelope = signed(shared, COMMUNE_OFFICER, "dossier.received", "MSGPACK-1", COMMITTED)
+    code = code_today(shared.services, 111)
+    envelope = signed(shared, COMMUNE_OFFICER, "dossier.received", code, COMMITTED)
     body = msgpack.packb({"statement": envelope.statement, "signature": envelope.signature})
 
     response = shared.http.post(
@@ -154,11 +156,11 @@ def test_a_msgpack_envelope_is_recorded_like_a_json_one(shared: Api) -> None:
     )
 
     assert response.status_code == 201, response.text
-    assert response.json()["subject"] == "MSGPACK-1"
+    assert response.json()["subject"] == code
 
 
 def test_a_stale_head_is_a_409_carrying_the_current_head(shared: Api) -> None:
-    code = "STALE-1"
+    code = code_today(shared.services, 112)
     receive(shared, code)
     body = {"to": PROVINCE, "purpose": "process", "documents": []}
     first = signed(shared, COMMUNE_OFFICER, "handover.dispatched", code, body)
@@ -175,7 +177,7 @@ def test_a_stale_head_is_a_409_carrying_the_current_head(shared: Api) -> None:
 
 
 def test_the_client_signs_again_once_when_its_head_went_stale(shared: Api) -> None:
-    code = "STALE-2"
+    code = code_today(shared.services, 113)
     receive(shared, code)
     client = shared.client("officer")
     key = shared.key(COMMUNE_OFFICER)
@@ -202,15 +204,16 @@ def test_the_client_signs_again_once_when_its_head_went_stale(shared: Api) -> No
 def test_the_client_refuses_to_sign_bytes_that_say_something_else(shared: Api) -> None:
     client = shared.client("officer")
     key = shared.key(COMMUNE_OFFICER)
-    real = client.prepare(key, "dossier.received", "CHECK-1", COMMITTED)
-    other = client.prepare(key, "dossier.received", "CHECK-2", COMMITTED)
+    code, other_code = code_today(shared.services, 114), code_today(shared.services, 115)
+    real = client.prepare(key, "dossier.received", code, COMMITTED)
+    other = client.prepare(key, "dossier.received", other_code, COMMITTED)
 
     def lying(*_args: Any, **_kwargs: Any) -> Any:
         return {"statement": base64.b64encode(other).decode()}
 
     client._json = lying  # type: ignore[method-assign]
     with pytest.raises(Exception, match="not what was asked"):
-        client.prepare(key, "dossier.received", "CHECK-1", COMMITTED)
+        client.prepare(key, "dossier.received", code, COMMITTED)
     assert real != other
 
 
@@ -225,21 +228,27 @@ def size_unchanged(shared: Api) -> Iterator[None]:
 
 
 def test_submitting_without_a_token_is_401(shared: Api, size_unchanged: None) -> None:
-    envelope = signed(shared, COMMUNE_OFFICER, "dossier.received", "NOAUTH-1", COMMITTED)
+    envelope = signed(
+        shared, COMMUNE_OFFICER, "dossier.received", code_today(shared.services, 116), COMMITTED
+    )
     response = post(shared, None, envelope_json(envelope))
     assert_problem(response, 401, "unauthenticated")
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
 def test_a_consumer_may_not_submit(shared: Api, size_unchanged: None) -> None:
-    envelope = signed(shared, COMMUNE_OFFICER, "dossier.received", "CONSUMER-1", COMMITTED)
+    envelope = signed(
+        shared, COMMUNE_OFFICER, "dossier.received", code_today(shared.services, 117), COMMITTED
+    )
     assert_problem(post(shared, "consumer", envelope_json(envelope)), 403, "forbidden")
 
 
 def test_an_officer_token_submits_only_its_own_officers_statements(
     shared: Api, size_unchanged: None
 ) -> None:
-    envelope = signed(shared, COMMUNE_OFFICER, "dossier.received", "OTHER-1", COMMITTED)
+    envelope = signed(
+        shared, COMMUNE_OFFICER, "dossier.received", code_today(shared.services, 118), COMMITTED
+    )
     problem = assert_problem(
         post(shared, "province_officer", envelope_json(envelope)), 403, "forbidden"
     )
@@ -278,13 +287,17 @@ def test_a_malformed_envelope_is_422(
 
 
 def test_a_truncated_statement_is_422(shared: Api, size_unchanged: None) -> None:
-    envelope = signed(shared, COMMUNE_OFFICER, "dossier.received", "TRUNC-1", COMMITTED)
+    envelope = signed(
+        shared, COMMUNE_OFFICER, "dossier.received", code_today(shared.services, 119), COMMITTED
+    )
     cut = Envelope(envelope.statement[:-3], envelope.signature)
     assert_problem(post(shared, "officer", envelope_json(cut)), 422, "truncated-statement")
 
 
 def test_a_signature_that_does_not_verify_is_422(shared: Api, size_unchanged: None) -> None:
-    envelope = signed(shared, COMMUNE_OFFICER, "dossier.received", "SIG-1", COMMITTED)
+    envelope = signed(
+        shared, COMMUNE_OFFICER, "dossier.received", code_today(shared.services, 120), COMMITTED
+    )
     broken = Envelope(
         envelope.statement, bytes([envelope.signature[0] ^ 1]) + envelope.signature[1:]
     )
@@ -311,11 +324,12 @@ def test_a_statement_signed_far_from_the_ledgers_clock_is_422(
     shared: Api, size_unchanged: None
 ) -> None:
     key = shared.key(COMMUNE_OFFICER)
+    code = code_today(shared.services, 121)
     raw = shared.client("officer").prepare(
-        key, "dossier.received", "SKEW-1", COMMITTED, at=shared.clock.now() - 3600 * 1_000_000
+        key, "dossier.received", code, COMMITTED, at=shared.clock.now() - 3600 * 1_000_000
     )
     envelope = Envelope(raw, key.sign(raw))
-    shared.attach("SKEW-1")  # the skew is what is wrong, not a missing file
+    shared.attach(code)  # the skew is what is wrong, not a missing file
     assert_problem(post(shared, "officer", envelope_json(envelope)), 422, "clock-skew")
 
 
@@ -340,7 +354,7 @@ def test_prepare_refuses_what_it_cannot_build(
     key = shared.key(COMMUNE_OFFICER)
     request = {
         "kind": "dossier.received",
-        "subject": "PREP-1",
+        "subject": code_today(shared.services, 122),
         "office": COMMUNE,
         "officer": COMMUNE_OFFICER,
         "key": key.key_id,
@@ -366,7 +380,7 @@ def test_a_registrar_records_registry_statements(shared: Api) -> None:
     )
     assert receipt["kind"] == "office.renamed"
     with pytest.raises(ApiProblem) as refused:
-        client.record(authority, "dossier.received", "REG-1", COMMITTED)
+        client.record(authority, "dossier.received", code_today(shared.services, 123), COMMITTED)
     assert refused.value.status == 403
 
 
@@ -376,9 +390,9 @@ def test_a_registrar_records_registry_statements(shared: Api) -> None:
 def test_statements_queued_while_a_group_is_saved_are_saved_together(shared: Api) -> None:
     writer = shared.services.writer
     ledger = shared.services.ledger
+    codes = [code_today(shared.services, 130 + n) for n in range(6)]
     envelopes = [
-        signed(shared, COMMUNE_OFFICER, "dossier.received", f"GROUP-{n}", COMMITTED)
-        for n in range(6)
+        signed(shared, COMMUNE_OFFICER, "dossier.received", code, COMMITTED) for code in codes
     ]
     release, holding = threading.Event(), threading.Event()
     real = ledger.record_many
@@ -401,14 +415,14 @@ def test_statements_queued_while_a_group_is_saved_are_saved_together(shared: Api
         ledger.record_many = real  # type: ignore[method-assign]
 
     assert writer.groups - groups == 2  # the first alone, the five that queued behind it together
-    assert [r.subject for r in receipts] == [f"GROUP-{n}" for n in range(6)]
+    assert [r.subject for r in receipts] == codes
     indexes = [ledger.leaf_index("dossier", r.subject, 1) for r in receipts]
     assert indexes == list(range(indexes[0], indexes[0] + 6))
 
 
 def test_an_idle_writer_issues_the_checkpoint_that_is_due(shared: Api) -> None:
     ledger = shared.services.ledger
-    receive(shared, "TICK-1")
+    receive(shared, code_today(shared.services, 124))
     assert ledger.checkpointer is not None
     shared.clock.advance(ledger.settings.checkpoint_every_seconds + 1)
 

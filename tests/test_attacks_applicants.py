@@ -1,6 +1,11 @@
 """Attacks on the applicant's personal data, as an officer of another office would try them:
 planting details on a dossier, swapping them between another office's prepare and submit, and
-getting served a record the receiving officer never signed. Every refusal stores nothing."""
+getting served a record the receiving officer never signed. Every refusal stores nothing.
+
+A new dossier's code begins with its receiving office's agency identifier (the circular's rule,
+docs/api.md), so another office cannot even prepare a receipt of the commune's next code: it is
+refused as `dossier-code-agency` before any detail is looked at. Another officer of the same
+office can, and is refused as `applicant-held` while the first one's details are pending."""
 
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ from tests.apiworld import (
     RECEIVED_BODY,
     Api,
     assert_problem,
+    code_today,
     open_api,
 )
 from tests.websession import SAME_SITE, csrf_meta, sign_in
@@ -51,7 +57,12 @@ def hexed(value: Any) -> Any:
     return value
 
 
-SIGNERS = {"officer": (COMMUNE_OFFICER, COMMUNE), "province_officer": (PROVINCE_OFFICER, PROVINCE)}
+COLLEAGUE = "cb-29269-vhxh"  # the demo's other officer of the commune since 1/7/2025
+SIGNERS = {
+    "officer": (COMMUNE_OFFICER, COMMUNE),
+    "province_officer": (PROVINCE_OFFICER, PROVINCE),
+    "colleague": (COLLEAGUE, COMMUNE),
+}
 
 
 def prepare(api: Api, role: str, code: str, **fields: Any) -> httpx.Response:
@@ -102,7 +113,7 @@ def web_prepare(http: TestClient, api: Api, officer: str, code: str) -> httpx.Re
 
 
 def test_refuses_applicant_details_for_a_dossier_already_received(api: Api) -> None:
-    code = "000.66.29.H59-250708-0201"
+    code = code_today(api.services, 201)
     api.client("officer").record(api.key(COMMUNE_OFFICER), "dossier.received", code, COMMITTED)
     before = stored_codes(api)
 
@@ -117,7 +128,7 @@ def test_refuses_applicant_details_for_a_dossier_already_received(api: Api) -> N
 
 
 def test_the_web_page_refuses_applicant_details_for_a_dossier_already_received(api: Api) -> None:
-    code = "000.66.29.H59-250708-0202"
+    code = code_today(api.services, 202)
     api.client("officer").record(api.key(COMMUNE_OFFICER), "dossier.received", code, COMMITTED)
     before = stored_codes(api)
 
@@ -158,7 +169,7 @@ def test_refuses_applicant_details_beside_a_commitment_of_the_clients_own(api: A
     response = prepare(
         api,
         "province_officer",
-        "000.66.29.H59-250708-0207",
+        code_today(api.services, 207, PROVINCE),
         body=hexed(COMMITTED),
         applicant=PLANTED,
     )
@@ -173,7 +184,7 @@ def test_the_web_page_refuses_applicant_details_beside_a_commitment_as_the_api_d
 ) -> None:
     intent = {
         "kind": "dossier.received",
-        "subject": "000.66.29.H59-250708-0208",
+        "subject": code_today(api.services, 208, PROVINCE),
         "key": api.key(PROVINCE_OFFICER).key_id,
         "body": {**hexed(COMMITTED), "documents": []},
         "applicant": PLANTED,
@@ -190,19 +201,28 @@ def test_the_web_page_refuses_applicant_details_beside_a_commitment_as_the_api_d
 
 
 def test_refuses_to_replace_another_offices_pending_applicant_details(api: Api) -> None:
-    code = "000.66.29.H59-250708-0204"
+    code = code_today(api.services, 204)
     key = api.key(COMMUNE_OFFICER)
     raw = api.client("officer").prepare(
         key, "dossier.received", code, RECEIVED_BODY, applicant=APPLICANT
     )
+    held = stored_codes(api)
 
-    # between the commune's prepare and its submit, another office prepares the same code
+    # between the commune's prepare and its submit, another office prepares the same code: the
+    # code is not of its office
     attack = prepare(api, "province_officer", code, applicant=PLANTED)
-    problem = assert_problem(attack, 409, "applicant-held")
+    assert "000.00.40.H59" in assert_problem(attack, 422, "dossier-code-agency")["detail"]
+    page = web_prepare(web(api, "province_officer"), api, PROVINCE_OFFICER, code)
+    assert_problem(page, 422, "dossier-code-agency")
+    # another officer of the same office: the details are held by the first
+    api.tokens["colleague"] = api.token("officer", office=COMMUNE, officer=COLLEAGUE)
+    colleague = prepare(api, "colleague", code, applicant=PLANTED)
+    problem = assert_problem(colleague, 409, "applicant-held")
     assert COMMUNE_OFFICER in problem["detail"]
     # and so does the page
-    page = web_prepare(web(api, "province_officer"), api, PROVINCE_OFFICER, code)
+    page = web_prepare(web(api, "colleague"), api, COLLEAGUE, code)
     assert_problem(page, 409, "applicant-held")
+    assert stored_codes(api) == held
 
     receipt = api.client("officer").submit(Envelope(raw, key.sign(raw)))
 
@@ -214,7 +234,7 @@ def test_refuses_to_replace_another_offices_pending_applicant_details(api: Api) 
 
 
 def test_the_same_officer_may_prepare_its_receipt_again(api: Api) -> None:
-    code = "000.66.29.H59-250708-0205"
+    code = code_today(api.services, 205)
     key = api.key(COMMUNE_OFFICER)
     client = api.client("officer")
     client.prepare(key, "dossier.received", code, RECEIVED_BODY, applicant=PLANTED)
@@ -238,7 +258,7 @@ def planted(api: Api, code: str) -> str | None:
 
 
 def test_an_applicant_record_the_receipt_did_not_sign_is_not_served(api: Api) -> None:
-    code = "000.66.29.H59-250708-0206"
+    code = code_today(api.services, 206)
     api.client("officer").record(api.key(COMMUNE_OFFICER), "dossier.received", code, COMMITTED)
     planted(api, code)
 
@@ -251,7 +271,7 @@ def test_an_applicant_record_the_receipt_did_not_sign_is_not_served(api: Api) ->
 
 
 def test_the_secret_of_a_record_the_receipt_did_not_sign_opens_no_lookup(api: Api) -> None:
-    code = "000.66.29.H59-250708-0207"
+    code = code_today(api.services, 207)
     api.client("officer").record(api.key(COMMUNE_OFFICER), "dossier.received", code, COMMITTED)
     secret = planted(api, code)
     assert secret is not None
@@ -270,7 +290,7 @@ def test_a_lookup_of_a_dossier_never_received_is_the_same_not_found(api: Api) ->
 
 def test_a_submit_confirms_only_the_record_its_statement_signed(api: Api) -> None:
     """A pending record that commits to something else stays pending and unserved."""
-    code = "000.66.29.H59-250708-0208"
+    code = code_today(api.services, 208)
     store, now = api.services.applicants, api.clock.now()
     store.propose(code, PLANTED, now, office=COMMUNE, officer=COMMUNE_OFFICER)
 
@@ -315,7 +335,7 @@ def as_json(signed: Envelope) -> dict[str, str]:
 def test_refuses_an_envelope_in_another_media_type_with_415(
     api: Api, content_type: str | None
 ) -> None:
-    signed = envelope(api, "000.66.29.H59-250708-0209")
+    signed = envelope(api, code_today(api.services, 209))
     size = api.services.ledger.log_size()
     headers = api.headers("officer")
     if content_type is not None:
@@ -330,7 +350,7 @@ def test_refuses_an_envelope_in_another_media_type_with_415(
 
 
 def test_refuses_an_envelope_with_an_unknown_field_naming_it(api: Api) -> None:
-    signed = envelope(api, "000.66.29.H59-250708-0210")
+    signed = envelope(api, code_today(api.services, 210))
     size = api.services.ledger.log_size()
 
     response = api.http.post(
@@ -345,15 +365,13 @@ def test_refuses_an_envelope_with_an_unknown_field_naming_it(api: Api) -> None:
 
 
 @pytest.mark.parametrize(
-    ("content_type", "code"),
-    [
-        ("Application/MsgPack", "000.66.29.H59-250708-0211"),
-        ("APPLICATION/JSON; charset=UTF-8", "000.66.29.H59-250708-0212"),
-    ],
+    ("content_type", "number"),
+    [("Application/MsgPack", 211), ("APPLICATION/JSON; charset=UTF-8", 212)],
 )
 def test_media_types_are_matched_whatever_their_case(
-    api: Api, content_type: str, code: str
+    api: Api, content_type: str, number: int
 ) -> None:
+    code = code_today(api.services, number)
     signed = envelope(api, code)
     body = (
         msgpack.packb({"statement": signed.statement, "signature": signed.signature})

@@ -28,12 +28,13 @@ from tests.apiworld import (
     DOCUMENT_BYTES,
     RECEIVED_BODY,
     Api,
+    demo_code,
     open_api,
 )
 from tests.test_files_pending import crash
 
 runner = CliRunner()
-CODE = "000.66.29.H59-250708-0401"  # received with DOCUMENT and SCAN by the commune
+CODE = demo_code(401)  # received with DOCUMENT and SCAN by the commune
 SCAN = b"CCCD " * 50_000  # a few pieces of the command's reads
 SCAN_SHA = hashlib.sha256(SCAN).digest()
 SCAN_DOC = {"name": "Bản chụp CCCD", "sha256": SCAN_SHA}

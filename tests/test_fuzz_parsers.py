@@ -49,6 +49,7 @@ from tests.apiworld import (
     COMMUNE_OFFICER,
     RECEIVED_BODY,
     Api,
+    demo_code,
     open_api,
 )
 from tests.world import CODE, World
@@ -480,7 +481,7 @@ def test_the_verifier_key_parser_on_damaged_and_random_keys(text: str) -> None:
 
 # --- the multipart form of the file upload, over HTTP ---------------------------------------
 
-FORM_CODE = "000.00.01.H59-250708-9001"
+FORM_CODE = demo_code(9001)
 BOUNDARY_CHARS = st.sampled_from(list(b"0123456789abcdefABCDEF-_'()+,./:=? "))
 
 

@@ -26,9 +26,9 @@ from fastapi.testclient import TestClient
 from api.http.lookup import LookupLimiter
 from api.settings import Settings, SettingsError
 from ledger.clock import SimulatedClock
-from tests.apiworld import APPLICANT, COMMUNE_OFFICER, RECEIVED_BODY, Api, open_api
+from tests.apiworld import APPLICANT, COMMUNE_OFFICER, RECEIVED_BODY, Api, demo_code, open_api
 
-CODE = "000.66.29.H59-250708-0601"
+CODE = demo_code(601)
 OWNER = ("203.0.113.7", 50000)
 GUESSER = ("198.51.100.9", 50000)
 PROXY = ("10.0.0.2", 443)

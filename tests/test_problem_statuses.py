@@ -31,6 +31,7 @@ STATUSES = {
     "already-rated": 409,
     "not-yet-decided": 409,
     "dossier-exists": 409,
+    "no-dossier-code-left": 409,
     "stale-head": 409,
     "applicant-erased": 410,
     "file-erased": 410,

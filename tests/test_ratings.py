@@ -26,12 +26,13 @@ from tests.apiworld import (
     RECEIVED_BODY,
     Api,
     assert_problem,
+    demo_code,
     open_api,
 )
 from tests.websession import SAME_SITE
 
-DECIDED = "000.66.29.H59-250708-0601"
-OPEN = "000.66.29.H59-250708-0602"
+DECIDED = demo_code(601)
+OPEN = demo_code(602)
 DECISION = {"outcome": "approved", "reference": "QĐ 12/QĐ-UBND", "documents": []}
 
 

@@ -39,6 +39,7 @@ from tests.apiworld import (
     RECEIVED_BODY,
     Api,
     assert_problem,
+    demo_code,
     open_api,
     settings_for,
 )
@@ -47,7 +48,7 @@ from tests.websession import SAME_SITE, csrf_meta, sign_in
 from tests.world import World
 
 HOUR = 3600  # seconds, as SimulatedClock.advance takes them
-SENT, LATER, NEVER = (f"000.66.29.H59-250708-090{n}" for n in (1, 2, 3))
+SENT, LATER, NEVER = (demo_code(900 + n) for n in (1, 2, 3))
 
 
 def as_role(url: str, role: str) -> str:

@@ -35,16 +35,18 @@ from tests.apiworld import (
     PROVINCE_OFFICER,
     RECEIVED_BODY,
     Api,
+    demo_code,
     get,
     ok,
     open_api,
 )
 from tests.websession import sign_in
 
-EARLY = "000.66.29.H59-250901-0701"
-LATE = "000.66.29.H59-250901-0702"
-SORRY = "000.66.29.H59-250901-0703"
-OPEN = "000.66.29.H59-250901-0704"
+# received two days after the demo ends (the fixture's `advance`)
+EARLY = demo_code(701, days_after=2)
+LATE = demo_code(702, days_after=2)
+SORRY = demo_code(703, days_after=2)
+OPEN = demo_code(704, days_after=2)
 DAY = 86_400
 DECISION = {"outcome": "approved", "reference": "QĐ 12/QĐ-UBND", "documents": []}
 

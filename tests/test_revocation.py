@@ -21,7 +21,7 @@ from ledger.log.bundle import export, verify_bundle
 from ledger.log.tlog import LogKey
 from ledger.simulation.demo import AUTHORITY_KEY_NAME, demo_key
 from ledger.statements.authoring import Signer
-from tests.apiworld import COMMUNE_OFFICER, Api, assert_problem, open_api
+from tests.apiworld import COMMUNE_OFFICER, Api, assert_problem, code_today, open_api
 from tests.world import CODE, DAY, PROCEDURE, World
 
 OTHER = "000.00.01.H59-250303-0002"
@@ -177,7 +177,7 @@ def test_the_api_refuses_a_back_dated_statement_signed_with_a_revoked_key(api: A
     """The attack as tried on the live server: revoked now, then a statement dated 300 s earlier."""
     key = api.key(COMMUNE_OFFICER)
     client = api.client("officer")
-    code = "000.66.29.H59-250708-0301"
+    code = code_today(api.services, 301)
     body = {
         "procedure": "merit-education-preference",
         "version": 2,

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from tests.apiworld import APPLICANT
+from tests.apiworld import APPLICANT, demo_code
 from tests.browser import Site, open_site
 
-CODE = "000.66.29.H59-250708-0501"
+CODE = demo_code(501)
 
 
 @pytest.fixture(scope="module")

@@ -17,10 +17,10 @@ import pytest
 from api.texts import working_span
 from domain.instant import local_date, start_of
 from ledger.views.sla import Stall, office_report
-from tests.apiworld import PROVINCE
+from tests.apiworld import PROVINCE, demo_code
 from tests.browser import Site, open_site, token
 
-CODE = "000.66.29.H59-250708-0701"
+CODE = demo_code(701)
 LABELS = {
     "unacknowledged": "Đã giao, chưa ai nhận",
     "over_level_budget": "Quá thời gian của cấp",

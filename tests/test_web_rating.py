@@ -13,10 +13,10 @@ from axe_playwright_python.sync_playwright import Axe
 from api.client import Client
 from ledger.simulation.demo import demo_key
 from ledger.statements.signing import SigningKey
-from tests.apiworld import DOCUMENT, FILES, PROVINCE, PROVINCE_OFFICER
+from tests.apiworld import DOCUMENT, FILES, PROVINCE, PROVINCE_OFFICER, demo_code
 from tests.browser import Site, open_site, token
 
-CODE = "000.66.29.H59-250708-0951"
+CODE = demo_code(951)
 RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 DECISION = {"outcome": "approved", "reference": "QĐ 12/QĐ-UBND", "documents": []}
 

@@ -16,9 +16,10 @@ from playwright.sync_api import Page
 from ledger.log import bundle
 from ledger.log.tlog import LogKey
 from ledger.simulation.demo import DEMO_LOG_ORIGIN, demo_log_key
+from tests.apiworld import demo_code
 from tests.browser import Site, open_site
 
-CODE = "000.66.29.H59-250708-0601"
+CODE = demo_code(601)
 
 
 @pytest.fixture(scope="module")

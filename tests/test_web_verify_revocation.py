@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
+from tests.apiworld import demo_code
 from tests.browser import Site, open_site
 
-CODE = "000.66.29.H59-250708-0611"
+CODE = demo_code(611)
 VECTORS = json.loads((Path(__file__).parent / "golden" / "bundles.json").read_text("utf-8"))
 
 

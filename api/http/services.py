@@ -16,6 +16,7 @@ from api.settings import Settings
 from ledger.clock import Clock
 from ledger.errors import ReadOnly
 from ledger.reference.calendar import load_calendar
+from ledger.stores.codes import CodeStore
 from ledger.stores.database import refuses_writes
 from ledger.stores.files import Quota
 from ledger.stores.ratings import RatingStore
@@ -54,6 +55,7 @@ class Services:
         self.applicants = bootstrap.open_applicants(url, data_key, read_only=self.read_only)
         self.enrolments = bootstrap.open_enrolments(url, read_only=self.read_only)
         self.ratings = RatingStore(url, read_only=self.read_only)
+        self.codes = CodeStore(url, read_only=self.read_only)  # the dossier codes it makes
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
         scratch = None
         if bootstrap.files_directory(url, settings.files_dir) is None and url.startswith("memory:"):
@@ -136,6 +138,7 @@ class Services:
         for closing in (self.projector, self.tokens, self.applicants, self.files, self.enrolments):
             closing.close()
         self.ratings.close()
+        self.codes.close()
         if self._scratch is not None:
             self._scratch.cleanup()
         self.ledger.close()

@@ -2,10 +2,14 @@
 officer's pages (api/http/web) parse their own requests and shape their own answers, and call these
 for everything in between.
 
+- `new_code`: the next dossier code of the caller's office today, reserved for it
+  (ledger/stores/codes.py): the server makes the codes of the dossiers its officers receive.
 - `prepare`: the canonical bytes of a statement to sign, built on the subject's current head (the
   server never signs); with applicant details, their record is proposed (api/http/applicants.py).
-- `submit`: record a signed statement — the server records, the caller may write it, the files it
-  lists are uploaded, one writer records it, the applicant record it signed is confirmed.
+- `submit`: record a signed statement — the server records, the caller may write it, a new
+  dossier's code follows the circular's rule, the files it lists are uploaded, one writer records
+  it, the applicant record it signed is confirmed. The same signed statement submitted again (an
+  answer lost on a bad line) gets the original receipt and the same receipt secret.
 - `receive_raw`: a dossier's file streamed from a request body into the file store.
 
 Each refuses with the project's error classes (problem+json at the edge) before anything is stored.
@@ -23,10 +27,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from api.http import applicants
-from api.http.access import may_submit, may_upload_file, may_write
-from api.http.problems import BadRequest
+from api.http.access import may_submit, may_upload_file, may_write, require
+from api.http.problems import BadRequest, Forbidden
 from api.http.services import Services
-from domain.identifier import check_identifier
+from domain.identifier import check_identifier, dossier_code_problem
+from domain.instant import local_date
 from domain.statement import FILE_KINDS, Statement, family
 from ledger.application import Receipt
 from ledger.errors import FileIncomplete, FileNotUploaded, FileTooLarge
@@ -36,6 +41,46 @@ from ledger.stores.tokens import Token
 
 log = logging.getLogger("lienthong.api")
 STEP = 1024 * 1024  # bytes handed between the event loop and a worker thread at a time
+
+
+# --- dossier codes ---------------------------------------------------------------------------------
+
+
+def new_code(services: Services, token: Token) -> str:
+    """The next code of the caller's office today (`<agency>-<yymmdd>-<sequence>`), reserved for
+    its officer: no other caller gets it. Only an officer's token, for an office active today."""
+    services.writable()
+    require(token, "officer")
+    if token.office is None or token.officer is None:
+        raise Forbidden("this officer token names no office or officer")
+    now = services.clock.now()
+    day = local_date(now)
+    office = services.ledger.office(token.office)
+    office.require_active(day)
+    return services.codes.reserve(
+        token.office,
+        office.code_agency_on(day),
+        day,
+        officer=token.officer,
+        now=now,
+        taken=lambda code: services.ledger.head("dossier", code)[0] > 0,
+    ).code
+
+
+def check_new_code(services: Services, code: str, office: str, at: int) -> None:
+    """A dossier received through the API gets a code by the circular's rule: the receiving
+    office's agency identifier on the day of receipt (its office id if it has none), that day as
+    yymmdd, a sequence of 4 to 7 digits (domain/identifier.py); the problem that names the part
+    that is wrong if not. A code already in the ledger is not checked: receiving it again is
+    refused as it always was, and the same statement sent again gets its receipt (the ledger
+    itself, and `lienthong import`, keep the codes recorded before the rule)."""
+    if services.ledger.head("dossier", code)[0]:
+        return
+    day = local_date(at)
+    agency = services.ledger.office(office).code_agency_on(day)
+    problem = dossier_code_problem(code, agency, day)
+    if problem is not None:
+        raise problem
 
 
 # --- prepare ---------------------------------------------------------------------------------------
@@ -70,6 +115,9 @@ def prepare(
     services.writable()
     fields = schema.from_json(kind, dict(body))  # an unknown kind is refused first
     may_write(token, family(kind), office, officer)
+    at = services.clock.now() if at is None else at
+    if kind == applicants.RECEIVED:
+        check_new_code(services, check_identifier(subject, "subject"), office, at)
 
     def build(commitment: bytes | None) -> bytes:
         return authoring.prepare(
@@ -116,6 +164,8 @@ async def submit(services: Services, token: Token, raw: bytes, signature: bytes)
     services.writable()
     statement = schema.parse(raw, max_bytes=services.settings.ledger.max_statement_bytes)
     may_submit(token, statement)
+    if statement.kind == applicants.RECEIVED:
+        check_new_code(services, statement.subject, statement.office, statement.at)
     files_uploaded(services, statement)
     receipt = await services.writer.record(raw, signature)
     return Submitted(statement, receipt, applicants.confirm(services, statement, receipt))

@@ -7,6 +7,10 @@ types matched without regard to case, any other refused (415) — and records it
 process's one writer. The same signed statement submitted again returns the original receipt
 (200 rather than 201), never a second entry. What happens in between is api/http/writing.py's,
 shared with the officer's pages; applicant details go through api/http/applicants.py.
+
+A new dossier's code is made by the server (`POST /dossier-codes`: the next of the caller's office
+today, reserved for it), and a `dossier.received` whose code breaks the circular's rule is refused
+on prepare and on submit (`bad-dossier-code` and the problems under it, naming the wrong part).
 """
 
 from __future__ import annotations
@@ -22,7 +26,13 @@ from api.http import writing
 from api.http.access import Caller, ServicesDep
 from api.http.problems import UnsupportedMediaType, documented
 from api.http.schemas.common import iso, statement_json
-from api.http.schemas.statements import Prepared, PrepareRequest, Recorded, SignedEnvelope
+from api.http.schemas.statements import (
+    DossierCode,
+    Prepared,
+    PrepareRequest,
+    Recorded,
+    SignedEnvelope,
+)
 from ledger.errors import BadEnvelope
 from ledger.statements import schema, signing
 from ledger.statements.signing import Envelope
@@ -136,3 +146,18 @@ def prepare(request: PrepareRequest, services: ServicesDep, token: Caller) -> Pr
         prev=statement.prev.hex(),
         decoded=statement_json(statement),
     )
+
+
+@router.post(
+    "/dossier-codes",
+    status_code=201,
+    response_model=DossierCode,
+    summary="Make the code of a dossier about to be received",
+    description="The next code of the caller's office (an officer's token) today, "
+    "`<agency identifier>-<yymmdd>-<sequence>`, reserved for it: no other caller gets it. A "
+    "`dossier.received` is then prepared and submitted with this code; one whose code breaks "
+    "the rule is refused. A code never used stays a gap in the day's sequence.",
+    responses=documented(409),
+)
+def new_code(services: ServicesDep, token: Caller) -> DossierCode:
+    return DossierCode(code=writing.new_code(services, token))

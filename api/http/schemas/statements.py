@@ -171,3 +171,18 @@ class Recorded(BaseModel):
         description="dossier.received with applicant details: the secret to print on the "
         "citizen's receipt for the public lookup",
     )
+
+
+class DossierCode(BaseModel):
+    """A code the server made for a dossier the caller's office is about to receive, reserved for
+    it: `<agency identifier>-<yymmdd>-<sequence of the day>` (the circular's rule)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"code": "000.66.29.H59-260303-0001"}]}
+    )
+
+    code: str = Field(
+        ...,
+        description="the next code of the caller's office today: its agency identifier (its "
+        "office id where none is registered), the date of receipt, the sequence of the day",
+    )
