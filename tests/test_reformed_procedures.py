@@ -135,7 +135,7 @@ def test_the_reformed_versions_cite_the_2025_texts(seeded: Ledger) -> None:
         merit = seeded.procedure(key).get_version(2)
         assert "Decree 129/2025/NĐ-CP" in merit.legal_basis
         assert "Circular 09/2025/TT-BNV" in merit.legal_basis
-        assert "Department of Home Affairs" in merit.provisional
+        assert "Sở Nội vụ" in merit.provisional
 
 
 def test_refuses_a_provisional_reason_that_is_not_text() -> None:
