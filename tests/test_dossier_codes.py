@@ -14,6 +14,7 @@ import pytest
 from domain.identifier import dossier_code_problem, is_agency
 from ledger.reference.seed import DEMO_AGENCIES, agencies, office_statements
 from ledger.stores.codes import LAST_SEQUENCE, CodeStore, NoCodeLeft
+from tests.world import World
 
 DAY = date(2026, 3, 3)
 AGENCY = "000.66.29.H59"
@@ -121,3 +122,13 @@ def test_the_offices_the_demo_receives_at_keep_the_demos_identifiers() -> None:
         "29266/2025": "000.66.29.H59",
     }
     assert found["84"] == "000.00.00.H59"  # Trà Vinh province, as its real identifier reads
+
+
+def test_the_ledger_itself_still_records_a_code_of_before_the_rule() -> None:
+    """Only the HTTP API holds a new dossier to the circular's rule: the ledger (and so
+    `lienthong import`, which records through it) takes any code the identifier rule allows, so
+    the histories recorded before the rule stay as they are."""
+    world = World.build()
+    receipt = world.receive("HS-001")
+    assert (receipt.subject, receipt.seq) == ("HS-001", 1)
+    assert world.ledger.office("29266").code_agency_on(DAY) == "000.00.01.H59"
