@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -99,7 +100,8 @@ def test_the_addressee_acknowledges_with_the_key_made_in_its_browser(
     page.goto(f"{site.url}/can-bo")
     form = handover(page, CODE)
     assert "Xã Càng Long" in form.locator("h3").inner_text()
-    assert form.get_by_label("Đơn đề nghị").is_checked()
+    assert not form.get_by_label("Đơn đề nghị").is_checked()  # the officer ticks what arrived
+    form.get_by_label("Đơn đề nghị").check()
     form.get_by_role("button", name="Nhận hồ sơ và ký").click()
     page.get_by_role("link", name=CODE, exact=True).wait_for()  # now among those it holds
     assert handover(page, CODE).count() == 0
@@ -195,6 +197,7 @@ def test_the_holder_hands_the_dossier_on_to_an_office_chosen_from_todays_tree(
     commune_sends(site, ONWARD)
     page = officer_page
     page.goto(f"{site.url}/can-bo")
+    handover(page, ONWARD).get_by_label("Đơn đề nghị").check()
     handover(page, ONWARD).get_by_role("button", name="Nhận hồ sơ và ký").click()
     page.get_by_role("link", name=f"Giao {ONWARD}").click()
     assert page.get_by_role("heading", level=1).inner_text() == f"Giao hồ sơ {ONWARD}"
@@ -205,7 +208,7 @@ def test_the_holder_hands_the_dossier_on_to_an_office_chosen_from_todays_tree(
     addressee.select_option(COMMUNE)
     page.get_by_label("Mục đích").select_option("return")
     page.get_by_role("button", name="Giao hồ sơ và ký").click()
-    page.wait_for_url(f"{site.url}/can-bo")
+    page.wait_for_url(re.compile(r"/can-bo\?da-giao="))
     statement = last(site, ONWARD)
     (request,) = site.services.enrolments.all()
     assert (statement.kind, statement.body["to"], statement.body["purpose"], statement.key) == (

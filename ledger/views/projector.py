@@ -218,6 +218,10 @@ class Projector:
         """Dispatches to `office` awaiting its acknowledgement, oldest first."""
         return queries.inbox(self.view, office)
 
+    def sent_from(self, office: str) -> list[Location]:
+        """Dispatches from `office` not acknowledged (nor refused) yet, the oldest first."""
+        return queries.sent_from(self.view, office)
+
     def held_by(self, office: str) -> list[Location]:
         """Dossiers `office` holds (processing or suspended), the one promised soonest first."""
         return queries.held_by(self.view, office)

@@ -44,6 +44,17 @@ def inbox(view: Database, office: str) -> list[Location]:
     return [location_of(row) for row in rows]
 
 
+def sent_from(view: Database, office: str) -> list[Location]:
+    """Dispatches from `office` its addressee has not acknowledged (nor refused) yet, the one
+    waiting longest first."""
+    rows = view.query(
+        f"SELECT {LOCATION_COLUMNS} FROM lienthong_location "  # noqa: S608
+        "WHERE status = 'in_transit' AND transit_from = ? ORDER BY since, code",
+        (office,),
+    )
+    return [location_of(row) for row in rows]
+
+
 def held_by(view: Database, office: str) -> list[Location]:
     """Dossiers `office` holds (processing or suspended), the one promised soonest first."""
     rows = view.query(

@@ -14,7 +14,6 @@ that goes away mid-upload leaves nothing, and one line in the log."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Iterator
 from typing import Annotated
 from urllib.parse import quote
 
@@ -24,18 +23,17 @@ from python_multipart.exceptions import FormParserError, ParseError
 from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 from starlette.concurrency import run_in_threadpool
 
-from api.http.access import Caller, ServicesDep, may_read_dossier, may_read_files, require
+from api.http.access import Caller, ServicesDep, may_read_dossier, require
+from api.http.downloads import in_steps, may_read, open_file
 from api.http.problems import BadRequest
 from api.http.routes.params import Limit, NumericCursor, position
 from api.http.schemas.common import Page, iso
 from api.http.schemas.dossiers import AccessOut, FileOut, Listing
 from api.http.services import Services
-from api.http.writing import STEP, pump, receive_raw, start_upload
-from domain.errors import UnknownDossier
+from api.http.writing import pump, receive_raw, start_upload
 from domain.identifier import MAX_LENGTH, PATTERN, check_identifier
-from ledger.errors import FileCorrupted, FileErased, FileIncomplete, FileNotUploaded, LedgerError
+from ledger.errors import FileIncomplete
 from ledger.stores.files import StoredFile, Upload
-from ledger.stores.tokens import Token
 
 router = APIRouter(prefix="/dossiers", tags=["files"])
 
@@ -299,45 +297,15 @@ def access_log(
     responses={200: {"content": {"application/octet-stream": {}}, "description": "the bytes"}},
 )
 def download(code: Code, sha256: Sha256, services: ServicesDep, token: Caller) -> StreamingResponse:
-    digest, now = bytes.fromhex(sha256), services.clock.now()
-
-    def log(outcome: str) -> None:
-        if services.read_only:
-            return  # a replica cannot write its log: downloads are served by the primary only
-        services.files.log_access(
-            (code, digest),
-            now,
-            office=token.office,
-            officer=token.officer,
-            token=token.id,
-            outcome=outcome,
-        )
-
-    try:
-        stored = services.files.stored(code, digest)
-        _may_read(services, token, code, {stored.office} if stored else set())
-        opened = services.files.open(code, digest)
-    except LedgerError as problem:
-        log(
-            {FileErased: "erased", FileCorrupted: "corrupted", FileNotUploaded: "missing"}.get(
-                type(problem), "refused"
-            )
-        )
-        raise
-    except Exception:
-        log("refused")
-        raise
-    log("served")
-    names = [listing.name for listing in listings(services, code).get(digest, [])]
-    filename = names[-1] if names else sha256
+    opened = open_file(services, token, code, bytes.fromhex(sha256))
     return StreamingResponse(
-        _in_steps(opened),
+        in_steps(opened.download),
         media_type="application/octet-stream",
         headers={
-            "Content-Length": str(opened.size),
+            "Content-Length": str(opened.download.size),
             "ETag": f'"{sha256}"',
-            "Repr-Digest": f"sha-256=:{base64.b64encode(digest).decode()}:",
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+            "Repr-Digest": f"sha-256=:{base64.b64encode(bytes.fromhex(sha256)).decode()}:",
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(opened.name)}",
         },
     )
 
@@ -349,34 +317,7 @@ def download(code: Code, sha256: Sha256, services: ServicesDep, token: Caller) -
 )
 def file_list(code: Code, services: ServicesDep, token: Caller) -> list[FileOut]:
     held = services.files.files(code)
-    if not _may_read(services, token, code, {stored.office for stored in held}):
+    if not may_read(services, token, code, {stored.office for stored in held}):
         held = [stored for stored in held if stored.office == token.office]
     listed = listings(services, code)
     return [file_out(stored, listed.get(stored.sha256, [])) for stored in held]
-
-
-def _in_steps(pieces: Iterable[bytes]) -> Iterator[bytes]:
-    """The pieces joined into STEP bytes or so: the response fetches each from a worker thread."""
-    pending = bytearray()
-    for piece in pieces:
-        pending += piece
-        if len(pending) >= STEP:
-            yield bytes(pending)
-            pending.clear()
-    if pending:
-        yield bytes(pending)
-
-
-def _may_read(services: Services, token: Token, code: str, uploaded_by: set[str | None]) -> bool:
-    """Whether the caller may read the dossier's files (True), or only those its own office
-    uploaded to a dossier not received yet (False); else the refusal: UnknownDossier for a
-    dossier not received (to others it does not exist yet), Forbidden for one received."""
-    try:
-        services.ledger.dossier(code)
-    except UnknownDossier:
-        # files arrive before the receipt that lists them: until then they are their office's
-        if token.role == "officer" and token.office in uploaded_by:
-            return False
-        raise
-    may_read_files(token, code, services.inspector(), services.clock.now())
-    return True

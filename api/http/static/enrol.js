@@ -1,7 +1,7 @@
 // The enrolment page: make this browser's signing key, show its fingerprint, and ask again while
 // it waits for a registrar's approval.
 // A file of its own, not inline: the pages' Content-Security-Policy runs no inline script.
-import { fingerprint, keyStatus, loadKey, makeKey } from "/static/officer.js";
+import { fingerprint, keyStatus, loadKey, makeKey, showRefusal } from "/static/officer.js";
 const panel = document.getElementById("key-panel");
 const state = document.getElementById("key-state");
 const button = document.getElementById("make-key");
@@ -25,6 +25,6 @@ else {
   button.addEventListener("click", async () => {
     button.disabled = true;
     try { await show(await makeKey(panel.dataset.officer)); button.hidden = true; }
-    catch (error) { state.setAttribute("role", "alert"); state.textContent = error.message; button.disabled = false; }
+    catch (error) { showRefusal(state, error, document.body.dataset); button.disabled = false; }
   });
 }

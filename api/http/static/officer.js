@@ -30,12 +30,50 @@ export class ServerRefusal extends Error {
   }
 }
 
+// What the pages say when this browser holds no key of the officer, in the page's language (its
+// <html lang>), with the way to make one: on every page that signs, so no page need carry it.
+const NO_KEY = {
+  vi: { text: "Máy này chưa có khóa ký của bạn: chưa ký được.", fix: "Tạo khóa ký trên máy này" },
+  en: { text: "This computer holds no signing key of yours: nothing was signed.", fix: "Make a signing key on this computer" },
+};
+
+// Thrown instead of signing when this browser holds no key of the officer.
+export class NoKey extends Error {
+  constructor() {
+    super(NO_KEY[document.documentElement.lang === "en" ? "en" : "vi"].text);
+  }
+}
+export const KEY_PAGE = "/can-bo/khoa";
+
 export function refusalText(error, words) {
   // the page's own words (the body's data-refused, data-offline): a refusal to sign with what
-  // differs; a request that never reached the server (fetch's TypeError); else the server's answer
+  // differs; a request that never reached the server (fetch's TypeError); no key here; else the
+  // server's answer
   if (error instanceof SigningRefused) return `${words.refused} ${error.differences.join("; ")}`;
   if (error instanceof TypeError) return words.offline;
   return error.message;
+}
+
+export function showRefusal(element, error, words) {
+  // the refusal in the page's error box (role=alert, drawn as .problem): with the link to make
+  // a key when there is none; a server's refusal by its title, in the page's language, and its
+  // detail, in English
+  element.setAttribute("role", "alert");
+  element.classList.add("problem");
+  element.replaceChildren();
+  if (error instanceof NoKey) {
+    const fix = document.createElement("a");
+    fix.href = KEY_PAGE;
+    fix.textContent = NO_KEY[document.documentElement.lang === "en" ? "en" : "vi"].fix;
+    element.append(`${error.message} `, fix);
+  } else if (error instanceof ServerRefusal && error.title && error.message !== error.title) {
+    const detail = document.createElement("span");
+    detail.lang = "en";
+    detail.textContent = error.message;
+    element.append(`${error.title}: `, detail);
+  } else {
+    element.textContent = refusalText(error, words);
+  }
 }
 
 const hex = (bytes) => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -62,6 +100,11 @@ async function stored(mode, act) {
 
 export async function loadKey(officer) {
   return (await stored("readonly", (store) => store.get(officer))) || null;
+}
+
+export async function allKeys() {
+  // every officer's key this browser holds (a registrar's page looks for its registrar key)
+  return stored("readonly", (store) => store.getAll());
 }
 
 export async function sha256(bytes) {
@@ -141,11 +184,12 @@ export function mismatch(statement, intent, officer, office) {
   return out;
 }
 
-export async function signAndSend(intent, officer, office) {
+export async function signAndSend(intent, officer, office, prepare = "/can-bo/ky/chuan-bi") {
+  // `prepare`: where the server builds the bytes (a registrar's approval has a route of its own)
   const record = await loadKey(officer);
-  if (!record) throw new Error("no signing key in this browser");
+  if (!record) throw new NoKey();
   intent = { ...intent, key: record.keyId };
-  const prepared = await send("/can-bo/ky/chuan-bi", intent);
+  const prepared = await send(prepare, intent);
   const bytes = unbase64(prepared.statement);
   const statement = decode(bytes);
   if (intent.applicant) {

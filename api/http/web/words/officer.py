@@ -30,9 +30,33 @@ WORDS: dict[str, tuple[str, str]] = {
     "inbox_none": ("Không có hồ sơ nào đang chuyển đến.", "Nothing on its way here."),
     "from": ("từ", "from"),
     "documents_check": (
-        "Đánh dấu giấy tờ thực nhận (bỏ dấu giấy tờ không có)",
-        "Tick the documents that arrived (untick what is missing)",
+        "Đánh dấu từng giấy tờ thực nhận được (giấy tờ không có thì để trống)",
+        "Tick each document that actually arrived (leave what is missing unticked)",
     ),
+    "documents_none": ("Không có giấy tờ gửi kèm.", "No document was sent with it."),
+    "open_scan": ("Mở bản quét", "Open the scan"),
+    "open_scan_window": ("mở trong cửa sổ mới", "opens in a new window"),
+    "acknowledged_done": (
+        "Đã nhận hồ sơ {code} từ {sender}.",
+        "Dossier {code} received from {sender}.",
+    ),
+    "rejected_done": (
+        "Đã từ chối nhận hồ sơ {code}; hồ sơ trở lại {sender}.",
+        "Dossier {code} refused; it goes back to {sender}.",
+    ),
+    "dispatched_done": (
+        "Đã giao hồ sơ {code} cho {addressee}.",
+        "Dossier {code} handed over to {addressee}.",
+    ),
+    "sent_title": ("Đã gửi, chờ bên nhận", "Sent, waiting for the addressee"),
+    "sent_none": (
+        "Không có hồ sơ nào đã gửi mà bên nhận chưa nhận.",
+        "Nothing sent is waiting for its addressee.",
+    ),
+    "sent_to": ("Gửi cho", "Sent to"),
+    "sent_at": ("Gửi lúc", "Sent at"),
+    "sent_waited": ("Đã chờ", "Waiting for"),
+    "acts_column": ("Việc cần làm", "What to do"),
     "acknowledge": ("Nhận hồ sơ và ký", "Acknowledge and sign"),
     "refuse_reason": ("Lý do từ chối", "Reason for refusing"),
     "refuse": ("Từ chối nhận và ký", "Refuse and sign"),
@@ -44,21 +68,62 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "held_title": ("Hồ sơ đơn vị đang giữ", "Dossiers this office holds"),
     "held_none": ("Đơn vị không giữ hồ sơ nào.", "This office holds no dossier."),
-    "days_left": ("còn {n} ngày", "{n} days left"),
-    "days_over": ("quá hạn {n} ngày", "{n} days overdue"),
     "enrolments_title": ("Khóa chờ phê duyệt", "Keys waiting for approval"),
     "enrolments_none": ("Không có khóa nào chờ phê duyệt.", "No key is waiting."),
     "approve_with": (
-        "Đối chiếu dấu vân tay với cán bộ, rồi phê duyệt bằng lệnh:",
-        "Check the fingerprint with the officer, then approve with:",
+        "Hoặc phê duyệt bằng dòng lệnh: đặt mã truy cập quản trị viên của bạn vào biến môi trường "
+        "LIENTHONG_TOKEN, rồi chạy lệnh dưới đây trong thư mục có tệp khóa gốc "
+        "lienthong-authority.key (hoặc thay bằng tệp khóa quản trị viên của bạn):",
+        "Or approve on the command line: put your registrar token in the environment variable "
+        "LIENTHONG_TOKEN, then run the command below in the directory holding the authority key "
+        "file lienthong-authority.key (or name your registrar key file instead):",
     ),
+    "enrolment_approve": ("Phê duyệt và ký", "Approve and sign"),
+    "approved_done": (
+        "Đã phê duyệt khóa {fingerprint} của {who}.",
+        "Key {fingerprint} of {who} is approved.",
+    ),
+    "enrolment_who": ("{title} — {office}", "{title} — {office}"),
+    "enrolment_untitled": ("Cán bộ", "Officer"),
+    "enrolment_requested": ("Yêu cầu lúc", "Requested at"),
+    "registrar_key_title": (
+        "Khóa ký quản trị viên trên máy này",
+        "Your registrar key on this computer",
+    ),
+    "registrar_key_ready": (
+        "Đối chiếu dấu vân tay với cán bộ, rồi bấm “Phê duyệt và ký”: ký bằng khóa {fingerprint} "
+        "({who}) trên máy này.",
+        "Check the fingerprint with the officer, then press “Approve and sign”: signed with key "
+        "{fingerprint} ({who}) on this computer.",
+    ),
+    "registrar_key_none": (
+        "Máy này chưa có khóa ký quản trị viên, nên chưa phê duyệt bằng nút được.",
+        "This computer holds no registrar key, so the button cannot approve.",
+    ),
+    "registrar_key_how": (
+        "Để có khóa: đăng nhập bằng mã truy cập cán bộ của bạn, tạo khóa ký trên máy này, rồi nhờ "
+        'người giữ khóa gốc đăng ký khóa đó với vai trò quản trị viên ("role": "registrar"). '
+        "Trong lúc chờ, hãy phê duyệt bằng dòng lệnh bên dưới.",
+        "To get one: sign in with your officer token, make a signing key on this computer, then "
+        "ask the holder of the authority key to register it with the role registrar "
+        '("role": "registrar"). Until then, approve on the command line below.',
+    ),
+    "enrolment_copy": ("Sao chép lệnh", "Copy the command"),
+    "enrolment_copied": ("Đã sao chép lệnh.", "Command copied."),
     "dispatch_title": ("Giao hồ sơ {code}", "Hand over dossier {code}"),
     "dispatch_link": ("Giao", "Hand over"),
     "addressee": ("Giao cho cơ quan", "Hand over to"),
     "addressee_hint": (
-        "Các cơ quan đang hoạt động hôm nay, theo cây tổ chức",
-        "Offices in operation today, by the office tree",
+        "Các cơ quan đang hoạt động hôm nay, theo tỉnh và cấp",
+        "Offices in operation today, by province and level",
     ),
+    "addressee_choose": ("— Chọn cơ quan nhận —", "— Choose the addressee —"),
+    "addressee_needed": (
+        "Hãy chọn cơ quan nhận hồ sơ: chưa ký gì.",
+        "Choose the office to hand the dossier over to: nothing was signed.",
+    ),
+    "addressee_group": ("{top} — {level}", "{top} — {level}"),
+    "addressee_under": ("{name} ({parent})", "{name} ({parent})"),
     "purpose": ("Mục đích", "Purpose"),
     "purpose_process": ("Để giải quyết", "To process"),
     "purpose_decide": ("Để quyết định", "To decide"),
