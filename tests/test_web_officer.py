@@ -179,6 +179,7 @@ def test_the_page_refuses_to_sign_bytes_that_say_something_else(
     )
     before = len(site.services.ledger.history("dossier", FORGED))
     form = handover(page, FORGED)
+    form.get_by_label("Đơn đề nghị").check()  # the officer saw it arrive; the bytes say it did not
     form.get_by_role("button", name="Nhận hồ sơ và ký").click()
     alert = form.get_by_role("alert")
     alert.wait_for()
