@@ -9,6 +9,7 @@ with the reason, except in CI (CI=true), where they fail.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -174,3 +175,10 @@ def enrolled_officer(site: Site, office: str, officer: str) -> Any:
     page.clock.run_for(15_000)
     page.get_by_role("status").filter(has_text="đã được phê duyệt").wait_for()
     return page
+
+
+def made_code(page: Any) -> str:
+    """The dossier code the receipt form shows once the server has made it (receive.js)."""
+    shown = page.locator("#code")
+    shown.filter(has_text=re.compile(r"-\d{6}-\d{4,7}$")).wait_for()
+    return str(shown.inner_text()).strip()

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.apiworld import COMMUNE, COMMUNE_OFFICER, PROVINCE
+from tests.apiworld import COMMUNE, COMMUNE_OFFICER, PROVINCE, demo_code
 from tests.browser import Site, open_site, token
 
-CODE = "000.66.29.H59-250708-0901"
+CODE = demo_code(901)
 RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
@@ -51,7 +51,13 @@ PAGES = {
         "/giam-sat/giu",
         f"/ho-so/{CODE}",
     ],
-    "officer": ["/can-bo", "/can-bo/khoa", "/can-bo/tiep-nhan", f"/can-bo/giao/{CODE}"],
+    "officer": [
+        "/can-bo",
+        "/can-bo/khoa",
+        "/can-bo/tiep-nhan",
+        f"/can-bo/giao/{CODE}",
+        f"/can-bo/bien-nhan/{CODE}",
+    ],
     "registrar": ["/quan-tri/khoa"],
 }
 WIDTH = 1366

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from ledger.simulation.demo import demo_log_key
-from tests.apiworld import COMMUNE, COMMUNE_OFFICER, PROVINCE
+from tests.apiworld import COMMUNE, COMMUNE_OFFICER, PROVINCE, demo_code
 from tests.browser import Site, enrolled_officer, open_site, token
 
-CODE = "000.66.29.H59-250708-0801"
+CODE = demo_code(801)
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,8 @@ def test_the_staffs_pages_and_their_scripts_run_under_the_policy(site: Site) -> 
     assert shaded.evaluate("cell => getComputedStyle(cell).backgroundColor") != "rgba(0, 0, 0, 0)"
     officer = enrolled_officer(site, COMMUNE, COMMUNE_OFFICER)  # enrol.js and officer.js ran
     officer_refused = watched(officer)
-    for path in ("/can-bo", "/can-bo/tiep-nhan", f"/can-bo/giao/{CODE}", "/can-bo/khoa"):
+    pages = ("/can-bo", "/can-bo/tiep-nhan", f"/can-bo/giao/{CODE}", f"/can-bo/bien-nhan/{CODE}")
+    for path in (*pages, "/can-bo/khoa"):
         officer.goto(f"{site.url}{path}")
     officer.get_by_role("status").filter(has_text="đã được phê duyệt").wait_for()
     assert refused == officer_refused == []

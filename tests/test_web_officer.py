@@ -22,16 +22,18 @@ from tests.apiworld import (
     DOCUMENT,
     FILES,
     PROVINCE,
+    PROVINCE_AGENCY,
     PROVINCE_OFFICER,
     RECEIVED_BODY,
+    demo_code,
 )
-from tests.browser import Site, approve, open_site, token
+from tests.browser import Site, approve, made_code, open_site, token
 
-CODE = "000.66.29.H59-250708-0801"
-REFUSED = "000.66.29.H59-250708-0802"
-FORGED = "000.66.29.H59-250708-0803"
-ONWARD = "000.66.29.H59-250708-0804"
-OFFLINE = "000.66.29.H59-250708-0805"
+CODE = demo_code(801)
+REFUSED = demo_code(802)
+FORGED = demo_code(803)
+ONWARD = demo_code(804)
+OFFLINE = demo_code(805)
 
 
 @pytest.fixture(scope="module")
@@ -224,12 +226,12 @@ def test_the_holder_hands_the_dossier_on_to_an_office_chosen_from_todays_tree(
 def test_a_receipt_in_the_browser_uploads_the_scan_and_keeps_the_applicant_off_the_log(
     site: Site, officer_page: Any
 ) -> None:
-    code = "000.00.86.H59-250708-0001"
     scan = b"%PDF-1.7 don de nghi (scan)"
     page = officer_page
     page.goto(f"{site.url}/can-bo")
     page.get_by_role("link", name="Tiếp nhận hồ sơ mới").click()
-    page.get_by_label("Mã hồ sơ").fill(code)
+    code = made_code(page)  # the province's code, made by the server
+    assert code.startswith(f"{PROVINCE_AGENCY}-")
     procedure = page.get_by_label("Thủ tục")
     procedure.select_option(index=0)
     assert "Ngày hẹn trả theo quy định" in page.locator("#appointed").inner_text()
@@ -239,9 +241,8 @@ def test_a_receipt_in_the_browser_uploads_the_scan_and_keeps_the_applicant_off_t
         files=[{"name": "don.pdf", "mimeType": "application/pdf", "buffer": scan}]
     )
     page.get_by_role("button", name="Tiếp nhận và ký").click()
-    status = page.locator("form .outcome")
-    status.filter(has_text="Đã tiếp nhận").wait_for()
-    secret = status.inner_text().rsplit(" ", 1)[-1]
+    page.wait_for_url(re.compile(r"/can-bo/bien-nhan/"))  # the receipt, with the secret
+    secret = page.locator("#secret").inner_text()
     statement = last(site, code)
     (request,) = site.services.enrolments.all()
     assert (statement.kind, statement.office, statement.key) == (

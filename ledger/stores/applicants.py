@@ -319,6 +319,31 @@ class ApplicantStore(Database):
             raise ApplicantUnreadable(f"dossier {code}'s record does not match its commitment")
         return ApplicantRecord(code, details, salt, commitment, recorded_at is not None)
 
+    def receipt_secret(self, code: str, signed: bytes) -> str:
+        """The receipt secret of the recorded record of `code` committing to `signed` (the
+        recorded dossier.received's commitment), decrypted: what the receipt printed for the
+        applicant, printed again. UnknownApplicant if there is no recorded record, ApplicantErased
+        if it was erased, ApplicantMismatch if it commits to anything else."""
+        rows = self.query(
+            "SELECT a.commitment, a.secret, a.erased_at, k.wrapped FROM lienthong_applicants a "
+            "LEFT JOIN lienthong_applicant_keys k ON k.code = a.code WHERE a.code = ?",
+            (code,),
+        )
+        if not rows:
+            raise UnknownApplicant(f"there is no applicant record for dossier {code}")
+        commitment, sealed, erased_at, wrapped = rows[0]
+        if erased_at is not None:
+            raise ApplicantErased(f"the applicant record of dossier {code} was erased")
+        if bytes(commitment) != signed:
+            raise ApplicantMismatch(
+                f"the applicant record kept for dossier {code} is not the one its recorded "
+                f"dossier.received signed; its receipt secret is not served"
+            )
+        if sealed is None:
+            raise UnknownApplicant(f"dossier {code}'s applicant record was never recorded")
+        aad = SECRET_AAD + code.encode() + signed
+        return _open(self._unwrap(code, wrapped), sealed, aad, code).decode("ascii")
+
     def erase(self, code: str, now: int) -> None:
         """Delete the dossier's key, the record and the receipt secret; the commitment stays, with
         the time of erasure. Erasing again changes nothing; UnknownApplicant if there is no record."""

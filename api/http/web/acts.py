@@ -39,6 +39,7 @@ from fastapi.responses import HTMLResponse
 from api.http.access import ServicesDep
 from api.http.services import Services
 from api.http.web.pages import language, office_name, render, when
+from api.http.web.receipt import may_see_receipt
 from api.http.web.session import caller
 from api.http.web.words import say
 from api.texts import kind_label
@@ -215,6 +216,8 @@ def acts_page(
             office=office_name(services, dossier.received_by, received_at),
         ),
         holder=office_name(services, office, now),
+        # the receipt printed again, for the office that received the dossier (or took it over)
+        receipt=may_see_receipt(services, token, dossier.received_by, dossier.procedure),
         state=_state(dossier, lang),
         appointed=dossier.appointed,
         appointed_input=local_input(dossier.appointed),

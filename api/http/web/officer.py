@@ -34,6 +34,7 @@ from api.http.services import Services
 from api.http.web import acts
 from api.http.web.pages import language, office_label, public_base, render
 from api.http.web.paging import page_number, page_of
+from api.http.web.receipt import may_see_receipt
 from api.http.web.session import caller
 from api.http.web.words import PAGE_WORDS, say
 from domain.errors import DomainError
@@ -191,6 +192,7 @@ def officer_home(request: Request, services: ServicesDep, page: str = "1") -> HT
         bad = say("bad_page", lang, page=page)
         return render(request, "officer.html", 400, problem=bad, token=token)
     now = services.clock.now()
+    inspector = services.inspector()
     held = [
         {
             "code": location.code,
@@ -199,8 +201,12 @@ def officer_home(request: Request, services: ServicesDep, page: str = "1") -> HT
             "since": location.since,
             "appointed": location.appointed,
             "late": days_left(services.calendar, now, location.appointed) < 0,
+            # its receipt, printed again, for the office that received it (or took it over)
+            "receipt": may_see_receipt(
+                services, token, location.received_by, location.procedure, inspector
+            ),
         }
-        for location in services.inspector().held(token.office, now)
+        for location in inspector.held(token.office, now)
     ]
     return render(
         request,

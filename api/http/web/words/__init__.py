@@ -3,17 +3,27 @@
 One entry point, `say(key, lang, **values)`, over the words of every area of the site, each in a
 module of its own: common.py (every page's frame, signing in, the pager, and the nouns several
 pages share), public.py (the citizen's lookup and the control slip), rating.py (the citizen's
-rating of a decided dossier), officer.py (the officer's desk), acts.py (the officer's acts on a
-dossier the office holds), oversight.py (the stall
-dashboard, the heat map, a dossier's page), index.py (the national index's indicators on the
-heat map) and verify.py (checking an audit bundle, on the server and in the browser). A key
-belongs to one area: joining them refuses a key defined twice, which would otherwise silently take
-one area's words for another's.
+rating of a decided dossier), officer.py (the officer's desk), receipt.py (the receipt and the
+dossier code the server makes for it), acts.py (the officer's acts on a dossier the office
+holds), oversight.py (the stall dashboard, the heat map, a dossier's page), index.py (the
+national index's indicators on the heat map) and verify.py (checking an audit bundle, on the
+server and in the browser). A key belongs to one area: joining them refuses a key defined twice,
+which would otherwise silently take one area's words for another's.
 """
 
 from __future__ import annotations
 
-from api.http.web.words import acts, common, index, officer, oversight, public, rating, verify
+from api.http.web.words import (
+    acts,
+    common,
+    index,
+    officer,
+    oversight,
+    public,
+    rating,
+    receipt,
+    verify,
+)
 
 Words = dict[str, tuple[str, str]]
 
@@ -33,6 +43,7 @@ AREAS: tuple[Words, ...] = (
     public.WORDS,
     rating.WORDS,
     officer.WORDS,
+    receipt.WORDS,
     acts.WORDS,
     oversight.WORDS,
     index.WORDS,

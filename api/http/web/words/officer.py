@@ -155,10 +155,5 @@ WORDS: dict[str, tuple[str, str]] = {
     "document_name": ("Tên giấy tờ", "Document"),
     "document_file": ("Tệp quét của giấy tờ", "Scanned file of the document"),
     "receive": ("Tiếp nhận và ký", "Receive and sign"),
-    "receipt_title": ("Giấy tiếp nhận", "Receipt"),
-    "receipt_text": (
-        "Đã tiếp nhận hồ sơ {code}. Mã bí mật để người nộp tra cứu: {secret}",
-        "Dossier {code} received. The applicant's lookup secret: {secret}",
-    ),
     "uploading": ("Đang tải tệp lên…", "Uploading the files…"),
 }
