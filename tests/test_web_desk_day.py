@@ -322,6 +322,19 @@ def test_the_desk_lists_what_it_sent_that_waits_and_for_how_long(desk: Desk) -> 
     desk.page(COMMUNE, lang="vi")
 
 
+def test_the_desk_confirms_a_refusal_and_the_dossier_no_longer_waits(desk: Desk) -> None:
+    dispatch = desk.services.views().legs(ALLOWANCE)[-1].dispatch
+    desk.signers[HEALTH].record(
+        "handover.rejected", ALLOWANCE, {"dispatch": dispatch, "reason": "Không thuộc thẩm quyền"}
+    )
+    text = visible(desk.page(HEALTH, **{"da-tu-choi": ALLOWANCE}))
+    assert f"Đã từ chối nhận hồ sơ {ALLOWANCE}; hồ sơ trở lại Xã Càng Long." in text
+    commune = visible(desk.page(COMMUNE))
+    waiting = commune[commune.index("Đã gửi, chờ bên nhận") :]
+    assert waiting.startswith("Đã gửi, chờ bên nhận (0) Không có hồ sơ nào đã gửi")
+    assert ALLOWANCE in commune[: commune.index("Đã gửi, chờ bên nhận")]  # held again
+
+
 # --- the handover form -----------------------------------------------------------------------
 
 
