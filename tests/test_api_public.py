@@ -151,7 +151,7 @@ def test_lookup_forgives_how_the_secret_is_typed(
 def test_lookup_finds_a_code_typed_in_any_letter_case(api: Api, secrets: dict[str, str]) -> None:
     """As the lookup page does (api/http/lookup.py stored_code): the agency identifiers that begin
     a code are upper case, so "…h59…" finds "…H59…"."""
-    assert HELD != HELD.lower()
+    assert HELD.lower() != HELD
     assert ok(lookup(api.http, HELD.lower(), secrets[HELD]))["code"] == HELD
 
 
