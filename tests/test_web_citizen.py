@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from api.cli.dossier import slip_rows
 from api.cli.main import app as cli
-from api.http.web.pages import stored_code
+from api.http.lookup import stored_code
 from api.texts import days_left_text, working_span
 from domain.errors import UnknownDossier
 from domain.instant import format_local, local_date
@@ -361,3 +361,18 @@ def test_lienthong_where_says_the_days_left_as_the_pages_do(later: Later) -> Non
     assert f"Hẹn trả kết quả: {format_local(location.appointed)} ({days_left_text(left, 'vi')})" in (
         result.output
     )
+
+
+def test_the_receipts_qr_code_opens_the_lookup_with_the_code_filled_in(
+    tmp_path: Path,
+) -> None:
+    """The receipt's QR code leads to /tra-cuu?code=<code>: the form comes with the code typed,
+    and anything that is not a code is left out."""
+    with open_api(f"sqlite:///{tmp_path / 'ledger.db'}", tmp_path) as api:
+        code = api.demo.dossiers[0]
+        filled = api.http.get("/tra-cuu", params={"code": code})
+        assert filled.status_code == 200
+        assert f'value="{code}"' in filled.text
+        odd = api.http.get("/tra-cuu", params={"code": "<script>"})
+        assert odd.status_code == 200
+        assert 'value=""' in odd.text

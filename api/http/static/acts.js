@@ -3,7 +3,7 @@
 // then the page again, saying from the ledger what was recorded. Every refusal — a field left
 // empty, a date that is not one, the server's — is said in the form's own box, in the page's
 // language. A file of its own, not inline: the pages' Content-Security-Policy runs no inline script.
-import { ServerRefusal, csrfHeader, refusalText, sha256, signAndSend } from "/static/officer.js";
+import { ServerRefusal, csrfHeader, sha256, showRefusal, signAndSend } from "/static/officer.js";
 import { BadTime, Missing, intentFor } from "/static/desk-acts.js";
 
 const section = document.getElementById("acts");
@@ -61,7 +61,8 @@ function show(outcome, form, error) {
       outcome.append(` ${words.detail} `, detail);
     }
   } else {
-    outcome.textContent = refusalText(error, document.body.dataset);
+    // no key in this browser (with the link to make one), a request that never arrived, …
+    showRefusal(outcome, error, document.body.dataset);
   }
 }
 

@@ -105,8 +105,10 @@ def home() -> Response:
 
 
 @router.get("/tra-cuu")
-def lookup_form(request: Request) -> HTMLResponse:
-    return render(request, "lookup.html", code="", problem=None)
+def lookup_form(request: Request, code: str = "") -> HTMLResponse:
+    """The lookup form; `?code=` (the receipt's QR code) fills the code in, when it is one."""
+    code = code.strip()
+    return render(request, "lookup.html", code=code if is_identifier(code) else "", problem=None)
 
 
 @router.post("/tra-cuu")

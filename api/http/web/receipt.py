@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -125,7 +126,7 @@ def receipt_of(
         parent = None
     location = services.views().location(code)
     today = local_date(services.clock.now())
-    lookup_url = f"{public_base(request, services)}/tra-cuu"
+    lookup_url = f"{public_base(request, services)}/tra-cuu?{urlencode({'code': code})}"
     return {
         "form_name": form.name(lang),
         "form_label": form.label(lang),
