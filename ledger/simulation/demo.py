@@ -57,13 +57,14 @@ def demo_log_key() -> LogKey:
     return LogKey.from_seed(DEMO_LOG_ORIGIN, hashlib.sha256(b"lienthong demo log key").digest())
 
 
-# officer id -> (office before the reform, title, office from 1/7/2025 or None if they leave)
+# officer id -> (office before the reform, title, office from 1/7/2025 or None if they leave, title
+# from 1/7/2025). A title names the post, not the office: the pages add the office's name.
 OFFICERS = {
-    "cb-29266-vhxh": ("29266", "Công chức Văn hóa - Xã hội, Thị trấn Càng Long", "29266/2025"),
-    "cb-29269-vhxh": ("29269", "Công chức Văn hóa - Xã hội, Xã Mỹ Cẩm", "29266/2025"),
-    "cv-844-ldtbxh": ("844", "Chuyên viên Phòng Lao động - Thương binh và Xã hội", None),
-    "cv-845-ldtbxh": ("845", "Chuyên viên Phòng Lao động - Thương binh và Xã hội", None),
-    "cv-84-ldtbxh": ("84", "Chuyên viên Sở Lao động - Thương binh và Xã hội", "86"),
+    "cb-29266-vhxh": ("29266", "Công chức Văn hóa - Xã hội", "29266/2025", "Công chức Văn hóa - Xã hội"),
+    "cb-29269-vhxh": ("29269", "Công chức Văn hóa - Xã hội", "29266/2025", "Công chức Văn hóa - Xã hội"),
+    "cv-844-ldtbxh": ("844", "Chuyên viên Phòng Lao động - Thương binh và Xã hội", None, ""),
+    "cv-845-ldtbxh": ("845", "Chuyên viên Phòng Lao động - Thương binh và Xã hội", None, ""),
+    "cv-84-ldtbxh": ("84", "Chuyên viên Sở Lao động - Thương binh và Xã hội", "86", "Chuyên viên Sở Nội vụ"),
 }
 
 
@@ -174,7 +175,7 @@ def run_demo(
     say("sổ đăng ký / registry: Trà Vinh")
     seed_travinh(ledger, authority)
     demo = Demo(ledger, clock)
-    for officer, (office, title, _after) in OFFICERS.items():
+    for officer, (office, title, _after, _title_after) in OFFICERS.items():
         key = demo_key(officer)
         authority.record(
             "officer.enrolled",
@@ -363,7 +364,7 @@ def _reform(demo: Demo, authority: Signer) -> None:
     commune 29266/2025 and the new province 86, and sign from there."""
     reform = from_datetime(datetime(2025, 7, 1, 0, 0, tzinfo=VIETNAM))
     demo.clock.set(max(demo.clock.now(), reform) + 8 * HOUR * MICROS)
-    for officer, (_before, title, after) in OFFICERS.items():
+    for officer, (_before, _title, after, title) in OFFICERS.items():
         if after is None:
             authority.record("officer.left", officer, {"effective": reform})
             continue
