@@ -4,8 +4,7 @@ offices (bản đồ nhiệt) shows as an office's holding time, and the list be
 Working time, not the clock's: a dossier taken in on a Friday afternoon and handed on on Monday
 morning was held a few working hours, not three days; the pages say it in working days
 (`api.texts.working_span`), so the time they are given must be working time
-(`ledger/views/durations.py`). One pass over the hops, as `rollup.dwell_by_office` makes for the
-clock's time."""
+(`ledger/views/durations.py`). One pass over the hops."""
 
 from __future__ import annotations
 

@@ -4,8 +4,8 @@
 the province's 150-odd offices would make as many passes. Here one pass over the dossiers
 decided in a period counts each one for the office that received it and for every office above
 that one on the day of receipt (`Inspector.lineage`), which is exactly how `office_report`
-counts its early, on-time and late dossiers. One pass over the hops gives every office's holding
-times, for the map's median."""
+counts its early, on-time and late dossiers. The offices' holding times, in working time, are
+`ledger/views/holding.py`'s."""
 
 from __future__ import annotations
 
@@ -44,26 +44,3 @@ def stalls_by_office(inspector: Inspector, stalls: Iterable[Stall], at: int) -> 
         )
     )
 
-
-def dwell_by_office(inspector: Inspector, start: int, end: int) -> dict[str, list[tuple[str, int]]]:
-    """How long each office held each dossier before dispatching it within [start, end), as
-    (code, microseconds): from its receipt or acknowledgement (or a refused handover's return)
-    to the dispatch."""
-    received = queries.receipts(inspector.projector.view)
-    held: dict[str, list[tuple[str, int]]] = {}
-    arrival: tuple[str, int] | None = None
-    current = None
-    for code, sender, dispatched_at, addressee, outcome, ended_at in queries.handovers(
-        inspector.projector.view
-    ):
-        if code != current:
-            current, arrival = code, received.get(code)
-        if arrival is not None and arrival[0] == sender and start <= dispatched_at < end:
-            held.setdefault(sender, []).append((code, dispatched_at - arrival[1]))
-        if outcome == "acknowledged" and ended_at is not None:
-            arrival = (addressee, ended_at)
-        elif outcome in ("rejected", "recalled") and ended_at is not None:
-            arrival = (sender, ended_at)  # back with the sender: its time starts again
-        else:
-            arrival = None
-    return held
