@@ -55,6 +55,24 @@ def sent_from(view: Database, office: str) -> list[Location]:
     return [location_of(row) for row in rows]
 
 
+def addressees(view: Database) -> list[str]:
+    """The offices an open dispatch is addressed to."""
+    rows = view.query(
+        "SELECT DISTINCT transit_to FROM lienthong_location "
+        "WHERE status = 'in_transit' AND transit_to IS NOT NULL ORDER BY transit_to"
+    )
+    return [str(row[0]) for row in rows]
+
+
+def holders(view: Database) -> list[str]:
+    """The offices holding an open dossier (processing or suspended)."""
+    rows = view.query(
+        "SELECT DISTINCT custodian FROM lienthong_location "
+        "WHERE status IN ('held', 'suspended') AND custodian IS NOT NULL ORDER BY custodian"
+    )
+    return [str(row[0]) for row in rows]
+
+
 def held_by(view: Database, office: str) -> list[Location]:
     """Dossiers `office` holds (processing or suspended), the one promised soonest first."""
     rows = view.query(

@@ -20,6 +20,7 @@ from domain.instant import local_date
 from domain.office import Office
 from domain.procedure import Budget, ProcedureVersion
 from ledger.application import Ledger
+from ledger.views import queries
 from ledger.views.deadlines import Calendar, appointed_for, cutoff_of, judge
 from ledger.views.projector import Projector
 from ledger.views.reports import OfficeReport, decisions, office_report
@@ -178,45 +179,44 @@ class Inspector:
             visited.add(following)
             current = following
 
-    def ended_offices(self, day: date) -> list[str]:
-        """The offices of the registry that have ended by `day`."""
-        ended: list[str] = []
-        after = ""
-        while page := self.projector.subjects("office", after=after):
-            after = page[-1]
-            ended.extend(
-                subject
-                for subject in page
-                if (found := self._office(subject)) is not None
-                and found.ended is not None
-                and found.ended <= day
-            )
-        return ended
-
     def inbox(self, office: str, at: int) -> list[Location]:
         """Dispatches `office` is to acknowledge at `at`, oldest first: those addressed to it and
         those addressed to an office that has ended and whose dossiers passed to it."""
-        waiting = self.projector.inbox(office) + self._passed_on(office, at, self.projector.inbox)
+        passed = self._passed_on(
+            office, at, queries.addressees(self.projector.view), self.projector.inbox
+        )
+        waiting = self.projector.inbox(office) + passed
         return sorted(waiting, key=lambda found: (found.since, found.code))
 
     def held(self, office: str, at: int) -> list[Location]:
         """Dossiers `office` holds at `at` (processing or suspended), the one promised soonest
         first: its own and those an office that has ended held and passed to it."""
-        holding = self.projector.held_by(office) + self._passed_on(
-            office, at, self.projector.held_by
+        passed = self._passed_on(
+            office, at, queries.holders(self.projector.view), self.projector.held_by
         )
+        holding = self.projector.held_by(office) + passed
         return sorted(holding, key=lambda found: (found.appointed, found.code))
 
     def _passed_on(
-        self, office: str, at: int, rows: Callable[[str], list[Location]]
+        self,
+        office: str,
+        at: int,
+        parties: list[str],
+        rows: Callable[[str], list[Location]],
     ) -> list[Location]:
+        """Of the offices `parties` (those that hold, or are sent, an open dossier), those ended
+        by `at`'s day: their `rows` that passed to `office` — a registry read for each party, a
+        query for each ended one, not for every office of the registry."""
         day = local_date(at)
         return [
             found
-            for ended in self.ended_offices(day)
-            if ended != office
-            for found in rows(ended)
-            if self.taken_over_by(ended, found.procedure, found.received_by, day) == office
+            for party in parties
+            if party != office
+            and (ended := self._office(party)) is not None
+            and ended.ended is not None
+            and ended.ended <= day
+            for found in rows(party)
+            if self.taken_over_by(party, found.procedure, found.received_by, day) == office
         ]
 
     # --- deadlines -------------------------------------------------------------------------
