@@ -73,6 +73,12 @@ class BadSignature(LedgerError):
     title_en = "Signature does not verify"
 
 
+class WeakAlgorithm(BadSignature):
+    code = "weak-algorithm"
+    title_vi = "Thuật toán ký quá yếu hoặc không được chấp nhận"
+    title_en = "Weak or unaccepted signature algorithm"
+
+
 class ClockSkew(LedgerError):
     code = "clock-skew"
     title_vi = "Thời điểm ký lệch quá xa đồng hồ sổ cái"

@@ -1,8 +1,15 @@
-"""Ed25519 signatures over statements, key ids, key files and envelopes.
+"""Signatures over statements, key ids, key files and envelopes.
 
 Signature = Ed25519(private key, SIGNING_PREFIX ‖ statement bytes). The prefix separates this use of
 a key from any other, so a statement signature can never be replayed as anything else.
-Key id = lowercase hex of the first 16 bytes of SHA-256(KEY_ID_PREFIX ‖ 32-byte public key).
+Key id = lowercase hex of the first 16 bytes of SHA-256(KEY_ID_PREFIX ‖ public key), the public key
+being the raw 32-byte Ed25519 key, or for a key registered with an X.509 certificate the DER
+SubjectPublicKeyInfo of the certificate's key.
+
+Certificate keys (official-duty certificates, chứng thư số công vụ) sign the same prefix and bytes
+with RSA-PSS (SHA-256, MGF1-SHA-256, salt 32 bytes; modulus ≥ 2048 bits) or ECDSA P-256 with
+SHA-256 (the signature is r ‖ s, 32 bytes each, as PKCS#11 tokens and WebCrypto give it); see
+docs/log-format.md section 6.
 
 Signing uses `cryptography`; every verification (recording, audit, bundles) uses libsodium through
 PyNaCl: one verifier everywhere, so what the ledger accepted the audit accepts, and libsodium
@@ -18,18 +25,30 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
 from nacl.bindings import crypto_sign_open
 from nacl.exceptions import BadSignatureError
 
-from ledger.errors import BadEnvelope, BadKeyFile, BadSignature
+from ledger.errors import BadEnvelope, BadKeyFile, BadSignature, WeakAlgorithm
 
 SIGNING_PREFIX = b"lienthong statement v1\n"
 KEY_ID_PREFIX = b"lienthong key v1\n"
+RSA_MIN_BITS = 2048  # Circular 15/2025/TT-BKHCN: RSA ≥ 2048 with PSS, or ECDSA ≥ 256
+PSS_SALT_BYTES = 32  # the salt is as long as the SHA-256 digest
+ED25519_KEY_BYTES = 32
+
+CertificatePublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 
 
 def key_id(public_key: bytes) -> str:
@@ -132,15 +151,118 @@ class SigningKey:
 
 
 def verify(public_key: bytes, statement: bytes, signature: bytes) -> None:
-    """Raise BadSignature unless `signature` is the key's signature over the statement."""
+    """Raise BadSignature unless `signature` is the key's signature over the statement: Ed25519
+    for a 32-byte key, else RSA-PSS or ECDSA P-256 by the kind of the SubjectPublicKeyInfo."""
+    if len(public_key) != ED25519_KEY_BYTES:
+        _verify_certificate_key(public_key, statement, signature)
+        return
     if len(signature) != 64:
         raise BadSignature(f"a signature is 64 bytes, not {len(signature)}")
-    if len(public_key) != 32:
-        raise BadSignature(f"an Ed25519 public key is 32 bytes, not {len(public_key)}")
     try:
         crypto_sign_open(signature + SIGNING_PREFIX + statement, public_key)
     except (BadSignatureError, ValueError):
         raise BadSignature(f"the signature does not verify with key {key_id(public_key)}") from None
+
+
+@lru_cache(maxsize=4096)
+def certificate_public_key(spki: bytes) -> CertificatePublicKey:
+    """The public key of a certificate key from its DER SubjectPublicKeyInfo; BadSignature when
+    the bytes are not one, WeakAlgorithm for an RSA key under 2048 bits or a curve but P-256."""
+    try:
+        loaded = serialization.load_der_public_key(spki)
+    except (ValueError, UnsupportedAlgorithm) as problem:
+        raise BadSignature(
+            f"a public key is 32 bytes (Ed25519) or a DER SubjectPublicKeyInfo of an RSA or "
+            f"ECDSA P-256 key: {problem}"
+        ) from None
+    if loaded.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    ) != spki:
+        raise BadSignature("the SubjectPublicKeyInfo is not in its one DER encoding")
+    if isinstance(loaded, rsa.RSAPublicKey):
+        if loaded.key_size < RSA_MIN_BITS:
+            raise WeakAlgorithm(
+                f"an RSA key of {loaded.key_size} bits is too weak to sign; at least "
+                f"{RSA_MIN_BITS} bits are required"
+            )
+        return loaded
+    if isinstance(loaded, ec.EllipticCurvePublicKey):
+        if not isinstance(loaded.curve, ec.SECP256R1):
+            raise WeakAlgorithm(
+                f"an ECDSA key on curve {loaded.curve.name} is not accepted; use P-256 "
+                f"(secp256r1) with SHA-256"
+            )
+        return loaded
+    raise WeakAlgorithm(
+        f"a certificate key must be RSA (PSS) or ECDSA P-256, not {type(loaded).__name__}"
+    )
+
+
+def _verify_certificate_key(spki: bytes, statement: bytes, signature: bytes) -> None:
+    public = certificate_public_key(spki)
+    message = SIGNING_PREFIX + statement
+    try:
+        if isinstance(public, rsa.RSAPublicKey):
+            size = (public.key_size + 7) // 8
+            if len(signature) != size:
+                raise BadSignature(
+                    f"an RSA-PSS signature with this {public.key_size}-bit key is {size} bytes, "
+                    f"not {len(signature)}"
+                )
+            public.verify(signature, message, pss_padding(), hashes.SHA256())
+        else:
+            if len(signature) != 64:
+                raise BadSignature(
+                    f"an ECDSA P-256 signature is 64 bytes (r ‖ s), not {len(signature)}"
+                )
+            der = encode_dss_signature(
+                int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+            )
+            public.verify(der, message, ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
+        raise BadSignature(f"the signature does not verify with key {key_id(spki)}") from None
+
+
+def pss_padding() -> padding.PSS:
+    """RSA-PSS as statements use it: MGF1 with SHA-256 and a 32-byte salt."""
+    return padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=PSS_SALT_BYTES)
+
+
+def spki_of(public: CertificatePublicKey) -> bytes:
+    """The DER SubjectPublicKeyInfo of a certificate key: what `public_key` holds and key ids hash."""
+    return public.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def ecdsa_raw(der_signature: bytes) -> bytes:
+    """An ECDSA P-256 signature from its DER form (as `cryptography` makes it) to r ‖ s."""
+    r, s = decode_dss_signature(der_signature)
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+@dataclass(frozen=True)
+class CertificateSigningKey:
+    """A certificate key held in software (tests, demo data, a PKCS#12 file): signs statements
+    as a token would. The private key on a real token never leaves it (ledger/statements/pkcs11.py)."""
+
+    private: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+    officer: str = ""
+    office: str = ""
+
+    @property
+    def public_key(self) -> bytes:
+        return spki_of(self.private.public_key())
+
+    @property
+    def key_id(self) -> str:
+        return key_id(self.public_key)
+
+    def sign(self, statement: bytes) -> bytes:
+        message = SIGNING_PREFIX + statement
+        if isinstance(self.private, rsa.RSAPrivateKey):
+            return self.private.sign(message, pss_padding(), hashes.SHA256())
+        return ecdsa_raw(self.private.sign(message, ec.ECDSA(hashes.SHA256())))
 
 
 @dataclass(frozen=True)
