@@ -6,7 +6,7 @@ const words = JSON.parse(document.getElementById("browser-words").textContent);
 const section = document.getElementById("browser-check");
 const result = document.getElementById("browser-result");
 
-function show(text, className, lines = []) {
+function show(text, className, lines = [], note = "") {
   const box = document.createElement("div");
   box.className = className;
   const head = document.createElement("p");
@@ -18,6 +18,7 @@ function show(text, className, lines = []) {
     box.append(list);
   }
   result.replaceChildren(box);
+  if (note) result.append(Object.assign(document.createElement("p"), { className: "hint", id: "browser-certificates", textContent: note }));
 }
 
 async function bundleBytes() {
@@ -33,8 +34,10 @@ document.getElementById("browser-run").addEventListener("click", async () => {
   show(words.checking, "");
   try {
     const verdict = await checkBundle(await bundleBytes(), document.getElementById("browser-key").value);
-    if (verdict.ok) show(say(new BundleProblem("ok", verdict), words), "verified");
-    else show(words.failed, "problem", verdict.problems.map((p) => say(p, words)));
+    // statements signed with certificate keys: their signatures were checked here, their chains not
+    const note = verdict.certified > 0 ? say(new BundleProblem("certificate_chains", verdict), words) : "";
+    if (verdict.ok) show(say(new BundleProblem("ok", verdict), words), "verified", [], note);
+    else show(words.failed, "problem", verdict.problems.map((p) => say(p, words)), note);
   } catch (error) {
     const problem = error instanceof BundleProblem ? error : new BundleProblem("not_canonical", { reason: String(error) });
     if (problem.code === "no_file" || problem.code === "fetch_failed") show(say(problem, words), "problem");

@@ -8,6 +8,14 @@
 // the ledger's other rules (keys' and officers' validity at the time, custody): the server's check
 // and `lienthong verify-bundle` do. Runs in the browser and under node's test runner (WebCrypto
 // Ed25519 and SHA-256 in both).
+//
+// A key whose registered `public_key` is not 32 bytes is the DER SubjectPublicKeyInfo of a
+// certificate key (an official-duty certificate's): RSA of at least 2048 bits, verified as RSA-PSS
+// (SHA-256, MGF1-SHA-256, salt 32), or ECDSA P-256 with SHA-256 and the 64-byte r ‖ s signature,
+// over the same prefix and bytes (docs/log-format.md section 6). Its key id hashes the SPKI bytes.
+// The certificates themselves (`certificates` in key.registered holds only their hashes) and their
+// chain to a trust anchor, validity and revocation are checked by `lienthong verify-bundle` with
+// the deployment's trust anchors, not here.
 import { SIGNING_PREFIX, decode, encode } from "./canonical.js";
 
 const utf8 = new TextEncoder();
@@ -56,6 +64,126 @@ async function ed25519(publicKey, signature, message) {
   if (!(signature instanceof Uint8Array) || signature.length !== 64) return false;
   const key = await crypto.subtle.importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]);
   return crypto.subtle.verify({ name: "Ed25519" }, key, signature, message);
+}
+
+const ED25519_KEY_BYTES = 32;
+const RSA_MIN_BITS = 2048; // as the ledger: RSA ≥ 2048 with PSS, or ECDSA P-256
+const PSS_SALT_BYTES = 32;
+const OID_RSA = "1.2.840.113549.1.1.1"; // rsaEncryption
+const OID_EC = "1.2.840.10045.2.1"; // id-ecPublicKey
+const OID_P256 = "1.2.840.10045.3.1.7"; // prime256v1 (secp256r1)
+
+// One DER element of `bytes` at `at`: its tag, content and where it ends; null unless its length is
+// in its one DER form and within the bytes.
+function derElement(bytes, at) {
+  if (at + 2 > bytes.length) return null;
+  const tag = bytes[at];
+  let length = bytes[at + 1];
+  let start = at + 2;
+  if (length & 0x80) {
+    const count = length & 0x7f;
+    if (count === 0 || count > 4 || start + count > bytes.length || bytes[start] === 0) return null;
+    length = 0;
+    for (let i = 0; i < count; i++) length = length * 256 + bytes[start + i];
+    if (length < 0x80) return null;
+    start += count;
+  }
+  const end = start + length;
+  return end > bytes.length ? null : { tag, content: bytes.subarray(start, end), end };
+}
+
+// The elements a constructed element's content holds, with their tags; null unless they fill it.
+function derSequence(content, tags) {
+  const out = [];
+  let at = 0;
+  for (const tag of tags) {
+    const element = derElement(content, at);
+    if (element === null || element.tag !== tag) return null;
+    out.push(element);
+    at = element.end;
+  }
+  return at === content.length ? out : null;
+}
+
+function oidText(content) {
+  if (content.length === 0 || content[content.length - 1] & 0x80) return "";
+  const arcs = [];
+  let value = 0;
+  for (const byte of content) {
+    value = value * 128 + (byte & 0x7f);
+    if (!(byte & 0x80)) {
+      arcs.push(value);
+      value = 0;
+    }
+  }
+  const first = Math.min(Math.floor(arcs[0] / 40), 2);
+  return [first, arcs[0] - 40 * first, ...arcs.slice(1)].join(".");
+}
+
+// What a certificate key's SubjectPublicKeyInfo is: { kind: "rsa", bits } or { kind: "ecdsa" }
+// (P-256). Reads only SEQUENCE { SEQUENCE { OID, parameters }, BIT STRING } and, for RSA, the
+// modulus; WebCrypto's import checks the rest. Throws BundleProblem "unsupported_key" for
+// anything else, "weak_key" for an RSA key under 2048 bits.
+export function certificateKeyKind(spki) {
+  const unsupported = () => new BundleProblem("unsupported_key");
+  const outer = derElement(spki, 0);
+  if (outer === null || outer.tag !== 0x30 || outer.end !== spki.length) throw unsupported();
+  const parts = derSequence(outer.content, [0x30, 0x03]);
+  if (parts === null) throw unsupported();
+  const [algorithm, bits] = parts;
+  const oid = derElement(algorithm.content, 0);
+  if (oid === null || oid.tag !== 0x06) throw unsupported();
+  const parameters = algorithm.content.subarray(oid.end);
+  const key = bits.content;
+  if (key[0] !== 0) throw unsupported(); // a key is whole bytes: no unused bits
+  if (oidText(oid.content) === OID_RSA) {
+    const inner = derElement(key, 1);
+    const numbers = inner && inner.tag === 0x30 && inner.end === key.length ? derSequence(inner.content, [0x02, 0x02]) : null;
+    if (parameters.length !== 2 || parameters[0] !== 0x05 || parameters[1] !== 0 || numbers === null) throw unsupported();
+    const modulus = numbers[0].content;
+    let first = 0;
+    while (first < modulus.length && modulus[first] === 0) first += 1;
+    const size = first < modulus.length ? (modulus.length - first - 1) * 8 + (32 - Math.clz32(modulus[first])) : 0;
+    if (size < RSA_MIN_BITS) throw new BundleProblem("weak_key", { bits: size, min: RSA_MIN_BITS });
+    return { kind: "rsa", bits: size };
+  }
+  if (oidText(oid.content) === OID_EC) {
+    const curve = derSequence(parameters, [0x06]);
+    if (curve === null || oidText(curve[0].content) !== OID_P256) throw unsupported();
+    return { kind: "ecdsa" };
+  }
+  throw unsupported();
+}
+
+// A registered public key, ready to verify with: Ed25519 for 32 bytes, else a certificate key.
+// Throws BundleProblem "unsupported_key" or "weak_key" (with the reason in its details).
+export async function importPublicKey(publicKey) {
+  if (publicKey.length === ED25519_KEY_BYTES) return { kind: "ed25519", publicKey };
+  const { kind, bits } = certificateKeyKind(publicKey);
+  const algorithm = kind === "rsa" ? { name: "RSA-PSS", hash: "SHA-256" } : { name: "ECDSA", namedCurve: "P-256" };
+  try {
+    const key = await crypto.subtle.importKey("spki", publicKey, algorithm, false, ["verify"]);
+    return { kind, bits, key };
+  } catch {
+    throw new BundleProblem("unsupported_key"); // what the SPKI's outer form announced it is not
+  }
+}
+
+// Whether `signature` over `message` holds with a key from importPublicKey.
+export async function signatureHolds(imported, signature, message) {
+  if (!(signature instanceof Uint8Array)) return false;
+  if (imported.kind === "ed25519") return ed25519(imported.publicKey, signature, message);
+  if (imported.kind === "rsa") {
+    if (signature.length !== Math.ceil(imported.bits / 8)) return false;
+    return crypto.subtle.verify({ name: "RSA-PSS", saltLength: PSS_SALT_BYTES }, imported.key, signature, message);
+  }
+  if (signature.length !== 64) return false; // ECDSA P-256: r ‖ s, as WebCrypto takes it
+  return crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, imported.key, signature, message);
+}
+
+// Whether `signature` is the key's over the statement bytes (the signing prefix added here).
+export async function statementSigned(publicKey, statement, signature) {
+  return signatureHolds(await importPublicKey(publicKey), signature, concat(SIGNING_PREFIX, statement));
 }
 
 export async function keyId(publicKey) {
@@ -143,8 +271,8 @@ function wellFormed(entry) {
 
 // The keys a statement puts in force once its own signature has checked out.
 async function keysRegistered(s, keys) {
-  const publicKey = isMap(s.body) ? s.body.public_key : undefined;
-  if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) return;
+  const publicKey = isMap(s.body) ? s.body.public_key : undefined; // Ed25519, or a certificate key's SPKI
+  if (!(publicKey instanceof Uint8Array) || publicKey.length === 0) return;
   if (s.kind === "authority.rotated") keys.set(await keyId(publicKey), publicKey);
   if (s.kind === "key.registered" && s.subject === (await keyId(publicKey))) keys.set(s.subject, publicKey);
 }
@@ -167,6 +295,8 @@ export async function checkBundle(bytes, keyLine) {
   const { size, root } = await openCheckpoint(bundle.checkpoint, key);
   const problems = [];
   const keys = new Map();
+  const imported = new Map(); // key id → importPublicKey's promise: each key imported once
+  let certified = 0; // entries whose signature by a certificate key holds
   const revoked = new Map(); // key id → the log position of its key.revoked
   const heads = new Map();
   let previous = -1;
@@ -202,13 +332,24 @@ export async function checkBundle(bytes, keyLine) {
       keys.set(s.key, s.body.public_key); // self-signed: the genesis names its own key
     }
     const publicKey = keys.get(s.key);
+    let key = null;
+    if (publicKey !== undefined) {
+      if (!imported.has(s.key)) {
+        const refused = (problem) => { if (problem instanceof BundleProblem) return problem; throw problem; };
+        imported.set(s.key, importPublicKey(publicKey).catch(refused));
+      }
+      key = await imported.get(s.key);
+    }
     if (publicKey === undefined) {
       problems.push(new BundleProblem("unknown_key", { index, key: s.key }));
-    } else if (!(await ed25519(publicKey, entry.signature, concat(SIGNING_PREFIX, statement)))) {
+    } else if (key instanceof BundleProblem) {
+      problems.push(new BundleProblem(key.code, { ...key.details, index, key: s.key }));
+    } else if (!(await signatureHolds(key, entry.signature, concat(SIGNING_PREFIX, statement)))) {
       problems.push(new BundleProblem("signature", { index }));
     } else if (revoked.has(s.key)) {
       problems.push(new BundleProblem("key_revoked", { index, key: s.key, revoked: revoked.get(s.key) }));
     } else {
+      if (key.kind !== "ed25519") certified += 1;
       await keysRegistered(s, keys);
       if (s.kind === "key.revoked" && !revoked.has(s.subject)) revoked.set(s.subject, index);
     }
@@ -221,7 +362,7 @@ export async function checkBundle(bytes, keyLine) {
     if (family(s.kind) === "dossier" && s.subject === bundle.dossier) mine += 1;
   }
   if (mine === 0 && problems.length === 0) problems.push(new BundleProblem("no_dossier", { code: bundle.dossier }));
-  return { ok: problems.length === 0, dossier: bundle.dossier, entries: bundle.entries.length, mine, size, problems };
+  return { ok: problems.length === 0, dossier: bundle.dossier, entries: bundle.entries.length, mine, size, certified, problems };
 }
 
 // A problem in the page's words: `words` maps each code to a text with {placeholders}.

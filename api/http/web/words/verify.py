@@ -182,4 +182,28 @@ BROWSER_WORDS: dict[str, tuple[str, str]] = {
         "Gói không có bản khai nào của hồ sơ {code}.",
         "The bundle holds no statement of dossier {code}.",
     ),
+    "unsupported_key": (
+        "Mục ở vị trí {index}: khóa {key} không thuộc loại được chấp nhận (Ed25519, RSA từ 2048 "
+        "bit ký theo RSA-PSS, hoặc ECDSA P-256), nên chữ ký của bản khai không được công nhận.",
+        "Entry at position {index}: the key {key} is not of a kind accepted (Ed25519, RSA of at "
+        "least 2048 bits signing with RSA-PSS, or ECDSA P-256), so the statement's signature is "
+        "not accepted.",
+    ),
+    "weak_key": (
+        "Mục ở vị trí {index}: khóa {key} là khóa RSA {bits} bit, dưới mức tối thiểu {min} bit, "
+        "nên chữ ký của bản khai không được công nhận.",
+        "Entry at position {index}: the key {key} is an RSA key of {bits} bits, under the "
+        "minimum of {min} bits, so the statement's signature is not accepted.",
+    ),
+    # said beside the verdict when statements are signed with the keys of certificates
+    "certificate_chains": (
+        "Số bản khai được ký bằng khóa của chứng thư số: {certified}. Trình duyệt đã kiểm tra chữ "
+        "ký của các bản khai này ngay tại đây. Chuỗi chứng thư số (đến chứng thư gốc tin cậy, "
+        "thời hạn hiệu lực, tình trạng thu hồi) không được kiểm tra trong trình duyệt: lệnh "
+        "lienthong verify-bundle kiểm tra chuỗi này với các chứng thư gốc tin cậy của hệ thống.",
+        "Statements signed with the key of a certificate: {certified}. This browser checked "
+        "their signatures here. The certificate chains (up to a trust anchor, validity, "
+        "revocation) are not checked in a browser: lienthong verify-bundle checks them with the "
+        "deployment's trust anchors.",
+    ),
 }
