@@ -124,6 +124,9 @@ class Key(SignedAggregate):
         effective: int
         revoked: int | None  # the revocation's `effective` instant, once one is recorded
         revocation_recorded: int | None  # when the ledger recorded it
+        # a key registered with an official-duty certificate: the SHA-256 of each certificate of
+        # its chain, the officer's first (empty for a bare Ed25519 key)
+        certificates: tuple[bytes, ...]
 
     class Registered(SignedAggregate.Created):
         TOPIC = "lienthong.key.Registered.v1"
@@ -141,6 +144,17 @@ class Key(SignedAggregate):
             aggregate.effective = self.effective
             aggregate.revoked = None
             aggregate.revocation_recorded = None
+            aggregate.certificates = ()
+
+    class Certified(Registered):
+        """A key registered with an X.509 certificate chain (kept beside the log, by hash)."""
+
+        TOPIC = "lienthong.key.Certified.v1"
+        certificates: list[bytes]
+
+        def effect(self, aggregate: Any) -> None:
+            super().effect(aggregate)
+            aggregate.certificates = tuple(self.certificates)
 
     class Revoked(SignedAggregate.Event):
         TOPIC = "lienthong.key.Revoked.v1"
@@ -154,15 +168,16 @@ class Key(SignedAggregate):
     @classmethod
     def register(cls, entry: Entry) -> Key:
         body = entry.statement.body
-        return cls._start(
-            cls.Registered,
-            entry,
-            key=entry.statement.subject,
-            officer=body["officer"],
-            public_key=body["public_key"],
-            role=body["role"],
-            effective=body["effective"],
-        )
+        fields: dict[str, Any] = {
+            "key": entry.statement.subject,
+            "officer": body["officer"],
+            "public_key": body["public_key"],
+            "role": body["role"],
+            "effective": body["effective"],
+        }
+        if "certificates" in body:
+            return cls._start(cls.Certified, entry, certificates=list(body["certificates"]), **fields)
+        return cls._start(cls.Registered, entry, **fields)
 
     def revoke(self, entry: Entry) -> None:
         if self.revoked is not None:

@@ -43,6 +43,7 @@ REGISTRY_KINDS = (
     "key.registered",
     "key.revoked",
     "procedure.published",
+    "revocation.recorded",
 )
 KINDS = DOSSIER_KINDS + REGISTRY_KINDS
 # the kinds that bring documents in with the custody: their files travel with them
@@ -53,7 +54,8 @@ AUTHORITY = "authority"
 
 
 def family(kind: str) -> str:
-    """The subject family of a kind: dossier, authority, office, officer, key or procedure."""
+    """The subject family of a kind: dossier, authority, office, officer, key, procedure or
+    revocation."""
     prefix = kind.split(".", 1)[0]
     return "dossier" if prefix == "handover" else prefix
 

@@ -34,9 +34,11 @@ from domain.errors import UnknownDossier
 from domain.office import Office
 from domain.officer import Authority, Key, Officer
 from domain.procedure import Procedure
+from domain.revocation import Revocations
 from domain.signed import SignedAggregate, subject_id
 from domain.statement import AUTHORITY, ZERO_HASH, Entry, Statement
 from ledger.batch import Batch, RecordMany
+from ledger.certification import CertificateChecks
 from ledger.checks import Checks
 from ledger.clock import Clock, SystemClock
 from ledger.config import LedgerSettings, persistence_env
@@ -64,13 +66,14 @@ AGGREGATES: dict[str, type[SignedAggregate]] = {
     "officer": Officer,
     "key": Key,
     "procedure": Procedure,
+    "revocation": Revocations,
 }
 # How many times `record` checks a statement again when the registry subjects its check read
 # changed before its save (each time, another writer recorded a registry statement in between).
 RECHECKS = 3
 
 
-class Ledger(Handlers, Checks, RecordMany, LogAccess, Application[UUID]):
+class Ledger(Handlers, Checks, CertificateChecks, RecordMany, LogAccess, Application[UUID]):
     name = "Lienthong"
 
     def __init__(
@@ -92,6 +95,7 @@ class Ledger(Handlers, Checks, RecordMany, LogAccess, Application[UUID]):
             }
         )
         config.update(env or {})
+        self._pki_read_only = config.get("CREATE_TABLE") == "n"
         super().__init__(env=config)
         assert self.repository.cache is not None
         self.checkpointer: Checkpointer | None = None

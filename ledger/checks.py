@@ -44,7 +44,10 @@ CREATING = {
     "officer.enrolled",
     "key.registered",
     "procedure.published",
+    "revocation.recorded",
 }
+# The kinds that begin a history or, on a subject that has one, continue it.
+BEGIN_OR_CONTINUE = {"procedure.published", "revocation.recorded"}
 
 
 class Checks:
@@ -54,6 +57,7 @@ class Checks:
         def _find(self, family: str, subject: str, *, copy: bool = False) -> Any: ...
         def _get(self, cls: type[A], family: str, subject: str) -> A: ...
         def _stored(self, family: str, subject: str, seq: int) -> StoredEntry: ...
+        def _check_certificate(self, key: Key, statement: Statement) -> None: ...
 
     def _check_clock(self, statement: Statement, recorded_at: int) -> None:
         tolerance = self.settings.clock_tolerance_seconds * 1_000_000
@@ -81,6 +85,8 @@ class Checks:
         key = self._get(Key, "key", statement.key)
         signing.verify(key.public_key, entry.raw, entry.signature)
         key.require_valid(statement.at)
+        if key.certificates:
+            self._check_certificate(key, statement)
         if key.officer != statement.officer:
             raise KeyNotOfficer(
                 f"key {key.subject} belongs to officer {key.officer}, "
@@ -147,7 +153,7 @@ class Checks:
         if current is None and statement.kind not in CREATING:
             required(current, entry)  # raises the family's Unknown… error
         seq, head = (current.version, current.head) if current is not None else (0, ZERO_HASH)
-        if current is not None and statement.kind in CREATING - {"procedure.published"}:
+        if current is not None and statement.kind in CREATING - BEGIN_OR_CONTINUE:
             error = DossierExists if statement.family == "dossier" else RegistryConflict
             raise error(
                 f"{statement.subject} already exists (its history has {seq} statements); "

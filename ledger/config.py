@@ -27,12 +27,24 @@ class LedgerSettings:
     log_verifier: str = ""  # the log's public verifier key (C2SP vkey), to check checkpoints
     checkpoint_every_entries: int = 1000
     checkpoint_every_seconds: int = 60
+    # official-duty certificates: the directory of trusted root certificates (PEM or DER files;
+    # a deployment installs the Government Cipher Committee's) and the longest chain accepted,
+    # counted from the officer's certificate to the root, both included
+    trust_anchors: str = ""
+    certificate_max_chain: int = 4
+    # RFC 3161 timestamps of certificate statements' signatures: the time-stamping authority's
+    # address (none: no timestamp is asked for) and its trusted root certificates (a PEM file, or
+    # a directory of PEM or DER files), which every token is checked against
+    tsa_url: str = ""
+    tsa_roots: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> LedgerSettings:
         """Read LIENTHONG_DATABASE_URL, LIENTHONG_CLOCK_TOLERANCE, LIENTHONG_MAX_STATEMENT_BYTES,
-        LIENTHONG_LOG_KEY, LIENTHONG_LOG_VERIFIER, LIENTHONG_CHECKPOINT_ENTRIES and
-        LIENTHONG_CHECKPOINT_SECONDS."""
+        LIENTHONG_LOG_KEY, LIENTHONG_LOG_VERIFIER, LIENTHONG_CHECKPOINT_ENTRIES,
+        LIENTHONG_CHECKPOINT_SECONDS, LIENTHONG_TRUST_ANCHORS, LIENTHONG_CERTIFICATE_MAX_CHAIN,
+        LIENTHONG_TSA_URL and LIENTHONG_TSA_ROOTS."""
+        tsa_url, tsa_roots = _tsa(environ)
         return cls(
             database_url=environ.get("LIENTHONG_DATABASE_URL", DEFAULT_DATABASE_URL),
             clock_tolerance_seconds=_int(
@@ -43,7 +55,26 @@ class LedgerSettings:
             log_verifier=environ.get("LIENTHONG_LOG_VERIFIER", ""),
             checkpoint_every_entries=_int(environ, "LIENTHONG_CHECKPOINT_ENTRIES", 1000),
             checkpoint_every_seconds=_int(environ, "LIENTHONG_CHECKPOINT_SECONDS", 60),
+            trust_anchors=environ.get("LIENTHONG_TRUST_ANCHORS", ""),
+            certificate_max_chain=_int(environ, "LIENTHONG_CERTIFICATE_MAX_CHAIN", 4),
+            tsa_url=tsa_url,
+            tsa_roots=tsa_roots,
         )
+
+
+def _tsa(environ: Mapping[str, str]) -> tuple[str, str]:
+    """LIENTHONG_TSA_URL (an http:// or https:// address) and LIENTHONG_TSA_ROOTS, which a URL
+    needs: a token is kept only once checked against the authority's roots."""
+    url = environ.get("LIENTHONG_TSA_URL", "").strip()
+    roots = environ.get("LIENTHONG_TSA_ROOTS", "").strip()
+    if url and urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError(f"LIENTHONG_TSA_URL must be an http:// or https:// address, not {url!r}")
+    if url and not roots:
+        raise ValueError(
+            "LIENTHONG_TSA_URL is set: LIENTHONG_TSA_ROOTS must name the time-stamping "
+            "authority's root certificates (a PEM file or a directory)"
+        )
+    return url, roots
 
 
 def _int(environ: Mapping[str, str], name: str, default: int) -> int:

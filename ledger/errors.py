@@ -79,6 +79,68 @@ class WeakAlgorithm(BadSignature):
     title_en = "Weak or unaccepted signature algorithm"
 
 
+class CertificateRefused(BadSignature):
+    """A statement signed with a certificate key whose certificate does not hold at its `at`."""
+
+    code = "certificate-refused"
+    title_vi = "Chứng thư số không hợp lệ"
+    title_en = "Certificate not valid"
+
+
+class CertificateExpired(CertificateRefused):
+    code = "certificate-expired"
+    title_vi = "Chứng thư số đã hết hạn"
+    title_en = "Certificate expired"
+
+
+class CertificateNotYetValid(CertificateRefused):
+    code = "certificate-not-yet-valid"
+    title_vi = "Chứng thư số chưa có hiệu lực"
+    title_en = "Certificate not yet valid"
+
+
+class CertificateRevoked(CertificateRefused):
+    code = "certificate-revoked"
+    title_vi = "Chứng thư số đã bị thu hồi"
+    title_en = "Certificate revoked"
+
+
+class CertificateKeyUsage(CertificateRefused):
+    code = "certificate-key-usage"
+    title_vi = "Chứng thư số không cho phép ký"
+    title_en = "Certificate key usage does not allow signing"
+
+
+class UnknownTrustAnchor(CertificateRefused):
+    code = "unknown-trust-anchor"
+    title_vi = "Chứng thư số không được cấp bởi tổ chức tin cậy"
+    title_en = "Certificate chain reaches no trust anchor"
+
+
+class ChainTooLong(CertificateRefused):
+    code = "chain-too-long"
+    title_vi = "Chuỗi chứng thư số quá dài"
+    title_en = "Certificate chain too long"
+
+
+class CertificateOffice(CertificateRefused):
+    code = "certificate-office"
+    title_vi = "Chứng thư số mang tên cơ quan khác"
+    title_en = "Certificate names another office"
+
+
+class CertificateOfficer(CertificateRefused):
+    code = "certificate-officer"
+    title_vi = "Chứng thư số của cán bộ khác"
+    title_en = "Certificate of another officer"
+
+
+class BadCertificate(CertificateRefused):
+    code = "bad-certificate"
+    title_vi = "Chứng thư số hoặc danh sách thu hồi không đọc được"
+    title_en = "Unreadable certificate or revocation data"
+
+
 class ClockSkew(LedgerError):
     code = "clock-skew"
     title_vi = "Thời điểm ký lệch quá xa đồng hồ sổ cái"
@@ -284,3 +346,21 @@ class FileCorrupted(LedgerError):
     title_vi = "Tệp lưu trữ bị hỏng hoặc bị sửa"
     title_en = "Stored file damaged or altered"
     status = 500
+
+
+class BadTimestamp(LedgerError):
+    """An RFC 3161 timestamp token that does not hold: not for this signature, its signature
+    does not verify, or its time-stamping authority's chain reaches none of the trusted roots."""
+
+    code = "bad-timestamp"
+    title_vi = "Dấu thời gian không hợp lệ"
+    title_en = "Invalid timestamp token"
+
+
+class TimestampUnavailable(LedgerError):
+    """The time-stamping authority gave no token: unreachable, an error status, or an answer
+    that is not a timestamp response. Nothing recorded depends on it; it is asked again later."""
+
+    code = "timestamp-unavailable"
+    title_vi = "Không lấy được dấu thời gian từ tổ chức cấp dấu thời gian"
+    title_en = "The time-stamping authority gave no timestamp"

@@ -22,6 +22,7 @@ from domain.instant import local_date, parse_date
 from domain.office import Office
 from domain.officer import Authority, Key, Officer
 from domain.procedure import Procedure
+from domain.revocation import Revocations
 from domain.signed import SignedAggregate
 from domain.statement import Entry
 from ledger.errors import AlreadyInitialised, BadField, NotInitialised
@@ -41,6 +42,7 @@ UNKNOWN = {
     "key": UnknownKey,
     "procedure": UnknownProcedure,
     "authority": NotInitialised,
+    "revocation": UnknownKey,
 }
 
 
@@ -48,6 +50,8 @@ class Handlers:
     if TYPE_CHECKING:  # provided by the Ledger this is mixed into
 
         def _get(self, cls: type[A], family: str, subject: str) -> A: ...
+        def _check_enrolment(self, body: Any, officer: Officer) -> None: ...
+        def _check_revocation_data(self, entry: Entry) -> None: ...
 
     def handler_table(self) -> dict[str, Handler]:
         """The handler of every statement kind."""
@@ -64,6 +68,7 @@ class Handlers:
             "officer.left": on_existing(Officer.leave),
             "key.registered": self._register_key,
             "key.revoked": on_existing(Key.revoke),
+            "revocation.recorded": self._record_revocation,
             "procedure.published": self._publish_procedure,
             "dossier.received": self._receive_dossier,
             "handover.dispatched": self._dispatch,
@@ -178,8 +183,29 @@ class Handlers:
                 f"statement.subject {entry.statement.subject} is not the id of the "
                 f"public key it registers ({signing.key_id(body['public_key'])})"
             )
-        self._get(Officer, "officer", body["officer"])
+        officer = self._get(Officer, "officer", body["officer"])
+        if "certificates" in body:
+            self._check_enrolment(body, officer)
+        elif len(body["public_key"]) != signing.ED25519_KEY_BYTES:
+            raise BadField(
+                f"body.public_key is {len(body['public_key'])} bytes: a key registered without "
+                f"certificates is a 32-byte Ed25519 key (a certificate key names its chain in "
+                f"body.certificates)"
+            )
         return Key.register(entry)
+
+    def _record_revocation(self, entry: Entry, current: Revocations | None) -> SignedAggregate:
+        self._check_revocation_data(entry)
+        if current is None:
+            return Revocations.start(entry)
+        if current.holds(entry.statement.body["sha256"]):
+            raise RegistryConflict(
+                f"the {entry.statement.body['format'].upper()} with SHA-256 "
+                f"{entry.statement.body['sha256'].hex()} is already recorded for issuer "
+                f"{entry.statement.subject}"
+            )
+        current.add(entry)
+        return current
 
     def _publish_procedure(self, entry: Entry, procedure: Procedure | None) -> SignedAggregate:
         if procedure is None:

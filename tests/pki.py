@@ -80,7 +80,7 @@ class Hierarchy:
     def build(cls, *, label: str = "Test") -> Hierarchy:
         root_key = rsa_key("root")
         root_name = name(
-            common=f"Cơ quan chứng thực số chuyên dùng Chính phủ ({label})",
+            common=f"Root CA chuyên dùng Chính phủ ({label})",
             organization="Ban Cơ yếu Chính phủ",
         )
         root = _certificate(
@@ -96,7 +96,7 @@ class Hierarchy:
         ca_key = rsa_key("ca")
         ca = _certificate(
             subject=name(
-                common=f"Cục Chứng thực số và Bảo mật thông tin ({label})",
+                common=f"Cục Chứng thực số và BMTT ({label})",
                 organization="Ban Cơ yếu Chính phủ",
             ),
             issuer=root_name,
@@ -241,3 +241,30 @@ def _certificate(
             critical=False,
         )
     return builder.sign(signer, hash_algorithm or hashes.SHA256())
+
+
+def sha1_signed(hierarchy: Hierarchy, label: str, *, office: str) -> Issued:
+    """An officer certificate the CA signed with SHA-1 (RSA PKCS#1 v1.5), which `cryptography`
+    will not make: made with SHA-256, then its signature algorithm and signature replaced."""
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    made = hierarchy.issue(label, office=office)
+    certificate = asn1_x509.Certificate.load(made.der)
+    tbs = certificate["tbs_certificate"]
+    tbs["signature"] = asn1_x509.SignedDigestAlgorithm({"algorithm": "sha1_rsa"})
+    ca_private = hierarchy.ca.private
+    assert isinstance(ca_private, rsa.RSAPrivateKey)
+    signature = ca_private.sign(  # a weak hash on purpose: the test of its refusal
+        tbs.dump(force=True), padding.PKCS1v15(), hashes.SHA1()  # noqa: S303
+    )
+    rebuilt = asn1_x509.Certificate(
+        {
+            "tbs_certificate": tbs,
+            "signature_algorithm": asn1_x509.SignedDigestAlgorithm({"algorithm": "sha1_rsa"}),
+            "signature_value": signature,
+        }
+    )
+    issued = Issued(x509.load_der_x509_certificate(rebuilt.dump()), made.private)
+    hierarchy.issued[label] = issued
+    return issued

@@ -170,8 +170,9 @@ def run_demo(
 ) -> Demo:
     """Record the whole demo into an empty ledger whose clock reads DEMO_START."""
     say = progress or (lambda _message: None)
-    authority = Signer.authority(ledger, demo_key(AUTHORITY_KEY_NAME))
-    initialise(ledger, authority.key)
+    authority_key = demo_key(AUTHORITY_KEY_NAME)
+    authority = Signer.authority(ledger, authority_key)
+    initialise(ledger, authority_key)
     say("sổ đăng ký / registry: Trà Vinh")
     seed_travinh(ledger, authority)
     demo = Demo(ledger, clock)

@@ -6,15 +6,15 @@ machine, or demo and test tooling that holds demo keys openly).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from domain.statement import AUTHORITY, Statement, family
 from ledger.application import Ledger, Receipt
 from ledger.reference.calendar import load_calendar
-from ledger.statements import schema
-from ledger.statements.signing import Envelope, SigningKey
+from ledger.statements import certificates, schema
+from ledger.statements.signing import Envelope, SigningKey, StatementKey, key_id, spki_of
 from ledger.views.sla import appointed_for
 
 
@@ -59,12 +59,12 @@ class Signer:
     """One signing identity: a key and the officer and office it signs for."""
 
     ledger: Ledger
-    key: SigningKey
+    key: StatementKey
     officer: str
     office: str
 
     @classmethod
-    def authority(cls, ledger: Ledger, key: SigningKey) -> Signer:
+    def authority(cls, ledger: Ledger, key: StatementKey) -> Signer:
         return cls(ledger, key, AUTHORITY, AUTHORITY)
 
     def envelope(self, kind: str, subject: str, body: Mapping[str, Any], **head: Any) -> Envelope:
@@ -91,4 +91,45 @@ def initialise(ledger: Ledger, authority_key: SigningKey) -> Receipt:
         "authority.established",
         AUTHORITY,
         {"public_key": authority_key.public_key},
+    )
+
+
+def register_certificate_key(
+    signer: Signer,
+    officer: str,
+    chain: Sequence[bytes],
+    *,
+    role: str = "officer",
+    effective: int | None = None,
+) -> Receipt:
+    """Enrol an official-duty certificate: keep its chain (DER, the officer's certificate first)
+    beside the log, then record `key.registered` naming each certificate by its SHA-256.
+    `signer` is the authority or a registrar."""
+    ledger = signer.ledger
+    public_key = spki_of(certificates.load_certificate(chain[0]).public_key())  # type: ignore[arg-type]
+    digests = [ledger.keep_pki("certificate", der) for der in chain]
+    return signer.record(
+        "key.registered",
+        key_id(public_key),
+        {
+            "officer": officer,
+            "public_key": public_key,
+            "role": role,
+            "effective": ledger.clock.now() if effective is None else effective,
+            "certificates": digests,
+        },
+    )
+
+
+def record_revocation(signer: Signer, kind: str, der: bytes) -> Receipt:
+    """Record a CRL or an OCSP response of a CA: kept beside the log, then `revocation.recorded`
+    on the issuing CA (named by its key id). `signer` is the authority or a registrar."""
+    ledger = signer.ledger
+    item = certificates.Revocation(kind, der)
+    issuer = ledger.issuer_key_id(item)
+    digest = ledger.keep_pki(kind, der)
+    return signer.record(
+        "revocation.recorded",
+        issuer,
+        {"format": kind, "sha256": digest, "produced": certificates.produced_at(item)},
     )

@@ -19,6 +19,7 @@ from domain.identifier import AGENCY_MAX_LENGTH, is_agency, is_identifier
 from domain.instant import EARLIEST, LATEST, from_datetime, parse_date
 from domain.officer import ROLES
 from domain.procedure import DAY_TYPES
+from domain.revocation import FORMATS as REVOCATION_FORMATS
 from domain.statement import FORMAT_VERSION, KINDS, Seen, Statement
 from ledger.errors import BadField, MissingField, OversizedStatement, UnknownField, UnknownKind
 from ledger.statements import canonical
@@ -102,6 +103,23 @@ class Bin(Field):
         if not isinstance(value, bytes) or len(value) != self.size:
             got = f"{len(value)} bytes" if isinstance(value, bytes) else type(value).__name__
             raise BadField(f"{path} must be {self.size} bytes, not {got}")
+        return value
+
+
+@dataclass(frozen=True)
+class PublicKey(Field):
+    """A signing key's public key: 32 bytes (Ed25519) or, for a key registered with a
+    certificate, the DER SubjectPublicKeyInfo of the certificate's key (RSA or ECDSA P-256)."""
+
+    max_size: int = 2048
+
+    def check(self, value: Any, path: str) -> Any:
+        if not isinstance(value, bytes) or not (32 <= len(value) <= self.max_size):
+            got = f"{len(value)} bytes" if isinstance(value, bytes) else type(value).__name__
+            raise BadField(
+                f"{path} must be a 32-byte Ed25519 key or a DER SubjectPublicKeyInfo of at most "
+                f"{self.max_size} bytes, not {got}"
+            )
         return value
 
 
@@ -274,12 +292,18 @@ BODIES: dict[str, Record] = {
     "key.registered": Record(
         {
             "officer": Name(),
-            "public_key": Bin(32),
+            "public_key": PublicKey(),
             "role": Enum(ROLES),
             "effective": INSTANT,
+            # a key with an official-duty certificate: SHA-256 of each DER certificate of its
+            # chain, the officer's first (the certificates are kept beside the log)
+            "certificates": Optional(Many(Bin(32), min_items=1, max_items=8)),
         }
     ),
     "key.revoked": Record({"reason": REASON, "effective": INSTANT}),
+    "revocation.recorded": Record(
+        {"format": Enum(REVOCATION_FORMATS), "sha256": Bin(32), "produced": INSTANT}
+    ),
     "procedure.published": Record(
         {
             "version": Int(1),
@@ -412,11 +436,12 @@ def from_json(kind: str, body: Any) -> dict[str, Any]:
 def _from_json(field: Field, value: Any, path: str) -> Any:
     if isinstance(field, Optional):
         return _from_json(field.inner, value, path)
-    if isinstance(field, Bin) and isinstance(value, str):
+    if isinstance(field, Bin | PublicKey) and isinstance(value, str):
         try:
             return bytes.fromhex(value)
         except ValueError:
-            raise BadField(f"{path} must be {field.size} bytes written in hex") from None
+            size = f"{field.size} bytes" if isinstance(field, Bin) else "bytes"
+            raise BadField(f"{path} must be {size} written in hex") from None
     if isinstance(field, Int) and isinstance(value, str):
         return _instant(value, path)
     if isinstance(field, Many) and isinstance(value, list):

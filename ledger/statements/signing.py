@@ -27,7 +27,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
@@ -92,6 +92,19 @@ def read_key_file(path: Path, key_type: str | None, what: str) -> tuple[dict[str
         raise BadKeyFile(f"cannot read {what} file {path}: {problem.strerror}") from None
     except (ValueError, KeyError, TypeError, binascii.Error) as problem:
         raise BadKeyFile(f"{path} is not a Liên thông {what} file: {problem}") from None
+
+
+class StatementKey(Protocol):
+    """Anything that signs statements: an Ed25519 key file, a certificate key in software, a
+    key on a PKCS#11 token."""
+
+    @property
+    def public_key(self) -> bytes: ...
+
+    @property
+    def key_id(self) -> str: ...
+
+    def sign(self, statement: bytes) -> bytes: ...
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ from uuid import UUID
 
 import msgpack
 
+from domain.errors import Refusal
+from domain.office import Office
 from domain.statement import ZERO_HASH
 from ledger.application import Ledger
 from ledger.errors import LedgerError
@@ -38,6 +40,8 @@ from ledger.log.audit.batches import (
 )
 from ledger.log.audit.entries import Checked, entry_state, set_keys
 from ledger.log.storage.tree import LeafRef, LogStore, StoredCheckpoint
+from ledger.statements import certificates
+from ledger.statements.certificates import Revocation
 
 HEADS_KEPT = 50_000  # subjects whose latest head the chain check keeps in memory
 MAX_FINDINGS = 10_000  # kept in the report; more are counted in `omitted`
@@ -109,6 +113,9 @@ class _Audit:
         self.authority_keys: dict[str, bytes] = {}
         self.keys: dict[str, bytes] = {}
         self.revoked: dict[str, int] = {}  # key id → the position of its revocation
+        self.certified: dict[str, tuple[bytes, ...]] = {}  # key id → its certificates' SHA-256
+        # issuer key id → the revocation data recorded so far, in log order
+        self.revocations: dict[str, list[Revocation]] = {}
         self.mismatched, self.later_mismatches = False, 0
         self.misaligned, self.later_misaligned = False, 0
         self.heads: OrderedDict[UUID, tuple[int, bytes]] = OrderedDict()
@@ -201,9 +208,15 @@ class _Audit:
             self._finding(checked.position, checked.subject, checked.seq, checked.problem)
         elif checked.key is not None:  # every entry but the genesis needs a key registered before
             self._check_key(checked)
+            if checked.key in self.certified and not checked.by_authority:
+                self._check_certificate(checked, self.certified[checked.key])
         if checked.problem is None and checked.learns is not None:
             family, key_id, public_key = checked.learns
             (self.authority_keys if family == "authority" else self.keys)[key_id] = public_key
+            if checked.certifies is not None:
+                self.certified[key_id] = checked.certifies
+        if checked.problem is None and checked.revocation is not None:
+            self._learn_revocation(checked)
         if checked.problem is None and checked.revokes is not None:
             self.revoked.setdefault(checked.revokes, checked.position)
 
@@ -253,6 +266,48 @@ class _Audit:
                 f"(entry {self.revoked[checked.key]}): nothing signed with a revoked key "
                 f"counts, whatever its date",
             )
+
+    def _check_certificate(self, checked: Checked, digests: tuple[bytes, ...]) -> None:
+        """An entry signed with a certificate key: its chain validated again at its `at`, with
+        the trust anchors of this audit and the revocation data recorded before the entry."""
+        assert checked.at is not None
+        assert checked.office is not None
+        try:
+            chain = self.ledger.pki_objects(list(digests), "certificate")
+            validation = self.ledger.certificate_validation()
+            issuers = {certificates.key_id_of(der) for der in chain[1:]}
+            issuers.update(certificates.key_id_of(der) for der in validation.anchors)
+            held = [item for issuer in sorted(issuers) for item in self.revocations.get(issuer, ())]
+            office = self.ledger._get(Office, "office", checked.office)
+            self.ledger._require_names_office(chain[0], office, checked.at)
+            validation.validate(chain, held, checked.at)
+        except Refusal as problem:
+            self._finding(
+                checked.position,
+                checked.subject,
+                checked.seq,
+                f"signed with certificate key {checked.key}, whose certificate does not hold "
+                f"at the statement's time: {problem}",
+            )
+
+    def _learn_revocation(self, checked: Checked) -> None:
+        assert checked.revocation is not None
+        issuer, kind, digest = checked.revocation
+        try:
+            [der] = self.ledger.pki_objects([digest], f"the {kind.upper()}")
+        except Refusal as problem:
+            self._finding(checked.position, checked.subject, checked.seq, str(problem))
+            return
+        if hashlib.sha256(der).digest() != digest:
+            self._finding(
+                checked.position,
+                checked.subject,
+                checked.seq,
+                f"the {kind.upper()} kept beside the log is not the one recorded (its SHA-256 "
+                f"differs)",
+            )
+            return
+        self.revocations.setdefault(issuer, []).append(Revocation(kind, der))
 
     def _checkpoint(
         self,

@@ -22,6 +22,7 @@ from domain.dossier import Dossier
 from domain.office import Office
 from domain.officer import Authority, Key, Officer
 from domain.procedure import Procedure
+from domain.revocation import Revocations
 from domain.signed import subject_id
 from domain.statement import AUTHORITY, Statement
 from ledger.errors import LedgerError
@@ -40,9 +41,10 @@ EVENT_OF_KIND: dict[str, tuple[type[Any], ...]] = {
     "officer.enrolled": (Officer.Enrolled,),
     "officer.moved": (Officer.Moved,),
     "officer.left": (Officer.Left,),
-    "key.registered": (Key.Registered,),
+    "key.registered": (Key.Registered, Key.Certified),
     "key.revoked": (Key.Revoked,),
     "procedure.published": (Procedure.Published, Procedure.Republished),
+    "revocation.recorded": (Revocations.Started, Revocations.Added),
     "dossier.received": (Dossier.Received,),
     "handover.dispatched": (Dossier.Dispatched,),
     "handover.acknowledged": (Dossier.Acknowledged,),
@@ -87,6 +89,12 @@ class Checked(NamedTuple):
     prev: bytes | None = None  # the statement's `prev`, when it parses
     digest: bytes | None = None  # SHA-256 of the statement bytes, when they decode
     revokes: str | None = None  # the key id a key.revoked statement revokes
+    at: int | None = None  # the statement's `at` and `office`, when it parses
+    office: str | None = None
+    # key.registered with certificates: the SHA-256 of each certificate of the chain
+    certifies: tuple[bytes, ...] | None = None
+    # revocation.recorded: (issuer key id, format, SHA-256 of the data)
+    revocation: tuple[str, str, bytes] | None = None
 
 
 _KEYS: dict[str, bytes] = {}  # every key id the log registers → its public key (worker global)
@@ -141,6 +149,14 @@ def _check_row(row: Row) -> Checked:
         prev=statement.prev,
         digest=digest,
         revokes=statement.subject if statement.kind == "key.revoked" else None,
+        at=statement.at,
+        office=statement.office,
+        certifies=tuple(statement.body["certificates"])
+        if statement.kind == "key.registered" and "certificates" in statement.body
+        else None,
+        revocation=(statement.subject, statement.body["format"], statement.body["sha256"])
+        if statement.kind == "revocation.recorded"
+        else None,
     )
 
 
