@@ -44,7 +44,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "Chỉ số theo Quyết định 766/QĐ-TTg (phần sổ cái biết được):",
         "The national index of Decision 766/QĐ-TTg (what the ledger knows):",
     ),
-    "report_index_online": ("  Tiếp nhận trực tuyến: {n} ({rate})", "  Received online: {n} ({rate})"),
+    "report_index_online": (
+        "  Tiếp nhận trực tuyến: {n} ({rate})",
+        "  Received online: {n} ({rate})",
+    ),
     "report_index_digitised": (
         "  Số hóa khi tiếp nhận (có bản quét đã tải lên): {n} ({rate})",
         "  Digitised at receipt (scans uploaded): {n} ({rate})",
@@ -113,6 +116,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "bundle_written": (
         "Gói kiểm toán {file}: hồ sơ {code}, {n} bản khai, điểm kiểm tra kích thước {size}.",
         "Audit bundle {file}: dossier {code}, {n} statements, checkpoint of size {size}.",
+    ),
+    "certificate_signed": (
+        "ký bằng chứng thư số công vụ của {subject}, do {issuer} cấp; chuỗi chứng thư hợp lệ "
+        "tại thời điểm ký",
+        "signed with the official-duty certificate of {subject}, issued by {issuer}; the "
+        "certificate chain held at the time of signing",
     ),
     "bundle_ok": (
         "ĐÃ XÁC MINH: {n} bản khai nằm trong sổ cái tại điểm kiểm tra kích thước {size} do khóa "
@@ -441,6 +450,25 @@ WORDS: dict[str, tuple[str, str]] = {
         "Đã xóa {n} phần sót lại sau sự cố ({size:,} byte): tệp tải dở, khối dữ liệu không thuộc "
         "tệp nào",
         "Removed {n} crash leftover(s) ({size:,} bytes): uploads cut off, blobs no file names",
+    ),
+    # signing with a key on a token (sign --pkcs11, agent)
+    "token_pin": ("Mã PIN của thiết bị ký (token): ", "The token's PIN: "),
+    "token_pin_missing": (
+        "Chưa có mã PIN của thiết bị ký: đặt LIENTHONG_TOKEN_PIN hoặc nhập khi được hỏi",
+        "No PIN for the token: set LIENTHONG_TOKEN_PIN or type it when asked",
+    ),
+    "sign_one_key": (
+        "Cho đúng một khóa ký: --key TỆP, hoặc --pkcs11 MODULE --token-label NHÃN --key-label NHÃN",
+        "Give exactly one signing key: --key FILE, or --pkcs11 MODULE --token-label LABEL "
+        "--key-label LABEL",
+    ),
+    "token_labels": (
+        "--pkcs11 cần --token-label (nhãn thiết bị ký) và --key-label (nhãn khóa trên thiết bị)",
+        "--pkcs11 needs --token-label (the token's label) and --key-label (the key's label on it)",
+    ),
+    "token_officer": (
+        "Khóa trên thiết bị ký không cho biết cán bộ và cơ quan: cho --officer và --office",
+        "A key on a token does not say its officer and office: give --officer and --office",
     ),
 }
 

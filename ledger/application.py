@@ -255,6 +255,10 @@ class Ledger(Handlers, Checks, CertificateChecks, RecordMany, LogAccess, Applica
         current = self._find(family, subject)
         return (current.version, current.head) if current is not None else (0, ZERO_HASH)
 
+    def has(self, family: str, subject: str) -> bool:
+        """Whether the subject has a history in the log."""
+        return self._find(family, subject) is not None
+
     def dossier(self, code: str) -> Dossier:
         return self._read(Dossier, "dossier", code)
 

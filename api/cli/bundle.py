@@ -42,7 +42,7 @@ from ledger.errors import (
 from ledger.log import note
 from ledger.log.bundle import Bundle, BundleReport, export, verify_bundle
 from ledger.log.tlog import read_verifier
-from ledger.statements import schema
+from ledger.statements import certificates, schema
 from ledger.stores.applicants import DataKey
 
 
@@ -110,10 +110,19 @@ def verify_bundle_command(
         Path | None,
         typer.Option(help="check DIR/<sha256> for every file the statements list (--with-files)"),
     ] = None,
+    anchors: Annotated[
+        Path | None,
+        typer.Option(
+            help="the directory of trusted root certificates, to check official-duty "
+            "certificate signatures (default: LIENTHONG_TRUST_ANCHORS)"
+        ),
+    ] = None,
 ) -> None:
     """Verify an audit bundle offline — no database, no server: checkpoint signature, inclusion
     proofs, every signature and rule. Prints each hop; exit 1 if anything fails. With --files,
-    also each listed file: present in DIR and hashing to its name."""
+    also each listed file: present in DIR and hashing to its name. Statements signed with
+    official-duty certificates have their chains validated at their time against --anchors
+    with the revocation data the bundle carries."""
     options = options_of(ctx)
     try:
         verifier = read_verifier(log_key)
@@ -122,7 +131,12 @@ def verify_bundle_command(
         bad_input(options, problem)
     data = read_file(options, bundle_file, "bundle")
     try:
-        report = verify_bundle(data, verifier, witnesses)
+        report = verify_bundle(
+            data,
+            verifier,
+            witnesses,
+            anchors=str(anchors) if anchors is not None else options.settings.trust_anchors,
+        )
     except BadBundle as problem:
         bad_input(options, problem)
     lang = options.lang
@@ -135,6 +149,22 @@ def verify_bundle_command(
     files_ok = files is None or check_bundle_files(Bundle.decode(data), files, lang)
     if not report.ok or not files_ok:
         raise typer.Exit(1)
+
+
+def _certificate_line(report: BundleReport, key_id: str, lang: str) -> str:
+    """For a statement signed with an official-duty certificate: whose, and by which CA."""
+    if report.replayed is None or key_id == "authority" or not report.replayed.has("key", key_id):
+        return ""
+    key = report.replayed.key(key_id)
+    if not key.certificates:
+        return ""
+    chain = report.replayed.pki_objects(list(key.certificates), "certificate")
+    return word(
+        "certificate_signed",
+        lang,
+        subject=certificates.subject_text(chain[0]),
+        issuer=certificates.issuer_text(chain[0]),
+    )
 
 
 def _render_bundle(report: BundleReport, verifier: note.Verifier, lang: str) -> None:
@@ -151,6 +181,9 @@ def _render_bundle(report: BundleReport, verifier: note.Verifier, lang: str) -> 
             f"[bold]{kind_label(statement.kind, lang)}[/] — {signed}; {word('recorded_at', lang)} "
             f"{format_local(step.recorded_at)} — [green]{word('verified', lang)}[/]"
         )
+        certified = _certificate_line(report, statement.key, lang)
+        if certified:
+            out.print(f"     {certified}", markup=False)
     print_hops(view, lang, suffix=f" — {word('verified', lang)}")
     witnesses = (
         word("cosigned_by", lang, names=", ".join(report.witnesses)) if report.witnesses else ""

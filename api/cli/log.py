@@ -13,6 +13,7 @@ The witnesses' commands are in api/cli/witness.py, the audit bundles' in api/cli
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -178,11 +179,21 @@ def verify(
     ] = False,
     data_key: DataKeyOption = None,
     files_dir: FilesDirOption = None,
+    anchors: Annotated[
+        Path | None,
+        typer.Option(
+            help="the directory of trusted root certificates for official-duty certificate "
+            "signatures (default: LIENTHONG_TRUST_ANCHORS)"
+        ),
+    ] = None,
 ) -> None:
     """Full audit: every statement, signature and chain link, the Merkle tree, and every stored
     checkpoint's signature, root and consistency; with --files, every dossier file held too.
-    Exit 1 if anything fails."""
+    Statements signed with official-duty certificates have their chains validated again at their
+    time, with the revocation data recorded before them. Exit 1 if anything fails."""
     options = options_of(ctx)
+    if anchors is not None:
+        options = replace(options, settings=replace(options.settings, trust_anchors=str(anchors)))
     verifier = _verifier(options, log_key)
     files_key = load_data_key(options, data_key) if files else None
     with open_ledger(options) as ledger:

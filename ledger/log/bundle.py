@@ -15,7 +15,8 @@ entry signed with a key whose revocation comes earlier in the bundle is refused.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,7 @@ from ledger.config import LedgerSettings
 from ledger.errors import BadBundle, BadProofRequest, LedgerError
 from ledger.log import merkle, note, tlog
 from ledger.log.storage.tree import StoredCheckpoint
-from ledger.statements import canonical, schema
+from ledger.statements import canonical, certificates, schema
 from ledger.views.timeline import Timeline, timeline
 
 FORMAT = "lienthong-bundle"
@@ -45,30 +46,55 @@ class BundleEntry:
 
 
 @dataclass(frozen=True)
+class SideObject:
+    """A certificate, CRL or OCSP response the bundle's certificate entries name by SHA-256."""
+
+    kind: str
+    der: bytes
+
+
+@dataclass(frozen=True)
+class Timestamp:
+    """An RFC 3161 timestamp token over the signature of the entry whose statement hash it names."""
+
+    statement: bytes
+    token: bytes
+
+
+@dataclass(frozen=True)
 class Bundle:
     dossier: str
     checkpoint: str  # the signed note, witness cosignature lines included
     entries: tuple[BundleEntry, ...]
+    # present only when the bundle holds certificate signatures: a bundle of Ed25519 entries
+    # alone is byte for byte what it was before certificates
+    pki: tuple[SideObject, ...] = ()
+    timestamps: tuple[Timestamp, ...] = ()
 
     def encode(self) -> bytes:
-        return canonical.encode(
-            {
-                "checkpoint": self.checkpoint,
-                "dossier": self.dossier,
-                "entries": [
-                    {
-                        "index": entry.index,
-                        "proof": list(entry.proof),
-                        "recorded_at": entry.recorded_at,
-                        "signature": entry.signature,
-                        "statement": entry.statement,
-                    }
-                    for entry in self.entries
-                ],
-                "format": FORMAT,
-                "v": VERSION,
-            }
-        )
+        document: dict[str, Any] = {
+            "checkpoint": self.checkpoint,
+            "dossier": self.dossier,
+            "entries": [
+                {
+                    "index": entry.index,
+                    "proof": list(entry.proof),
+                    "recorded_at": entry.recorded_at,
+                    "signature": entry.signature,
+                    "statement": entry.statement,
+                }
+                for entry in self.entries
+            ],
+            "format": FORMAT,
+            "v": VERSION,
+        }
+        if self.pki:
+            document["pki"] = [{"der": item.der, "kind": item.kind} for item in self.pki]
+        if self.timestamps:
+            document["timestamps"] = [
+                {"statement": item.statement, "token": item.token} for item in self.timestamps
+            ]
+        return canonical.encode(document)
 
     @classmethod
     def decode(cls, data: bytes) -> Bundle:
@@ -76,7 +102,12 @@ class Bundle:
             document = canonical.decode(data, max_bytes=MAX_BUNDLE_BYTES)
         except LedgerError as problem:
             raise BadBundle(f"the file is not a canonical bundle: {problem}") from None
-        _fields(document, "bundle", {"checkpoint", "dossier", "entries", "format", "v"})
+        _fields(
+            document,
+            "bundle",
+            {"checkpoint", "dossier", "entries", "format", "v"},
+            optional=frozenset({"pki", "timestamps"}),
+        )
         if document["format"] != FORMAT or document["v"] != VERSION:
             raise BadBundle(
                 f"the file is a {document['format']!r} version {document['v']!r}, "
@@ -91,13 +122,51 @@ class Bundle:
             _entry(item, f"bundle.entries[{number}]")
             for number, item in enumerate(document["entries"])
         )
-        return cls(document["dossier"], document["checkpoint"], entries)
+        return cls(
+            document["dossier"],
+            document["checkpoint"],
+            entries,
+            _side_objects(document.get("pki", [])),
+            _timestamps(document.get("timestamps", [])),
+        )
 
 
-def _fields(value: Any, path: str, names: set[str]) -> None:
+def _side_objects(items: Any) -> tuple[SideObject, ...]:
+    if not isinstance(items, list):
+        raise BadBundle("bundle.pki must be a list")
+    found: list[SideObject] = []
+    for number, item in enumerate(items):
+        path = f"bundle.pki[{number}]"
+        _fields(item, path, {"der", "kind"})
+        if item["kind"] not in ("certificate", "crl", "ocsp"):
+            raise BadBundle(f"{path}.kind must be certificate, crl or ocsp")
+        if not isinstance(item["der"], bytes) or not item["der"]:
+            raise BadBundle(f"{path}.der must be bytes")
+        found.append(SideObject(item["kind"], item["der"]))
+    return tuple(found)
+
+
+def _timestamps(items: Any) -> tuple[Timestamp, ...]:
+    if not isinstance(items, list):
+        raise BadBundle("bundle.timestamps must be a list")
+    found: list[Timestamp] = []
+    for number, item in enumerate(items):
+        path = f"bundle.timestamps[{number}]"
+        _fields(item, path, {"statement", "token"})
+        if not isinstance(item["statement"], bytes) or len(item["statement"]) != 32:
+            raise BadBundle(f"{path}.statement must be a 32-byte statement hash")
+        if not isinstance(item["token"], bytes) or not item["token"]:
+            raise BadBundle(f"{path}.token must be bytes")
+        found.append(Timestamp(item["statement"], item["token"]))
+    return tuple(found)
+
+
+def _fields(
+    value: Any, path: str, names: set[str], optional: frozenset[str] = frozenset()
+) -> None:
     if not isinstance(value, dict):
         raise BadBundle(f"{path} must be a map")
-    missing, extra = names - value.keys(), value.keys() - names
+    missing, extra = names - value.keys(), value.keys() - names - optional
     if missing or extra:
         raise BadBundle(
             f"{path} has {'missing ' + ', '.join(sorted(missing)) if missing else ''}"
@@ -125,9 +194,17 @@ def _entry(item: Any, path: str) -> BundleEntry:
 # --- export -------------------------------------------------------------------------------------
 
 
-def export(ledger: Ledger, code: str, checkpoint: StoredCheckpoint | None = None) -> Bundle:
+def export(
+    ledger: Ledger,
+    code: str,
+    checkpoint: StoredCheckpoint | None = None,
+    *,
+    timestamps: Callable[[list[bytes]], dict[bytes, bytes]] | None = None,
+) -> Bundle:
     """The bundle of a dossier at `checkpoint` (by default the latest one kept), which must cover
-    every entry of the dossier. Raises UnknownDossier, or BadProofRequest if no checkpoint does."""
+    every entry of the dossier. Raises UnknownDossier, or BadProofRequest if no checkpoint does.
+    Entries signed with certificate keys bring their chains and the revocation data recorded for
+    their CAs; `timestamps` (statement hashes → RFC 3161 tokens kept for them) adds the tokens."""
     ledger.dossier(code)  # raises UnknownDossier
     checkpoint = checkpoint or ledger.checkpoint()
     size = checkpoint.size if checkpoint else 0
@@ -152,6 +229,18 @@ def export(ledger: Ledger, code: str, checkpoint: StoredCheckpoint | None = None
             for reference in references(stored.statement):
                 wanted.setdefault(reference, None)
     assert checkpoint is not None
+    pki = _side_data(ledger, [entries[i] for i in sorted(entries)], wanted, done)
+    while len(done) < len(wanted):  # the revocation histories the certificates need
+        family, subject = next(item for item in wanted if item not in done)
+        done.add((family, subject))
+        for stored in ledger.history(family, subject):
+            index = ledger.leaf_index(family, subject, stored.statement.seq)
+            if index >= size:
+                break
+            entries[index] = BundleEntry(
+                index, stored.raw, stored.signature, stored.recorded_at, ()
+            )
+            pki.setdefault(stored.statement.body["sha256"], _side(ledger, stored.statement))
     cosignatures = ledger.logstore.cosignatures(size)
     note_text = checkpoint.note + "".join(
         line if line.endswith("\n") else line + "\n" for line in cosignatures
@@ -166,7 +255,54 @@ def export(ledger: Ledger, code: str, checkpoint: StoredCheckpoint | None = None
         )
         for _, entry in sorted(entries.items())
     )
-    return Bundle(code, note_text, proved)
+    return Bundle(
+        code,
+        note_text,
+        proved,
+        tuple(pki[digest] for digest in sorted(pki)),
+        _timestamps_of(timestamps, proved),
+    )
+
+
+def _side_data(
+    ledger: Ledger,
+    entries: Sequence[BundleEntry],
+    wanted: dict[tuple[str, str], None],
+    done: set[tuple[str, str]],
+) -> dict[bytes, SideObject]:
+    """The certificates of the certificate keys among `entries`, by SHA-256; and, in `wanted`,
+    the revocation histories of their CAs and of the ledger's trust anchors."""
+    found: dict[bytes, SideObject] = {}
+    for entry in entries:
+        statement = schema.parse(entry.statement, max_bytes=max(len(entry.statement), 1))
+        if statement.kind != "key.registered" or "certificates" not in statement.body:
+            continue
+        digests = list(statement.body["certificates"])
+        chain = ledger.pki_objects(digests, "certificate")
+        for digest, der in zip(digests, chain, strict=True):
+            found[digest] = SideObject("certificate", der)
+        issuers = [*chain[1:], *ledger.certificate_validation().anchors]
+        for der in issuers:
+            subject = ("revocation", certificates.key_id_of(der))
+            if subject not in done and ledger.has(*subject):
+                wanted.setdefault(subject, None)
+    return found
+
+
+def _side(ledger: Ledger, statement: Statement) -> SideObject:
+    body = statement.body
+    [der] = ledger.pki_objects([body["sha256"]], f"the {body['format'].upper()}")
+    return SideObject(body["format"], der)
+
+
+def _timestamps_of(
+    lookup: Callable[[list[bytes]], dict[bytes, bytes]] | None, entries: Sequence[BundleEntry]
+) -> tuple[Timestamp, ...]:
+    """The RFC 3161 tokens kept for the entries (when a time-stamping authority is configured)."""
+    if lookup is None:
+        return ()
+    tokens = lookup([hashlib.sha256(entry.statement).digest() for entry in entries])
+    return tuple(Timestamp(digest, tokens[digest]) for digest in sorted(tokens))
 
 
 def references(statement: Statement) -> Iterable[tuple[str, str]]:
@@ -227,9 +363,13 @@ def verify_bundle(
     data: bytes,
     log_key: note.Verifier,
     witnesses: Sequence[note.Verifier] = (),
+    *,
+    anchors: str = "",
 ) -> BundleReport:
     """Verify a bundle offline. Raises BadBundle if the file cannot be read as a bundle; every
-    other problem is listed in the report (`ok` is False), naming the entry and what failed."""
+    other problem is listed in the report (`ok` is False), naming the entry and what failed.
+    Certificate signatures are validated against the root certificates in the directory
+    `anchors` (the deployment's trust anchors), with the revocation data the bundle carries."""
     bundle = Bundle.decode(data)
     report = BundleReport(bundle.dossier)
     try:
@@ -260,7 +400,7 @@ def verify_bundle(
             report.problems.append(f"{where}: not in the log at this checkpoint: {problem}")
     if report.problems:
         return report
-    _replay(bundle, report)
+    _replay(bundle, report, anchors)
     return report
 
 
@@ -286,11 +426,26 @@ def _where(entry: BundleEntry) -> str:
     return f"entry {entry.index + 1} ({statement.kind} {statement.subject}, seq {statement.seq})"
 
 
-def _replay(bundle: Bundle, report: BundleReport) -> None:
+def _replay(bundle: Bundle, report: BundleReport, anchors: str) -> None:
     clock = _EntryClock()
     ledger = Ledger(
-        LedgerSettings(database_url="memory:", clock_tolerance_seconds=_TEN_YEARS), clock=clock
+        LedgerSettings(
+            database_url="memory:", clock_tolerance_seconds=_TEN_YEARS, trust_anchors=anchors
+        ),
+        clock=clock,
     )
+    for item in bundle.pki:
+        try:
+            ledger.keep_pki(item.kind, item.der)
+        except LedgerError as problem:
+            report.problems.append(f"bundle.pki: {problem}")
+            return
+    if bundle.pki and not anchors:
+        report.problems.append(
+            "the bundle holds certificate signatures (official-duty certificates): give the "
+            "directory of trusted root certificates to check their chains"
+        )
+        return
     for entry in bundle.entries:
         clock.current = entry.recorded_at
         try:

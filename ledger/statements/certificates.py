@@ -237,6 +237,10 @@ def subject_text(certificate_der: bytes) -> str:
     return load_certificate(certificate_der).subject.rfc4514_string()
 
 
+def issuer_text(certificate_der: bytes) -> str:
+    return load_certificate(certificate_der).issuer.rfc4514_string()
+
+
 @dataclass(frozen=True)
 class _Window:
     start: int
