@@ -448,3 +448,21 @@ def test_the_audit_finds_a_certificate_entry_when_its_anchor_is_not_trusted(
     report = audit(auditor, workers=1)
     assert not report.ok
     assert any("trust anchors" in f.problem for f in report.findings)
+
+
+def test_the_read_models_follow_a_log_with_certificate_keys_and_revocation_data(
+    world: World, hierarchy: Hierarchy
+) -> None:
+    from ledger.views.projector import Projector
+    from ledger.views.tables import ViewStore
+
+    issued = hierarchy.issue("cb-cert", office=COMMUNE_NAME)
+    signer = enrol_certificate(world, hierarchy, "cb-cert", COMMUNE, issued)
+    when = to_datetime(world.clock.now(), UTC)
+    record_revocation(world.authority, "crl", hierarchy.crl([], this_update=when))
+    receive(world, signer)
+    projector = Projector(world.ledger, ViewStore("memory:"))
+    assert projector.catch_up() == world.ledger.log_size()
+    location = projector.location(CODE)
+    assert location is not None
+    assert location.custodian == COMMUNE
