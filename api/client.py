@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -25,7 +25,23 @@ from ledger.errors import BadEnvelope
 from ledger.log.bundle import BundleReport, verify_bundle
 from ledger.log.note import Verifier
 from ledger.statements import schema
-from ledger.statements.signing import Envelope, SigningKey
+from ledger.statements.signing import Envelope
+
+
+class OfficerKey(Protocol):
+    """What signs for an officer of an office: a key file's key (SigningKey) or a key on a token
+    (ledger/statements/pkcs11.py TokenKey)."""
+
+    @property
+    def office(self) -> str: ...
+
+    @property
+    def officer(self) -> str: ...
+
+    @property
+    def key_id(self) -> str: ...
+
+    def sign(self, statement: bytes) -> bytes: ...
 
 
 class ApiProblem(Exception):
@@ -95,7 +111,7 @@ class Client:
 
     def prepare(
         self,
-        key: SigningKey,
+        key: OfficerKey,
         kind: str,
         subject: str,
         body: Mapping[str, Any],
@@ -172,7 +188,7 @@ class Client:
 
     def record(
         self,
-        key: SigningKey,
+        key: OfficerKey,
         kind: str,
         subject: str,
         body: Mapping[str, Any],
@@ -243,7 +259,7 @@ def _hexed(value: Any) -> Any:
 
 
 def _check_prepared(
-    raw: bytes, key: SigningKey, kind: str, subject: str, body: Mapping[str, Any]
+    raw: bytes, key: OfficerKey, kind: str, subject: str, body: Mapping[str, Any]
 ) -> None:
     """Refuse to sign bytes that do not say what was asked."""
     statement = schema.parse(raw)

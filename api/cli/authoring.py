@@ -4,7 +4,8 @@ registry's seed, signing and submitting envelopes (here, or through a server wit
 lienthong init [--authority-key FILE]                    the authority key, recorded as the root
 lienthong keygen FILE --officer ID --office ID           an officer's key pair
 lienthong seed travinh [--authority-key FILE]            the real Trà Vinh registry
-lienthong sign KIND SUBJECT --key FILE [--body JSON] …   a statement on the head, signed
+lienthong sign KIND SUBJECT --key FILE [--body JSON] …   a statement on the head, signed (or
+    --pkcs11 MODULE --token-label L --key-label K: with a key on a token)
 lienthong submit [FILE…]                                 record envelopes, one JSON per line
 
 Exit codes: 0 done; 1 refused by the ledger; 2 input errors (bad arguments, unreadable key or
@@ -16,6 +17,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -25,13 +27,15 @@ from rich.progress import Progress
 
 from api.cli.args import identifier, in_instant_range
 from api.cli.serve import remote_sign, remote_submit
-from api.cli.shell import emit, err, fail, load_key, open_ledger, options_of, out
+from api.cli.shell import Options, emit, err, fail, load_key, open_ledger, options_of, out, refuse
+from api.cli.token import open_token_key
 from api.texts import word
 from domain.instant import format_local, from_datetime
 from ledger.errors import AlreadyInitialised, BadEnvelope, BadKeyFile, MalformedStatement
 from ledger.reference.seed import seed_travinh, statement_count
 from ledger.statements import schema
 from ledger.statements.authoring import Signer, initialise, prepare
+from ledger.statements.pkcs11 import TokenKey
 from ledger.statements.signing import Envelope, SigningKey
 
 seed_app = typer.Typer(help="Nạp dữ liệu thật / load real registry data.", no_args_is_help=True)
@@ -122,7 +126,9 @@ def sign(
             help="the dossier code, or the registry subject", callback=identifier("subject")
         ),
     ],
-    key: Annotated[Path, typer.Option(help="key file from `keygen`")],
+    key: Annotated[
+        Path | None, typer.Option(help="key file from `keygen` (or a key on a token: --pkcs11)")
+    ] = None,
     body: Annotated[str, typer.Option(help="JSON object; bytes in hex, times as ISO 8601")] = "{}",
     at: Annotated[str | None, typer.Option(help="ISO 8601 time with zone (default: now)")] = None,
     seq: Annotated[int | None, typer.Option(help="default: the head's seq + 1")] = None,
@@ -137,41 +143,83 @@ def sign(
     ] = None,
     server: Server = None,
     token: Token = None,
+    pkcs11: Annotated[
+        str | None,
+        typer.Option(
+            "--pkcs11",
+            metavar="MODULE",
+            help="sign with a key on a token (USB token, smart card): its maker's PKCS#11 "
+            "library; with --token-label, --key-label, --officer and --office; the PIN from "
+            "LIENTHONG_TOKEN_PIN, else asked",
+        ),
+    ] = None,
+    token_label: Annotated[str | None, typer.Option(help="the token's label (--pkcs11)")] = None,
+    key_label: Annotated[
+        str | None, typer.Option(help="the key's label on the token, CKA_LABEL (--pkcs11)")
+    ] = None,
 ) -> None:
-    """Build a statement on the current head, sign it with a key file, print the envelope.
-    With --server, the server prepares the bytes on its head; they are checked, then signed here."""
+    """Build a statement on the current head, sign it with a key file or a key on a token, print
+    the envelope. With --server, the server prepares the bytes on its head; they are checked,
+    then signed here."""
     options = options_of(ctx)
-    signing_key = load_key(key, options.lang)
-    server, token = server or options.environment.server, token or options.environment.token
-    if server:
-        try:
-            fields = schema.from_json(kind, json.loads(body))
-        except (ValueError, MalformedStatement) as problem:
-            fail(BadEnvelope(f"cannot build the statement: {problem}"), options.lang, 2)
-        remote_sign(options, server, token or "", signing_key, kind, subject, fields)
-        return
-    with open_ledger(options) as ledger:
-        try:
-            fields = schema.from_json(kind, json.loads(body))
-            instant = from_datetime(datetime.fromisoformat(at)) if at else None
-            previous = bytes.fromhex(prev) if prev is not None else None
-        except (ValueError, MalformedStatement) as problem:
-            fail(BadEnvelope(f"cannot build the statement: {problem}"), options.lang, 2)
-        if instant is not None and at is not None:
-            in_instant_range(instant, "--at", at, options.lang)
-        raw = prepare(
-            ledger,
-            kind,
-            subject,
-            fields,
-            office=office or signing_key.office,
-            officer=officer or signing_key.officer,
-            key=signing_key.key_id,
-            at=instant,
-            seq=seq,
-            prev=previous,
+    with ExitStack() as held:
+        signing_key = _signing_key(
+            options, held, key, (pkcs11, token_label, key_label), officer=officer, office=office
         )
-        emit(Envelope(raw, signing_key.sign(raw)).to_json())
+        server, token = server or options.environment.server, token or options.environment.token
+        if server:
+            try:
+                fields = schema.from_json(kind, json.loads(body))
+            except (ValueError, MalformedStatement) as problem:
+                fail(BadEnvelope(f"cannot build the statement: {problem}"), options.lang, 2)
+            remote_sign(options, server, token or "", signing_key, kind, subject, fields)
+            return
+        with open_ledger(options) as ledger:
+            try:
+                fields = schema.from_json(kind, json.loads(body))
+                instant = from_datetime(datetime.fromisoformat(at)) if at else None
+                previous = bytes.fromhex(prev) if prev is not None else None
+            except (ValueError, MalformedStatement) as problem:
+                fail(BadEnvelope(f"cannot build the statement: {problem}"), options.lang, 2)
+            if instant is not None and at is not None:
+                in_instant_range(instant, "--at", at, options.lang)
+            raw = prepare(
+                ledger,
+                kind,
+                subject,
+                fields,
+                office=office or signing_key.office,
+                officer=officer or signing_key.officer,
+                key=signing_key.key_id,
+                at=instant,
+                seq=seq,
+                prev=previous,
+            )
+            emit(Envelope(raw, signing_key.sign(raw)).to_json())
+
+
+def _signing_key(
+    options: Options,
+    held: ExitStack,
+    key: Path | None,
+    on_token: tuple[str | None, str | None, str | None],
+    *,
+    officer: str | None,
+    office: str | None,
+) -> SigningKey | TokenKey:
+    """The key file's key, or the key on the token (module, token label, key label), closed when
+    `held` ends: exactly one. A token names no officer or office: the options must."""
+    module, token_label, key_label = on_token
+    if (key is None) == (module is None) or (key is not None and (token_label or key_label)):
+        refuse(options, word("sign_one_key", options.lang))
+    if key is not None:
+        return load_key(key, options.lang)
+    assert module is not None
+    if not (officer and office):
+        refuse(options, word("token_officer", options.lang))
+    return held.enter_context(
+        open_token_key(options, module, token_label, key_label, officer=officer, office=office)
+    )
 
 
 def submit(

@@ -22,7 +22,7 @@ import uvicorn
 
 from api import bootstrap
 from api.cli.shell import Options, emit, err, fail, open_ledger, options_of, out
-from api.client import ApiProblem, Client
+from api.client import ApiProblem, Client, OfficerKey
 from api.settings import (
     Settings,
     SettingsError,
@@ -43,7 +43,7 @@ from ledger.errors import (
 )
 from ledger.simulation.demo import DEMO_START, demo_applicant, demo_log_key, run_demo
 from ledger.statements.authoring import Signer
-from ledger.statements.signing import Envelope, SigningKey
+from ledger.statements.signing import Envelope
 from ledger.stores.applicants import DataKey
 
 DEMO_DIRECTORY = Path("lienthong-demo")
@@ -299,7 +299,7 @@ def remote_sign(
     options: Options,
     server: str,
     token: str,
-    key: SigningKey,
+    key: OfficerKey,
     kind: str,
     subject: str,
     body: dict[str, Any],
