@@ -49,6 +49,7 @@ class CertificateChecks:
     _pki: PkiStore | None = None
     _validation: CertificateValidation | None = None
     _objects: dict[bytes, bytes] | None = None
+    _named: set[tuple[bytes, str, int, Any]] | None = None  # (leaf, office, version, day) found
 
     @property
     def pki(self) -> PkiStore:
@@ -118,6 +119,11 @@ class CertificateChecks:
 
     def _require_names_office(self, leaf: bytes, office: Office, at: int) -> None:
         day = local_date(at)
+        if self._named is None:
+            self._named = set()
+        # an office's names on a day never change once recorded (renames take effect later)
+        if (leaf, office.subject, office.version, day) in self._named:
+            return
         names = [office.name_on(day)]
         agency = office.agency_on(day)
         if agency:
@@ -128,6 +134,9 @@ class CertificateChecks:
                 f"({names[0]}) in its organisation (O) or units (OU) on {format_local(at)}: an "
                 f"official-duty certificate signs only for the office it was issued to"
             )
+        if len(self._named) >= KEPT_OBJECTS:
+            self._named.clear()
+        self._named.add((leaf, office.subject, office.version, day))
 
     def _check_enrolment(self, body: Mapping[str, Any], officer: Officer) -> None:
         """A key registered with a certificate chain (`key.registered` with `certificates`)."""

@@ -72,8 +72,10 @@ class Revocation:
     der: bytes
 
 
+@lru_cache(maxsize=1024)
 def load_certificate(der: bytes, what: str = "certificate") -> x509.Certificate:
-    """A DER certificate; BadCertificate naming what is wrong."""
+    """A DER certificate; BadCertificate naming what is wrong. Parsed once per process: the
+    checks of every statement a certificate signs read it again."""
     if len(der) > MAX_CERTIFICATE_BYTES:
         raise BadCertificate(f"the {what} is {len(der)} bytes; at most {MAX_CERTIFICATE_BYTES}")
     try:
@@ -214,16 +216,21 @@ def _check_length(certificates: Sequence[x509.Certificate], max_chain: int) -> N
         )
 
 
+@lru_cache(maxsize=4096)
+def _held_names(certificate_der: bytes) -> frozenset[str]:
+    subject = load_certificate(certificate_der).subject
+    return frozenset(
+        _plain(str(attribute.value))
+        for oid in (NameOID.ORGANIZATION_NAME, NameOID.ORGANIZATIONAL_UNIT_NAME)
+        for attribute in subject.get_attributes_for_oid(oid)
+    )
+
+
 def names_office(certificate_der: bytes, names: Iterable[str]) -> bool:
     """Whether the certificate's subject names the office: its organisation (O) or one of its
     organisational units (OU) is one of `names` (the office's name or agency identifier),
     compared in NFC, case-insensitively, with runs of spaces as one."""
-    subject = load_certificate(certificate_der).subject
-    held = {
-        _plain(str(attribute.value))
-        for oid in (NameOID.ORGANIZATION_NAME, NameOID.ORGANIZATIONAL_UNIT_NAME)
-        for attribute in subject.get_attributes_for_oid(oid)
-    }
+    held = _held_names(certificate_der)
     return any(_plain(name) in held for name in names)
 
 
@@ -419,6 +426,7 @@ def check_issued_by(item: Revocation, issuer_der: bytes) -> None:
         )
 
 
+@lru_cache(maxsize=4096)
 def key_id_of(certificate_der: bytes) -> str:
     """The key id (signing.key_id) of a certificate's public key: how an issuing CA is named."""
     from ledger.statements.signing import key_id
