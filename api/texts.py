@@ -123,6 +123,16 @@ WORDS: dict[str, tuple[str, str]] = {
         "signed with the official-duty certificate of {subject}, issued by {issuer}; the "
         "certificate chain held at the time of signing",
     ),
+    "timestamp_held": (
+        "Dấu thời gian RFC 3161 của bản khai thứ {entry} trong sổ hợp lệ: chữ ký đã có lúc {at}.",
+        "The RFC 3161 timestamp of log entry {entry} holds: the signature existed at {at}.",
+    ),
+    "timestamps_unchecked": (
+        "Gói mang {n} dấu thời gian RFC 3161 chưa được kiểm tra: hãy cho chứng thư gốc của tổ "
+        "chức cấp dấu thời gian (--tsa-roots).",
+        "The bundle carries {n} RFC 3161 timestamps that were not checked: give the "
+        "time-stamping authority's root certificates (--tsa-roots).",
+    ),
     "bundle_ok": (
         "ĐÃ XÁC MINH: {n} bản khai nằm trong sổ cái tại điểm kiểm tra kích thước {size} do khóa "
         "{origin} ký{witnesses}; mọi chữ ký, khóa, cán bộ, cơ quan và quy tắc giao nhận đều hợp lệ. "
@@ -470,6 +480,78 @@ WORDS: dict[str, tuple[str, str]] = {
         "Khóa trên thiết bị ký không cho biết cán bộ và cơ quan: cho --officer và --office",
         "A key on a token does not say its officer and office: give --officer and --office",
     ),
+    # the local signing agent (lienthong agent): its console, shown to the officer at the token
+    "agent_listening": (
+        "Phần mềm ký đang chờ yêu cầu tại {url} (khóa {fingerprint}); trang được phép: {origins}",
+        "The signing agent is listening on {url} (key {fingerprint}); pages allowed: {origins}",
+    ),
+    "agent_host": (
+        "Phần mềm ký chỉ nghe trên 127.0.0.1 (máy này), không trên {host}",
+        "The signing agent listens on 127.0.0.1 (this computer) only, not on {host}",
+    ),
+    "agent_origin": (
+        "--allow-origin là địa chỉ gốc của trang, dạng https://tên-máy[:cổng], không phải {origin!r}",
+        "--allow-origin is a page's origin, as https://host[:port], not {origin!r}",
+    ),
+    "agent_chain": (
+        "Chứng thư đầu tiên của --chain không mang khóa {fingerprint} trên thiết bị ký",
+        "The first certificate of --chain does not hold the token's key {fingerprint}",
+    ),
+    "agent_chain_file": (
+        "Không đọc được chứng thư {path}: {problem}",
+        "Cannot read the certificate {path}: {problem}",
+    ),
+    "agent_port": (
+        "Không mở được cổng {port}: {problem}",
+        "Cannot listen on port {port}: {problem}",
+    ),
+    "agent_signed": ("Đã ký.", "Signed."),
+    "agent_declined": ("Không ký.", "Not signed."),
+    "agent_refused": (
+        "Đã từ chối yêu cầu từ {origin}: {reason}",
+        "Refused a request from {origin}: {reason}",
+    ),
+}
+
+# the confirmation the agent shows before it signs: each line Vietnamese first, then English
+CONFIRMATION: dict[str, tuple[str, str]] = {
+    "title": ("Yêu cầu ký", "Signature request"),
+    "origin": ("Từ trang", "From page"),
+    "kind": ("Loại", "Kind"),
+    "subject": ("Hồ sơ / đối tượng", "Dossier / subject"),
+    "office": ("Cơ quan", "Office"),
+    "officer": ("Cán bộ", "Officer"),
+    "at": ("Thời điểm", "At"),
+    "key": ("Khóa ký", "Signing key"),
+    "body": ("Nội dung", "Body"),
+    "prompt": ("Ký?", "Sign?"),
+}
+FIELDS: dict[str, tuple[str, str]] = {
+    "to": ("Giao cho cơ quan", "To office"),
+    "purpose": ("Mục đích", "Purpose"),
+    "documents": ("Tài liệu", "Documents"),
+    "note": ("Ghi chú", "Note"),
+    "dispatch": ("Lần giao", "Dispatch"),
+    "reason": ("Lý do", "Reason"),
+    "missing": ("Còn thiếu", "Missing"),
+    "appointed": ("Hẹn trả kết quả", "Appointed"),
+    "procedure": ("Thủ tục", "Procedure"),
+    "version": ("Phiên bản", "Version"),
+    "applicant": ("Người nộp (cam kết)", "Applicant (commitment)"),
+    "channel": ("Hình thức", "Channel"),
+    "outcome": ("Kết quả", "Outcome"),
+    "reference": ("Số văn bản", "Reference"),
+    "officer": ("Cán bộ", "Officer"),
+    "office": ("Cơ quan", "Office"),
+    "title": ("Chức danh", "Title"),
+    "role": ("Vai trò", "Role"),
+    "effective": ("Hiệu lực từ", "Effective"),
+    "public_key": ("Khóa công khai", "Public key"),
+    "certificates": ("Chứng thư", "Certificates"),
+    "name": ("Tên", "Name"),
+    "level": ("Cấp", "Level"),
+    "parent": ("Trực thuộc", "Parent"),
+    "successor": ("Cơ quan tiếp nhận", "Successor"),
 }
 
 

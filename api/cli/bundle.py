@@ -17,6 +17,8 @@ written); 2 input errors (an unreadable key or bundle, a file that cannot be wri
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -29,7 +31,7 @@ from api.cli.filestore import DataKeyOption, FilesDirOption, load_data_key, open
 from api.cli.log import bad_input, log_key_of, read_file
 from api.cli.shell import Options, open_ledger, options_of, out, print_hops, refuse
 from api.texts import kind_label, word
-from domain.instant import format_local
+from domain.instant import format_local, from_datetime
 from domain.statement import FILE_KINDS
 from ledger.errors import (
     BadBundle,
@@ -44,6 +46,8 @@ from ledger.log.bundle import Bundle, BundleReport, export, verify_bundle
 from ledger.log.tlog import read_verifier
 from ledger.statements import certificates, schema
 from ledger.stores.applicants import DataKey
+from ledger.stores.timestamps import TimestampStore
+from ledger.timestamping import load_roots, verify_token
 
 
 def export_bundle(
@@ -74,7 +78,7 @@ def export_bundle(
     with open_ledger(options) as ledger:
         if key is not None:
             ledger.issue_checkpoint(key)
-        bundle = export(ledger, code)
+        bundle = export(ledger, code, timestamps=_kept_tokens(options))
         try:
             out_file.write_bytes(bundle.encode())
         except OSError as problem:
@@ -117,6 +121,13 @@ def verify_bundle_command(
             "certificate signatures (default: LIENTHONG_TRUST_ANCHORS)"
         ),
     ] = None,
+    tsa_roots: Annotated[
+        Path | None,
+        typer.Option(
+            help="the time-stamping authority's root certificates (PEM file or directory), to "
+            "check the RFC 3161 timestamps the bundle carries (default: LIENTHONG_TSA_ROOTS)"
+        ),
+    ] = None,
 ) -> None:
     """Verify an audit bundle offline — no database, no server: checkpoint signature, inclusion
     proofs, every signature and rule. Prints each hop; exit 1 if anything fails. With --files,
@@ -136,6 +147,7 @@ def verify_bundle_command(
             verifier,
             witnesses,
             anchors=str(anchors) if anchors is not None else options.settings.trust_anchors,
+            check_token=_token_checker(options, tsa_roots),
         )
     except BadBundle as problem:
         bad_input(options, problem)
@@ -149,6 +161,35 @@ def verify_bundle_command(
     files_ok = files is None or check_bundle_files(Bundle.decode(data), files, lang)
     if not report.ok or not files_ok:
         raise typer.Exit(1)
+
+
+def _kept_tokens(options: Options) -> Callable[[list[bytes]], dict[bytes, bytes]] | None:
+    """The RFC 3161 tokens kept for statements, when a TSA is configured."""
+    if not options.settings.tsa_url:
+        return None
+    url = options.settings.database_url
+
+    def lookup(digests: list[bytes]) -> dict[bytes, bytes]:
+        store = TimestampStore(url)
+        try:
+            return {digest: kept.token for digest, kept in store.get_many(digests).items()}
+        finally:
+            store.close()
+
+    return lookup
+
+
+def _token_checker(
+    options: Options, tsa_roots: Path | None
+) -> Callable[[bytes, bytes], datetime] | None:
+    path = str(tsa_roots) if tsa_roots is not None else options.settings.tsa_roots
+    if not path:
+        return None
+    try:
+        roots = load_roots(path)
+    except ValueError as problem:
+        bad_input(options, BadKeyFile(f"the TSA roots {path}: {problem}"))
+    return lambda token, signature: verify_token(token, signature, roots)
 
 
 def _certificate_line(report: BundleReport, key_id: str, lang: str) -> str:
@@ -199,6 +240,13 @@ def _render_bundle(report: BundleReport, verifier: note.Verifier, lang: str) -> 
         ),
         markup=False,
     )
+    for index, moment in report.timestamps:
+        out.print(
+            word("timestamp_held", lang, entry=index + 1, at=format_local(from_datetime(moment))),
+            markup=False,
+        )
+    if report.unchecked_timestamps:
+        out.print(word("timestamps_unchecked", lang, n=report.unchecked_timestamps), markup=False)
 
 
 # --- the files a bundle lists ---------------------------------------------------------------------

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 from api import bootstrap
+from api.http.stamper import Stamper
 from api.http.writer import Writer
 from api.settings import Settings
 from ledger.clock import Clock
@@ -20,7 +21,9 @@ from ledger.stores.codes import CodeStore
 from ledger.stores.database import refuses_writes
 from ledger.stores.files import Quota
 from ledger.stores.ratings import RatingStore
+from ledger.stores.timestamps import TimestampStore
 from ledger.stores.tokens import RecentTokens
+from ledger.timestamping import TimestampClient, load_roots
 from ledger.views.projector import Projector
 from ledger.views.sla import Inspector
 
@@ -72,9 +75,30 @@ class Services:
             quota=Quota(settings.pending_files, settings.pending_bytes, settings.pending_hours),
             read_only=self.read_only,
         )
-        self.writer = Writer(self.ledger, settings.max_batch)
+        self.stamper = self._stamper()
+        self.writer = Writer(
+            self.ledger,
+            settings.max_batch,
+            on_recorded=self.stamper.offer if self.stamper is not None else None,
+        )
         self._stop = threading.Event()
         self._follower: threading.Thread | None = None
+
+    def _stamper(self) -> Stamper | None:
+        """The RFC 3161 stamper of certificate statements, when a TSA is configured (primary)."""
+        ledger_settings = self.ledger.settings
+        if not ledger_settings.tsa_url or self.read_only:
+            return None
+        client = TimestampClient(
+            ledger_settings.tsa_url, roots=load_roots(ledger_settings.tsa_roots)
+        )
+        return Stamper(self.ledger, TimestampStore(ledger_settings.database_url), client)
+
+    def timestamp_tokens(self, digests: list[bytes]) -> dict[bytes, bytes]:
+        """The RFC 3161 tokens kept for these statement hashes (none without a TSA)."""
+        if self.stamper is None:
+            return {}
+        return {digest: kept.token for digest, kept in self.stamper.store.get_many(digests).items()}
 
     def start(self) -> None:
         """Start the writer and the follower that keeps the read models current; a read-only
@@ -82,6 +106,8 @@ class Services:
         if self.read_only:
             return
         self.clean_files()
+        if self.stamper is not None:
+            self.stamper.start()
         self.writer.start()
         self._follower = threading.Thread(target=self._follow, name="lienthong-views", daemon=True)
         self._follower.start()
@@ -133,6 +159,8 @@ class Services:
     def close(self) -> None:
         self._stop.set()
         self.writer.stop()
+        if self.stamper is not None:
+            self.stamper.stop()
         if self._follower is not None:
             self._follower.join(timeout=10)
         for closing in (self.projector, self.tokens, self.applicants, self.files, self.enrolments):

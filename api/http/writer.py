@@ -14,6 +14,7 @@ import asyncio
 import logging
 import queue
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 
 from domain.errors import DomainError
@@ -25,7 +26,13 @@ _STOP = object()
 
 
 class Writer:
-    def __init__(self, ledger: Ledger, max_batch: int = 32, tick_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        max_batch: int = 32,
+        tick_seconds: float = 1.0,
+        on_recorded: Callable[[Sequence[tuple[bytes, bytes]]], None] | None = None,
+    ) -> None:
         if max_batch < 1:
             raise ValueError(f"max_batch must be at least 1, not {max_batch}")
         self.ledger = ledger
@@ -33,6 +40,8 @@ class Writer:
         self.tick_seconds = tick_seconds
         self._queue: queue.Queue[object] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="lienthong-writer", daemon=True)
+        # told (statement bytes, signature) of what each group recorded, after the waiters
+        self.on_recorded = on_recorded
         self.groups = 0  # how many saves, for the benchmark's report
         self.statements = 0
 
@@ -90,12 +99,20 @@ class Writer:
             results = [problem] * len(items)
         self.groups += 1
         self.statements += len(items)
-        for (_raw, _signature, future), result in zip(items, results, strict=True):
+        recorded: list[tuple[bytes, bytes]] = []
+        for (raw, signature, future), result in zip(items, results, strict=True):
             if isinstance(result, Receipt):
                 future.set_result(result)
+                if not result.duplicate:
+                    recorded.append((raw, signature))
             else:
                 assert isinstance(result, Exception)
                 future.set_exception(result)
+        if recorded and self.on_recorded is not None:
+            try:
+                self.on_recorded(recorded)
+            except Exception:  # what follows a recording never undoes it
+                log.exception("handing on %d recorded statements failed", len(recorded))
 
     def idle(self) -> None:
         """Issue the checkpoint that is due, if any (between groups, and when idle)."""

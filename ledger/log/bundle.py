@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from domain.errors import DomainError
@@ -343,6 +344,10 @@ class BundleReport:
     problems: list[str] = field(default_factory=list)
     view: Timeline | None = None
     replayed: Ledger | None = None
+    # RFC 3161 tokens: (entry's log index, the time the TSA vouches for), once checked; or how
+    # many the bundle carries that no TSA root was given to check
+    timestamps: list[tuple[int, datetime]] = field(default_factory=list)
+    unchecked_timestamps: int = 0
 
     @property
     def ok(self) -> bool:
@@ -365,6 +370,7 @@ def verify_bundle(
     witnesses: Sequence[note.Verifier] = (),
     *,
     anchors: str = "",
+    check_token: Callable[[bytes, bytes], datetime] | None = None,
 ) -> BundleReport:
     """Verify a bundle offline. Raises BadBundle if the file cannot be read as a bundle; every
     other problem is listed in the report (`ok` is False), naming the entry and what failed.
@@ -400,8 +406,34 @@ def verify_bundle(
             report.problems.append(f"{where}: not in the log at this checkpoint: {problem}")
     if report.problems:
         return report
+    _check_timestamps(bundle, report, check_token)
+    if report.problems:
+        return report
     _replay(bundle, report, anchors)
     return report
+
+
+def _check_timestamps(
+    bundle: Bundle, report: BundleReport, check_token: Callable[[bytes, bytes], datetime] | None
+) -> None:
+    """Each token names an entry of the bundle and, when the TSA's roots are given, holds for
+    that entry's signature."""
+    by_hash = {hashlib.sha256(entry.statement).digest(): entry for entry in bundle.entries}
+    for number, item in enumerate(bundle.timestamps):
+        entry = by_hash.get(item.statement)
+        if entry is None:
+            report.problems.append(
+                f"bundle.timestamps[{number}]: names statement {item.statement.hex()[:16]}…, "
+                f"which is not in the bundle"
+            )
+            continue
+        if check_token is None:
+            report.unchecked_timestamps += 1
+            continue
+        try:
+            report.timestamps.append((entry.index, check_token(item.token, entry.signature)))
+        except LedgerError as problem:
+            report.problems.append(f"{_where(entry)}: its timestamp does not hold: {problem}")
 
 
 def _cosigned(note_text: str, text: str, witness: note.Verifier, report: BundleReport) -> list[str]:

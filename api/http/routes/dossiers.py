@@ -114,12 +114,12 @@ def audit_bundle(code: Code, services: ServicesDep, token: Caller) -> Response:
     services.ledger.dossier(code)
     may_read_dossier(token, code, services.inspector(), services.clock.now())
     try:
-        exported = bundle.export(services.ledger, code)
+        exported = bundle.export(services.ledger, code, timestamps=services.timestamp_tokens)
     except BadProofRequest:
         if services.ledger.checkpointer is None:
             raise
         services.ledger.checkpointer.issue()  # the latest entries are not checkpointed yet
-        exported = bundle.export(services.ledger, code)
+        exported = bundle.export(services.ledger, code, timestamps=services.timestamp_tokens)
     return Response(
         exported.encode(),
         media_type=MSGPACK,

@@ -97,12 +97,12 @@ def exported(services: Services, code: str) -> bytes:
     entries are not checkpointed yet. Raises DomainError for an unknown dossier."""
     services.ledger.dossier(code)
     try:
-        return bundle.export(services.ledger, code).encode()
+        return bundle.export(services.ledger, code, timestamps=services.timestamp_tokens).encode()
     except LedgerError:  # the newest entries are not checkpointed yet
         if services.ledger.checkpointer is None:
             raise
         services.ledger.checkpointer.issue()
-        return bundle.export(services.ledger, code).encode()
+        return bundle.export(services.ledger, code, timestamps=services.timestamp_tokens).encode()
 
 
 @router.get("/xac-minh/tai/{code:path}")
