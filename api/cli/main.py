@@ -25,6 +25,7 @@ from api.cli import (
     oversight,
     serve,
     sla,
+    timestamps,
     tokens,
     views,
     witness,
@@ -101,6 +102,7 @@ def register(app: typer.Typer) -> None:
     app.command()(files.attach)
     app.command("fetch-file")(files.fetch_file)
     app.add_typer(filestore.files_app, name="files")
+    timestamps.register(app)
 
 
 register(app)
