@@ -2,7 +2,7 @@
 is an integrity and audit record, not a legal digital signature ("chữ ký số", which under the Law on
 Electronic Transactions 2023 and Decree 68/2024/NĐ-CP needs an official-duty certificate; see
 docs/law.md, "Signatures"). No word of the command line, the web pages or the problems may say it
-is one."""
+is one: the term appears only in a text that names the certificate ("chứng thư") it is made with."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from api.texts import KINDS, WORDS
 from domain.errors import Refusal
 
 LEGAL_TERM = "chữ ký số"
+CERTIFICATE = "chứng thư"  # certificate: a text about a certificate signature names it
 TEMPLATES = Path(api.http.app.__file__).parent / "templates"
 
 
@@ -42,12 +43,23 @@ def _texts() -> Iterator[tuple[str, str]]:
 
 
 def test_no_word_calls_the_ed25519_signature_a_legal_digital_signature() -> None:
-    found = [where for where, text in _texts() if LEGAL_TERM in text.lower()]
+    found = [
+        where
+        for where, text in _texts()
+        if LEGAL_TERM in text.lower() and CERTIFICATE not in text.lower()
+    ]
     assert found == []
+
+
+def test_the_rule_finds_a_text_that_calls_an_ed25519_signature_a_legal_one() -> None:
+    texts = ["Đã ký bằng chữ ký số (Ed25519)", "chữ ký số theo chứng thư số công vụ"]
+    assert [t for t in texts if LEGAL_TERM in t.lower() and CERTIFICATE not in t.lower()] == [
+        texts[0]
+    ]
 
 
 def test_the_command_line_help_does_not_call_it_a_legal_digital_signature() -> None:
     result = CliRunner().invoke(app, ["--help"])
     assert result.exit_code == 0, result.output
-    assert LEGAL_TERM not in result.output.lower()
+    assert LEGAL_TERM not in result.output.lower()  # the list of commands names no certificate
     assert "chữ ký điện tử (Ed25519)" in result.output

@@ -20,7 +20,8 @@ from ledger.stores.timestamps import TimestampStore
 from ledger.timestamping import DEFAULT_TIMEOUT_SECONDS, TimestampClient, catch_up, load_roots
 
 timestamps_app = typer.Typer(
-    help="Dấu thời gian (RFC 3161) của chữ ký số / RFC 3161 timestamps of certificate signatures.",
+    help="Dấu thời gian (RFC 3161) của chữ ký bằng chứng thư số / "
+    "RFC 3161 timestamps of certificate signatures.",
     no_args_is_help=True,
 )
 
