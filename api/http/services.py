@@ -8,7 +8,11 @@ from __future__ import annotations
 import logging
 import tempfile
 import threading
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+
+from cryptography import x509
 
 from api import bootstrap
 from api.http.stamper import Stamper
@@ -23,7 +27,7 @@ from ledger.stores.files import Quota
 from ledger.stores.ratings import RatingStore
 from ledger.stores.timestamps import TimestampStore
 from ledger.stores.tokens import RecentTokens
-from ledger.timestamping import TimestampClient, load_roots
+from ledger.timestamping import TimestampClient, load_roots, verify_token
 from ledger.views.projector import Projector
 from ledger.views.sla import Inspector
 
@@ -75,6 +79,7 @@ class Services:
             quota=Quota(settings.pending_files, settings.pending_bytes, settings.pending_hours),
             read_only=self.read_only,
         )
+        self._tsa_roots: list[x509.Certificate] | None = None
         self.stamper = self._stamper()
         self.writer = Writer(
             self.ledger,
@@ -93,6 +98,16 @@ class Services:
             ledger_settings.tsa_url, roots=load_roots(ledger_settings.tsa_roots)
         )
         return Stamper(self.ledger, TimestampStore(ledger_settings.database_url), client)
+
+    def token_checker(self) -> Callable[[bytes, bytes], datetime] | None:
+        """What checks an RFC 3161 token offline against the TSA's roots, when they are set."""
+        path = self.ledger.settings.tsa_roots
+        if not path:
+            return None
+        if self._tsa_roots is None:
+            self._tsa_roots = load_roots(path)
+        roots = self._tsa_roots
+        return lambda token, signature: verify_token(token, signature, roots)
 
     def timestamp_tokens(self, digests: list[bytes]) -> dict[bytes, bytes]:
         """The RFC 3161 tokens kept for these statement hashes (none without a TSA)."""

@@ -55,7 +55,12 @@ def verdict(
     if key is None:
         return page(request, services, 503, problem=say("no_log_key", lang), report=None)
     try:
-        report = bundle.verify_bundle(data, key)
+        report = bundle.verify_bundle(
+            data,
+            key,
+            anchors=services.ledger.settings.trust_anchors,
+            check_token=services.token_checker(),
+        )
     except BadBundle as problem:
         text = say("unreadable", lang, problem=problem)
         return page(request, services, 422, problem=text, report=None)
