@@ -26,6 +26,60 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class SealSettings:
+    """The office's seal (con dấu số: its official-duty certificate and key) that signs the
+    control slip as a PDF (api/seal.py): a PKCS#12 file, a key and a certificate file, or a key
+    on a PKCS#11 token; `chain` the certificates that lead to the root (the subordinate CA's).
+    The passphrase and the token's PIN come from the environment only, never an option."""
+
+    p12: str = ""  # LIENTHONG_SEAL_FILE: a PKCS#12 file (.p12, .pfx)
+    key: str = ""  # LIENTHONG_SEAL_KEY (PEM or DER), with LIENTHONG_SEAL_CERT
+    cert: str = ""  # LIENTHONG_SEAL_CERT: the seal's certificate (also for a token's key)
+    chain: tuple[str, ...] = ()  # LIENTHONG_SEAL_CHAIN: files, separated as in PATH
+    pkcs11: str = ""  # LIENTHONG_SEAL_MODULE: the token's PKCS#11 module
+    token_label: str = ""  # LIENTHONG_SEAL_TOKEN_LABEL
+    key_label: str = ""  # LIENTHONG_SEAL_KEY_LABEL (the certificate on the token: the same label)
+    password: str = field(default="", repr=False)  # LIENTHONG_SEAL_PASSWORD: the file's or key's
+    pin: str = field(default="", repr=False)  # LIENTHONG_SEAL_PIN: the token's user PIN
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.p12 or self.key or self.pkcs11)
+
+    def problem(self) -> str | None:
+        """What is inconsistent, in English naming the settings; None if nothing is."""
+        if sum(1 for given in (self.p12, self.key, self.pkcs11) if given) > 1:
+            return "give one seal: LIENTHONG_SEAL_FILE, LIENTHONG_SEAL_KEY or LIENTHONG_SEAL_MODULE"
+        if self.key and not self.cert:
+            return "LIENTHONG_SEAL_KEY needs LIENTHONG_SEAL_CERT, the seal's certificate"
+        if self.pkcs11 and not (self.token_label and self.key_label):
+            return "LIENTHONG_SEAL_MODULE needs LIENTHONG_SEAL_TOKEN_LABEL and _KEY_LABEL"
+        return None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], *, check: bool = True) -> SealSettings:
+        """Read LIENTHONG_SEAL_FILE, _KEY, _CERT, _CHAIN, _MODULE, _TOKEN_LABEL, _KEY_LABEL,
+        _PASSWORD and _PIN; SettingsError if they do not name one seal (unless `check` is off:
+        the command line checks them with its options)."""
+        chain = environ.get("LIENTHONG_SEAL_CHAIN", "")
+        seal = cls(
+            p12=environ.get("LIENTHONG_SEAL_FILE", ""),
+            key=environ.get("LIENTHONG_SEAL_KEY", ""),
+            cert=environ.get("LIENTHONG_SEAL_CERT", ""),
+            chain=tuple(part for part in chain.split(os.pathsep) if part),
+            pkcs11=environ.get("LIENTHONG_SEAL_MODULE", ""),
+            token_label=environ.get("LIENTHONG_SEAL_TOKEN_LABEL", ""),
+            key_label=environ.get("LIENTHONG_SEAL_KEY_LABEL", ""),
+            password=environ.get("LIENTHONG_SEAL_PASSWORD", ""),
+            pin=environ.get("LIENTHONG_SEAL_PIN", ""),
+        )
+        problem = seal.problem() if check else None
+        if problem is not None:
+            raise SettingsError(problem)
+        return seal
+
+
+@dataclass(frozen=True)
 class Settings:
     ledger: LedgerSettings = field(default_factory=LedgerSettings)
     data_key_file: str = ""
@@ -46,6 +100,7 @@ class Settings:
     pending_bytes: int = 1024 * 1024 * 1024  # and their bytes, per office, at most
     pending_hours: float = 24  # an upload no statement names is removed this long after it came
     max_body_bytes: int = 64 * 1024  # any other body, at most (statements: api/http/limits.py)
+    seal: SealSettings = field(default_factory=SealSettings)  # signs the slip's PDF; none: no PDF
 
     def __post_init__(self) -> None:
         if not self.data_key_file:
@@ -95,7 +150,8 @@ class Settings:
         LIENTHONG_SESSION_IDLE_HOURS, LIENTHONG_SESSION_MAX_HOURS, LIENTHONG_UNACKNOWLEDGED_HOURS,
         LIENTHONG_MAX_BATCH, LIENTHONG_PUBLIC_URL, LIENTHONG_READ_ONLY, LIENTHONG_FILES_DIR,
         LIENTHONG_MAX_FILE_MB, LIENTHONG_PENDING_FILES, LIENTHONG_PENDING_MB,
-        LIENTHONG_PENDING_HOURS, LIENTHONG_MAX_BODY_KB and the ledger's settings."""
+        LIENTHONG_PENDING_HOURS, LIENTHONG_MAX_BODY_KB, the seal's (SealSettings) and the
+        ledger's settings."""
         environ = os.environ if environ is None else environ
         try:
             return cls(
@@ -123,6 +179,7 @@ class Settings:
                 pending_bytes=int(float(environ.get("LIENTHONG_PENDING_MB", "1024")) * 1024 * 1024),
                 pending_hours=float(environ.get("LIENTHONG_PENDING_HOURS", "24")),
                 max_body_bytes=int(float(environ.get("LIENTHONG_MAX_BODY_KB", "64")) * 1024),
+                seal=SealSettings.from_env(environ),
             )
         except ValueError as problem:
             if isinstance(problem, SettingsError):
@@ -152,12 +209,15 @@ class CommandSettings:
     data_key_file: str = ""  # --data-key: the stored files' key (verify, export, files clean)
     files_dir: str = ""  # --files-dir: where the server keeps the files
     pending_hours: float = 24  # files clean --hours
+    public_url: str = ""  # slip --pdf --public-url: the server whose page the slip's QR code opens
+    seal: SealSettings = field(default_factory=SealSettings)  # slip --pdf's --seal-* options
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> CommandSettings:
         """Read (from `environ`, or this process's environment) LIENTHONG_LANG,
         LIENTHONG_SERVER, LIENTHONG_TOKEN, LIENTHONG_DATA_KEY, LIENTHONG_FILES_DIR,
-        LIENTHONG_PENDING_HOURS and the ledger's settings."""
+        LIENTHONG_PENDING_HOURS, LIENTHONG_PUBLIC_URL, the seal's (SealSettings) and the ledger's
+        settings."""
         environ = os.environ if environ is None else environ
         try:
             ledger = LedgerSettings.from_env(environ)
@@ -179,6 +239,8 @@ class CommandSettings:
             data_key_file=environ.get("LIENTHONG_DATA_KEY", ""),
             files_dir=environ.get("LIENTHONG_FILES_DIR", ""),
             pending_hours=pending_hours,
+            public_url=environ.get("LIENTHONG_PUBLIC_URL", ""),
+            seal=SealSettings.from_env(environ, check=False),
         )
 
 

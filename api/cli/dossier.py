@@ -6,13 +6,20 @@ printable page.
 lienthong history CODE              every statement, the officers on both sides, the hops; exit 1
                                     if a signature does not verify
 lienthong slip CODE [--html FILE]   the control slip: reception, each handover and its deadline
+lienthong slip CODE --pdf FILE [--seal-p12 FILE | --seal-key FILE --seal-cert FILE |
+    --seal-pkcs11 MODULE --seal-token-label L --seal-key-label K] [--seal-chain FILE …]
+    [--public-url URL]              the slip as a PDF signed by the office's seal (PAdES), with
+                                    the QR code of the dossier's verification page on URL; the
+                                    passphrase and the PIN from LIENTHONG_SEAL_PASSWORD and
+                                    LIENTHONG_SEAL_PIN only (api/slip_pdf.py, api/seal.py)
 
 Exit codes: 0 done; 1 an unknown dossier, or a signature that does not verify; 2 input errors
-(a bad code, a page that cannot be written).
+(a bad code, a page that cannot be written, a seal that cannot sign).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -21,8 +28,11 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from rich.markup import escape
 
 from api.cli.args import identifier
-from api.cli.shell import fail, open_ledger, options_of, out, print_hops
+from api.cli.shell import Options, fail, given, open_ledger, options_of, out, print_hops, refuse
 from api.cli.views import office_name, open_inspector
+from api.seal import SealUnusable, open_seal
+from api.settings import SealSettings
+from api.slip_pdf import FontMissing, signed_slip_pdf, slip_paper
 from api.texts import kind_label, word, working_span
 from api.turns import TurnTime, turn_text, turn_time
 from domain.calendar import WorkCalendar
@@ -94,11 +104,60 @@ def slip(
         str, typer.Argument(help="dossier code (mã hồ sơ)", callback=identifier("dossier code"))
     ],
     html: Annotated[Path | None, typer.Option(help="also write a printable HTML page")] = None,
+    pdf: Annotated[
+        Path | None, typer.Option(help="also write the slip as a PDF signed by the office's seal")
+    ] = None,
+    seal_p12: Annotated[
+        Path | None,
+        typer.Option(help="the seal: a PKCS#12 file (passphrase: LIENTHONG_SEAL_PASSWORD)"),
+    ] = None,
+    seal_key: Annotated[
+        Path | None, typer.Option(help="the seal: its private key (PEM/DER), with --seal-cert")
+    ] = None,
+    seal_cert: Annotated[Path | None, typer.Option(help="the seal's certificate (PEM/DER)")] = None,
+    seal_chain: Annotated[
+        list[Path] | None,
+        typer.Option(help="a certificate of the seal's chain, e.g. the subordinate CA's (repeat)"),
+    ] = None,
+    seal_pkcs11: Annotated[
+        str | None,
+        typer.Option(help="the seal on a token: its PKCS#11 module (PIN: LIENTHONG_SEAL_PIN)"),
+    ] = None,
+    seal_token_label: Annotated[str | None, typer.Option(help="the token's label")] = None,
+    seal_key_label: Annotated[
+        str | None, typer.Option(help="the key's label on the token (its certificate's too)")
+    ] = None,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            help="the server whose verification page the QR code opens (or LIENTHONG_PUBLIC_URL)"
+        ),
+    ] = None,
 ) -> None:
     """The process control slip (phiếu kiểm soát quá trình giải quyết hồ sơ), on the form of the
-    circular in force when the dossier was received."""
+    circular in force when the dossier was received; with --pdf, also as a PDF signed by the
+    office's seal."""
     options = options_of(ctx)
     lang = options.lang
+    asked = SealSettings(
+        p12=str(seal_p12 or ""),
+        key=str(seal_key or ""),
+        cert=str(seal_cert or ""),
+        chain=tuple(str(each) for each in seal_chain or ()),
+        pkcs11=seal_pkcs11 or "",
+        token_label=seal_token_label or "",
+        key_label=seal_key_label or "",
+    )
+    seal, base = None, ""
+    if pdf is not None:
+        seal = _seal(options, asked)
+        base = given(
+            public_url, options.environment.public_url, "--public-url", "LIENTHONG_PUBLIC_URL"
+        )
+        if not base.startswith(("https://", "http://")):
+            refuse(options, _said(lang, "public_url", url=base))
+    elif asked != SealSettings() or public_url:
+        refuse(options, _said(lang, "pdf_only"))
     with open_ledger(options) as ledger, open_inspector(ledger) as inspector:
         ledger.dossier(code)  # raises UnknownDossier
         found = inspector.slip(code, ledger.clock.now())
@@ -112,6 +171,85 @@ def slip(
                 html.write_text(page, encoding="utf-8")
             except OSError as problem:
                 fail(BadEnvelope(f"cannot write {html}: {problem.strerror}"), lang, 2)
+        if pdf is not None:
+            assert seal is not None
+            verify_url = f"{base.rstrip('/')}/xac-minh/{found.location.code}"
+            paper = slip_paper(ledger, found, lang, load_calendar(), verify_url)
+            try:
+                with open_seal(seal) as sealing:
+                    signed = signed_slip_pdf(paper, sealing)
+            except SealUnusable as problem:
+                refuse(options, problem.said(lang))
+            except FontMissing as problem:
+                refuse(options, str(problem))
+            try:
+                pdf.write_bytes(signed)
+            except OSError as problem:
+                fail(BadEnvelope(f"cannot write {pdf}: {problem.strerror}"), lang, 2)
+
+
+SEAL_WORDS = {
+    "one_seal": (
+        "Chỉ dùng một con dấu số: --seal-p12, --seal-key với --seal-cert, hoặc --seal-pkcs11.",
+        "Give one seal: --seal-p12, --seal-key with --seal-cert, or --seal-pkcs11.",
+    ),
+    "key_cert": (
+        "--seal-key (LIENTHONG_SEAL_KEY) cần --seal-cert (LIENTHONG_SEAL_CERT), chứng thư số "
+        "của con dấu.",
+        "--seal-key (LIENTHONG_SEAL_KEY) needs --seal-cert (LIENTHONG_SEAL_CERT), the seal's "
+        "certificate.",
+    ),
+    "labels": (
+        "--seal-pkcs11 cần --seal-token-label và --seal-key-label.",
+        "--seal-pkcs11 needs --seal-token-label and --seal-key-label.",
+    ),
+    "no_seal": (
+        "Phiếu PDF được ký bằng con dấu số của cơ quan: hãy chỉ ra --seal-p12 FILE, --seal-key FILE "
+        "--seal-cert FILE hoặc --seal-pkcs11 MODULE (hoặc đặt LIENTHONG_SEAL_FILE, LIENTHONG_SEAL_KEY "
+        "hay LIENTHONG_SEAL_MODULE).",
+        "The PDF slip is signed by the office's seal: give --seal-p12 FILE, --seal-key FILE "
+        "--seal-cert FILE or --seal-pkcs11 MODULE (or set LIENTHONG_SEAL_FILE, LIENTHONG_SEAL_KEY "
+        "or LIENTHONG_SEAL_MODULE).",
+    ),
+    "pdf_only": (
+        "Các tùy chọn --seal-… và --public-url chỉ dùng cùng --pdf.",
+        "The --seal-… and --public-url options go with --pdf.",
+    ),
+    "public_url": (
+        "--public-url phải là địa chỉ http:// hoặc https://, không phải {url!r}.",
+        "--public-url must be an http:// or https:// address, not {url!r}.",
+    ),
+}
+
+
+def _said(lang: str, key: str, **values: object) -> str:
+    vi, en = SEAL_WORDS[key]
+    return (vi if lang == "vi" else en).format(**values)
+
+
+def _seal(options: Options, asked: SealSettings) -> SealSettings:
+    """The seal the --seal-… options name, else the one the environment names (LIENTHONG_SEAL_*);
+    the passphrase and the PIN from the environment only. Exit 2 if they name none, or not one."""
+    lang = options.lang
+    environment = options.environment.seal
+    if asked == SealSettings():  # no --seal-… option: the environment's seal
+        chosen = environment
+    else:  # the options' seal, whatever the environment names, its chain if they give none
+        chosen = replace(
+            asked,
+            chain=asked.chain or environment.chain,
+            password=environment.password,
+            pin=environment.pin,
+        )
+    if not chosen.configured:
+        refuse(options, _said(lang, "no_seal"))
+    if sum(1 for kind in (chosen.p12, chosen.key, chosen.pkcs11) if kind) > 1:
+        refuse(options, _said(lang, "one_seal"))
+    if chosen.key and not chosen.cert:
+        refuse(options, _said(lang, "key_cert"))
+    if chosen.pkcs11 and not (chosen.token_label and chosen.key_label):
+        refuse(options, _said(lang, "labels"))
+    return chosen
 
 
 def slip_rows(
