@@ -20,7 +20,7 @@ from api.http.lookup import LookupLimiter
 from api.http.routes import dossiers, events, files, log, oversight, public, registry, statements
 from api.http.schemas.registry import CallerOut
 from api.http.services import Services
-from api.http.web import csrf, heatmap, pages, receipt, session, verify
+from api.http.web import csrf, heatmap, pages, receipt, session, slip_download, verify
 from api.http.web import officer as officer_pages
 from api.http.web import oversight as oversight_pages
 from api.settings import Settings
@@ -83,7 +83,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     ):
         app.include_router(router, prefix="/v1", responses=problems.documented(*statuses))
     app.mount("/static", StaticFiles(packages=[("api.http", "static")]), name="static")
-    for web in (pages, verify, session, oversight_pages, officer_pages, receipt, heatmap):
+    for web in (
+        pages,
+        verify,
+        session,
+        oversight_pages,
+        officer_pages,
+        receipt,
+        heatmap,
+        slip_download,
+    ):
         # a page's request that could change something must come from this site (api/http/web/csrf.py)
         app.include_router(web.router, dependencies=[Depends(csrf.same_site)])
     app.add_exception_handler(session.SignInFirst, session.to_sign_in)

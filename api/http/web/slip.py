@@ -3,7 +3,9 @@ and the citizen's lookup answer): the office that issues it (the one that receiv
 each turn's standing in words by the one rule of every slip (api/turns.py: "Quá hạn 2,5 ngày làm
 việc", "Đang xử lý — còn 3 ngày làm việc") and the working time it took, the officers who gave and
 took in the dossier by their titles (the registry records no names and the citizen reads no
-officer id), with room to sign on paper, and the QR code of the dossier's verification page."""
+officer id), with room to sign on paper, and the QR code of the dossier's verification page; and
+the download of the slip as a PDF signed by the office's seal, when the server has one
+(api/http/web/slip_download.py), or a word that it has none."""
 
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ class SlipView:
     turns: list[TurnView]
     qr: Markup
     verify_url: str
+    sealed: bool  # the server has the office's seal: the slip downloads as a signed PDF
 
 
 def slip_view(request: Request, services: Services, slip: ControlSlip, lang: str) -> SlipView:
@@ -80,6 +83,7 @@ def slip_view(request: Request, services: Services, slip: ControlSlip, lang: str
         turns=turns,
         qr=qr_svg(verify_url, say("qr_caption", lang)),
         verify_url=verify_url,
+        sealed=services.settings.seal.configured,
     )
 
 

@@ -98,6 +98,16 @@ WORDS: dict[str, tuple[str, str]] = {
     "slip_refused": ("Từ chối nhận", "Refused"),
     "slip_recalled": ("Thu hồi", "Recalled"),
     "print": ("In phiếu", "Print the slip"),
+    "slip_pdf": (
+        "Tải phiếu PDF có chữ ký số của cơ quan",
+        "Download the slip as a PDF signed by the office",
+    ),
+    "slip_pdf_none": (
+        "Máy chủ này chưa được cấu hình con dấu số của cơ quan, nên chưa tải được phiếu PDF có "
+        "chữ ký số.",
+        "This server has no office seal configured, so the slip cannot be downloaded as a signed "
+        "PDF.",
+    ),
     "qr_caption": (
         "Quét mã để xác minh hồ sơ này trên sổ cái công khai",
         "Scan to verify this dossier on the public log",
