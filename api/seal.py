@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -306,6 +307,49 @@ def _token(seal: SealSettings, chain: list[x509.Certificate], at: datetime) -> I
             ) from None
         certificate = x509.load_der_x509_certificate(certificate_asn1.dump())
         holder = _checked(certificate, at)
+        if not _token_key_matches(session, seal.key_label, certificate):
+            raise SealUnusable(
+                f"Khóa {seal.key_label!r} trên thẻ không khớp với chứng thư số của con dấu.",
+                f"The key {seal.key_label!r} on the token does not belong to the seal's "
+                "certificate.",
+            )
         yield Sealing(signer, holder)
     finally:
         session.close()
+
+
+def _token_key_matches(session: Any, label: str, certificate: x509.Certificate) -> bool:
+    """Whether the token's key `label` is the certificate's: an RSA key by its modulus and
+    exponent (public attributes of the private key), an EC key by its public key object's point;
+    True when the token does not say (a signature by another key would then fail to validate)."""
+    from pkcs11 import Attribute, KeyType, ObjectClass
+    from pkcs11.exceptions import PKCS11Error as TokenError
+
+    public = certificate.public_key()
+    try:
+        (private,) = list(
+            session.get_objects({Attribute.CLASS: ObjectClass.PRIVATE_KEY, Attribute.LABEL: label})
+        )
+        if private.key_type == KeyType.RSA:
+            if not isinstance(public, rsa.RSAPublicKey):
+                return False
+            numbers = public.public_numbers()
+            return (
+                int.from_bytes(private[Attribute.MODULUS], "big") == numbers.n
+                and int.from_bytes(private[Attribute.PUBLIC_EXPONENT], "big") == numbers.e
+            )
+        if private.key_type == KeyType.EC:
+            if not isinstance(public, ec.EllipticCurvePublicKey):
+                return False
+            point = public.public_bytes(
+                serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+            )
+            found = list(
+                session.get_objects(
+                    {Attribute.CLASS: ObjectClass.PUBLIC_KEY, Attribute.LABEL: label}
+                )
+            )
+            return all(bytes(each[Attribute.EC_POINT]).endswith(point) for each in found)
+    except (TokenError, ValueError):
+        return True
+    return True

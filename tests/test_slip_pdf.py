@@ -362,6 +362,17 @@ def token(slip: Slip, tmp_path_factory: pytest.TempPathFactory) -> Token:
         key = soft.private_key(session, "seal")
         assert key[pkcs11.Attribute.EXTRACTABLE] is False
         assert key[pkcs11.Attribute.SENSITIVE] is True
+    # and a key stored beside a certificate that is not its own (the software seal's)
+    soft.generate_rsa("other")
+    with soft.session() as session:
+        session.create_object(
+            {
+                **decode_x509_certificate(slip.seal.seal.der),
+                pkcs11.Attribute.TOKEN: True,
+                pkcs11.Attribute.LABEL: "other",
+                pkcs11.Attribute.ID: b"other",
+            }
+        )
     return Token(hsm, "con-dau", soft.pin, issued.der)
 
 
@@ -411,7 +422,7 @@ def test_a_seal_on_a_token_signs_the_slip(slip: Slip, token: Token, tmp_path: Pa
     assert slip.seal.hierarchy.ca.der in embedded_certificates(pdf)
 
 
-def test_a_wrong_pin_or_key_label_on_the_token_is_refused(
+def test_a_wrong_pin_key_label_or_certificate_on_the_token_is_refused(
     slip: Slip, token: Token, tmp_path: Path
 ) -> None:
     out = tmp_path / "slip.pdf"
@@ -423,4 +434,8 @@ def test_a_wrong_pin_or_key_label_on_the_token_is_refused(
     done = lienthong_with_token(slip, token, out, token.pin, key_label="no-such-key")
     assert done.returncode == 2, done.stderr
     assert "no key or certificate labelled 'no-such-key'" in done.stderr
+    assert not out.exists()
+    done = lienthong_with_token(slip, token, out, token.pin, key_label="other")
+    assert done.returncode == 2, done.stderr
+    assert "does not belong to the seal's certificate" in done.stderr
     assert not out.exists()
