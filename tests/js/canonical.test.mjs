@@ -36,15 +36,22 @@ for (const vector of golden.vectors) {
     assert.deepStrictEqual(decode(unhex(vector.statement)), fromJson(vector.fields));
   });
 
-  test(`${vector.name}: SHA-256 and the Ed25519 signature check out in WebCrypto`, async () => {
+  test(`${vector.name}: SHA-256 and the signature (${vector.scheme ?? "ed25519"}) check out in WebCrypto`, async () => {
     const statement = unhex(vector.statement);
     const digest = new Uint8Array(await webcrypto.subtle.digest("SHA-256", statement));
     assert.equal(hex(digest), vector.sha256);
-    const key = await webcrypto.subtle.importKey("raw", unhex(vector.public_key), { name: "Ed25519" }, false, ["verify"]);
+    // a vector without a scheme is Ed25519; the others are signed with a certificate key, whose
+    // public_key is a DER SubjectPublicKeyInfo (docs/log-format.md section 6.2)
+    const [format, imported, verifying] = {
+      undefined: ["raw", { name: "Ed25519" }, { name: "Ed25519" }],
+      "ecdsa-p256-sha256": ["spki", { name: "ECDSA", namedCurve: "P-256" }, { name: "ECDSA", hash: "SHA-256" }],
+      "rsa-pss-sha256": ["spki", { name: "RSA-PSS", hash: "SHA-256" }, { name: "RSA-PSS", saltLength: 32 }],
+    }[vector.scheme];
+    const key = await webcrypto.subtle.importKey(format, unhex(vector.public_key), imported, false, ["verify"]);
     const signed = new Uint8Array([...SIGNING_PREFIX, ...statement]);
-    assert.ok(await webcrypto.subtle.verify({ name: "Ed25519" }, key, unhex(vector.signature), signed));
+    assert.ok(await webcrypto.subtle.verify(verifying, key, unhex(vector.signature), signed));
     signed[signed.length - 1] ^= 1;
-    assert.ok(!(await webcrypto.subtle.verify({ name: "Ed25519" }, key, unhex(vector.signature), signed)));
+    assert.ok(!(await webcrypto.subtle.verify(verifying, key, unhex(vector.signature), signed)));
   });
 }
 
