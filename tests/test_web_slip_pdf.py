@@ -103,7 +103,7 @@ def assert_signed_slip(server: Server, pdf: bytes, text: str = "Mã hồ sơ") -
 
 def test_the_dossiers_page_offers_the_signed_pdf_and_it_validates(sealed: Server) -> None:
     html = dossier_page(sealed)
-    assert "Tải phiếu PDF có chữ ký số của cơ quan" in html
+    assert "Tải phiếu PDF có chữ ký số theo chứng thư số của cơ quan" in html
     (link,) = LINK.findall(html)
     assert link == f"/phieu-kiem-soat/{sealed.code}?lang=vi"
     response = sealed.api.http.get(link)
@@ -118,7 +118,7 @@ def test_the_dossiers_page_offers_the_signed_pdf_and_it_validates(sealed: Server
 
 def test_the_pdf_follows_the_pages_language(sealed: Server) -> None:
     html = dossier_page(sealed, "en")
-    assert "Download the slip as a PDF signed by the office" in html
+    assert "Download the slip as a PDF signed with the office&#39;s certificate" in html
     (link,) = LINK.findall(html)
     response = sealed.api.http.get(link)
     assert response.status_code == 200
@@ -135,7 +135,7 @@ def test_the_citizen_downloads_the_signed_slip_with_the_code_and_secret(sealed: 
     form = form[: form.index("</form>")]
     assert f'name="code" value="{sealed.code}"' in form
     assert f'name="secret" value="{sealed.secret}"' in form
-    assert "Tải phiếu PDF có chữ ký số của cơ quan" in form
+    assert "Tải phiếu PDF có chữ ký số theo chứng thư số của cơ quan" in form
     response = http.post(
         "/tra-cuu/phieu-kiem-soat",
         data={"code": sealed.code.lower(), "secret": sealed.secret},
@@ -194,14 +194,14 @@ def test_without_a_seal_the_page_says_so_and_the_routes_answer_404(tmp_path: Pat
         code, secret = receive_and_hand_over(api, 912)
         server = Server(api, code, secret, seal_files(tmp_path / "seal"))
         html = dossier_page(server)
-        assert "chưa được cấu hình con dấu số của cơ quan" in html
+        assert "chưa được cấu hình chứng thư số của cơ quan" in html
         assert "/phieu-kiem-soat/" not in html
-        assert "This server has no office seal configured" in dossier_page(server, "en")
+        assert "This server has no office certificate (seal) configured" in dossier_page(server, "en")
         problem = assert_problem(api.http.get(f"/phieu-kiem-soat/{code}"), 404, "not-found")
         assert "seal" in problem["detail"]
         api.http.cookies.clear()
         answer = api.http.post("/tra-cuu", data={"code": code, "secret": secret})
-        assert "chưa được cấu hình con dấu số của cơ quan" in answer.text
+        assert "chưa được cấu hình chứng thư số của cơ quan" in answer.text
         assert 'action="/tra-cuu/phieu-kiem-soat' not in answer.text
         refused = api.http.post(
             "/tra-cuu/phieu-kiem-soat", data={"code": code, "secret": secret}, headers=SAME_SITE

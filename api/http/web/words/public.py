@@ -99,14 +99,14 @@ WORDS: dict[str, tuple[str, str]] = {
     "slip_recalled": ("Thu hồi", "Recalled"),
     "print": ("In phiếu", "Print the slip"),
     "slip_pdf": (
-        "Tải phiếu PDF có chữ ký số của cơ quan",
-        "Download the slip as a PDF signed by the office",
+        "Tải phiếu PDF có chữ ký số theo chứng thư số của cơ quan",
+        "Download the slip as a PDF signed with the office's certificate",
     ),
     "slip_pdf_none": (
-        "Máy chủ này chưa được cấu hình con dấu số của cơ quan, nên chưa tải được phiếu PDF có "
-        "chữ ký số.",
-        "This server has no office seal configured, so the slip cannot be downloaded as a signed "
-        "PDF.",
+        "Máy chủ này chưa được cấu hình chứng thư số của cơ quan (con dấu số), nên chưa tải được "
+        "phiếu PDF có chữ ký số.",
+        "This server has no office certificate (seal) configured, so the slip cannot be "
+        "downloaded as a signed PDF.",
     ),
     "qr_caption": (
         "Quét mã để xác minh hồ sơ này trên sổ cái công khai",
