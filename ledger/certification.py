@@ -124,10 +124,11 @@ class CertificateChecks:
         # an office's names on a day never change once recorded (renames take effect later)
         if (leaf, office.subject, office.version, day) in self._named:
             return
+        # every name and agency identifier the office has had by then: a certificate issued
+        # before a rename still names the same office
         names = [office.name_on(day)]
-        agency = office.agency_on(day)
-        if agency:
-            names.append(agency)
+        names += [name for since, name in office.names if since <= day]
+        names += [agency for since, agency in getattr(office, "agencies", []) if since <= day]
         if not certificates.names_office(leaf, names):
             raise CertificateOffice(
                 f"the certificate of key names another office than office {office.subject} "
@@ -140,6 +141,11 @@ class CertificateChecks:
 
     def _check_enrolment(self, body: Mapping[str, Any], officer: Officer) -> None:
         """A key registered with a certificate chain (`key.registered` with `certificates`)."""
+        if len(body["public_key"]) == signing.ED25519_KEY_BYTES:
+            raise BadField(
+                "body.public_key is 32 bytes, but a key registered with certificates is the DER "
+                "SubjectPublicKeyInfo of the first certificate's key"
+            )
         signing.certificate_public_key(body["public_key"])  # RSA ≥ 2048 bits or P-256
         chain = self.pki_objects(list(body["certificates"]), "certificate")
         certificates.check_registration(

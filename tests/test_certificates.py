@@ -466,3 +466,78 @@ def test_the_read_models_follow_a_log_with_certificate_keys_and_revocation_data(
     location = projector.location(CODE)
     assert location is not None
     assert location.custodian == COMMUNE
+
+
+def test_a_root_crl_revoking_the_issuing_ca_stops_its_officers(
+    world: World, hierarchy: Hierarchy
+) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    issued = hierarchy.issue("cb-cert", office=COMMUNE_NAME)
+    signer = enrol_certificate(world, hierarchy, "cb-cert", COMMUNE, issued)
+    when = to_datetime(world.clock.now(), UTC)
+    root = hierarchy.root
+    crl = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(root.certificate.subject)
+        .last_update(when)
+        .next_update(when + timedelta(days=30))
+        .add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(hierarchy.ca.certificate.serial_number)
+            .revocation_date(when)
+            .build()
+        )
+        .sign(root.private, hashes.SHA256())
+        .public_bytes(serialization.Encoding.DER)
+    )
+    record_revocation(world.authority, "crl", crl)
+    world.later()
+    problem = refused(world, CertificateRevoked, lambda: receive(world, signer))
+    assert f"{issued.certificate.serial_number:x}" in str(problem)
+
+
+def test_a_statement_signed_again_is_answered_as_the_retry_it_is(
+    world: World, hierarchy: Hierarchy
+) -> None:
+    issued = hierarchy.issue("cb-cert", office=COMMUNE_NAME)
+    signer = enrol_certificate(world, hierarchy, "cb-cert", COMMUNE, issued)
+    envelope = signer.envelope(
+        "dossier.received",
+        CODE,
+        {
+            "procedure": "merit-education-preference",
+            "version": 1,
+            "applicant": bytes(32),
+            "channel": "direct",
+            "documents": [document("Đơn đề nghị")],
+            "appointed": world.clock.now() + 20 * DAY,
+        },
+    )
+    first = world.ledger.record(envelope.statement, envelope.signature)
+    again = signer.key.sign(envelope.statement)  # ECDSA: another signature of the same bytes
+    assert again != envelope.signature
+    size = log_size(world)
+    retry = world.ledger.record(envelope.statement, again)
+    assert retry.duplicate
+    assert retry.digest == first.digest
+    assert log_size(world) == size
+    # a signature by another key over the same bytes is no retry
+    stranger = CertificateSigningKey(ec_key("stranger"))
+    with pytest.raises(Refusal):
+        world.ledger.record(envelope.statement, stranger.sign(envelope.statement))
+    assert log_size(world) == size
+
+
+def test_a_certificate_issued_before_its_office_was_renamed_still_names_it(
+    world: World, hierarchy: Hierarchy
+) -> None:
+    issued = hierarchy.issue("cb-cert", office=COMMUNE_NAME)
+    signer = enrol_certificate(world, hierarchy, "cb-cert", COMMUNE, issued)
+    world.authority.record(
+        "office.renamed", COMMUNE, {"name": "Xã Càng Long", "effective": "2025-03-03"}
+    )
+    world.later()
+    receive(world, signer)
+    assert world.ledger.dossier(CODE).custodian == COMMUNE

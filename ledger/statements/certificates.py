@@ -280,7 +280,7 @@ class CertificateValidation:
                 "this ledger has no trust anchors configured (LIENTHONG_TRUST_ANCHORS): no "
                 "certificate signature can be accepted"
             )
-        revoked_from = _revoked_from(certificates, revocations)
+        revoked_from = _revoked_from(certificates, revocations, self._anchor_certificates())
         if revoked_from is not None:
             _revoked_error(certificates, revoked_from, at)
         _run(self._validate(chain, revocations, at))
@@ -293,6 +293,9 @@ class CertificateValidation:
             self._windows[cache_key] = found
             if len(self._windows) > CACHED_WINDOWS:
                 self._windows.popitem(last=False)
+
+    def _anchor_certificates(self) -> list[x509.Certificate]:
+        return [load_certificate(der, "trust anchor") for der in self.anchors]
 
     async def _validate(
         self, chain: Sequence[bytes], revocations: Sequence[Revocation], at: int
@@ -339,16 +342,20 @@ def _local(moment: datetime) -> str:
 
 
 def _revoked_from(
-    certificates: Sequence[x509.Certificate], revocations: Sequence[Revocation]
+    certificates: Sequence[x509.Certificate],
+    revocations: Sequence[Revocation],
+    anchors: Sequence[x509.Certificate] = (),
 ) -> int | None:
     """The earliest instant any certificate of the chain is revoked from, by the CRLs and OCSP
-    responses held that their issuer (a certificate of the chain) signed. A revocation is for
-    good: it holds whether or not the CRL is still fresh."""
+    responses held that their issuer (a CA of the chain, or a trust anchor: a root's CRL revokes
+    the CAs it issued) signed. A revocation is for good: it holds whether or not the CRL is still
+    fresh."""
     earliest: int | None = None
     serials = {(c.issuer, c.serial_number) for c in certificates}
+    issuers = [*certificates, *anchors]
     for item in revocations:
         loaded = load_revocation(item)
-        issuer = issuer_of(item, certificates)
+        issuer = issuer_of(item, issuers)
         if issuer is None:
             continue
         found: list[datetime] = []

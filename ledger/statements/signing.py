@@ -11,10 +11,10 @@ with RSA-PSS (SHA-256, MGF1-SHA-256, salt 32 bytes; modulus ≥ 2048 bits) or EC
 SHA-256 (the signature is r ‖ s, 32 bytes each, as PKCS#11 tokens and WebCrypto give it); see
 docs/log-format.md section 6.
 
-Signing uses `cryptography`; every verification (recording, audit, bundles) uses libsodium through
-PyNaCl: one verifier everywhere, so what the ledger accepted the audit accepts, and libsodium
-verifies about twice as fast (docs/performance.md). libsodium also refuses small-order public keys
-and non-canonical signatures.
+Signing uses `cryptography`; every Ed25519 verification (recording, audit, bundles) uses libsodium
+through PyNaCl: one verifier everywhere, so what the ledger accepted the audit accepts, and
+libsodium verifies about twice as fast (docs/performance.md). libsodium also refuses small-order
+public keys and non-canonical signatures. Certificate keys are verified with `cryptography`.
 """
 
 from __future__ import annotations
