@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import io
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,17 +34,23 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from pyhanko.keys.internal import (
-    translate_pyca_cryptography_cert_to_asn1,
-    translate_pyca_cryptography_key_to_asn1,
-)
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign import signers
-from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
-from pyhanko.sign.general import SigningError
+from cryptography.utils import CryptographyDeprecationWarning
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from api.settings import SealSettings
+
+with warnings.catch_warnings():
+    # pyHanko imports cryptography's DSA classes, deprecated (DSA keys are never used here):
+    # without this every command would print the deprecation
+    warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+    from pyhanko.keys.internal import (
+        translate_pyca_cryptography_cert_to_asn1,
+        translate_pyca_cryptography_key_to_asn1,
+    )
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
+    from pyhanko.sign.general import SigningError
 
 FIELD = "Seal"  # the signature field's name in the PDF
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
