@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import queue
-import re
 import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,23 +18,13 @@ import pytest
 from domain.statement import Statement
 from ledger.statements import schema
 from ledger.statements.signing import key_id, verify
+from tests.agent_process import LIENTHONG, WAIT, Agent, pem
 from tests.pki import Hierarchy
 from tests.pki_token import chain_for, issue_for_public_key
 from tests.softhsm import SoftHSM, SoftToken
 
 TOKEN = "phan-mem-ky"  # noqa: S105 (a token label, not a secret)
 ORIGIN = "http://127.0.0.1:8000"
-# the command line with `agent` registered (api/cli/main.py registers it; here in case it does not)
-LIENTHONG = [
-    sys.executable,
-    "-c",
-    "from api.cli.main import app\n"
-    "from api.cli import agent\n"
-    "if not any(c.callback is agent.agent for c in app.registered_commands):\n"
-    "    app.command()(agent.agent)\n"
-    "app()",
-]
-WAIT = 60  # seconds at most for a line the agent is expected to print
 
 
 @dataclass(frozen=True)
@@ -65,7 +51,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Made:
         paths = []
         for number, der in enumerate(ders):
             path = directory / f"{name}-{number}.pem"
-            path.write_text(_pem(der), encoding="ascii")
+            path.write_text(pem(der), encoding="ascii")
             paths.append(path)
         return paths
 
@@ -77,49 +63,6 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Made:
         written("chain", chain_for(hierarchy, issued)),
         written("other", chain_for(hierarchy, other)),
     )
-
-
-def _pem(der: bytes) -> str:
-    text = base64.b64encode(der).decode()
-    lines = [text[i : i + 64] for i in range(0, len(text), 64)]
-    return "-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n"
-
-
-class Agent:
-    """A running agent: its address, the lines it prints, and its console's input."""
-
-    def __init__(self, process: subprocess.Popen[str]) -> None:
-        self.process = process
-        self.lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-        listening = self.until(lambda line: "http://127.0.0.1:" in line)
-        found = re.search(r"http://127\.0\.0\.1:(\d+)", listening)
-        assert found is not None, listening
-        self.url = f"http://127.0.0.1:{found.group(1)}"
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.put(line.rstrip("\n"))
-        self.lines.put(None)
-
-    def until(self, wanted: object) -> str:
-        """The next printed line that `wanted` (a predicate) accepts; the lines before it are kept
-        in `seen`."""
-        self.seen: list[str] = []
-        while True:
-            line = self.lines.get(timeout=WAIT)
-            if line is None:
-                stderr = self.process.stderr.read() if self.process.stderr else ""
-                raise AssertionError("the agent stopped:\n" + "\n".join(self.seen) + stderr)
-            if wanted(line):  # type: ignore[operator]
-                return line
-            self.seen.append(line)
-
-    def answer(self, text: str) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(text + "\n")
-        self.process.stdin.flush()
 
 
 def environment(made: Made) -> dict[str, str]:

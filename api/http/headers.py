@@ -5,6 +5,8 @@ where they may be framed.
   script, no `on…` handler, no `<style>` element; `style` attributes are allowed, for the colours
   the map of offices computes per office, and they cannot load anything: every load is 'self');
   no plugins, no `<base>`, forms post only here, and no page may be framed (`frame-ancestors`).
+  Scripts fetch from this server, and from http://127.0.0.1 (any port) alone beside it: the signing
+  agent on the officer's own computer (api/cli/agent.py), which a certificate key signs through.
 - `X-Frame-Options: DENY`, for browsers that predate `frame-ancestors`.
 - `X-Content-Type-Options: nosniff`: a download is never run as a script or a page.
 - `Referrer-Policy: same-origin`: a link to another site does not tell it the page's address
@@ -26,12 +28,15 @@ import re
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+AGENT_SOURCE = "http://127.0.0.1:*"  # where a signing agent listens: this computer, any port
 POLICY = "; ".join(
     (
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
         "style-src-attr 'unsafe-inline'",
+        # the officer's pages ask the signing agent on the officer's own computer (lienthong agent)
+        f"connect-src 'self' {AGENT_SOURCE}",
         "img-src 'self' data:",
         "object-src 'none'",
         "base-uri 'none'",

@@ -3,7 +3,9 @@
 // in this browser; the desk then says, from the ledger, what was signed. Then the state of this
 // browser's key.
 // A file of its own, not inline: the pages' Content-Security-Policy runs no inline script.
-import { KEY_PAGE, fingerprint, keyStatus, loadKey, showRefusal, signAndSend } from "/static/officer.js";
+import {
+  KEY_PAGE, agentAddress, agentInfo, certificateKeys, fingerprint, keyStatus, loadKey, showRefusal, signAndSend,
+} from "/static/officer.js";
 const panel = document.getElementById("key-panel");
 const { officer, office } = panel.dataset;
 const state = document.getElementById("key-state");
@@ -44,9 +46,26 @@ for (const form of document.querySelectorAll("form.handover")) {
     }
   });
 }
-// the forms work first; then the key's state, which needs the server (and may not reach it)
-const record = await loadKey(officer);
-if (!record) {
+// the forms work first; then the key's state, which needs the server (and may not reach it): a
+// certificate key in force is used through the signing agent, whose state is said; else this
+// browser's key
+let certified = [];
+try {
+  certified = await certificateKeys();
+} catch (error) {
+  showRefusal(state, error, document.body.dataset);
+}
+const record = certified.length ? null : await loadKey(officer);
+if (certified.length) {
+  const address = agentAddress();
+  try {
+    const info = await agentInfo();
+    const text = certified.includes(info.key) ? panel.dataset.agentReady : panel.dataset.agentOther;
+    state.textContent = text.replace("{address}", address).replace("{fingerprint}", fingerprint(info.key));
+  } catch {
+    state.textContent = panel.dataset.agentDown.replace("{address}", address);
+  }
+} else if (!record) {
   const make = document.createElement("a");
   make.href = KEY_PAGE;
   make.textContent = panel.dataset.make;

@@ -1,7 +1,10 @@
 // The enrolment page: make this browser's signing key, show its fingerprint, and ask again while
-// it waits for a registrar's approval.
+// it waits for a registrar's approval; set where the signing agent of this computer listens, and
+// say whether it holds the officer's certificate key.
 // A file of its own, not inline: the pages' Content-Security-Policy runs no inline script.
-import { fingerprint, keyStatus, loadKey, makeKey, showRefusal } from "/static/officer.js";
+import {
+  agentAddress, agentInfo, certificateKeys, fingerprint, keyStatus, loadKey, makeKey, setAgentAddress, showRefusal,
+} from "/static/officer.js";
 const panel = document.getElementById("key-panel");
 const state = document.getElementById("key-state");
 const button = document.getElementById("make-key");
@@ -17,6 +20,37 @@ async function show(record) {
   state.textContent = text.replace("{fingerprint}", fingerprint(record.keyId));
   if (status !== "approved") recheck(record);
 }
+// the signing agent: its address in this browser, and what it holds
+const agentPanel = document.getElementById("agent-panel");
+const agentForm = document.getElementById("agent-form");
+const agentState = document.getElementById("agent-state");
+const addressBox = document.getElementById("agent-address");
+addressBox.value = agentAddress();
+async function showAgent() {
+  const address = agentAddress();
+  const certified = await certificateKeys();
+  if (!certified.length) return;
+  try {
+    const info = await agentInfo();
+    const text = certified.includes(info.key) ? agentPanel.dataset.ready : agentPanel.dataset.other;
+    agentState.textContent = text.replace("{address}", address).replace("{fingerprint}", fingerprint(info.key));
+  } catch {
+    agentState.textContent = agentPanel.dataset.down.replace("{address}", address);
+  }
+}
+agentForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const address = setAgentAddress(addressBox.value);
+  if (!address) {
+    agentState.textContent = agentPanel.dataset.bad;
+    return;
+  }
+  addressBox.value = address;
+  agentState.textContent = agentPanel.dataset.saved.replace("{address}", address);
+  try { await showAgent(); } catch (error) { showRefusal(agentState, error, document.body.dataset); }
+});
+showAgent().catch((error) => showRefusal(agentState, error, document.body.dataset));
+// the browser's key last: its state waits on the server
 const record = await loadKey(panel.dataset.officer);
 if (record) await show(record);
 else {

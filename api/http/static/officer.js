@@ -4,6 +4,12 @@
 // never sees it. To sign, the page asks the server for the canonical bytes of what the officer
 // sees, decodes them, and signs only if they say exactly that (kind, dossier, office, officer,
 // key and every field of the body); otherwise it refuses and says what differs.
+//
+// An officer whose key in force carries an official-duty certificate (the server says so:
+// GET /can-bo/khoa-ky) signs instead with the key on a token, through the signing agent on this
+// computer (`lienthong agent`, at http://127.0.0.1:8787 unless this browser was set to another
+// port): after the same check, the bytes go to the agent, which shows them to the officer and
+// signs only when the officer agrees there.
 import { SIGNING_PREFIX, decode, encode } from "/static/canonical.js";
 import { keyId } from "/static/verify.js";
 
@@ -44,6 +50,62 @@ export class NoKey extends Error {
   }
 }
 export const KEY_PAGE = "/can-bo/khoa";
+const OFFICER_PREPARE = "/can-bo/ky/chuan-bi";
+const lang = () => (document.documentElement.lang === "en" ? "en" : "vi");
+
+// The signing agent: its address (this browser's setting, else the default) and what the pages
+// say when signing through it fails, in the page's language; nothing is signed then.
+const AGENT_SETTING = "lienthong-agent";
+export const AGENT_DEFAULT = "http://127.0.0.1:8787";
+const AGENT_WORDS = {
+  vi: {
+    down: "Chưa kết nối được phần mềm ký trên máy này ({address}), hoặc phần mềm chưa cho phép trang này: chưa ký gì.",
+    other: "Phần mềm ký trên máy này dùng khóa {fingerprint}, không phải chứng thư số đã được phê duyệt của bạn: chưa ký gì.",
+    declined: "Bạn đã không đồng ý ký tại phần mềm ký: chưa ký gì.",
+    refused: "Phần mềm ký từ chối yêu cầu: chưa ký gì.",
+  },
+  en: {
+    down: "The signing agent on this computer ({address}) cannot be reached, or does not allow this page: nothing was signed.",
+    other: "The signing agent on this computer holds key {fingerprint}, not your approved certificate: nothing was signed.",
+    declined: "You did not agree to sign at the signing agent: nothing was signed.",
+    refused: "The signing agent refused the request: nothing was signed.",
+  },
+};
+
+// Thrown instead of signing when the signing agent cannot be used: `reason` is down, other,
+// declined or refused; the message is in the page's language (an agent's detail, in English, kept
+// in `detail`).
+export class AgentRefusal extends Error {
+  constructor(reason, values = {}, detail = "") {
+    let text = AGENT_WORDS[lang()][reason];
+    for (const [name, value] of Object.entries(values)) text = text.replace(`{${name}}`, value);
+    super(text);
+    this.reason = reason;
+    this.detail = detail;
+  }
+}
+
+export function agentAddressOf(text) {
+  // an address of this computer, http://127.0.0.1:<port>, as its origin; null for anything else
+  let url;
+  try {
+    url = new URL(String(text).trim());
+  } catch {
+    return null;
+  }
+  const bare = url.pathname === "/" && !url.search && !url.hash && !url.username && !url.password;
+  return url.protocol === "http:" && url.hostname === "127.0.0.1" && bare ? url.origin : null;
+}
+
+export function agentAddress() {
+  return agentAddressOf(localStorage.getItem(AGENT_SETTING) || "") || AGENT_DEFAULT;
+}
+
+export function setAgentAddress(text) {
+  const address = agentAddressOf(text);
+  if (address) localStorage.setItem(AGENT_SETTING, address);
+  return address;
+}
 
 export function refusalText(error, words) {
   // the page's own words (the body's data-refused, data-offline): a refusal to sign with what
@@ -66,6 +128,12 @@ export function showRefusal(element, error, words) {
     fix.href = KEY_PAGE;
     fix.textContent = NO_KEY[document.documentElement.lang === "en" ? "en" : "vi"].fix;
     element.append(`${error.message} `, fix);
+  } else if (error instanceof AgentRefusal && error.reason === "refused" && error.detail) {
+    // the agent's own reason, in English, after the page's words
+    const detail = document.createElement("span");
+    detail.lang = "en";
+    detail.textContent = error.detail;
+    element.append(`${error.message} `, detail);
   } else if (error instanceof ServerRefusal && error.title && error.message !== error.title) {
     const detail = document.createElement("span");
     detail.lang = "en";
@@ -145,6 +213,68 @@ export async function makeKey(officer) {
   return record;
 }
 
+export async function certificateKeys() {
+  // the officer's keys in force that carry an official-duty certificate, as the server says
+  const response = await fetch("/can-bo/khoa-ky", {
+    credentials: "same-origin",
+    headers: { "Accept-Language": document.documentElement.lang },
+  });
+  const answer = await response.json();
+  if (!response.ok) throw new ServerRefusal(answer, response.status);
+  return answer.certificate_keys;
+}
+
+async function agentCall(path, init = {}) {
+  const address = agentAddress();
+  let response;
+  try {
+    response = await fetch(`${address}${path}`, { ...init, mode: "cors", credentials: "omit", cache: "no-store" });
+  } catch {
+    // not running, or refusing this page's origin (its refusal carries no CORS header to read)
+    throw new AgentRefusal("down", { address });
+  }
+  const answer = await response.json();
+  if (!response.ok) {
+    const reason = answer.refused === "declined" ? "declined" : "refused";
+    throw new AgentRefusal(reason, {}, answer.detail || answer.refused || String(response.status));
+  }
+  return answer;
+}
+
+export async function agentInfo() {
+  // the agent's key: {key, public_key, algorithm, chain}
+  return agentCall("/info");
+}
+
+async function agentSign(bytes) {
+  const answer = await agentCall("/sign", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ statement: base64(bytes) }),
+  });
+  return unbase64(answer.signature);
+}
+
+async function signerFor(officer, prepare) {
+  // the certificate key through the agent when the server says the officer has one in force
+  // (the officer's own pages: a registrar's approval signs with the browser's registrar key);
+  // else the key made in this browser
+  if (prepare === OFFICER_PREPARE) {
+    const certified = await certificateKeys();
+    if (certified.length) {
+      const info = await agentInfo();
+      if (!certified.includes(info.key)) throw new AgentRefusal("other", { fingerprint: fingerprint(info.key) });
+      return { keyId: info.key, sign: agentSign };
+    }
+  }
+  const record = await loadKey(officer);
+  if (!record) throw new NoKey();
+  const sign = async (bytes) => new Uint8Array(
+    await crypto.subtle.sign({ name: "Ed25519" }, record.privateKey, new Uint8Array([...SIGNING_PREFIX, ...bytes])),
+  );
+  return { keyId: record.keyId, sign };
+}
+
 export async function keyStatus(record) {
   const response = await fetch(`/can-bo/khoa/${record.keyId}`, { credentials: "same-origin" });
   return (await response.json()).status;
@@ -184,11 +314,10 @@ export function mismatch(statement, intent, officer, office) {
   return out;
 }
 
-export async function signAndSend(intent, officer, office, prepare = "/can-bo/ky/chuan-bi") {
+export async function signAndSend(intent, officer, office, prepare = OFFICER_PREPARE) {
   // `prepare`: where the server builds the bytes (a registrar's approval has a route of its own)
-  const record = await loadKey(officer);
-  if (!record) throw new NoKey();
-  intent = { ...intent, key: record.keyId };
+  const signer = await signerFor(officer, prepare);
+  intent = { ...intent, key: signer.keyId };
   const prepared = await send(prepare, intent);
   const bytes = unbase64(prepared.statement);
   const statement = decode(bytes);
@@ -201,8 +330,6 @@ export async function signAndSend(intent, officer, office, prepare = "/can-bo/ky
   }
   const wrong = mismatch(statement, intent, officer, office);
   if (wrong.length) throw new SigningRefused(wrong);
-  const signature = new Uint8Array(
-    await crypto.subtle.sign({ name: "Ed25519" }, record.privateKey, new Uint8Array([...SIGNING_PREFIX, ...bytes])),
-  );
+  const signature = await signer.sign(bytes); // only what the page shows reaches a key
   return send("/can-bo/ky/gui", { statement: base64(bytes), signature: base64(signature) });
 }

@@ -9,7 +9,11 @@ IndexedDB; the server only sees the public key, in an enrolment request a regist
 recording `key.registered`. To sign, the page sends what the officer sees; the server builds the
 canonical bytes on the dossier's head; the page decodes them (api/http/static/canonical.js), refuses
 to sign unless they say exactly that, signs, and sends the signature back. Preparing, submitting
-and uploading go through api/http/writing.py, as the JSON API's do."""
+and uploading go through api/http/writing.py, as the JSON API's do.
+
+An officer whose key in force carries an official-duty certificate signs instead with the key on
+a token, through the signing agent on their computer (`lienthong agent`, asked by
+api/http/static/officer.js after the same check; GET /can-bo/khoa-ky names those keys)."""
 
 from __future__ import annotations
 
@@ -351,6 +355,37 @@ def enrolment_status(key_id: str, request: Request, services: ServicesDep) -> JS
     token = caller(request, services)
     require(token, "officer")
     return JSONResponse({"key_id": key_id, "status": key_status(services, key_id, token.officer)})
+
+
+# where the pages look for the signing agent unless this browser was told another port of 127.0.0.1
+# (the key page's setting): `lienthong agent`'s default
+AGENT_URL = "http://127.0.0.1:8787"
+
+
+def certificate_keys(services: Services, officer: str, now: int) -> list[str]:
+    """The officer's keys in force now that carry an official-duty certificate (a DER
+    SubjectPublicKeyInfo, not a 32-byte Ed25519 key): the pages sign with those through the
+    signing agent on the officer's computer, which holds the token."""
+    found = []
+    for subject in services.views().subjects("key", owner=officer):
+        try:
+            key = services.ledger.key(subject)
+        except DomainError:
+            continue
+        certified = bool(key.certificates) or len(key.public_key) != signing.ED25519_KEY_BYTES
+        in_force = key.revoked is None and key.effective <= now and key.role == "officer"
+        if certified and in_force and key.officer == officer:
+            found.append(subject)
+    return found
+
+
+@router.get("/can-bo/khoa-ky")
+def signing_keys(request: Request, services: ServicesDep) -> JSONResponse:
+    """How this officer's pages sign: with the certificate keys named here through the signing
+    agent (at `agent` unless the browser was set to another port), else with the browser's key."""
+    _office, officer = _officer(caller(request, services))
+    keys = certificate_keys(services, officer, services.clock.now())
+    return JSONResponse({"certificate_keys": keys, "agent": AGENT_URL})
 
 
 @router.post("/can-bo/ky/chuan-bi")

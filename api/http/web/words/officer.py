@@ -1,4 +1,5 @@
-"""The words of the officer's desk: the signing key made in the browser and its approval, the
+"""The words of the officer's desk: the signing key made in the browser and its approval (or the
+certificate key on a token, through the signing agent on the officer's computer), the
 dossiers on their way in (acknowledge or refuse), those held, handing one over, receiving a new
 one with its applicant and files."""
 
@@ -16,6 +17,42 @@ WORDS: dict[str, tuple[str, str]] = {
         "Key {fingerprint} is waiting for a registrar's approval.",
     ),
     "key_approved": ("Khóa {fingerprint} đã được phê duyệt.", "Key {fingerprint} is approved."),
+    "agent_ready": (
+        "Bạn ký bằng chứng thư số công vụ trên thiết bị ký (token), qua phần mềm ký trên máy này "
+        "({address}): khóa {fingerprint} đã được phê duyệt.",
+        "You sign with your official-duty certificate on a token, through the signing agent on "
+        "this computer ({address}): key {fingerprint} is approved.",
+    ),
+    "agent_down": (
+        "Khóa ký của bạn là chứng thư số công vụ trên thiết bị ký (token), nhưng chưa kết nối được "
+        "phần mềm ký trên máy này ({address}), hoặc phần mềm chưa cho phép trang này: hãy mở phần "
+        "mềm ký (lienthong agent) rồi tải lại trang.",
+        "Your signing key is an official-duty certificate on a token, but the signing agent on "
+        "this computer ({address}) cannot be reached, or does not allow this page: start it "
+        "(lienthong agent), then reload the page.",
+    ),
+    "agent_other": (
+        "Phần mềm ký trên máy này ({address}) dùng khóa {fingerprint}, không phải chứng thư số đã "
+        "được phê duyệt của bạn.",
+        "The signing agent on this computer ({address}) holds key {fingerprint}, not your "
+        "approved certificate.",
+    ),
+    "agent_title": ("Phần mềm ký trên máy này", "The signing agent on this computer"),
+    "agent_intro": (
+        "Nếu khóa ký của bạn là chứng thư số công vụ trên thiết bị ký (token), trang ký qua phần "
+        "mềm ký chạy trên chính máy này (lienthong agent). Phần mềm hiển thị nội dung sẽ ký và chỉ "
+        "ký khi bạn đồng ý tại đó. Địa chỉ mặc định: {default}.",
+        "If your signing key is an official-duty certificate on a token, the pages sign through "
+        "the signing agent running on this computer (lienthong agent). It shows what is to be "
+        "signed and signs only when you agree there. Default address: {default}.",
+    ),
+    "agent_address": ("Địa chỉ phần mềm ký", "Address of the signing agent"),
+    "agent_save": ("Lưu địa chỉ", "Save the address"),
+    "agent_saved": ("Đã lưu: {address}.", "Saved: {address}."),
+    "agent_bad": (
+        "Địa chỉ phải có dạng http://127.0.0.1:cổng (phần mềm ký chỉ chạy trên máy này).",
+        "The address is http://127.0.0.1:port (the signing agent runs on this computer only).",
+    ),
     "enrol_title": ("Tạo khóa ký", "Make a signing key"),
     "enrol_intro": (
         "Khóa được tạo ngay trong trình duyệt này và không bao giờ rời khỏi máy. Hãy đọc dấu vân "
