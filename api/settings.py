@@ -211,13 +211,15 @@ class CommandSettings:
     pending_hours: float = 24  # files clean --hours
     public_url: str = ""  # slip --pdf --public-url: the server whose page the slip's QR code opens
     seal: SealSettings = field(default_factory=SealSettings)  # slip --pdf's --seal-* options
+    token_pin: str = field(default="", repr=False)  # sign --pkcs11, agent: the token's user PIN
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> CommandSettings:
         """Read (from `environ`, or this process's environment) LIENTHONG_LANG,
         LIENTHONG_SERVER, LIENTHONG_TOKEN, LIENTHONG_DATA_KEY, LIENTHONG_FILES_DIR,
-        LIENTHONG_PENDING_HOURS, LIENTHONG_PUBLIC_URL, the seal's (SealSettings) and the ledger's
-        settings."""
+        LIENTHONG_PENDING_HOURS, LIENTHONG_PUBLIC_URL, LIENTHONG_TOKEN_PIN (the PIN of the token
+        `sign --pkcs11` and `agent` sign with; asked for when unset), the seal's (SealSettings)
+        and the ledger's settings."""
         environ = os.environ if environ is None else environ
         try:
             ledger = LedgerSettings.from_env(environ)
@@ -241,6 +243,7 @@ class CommandSettings:
             pending_hours=pending_hours,
             public_url=environ.get("LIENTHONG_PUBLIC_URL", ""),
             seal=SealSettings.from_env(environ, check=False),
+            token_pin=environ.get("LIENTHONG_TOKEN_PIN", ""),
         )
 
 
