@@ -15,6 +15,8 @@ The caps (`caps_for(settings)`):
 - a signed statement's routes (submit and prepare, in the API and on the officer's page) take
   `statement_body_bytes(settings)`: twice the largest statement (hex or base64 in JSON) and room
   for the applicant's details;
+- a certificate, CRL or OCSP response kept beside the log takes the largest the ledger keeps
+  (a large CA's full CRL);
 - the verification page's bundle upload takes the largest bundle it checks, and a form's margin;
 - every other route takes `LIENTHONG_MAX_BODY_KB` (64 KiB): a lookup, a sign-in, a key request.
 """
@@ -30,7 +32,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http import problems
-from api.http.routes import files, statements
+from api.http.routes import files, pki, statements
 from api.http.schemas.common import Problem
 from api.http.web import officer, verify
 from api.settings import Settings
@@ -56,6 +58,7 @@ def caps_for(settings: Settings) -> dict[Endpoint, Cap]:
         officer.submit: statement,
         verify.verify_upload: verify.MAX_BUNDLE + FORM_MARGIN,
         files.upload_raw: None,
+        pki.upload: pki.MAX_BODY,
         files.upload_form: None,
         officer.upload_file: None,
     }

@@ -8,6 +8,7 @@ from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query
 
+from api.certificate_info import key_kind
 from api.http.access import Caller, ServicesDep
 from api.http.routes.params import DayText, Limit, RegistryId, day
 from api.http.schemas.common import Page
@@ -48,7 +49,9 @@ def key_out(key: Key, now: int, officer_serving: bool) -> KeyOut:
         key=key.subject,
         officer=key.officer,
         role=key.role,
+        kind=key_kind(key.public_key),
         public_key=key.public_key.hex(),
+        certificates=[digest.hex() for digest in key.certificates],
         valid_from=key.effective,
         revoked_at=key.revoked,
         valid_now=in_force and officer_serving,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from api.certificate_info import KeyKind
+
 
 class OfficeOut(BaseModel):
     id: str
@@ -19,7 +21,19 @@ class KeyOut(BaseModel):
     key: str
     officer: str
     role: str
-    public_key: str
+    kind: KeyKind = Field(
+        ...,
+        description="how its statements are signed: an Ed25519 key, or the key of an "
+        "official-duty certificate (RSA-PSS or ECDSA P-256)",
+    )
+    public_key: str = Field(
+        ..., description="hex: 32 bytes (Ed25519) or a DER SubjectPublicKeyInfo (certificate key)"
+    )
+    certificates: list[str] = Field(
+        default_factory=list,
+        description="a certificate key: the SHA-256 (hex) of each certificate of its chain, the "
+        "officer's first; each kept beside the log (GET /v1/pki/{sha256}); empty for Ed25519",
+    )
     valid_from: int
     revoked_at: int | None
     valid_now: bool
