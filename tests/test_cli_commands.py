@@ -14,6 +14,7 @@ COMMANDS = [
     "keygen",
     "sign",
     "submit",
+    "agent",
     "history",
     "demo",
     "checkpoint",
@@ -42,6 +43,7 @@ GROUPS = {
     "token": ["create", "list", "revoke"],
     "data-key": ["create"],
     "files": ["clean"],
+    "timestamps": ["catch-up"],
 }
 
 

@@ -228,8 +228,9 @@ def _said(lang: str, key: str, **values: object) -> str:
 
 
 def _seal(options: Options, asked: SealSettings) -> SealSettings:
-    """The seal the --seal-… options name, else the one the environment names (LIENTHONG_SEAL_*);
-    the passphrase and the PIN from the environment only. Exit 2 if they name none, or not one."""
+    """The seal the --seal-… options name, else the one the environment names
+    (LIENTHONG_SEAL_FILE, _KEY or _MODULE); the passphrase and the PIN from the environment only.
+    Exit 2 if they name none, or not one."""
     lang = options.lang
     environment = options.environment.seal
     if asked == SealSettings():  # no --seal-… option: the environment's seal

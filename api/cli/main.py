@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from api.cli import (
+    agent,
     authoring,
     bundle,
     demo,
@@ -77,6 +78,7 @@ def register(app: typer.Typer) -> None:
     app.command()(authoring.keygen)
     app.command()(authoring.sign)
     app.command()(authoring.submit)
+    app.command()(agent.agent)
     app.add_typer(authoring.seed_app, name="seed")
     app.command()(dossier.history)
     app.command()(demo.demo)

@@ -1,6 +1,6 @@
 """The control slip as a PDF signed by the office's seal (api/slip_pdf.py, api/seal.py): the
-download the slip offers (_slip.html) when the server has a seal (LIENTHONG_SEAL_*), and says it
-has none otherwise.
+download the slip offers (_slip.html) when the server has a seal (LIENTHONG_SEAL_FILE, _KEY or
+_MODULE), and says it has none otherwise.
 
 - `GET /phieu-kiem-soat/{code}`: from the dossier's page (/ho-so/<code>), for whoever may read
   that page (a signed-in officer, registrar or inspector of the dossier's offices).
@@ -84,7 +84,10 @@ def citizen_slip_pdf(
 def _signed(request: Request, services: Services, code: str) -> Response:
     seal = services.settings.seal
     if not seal.configured:
-        raise NotFound("this server has no office seal (LIENTHONG_SEAL_*) to sign the slip with")
+        raise NotFound(
+            "this server has no office seal (LIENTHONG_SEAL_FILE, _KEY or _MODULE) to sign the "
+            "slip with"
+        )
     slip = services.inspector().slip(code, services.clock.now())
     if slip is None:  # recorded, not yet in the read models
         raise NotFound(f"no slip of dossier {code} yet")
