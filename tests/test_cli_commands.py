@@ -43,6 +43,8 @@ GROUPS = {
     "token": ["create", "list", "revoke"],
     "data-key": ["create"],
     "files": ["clean"],
+    "certificate": ["enrol", "show"],
+    "revocation": ["add", "fetch"],
     "timestamps": ["catch-up"],
 }
 

@@ -17,6 +17,7 @@ from api.cli import (
     agent,
     authoring,
     bundle,
+    certificates,
     demo,
     dossier,
     files,
@@ -104,6 +105,7 @@ def register(app: typer.Typer) -> None:
     app.command()(files.attach)
     app.command("fetch-file")(files.fetch_file)
     app.add_typer(filestore.files_app, name="files")
+    certificates.register(app)
     timestamps.register(app)
 
 

@@ -17,7 +17,17 @@ from api.http.access import Caller, ServicesDep
 from api.http.forwarded import ForwardedFrom
 from api.http.headers import SecurityHeaders
 from api.http.lookup import LookupLimiter
-from api.http.routes import dossiers, events, files, log, oversight, public, registry, statements
+from api.http.routes import (
+    dossiers,
+    events,
+    files,
+    log,
+    oversight,
+    pki,
+    public,
+    registry,
+    statements,
+)
 from api.http.schemas.registry import CallerOut
 from api.http.services import Services
 from api.http.web import csrf, heatmap, pages, receipt, session, slip_download, verify
@@ -77,6 +87,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         (dossiers.router, (401, 403, 404, 410, 422, 500, 503)),
         (oversight.router, (401, 403, 404, 422, 500)),
         (registry.router, (401, 404, 422, 500)),
+        (pki.router, (401, 403, 404, 422, 500, 503)),
         (log.router, (401, 404, 422, 500)),
         (events.router, (401, 422, 500)),
         (public.router, (404, 409, 422, 429, 500, 503)),
