@@ -116,6 +116,8 @@ class _Audit:
         self.certified: dict[str, tuple[bytes, ...]] = {}  # key id → its certificates' SHA-256
         # issuer key id → the revocation data recorded so far, in log order
         self.revocations: dict[str, list[Revocation]] = {}
+        # a certificate key's chain (DER) and its CAs' key ids, by its certificates' SHA-256
+        self.chains: dict[tuple[bytes, ...], tuple[list[bytes], list[str]]] = {}
         self.mismatched, self.later_mismatches = False, 0
         self.misaligned, self.later_misaligned = False, 0
         self.heads: OrderedDict[UUID, tuple[int, bytes]] = OrderedDict()
@@ -273,11 +275,15 @@ class _Audit:
         assert checked.at is not None
         assert checked.office is not None
         try:
-            chain = self.ledger.pki_objects(list(digests), "certificate")
             validation = self.ledger.certificate_validation()
-            issuers = {certificates.key_id_of(der) for der in chain[1:]}
-            issuers.update(certificates.key_id_of(der) for der in validation.anchors)
-            held = [item for issuer in sorted(issuers) for item in self.revocations.get(issuer, ())]
+            found = self.chains.get(digests)
+            if found is None:  # each key's chain and CAs, worked out once
+                chain = self.ledger.pki_objects(list(digests), "certificate")
+                cas = {certificates.key_id_of(der) for der in chain[1:]}
+                cas.update(certificates.key_id_of(der) for der in validation.anchors)
+                found = self.chains[digests] = (chain, sorted(cas))
+            chain, issuers = found
+            held = [item for issuer in issuers for item in self.revocations.get(issuer, ())]
             office = self.ledger._get(Office, "office", checked.office)
             self.ledger._require_names_office(chain[0], office, checked.at)
             validation.validate(chain, held, checked.at)
