@@ -267,3 +267,13 @@ def test_a_certificate_officer_receives_and_hands_over_through_the_agent(world: 
     )
     assert result.exit_code == 0, result.output
     assert re.search(r"every signature.*verifies", result.output), result.output
+
+    # the dossier's verification page (its QR code's address) says which CA issued the
+    # certificates that signed, never whose they are
+    checking = world.browser.new_page()
+    checking.goto(f"{world.url}/xac-minh/{code}")
+    said = checking.locator("main").inner_text()
+    assert "✔" in said
+    assert "2 bước được ký bằng chứng thư số công vụ do Cục Chứng thực số và BMTT (Test) cấp" in said
+    assert "thử nghiệm" not in said  # the holder's name (CN) stays off the public page
+    checking.close()

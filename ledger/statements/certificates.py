@@ -248,6 +248,13 @@ def issuer_text(certificate_der: bytes) -> str:
     return load_certificate(certificate_der).issuer.rfc4514_string()
 
 
+def issuer_name(certificate_der: bytes) -> str:
+    """The common name of the CA that issued the certificate (its whole name if it has none)."""
+    issuer = load_certificate(certificate_der).issuer
+    names = issuer.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else issuer.rfc4514_string()
+
+
 @dataclass(frozen=True)
 class _Window:
     start: int

@@ -23,6 +23,7 @@ from domain.errors import DomainError
 from domain.identifier import is_identifier
 from ledger.errors import BadBundle, LedgerError
 from ledger.log import bundle, note
+from ledger.statements import certificates
 
 router = APIRouter(include_in_schema=False)
 MAX_BUNDLE = 5 * 1024 * 1024
@@ -72,9 +73,32 @@ def verdict(
         problem=None,
         report=report,
         steps=steps,
+        certified=certified(report),
         kind=lambda kind: kind_label(kind, lang),
         bundle_url=bundle_url,
     )
+
+
+def certified(report: bundle.BundleReport) -> tuple[int, str]:
+    """How many of the bundle's steps an official-duty certificate signed, and the CAs that
+    issued those certificates (the holders' names are not shown: the page is public)."""
+    ledger, view = report.replayed, report.view
+    if ledger is None or view is None:
+        return 0, ""
+    count, issuers = 0, []
+    for step in view.steps:
+        key_id = step.statement.key
+        if step.statement.officer == "authority" or not ledger.has("key", key_id):
+            continue
+        digests = ledger.key(key_id).certificates
+        if not digests:
+            continue
+        count += 1
+        [leaf] = ledger.pki_objects([digests[0]], "certificate")
+        issuer = certificates.issuer_name(leaf)
+        if issuer not in issuers:
+            issuers.append(issuer)
+    return count, ", ".join(issuers)
 
 
 @router.get("/xac-minh")

@@ -26,6 +26,22 @@ WORDS: dict[str, tuple[str, str]] = {
         "{n} bản khai, mọi chữ ký và chứng minh Merkle đều đúng; sổ cái có {size} mục.",
         "{n} statements; every signature and Merkle proof holds; the log has {size} entries.",
     ),
+    "certified": (
+        "{n} bước được ký bằng chứng thư số công vụ do {issuers} cấp; chuỗi chứng thư đã được "
+        "kiểm tra với các chứng thư gốc tin cậy của máy chủ này, còn hiệu lực và chưa bị thu hồi "
+        "tại thời điểm ký.",
+        "{n} steps are signed with official-duty certificates issued by {issuers}; their chains "
+        "were checked against this server's trusted root certificates, valid and not revoked at "
+        "the time of signing.",
+    ),
+    "timestamped": (
+        "{n} chữ ký có dấu thời gian RFC 3161 hợp lệ của tổ chức cấp dấu thời gian.",
+        "{n} signatures carry a valid RFC 3161 timestamp of the time-stamping authority.",
+    ),
+    "timestamps_unchecked": (
+        "Gói mang {n} dấu thời gian RFC 3161 mà máy chủ này không có chứng thư gốc để kiểm tra.",
+        "The bundle carries {n} RFC 3161 timestamps this server has no root certificates to check.",
+    ),
     "not_verified": (
         "KHÔNG xác minh được hồ sơ {code}: nội dung này có thể đã bị sửa đổi. Đừng tin vào nó.",
         "Dossier {code} does NOT verify: what it says may have been changed. Do not rely on it.",
