@@ -26,7 +26,8 @@ from fpdf.enums import TableCellFillMode, XPos, YPos
 
 from api.seal import SealHolder, Sealing, seal_pdf
 from api.texts import working_span
-from api.turns import TurnTime, is_open, turn_text, turn_time
+from api.turns import TurnTime, turn_text, turn_time
+from api.turns import turn_result as slip_result
 from domain.calendar import WorkCalendar
 from domain.errors import DomainError
 from domain.instant import local_date, to_datetime
@@ -266,22 +267,10 @@ def _turn(
 
 
 def turn_result(block: SlipBlock, turn: TurnTime, status: str, lang: str) -> str:
-    """The result column, as the pages word it (api/http/web/slip.py): early, on time, late by
-    how much, in progress with how much is left; a handover still travelling; nothing for a
-    refused or recalled one or a finished turn that had no time of its own to be judged by."""
-    said = turn_text(turn, lang)
-    if turn.result == "late":
-        return said[:1].upper() + said[1:]
-    if turn.result == "pending":
-        state = say("waiting" if block.outcome is None else "result_open", lang)
-        return f"{state} — {said}"
-    if turn.result is not None:
-        return say("result_" + turn.result, lang)
-    if block.outcome is None:
-        return say("waiting", lang)
-    if is_open(block):
-        return say("suspended" if status == "suspended" else "result_open", lang)
-    return "—"
+    """The result column, worded as on the pages (api/turns.py)."""
+    return slip_result(
+        block, turn, status, turn_text(turn, lang), lambda key: say(key, lang)
+    )
 
 
 def _office(ledger: Ledger, office: str | None, at: int) -> str:

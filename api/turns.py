@@ -77,3 +77,25 @@ def turn_text(turn: TurnTime, lang: str) -> str:
     if turn.days_left is not None:
         return days_left_text(turn.days_left, lang)
     return ""
+
+
+def turn_result(
+    block: SlipBlock, turn: TurnTime, status: str, said: str, word: Callable[[str], str]
+) -> str:
+    """The result column of a control slip, one wording for the page and the signed PDF: early,
+    on time, late by how much (`said`, the turn's time as words), in progress with how much is
+    left; a handover still travelling; nothing for a refused or recalled one or a finished turn
+    that had no time of its own to be judged by. `word` gives the text of `waiting`,
+    `result_open`, `suspended` and `result_<result>` in the reader's language."""
+    if turn.result == "late":
+        return said[:1].upper() + said[1:]
+    if turn.result == "pending":
+        state = word("waiting" if block.outcome is None else "result_open")
+        return f"{state} — {said}"
+    if turn.result is not None:
+        return word("result_" + turn.result)
+    if block.outcome is None:
+        return word("waiting")
+    if is_open(block):  # the dossier awaits a supplement, or has no appointed date to pass
+        return word("suspended" if status == "suspended" else "result_open")
+    return "—"

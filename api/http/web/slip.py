@@ -17,7 +17,8 @@ from markupsafe import Markup
 from api.http.services import Services
 from api.http.web.words import say
 from api.texts import working_span
-from api.turns import TurnTime, is_open, turn_text, turn_time
+from api.turns import TurnTime, turn_text, turn_time
+from api.turns import turn_result as slip_result
 from domain.errors import DomainError
 from ledger.views.durations import days_left
 from ledger.views.slip import ControlSlip, SlipBlock
@@ -87,23 +88,19 @@ def slip_view(request: Request, services: Services, slip: ControlSlip, lang: str
     )
 
 
+# the page's words for what api/turns.py's result column says
+_RESULT_WORDS = {"waiting": "slip_waiting", "suspended": "status_suspended"}
+
+
 def _result(block: SlipBlock, turn: TurnTime, status: str, lang: str) -> str:
-    """The result column: early, on time, late by how much, in progress with how much is left;
-    a handover still travelling; nothing for a refused or recalled one or a finished turn that
-    had no time of its own to be judged by."""
-    said = turn_text(turn, lang)
-    if turn.result == "late":
-        return said[:1].upper() + said[1:]
-    if turn.result == "pending":
-        state = say("slip_waiting" if block.outcome is None else "result_open", lang)
-        return f"{state} — {said}"
-    if turn.result is not None:
-        return say("result_" + turn.result, lang)
-    if block.outcome is None:
-        return say("slip_waiting", lang)
-    if is_open(block):  # the dossier awaits a supplement, or has no appointed date to pass
-        return say("status_suspended" if status == "suspended" else "result_open", lang)
-    return "—"
+    """The result column (api/turns.py), in the page's words."""
+    return slip_result(
+        block,
+        turn,
+        status,
+        turn_text(turn, lang),
+        lambda key: say(_RESULT_WORDS.get(key, key), lang),
+    )
 
 
 def _receiver(services: Services, code: str) -> str | None:
