@@ -6,11 +6,14 @@ is one: the term appears only in a text that names the certificate ("chá»©ng thÆ
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Iterator
 from pathlib import Path
 
 from typer.testing import CliRunner
 
+import api
 import api.http.app  # imports every route, so every refusal class is defined
 from api.cli.main import app
 from api.http.web.words import BROWSER_WORDS, PAGE_WORDS
@@ -28,10 +31,22 @@ def _refusals(cls: type[Refusal]) -> Iterator[type[Refusal]]:
         yield from _refusals(sub)
 
 
+def _word_tables() -> Iterator[tuple[str, dict[str, tuple[str, str]]]]:
+    """Every table of words in the api package: WORDS and *_WORDS of each module."""
+    yield "texts", WORDS
+    yield "kinds", KINDS
+    yield "page", PAGE_WORDS
+    for found in pkgutil.walk_packages(api.__path__, "api."):
+        module = importlib.import_module(found.name)
+        for name, value in vars(module).items():
+            if name.endswith("WORDS") and isinstance(value, dict):
+                yield f"{found.name}.{name}", value
+
+
 def _texts() -> Iterator[tuple[str, str]]:
-    for table, words in (("texts", WORDS), ("kinds", KINDS), ("page", PAGE_WORDS)):
+    for table, words in _word_tables():
         for key, pair in words.items():
-            for text in pair:
+            for text in pair if isinstance(pair, tuple) else ():
                 yield f"{table}:{key}", text
     for key, pair in BROWSER_WORDS.items():
         for text in pair:
@@ -49,6 +64,11 @@ def test_no_word_calls_the_ed25519_signature_a_legal_digital_signature() -> None
         if LEGAL_TERM in text.lower() and CERTIFICATE not in text.lower()
     ]
     assert found == []
+
+
+def test_the_word_tables_of_the_command_line_and_the_signed_slip_are_read_too() -> None:
+    tables = {table for table, _words in _word_tables()}
+    assert {"api.cli.certificates.WORDS", "api.cli.dossier.SEAL_WORDS", "api.slip_pdf.WORDS"} <= tables
 
 
 def test_the_rule_finds_a_text_that_calls_an_ed25519_signature_a_legal_one() -> None:
