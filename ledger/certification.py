@@ -74,6 +74,7 @@ class CertificateChecks:
             self._validation = CertificateValidation(
                 certificates.load_anchors(self.settings.trust_anchors),
                 self.settings.certificate_max_chain,
+                require_revocation=self.settings.revocation_required,
             )
         return self._validation
 

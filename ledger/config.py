@@ -32,6 +32,10 @@ class LedgerSettings:
     # counted from the officer's certificate to the root, both included
     trust_anchors: str = ""
     certificate_max_chain: int = 4
+    # whether a certificate signature needs recorded revocation data that speaks for every
+    # certificate of its chain at its time (a CRL or OCSP response between thisUpdate and
+    # nextUpdate); by default the data recorded, if any, is applied and none means not revoked
+    revocation_required: bool = False
     # RFC 3161 timestamps of certificate statements' signatures: the time-stamping authority's
     # address (none: no timestamp is asked for) and its trusted root certificates (a PEM file, or
     # a directory of PEM or DER files), which every token is checked against
@@ -43,7 +47,7 @@ class LedgerSettings:
         """Read LIENTHONG_DATABASE_URL, LIENTHONG_CLOCK_TOLERANCE, LIENTHONG_MAX_STATEMENT_BYTES,
         LIENTHONG_LOG_KEY, LIENTHONG_LOG_VERIFIER, LIENTHONG_CHECKPOINT_ENTRIES,
         LIENTHONG_CHECKPOINT_SECONDS, LIENTHONG_TRUST_ANCHORS, LIENTHONG_CERTIFICATE_MAX_CHAIN,
-        LIENTHONG_TSA_URL and LIENTHONG_TSA_ROOTS."""
+        LIENTHONG_REVOCATION_REQUIRED, LIENTHONG_TSA_URL and LIENTHONG_TSA_ROOTS."""
         tsa_url, tsa_roots = _tsa(environ)
         return cls(
             database_url=environ.get("LIENTHONG_DATABASE_URL", DEFAULT_DATABASE_URL),
@@ -57,6 +61,7 @@ class LedgerSettings:
             checkpoint_every_seconds=_int(environ, "LIENTHONG_CHECKPOINT_SECONDS", 60),
             trust_anchors=environ.get("LIENTHONG_TRUST_ANCHORS", ""),
             certificate_max_chain=_int(environ, "LIENTHONG_CERTIFICATE_MAX_CHAIN", 4),
+            revocation_required=_flag(environ, "LIENTHONG_REVOCATION_REQUIRED"),
             tsa_url=tsa_url,
             tsa_roots=tsa_roots,
         )
@@ -75,6 +80,13 @@ def _tsa(environ: Mapping[str, str]) -> tuple[str, str]:
             "authority's root certificates (a PEM file or a directory)"
         )
     return url, roots
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    text = environ.get(name, "0")
+    if text not in ("0", "1"):
+        raise ValueError(f"{name} must be 0 or 1, not {text!r}")
+    return text == "1"
 
 
 def _int(environ: Mapping[str, str], name: str, default: int) -> int:

@@ -105,6 +105,12 @@ class CertificateRevoked(CertificateRefused):
     title_en = "Certificate revoked"
 
 
+class RevocationUnknown(CertificateRefused):
+    code = "revocation-unknown"
+    title_vi = "Không có thông tin thu hồi còn hiệu lực cho chứng thư số"
+    title_en = "No current revocation data for the certificate"
+
+
 class CertificateKeyUsage(CertificateRefused):
     code = "certificate-key-usage"
     title_vi = "Chứng thư số không cho phép ký"

@@ -384,6 +384,19 @@ def test_revocation_add_records_a_crl(setup: Setup, encoding: str) -> None:
     ]
 
 
+def test_revocation_add_keeps_the_issuing_ca_given_before_any_enrolment(setup: Setup) -> None:
+    made = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    path = setup.write("ca.crl", crl_of(setup.hierarchy.ca, [], this_update=made))
+    args = ("revocation", "add", str(path), "--format", "crl", "--key", str(setup.authority))
+    refused(setup, lambda: setup.run(*args), 1, "bad-certificate", "signed by no trust anchor")
+    issuer = setup.pem("ca-cert.pem", setup.hierarchy.ca)
+    code, output = setup.run(*args, "--issuer", str(issuer))
+    assert code == 0, output
+    assert len(revocations(setup, setup.hierarchy.ca)) == 1
+    not_a_certificate = setup.write("not.pem", b"hello")
+    refused(setup, lambda: setup.run(*args, "--issuer", str(not_a_certificate)), 2, "not.pem")
+
+
 def test_revocation_add_records_a_crl_of_the_root(setup: Setup) -> None:
     made = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
     path = setup.write("root.crl", crl_of(setup.hierarchy.root, [], this_update=made))

@@ -128,6 +128,14 @@ def verify_bundle_command(
             "check the RFC 3161 timestamps the bundle carries (default: LIENTHONG_TSA_ROOTS)"
         ),
     ] = None,
+    require_revocation: Annotated[
+        bool,
+        typer.Option(
+            "--require-revocation",
+            help="refuse a certificate signature unless the bundle's revocation data speaks for "
+            "every certificate of its chain at its time (default: LIENTHONG_REVOCATION_REQUIRED)",
+        ),
+    ] = False,
 ) -> None:
     """Verify an audit bundle offline — no database, no server: checkpoint signature, inclusion
     proofs, every signature and rule. Prints each hop; exit 1 if anything fails. With --files,
@@ -148,6 +156,7 @@ def verify_bundle_command(
             witnesses,
             anchors=str(anchors) if anchors is not None else options.settings.trust_anchors,
             check_token=_token_checker(options, tsa_roots),
+            revocation_required=require_revocation or options.settings.revocation_required,
         )
     except BadBundle as problem:
         bad_input(options, problem)

@@ -558,20 +558,36 @@ def add(
     key: SignerKey,
     server: Server = None,
     token: Token = None,
+    issuer: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="the certificate of the CA that made it (PEM or DER), kept beside the log first: "
+            "for a subordinate CA no enrolled chain has named yet (repeatable)"
+        ),
+    ] = None,
 ) -> None:
     """Record a CRL or an OCSP response of a certificate authority (a trust anchor, or a CA whose
-    certificate is kept beside the log): kept beside the log, then revocation.recorded."""
+    certificate is kept beside the log, or given with --issuer): kept beside the log, then
+    revocation.recorded."""
     options = options_of(ctx)
     lang = options.lang
     signing_key = load_key(key, lang)
     kind = format_.value
     der = read_revocation(file, kind, lang)
+    issuers = read_chain(issuer or [], lang)
     remote_to = _server(options, server, token)
     if remote_to is not None:
         with remote(options, *remote_to) as client:
+            for certificate in issuers:
+                client.keep("certificate", certificate)
             recorded = _record_remote(client, signing_key, kind, der)
     else:
         with open_ledger(options) as ledger:
+            try:
+                for certificate in issuers:
+                    ledger.keep_pki("certificate", certificate)
+            except LedgerError as problem:
+                fail(problem, lang, 2)
             recorded = Recorded.of(record_revocation(_signer(ledger, signing_key), kind, der))
     recorded.print(lang)
     print_revocation(kind, der, lang)

@@ -371,11 +371,13 @@ def verify_bundle(
     *,
     anchors: str = "",
     check_token: Callable[[bytes, bytes], datetime] | None = None,
+    revocation_required: bool = False,
 ) -> BundleReport:
     """Verify a bundle offline. Raises BadBundle if the file cannot be read as a bundle; every
     other problem is listed in the report (`ok` is False), naming the entry and what failed.
     Certificate signatures are validated against the root certificates in the directory
-    `anchors` (the deployment's trust anchors), with the revocation data the bundle carries."""
+    `anchors` (the deployment's trust anchors), with the revocation data the bundle carries
+    (`revocation_required`: which must speak for every certificate of a chain at its time)."""
     bundle = Bundle.decode(data)
     report = BundleReport(bundle.dossier)
     try:
@@ -409,7 +411,7 @@ def verify_bundle(
     _check_timestamps(bundle, report, check_token)
     if report.problems:
         return report
-    _replay(bundle, report, anchors)
+    _replay(bundle, report, anchors, revocation_required)
     return report
 
 
@@ -458,11 +460,16 @@ def _where(entry: BundleEntry) -> str:
     return f"entry {entry.index + 1} ({statement.kind} {statement.subject}, seq {statement.seq})"
 
 
-def _replay(bundle: Bundle, report: BundleReport, anchors: str) -> None:
+def _replay(
+    bundle: Bundle, report: BundleReport, anchors: str, revocation_required: bool
+) -> None:
     clock = _EntryClock()
     ledger = Ledger(
         LedgerSettings(
-            database_url="memory:", clock_tolerance_seconds=_TEN_YEARS, trust_anchors=anchors
+            database_url="memory:",
+            clock_tolerance_seconds=_TEN_YEARS,
+            trust_anchors=anchors,
+            revocation_required=revocation_required,
         ),
         clock=clock,
     )

@@ -48,6 +48,7 @@ from ledger.errors import (
     CertificateRefused,
     CertificateRevoked,
     ChainTooLong,
+    RevocationUnknown,
     UnknownTrustAnchor,
     WeakAlgorithm,
 )
@@ -260,14 +261,21 @@ class _Window:
     start: int
     end: int
     revoked_from: int | None
+    # with revocation data required: for each certificate of the chain but a self-signed root,
+    # the spans of time the data held covers (a CRL from thisUpdate to nextUpdate, an OCSP
+    # response for it likewise)
+    covered: tuple[tuple[tuple[int, int], ...], ...] = ()
 
 
 class CertificateValidation:
     """Validates chains against the anchors, caching each result as a window of time."""
 
-    def __init__(self, anchors: Sequence[bytes], max_chain: int) -> None:
+    def __init__(
+        self, anchors: Sequence[bytes], max_chain: int, *, require_revocation: bool = False
+    ) -> None:
         self.anchors = tuple(anchors)
         self.max_chain = max_chain
+        self.require_revocation = require_revocation
         self._windows: OrderedDict[tuple[Any, ...], _Window] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -276,8 +284,11 @@ class CertificateValidation:
         cache_key = (tuple(chain), tuple(revocations))
         with self._lock:
             window = self._windows.get(cache_key)
-        if window is not None and window.start <= at <= window.end and (
-            window.revoked_from is None or at < window.revoked_from
+        if (
+            window is not None
+            and window.start <= at <= window.end
+            and (window.revoked_from is None or at < window.revoked_from)
+            and all(any(a <= at <= b for a, b in spans) for spans in window.covered)
         ):
             return
         certificates = [load_certificate(der) for der in chain]
@@ -287,14 +298,20 @@ class CertificateValidation:
                 "this ledger has no trust anchors configured (LIENTHONG_TRUST_ANCHORS): no "
                 "certificate signature can be accepted"
             )
-        revoked_from = _revoked_from(certificates, revocations, self._anchor_certificates())
+        anchors = self._anchor_certificates()
+        revoked_from = _revoked_from(certificates, revocations, anchors)
         if revoked_from is not None:
             _revoked_error(certificates, revoked_from, at)
+        covered: tuple[tuple[tuple[int, int], ...], ...] = ()
+        if self.require_revocation:
+            covered = _coverage(certificates, revocations, anchors)
+            _require_covered(certificates, covered, at)
         _run(self._validate(chain, revocations, at))
         found = _Window(
             max(from_datetime(c.not_valid_before_utc) for c in certificates),
             min(from_datetime(c.not_valid_after_utc) for c in certificates),
             revoked_from,
+            covered,
         )
         with self._lock:
             self._windows[cache_key] = found
@@ -382,6 +399,56 @@ def _revoked_from(
             instant = from_datetime(when)
             earliest = instant if earliest is None else min(earliest, instant)
     return earliest
+
+
+def _coverage(
+    certificates: Sequence[x509.Certificate],
+    revocations: Sequence[Revocation],
+    anchors: Sequence[x509.Certificate],
+) -> tuple[tuple[tuple[int, int], ...], ...]:
+    """For each certificate of the chain but a self-signed root, the spans of time in which the
+    revocation data held speaks for it: a CRL its issuer signed, from thisUpdate to nextUpdate;
+    an OCSP response for its serial its issuer (or the issuer's responder) signed, from
+    thisUpdate to nextUpdate. Data without a next update speaks for no span."""
+    issuers = [*certificates, *anchors]
+    found: list[tuple[tuple[int, int], ...]] = []
+    for certificate in certificates:
+        if certificate.issuer == certificate.subject:
+            continue
+        spans: list[tuple[int, int]] = []
+        for item in revocations:
+            signer = issuer_of(item, issuers)
+            if signer is None or signer.subject != certificate.issuer:
+                continue
+            loaded = load_revocation(item)
+            if isinstance(loaded, x509.CertificateRevocationList):
+                if loaded.next_update_utc is not None:
+                    spans.append(
+                        (from_datetime(loaded.last_update_utc), from_datetime(loaded.next_update_utc))
+                    )
+            elif loaded.serial_number == certificate.serial_number and loaded.next_update_utc:
+                spans.append(
+                    (from_datetime(loaded.this_update_utc), from_datetime(loaded.next_update_utc))
+                )
+        found.append(tuple(spans))
+    return tuple(found)
+
+
+def _require_covered(
+    certificates: Sequence[x509.Certificate],
+    covered: tuple[tuple[tuple[int, int], ...], ...],
+    at: int,
+) -> None:
+    chain = [c for c in certificates if c.issuer != c.subject]
+    for certificate, spans in zip(chain, covered, strict=True):
+        if not any(start <= at <= end for start, end in spans):
+            raise RevocationUnknown(
+                f"this ledger requires revocation data for every certificate of a chain, and "
+                f"holds none from {certificate.issuer.rfc4514_string()} that speaks for "
+                f"certificate serial {certificate.serial_number:x} at {format_local(at)} (a CRL "
+                f"or OCSP response whose thisUpdate–nextUpdate covers it): record a fresh one "
+                f"(lienthong revocation fetch) and sign again"
+            )
 
 
 def _revoked_error(certificates: Sequence[x509.Certificate], revoked_from: int, at: int) -> None:

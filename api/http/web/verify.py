@@ -61,6 +61,7 @@ def verdict(
             key,
             anchors=services.ledger.settings.trust_anchors,
             check_token=services.token_checker(),
+            revocation_required=services.ledger.settings.revocation_required,
         )
     except BadBundle as problem:
         text = say("unreadable", lang, problem=problem)
