@@ -140,6 +140,21 @@ test("a bundle whose statements are signed with certificate keys verifies, and c
   assert.equal(verdict.certified, 2); // the dossier's two statements; the genesis and registrations are Ed25519
 });
 
+test("a bundle carrying side data (certificates, revocation data, timestamps, withheld) is read, and the side data left to verify-bundle", async () => {
+  const bundle = decode(unhex(fixtures.bundles.sound.bundle));
+  bundle.pki = [{ der: new Uint8Array([0x30, 0x00]), kind: "certificate" }];
+  bundle.timestamps = [{ statement: new Uint8Array(32), token: new Uint8Array([0x30, 0x00]) }];
+  bundle.withheld = [new Uint8Array(32)];
+  const verdict = await checkBundle(encode(bundle), fixtures.log_key);
+  assert.deepEqual(verdict.problems, []);
+  assert.equal(verdict.ok, true);
+  bundle.pki = "not a list";
+  await assert.rejects(checkBundle(encode(bundle), fixtures.log_key), (error) => error.code === "not_bundle");
+  delete bundle.pki;
+  bundle.extra = [];
+  await assert.rejects(checkBundle(encode(bundle), fixtures.log_key), (error) => error.code === "not_bundle");
+});
+
 test("key.registered may carry its certificates' hashes: the canonical decoder takes them as they are", () => {
   const bundle = decode(unhex(fixtures.bundles.sound.bundle));
   const registered = bundle.entries.map((e) => decode(e.statement)).filter((s) => s.kind === "key.registered");

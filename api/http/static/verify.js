@@ -22,6 +22,9 @@ const utf8 = new TextEncoder();
 const KEY_ID_PREFIX = utf8.encode("lienthong key v1\n");
 const ZERO = new Uint8Array(32);
 const BUNDLE_KEYS = "checkpoint,dossier,entries,format,v";
+// side data of certificate entries, checked by `lienthong verify-bundle`, not here: certificates
+// and revocation data (pki), RFC 3161 tokens (timestamps), certificates left out (withheld)
+const BUNDLE_OPTIONAL = ["pki", "timestamps", "withheld"];
 const ENTRY_KEYS = "index,proof,recorded_at,signature,statement";
 const MAX_PROBLEMS = 20; // a bundle changed everywhere is said to be so without a page of lines
 
@@ -288,7 +291,9 @@ export async function checkBundle(bytes, keyLine) {
   } catch (error) {
     throw new BundleProblem("not_canonical", { reason: error.message });
   }
-  if (!isMap(bundle) || keysOf(bundle) !== BUNDLE_KEYS || bundle.format !== "lienthong-bundle" || bundle.v !== 1 ||
+  const required = isMap(bundle) ? Object.keys(bundle).filter((k) => !BUNDLE_OPTIONAL.includes(k)).sort().join(",") : "";
+  if (!isMap(bundle) || required !== BUNDLE_KEYS || BUNDLE_OPTIONAL.some((k) => k in bundle && !Array.isArray(bundle[k])) ||
+      bundle.format !== "lienthong-bundle" || bundle.v !== 1 ||
       typeof bundle.dossier !== "string" || typeof bundle.checkpoint !== "string" || !Array.isArray(bundle.entries)) {
     throw new BundleProblem("not_bundle");
   }
