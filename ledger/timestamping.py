@@ -284,7 +284,6 @@ def stamp_recorded(
             continue
         try:
             stamp = client.stamp(signature)
-            fresh = store.put(digest, stamp.token, from_datetime(stamp.gen_time), now)
         except (TimestampUnavailable, BadTimestamp) as problem:
             log.warning(
                 "no timestamp for statement %s (asked again by `lienthong timestamps catch-up`): "
@@ -294,6 +293,12 @@ def stamp_recorded(
             )
             failed.append((digest, f"{problem.code}: {problem}"))
             continue
+        except Exception as problem:  # the client failed unexpectedly: left for the catch-up
+            log.exception("no timestamp for statement %s: asking the TSA failed", digest.hex())
+            failed.append((digest, f"tsa: {type(problem).__name__}: {problem}"))
+            continue
+        try:
+            fresh = store.put(digest, stamp.token, from_datetime(stamp.gen_time), now)
         except Exception as problem:  # the store: kept for the next catch-up all the same
             log.exception("timestamp for statement %s not kept", digest.hex())
             failed.append((digest, f"store: {problem}"))
