@@ -123,6 +123,21 @@ WORDS: dict[str, tuple[str, str]] = {
         "signed with the official-duty certificate of {subject}, issued by {issuer}; the "
         "certificate chain held at the time of signing",
     ),
+    "certificate_withheld": (
+        "ký bằng chứng thư số công vụ mà gói này không kèm theo (chứng thư mang tên người giữ); "
+        "chữ ký đã được kiểm tra với khóa đã đăng ký",
+        "signed with an official-duty certificate this bundle leaves out (it carries its "
+        "holder's name); the signature verified with the registered key",
+    ),
+    "certificates_withheld": (
+        "{n} bản khai được ký bằng chứng thư số công vụ mà gói không kèm theo (chứng thư mang "
+        "tên người giữ): chữ ký đã được kiểm tra với khóa đã đăng ký, nhưng chuỗi chứng thư "
+        "chưa được kiểm tra — hãy xin gói đầy đủ từ cán bộ đăng ký hoặc thanh tra của sổ.",
+        "{n} statements are signed with official-duty certificates the bundle leaves out (they "
+        "carry their holders' names): their signatures verified with the registered keys, their "
+        "certificate chains were not checked — ask the ledger's registrar or inspector for the "
+        "full bundle.",
+    ),
     "timestamp_held": (
         "Dấu thời gian RFC 3161 của bản khai thứ {entry} trong sổ hợp lệ: chữ ký đã có lúc {at}.",
         "The RFC 3161 timestamp of log entry {entry} holds: the signature existed at {at}.",

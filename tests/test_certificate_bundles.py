@@ -103,3 +103,31 @@ def test_a_bundle_of_ed25519_entries_alone_has_no_side_data(database_url: str) -
     assert bundle.timestamps == ()
     assert b"pki" not in bundle.encode()
     assert verify_bundle(bundle.encode(), LOG_KEY.verifier).ok
+
+
+def test_a_bundle_for_the_public_withholds_officers_certificates_and_says_what_it_checked(
+    world: World, anchors: Path
+) -> None:
+    full = export(world.ledger, CODE)
+    public = export(world.ledger, CODE, certificates_of_officers=False)
+    leaves = {item.der for item in full.pki if item.kind == "certificate"}
+    assert public.pki == ()  # no certificate, no revocation data: nothing to check a chain with
+    assert len(public.withheld) == 1
+    assert not any(der in public.encode() for der in leaves)  # the holder's name is not in it
+    assert not any(b"revocation.recorded" in e.statement for e in public.entries)
+    report = verify_bundle(public.encode(), LOG_KEY.verifier)  # no anchors needed
+    assert report.ok, report.problems
+    assert report.withheld_chains == 2  # the receipt and the dispatch
+    assert verify_bundle(full.encode(), LOG_KEY.verifier, anchors=str(anchors)).withheld_chains == 0
+
+
+def test_a_public_bundle_still_refuses_a_signature_that_does_not_verify(world: World) -> None:
+    public = export(world.ledger, CODE, certificates_of_officers=False)
+    last = public.entries[-1]
+    forged = bytearray(last.signature)
+    forged[5] ^= 0x01
+    from dataclasses import replace
+
+    changed = replace(public, entries=(*public.entries[:-1], replace(last, signature=bytes(forged))))
+    report = verify_bundle(changed.encode(), LOG_KEY.verifier)
+    assert not report.ok

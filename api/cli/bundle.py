@@ -68,6 +68,13 @@ def export_bundle(
     ] = None,
     data_key: DataKeyOption = None,
     files_dir: FilesDirOption = None,
+    withhold_certificates: Annotated[
+        bool,
+        typer.Option(
+            "--withhold-certificates",
+            help="leave officers' certificates out (they carry names): a bundle for the public",
+        ),
+    ] = False,
 ) -> None:
     """Write one dossier's audit bundle: its entries, the registry entries they rely on,
     inclusion proofs and the checkpoint. Verifiable offline with `verify-bundle`. With
@@ -78,7 +85,12 @@ def export_bundle(
     with open_ledger(options) as ledger:
         if key is not None:
             ledger.issue_checkpoint(key)
-        bundle = export(ledger, code, timestamps=_kept_tokens(options))
+        bundle = export(
+            ledger,
+            code,
+            timestamps=_kept_tokens(options),
+            certificates_of_officers=not withhold_certificates,
+        )
         try:
             out_file.write_bytes(bundle.encode())
         except OSError as problem:
@@ -208,7 +220,10 @@ def _certificate_line(report: BundleReport, key_id: str, lang: str) -> str:
     key = report.replayed.key(key_id)
     if not key.certificates:
         return ""
-    chain = report.replayed.pki_objects(list(key.certificates), "certificate")
+    try:
+        chain = report.replayed.pki_objects(list(key.certificates), "certificate")
+    except LedgerError:  # withheld: the bundle was made for the public
+        return word("certificate_withheld", lang)
     return word(
         "certificate_signed",
         lang,
@@ -256,6 +271,8 @@ def _render_bundle(report: BundleReport, verifier: note.Verifier, lang: str) -> 
         )
     if report.unchecked_timestamps:
         out.print(word("timestamps_unchecked", lang, n=report.unchecked_timestamps), markup=False)
+    if report.withheld_chains:
+        out.print(word("certificates_withheld", lang, n=report.withheld_chains), markup=False)
 
 
 # --- the files a bundle lists ---------------------------------------------------------------------

@@ -71,6 +71,9 @@ class Bundle:
     # alone is byte for byte what it was before certificates
     pki: tuple[SideObject, ...] = ()
     timestamps: tuple[Timestamp, ...] = ()
+    # the SHA-256 of officers' certificates left out of a bundle given to the public: they carry
+    # the holder's name; the statements they signed are checked against the registered key alone
+    withheld: tuple[bytes, ...] = ()
 
     def encode(self) -> bytes:
         document: dict[str, Any] = {
@@ -95,6 +98,8 @@ class Bundle:
             document["timestamps"] = [
                 {"statement": item.statement, "token": item.token} for item in self.timestamps
             ]
+        if self.withheld:
+            document["withheld"] = list(self.withheld)
         return canonical.encode(document)
 
     @classmethod
@@ -107,7 +112,7 @@ class Bundle:
             document,
             "bundle",
             {"checkpoint", "dossier", "entries", "format", "v"},
-            optional=frozenset({"pki", "timestamps"}),
+            optional=frozenset({"pki", "timestamps", "withheld"}),
         )
         if document["format"] != FORMAT or document["v"] != VERSION:
             raise BadBundle(
@@ -129,7 +134,16 @@ class Bundle:
             entries,
             _side_objects(document.get("pki", [])),
             _timestamps(document.get("timestamps", [])),
+            _withheld(document.get("withheld", [])),
         )
+
+
+def _withheld(items: Any) -> tuple[bytes, ...]:
+    if not isinstance(items, list) or not all(
+        isinstance(item, bytes) and len(item) == 32 for item in items
+    ):
+        raise BadBundle("bundle.withheld must be a list of 32-byte certificate hashes")
+    return tuple(items)
 
 
 def _side_objects(items: Any) -> tuple[SideObject, ...]:
@@ -201,11 +215,14 @@ def export(
     checkpoint: StoredCheckpoint | None = None,
     *,
     timestamps: Callable[[list[bytes]], dict[bytes, bytes]] | None = None,
+    certificates_of_officers: bool = True,
 ) -> Bundle:
     """The bundle of a dossier at `checkpoint` (by default the latest one kept), which must cover
     every entry of the dossier. Raises UnknownDossier, or BadProofRequest if no checkpoint does.
     Entries signed with certificate keys bring their chains and the revocation data recorded for
-    their CAs; `timestamps` (statement hashes → RFC 3161 tokens kept for them) adds the tokens."""
+    their CAs; `timestamps` (statement hashes → RFC 3161 tokens kept for them) adds the tokens.
+    Without `certificates_of_officers` (a bundle for the public), each officer's own certificate
+    is left out and named in `withheld`: it carries the holder's name."""
     ledger.dossier(code)  # raises UnknownDossier
     checkpoint = checkpoint or ledger.checkpoint()
     size = checkpoint.size if checkpoint else 0
@@ -230,7 +247,11 @@ def export(
             for reference in references(stored.statement):
                 wanted.setdefault(reference, None)
     assert checkpoint is not None
-    pki = _side_data(ledger, [entries[i] for i in sorted(entries)], wanted, done)
+    withheld: list[bytes] = []
+    if certificates_of_officers:
+        pki = _side_data(ledger, [entries[i] for i in sorted(entries)], wanted, done)
+    else:  # nothing to check a chain with: no certificate, no revocation history
+        pki, withheld = {}, _leaves(entries.values())
     while len(done) < len(wanted):  # the revocation histories the certificates need
         family, subject = next(item for item in wanted if item not in done)
         done.add((family, subject))
@@ -262,6 +283,7 @@ def export(
         proved,
         tuple(pki[digest] for digest in sorted(pki)),
         _timestamps_of(timestamps, proved),
+        tuple(sorted(withheld)),
     )
 
 
@@ -287,6 +309,17 @@ def _side_data(
             subject = ("revocation", certificates.key_id_of(der))
             if subject not in done and ledger.has(*subject):
                 wanted.setdefault(subject, None)
+    return found
+
+
+def _leaves(entries: Iterable[BundleEntry]) -> list[bytes]:
+    """The SHA-256 of the officer's certificate (the first of the chain) of each key the entries
+    register with certificates."""
+    found: list[bytes] = []
+    for entry in entries:
+        statement = schema.parse(entry.statement, max_bytes=max(len(entry.statement), 1))
+        if statement.kind == "key.registered" and "certificates" in statement.body:
+            found.append(statement.body["certificates"][0])
     return found
 
 
@@ -348,6 +381,9 @@ class BundleReport:
     # many the bundle carries that no TSA root was given to check
     timestamps: list[tuple[int, datetime]] = field(default_factory=list)
     unchecked_timestamps: int = 0
+    # statements signed with a certificate the bundle withholds: their signatures verified with
+    # the registered key, their chains not checked
+    withheld_chains: int = 0
 
     @property
     def ok(self) -> bool:
@@ -479,6 +515,7 @@ def _replay(
         except LedgerError as problem:
             report.problems.append(f"bundle.pki: {problem}")
             return
+    ledger.withhold(bundle.withheld)
     if bundle.pki and not anchors:
         report.problems.append(
             "the bundle holds certificate signatures (official-duty certificates): give the "
@@ -493,6 +530,7 @@ def _replay(
             report.problems.append(f"{_where(entry)}: {problem}")
             return
         report.entries += 1
+    report.withheld_chains = ledger.unchecked_chains
     try:
         report.view = timeline(ledger, bundle.dossier)
     except (LedgerError, DomainError) as problem:

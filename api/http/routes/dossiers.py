@@ -113,13 +113,25 @@ def slip(code: Code, services: ServicesDep, token: Caller, at: InstantText = Non
 def audit_bundle(code: Code, services: ServicesDep, token: Caller) -> Response:
     services.ledger.dossier(code)
     may_read_dossier(token, code, services.inspector(), services.clock.now())
+    # officers' certificates carry their names: staff get them, consumers a bundle without
+    staff = token.role in ("officer", "inspector", "registrar")
     try:
-        exported = bundle.export(services.ledger, code, timestamps=services.timestamp_tokens)
+        exported = bundle.export(
+            services.ledger,
+            code,
+            timestamps=services.timestamp_tokens,
+            certificates_of_officers=staff,
+        )
     except BadProofRequest:
         if services.ledger.checkpointer is None:
             raise
         services.ledger.checkpointer.issue()  # the latest entries are not checkpointed yet
-        exported = bundle.export(services.ledger, code, timestamps=services.timestamp_tokens)
+        exported = bundle.export(
+            services.ledger,
+            code,
+            timestamps=services.timestamp_tokens,
+            certificates_of_officers=staff,
+        )
     return Response(
         exported.encode(),
         media_type=MSGPACK,

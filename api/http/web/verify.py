@@ -92,7 +92,7 @@ def certified(report: bundle.BundleReport) -> tuple[int, str]:
         if step.statement.officer == "authority" or not ledger.has("key", key_id):
             continue
         digests = ledger.key(key_id).certificates
-        if not digests:
+        if not digests or not ledger.pki.get(digests[0]):  # none, or withheld by the bundle
             continue
         count += 1
         [leaf] = ledger.pki_objects([digests[0]], "certificate")
@@ -122,17 +122,27 @@ async def verify_upload(
     return verdict(request, services, data)
 
 
-def exported(services: Services, code: str) -> bytes:
+def exported(services: Services, code: str, *, public: bool = False) -> bytes:
     """This server's audit bundle of dossier `code`, up to a checkpoint issued now if the newest
-    entries are not checkpointed yet. Raises DomainError for an unknown dossier."""
+    entries are not checkpointed yet. Raises DomainError for an unknown dossier. A `public`
+    bundle (a file anyone may download) withholds officers' certificates: they carry names."""
     services.ledger.dossier(code)
+
+    def made() -> bytes:
+        return bundle.export(
+            services.ledger,
+            code,
+            timestamps=services.timestamp_tokens,
+            certificates_of_officers=not public,
+        ).encode()
+
     try:
-        return bundle.export(services.ledger, code, timestamps=services.timestamp_tokens).encode()
+        return made()
     except LedgerError:  # the newest entries are not checkpointed yet
         if services.ledger.checkpointer is None:
             raise
         services.ledger.checkpointer.issue()
-        return bundle.export(services.ledger, code, timestamps=services.timestamp_tokens).encode()
+        return made()
 
 
 @router.get("/xac-minh/tai/{code:path}")
@@ -143,7 +153,7 @@ def bundle_file(code: str, request: Request, services: ServicesDep) -> Response:
         return page(request, services, 422, problem=say("bad_code", language(request)), report=None)
     code = stored_code(services, code)
     try:
-        data = exported(services, code)
+        data = exported(services, code, public=True)
     except DomainError:
         return page(
             request, services, 404, problem=say("not_found", language(request)), report=None

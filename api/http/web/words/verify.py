@@ -34,6 +34,13 @@ WORDS: dict[str, tuple[str, str]] = {
         "were checked against this server's trusted root certificates, valid and not revoked at "
         "the time of signing.",
     ),
+    "certificates_withheld": (
+        "{n} bước được ký bằng chứng thư số công vụ mà gói không kèm theo (chứng thư mang tên "
+        "người giữ): chữ ký đã được kiểm tra với khóa đã đăng ký, chuỗi chứng thư thì chưa.",
+        "{n} steps are signed with official-duty certificates the bundle leaves out (they carry "
+        "their holders' names): their signatures were checked with the registered keys, their "
+        "certificate chains were not.",
+    ),
     "timestamped": (
         "{n} chữ ký có dấu thời gian RFC 3161 hợp lệ của tổ chức cấp dấu thời gian.",
         "{n} signatures carry a valid RFC 3161 timestamp of the time-stamping authority.",
