@@ -131,3 +131,21 @@ def test_a_public_bundle_still_refuses_a_signature_that_does_not_verify(world: W
     changed = replace(public, entries=(*public.entries[:-1], replace(last, signature=bytes(forged))))
     report = verify_bundle(changed.encode(), LOG_KEY.verifier)
     assert not report.ok
+
+
+def test_revocation_data_a_registrar_recorded_comes_with_the_registrar_who_signed_it(
+    database_url: str, anchors: Path, hierarchy: Hierarchy
+) -> None:
+    world = World.build(database_url, trust_anchors=str(anchors))
+    registrar = world.enrol("dang-ky-84", "84", role="registrar")
+    issued = hierarchy.issue("cb-cert", office=COMMUNE_NAME)
+    world.officers[COMMUNE] = enrol_certificate(world, hierarchy, "cb-cert", COMMUNE, issued)
+    when = to_datetime(world.clock.now(), UTC)
+    record_revocation(registrar, "crl", hierarchy.crl([], this_update=when))
+    world.later()
+    receive(world, world.officers[COMMUNE])
+    world.ledger.issue_checkpoint(LOG_KEY)
+    bundle = export(world.ledger, CODE)
+    report = verify_bundle(bundle.encode(), LOG_KEY.verifier, anchors=str(anchors))
+    assert report.ok, report.problems
+    assert any(b"dang-ky-84" in e.statement and b"key.registered" in e.statement for e in bundle.entries)

@@ -229,40 +229,47 @@ def export(
     wanted: dict[tuple[str, str], None] = {("dossier", code): None}
     entries: dict[int, BundleEntry] = {}
     done: set[tuple[str, str]] = set()
-    while len(done) < len(wanted):
-        family, subject = next(item for item in wanted if item not in done)
-        done.add((family, subject))
-        for stored in ledger.history(family, subject):
-            index = ledger.leaf_index(family, subject, stored.statement.seq)
-            if index >= size:
-                if family == "dossier":
-                    raise BadProofRequest(
-                        f"no checkpoint covers entry {index + 1} of the log ({code}, seq "
-                        f"{stored.statement.seq}): issue one with `lienthong checkpoint`"
+    pki: dict[bytes, SideObject] = {}
+
+    def collect() -> None:
+        """Every wanted subject's history up to the checkpoint, and what each entry relies on
+        (the revocation data a `revocation.recorded` names, among them), until nothing new."""
+        while len(done) < len(wanted):
+            family, subject = next(item for item in wanted if item not in done)
+            done.add((family, subject))
+            for stored in ledger.history(family, subject):
+                index = ledger.leaf_index(family, subject, stored.statement.seq)
+                if index >= size:
+                    if family == "dossier":
+                        raise BadProofRequest(
+                            f"no checkpoint covers entry {index + 1} of the log ({code}, seq "
+                            f"{stored.statement.seq}): issue one with `lienthong checkpoint`"
+                        )
+                    break  # later registry changes do not bear on what the checkpoint covers
+                entries[index] = BundleEntry(
+                    index, stored.raw, stored.signature, stored.recorded_at, ()
+                )
+                for reference in references(stored.statement):
+                    wanted.setdefault(reference, None)
+                if family == "revocation":
+                    pki.setdefault(
+                        stored.statement.body["sha256"], _side(ledger, stored.statement)
                     )
-                break  # later registry changes do not bear on what the checkpoint covers
-            entries[index] = BundleEntry(
-                index, stored.raw, stored.signature, stored.recorded_at, ()
-            )
-            for reference in references(stored.statement):
-                wanted.setdefault(reference, None)
+
+    collect()
     assert checkpoint is not None
     withheld: list[bytes] = []
     if certificates_of_officers:
-        pki = _side_data(ledger, [entries[i] for i in sorted(entries)], wanted, done)
-    else:  # nothing to check a chain with: no certificate, no revocation history
-        pki, withheld = {}, _leaves(entries.values())
-    while len(done) < len(wanted):  # the revocation histories the certificates need
-        family, subject = next(item for item in wanted if item not in done)
-        done.add((family, subject))
-        for stored in ledger.history(family, subject):
-            index = ledger.leaf_index(family, subject, stored.statement.seq)
-            if index >= size:
+        # the chains, and the revocation histories of their CAs (with who recorded them, whose
+        # own key may be a certificate key in turn)
+        while True:
+            before = len(entries)
+            pki.update(_side_data(ledger, [entries[i] for i in sorted(entries)], wanted, done))
+            collect()
+            if len(entries) == before:
                 break
-            entries[index] = BundleEntry(
-                index, stored.raw, stored.signature, stored.recorded_at, ()
-            )
-            pki.setdefault(stored.statement.body["sha256"], _side(ledger, stored.statement))
+    else:  # nothing to check a chain with: no certificate, no revocation history
+        withheld = _leaves(entries.values())
     cosignatures = ledger.logstore.cosignatures(size)
     note_text = checkpoint.note + "".join(
         line if line.endswith("\n") else line + "\n" for line in cosignatures
