@@ -11,6 +11,7 @@ key id is the statement's subject (a trust anchor or a certificate kept beside t
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -88,15 +89,24 @@ class CertificateChecks:
         return self._validation
 
     def pki_objects(self, digests: Sequence[bytes], what: str) -> list[bytes]:
+        """The DER of each digest, in order: cached, else read from beside the log and checked to
+        hash to its name (a changed byte is refused, never passed on)."""
         if self._objects is None:
             self._objects = {}
-        missing = [d for d in digests if d not in self._objects]
+        found = {d: self._objects[d] for d in digests if d in self._objects}
+        missing = [d for d in digests if d not in found]
         if missing:
             for digest, der in zip(missing, self.pki.require(missing, what), strict=True):
+                if hashlib.sha256(der).digest() != digest:
+                    raise BadCertificate(
+                        f"the {what} kept beside the log as SHA-256 {digest.hex()} does not hash "
+                        f"to it: it was changed after it was kept"
+                    )
+                found[digest] = der
                 if len(self._objects) >= KEPT_OBJECTS:
                     self._objects.clear()
                 self._objects[digest] = der
-        return [self._objects[d] for d in digests]
+        return [found[d] for d in digests]
 
     def revocation_data(self, chain: Sequence[bytes]) -> tuple[Revocation, ...]:
         """The CRLs and OCSP responses recorded for the CAs of the chain and its trust anchors."""

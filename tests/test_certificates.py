@@ -541,3 +541,30 @@ def test_a_certificate_issued_before_its_office_was_renamed_still_names_it(
     world.later()
     receive(world, signer)
     assert world.ledger.dossier(CODE).custodian == COMMUNE
+
+
+def test_a_certificate_changed_beside_the_log_is_refused_not_passed_on(
+    world: World, hierarchy: Hierarchy
+) -> None:
+    issued = hierarchy.issue("cb-cert", office=COMMUNE_NAME)
+    signer = enrol_certificate(world, hierarchy, "cb-cert", COMMUNE, issued)
+    digest = world.ledger.key(signer.key.key_id).certificates[0]
+    other = hierarchy.issue("someone", office=COMMUNE_NAME).der
+    with world.ledger.pki.transaction() as cursor:
+        cursor.execute("UPDATE lienthong_pki_objects SET der = ? WHERE sha256 = ?", (other, digest))
+    world.ledger._objects = {}  # as a process that has not read it yet
+    problem = refused(world, BadCertificate, lambda: receive(world, signer))
+    assert "does not hash" in str(problem)
+
+
+def test_the_cache_of_certificates_filling_up_midway_loses_nothing(
+    world: World, hierarchy: Hierarchy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ledger.certification
+
+    ders = [hierarchy.issue(f"c{n}", office=COMMUNE_NAME).der for n in range(4)]
+    digests = [world.ledger.keep_pki("certificate", der) for der in ders]
+    monkeypatch.setattr(ledger.certification, "KEPT_OBJECTS", 2)
+    world.ledger._objects = {}
+    assert world.ledger.pki_objects(digests[:1], "certificate") == ders[:1]
+    assert world.ledger.pki_objects(digests, "certificate") == ders
