@@ -568,3 +568,86 @@ def test_the_cache_of_certificates_filling_up_midway_loses_nothing(
     world.ledger._objects = {}
     assert world.ledger.pki_objects(digests[:1], "certificate") == ders[:1]
     assert world.ledger.pki_objects(digests, "certificate") == ders
+
+
+def ocsp_answer(
+    hierarchy: Hierarchy,
+    subject: Issued,
+    signer: Issued,
+    status: object,
+    at: datetime,
+    *,
+    revoked: datetime | None = None,
+) -> bytes:
+    """An OCSP response for `subject` issued by the subordinate CA, signed by `signer` (its
+    certificate carried in the response)."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509 import ocsp
+
+    builder = (
+        ocsp.OCSPResponseBuilder()
+        .add_response(
+            cert=subject.certificate,
+            issuer=hierarchy.ca.certificate,
+            algorithm=hashes.SHA256(),
+            cert_status=status,  # type: ignore[arg-type]
+            this_update=at,
+            next_update=at + timedelta(days=1),
+            revocation_time=revoked,
+            revocation_reason=None,
+        )
+        .responder_id(ocsp.OCSPResponderEncoding.HASH, signer.certificate)
+        .certificates([signer.certificate])
+    )
+    return builder.sign(signer.private, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+def test_an_ocsp_answer_signed_by_an_officers_certificate_of_the_same_ca_is_refused(
+    world: World, hierarchy: Hierarchy
+) -> None:
+    from cryptography.x509 import ocsp
+
+    victim = hierarchy.issue("cb-cert", office=COMMUNE_NAME)
+    enrol_certificate(world, hierarchy, "cb-cert", COMMUNE, victim)
+    forger = hierarchy.issue("forger", office=COMMUNE_NAME)  # no id-kp-OCSPSigning
+    now = to_datetime(world.clock.now(), UTC)
+    forged = ocsp_answer(
+        hierarchy, victim, forger, ocsp.OCSPCertStatus.REVOKED, now, revoked=now - timedelta(days=30)
+    )
+    refused(world, BadCertificate, lambda: record_revocation(world.authority, "ocsp", forged))
+
+
+def test_an_ocsp_answer_unknown_speaks_for_nothing_when_revocation_data_is_required(
+    database_url: str, tmp_path: Path, hierarchy: Hierarchy
+) -> None:
+    from cryptography.x509 import ocsp
+
+    from ledger.errors import RevocationUnknown
+
+    world = World.build(
+        database_url,
+        trust_anchors=str(hierarchy.anchors(tmp_path / "anchors")),
+        revocation_required=True,
+    )
+    issued = hierarchy.issue("cb-cert", office=COMMUNE_NAME)
+    world.ledger.keep_pki("certificate", hierarchy.ca.der)
+    now = to_datetime(world.clock.now(), UTC)
+    # the root's CRL speaks for the CA; for the officer's certificate, only an "unknown" answer
+    from tests.test_revocation_required import root_crl
+
+    record_revocation(world.authority, "crl", root_crl(hierarchy, now, 7))
+    unknown = ocsp_answer(hierarchy, issued, hierarchy.ca, ocsp.OCSPCertStatus.UNKNOWN, now)
+    record_revocation(world.authority, "ocsp", unknown)
+    world.authority.record(
+        "officer.enrolled",
+        "cb-cert",
+        {"office": COMMUNE, "title": "Công chức", "effective": world.clock.now()},
+    )
+    refused(
+        world,
+        RevocationUnknown,
+        lambda: register_certificate_key(world.authority, "cb-cert", hierarchy.chain(issued)),
+    )
+    good = ocsp_answer(hierarchy, issued, hierarchy.ca, ocsp.OCSPCertStatus.GOOD, now)
+    record_revocation(world.authority, "ocsp", good)
+    register_certificate_key(world.authority, "cb-cert", hierarchy.chain(issued))

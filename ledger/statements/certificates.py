@@ -35,7 +35,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509 import ocsp
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator import errors as validation
 
@@ -92,7 +92,16 @@ def load_revocation(item: Revocation) -> x509.CertificateRevocationList | ocsp.O
         if item.format == "crl":
             return x509.load_der_x509_crl(item.der)
         if item.format == "ocsp":
-            return ocsp.load_der_ocsp_response(item.der)
+            response = ocsp.load_der_ocsp_response(item.der)
+            if (
+                response.response_status == ocsp.OCSPResponseStatus.SUCCESSFUL
+                and len(list(response.responses)) != 1
+            ):
+                raise BadCertificate(
+                    "an OCSP response must answer for one certificate; this one holds "
+                    f"{len(list(response.responses))} answers"
+                )
+            return response
     except ValueError as problem:
         raise BadCertificate(f"the {item.format.upper()} is not readable DER: {problem}") from None
     raise BadCertificate(f"revocation data is a crl or an ocsp response, not {item.format!r}")
@@ -118,10 +127,14 @@ def issuer_of(item: Revocation, chain: Sequence[x509.Certificate]) -> x509.Certi
 
 def _ocsp_signed_for(response: ocsp.OCSPResponse, issuer: x509.Certificate) -> bool:
     """Whether the OCSP response is signed by the issuer itself or by a responder certificate
-    the issuer signed (RFC 6960 section 4.2.2.2)."""
+    the issuer signed for that purpose — its extended key usage id-kp-OCSPSigning, valid when the
+    response was produced (RFC 6960 section 4.2.2.2): an officer's certificate the same CA issued
+    signs no OCSP response."""
     responders = [issuer, *(c for c in response.certificates if c.issuer == issuer.subject)]
     for responder in responders:
         if responder is not issuer:
+            if not _ocsp_responder(responder, response.produced_at_utc):
+                continue
             try:
                 responder.verify_directly_issued_by(issuer)
             except (ValueError, TypeError, InvalidSignature):
@@ -133,6 +146,17 @@ def _ocsp_signed_for(response: ocsp.OCSPResponse, issuer: x509.Certificate) -> b
             continue
         return True
     return False
+
+
+def _ocsp_responder(certificate: x509.Certificate, produced: datetime) -> bool:
+    try:
+        usage = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        return False
+    return (
+        ExtendedKeyUsageOID.OCSP_SIGNING in usage
+        and certificate.not_valid_before_utc <= produced <= certificate.not_valid_after_utc
+    )
 
 
 def _verify_with(certificate: x509.Certificate, signature: bytes, data: bytes, algorithm: Any) -> None:
@@ -409,7 +433,8 @@ def _coverage(
     """For each certificate of the chain but a self-signed root, the spans of time in which the
     revocation data held speaks for it: a CRL its issuer signed, from thisUpdate to nextUpdate;
     an OCSP response for its serial its issuer (or the issuer's responder) signed, from
-    thisUpdate to nextUpdate. Data without a next update speaks for no span."""
+    thisUpdate to nextUpdate, when it says "good" (one that does not know the certificate
+    speaks for nothing). Data without a next update speaks for no span."""
     issuers = [*certificates, *anchors]
     found: list[tuple[tuple[int, int], ...]] = []
     for certificate in certificates:
@@ -426,7 +451,11 @@ def _coverage(
                     spans.append(
                         (from_datetime(loaded.last_update_utc), from_datetime(loaded.next_update_utc))
                     )
-            elif loaded.serial_number == certificate.serial_number and loaded.next_update_utc:
+            elif (
+                loaded.serial_number == certificate.serial_number
+                and loaded.certificate_status == ocsp.OCSPCertStatus.GOOD
+                and loaded.next_update_utc
+            ):
                 spans.append(
                     (from_datetime(loaded.this_update_utc), from_datetime(loaded.next_update_utc))
                 )
