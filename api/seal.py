@@ -77,7 +77,6 @@ class SealHolder:
     common_name: str
     organization: str
     serial: str  # the certificate's serial number, in hex
-    not_after: datetime
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,7 @@ class Sealing:
     holder: SealHolder
 
 
-def seal_pdf(pdf: bytes, sealing: Sealing, *, reason: str, location: str) -> bytes:
+def seal_pdf(pdf: bytes, sealing: Sealing, *, reason: str, location: str | None = None) -> bytes:
     """`pdf` signed by the seal: a certification signature (PAdES baseline B, no change allowed
     after it), the seal's chain embedded."""
     meta = signers.PdfSignatureMetadata(
@@ -268,7 +267,6 @@ def _checked(certificate: x509.Certificate, at: datetime) -> SealHolder:
         common_name=first(x509.NameOID.COMMON_NAME),
         organization=first(x509.NameOID.ORGANIZATION_NAME),
         serial=f"{certificate.serial_number:X}",
-        not_after=certificate.not_valid_after_utc,
     )
 
 

@@ -134,6 +134,21 @@ class Settings:
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name} must be positive, not {getattr(self, name)}")
+        if self.seal.configured and not self.public_url.startswith(("https://", "http://")):
+            # the signed slip's QR code opens this address: taken from the request's Host, it
+            # would be the caller's to choose, under the office's seal
+            named = (
+                "LIENTHONG_SEAL_FILE"
+                if self.seal.p12
+                else "LIENTHONG_SEAL_KEY"
+                if self.seal.key
+                else "LIENTHONG_SEAL_MODULE"
+            )
+            raise SettingsError(
+                f"{named} (the office's seal) needs LIENTHONG_PUBLIC_URL, the server's public "
+                "http:// or https:// address, which the signed slip's QR code opens"
+                + (f", not {self.public_url!r}" if self.public_url else "")
+            )
         for proxy in self.trusted_proxies:
             try:
                 ipaddress.ip_network(proxy, strict=False)

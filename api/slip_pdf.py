@@ -94,13 +94,14 @@ WORDS: dict[str, tuple[str, str]] = {
         "Scan to verify this dossier on the public log",
     ),
     "printed": ("Lập lúc {at}", "Made at {at}"),
+    # whose seal signed, as its certificate names it: the server's seal, which need not be the
+    # office that received the dossier and heads the slip
     "sealed": (
-        "Phiếu này được ký số bằng chứng thư số của cơ quan: {holder} (số sê-ri {serial}). "
-        "Phần mềm đọc PDF cho biết chữ ký còn nguyên vẹn hay không; sửa phiếu sau khi ký làm "
-        "chữ ký mất hiệu lực.",
-        "This slip is signed with the office's certificate: {holder} (serial number {serial}). "
-        "A PDF reader tells whether the signature is intact; any change to the slip after "
-        "signing breaks it.",
+        "Đóng dấu bằng chứng thư số của: {holder} (số sê-ri {serial}). Phần mềm đọc PDF cho "
+        "biết chữ ký theo chứng thư số này còn nguyên vẹn hay không; sửa phiếu sau khi đóng dấu "
+        "làm chữ ký mất hiệu lực.",
+        "Sealed with the certificate of: {holder} (serial number {serial}). A PDF reader tells "
+        "whether the signature is intact; any change to the slip after sealing breaks it.",
     ),
     "reason": (
         "Phiếu kiểm soát quá trình giải quyết hồ sơ {code}",
@@ -268,9 +269,7 @@ def _turn(
 
 def turn_result(block: SlipBlock, turn: TurnTime, status: str, lang: str) -> str:
     """The result column, worded as on the pages (api/turns.py)."""
-    return slip_result(
-        block, turn, status, turn_text(turn, lang), lambda key: say(key, lang)
-    )
+    return slip_result(block, turn, status, turn_text(turn, lang), lambda key: say(key, lang))
 
 
 def _office(ledger: Ledger, office: str | None, at: int) -> str:
@@ -428,7 +427,8 @@ def render_pdf(paper: SlipPaper, holder: SealHolder | None = None) -> bytes:
         new_y=YPos.NEXT,
     )
     if holder is not None:
-        named = ", ".join(part for part in (holder.common_name, holder.organization) if part)
+        parts = (holder.common_name, holder.organization)
+        named = ", ".join(part for n, part in enumerate(parts) if part and part not in parts[:n])
         pdf.multi_cell(
             width,
             4.5,
@@ -441,11 +441,8 @@ def render_pdf(paper: SlipPaper, holder: SealHolder | None = None) -> bytes:
 
 
 def signed_slip_pdf(paper: SlipPaper, sealing: Sealing) -> bytes:
-    """The slip's PDF signed by the office's seal (api/seal.py)."""
+    """The slip's PDF signed by the seal `sealing` (api/seal.py), which its foot names."""
     pdf = render_pdf(paper, sealing.holder)
-    return seal_pdf(
-        pdf,
-        sealing,
-        reason=say("reason", paper.lang, code=paper.code),
-        location=paper.issuer,
-    )
+    # no signature Location: the slip's issuer (the office that received the dossier) need not be
+    # the seal's holder, and a reader would show it beside the seal's signature as if it were
+    return seal_pdf(pdf, sealing, reason=say("reason", paper.lang, code=paper.code))

@@ -164,6 +164,27 @@ def test_the_pdf_carries_the_slip_and_the_qr_code_of_the_verification_page(
     assert f"Dossier code: {slip.code}" in words
 
 
+def test_the_foot_says_whose_seal_signed_and_not_that_it_is_the_receiving_offices(
+    slip: Slip, tmp_path: Path
+) -> None:
+    """The server has one seal, the slip is headed by whichever office received the dossier: the
+    foot names the seal's holder as its certificate does, claiming no more, and the signature
+    carries no Location (a reader would show the receiving office beside the seal)."""
+    out, english = tmp_path / "slip.pdf", tmp_path / "slip-en.pdf"
+    assert make_pdf(slip, out, *p12(slip)).exit_code == 0
+    assert make_pdf(slip, english, *p12(slip), lang="en").exit_code == 0
+    serial = f"{slip.seal.seal.certificate.serial_number:X}"
+    words = " ".join(text_of(out.read_bytes()).split())
+    assert f"Đóng dấu bằng chứng thư số của: {OFFICE} (số sê-ri {serial})" in words
+    assert "của cơ quan" not in words
+    words = " ".join(text_of(english.read_bytes()).split())
+    assert f"Sealed with the certificate of: {OFFICE} (serial number {serial})" in words
+    assert "office's certificate" not in words
+    for pdf in (out.read_bytes(), english.read_bytes()):
+        assert b"/Location" not in pdf
+        assert validated(pdf, slip.seal.roots()).bottom_line
+
+
 def test_a_byte_changed_after_signing_breaks_the_signature(slip: Slip, tmp_path: Path) -> None:
     out = tmp_path / "slip.pdf"
     assert make_pdf(slip, out, *p12(slip)).exit_code == 0

@@ -2,13 +2,16 @@
 (GET /phieu-kiem-soat/<code>) and the citizen's lookup answer (POST /tra-cuu/phieu-kiem-soat with
 the code and the receipt secret), each a PDF pyHanko's validator finds intact and trusted under
 the test hierarchy's root, carrying the dossier's code and the QR code of its verification page on
-the server's public address; offered only when the server has a seal (LIENTHONG_SEAL_*), which
-the page says otherwise, and the routes answer 404; a seal the server cannot use is a 503; a wrong
-secret is the lookup's own refusal; a seal on a PKCS#11 token (SoftHSM2) signs for the server too.
+the server's public address (LIENTHONG_PUBLIC_URL, whatever Host the request names; a server with
+a seal and no such address refuses to start); offered only when the server has a seal
+(LIENTHONG_SEAL_*), which the page says otherwise, and the routes answer 404; a seal the server
+cannot use is a 503 whose reason is in the server's log only; a wrong secret is the lookup's own
+refusal; a seal on a PKCS#11 token (SoftHSM2) signs for the server too.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +22,7 @@ import pkcs11
 import pytest
 from pkcs11.util.x509 import decode_x509_certificate
 
-from api.settings import SealSettings
+from api.settings import SealSettings, Settings, SettingsError
 from tests.apiworld import (
     APPLICANT,
     COMMUNE_OFFICER,
@@ -30,6 +33,7 @@ from tests.apiworld import (
     assert_problem,
     code_today,
     open_api,
+    settings_for,
 )
 from tests.pki_token import issue_for_public_key
 from tests.seal_pki import (
@@ -103,7 +107,7 @@ def assert_signed_slip(server: Server, pdf: bytes, text: str = "Mã hồ sơ") -
 
 def test_the_dossiers_page_offers_the_signed_pdf_and_it_validates(sealed: Server) -> None:
     html = dossier_page(sealed)
-    assert "Tải phiếu PDF có chữ ký số theo chứng thư số của cơ quan" in html
+    assert "Tải phiếu PDF đóng dấu bằng chứng thư số" in html
     (link,) = LINK.findall(html)
     assert link == f"/phieu-kiem-soat/{sealed.code}?lang=vi"
     response = sealed.api.http.get(link)
@@ -118,7 +122,7 @@ def test_the_dossiers_page_offers_the_signed_pdf_and_it_validates(sealed: Server
 
 def test_the_pdf_follows_the_pages_language(sealed: Server) -> None:
     html = dossier_page(sealed, "en")
-    assert "Download the slip as a PDF signed with the office&#39;s certificate" in html
+    assert "Download the slip as a PDF sealed with a certificate" in html
     (link,) = LINK.findall(html)
     response = sealed.api.http.get(link)
     assert response.status_code == 200
@@ -135,7 +139,7 @@ def test_the_citizen_downloads_the_signed_slip_with_the_code_and_secret(sealed: 
     form = form[: form.index("</form>")]
     assert f'name="code" value="{sealed.code}"' in form
     assert f'name="secret" value="{sealed.secret}"' in form
-    assert "Tải phiếu PDF có chữ ký số theo chứng thư số của cơ quan" in form
+    assert "Tải phiếu PDF đóng dấu bằng chứng thư số" in form
     response = http.post(
         "/tra-cuu/phieu-kiem-soat",
         data={"code": sealed.code.lower(), "secret": sealed.secret},
@@ -196,7 +200,9 @@ def test_without_a_seal_the_page_says_so_and_the_routes_answer_404(tmp_path: Pat
         html = dossier_page(server)
         assert "chưa được cấu hình chứng thư số của cơ quan" in html
         assert "/phieu-kiem-soat/" not in html
-        assert "This server has no office certificate (seal) configured" in dossier_page(server, "en")
+        assert "This server has no office certificate (seal) configured" in dossier_page(
+            server, "en"
+        )
         problem = assert_problem(api.http.get(f"/phieu-kiem-soat/{code}"), 404, "not-found")
         assert "seal" in problem["detail"]
         api.http.cookies.clear()
@@ -209,15 +215,86 @@ def test_without_a_seal_the_page_says_so_and_the_routes_answer_404(tmp_path: Pat
         assert_problem(refused, 404, "not-found")
 
 
-def test_a_seal_the_server_cannot_use_answers_503(tmp_path: Path) -> None:
+def test_a_seal_the_server_cannot_use_answers_503(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     seal = seal_files(tmp_path / "seal")
     wrong = seal.settings(password="sai")  # noqa: S106 — a wrong passphrase
-    with open_api(f"sqlite:///{tmp_path / 'ledger.db'}", tmp_path, seal=wrong) as api:
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    with open_api(url, tmp_path, seal=wrong, public_url=PUBLIC_URL) as api:
         code, secret = receive_and_hand_over(api, 913)
         server = Server(api, code, secret, seal)
         (link,) = LINK.findall(dossier_page(server))  # configured: offered
-        problem = assert_problem(api.http.get(link), 503, "unavailable")
-        assert "sai" not in problem["detail"]  # the reason goes to the server's log only
+        with caplog.at_level(logging.ERROR, logger="lienthong.api"):
+            response = api.http.get(link)
+        problem = assert_problem(response, 503, "unavailable")
+        # the reason goes to the server's log only: not the seal's file, nor what it is
+        assert str(seal.p12) not in response.text
+        assert seal.p12.name not in response.text
+        assert "PKCS#12" not in response.text
+        assert "log" in problem["detail"]
+        logged = [r.getMessage() for r in caplog.records if r.name == "lienthong.api"]
+        assert any(
+            code in message and str(seal.p12) in message and "PKCS#12" in message
+            for message in logged
+        ), logged
+
+
+# --- the QR code's address -----------------------------------------------------------------------
+
+
+def test_the_qr_code_opens_the_public_address_whatever_host_the_request_names(
+    sealed: Server,
+) -> None:
+    """The sealed slip's QR code and address are LIENTHONG_PUBLIC_URL's, never the request's Host:
+    a caller cannot have the office's seal sign a slip that sends its reader elsewhere."""
+    (link,) = LINK.findall(dossier_page(sealed))
+    elsewhere = "https://elsewhere.example"
+    response = sealed.api.http.get(link, headers={"Host": "elsewhere.example"})
+    assert response.status_code == 200, response.text
+    assert_signed_slip(sealed, response.content)
+    words = text_of(response.content).replace("\n", "")
+    assert f"{PUBLIC_URL}/xac-minh/{sealed.code}" in words
+    assert "elsewhere.example" not in words
+    assert not qr_matches(response.content, f"{elsewhere}/xac-minh/{sealed.code}")
+    assert not qr_matches(response.content, f"http://elsewhere.example/xac-minh/{sealed.code}")
+
+
+def test_a_server_with_a_seal_and_no_public_address_refuses_to_start(tmp_path: Path) -> None:
+    seal = seal_files(tmp_path / "seal")
+    environment = {
+        "LIENTHONG_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}",
+        "LIENTHONG_DATA_KEY": str(tmp_path / "data.key"),
+        "LIENTHONG_LOG_KEY": str(tmp_path / "log.key"),
+    }
+    kinds = {
+        "LIENTHONG_SEAL_FILE": {"LIENTHONG_SEAL_FILE": str(seal.p12)},
+        "LIENTHONG_SEAL_KEY": {
+            "LIENTHONG_SEAL_KEY": str(seal.key),
+            "LIENTHONG_SEAL_CERT": str(seal.cert),
+        },
+        "LIENTHONG_SEAL_MODULE": {
+            "LIENTHONG_SEAL_MODULE": "/usr/lib/softhsm/libsofthsm2.so",
+            "LIENTHONG_SEAL_TOKEN_LABEL": "con-dau",
+            "LIENTHONG_SEAL_KEY_LABEL": "seal",
+        },
+    }
+    for name, variables in kinds.items():
+        with pytest.raises(SettingsError) as refused:
+            Settings.from_env({**environment, **variables})
+        assert name in str(refused.value)
+        assert "LIENTHONG_PUBLIC_URL" in str(refused.value)
+        with pytest.raises(SettingsError, match=r"LIENTHONG_PUBLIC_URL.*'lienthong\.example\.vn'"):
+            Settings.from_env(
+                {**environment, **variables, "LIENTHONG_PUBLIC_URL": "lienthong.example.vn"}
+            )
+        given = Settings.from_env({**environment, **variables, "LIENTHONG_PUBLIC_URL": PUBLIC_URL})
+        assert given.public_url == PUBLIC_URL
+    # without a seal the address may still come from the request (receipts, links)
+    assert Settings.from_env(environment).public_url == ""
+    # and the app is refused the same way when its settings are made in code
+    with pytest.raises(SettingsError, match=r"LIENTHONG_SEAL_FILE.*LIENTHONG_PUBLIC_URL"):
+        settings_for(f"sqlite:///{tmp_path / 'ledger.db'}", tmp_path, seal=seal.settings())
 
 
 # --- a seal on a PKCS#11 token -------------------------------------------------------------------

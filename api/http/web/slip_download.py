@@ -8,9 +8,11 @@ _MODULE), and says it has none otherwise.
   secret, under the lookup's own checks and limits (api/http/lookup.py citizen_lookup).
 
 Each answers `application/pdf`, in the page's language, signed now; the same slip the page shows,
-with the QR code of the dossier's verification page. Without a seal: 404, a problem that says so;
-a seal the server cannot use (a wrong passphrase, an expired certificate, a token it cannot
-open): 503, and the reason in the server's log, never to the caller.
+with the QR code of the dossier's verification page at the server's public address
+(LIENTHONG_PUBLIC_URL, which a server with a seal must have), never the request's. Without a
+seal: 404, a problem that says so; a seal the server cannot use (a wrong passphrase, an expired
+certificate, a token it cannot open): 503, and the reason in the server's log, never to the
+caller.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from api.http.lookup import citizen_lookup, stored_code
 from api.http.problems import Forbidden, NotFound, RateLimited, Unavailable
 from api.http.schemas.common import is_storable
 from api.http.services import Services
-from api.http.web.pages import language, public_base, render
+from api.http.web.pages import language, render
 from api.http.web.session import caller
 from api.http.web.words import say
 from api.seal import SealUnusable, open_seal
@@ -92,7 +94,9 @@ def _signed(request: Request, services: Services, code: str) -> Response:
     if slip is None:  # recorded, not yet in the read models
         raise NotFound(f"no slip of dossier {code} yet")
     lang = language(request)
-    verify_url = f"{public_base(request, services)}/xac-minh/{slip.location.code}"
+    # only the configured address (api/settings.py refuses a seal without one): never the
+    # request's Host, which would let the caller choose where the sealed slip's QR code leads
+    verify_url = f"{services.settings.public_url.rstrip('/')}/xac-minh/{slip.location.code}"
     paper = slip_paper(services.ledger, slip, lang, services.calendar, verify_url)
     try:
         with open_seal(seal) as sealing:

@@ -98,9 +98,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "slip_refused": ("Từ chối nhận", "Refused"),
     "slip_recalled": ("Thu hồi", "Recalled"),
     "print": ("In phiếu", "Print the slip"),
+    # the server's seal, named at the PDF's foot: not necessarily the office heading the slip
     "slip_pdf": (
-        "Tải phiếu PDF có chữ ký số theo chứng thư số của cơ quan",
-        "Download the slip as a PDF signed with the office's certificate",
+        "Tải phiếu PDF đóng dấu bằng chứng thư số",
+        "Download the slip as a PDF sealed with a certificate",
     ),
     "slip_pdf_none": (
         "Máy chủ này chưa được cấu hình chứng thư số của cơ quan (con dấu số), nên chưa tải được "
