@@ -365,24 +365,43 @@ class CertificateValidation:
             validation_context=context,
         )
         when = _local(moment)
+        leaf = load_certificate(chain[0])
+        # pyHanko's messages may quote the holder's name: the refusals say the serial and the
+        # issuer instead (they reach logs, problems and audit findings)
+        which = f"certificate serial {leaf.serial_number:x} issued by {_common_name(leaf.issuer)}"
         try:
             await validator.async_validate_usage({"digital_signature"})  # type: ignore[no-untyped-call]
-        except validation.ExpiredError as problem:
-            raise CertificateExpired(f"at {when}: {problem}") from None
-        except validation.NotYetValidError as problem:
-            raise CertificateNotYetValid(f"at {when}: {problem}") from None
-        except validation.RevokedError as problem:
-            raise CertificateRevoked(f"at {when}: {problem}") from None
-        except validation.DisallowedAlgorithmError as problem:
-            raise WeakAlgorithm(f"the certificate chain uses a weak algorithm: {problem}") from None
-        except validation.InvalidCertificateError as problem:
-            raise CertificateKeyUsage(str(problem)) from None
-        except validation.PathBuildingError as problem:
+        except validation.ExpiredError:
+            raise CertificateExpired(
+                f"at {when}, a certificate of the chain of {which} had expired"
+            ) from None
+        except validation.NotYetValidError:
+            raise CertificateNotYetValid(
+                f"at {when}, a certificate of the chain of {which} was not yet valid"
+            ) from None
+        except validation.RevokedError:
+            raise CertificateRevoked(f"at {when}, the chain of {which} is revoked") from None
+        except validation.DisallowedAlgorithmError:
+            raise WeakAlgorithm(
+                f"the chain of {which} is signed with a weak algorithm (MD5, SHA-1 or the like)"
+            ) from None
+        except validation.InvalidCertificateError:
+            raise CertificateKeyUsage(
+                f"the {which} does not allow digital signature (key usage)"
+            ) from None
+        except validation.PathBuildingError:
             raise UnknownTrustAnchor(
-                f"the certificate chain reaches none of this ledger's trust anchors: {problem}"
+                f"the chain of {which} reaches none of this ledger's trust anchors"
             ) from None
         except (validation.ValidationError, validation.PathError) as problem:
-            raise CertificateRefused(f"the certificate chain does not validate: {problem}") from None
+            raise CertificateRefused(
+                f"the chain of {which} does not validate at {when} ({type(problem).__name__})"
+            ) from None
+
+
+def _common_name(name: x509.Name) -> str:
+    found = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(found[0].value) if found else name.rfc4514_string()
 
 
 def _local(moment: datetime) -> str:
