@@ -12,8 +12,6 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from cryptography import x509
-
 from api import bootstrap
 from api.http.stamper import Stamper
 from api.http.writer import Writer
@@ -38,6 +36,10 @@ class Services:
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
         url = settings.ledger.database_url
+        # read first, as the other settings are: a bad path stops the server before it starts
+        self._tsa_roots = (
+            load_roots(settings.ledger.tsa_roots) if settings.ledger.tsa_roots else None
+        )
         data_key = bootstrap.load_data_key(settings.data_key_file)
         self.read_only = settings.read_only
         # on a replica the views are checked first: no views, no ledger this server can read
@@ -79,7 +81,13 @@ class Services:
             quota=Quota(settings.pending_files, settings.pending_bytes, settings.pending_hours),
             read_only=self.read_only,
         )
-        self._tsa_roots: list[x509.Certificate] | None = None
+        # the tokens kept, read for bundles and the verify page whenever a TSA is (or was)
+        # configured: on a replica, or with the TSA switched off, those in the database stay
+        self.timestamps = (
+            TimestampStore(url, read_only=self.read_only)
+            if settings.ledger.tsa_url or settings.ledger.tsa_roots
+            else None
+        )
         self.stamper = self._stamper()
         self.writer = Writer(
             self.ledger,
@@ -91,29 +99,25 @@ class Services:
 
     def _stamper(self) -> Stamper | None:
         """The RFC 3161 stamper of certificate statements, when a TSA is configured (primary)."""
-        ledger_settings = self.ledger.settings
-        if not ledger_settings.tsa_url or self.read_only:
-            return None
-        client = TimestampClient(
-            ledger_settings.tsa_url, roots=load_roots(ledger_settings.tsa_roots)
-        )
-        return Stamper(self.ledger, TimestampStore(ledger_settings.database_url), client)
+        tsa_url = self.ledger.settings.tsa_url
+        if not tsa_url or self.read_only or self.timestamps is None or not self._tsa_roots:
+            return None  # a TSA URL needs its roots (ledger/config.py)
+        client = TimestampClient(tsa_url, roots=self._tsa_roots)
+        return Stamper(self.ledger, self.timestamps, client)
 
     def token_checker(self) -> Callable[[bytes, bytes], datetime] | None:
         """What checks an RFC 3161 token offline against the TSA's roots, when they are set."""
-        path = self.ledger.settings.tsa_roots
-        if not path:
-            return None
-        if self._tsa_roots is None:
-            self._tsa_roots = load_roots(path)
         roots = self._tsa_roots
+        if roots is None:
+            return None
         return lambda token, signature: verify_token(token, signature, roots)
 
     def timestamp_tokens(self, digests: list[bytes]) -> dict[bytes, bytes]:
-        """The RFC 3161 tokens kept for these statement hashes (none without a TSA)."""
-        if self.stamper is None:
+        """The RFC 3161 tokens kept for these statement hashes (none when no TSA is configured,
+        nor its roots)."""
+        if self.timestamps is None:
             return {}
-        return {digest: kept.token for digest, kept in self.stamper.store.get_many(digests).items()}
+        return {digest: kept.token for digest, kept in self.timestamps.get_many(digests).items()}
 
     def start(self) -> None:
         """Start the writer and the follower that keeps the read models current; a read-only
@@ -182,6 +186,8 @@ class Services:
             closing.close()
         self.ratings.close()
         self.codes.close()
+        if self.timestamps is not None and self.stamper is None:
+            self.timestamps.close()  # a stamper closes it (once its thread is done with it)
         if self._scratch is not None:
             self._scratch.cleanup()
         self.ledger.close()
