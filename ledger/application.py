@@ -234,11 +234,15 @@ class Ledger(Handlers, Checks, CertificateChecks, RecordMany, LogAccess, Applica
     # --- reads ---------------------------------------------------------------------------------
 
     def _find(self, family: str, subject: str, *, copy: bool = False) -> Any:
+        reads = getattr(self._reading, "reads", None)
         try:
             found: Any = self.repository.get(subject_id(family, subject), deepcopy_from_cache=copy)
         except AggregateNotFoundError:
+            if reads is not None and family != "dossier":
+                # relied on as absent (no revocation data of a CA yet …): its first statement,
+                # recorded by another writer before this save, changes what the check found
+                reads.setdefault(subject_id(family, subject), 0)
             return None
-        reads = getattr(self._reading, "reads", None)
         if reads is not None and family != "dossier":  # a dossier's checks read no other one
             reads.setdefault(found.id, found.version)
         return found
