@@ -117,8 +117,9 @@ class Ledger(Handlers, Checks, CertificateChecks, RecordMany, LogAccess, Applica
 
     def record(self, raw: bytes, signature: bytes) -> Receipt:
         """Verify and record one signed statement; raises a LedgerError or DomainError, having
-        recorded nothing, when it is refused. Resubmitting a recorded statement (same bytes, same
-        signature) records nothing and returns its original receipt with duplicate=True."""
+        recorded nothing, when it is refused. Resubmitting a recorded statement (the same bytes,
+        signed again or not) records nothing and returns its original receipt with
+        duplicate=True."""
         statement = schema.parse(raw, max_bytes=self.settings.max_statement_bytes)
         for _ in range(RECHECKS):
             batch = self._open_batch()

@@ -4,7 +4,8 @@ Its `at` is within the tolerance of the ledger's clock; its signature verifies w
 key was valid at `at` and belongs to the officer, the officer served in the office and the office
 was active; a registry statement is signed by the authority or a registrar key; `seq` and `prev`
 follow on from the subject's head, and a statement that begins a history begins a new one. A
-statement already recorded, same bytes and signature, is a duplicate: its first receipt is given
+statement already recorded — the same bytes, with the same signature or another valid one by its
+key (RSA-PSS and ECDSA sign differently each time) — is a duplicate: its first receipt is given
 back. `Checks` is a part of `Ledger` (a mixin): the registry is read through the ledger's `_get`,
 which notes each subject read for the save to confirm (ledger/application.py).
 """
@@ -130,8 +131,8 @@ class Checks:
     def _find_duplicate(
         self, entry: Entry, current: SignedAggregate | None, batch: Batch
     ) -> Receipt | None:
-        """The receipt of the same signed bytes with the same signature, if already recorded
-        or accepted earlier in the batch."""
+        """The receipt of the same signed bytes, with the same signature or another valid one by
+        the statement's key, if already recorded or accepted earlier in the batch."""
         statement = entry.statement
         if current is None or statement.seq > current.version:
             return None

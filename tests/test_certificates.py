@@ -15,6 +15,7 @@ from domain.instant import from_datetime, to_datetime
 from ledger.errors import (
     BadCertificate,
     BadField,
+    BadSignature,
     CertificateExpired,
     CertificateKeyUsage,
     CertificateNotYetValid,
@@ -525,7 +526,7 @@ def test_a_statement_signed_again_is_answered_as_the_retry_it_is(
     assert log_size(world) == size
     # a signature by another key over the same bytes is no retry
     stranger = CertificateSigningKey(ec_key("stranger"))
-    with pytest.raises(Refusal):
+    with pytest.raises(BadSignature):
         world.ledger.record(envelope.statement, stranger.sign(envelope.statement))
     assert log_size(world) == size
 

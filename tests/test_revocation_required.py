@@ -133,6 +133,8 @@ def test_the_bundle_and_the_audit_apply_the_same_rule(
     data = export(world.ledger, CODE).encode()
     strict = verify_bundle(data, LOG_KEY.verifier, anchors=anchors, revocation_required=True)
     assert strict.ok, strict.problems
+    audited = audit(world.ledger, log_key=LOG_KEY.verifier, workers=1)
+    assert audited.ok, [f.describe() for f in audited.findings]
     # a bundle whose revocation data was left out: the lenient check passes, the strict refuses
     from dataclasses import replace
 
