@@ -7,9 +7,10 @@ statement says, in Vietnamese first, and signs only when the officer answers "y"
         --allow-origin https://lienthong.example [--chain officer.pem --chain ca.pem] [--port 8787]
 
 It listens on 127.0.0.1 only, and answers only the pages of the origins given with
---allow-origin (their `Origin` header; the CORS headers name that origin and no other, and a
-preflight from any other is refused), sent to its own address (the `Host` header: 127.0.0.1 or
-localhost and its port, so a name rebound to 127.0.0.1 by another site's DNS is refused too):
+--allow-origin (https, or http on this computer's own 127.0.0.1, localhost or [::1]; their
+`Origin` header; the CORS headers name that origin and no other, and a preflight from any other
+is refused), sent to its own address (the `Host` header: 127.0.0.1 or localhost and its port, so
+a name rebound to 127.0.0.1 by another site's DNS is refused too):
 
     GET  /info   {"key", "public_key" (DER SubjectPublicKeyInfo, base64), "algorithm",
                   "chain" (the --chain certificates, DER, base64, the officer's first)}
@@ -18,8 +19,13 @@ localhost and its port, so a name rebound to 127.0.0.1 by another site's DNS is 
 
 A statement is decoded with the ledger's own decoder before anything is shown: bytes that are not
 a well-formed statement, or that name another key than the token's, are refused without asking.
-One request is shown and answered at a time. The PIN is LIENTHONG_TOKEN_PIN, else asked once at
-start; the session stays logged in while the agent runs, and ends with it (Ctrl-C).
+Every character of a statement's text that is not printable (control characters, C1 ones such
+as U+009B, bidi overrides such as U+202E) is shown as \\uXXXX, and a line break inside a value as
+"⏎", so a value cannot print lines of its own. Input typed before the prompt is discarded (when the
+console is a terminal), so it cannot answer the next request. One request is shown and answered at
+a time, and "Signed." is printed only once the token has signed. The PIN is LIENTHONG_TOKEN_PIN,
+else asked once at start; the session stays logged in while the agent runs, and ends with it
+(Ctrl-C).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -51,10 +58,15 @@ from ledger.statements import schema
 from ledger.statements.pkcs11 import TokenError, TokenKey
 from ledger.statements.signing import key_id, spki_of
 
+if sys.platform != "win32":
+    import termios  # POSIX only: discarding what was typed ahead at a terminal
+
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
 MAX_REQUEST_BYTES = 1024 * 1024  # a statement is at most 64 KiB; base64 and JSON around it
 DEFAULT_PORTS = {"http": 80, "https": 443}
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")  # the only hosts an http origin may name
+NEWLINE = "\u23ce"  # ⏎: a line break inside a value, shown on the value's own line
 INSTANTS = ("appointed", "effective", "produced")
 
 
@@ -77,8 +89,25 @@ def origin_of(text: str) -> str | None:
     host = parts.hostname.lower()
     if ":" in host:  # an IPv6 address
         host = f"[{host}]"
+    if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
+        return None  # a page of another computer is https, or it could be anyone's on the way
     shown_port = "" if port in (None, DEFAULT_PORTS[parts.scheme]) else f":{port}"
     return f"{parts.scheme}://{host}{shown_port}"
+
+
+def printable(text: str) -> str:
+    """`text` as one line of the console: a line break as ⏎, every other character that is not
+    printable (controls, C1 such as U+009B, bidi overrides such as U+202E) and ⏎ itself as \\uXXXX,
+    so a value can neither start a line that looks like the agent's nor reorder what is shown."""
+    shown = []
+    for ch in text:
+        if ch == "\n":
+            shown.append(NEWLINE)
+        elif ch == NEWLINE or not ch.isprintable():
+            shown.append(f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}")
+        else:
+            shown.append(ch)
+    return "".join(shown)
 
 
 def both(pair: tuple[str, str]) -> str:
@@ -99,7 +128,8 @@ def _value(name: str, value: Any) -> list[str]:
         lines = []
         for item in value:
             if isinstance(item, dict) and set(item) == {"name", "sha256"}:
-                lines.append(f"- {item['name']} (SHA-256 {item['sha256'].hex()[:16]}…)")
+                name_shown = _plain(item["name"])
+                lines.append(f"- {name_shown} (SHA-256 {item['sha256'].hex()[:16]}…)")
             elif isinstance(item, bytes):
                 lines.append(f"- {item.hex()}")
             else:
@@ -110,10 +140,10 @@ def _value(name: str, value: Any) -> list[str]:
 
 def _plain(value: Any) -> str:
     if isinstance(value, dict):
-        return ", ".join(f"{key}: {_plain(item)}" for key, item in value.items())
+        return ", ".join(f"{_plain(key)}: {_plain(item)}" for key, item in value.items())
     if isinstance(value, bytes):
         return value.hex()
-    return str(value)
+    return printable(str(value))
 
 
 def confirmation(statement: Statement, origin: str, key: TokenKey) -> str:
@@ -123,15 +153,15 @@ def confirmation(statement: Statement, origin: str, key: TokenKey) -> str:
         f"──── {both(CONFIRMATION['title'])} ────",
         f"{both(CONFIRMATION['origin'])}: {origin}",
         f"{both(CONFIRMATION['kind'])}: {kind} ({statement.kind})",
-        f"{both(CONFIRMATION['subject'])}: {statement.subject}",
-        f"{both(CONFIRMATION['office'])}: {statement.office}",
-        f"{both(CONFIRMATION['officer'])}: {statement.officer}",
+        f"{both(CONFIRMATION['subject'])}: {printable(statement.subject)}",
+        f"{both(CONFIRMATION['office'])}: {printable(statement.office)}",
+        f"{both(CONFIRMATION['officer'])}: {printable(statement.officer)}",
         f"{both(CONFIRMATION['at'])}: {format_local(statement.at)}",
         f"{both(CONFIRMATION['key'])}: {fingerprint(key.key_id)} ({key.algorithm})",
         f"{both(CONFIRMATION['body'])}:",
     ]
     for name, value in statement.body.items():
-        label = both(FIELDS[name]) if name in FIELDS else name
+        label = both(FIELDS[name]) if name in FIELDS else printable(name)
         shown = _value(name, value)
         if len(shown) == 1 and not shown[0].startswith("- "):
             lines.append(f"  {label}: {shown[0]}")
@@ -151,6 +181,7 @@ class Agent:
     lang: str
     show: Callable[[str], None]
     answer: Callable[[], str]
+    discard_typed: Callable[[], None] = lambda: None  # drops input typed before the prompt
     port: int = 0
     _console: threading.Lock = field(default_factory=threading.Lock)
 
@@ -162,17 +193,34 @@ class Agent:
             "chain": [base64.b64encode(der).decode() for der in self.chain],
         }
 
-    def confirmed(self, statement: Statement, origin: str) -> bool:
-        """Show the statement and ask; True only for "y". One request at a time."""
+    def signed(self, raw: bytes, statement: Statement, origin: str) -> bytes | None:
+        """Show the statement and ask; on "y" the token's signature, None for anything else; the
+        token's TokenError is shown here and raised. One request at a time: the console is held
+        until the token has answered, and "Signed." is said only then."""
         with self._console:
+            self.discard_typed()
             self.show(confirmation(statement, origin, self.key))
             self.show(f"{both(CONFIRMATION['prompt'])} [y/N]")
-            confirmed = self.answer().strip().lower() == "y"
-            self.show(word("agent_signed" if confirmed else "agent_declined", self.lang))
-            return confirmed
+            if self.answer().strip().lower() != "y":
+                self.show(word("agent_declined", self.lang))
+                return None
+            try:
+                signature = self.key.sign(raw)
+            except TokenError as problem:
+                self.show(
+                    f"{word('agent_declined', self.lang)} {problem.title(self.lang)}: {problem}"
+                )
+                raise
+            self.show(word("agent_signed", self.lang))
+            return signature
 
     def refused(self, origin: str, reason: str) -> None:
-        self.show(word("agent_refused", self.lang, origin=origin or "—", reason=reason))
+        """Said at the console, never in the middle of a confirmation waiting for its answer."""
+        text = word(
+            "agent_refused", self.lang, origin=printable(origin) or "—", reason=printable(reason)
+        )
+        with self._console:
+            self.show(text)
 
 
 class AgentServer(ThreadingHTTPServer):
@@ -199,13 +247,15 @@ class Handler(BaseHTTPRequestHandler):
         agent = self.server.agent
         host = (self.headers.get("Host") or "").lower()
         origin = self.headers.get("Origin") or ""
+        # each refusal is answered first, then said at the console, which may be held by a
+        # confirmation waiting for the officer
         if host not in (f"{HOST}:{agent.port}", f"localhost:{agent.port}"):
-            agent.refused(origin, f"Host {host!r}")
             self._refuse(403, "host", f"this agent answers at {HOST}:{agent.port}, not {host!r}")
+            agent.refused(origin, f"Host {host!r}")
             return None
         if origin not in agent.origins:
-            agent.refused(origin, "Origin")
             self._refuse(403, "origin", f"the origin {origin!r} is not allowed to ask this agent")
+            agent.refused(origin, "Origin")
             return None
         return origin
 
@@ -254,27 +304,34 @@ class Handler(BaseHTTPRequestHandler):
             detail = (
                 f"the statement names key {statement.key}; this agent signs with {agent.key.key_id}"
             )
-            agent.refused(origin, detail)
             self._json(403, {"refused": "other-key", "detail": detail}, origin)
-            return
-        if not agent.confirmed(statement, origin):
-            self._json(403, {"refused": "declined", "detail": "the officer did not sign"}, origin)
+            agent.refused(origin, detail)
             return
         try:
-            signature = agent.key.sign(raw)
+            signature = agent.signed(raw, statement, origin)
         except TokenError as problem:
             self._json(500, {"refused": "token", "detail": str(problem)}, origin)
+            return
+        if signature is None:
+            self._json(403, {"refused": "declined", "detail": "the officer did not sign"}, origin)
             return
         answer = {"key": agent.key.key_id, "signature": base64.b64encode(signature).decode()}
         self._json(200, answer, origin)
 
     def _statement(self, origin: str) -> bytes | None:
-        try:
-            length = int(self.headers.get("Content-Length") or "")
-        except ValueError:
+        given = self.headers.get("Content-Length")
+        if given is None:
             self._json(411, {"refused": "length", "detail": "Content-Length is needed"}, origin)
             return None
-        if not 0 < length <= MAX_REQUEST_BYTES:
+        try:
+            length = int(given)
+        except ValueError:
+            length = 0
+        if length <= 0:
+            detail = f"Content-Length {given!r}: the body is a statement, not empty"
+            self._json(400, {"refused": "length", "detail": detail}, origin)
+            return None
+        if length > MAX_REQUEST_BYTES:
             self._json(413, {"refused": "too-large", "detail": f"{length} bytes"}, origin)
             return None
         try:
@@ -312,6 +369,15 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.end_headers()
+
+
+def discard_typed_ahead() -> None:
+    """Drop what was typed at the console before the prompt (a terminal's pending input), so a
+    "y" typed ahead cannot answer a request not yet shown."""
+    if sys.platform == "win32" or not sys.stdin.isatty():
+        return
+    with suppress(OSError, termios.error):
+        termios.tcflush(sys.stdin, termios.TCIFLUSH)
 
 
 def read_chain(options: Options, paths: list[Path], public_key: bytes) -> list[bytes]:
@@ -364,18 +430,14 @@ def agent(
             help="certificate files (PEM or DER) the pages are given, the officer's first"
         ),
     ] = None,
-    host: Annotated[
-        str, typer.Option(help="127.0.0.1 only: the agent answers this computer")
-    ] = HOST,
     port: Annotated[
         int, typer.Option(min=0, max=65535, help="the port (0: any free one, printed)")
     ] = DEFAULT_PORT,
 ) -> None:
-    """Ký hộ trang cán bộ bằng khóa trên thiết bị ký (token), sau khi hỏi tại đây / a local
-    signing agent: signs for the officer's pages with the key on a token, after asking here."""
+    """Phần mềm ký trên máy này: ký cho trang cán bộ bằng khóa trên thiết bị ký (token), sau khi
+    hỏi tại đây; chỉ nghe trên 127.0.0.1 / the signing agent on this computer: signs for the
+    officer's pages with the key on a token, after asking here; listens on 127.0.0.1 only."""
     options = options_of(ctx)
-    if host != HOST:
-        refuse(options, word("agent_host", options.lang, host=host))
     origins = set()
     for text in allow_origin:
         origin = origin_of(text)
@@ -392,6 +454,7 @@ def agent(
             options.lang,
             show=typer.echo,
             answer=sys.stdin.readline,
+            discard_typed=discard_typed_ahead,
         )
         try:
             server = AgentServer(signing_agent, port)
