@@ -16,8 +16,9 @@ key, or signs in another format, is found out here and not by the ledger.
 Every refusal is a `TokenError` whose `reason` names which: the module cannot be loaded, no token
 or several with the label, a wrong or locked PIN, no key or several with the label, a key of a
 type or curve statements do not use, an RSA key under 2048 bits, a key that may not sign or
-wants its PIN again for each signature (CKA_ALWAYS_AUTHENTICATE, not supported), a token without
-the mechanism, a signature that does not verify.
+wants its PIN again for each signature (CKA_ALWAYS_AUTHENTICATE, not supported), a token whose
+objects cannot be read or whose certificate for the key is not one, a token without the
+mechanism (or that cannot list its mechanisms), a signature that does not verify.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ ECDSA_P256 = "ECDSA-P256-SHA256"
 class TokenError(LedgerError):
     """A key on a PKCS#11 token cannot be used to sign statements; `reason` says why (module,
     no-token, several-tokens, wrong-pin, pin-locked, already-logged-in, no-key, several-keys,
-    key-type, weak-key, no-public-key, may-not-sign, always-authenticate, mechanism, signature)."""
+    key-type, weak-key, no-public-key, bad-certificate, may-not-sign, always-authenticate,
+    unreadable, mechanism, signature)."""
 
     code = "token-error"
     title_vi = "Không dùng được khóa trên thiết bị ký (token)"
@@ -99,6 +101,13 @@ class TokenKey:
             private = _private_key(session, token_label, key_label)
             algorithm, public_key = _public_key(session, private, key_label)
             mechanism = _mechanism(token, algorithm, token_label)
+        except pkcs11.PKCS11Error as problem:  # a search or an attribute the token did not give
+            session.close()
+            raise TokenError(
+                f"cannot read the key {key_label!r} on the token {token_label!r}: "
+                f"{type(problem).__name__} {problem}".strip(),
+                "unreadable",
+            ) from None
         except BaseException:
             session.close()
             raise
@@ -192,6 +201,8 @@ def _token(library: Any, module: str, label: str) -> pkcs11.Token:
 
 
 def _login(token: pkcs11.Token, label: str, pin: str) -> pkcs11.Session:
+    # python-pkcs11 opens the session, then logs in: when C_Login fails it raises without
+    # returning the Session (nor closing its handle), so there is nothing here to close
     try:
         return token.open(user_pin=pin)
     except (pkcs11.PinIncorrect, pkcs11.PinInvalid, pkcs11.PinLenRange):
@@ -300,8 +311,13 @@ def _ec_public(session: pkcs11.Session, private: SignMixin, label: str) -> bytes
         for found in list(
             session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE, **search})
         ):
-            certificate = x509.load_der_x509_certificate(bytes(found[Attribute.VALUE]))
-            key = certificate.public_key()
+            try:
+                key = x509.load_der_x509_certificate(bytes(found[Attribute.VALUE])).public_key()
+            except ValueError as problem:  # not DER X.509, or a key cryptography cannot read
+                raise TokenError(
+                    f"the certificate on the token for the key {label!r} cannot be read: {problem}",
+                    "bad-certificate",
+                ) from None
             if isinstance(key, ec.EllipticCurvePublicKey):
                 return spki_of(key)
     raise TokenError(
@@ -331,8 +347,12 @@ def _mechanism(token: pkcs11.Token, algorithm: str, label: str) -> Mechanism:
     bare one over a SHA-256 digest made here; for ECDSA the bare one over the digest."""
     try:
         offered = set(token.slot.get_mechanisms())
-    except pkcs11.PKCS11Error:
-        offered = set()
+    except pkcs11.PKCS11Error as problem:
+        raise TokenError(
+            f"the token {label!r} cannot list its mechanisms: "
+            f"{type(problem).__name__} {problem}".strip(),
+            "mechanism",
+        ) from None
     wanted = (
         (Mechanism.SHA256_RSA_PKCS_PSS, Mechanism.RSA_PKCS_PSS)
         if algorithm == RSA_PSS
