@@ -48,29 +48,34 @@ for (const form of document.querySelectorAll("form.handover")) {
 }
 // the forms work first; then the key's state, which needs the server (and may not reach it): a
 // certificate key in force is used through the signing agent, whose state is said; else this
-// browser's key
-let certified = [];
-try {
-  certified = await certificateKeys();
-} catch (error) {
-  showRefusal(state, error, document.body.dataset);
-}
-const record = certified.length ? null : await loadKey(officer);
-if (certified.length) {
-  const address = agentAddress();
+// browser's key. When the server cannot say which, its refusal is what the panel shows.
+async function showKeyState() {
+  let certified;
   try {
-    const info = await agentInfo();
-    const text = certified.includes(info.key) ? panel.dataset.agentReady : panel.dataset.agentOther;
-    state.textContent = text.replace("{address}", address).replace("{fingerprint}", fingerprint(info.key));
-  } catch {
-    state.textContent = panel.dataset.agentDown.replace("{address}", address);
+    certified = await certificateKeys();
+  } catch (error) {
+    showRefusal(state, error, document.body.dataset);
+    return;
   }
-} else if (!record) {
-  const make = document.createElement("a");
-  make.href = KEY_PAGE;
-  make.textContent = panel.dataset.make;
-  state.append(`${panel.dataset.none} `, make);
-} else {
+  if (certified.length) {
+    const address = agentAddress();
+    try {
+      const info = await agentInfo();
+      const text = certified.includes(info.key) ? panel.dataset.agentReady : panel.dataset.agentOther;
+      state.textContent = text.replace("{address}", address).replace("{fingerprint}", fingerprint(info.key));
+    } catch {
+      state.textContent = panel.dataset.agentDown.replace("{address}", address);
+    }
+    return;
+  }
+  const record = await loadKey(officer);
+  if (!record) {
+    const make = document.createElement("a");
+    make.href = KEY_PAGE;
+    make.textContent = panel.dataset.make;
+    state.append(`${panel.dataset.none} `, make);
+    return;
+  }
   try {
     const status = await keyStatus(record);
     const text = status === "approved" ? panel.dataset.approved : panel.dataset.pending;
@@ -79,3 +84,4 @@ if (certified.length) {
     showRefusal(state, error, document.body.dataset);
   }
 }
+await showKeyState();

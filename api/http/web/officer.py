@@ -357,11 +357,6 @@ def enrolment_status(key_id: str, request: Request, services: ServicesDep) -> JS
     return JSONResponse({"key_id": key_id, "status": key_status(services, key_id, token.officer)})
 
 
-# where the pages look for the signing agent unless this browser was told another port of 127.0.0.1
-# (the key page's setting): `lienthong agent`'s default
-AGENT_URL = "http://127.0.0.1:8787"
-
-
 def certificate_keys(services: Services, officer: str, now: int) -> list[str]:
     """The officer's keys in force now that carry an official-duty certificate (a DER
     SubjectPublicKeyInfo, not a 32-byte Ed25519 key): the pages sign with those through the
@@ -382,10 +377,11 @@ def certificate_keys(services: Services, officer: str, now: int) -> list[str]:
 @router.get("/can-bo/khoa-ky")
 def signing_keys(request: Request, services: ServicesDep) -> JSONResponse:
     """How this officer's pages sign: with the certificate keys named here through the signing
-    agent (at `agent` unless the browser was set to another port), else with the browser's key."""
+    agent (whose address the pages know: officer.js's AGENT_DEFAULT unless the browser was set to
+    another port), else with the browser's key."""
     _office, officer = _officer(caller(request, services))
     keys = certificate_keys(services, officer, services.clock.now())
-    return JSONResponse({"certificate_keys": keys, "agent": AGENT_URL})
+    return JSONResponse({"certificate_keys": keys})
 
 
 @router.post("/can-bo/ky/chuan-bi")
