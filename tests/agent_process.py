@@ -12,16 +12,7 @@ import sys
 import threading
 from collections.abc import Callable
 
-# the command line with `agent` registered (api/cli/main.py registers it; here in case it does not)
-LIENTHONG = [
-    sys.executable,
-    "-c",
-    "from api.cli.main import app\n"
-    "from api.cli import agent\n"
-    "if not any(c.callback is agent.agent for c in app.registered_commands):\n"
-    "    app.command()(agent.agent)\n"
-    "app()",
-]
+LIENTHONG = [sys.executable, "-c", "from api.cli.main import main; main()"]
 WAIT = 60  # seconds at most for a line the agent is expected to print
 
 

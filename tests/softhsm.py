@@ -10,7 +10,8 @@ tokens of its directory as they were then: `activate` points this process at the
 initialises the module again, which ends any session still open in this process. Subprocesses
 (the command line, the agent) are given `hsm.environment()`. The private keys never leave the
 token: the public keys are read from it and encoded here with asn1crypto, not by the code tested.
-Without softhsm2-util these tests skip and say why; in CI (CI=true) they fail.
+The module is SOFTHSM2_MODULE if set, else /usr/lib/softhsm/libsofthsm2.so. Without
+softhsm2-util these tests skip and say why; in CI (CI=true) they fail.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from asn1crypto.keys import PublicKeyInfo, RSAPublicKey
 from pkcs11 import Attribute, KeyType, Mechanism
 from pkcs11.util.ec import encode_ec_public_key, encode_named_curve_parameters
 
-MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+# SoftHSM2's module where Debian and Ubuntu put it, unless SOFTHSM2_MODULE names another
+MODULE = os.environ.get("SOFTHSM2_MODULE") or "/usr/lib/softhsm/libsofthsm2.so"
 SO_PIN = "87654321"
 PIN = "123456"
 # what a private key made here is: kept on the token, private, sensitive, never extractable
