@@ -71,19 +71,3 @@ def local_text(moment: datetime) -> str:
     the ledger's instants (a certificate "valid until 9999") as ISO 8601 in UTC."""
     at = from_datetime(moment)
     return format_local(at) if in_range(at) else moment.isoformat()
-
-
-def kind_of_object(der: bytes) -> str:
-    """Which of certificate, crl or ocsp a DER object kept beside the log is (each was read as
-    its kind when kept, and the three structures cannot be mistaken for one another)."""
-    try:
-        x509.load_der_x509_certificate(der)
-    except ValueError:
-        pass
-    else:
-        return "certificate"
-    try:
-        x509.load_der_x509_crl(der)
-    except ValueError:
-        return "ocsp"
-    return "crl"

@@ -22,7 +22,6 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from starlette.concurrency import run_in_threadpool
 
-from api.certificate_info import kind_of_object
 from api.http.access import Caller, ServicesDep, bearer, require
 from api.http.problems import NotFound, Unauthenticated
 from api.http.schemas.common import iso
@@ -40,6 +39,7 @@ MEDIA_TYPES = {
     "crl": "application/pkix-crl",
     "ocsp": "application/ocsp-response",  # RFC 6960
 }
+PUBLIC = ("crl", "ocsp")  # what certificate authorities publish; read without a token
 BINARY = {"schema": {"type": "string", "format": "binary"}}
 Sha256 = Annotated[
     str,
@@ -127,11 +127,12 @@ def keep(services: Services, kind: PkiKind, expected: bytes, der: bytes) -> tupl
 )
 def download(sha256: Sha256, services: ServicesDep, credentials: Credentials) -> Response:
     digest = bytes.fromhex(sha256)
+    kind = services.ledger.pki.kind_of(digest)  # the kind it was checked as when kept
     der = services.ledger.pki.get(digest)
-    if der is None:
+    if kind is None or der is None:
         raise NotFound(f"no certificate, CRL or OCSP response with SHA-256 {sha256} is kept here")
-    kind = kind_of_object(der)
-    if kind == "certificate":
+    public = kind in PUBLIC  # anything else (a certificate names its officer) needs a token
+    if not public:
         if credentials is None:
             raise Unauthenticated(
                 "a certificate names its officer: send an inspector's or a registrar's token "
@@ -141,17 +142,17 @@ def download(sha256: Sha256, services: ServicesDep, credentials: Credentials) ->
         require(token, "inspector", "registrar")
     return Response(
         der,
-        media_type=MEDIA_TYPES[kind],
+        media_type=MEDIA_TYPES.get(kind, "application/octet-stream"),
         headers={
             "ETag": f'"{sha256}"',
             # the bytes of a hash never change; a certificate is personal data: no shared cache
-            "Cache-Control": "private, no-store"
-            if kind == "certificate"
-            else "public, max-age=31536000, immutable",
+            "Cache-Control": "public, max-age=31536000, immutable"
+            if public
+            else "private, no-store",
             "Content-Disposition": f'attachment; filename="{sha256[:16]}.{_suffix(kind)}"',
         },
     )
 
 
 def _suffix(kind: str) -> str:
-    return {"certificate": "cer", "crl": "crl", "ocsp": "ors"}[kind]
+    return {"certificate": "cer", "crl": "crl", "ocsp": "ors"}.get(kind, "der")

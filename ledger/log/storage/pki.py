@@ -34,9 +34,7 @@ class PkiStore(Database):
         if kind not in KINDS:
             raise BadCertificate(f"side data is one of {', '.join(KINDS)}, not {kind!r}")
         if not der or len(der) > MAX_OBJECT_BYTES:
-            raise BadCertificate(
-                f"a {kind} is 1 to {MAX_OBJECT_BYTES} bytes, not {len(der)}"
-            )
+            raise BadCertificate(f"a {kind} is 1 to {MAX_OBJECT_BYTES} bytes, not {len(der)}")
         digest = hashlib.sha256(der).digest()
         with self.transaction() as cursor:
             cursor.execute(
@@ -49,6 +47,11 @@ class PkiStore(Database):
     def get(self, digest: bytes) -> bytes | None:
         rows = self.query("SELECT der FROM lienthong_pki_objects WHERE sha256 = ?", (digest,))
         return bytes(rows[0][0]) if rows else None
+
+    def kind_of(self, digest: bytes) -> str | None:
+        """The kind the object was kept as (certificate, crl or ocsp), None if none is kept."""
+        rows = self.query("SELECT kind FROM lienthong_pki_objects WHERE sha256 = ?", (digest,))
+        return str(rows[0][0]) if rows else None
 
     def require(self, digests: Iterable[bytes], what: str) -> list[bytes]:
         """The DER of each digest, in order; BadCertificate naming the first one not kept."""
