@@ -500,10 +500,6 @@ WORDS: dict[str, tuple[str, str]] = {
         "Phần mềm ký đang chờ yêu cầu tại {url} (khóa {fingerprint}); trang được phép: {origins}",
         "The signing agent is listening on {url} (key {fingerprint}); pages allowed: {origins}",
     ),
-    "agent_host": (
-        "Phần mềm ký chỉ nghe trên 127.0.0.1 (máy này), không trên {host}",
-        "The signing agent listens on 127.0.0.1 (this computer) only, not on {host}",
-    ),
     "agent_origin": (
         "--allow-origin là địa chỉ gốc của trang, dạng https://tên-máy[:cổng], không phải {origin!r}",
         "--allow-origin is a page's origin, as https://host[:port], not {origin!r}",
