@@ -30,6 +30,7 @@ from domain.instant import VIETNAM, from_datetime, local_date
 from ledger.application import Ledger
 from ledger.clock import SimulatedClock
 from ledger.config import LedgerSettings
+from ledger.log.bundle import Bundle
 from ledger.reference.seed import seed_travinh
 from ledger.simulation.demo import demo_log_key
 from ledger.statements.authoring import Signer, initialise, register_certificate_key
@@ -276,4 +277,10 @@ def test_a_certificate_officer_receives_and_hands_over_through_the_agent(world: 
     assert "✔" in said
     assert "2 bước được ký bằng chứng thư số công vụ do Cục Chứng thực số và BMTT (Test) cấp" in said
     assert "thử nghiệm" not in said  # the holder's name (CN) stays off the public page
+    # and off the bundle anyone may download there: the officer's certificate is withheld
+    public = checking.request.get(f"{world.url}/xac-minh/tai/{code}").body()
+    assert "Cán bộ thử nghiệm".encode() not in public
+    downloaded = Bundle.decode(public)
+    assert len(downloaded.withheld) == 1
+    assert downloaded.pki == ()
     checking.close()
