@@ -1,14 +1,19 @@
 """Fetching the revocation data a certificate chain says where to find: for each certificate, the
 CRL at its CRL Distribution Points and an OCSP response from the responder its Authority
 Information Access names (RFC 5280 section 4.2.1.13, 4.2.2.1; RFC 6960). What is fetched is checked
-here before anything is recorded — a CRL signed by the certificate's issuer, an OCSP response that
-succeeded, answers for this certificate's serial and is signed by its issuer or a responder the
-issuer certified — and the ledger checks it again when it records it (revocation.recorded).
+here before anything is recorded — a CRL issued by the certificate's issuer (its signature checked
+against the issuer's certificate when one is at hand: the chain's next certificate or a trust
+anchor; without one, only the ledger checks it, when it records it), an OCSP response that
+succeeded and holds one answer, for this certificate's serial, from a responder that knows the
+certificate (not UNKNOWN), signed by its issuer or a responder the issuer certified — and the
+ledger checks it again when it records it (revocation.recorded).
 
 Only http:// and https:// addresses are asked (an ldap:// distribution point is left aside, as
 most clients do). A certificate that names several addresses for the same data is asked at each
 in turn until one answers. An address that does not answer, or answers with something unusable,
 is a `RevocationUnavailable` naming it, in Vietnamese and English: then nothing is recorded.
+Redirects are not followed (nor does the TSA client follow them): an address that redirects is
+named as unusable, with where it points to.
 """
 
 from __future__ import annotations
@@ -23,10 +28,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
 
+from ledger.log.storage.pki import MAX_OBJECT_BYTES
 from ledger.statements.certificates import Revocation, issuer_of
 
-MAX_BYTES = 8 * 1024 * 1024  # the largest CRL the ledger keeps beside its log
-TIMEOUT = 20.0  # seconds for a publication point to answer
+TIMEOUT = 20.0  # seconds for a publication point to answer (the HTTP client's timeout)
 SCHEMES = ("http://", "https://")
 
 
@@ -166,11 +171,22 @@ def fetch(chain: Sequence[bytes], anchors: Sequence[bytes], http: httpx.Client) 
 def _download(
     http: httpx.Client, method: str, url: str, what: tuple[str, str], **kw: object
 ) -> bytes:
-    """The body `url` answers with, at most MAX_BYTES; RevocationUnavailable naming the address
-    when it does not answer or answers other than 200."""
+    """The body `url` answers with, at most MAX_OBJECT_BYTES (the largest object the ledger
+    keeps); RevocationUnavailable naming the address when it does not answer, redirects, or
+    answers other than 200."""
     vi_what, en_what = what
     try:
         with http.stream(method, url, **kw) as response:  # type: ignore[arg-type]
+            if response.is_redirect:
+                where = response.headers.get("Location", "")
+                raise _unusable(
+                    url,
+                    what,
+                    f"máy chủ chuyển hướng (HTTP {response.status_code}) tới {where!r}; "
+                    f"không theo chuyển hướng",
+                    f"the server redirects (HTTP {response.status_code}) to {where!r}; "
+                    f"redirects are not followed",
+                )
             if response.status_code != 200:
                 raise RevocationUnavailable(
                     url,
@@ -182,11 +198,11 @@ def _download(
             body = bytearray()
             for piece in response.iter_bytes():
                 body += piece
-                if len(body) > MAX_BYTES:
+                if len(body) > MAX_OBJECT_BYTES:
                     raise RevocationUnavailable(
                         url,
-                        f"{vi_what} tại {url} lớn hơn {MAX_BYTES} byte",
-                        f"the {en_what} at {url} is larger than {MAX_BYTES} bytes",
+                        f"{vi_what} tại {url} lớn hơn {MAX_OBJECT_BYTES} byte",
+                        f"the {en_what} at {url} is larger than {MAX_OBJECT_BYTES} bytes",
                     )
             return bytes(body)
     except httpx.HTTPError as problem:
@@ -213,6 +229,9 @@ OCSP_WORDS = ("phản hồi OCSP", "OCSP response")
 def _get_crl(
     http: httpx.Client, url: str, certificate: x509.Certificate, issuer: x509.Certificate | None
 ) -> bytes:
+    """The CRL at `url`, in DER: readable, issued by `certificate`'s issuer (by name), and — when
+    the issuer's certificate is at hand (`issuer`) — signed by it. Without it the signature is
+    not checked here; the ledger checks it when it records the CRL, against the CAs it knows."""
     body = _download(http, "GET", url, CRL_WORDS)
     try:
         crl = (
@@ -240,6 +259,24 @@ def _get_crl(
             "its signature is not the certificate issuer's",
         )
     return der
+
+
+def ocsp_answer_problem(response: ocsp.OCSPResponse) -> tuple[str, str] | None:
+    """Why a successful OCSP response speaks for no certificate, (Vietnamese, English), or None:
+    it holds other than one answer (one certificate is asked about at a time), or its responder
+    does not know the certificate (status UNKNOWN says nothing of whether it is revoked)."""
+    answers = sum(1 for _answer in response.responses)
+    if answers != 1:
+        return (
+            f"chứa {answers} câu trả lời, không phải một",
+            f"it holds {answers} answers, not one",
+        )
+    if response.certificate_status == ocsp.OCSPCertStatus.UNKNOWN:
+        return (
+            "máy chủ OCSP không biết chứng thư số này (trạng thái UNKNOWN)",
+            "the responder does not know the certificate (status UNKNOWN)",
+        )
+    return None
 
 
 def ocsp_request(certificate: x509.Certificate, issuer: x509.Certificate) -> bytes:
@@ -282,6 +319,9 @@ def _ask_ocsp(
             f"trạng thái {status}, không phải SUCCESSFUL",
             f"status {status}, not SUCCESSFUL",
         )
+    unusable = ocsp_answer_problem(response)
+    if unusable is not None:
+        raise _unusable(url, OCSP_WORDS, *unusable)
     if response.serial_number != certificate.serial_number:
         raise _unusable(
             url,

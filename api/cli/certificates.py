@@ -47,7 +47,14 @@ from api.cli.args import identifier, in_instant_range
 from api.cli.serve import _remote_failure, _unreachable
 from api.cli.shell import Options, err, fail, load_key, open_ledger, options_of, out
 from api.client import ApiProblem, Client
-from api.pki_fetch import Fetched, RevocationUnavailable, fetch, plan
+from api.pki_fetch import (
+    TIMEOUT,
+    Fetched,
+    RevocationUnavailable,
+    fetch,
+    ocsp_answer_problem,
+    plan,
+)
 from api.texts import word
 from domain.errors import DomainError, OfficerNotInOffice, RegistryConflict
 from domain.instant import format_local, local_date
@@ -153,6 +160,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "{path} không phải {what} dạng DER hoặc PEM: {reason}",
         "{path} is not a {what} in DER or PEM: {reason}",
     ),
+    "unusable_ocsp": (
+        "Phản hồi OCSP trong {path} không dùng được: {reason}",
+        "The OCSP response in {path} is unusable: {reason}",
+    ),
     "bad_effective": (
         "--effective {text!r} không phải thời điểm ISO 8601 có múi giờ: {reason}",
         "--effective {text!r} is not an ISO 8601 time with a timezone: {reason}",
@@ -239,9 +250,14 @@ def read_revocation(path: Path, kind: str, lang: str) -> bytes:
                 else x509.load_der_x509_crl(data)
             )
             return crl.public_bytes(serialization.Encoding.DER)
-        ocsp.load_der_ocsp_response(data)
+        response = ocsp.load_der_ocsp_response(data)
     except ValueError as problem:
         _refuse(lang, "not_revocation", path=path, what=what(kind, lang), reason=problem)
+    if response.response_status == ocsp.OCSPResponseStatus.SUCCESSFUL:
+        unusable = ocsp_answer_problem(response)
+        if unusable is not None:
+            vi, en = unusable
+            _refuse(lang, "unusable_ocsp", path=path, reason=vi if lang == "vi" else en)
     return data
 
 
@@ -333,12 +349,14 @@ def print_revocation(kind: str, der: bytes, lang: str) -> None:
     if loaded.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:
         return
     out.print(f"  {said(lang, 'produced')}: {local_text(loaded.produced_at_utc)}")
-    status = loaded.certificate_status.name
-    if loaded.certificate_status == ocsp.OCSPCertStatus.REVOKED and loaded.revocation_time_utc:
-        status = said(lang, "ocsp_revoked", at=local_text(loaded.revocation_time_utc))
-    out.print(
-        f"  {said(lang, 'ocsp_status', serial=f'{loaded.serial_number:x}')}: {status}", markup=False
-    )
+    # each answer it holds (a response of several answers is refused before it is recorded or
+    # printed; its single-answer properties would raise on one)
+    for answer in loaded.responses:
+        status = answer.certificate_status.name
+        if answer.certificate_status == ocsp.OCSPCertStatus.REVOKED and answer.revocation_time_utc:
+            status = said(lang, "ocsp_revoked", at=local_text(answer.revocation_time_utc))
+        serial = f"{answer.serial_number:x}"
+        out.print(f"  {said(lang, 'ocsp_status', serial=serial)}: {status}", markup=False)
 
 
 # --- the remote mode -------------------------------------------------------------------------------
@@ -662,13 +680,15 @@ def _fetch_all(
     asked = plan(chain, anchors)
     for index, certificate in asked.skipped:
         err.print(
-            said(lang, "no_issuer", n=index + 1, subject=certificate.subject.rfc4514_string())
+            said(lang, "no_issuer", n=index + 1, subject=certificate.subject.rfc4514_string()),
+            markup=False,  # a subject may hold brackets
         )
     if not asked.asks:
         err.print(f"[bold red]{word('error', lang)}[/] {escape(said(lang, 'no_address', key=key))}")
         raise typer.Exit(1)
     try:
-        with httpx.Client(follow_redirects=True, timeout=20) as http:
+        # a redirect is not followed: fetch() names the address as unusable
+        with httpx.Client(follow_redirects=False, timeout=TIMEOUT) as http:
             return fetch(chain, anchors, http)
     except RevocationUnavailable as problem:
         err.print(f"[bold red]{word('error', lang)}[/] {escape(problem.said(lang))}")
