@@ -26,7 +26,7 @@ from fpdf.enums import TableCellFillMode, XPos, YPos
 
 from api.seal import SealHolder, Sealing, seal_pdf
 from api.texts import working_span
-from api.turns import TurnTime, turn_text, turn_time
+from api.turns import TurnTime, signers, turn_text, turn_time
 from api.turns import turn_result as slip_result
 from domain.calendar import WorkCalendar
 from domain.errors import DomainError
@@ -183,12 +183,11 @@ def slip_paper(
     def left(until: int) -> int:
         return days_left(calendar, slip.at, until)
 
-    history = ledger.history("dossier", location.code)
-    receiver = history[0].statement.officer if history else None
+    who = signers(ledger, slip, say("applicant", lang))
     turns = []
-    for number, block in enumerate(slip.blocks, 1):
+    for number, (block, pair) in enumerate(zip(slip.blocks, who, strict=True), 1):
         turn = turn_time(slip, block, worked, left)
-        turns.append(_turn(ledger, slip, block, turn, number, receiver, lang))
+        turns.append(_turn(ledger, slip, block, turn, number, pair, lang))
     notices = []
     for notice in slip.notices:
         line = (
@@ -220,14 +219,13 @@ def _turn(
     block: SlipBlock,
     turn: TurnTime,
     number: int,
-    receiver: str | None,
+    pair: tuple[str, str],
     lang: str,
 ) -> PaperTurn:
+    giver, taker = pair
     if block.from_office is None:
         body = f"{number}. {say('reception', lang)}: {_office(ledger, block.to_office, block.handed_at)}"
         time = when(block.handed_at)
-        giver = say("applicant", lang)
-        taker = _title(ledger, receiver, block.handed_at)
     else:
         body = (
             f"{number}. {say('give', lang)}: {_office(ledger, block.from_office, block.handed_at)}"
@@ -242,8 +240,6 @@ def _turn(
             time += say("recalled", lang)
         else:
             time += say("waiting", lang)
-        giver = _title(ledger, block.from_officer, block.handed_at)
-        taker = _title(ledger, block.by_officer, block.received_at or block.handed_at)
     result = turn_result(block, turn, slip.location.status, lang)
     if turn.against == "appointed":
         result += f"\n{say('against_appointed', lang)}"
@@ -283,16 +279,6 @@ def _office(ledger: Ledger, office: str | None, at: int) -> str:
         return office
     day = local_date(at)
     return found.name_on(day if found.active_on(day) else found.established)
-
-
-def _title(ledger: Ledger, officer: str | None, at: int) -> str:
-    """An officer by title at `at` (the registry keeps no names); "" if unknown."""
-    if officer is None:
-        return ""
-    try:
-        return ledger.officer(officer).title_at(at)
-    except DomainError:
-        return ""
 
 
 def _procedure(ledger: Ledger, procedure: str, version: int, lang: str) -> str:

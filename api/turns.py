@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from api.texts import days_left_text, late_text
+from domain.errors import DomainError
+from ledger.application import Ledger
 from ledger.views.slip import ControlSlip, SlipBlock
 
 HOLDS = ("received", "acknowledged")
@@ -99,3 +101,30 @@ def turn_result(
     if is_open(block):  # the dossier awaits a supplement, or has no appointed date to pass
         return word("suspended" if status == "suspended" else "result_open")
     return "—"
+
+
+def signers(ledger: Ledger, found: ControlSlip, applicant: str) -> list[tuple[str, str]]:
+    """Who gave and who took in the dossier at each turn, by title (the registry keeps no
+    names), one rule for the page, the printed page and the signed PDF: at reception `applicant`
+    and the officer who signed the receipt; at a handover the officer who dispatched it and the
+    one who acknowledged it ("" while it travels, or for an officer the registry does not know)."""
+    history = ledger.history("dossier", found.location.code)
+    receiver = history[0].statement.officer if history else None
+
+    def title(officer: str | None, at: int) -> str:
+        if officer is None:
+            return ""
+        try:
+            return ledger.officer(officer).title_at(at)
+        except DomainError:
+            return ""
+
+    return [
+        (applicant, title(receiver, block.handed_at))
+        if block.from_office is None
+        else (
+            title(block.from_officer, block.handed_at),
+            title(block.by_officer, block.received_at or block.handed_at),
+        )
+        for block in found.blocks
+    ]

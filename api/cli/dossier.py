@@ -34,7 +34,7 @@ from api.seal import SealUnusable, open_seal
 from api.settings import SealSettings
 from api.slip_pdf import FontMissing, signed_slip_pdf, slip_paper
 from api.texts import kind_label, word, working_span
-from api.turns import TurnTime, turn_text, turn_time
+from api.turns import TurnTime, signers, turn_text, turn_time
 from domain.calendar import WorkCalendar
 from domain.errors import DomainError
 from domain.instant import format_local, local_date
@@ -373,34 +373,6 @@ def _issuer(ledger: Ledger, found: ControlSlip) -> str:
         return location.received_by
 
 
-def _signer(ledger: Ledger, officer: str | None, at: int) -> str:
-    """An officer by title, as the registry has it at `at` (it records no names); "" if none."""
-    if officer is None:
-        return ""
-    try:
-        return ledger.officer(officer).title_at(at)
-    except DomainError:
-        return ""
-
-
-def _signers(ledger: Ledger, found: ControlSlip, lang: str) -> list[tuple[str, str]]:
-    """Who gave and who took in the dossier at each turn, by title: at reception the applicant
-    and the officer who signed the receipt; at a handover the officer who dispatched it and the
-    one who acknowledged it (none yet while it travels)."""
-    history = ledger.history("dossier", found.location.code)
-    receiver = history[0].statement.officer if history else None
-    signers = []
-    for block in found.blocks:
-        if block.from_office is None:
-            giver = word("slip_applicant", lang)
-            taker = _signer(ledger, receiver, block.handed_at)
-        else:
-            giver = _signer(ledger, block.from_officer, block.handed_at)
-            taker = _signer(ledger, block.by_officer, block.received_at or block.handed_at)
-        signers.append((giver, taker))
-    return signers
-
-
 def render_slip_html(
     ledger: Ledger, found: ControlSlip, lang: str, calendar: WorkCalendar | None = None
 ) -> str:
@@ -420,7 +392,7 @@ def render_slip_html(
             _block_line(ledger, block, turn, lang)
             for block, turn in zip(found.blocks, turns, strict=True)
         ],
-        signers=_signers(ledger, found, lang),
+        signers=signers(ledger, found, word("slip_applicant", lang)),
         giver=word("slip_giver", lang),
         taker=word("slip_taker", lang),
         sign=word("slip_sign", lang),

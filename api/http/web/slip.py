@@ -17,9 +17,8 @@ from markupsafe import Markup
 from api.http.services import Services
 from api.http.web.words import say
 from api.texts import working_span
-from api.turns import TurnTime, turn_text, turn_time
+from api.turns import TurnTime, signers, turn_text, turn_time
 from api.turns import turn_result as slip_result
-from domain.errors import DomainError
 from ledger.views.durations import days_left
 from ledger.views.slip import ControlSlip, SlipBlock
 
@@ -58,16 +57,10 @@ def slip_view(request: Request, services: Services, slip: ControlSlip, lang: str
     def left(until: int) -> int:
         return days_left(calendar, slip.at, until)
 
-    receiver = _receiver(services, location.code)
     turns = []
-    for block in slip.blocks:
+    who = signers(services.ledger, slip, say("slip_applicant", lang))
+    for block, (giver, taker) in zip(slip.blocks, who, strict=True):
         turn = turn_time(slip, block, worked, left)
-        if block.from_office is None:
-            giver = say("slip_applicant", lang)
-            taker = _title(services, receiver, block.handed_at)
-        else:
-            giver = _title(services, block.from_officer, block.handed_at)
-            taker = _title(services, block.by_officer, block.received_at or block.handed_at)
         turns.append(
             TurnView(
                 result=_result(block, turn, location.status, lang),
@@ -101,19 +94,3 @@ def _result(block: SlipBlock, turn: TurnTime, status: str, lang: str) -> str:
         turn_text(turn, lang),
         lambda key: say(_RESULT_WORDS.get(key, key), lang),
     )
-
-
-def _receiver(services: Services, code: str) -> str | None:
-    """The officer who signed the dossier's receipt."""
-    history = services.ledger.history("dossier", code)
-    return history[0].statement.officer if history else None
-
-
-def _title(services: Services, officer: str | None, at: int) -> str:
-    """An officer by title at `at`, as the registry has it (it keeps no names); "" if unknown."""
-    if officer is None:
-        return ""
-    try:
-        return services.ledger.officer(officer).title_at(at)
-    except DomainError:
-        return ""
