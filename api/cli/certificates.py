@@ -44,7 +44,7 @@ from rich.markup import escape
 
 from api.certificate_info import CertificateInfo, describe, key_kind, local_text
 from api.cli.args import identifier, in_instant_range
-from api.cli.serve import _remote_failure, _unreachable
+from api.cli.serve import server_answers
 from api.cli.shell import Options, err, fail, load_key, open_ledger, options_of, out
 from api.client import ApiProblem, Client
 from api.pki_fetch import (
@@ -401,11 +401,8 @@ def remote(options: Options, server: str, token: str) -> Iterator[PkiClient]:
     """A client of `server`; its refusals mapped to exit codes as `sign --server` maps them."""
     client = PkiClient(server, token, lang=options.lang)
     try:
-        yield client
-    except ApiProblem as problem:
-        _remote_failure(problem, options)
-    except httpx.HTTPError as problem:
-        _unreachable(server, problem, options)
+        with server_answers(options, server):
+            yield client
     except BadEnvelope as problem:
         fail(problem, options.lang, 2)
     finally:

@@ -20,13 +20,12 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
 
 from api.cli.args import identifier
-from api.cli.serve import _remote_failure, _unreachable
+from api.cli.serve import server_answers
 from api.cli.shell import Options, given, options_of, out, refuse
-from api.client import ApiProblem, Client
+from api.client import Client
 from api.texts import word
 
 PIECE = 256 * 1024  # bytes read from disk (or written) at a time: no file is held whole
@@ -74,17 +73,14 @@ def attach(
     hashed = [(path, *_hash_file(options, path)) for path in paths]
     client = connect(server, token, options.lang)
     try:
-        for path, sha256, size in hashed:
-            kept = client.attach(code, _pieces(path), sha256)
-            status = "file_new" if kept.get("new") else "file_held"
-            out.print(
-                word(status, options.lang, name=path.name, size=size, sha256=sha256.hex()),
-                markup=False,
-            )
-    except ApiProblem as problem:
-        _remote_failure(problem, options)
-    except httpx.HTTPError as problem:
-        _unreachable(server, problem, options)
+        with server_answers(options, server):
+            for path, sha256, size in hashed:
+                kept = client.attach(code, _pieces(path), sha256)
+                status = "file_new" if kept.get("new") else "file_held"
+                out.print(
+                    word(status, options.lang, name=path.name, size=size, sha256=sha256.hex()),
+                    markup=False,
+                )
     except OSError as problem:  # the file went away between hashing and sending
         refuse(options, word("cannot_read", options.lang, path=path, reason=problem.strerror))
     finally:
@@ -121,11 +117,8 @@ def fetch_file(
         refuse(options, word("file_exists", options.lang, path=target))
     client = connect(server, token, options.lang)
     try:
-        size = write_atomically(target, client.fetch_file(code, digest))
-    except ApiProblem as problem:
-        _remote_failure(problem, options)
-    except httpx.HTTPError as problem:
-        _unreachable(server, problem, options)
+        with server_answers(options, server):
+            size = write_atomically(target, client.fetch_file(code, digest))
     except ValueError:
         refuse(options, word("fetched_bad_hash", options.lang, sha256=digest.hex()), 1)
     except OSError as problem:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -306,11 +308,8 @@ def remote_sign(
 ) -> None:
     client = Client(server, token, lang=options.lang)
     try:
-        raw = client.prepare(key, kind, subject, body)
-    except ApiProblem as problem:
-        _remote_failure(problem, options)
-    except httpx.HTTPError as problem:
-        _unreachable(server, problem, options)
+        with server_answers(options, server):
+            raw = client.prepare(key, kind, subject, body)
     finally:
         client.close()
     emit(Envelope(raw, key.sign(raw)).to_json())
@@ -319,24 +318,37 @@ def remote_sign(
 def remote_submit(options: Options, server: str, token: str, lines: list[str]) -> None:
     client = Client(server, token, lang=options.lang)
     try:
-        for line in lines:
-            receipt = client.submit(Envelope.from_json(line))
-            status = word("duplicate" if receipt["duplicate"] else "recorded", options.lang)
-            out.print(
-                f"{status}: {receipt['kind']} {receipt['subject']} seq {receipt['seq']} "
-                f"{receipt['digest']} @ {receipt['recorded_at_iso']}",
-                markup=False,
-            )
-            if receipt.get("receipt_secret"):
-                out.print(word("receipt_secret", options.lang, secret=receipt["receipt_secret"]))
-    except ApiProblem as problem:
-        _remote_failure(problem, options)
-    except httpx.HTTPError as problem:
-        _unreachable(server, problem, options)
+        with server_answers(options, server):
+            _submit_lines(client, lines, options)
     except BadEnvelope as problem:
         fail(problem, options.lang, 2)
     finally:
         client.close()
+
+
+def _submit_lines(client: Client, lines: list[str], options: Options) -> None:
+    for line in lines:
+        receipt = client.submit(Envelope.from_json(line))
+        status = word("duplicate" if receipt["duplicate"] else "recorded", options.lang)
+        out.print(
+            f"{status}: {receipt['kind']} {receipt['subject']} seq {receipt['seq']} "
+            f"{receipt['digest']} @ {receipt['recorded_at_iso']}",
+            markup=False,
+        )
+        if receipt.get("receipt_secret"):
+            out.print(word("receipt_secret", options.lang, secret=receipt["receipt_secret"]))
+
+
+@contextmanager
+def server_answers(options: Options, server: str) -> Iterator[None]:
+    """What a call to `server` inside it may meet, reported as the command line reports it: the
+    server's refusal (its problem, exit 1, or 2 for bad input) or a server it cannot reach."""
+    try:
+        yield
+    except ApiProblem as problem:
+        _remote_failure(problem, options)
+    except httpx.HTTPError as problem:
+        _unreachable(server, problem, options)
 
 
 INPUT_PROBLEMS = ("malformed-request", "bad-envelope", "bad-request")
