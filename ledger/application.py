@@ -30,19 +30,19 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Transcoder
 
 from domain.dossier import Dossier
-from domain.errors import UnknownDossier
+from domain.errors import DomainError, UnknownDossier
 from domain.office import Office
 from domain.officer import Authority, Key, Officer
 from domain.procedure import Procedure
 from domain.revocation import Revocations
 from domain.signed import SignedAggregate, subject_id
 from domain.statement import AUTHORITY, ZERO_HASH, Entry, Statement
-from ledger.batch import Batch, RecordMany
+from ledger.batch import Batch, Prechecked, RecordMany
 from ledger.certification import CertificateChecks
 from ledger.checks import Checks
 from ledger.clock import Clock, SystemClock
 from ledger.config import LedgerSettings, persistence_env
-from ledger.errors import StaleHead
+from ledger.errors import LedgerError, StaleHead
 from ledger.freshness import CacheFreshness
 from ledger.handlers import UNKNOWN, Handlers
 from ledger.log.access import Checkpointer, LogAccess
@@ -107,6 +107,7 @@ class Ledger(Handlers, Checks, CertificateChecks, RecordMany, LogAccess, Applica
                 self.settings.checkpoint_every_seconds,
             )
         self._freshness = CacheFreshness(self.recorder, self.repository.cache)
+        self.verified = signing.VerifiedSignatures()  # signatures verified ahead (`precheck`)
         self._reading = threading.local()  # .reads: where this thread's checks note their reads
         self._handlers = self.handler_table()
 
@@ -120,7 +121,12 @@ class Ledger(Handlers, Checks, CertificateChecks, RecordMany, LogAccess, Applica
         recorded nothing, when it is refused. Resubmitting a recorded statement (the same bytes,
         signed again or not) records nothing and returns its original receipt with
         duplicate=True."""
-        statement = schema.parse(raw, max_bytes=self.settings.max_statement_bytes)
+        return self.record_prechecked(self.precheck(raw, signature, ahead=False))
+
+    def record_prechecked(self, envelope: Prechecked) -> Receipt:
+        """`record` for a statement `precheck` has parsed (and maybe verified ahead)."""
+        statement, raw, signature = envelope.statement, envelope.raw, envelope.signature
+        overtaken = False
         for _ in range(RECHECKS):
             batch = self._open_batch()
             receipt = self._check(batch, statement, raw, signature)
@@ -132,7 +138,14 @@ class Ledger(Handlers, Checks, CertificateChecks, RecordMany, LogAccess, Applica
                 self._forget(batch, changed.changed)
                 continue
             except IntegrityError:
-                raise self._overtaken(batch, statement) from None
+                # another writer got to the subject first, perhaps before the check (the cache
+                # is not asked before each statement): checked once more against the store
+                if overtaken:
+                    raise self._overtaken(batch, statement) from None
+                overtaken = True
+                self._forget(batch)
+                self._freshness.catch_up()
+                continue
             return replace(receipt, leaf_index=self.logstore.last_append_start())
         seq, head = self.head(statement.family, statement.subject)
         raise StaleHead(
@@ -143,17 +156,47 @@ class Ledger(Handlers, Checks, CertificateChecks, RecordMany, LogAccess, Applica
             head=head,
         )
 
+    def precheck(self, raw: bytes, signature: bytes, *, ahead: bool = True) -> Prechecked:
+        """Parse a statement for recording (refusals: see `ledger.errors`), and with `ahead`
+        verify its signature now, on the calling thread, if its key is in the cache: a server
+        does this on the thread that received the statement, in parallel with the writer, and
+        `record_many` then neither parses the bytes again nor verifies the same signature again
+        (`signing.VerifiedSignatures`). Every check is still made by the writer, in order; a
+        signature that does not verify here is left for the writer to refuse."""
+        statement = schema.parse(raw, max_bytes=self.settings.max_statement_bytes)
+        if ahead and statement.officer != AUTHORITY and statement.kind != "authority.established":
+            try:
+                key = self.repository.cache.get(subject_id("key", statement.key))  # type: ignore[union-attr]
+            except KeyError:
+                key = None  # not cached: the writer reads it and verifies
+            if isinstance(key, Key):
+                self.verified.verify_ahead(key.public_key, raw, signature)
+        return Prechecked(raw, signature, statement)
+
     def _open_batch(self) -> Batch:
-        """An empty batch, for statements checked against the cache as other writers left it."""
+        """An empty batch, for statements checked against the cache (caught up first if a save
+        showed that another writer got in: ledger/freshness.py)."""
         batch = Batch(self.clock.now())
-        self._freshness.catch_up()
+        self._freshness.catch_up_if_behind()
         return batch
 
     def _check(self, batch: Batch, statement: Statement, raw: bytes, signature: bytes) -> Receipt:
         """Check one statement against the ledger as the batch has left it. Accepted: its event
         and leaf join the batch (saved later) and its receipt is returned. A resubmission of a
         statement recorded or already in the batch: its receipt, duplicate=True, the batch
-        unchanged. Refused: raises the LedgerError or DomainError, the batch unchanged."""
+        unchanged. Refused: raises the LedgerError or DomainError, the batch unchanged — after a
+        second check if other writers had added entries the cache had not seen (a stale cache
+        never refuses what the ledger as it is accepts)."""
+        try:
+            return self._check_once(batch, statement, raw, signature)
+        except (LedgerError, DomainError):
+            if not self._freshness.catch_up():
+                raise
+        return self._check_once(batch, statement, raw, signature)
+
+    def _check_once(
+        self, batch: Batch, statement: Statement, raw: bytes, signature: bytes
+    ) -> Receipt:
         entry = Entry(statement, raw, signature, signing.statement_hash(raw), batch.recorded_at)
         with self._noting_reads(batch):
             current = self._current(batch, statement)

@@ -23,7 +23,6 @@ from ledger.errors import LedgerError
 from ledger.log import tlog
 from ledger.log.storage.tree import RegistryChanged
 from ledger.receipts import Outcome, Receipt, Refusal
-from ledger.statements import schema
 
 if TYPE_CHECKING:
     from ledger.config import LedgerSettings
@@ -42,7 +41,8 @@ class Batch:
     aggregates: dict[UUID, SignedAggregate] = field(default_factory=dict)
     entries: dict[tuple[UUID, int], Entry] = field(default_factory=dict)  # by (id, seq)
     leaves: dict[UUID, list[bytes]] = field(default_factory=dict)  # per subject, in seq order
-    envelopes: list[tuple[bytes, bytes]] = field(default_factory=list)  # record_many's input
+    # record_many's input: parsed, or as given when its bytes were refused
+    envelopes: list[Prechecked | tuple[bytes, bytes]] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)  # one per envelope
     # every registry subject the checks read (aggregate id → version read): the save confirms,
     # under the store's write lock, that none has changed since
@@ -81,6 +81,16 @@ class Batch:
         return [leaf for aggregate_id in self.aggregates for leaf in self.leaves[aggregate_id]]
 
 
+@dataclass(frozen=True)
+class Prechecked:
+    """A statement parsed for recording by `Ledger.precheck`, with its signed bytes: the bytes
+    are not parsed again. Made only by `precheck` (the statement is the one its bytes hold)."""
+
+    raw: bytes
+    signature: bytes
+    statement: Statement
+
+
 class RecordMany:
     if TYPE_CHECKING:  # provided by the Ledger this is mixed into
         settings: LedgerSettings
@@ -88,6 +98,8 @@ class RecordMany:
         @property
         def logstore(self) -> LogStore: ...
         def record(self, raw: bytes, signature: bytes) -> Receipt: ...
+        def record_prechecked(self, envelope: Prechecked) -> Receipt: ...
+        def precheck(self, raw: bytes, signature: bytes, *, ahead: bool = True) -> Prechecked: ...
         def _open_batch(self) -> Batch: ...
         def _check(
             self, batch: Batch, statement: Statement, raw: bytes, signature: bytes
@@ -95,7 +107,7 @@ class RecordMany:
         def _save(self, batch: Batch) -> None: ...
         def _forget(self, batch: Batch, changed: Sequence[UUID] = ()) -> None: ...
 
-    def record_many(self, envelopes: Sequence[tuple[bytes, bytes]]) -> list[Outcome]:
+    def record_many(self, envelopes: Sequence[tuple[bytes, bytes] | Prechecked]) -> list[Outcome]:
         """Record (statement bytes, signature) envelopes with one result each, in input order:
         what `record` would give each had they been recorded one after another in this order —
         its Receipt, or the refusal (a LedgerError or DomainError instance, returned, not raised).
@@ -112,25 +124,27 @@ class RecordMany:
         batch's checks read (a key revoked …) before the batch was saved."""
         results: list[Outcome] = []
         batch: Batch | None = None
-        for raw, signature in envelopes:
-            parsed = _outcome(schema.parse, raw, max_bytes=self.settings.max_statement_bytes)
-            if isinstance(parsed, Statement) and parsed.family != "dossier":
+        for envelope in envelopes:
+            parsed: Prechecked | Refusal = (
+                envelope
+                if isinstance(envelope, Prechecked)
+                else _outcome(self.precheck, *envelope, ahead=False)
+            )
+            if isinstance(parsed, Prechecked) and parsed.statement.family != "dossier":
                 results += self._close(batch)
                 batch = None
-                results.append(_outcome(self.record, raw, signature))
+                results.append(_outcome(self.record_prechecked, parsed))
                 continue
             batch = batch or self._open_batch()
-            batch.envelopes.append((raw, signature))
-            batch.outcomes.append(self._admit(batch, parsed, raw, signature))
+            batch.envelopes.append(parsed if isinstance(parsed, Prechecked) else envelope)
+            batch.outcomes.append(self._admit(batch, parsed))
         return results + self._close(batch)
 
-    def _admit(
-        self, batch: Batch, parsed: Statement | Refusal, raw: bytes, signature: bytes
-    ) -> Outcome:
+    def _admit(self, batch: Batch, parsed: Prechecked | Refusal) -> Outcome:
         """The checks' outcome for one envelope of `record_many`, its statement already parsed."""
-        if not isinstance(parsed, Statement):
+        if not isinstance(parsed, Prechecked):
             return parsed
-        return _outcome(self._check, batch, parsed, raw, signature)
+        return _outcome(self._check, batch, parsed.statement, parsed.raw, parsed.signature)
 
     def _close(self, batch: Batch | None) -> list[Outcome]:
         """Save what the batch accepted; the outcomes of its envelopes. If another writer got to
@@ -143,8 +157,14 @@ class RecordMany:
             self._save(batch)
         except IntegrityError as failed:
             self._forget(batch, failed.changed if isinstance(failed, RegistryChanged) else ())
-            return [_outcome(self.record, raw, signature) for raw, signature in batch.envelopes]
+            return [_outcome(self._record_again, envelope) for envelope in batch.envelopes]
         return self._indexed(batch)
+
+    def _record_again(self, envelope: tuple[bytes, bytes] | Prechecked) -> Receipt:
+        """One envelope of a batch that could not be saved, recorded on its own."""
+        if isinstance(envelope, Prechecked):
+            return self.record_prechecked(envelope)
+        return self.record(*envelope)
 
     def _indexed(self, batch: Batch) -> list[Outcome]:
         """The batch's receipts with their log positions: a batch's leaves are consecutive, in

@@ -54,6 +54,7 @@ BEGIN_OR_CONTINUE = {"procedure.published", "revocation.recorded"}
 class Checks:
     if TYPE_CHECKING:  # provided by the Ledger this is mixed into
         settings: LedgerSettings
+        verified: signing.VerifiedSignatures
 
         def _find(self, family: str, subject: str, *, copy: bool = False) -> Any: ...
         def _get(self, cls: type[A], family: str, subject: str) -> A: ...
@@ -84,7 +85,7 @@ class Checks:
             self._authenticate_authority(entry)
             return
         key = self._get(Key, "key", statement.key)
-        signing.verify(key.public_key, entry.raw, entry.signature)
+        self.verified.verify(key.public_key, entry.raw, entry.signature)
         key.require_valid(statement.at)
         if key.certificates:
             self._check_certificate(key, statement)

@@ -19,6 +19,7 @@ from concurrent.futures import Future
 
 from domain.errors import DomainError
 from ledger.application import Ledger, Receipt
+from ledger.batch import Prechecked
 from ledger.errors import LedgerError
 
 log = logging.getLogger("lienthong.writer")
@@ -53,17 +54,23 @@ class Writer:
             self._queue.put(_STOP)
             self._thread.join()
 
-    def submit(self, raw: bytes, signature: bytes) -> Future[Receipt]:
-        """Queue one envelope; the future holds its Receipt or its refusal."""
+    def submit(
+        self, raw: bytes, signature: bytes, *, prechecked: Prechecked | None = None
+    ) -> Future[Receipt]:
+        """Queue one envelope (parsed by `Ledger.precheck` if `prechecked`, not parsed again);
+        the future holds its Receipt or its refusal."""
         future: Future[Receipt] = Future()
         if not self._thread.is_alive():
             future.set_exception(RuntimeError("the writer is not running"))
             return future
-        self._queue.put((raw, signature, future))
+        envelope = prechecked if prechecked is not None else (raw, signature)
+        self._queue.put((envelope, future))
         return future
 
-    async def record(self, raw: bytes, signature: bytes) -> Receipt:
-        return await asyncio.wrap_future(self.submit(raw, signature))
+    async def record(self, envelope: Prechecked) -> Receipt:
+        return await asyncio.wrap_future(
+            self.submit(envelope.raw, envelope.signature, prechecked=envelope)
+        )
 
     def _run(self) -> None:
         while True:
@@ -91,20 +98,22 @@ class Writer:
         items = [item for item in group if isinstance(item, tuple)]
         results: list[object]
         try:
-            results = list(
-                self.ledger.record_many([(raw, signature) for raw, signature, _ in items])
-            )
+            results = list(self.ledger.record_many([envelope for envelope, _ in items]))
         except Exception as problem:  # a fault of the store: every waiter learns of it
             log.exception("recording a group of %d statements failed", len(items))
             results = [problem] * len(items)
         self.groups += 1
         self.statements += len(items)
         recorded: list[tuple[bytes, bytes]] = []
-        for (raw, signature, future), result in zip(items, results, strict=True):
+        for (envelope, future), result in zip(items, results, strict=True):
             if isinstance(result, Receipt):
                 future.set_result(result)
                 if not result.duplicate:
-                    recorded.append((raw, signature))
+                    recorded.append(
+                        (envelope.raw, envelope.signature)
+                        if isinstance(envelope, Prechecked)
+                        else envelope
+                    )
             else:
                 assert isinstance(result, Exception)
                 future.set_exception(result)

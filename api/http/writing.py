@@ -162,12 +162,14 @@ async def submit(services: Services, token: Token, raw: bytes, signature: bytes)
     """Record a signed statement through the process's one writer. The same statement submitted
     again gets its original receipt (`receipt.duplicate`), never a second entry."""
     services.writable()
-    statement = schema.parse(raw, max_bytes=services.settings.ledger.max_statement_bytes)
+    # parsed once, here; the signature verified here too, beside the writer (Ledger.precheck)
+    prechecked = services.ledger.precheck(raw, signature)
+    statement = prechecked.statement
     may_submit(token, statement)
     if statement.kind == applicants.RECEIVED:
         check_new_code(services, statement.subject, statement.office, statement.at)
     files_uploaded(services, statement)
-    receipt = await services.writer.record(raw, signature)
+    receipt = await services.writer.record(prechecked)
     return Submitted(statement, receipt, applicants.confirm(services, statement, receipt))
 
 

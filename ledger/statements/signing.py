@@ -24,6 +24,7 @@ import binascii
 import hashlib
 import json
 import os
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -40,7 +41,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 from nacl.bindings import crypto_sign_open
 from nacl.exceptions import BadSignatureError
 
-from ledger.errors import BadEnvelope, BadKeyFile, BadSignature, WeakAlgorithm
+from ledger.errors import BadEnvelope, BadKeyFile, BadSignature, LedgerError, WeakAlgorithm
 
 SIGNING_PREFIX = b"lienthong statement v1\n"
 KEY_ID_PREFIX = b"lienthong key v1\n"
@@ -177,6 +178,46 @@ def verify(public_key: bytes, statement: bytes, signature: bytes) -> None:
         raise BadSignature(f"the signature does not verify with key {key_id(public_key)}") from None
 
 
+class VerifiedSignatures:
+    """Signatures verified ahead of the ledger's own check, waiting for it to use them.
+
+    A server verifies a signature on the thread that received the statement, in parallel with
+    the writer (the C libraries release the GIL while they verify), and notes the exact triple
+    (public key, statement bytes, signature) here; the writer's check of the same triple takes
+    the note instead of verifying it a second time. Only a successful verification is noted, and
+    only the same key, bytes and signature match it: verification is a pure function of the
+    three, so the check made is the check the writer would make. Each note is used once; at most
+    `limit` wait (the oldest are dropped: a statement refused before it reached the writer)."""
+
+    def __init__(self, limit: int = 4096) -> None:
+        self._limit = limit
+        self._noted: dict[tuple[bytes, bytes, bytes], None] = {}
+        self._lock = threading.Lock()
+
+    def verify_ahead(self, public_key: bytes, statement: bytes, signature: bytes) -> bool:
+        """Verify now and note the triple if it verifies; False (nothing noted) if it does not:
+        the writer's check then refuses it with its usual error."""
+        try:
+            verify(public_key, statement, signature)
+        except LedgerError:
+            return False
+        with self._lock:
+            self._noted[(public_key, statement, signature)] = None
+            while len(self._noted) > self._limit:
+                del self._noted[next(iter(self._noted))]
+        return True
+
+    def verify(self, public_key: bytes, statement: bytes, signature: bytes) -> None:
+        """`verify`, unless exactly this triple was verified ahead (the note is used up)."""
+        with self._lock:
+            noted = self._noted.pop((public_key, statement, signature), 0) is None
+        if not noted:
+            verify(public_key, statement, signature)
+
+    def __len__(self) -> int:
+        return len(self._noted)
+
+
 @lru_cache(maxsize=4096)
 def certificate_public_key(spki: bytes) -> CertificatePublicKey:
     """The public key of a certificate key from its DER SubjectPublicKeyInfo; BadSignature when
@@ -188,9 +229,12 @@ def certificate_public_key(spki: bytes) -> CertificatePublicKey:
             f"a public key is 32 bytes (Ed25519) or a DER SubjectPublicKeyInfo of an RSA or "
             f"ECDSA P-256 key: {problem}"
         ) from None
-    if loaded.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    ) != spki:
+    if (
+        loaded.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        != spki
+    ):
         raise BadSignature("the SubjectPublicKeyInfo is not in its one DER encoding")
     if isinstance(loaded, rsa.RSAPublicKey):
         if loaded.key_size < RSA_MIN_BITS:
