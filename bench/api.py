@@ -4,24 +4,32 @@ bare FastAPI endpoint taking the same body, side by side on one machine in one r
 Run by hand, not in CI, from the repository root:
 
     python bench/api.py --backend sqlite|postgres|all --n N [--clients C] [--repeats R]
-                        [--json FILE]
+                        [--workers W[,W...]] [--json FILE]
 
 Per backend the variants run interleaved, each on fresh storage set up alike, untimed: the demo
 (`run_demo`, simulated clock); on the real time, N dossiers received at 29266/2025 and dispatched
 to 86 (`record_many`), the views caught up; N acknowledgements by cv-84-ldtbxh of 86, dated now,
 signed, as JSON envelopes; an officer token, a log key and a data key. Each server is a uvicorn
-subprocess, 1 worker, no access log: the real app (`api.http.app:app_from_env`) with
-LIENTHONG_MAX_BATCH 32 (group commit) or 1, or `bench/bare_api.py` (same body model, a receipt).
+subprocess, no access log: the real app (`api.http.app:app_from_env`) with LIENTHONG_MAX_BATCH 32
+(group commit) or 1, or `bench/bare_api.py` (same body model, a receipt), each with W uvicorn
+worker processes for every W of `--workers` (default 1; `--workers 1,2` runs every variant with 1
+and with 2), as `lienthong serve --workers W` serves: every worker process of the real app has its
+own writer and views follower on the one database.
 
 The load: C threads with a keep-alive connection each (`http.client`, or one shared
-`httpx.Client` pool with `--client httpx`), connected before the timing, each posting its share
-in turn. Not `httpx.AsyncClient`: it cost this client 1.3–3.5 ms of CPU per request, against
-~0.1–0.2 ms for `http.client` and ~0.8 ms for `httpx.Client` in threads, and the client shares
-the cores with the server. Every answer must be 201, or the run stops, printing the failures; then
-the log must have grown by N and the views must catch up and show every dossier held at 86.
-Printed per variant: requests/s, p50/p99 latency, the server's CPU per request on its main thread
-(the event loop) and its other threads (writer, views follower, threadpool), the client's CPU
-per request, and the writer's mean group size (a group's receipts share one `recorded_at`).
+`httpx.Client` pool with `--client httpx`), connected and answered once before the timing (with
+several workers, how many connections each worker process took is counted then), each posting
+its share in turn. Not `httpx.AsyncClient`: it cost this client 1.3–3.5 ms of CPU per request,
+against ~0.1–0.2 ms for `http.client` and ~0.8 ms for `httpx.Client` in threads, and the client
+shares the cores with the server. Every answer must be 201, or the run stops, printing the
+failures; then the log must have grown by N and the views must catch up and show every dossier
+held at 86. Printed per variant: requests/s, p50/p99 latency, the ratio to bare served with as
+many workers, the server's CPU per request on its main thread (the event loop) and its other
+threads (writer, views follower, threadpool) — with several workers, summed over the worker
+processes (uvicorn's supervising process left out), with the busiest worker's share of it and
+the most crowded worker's share of the connections —, the client's CPU per request, and the
+writer's mean group size (a group's receipts share one `recorded_at`). With several worker
+counts, the scaling of each variant's rate from the first count to the others.
 `--json FILE` writes the summary as JSON (read by bench/suite.py).
 """
 
@@ -42,7 +50,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
@@ -75,6 +83,22 @@ PROVINCE, PROVINCE_OFFICER = "86", "cv-84-ldtbxh"
 DOCUMENTS = [demo.APPLICATION, demo.CERTIFICATE]
 SETUP_BATCH = 500
 VARIANTS = {"bare": 0, "batch 32": 32, "batch 1": 1}  # name → LIENTHONG_MAX_BATCH (0: bare)
+SCALING_GOAL = 1.7  # the real app with 2 worker processes on PostgreSQL, against 1
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str  # a key of VARIANTS
+    workers: int  # uvicorn worker processes
+
+    @property
+    def batch(self) -> int:
+        return VARIANTS[self.name]
+
+    @property
+    def key(self) -> str:
+        """Its name in the printout and the JSON summary: the variant's alone with 1 worker."""
+        return self.name if self.workers == 1 else f"{self.name} ×{self.workers}"
 
 
 # --- setup: a ledger with N dossiers in transit to 86, and N acknowledgements signed -----------
@@ -179,12 +203,15 @@ def key_files(url: str, directory: Path) -> dict[str, str]:
 
 
 @contextmanager
-def serving(target: str, env: dict[str, str], log_path: Path) -> Iterator[tuple[str, int]]:
-    """uvicorn serving the app factory `target` on a free port: (its base URL, its pid)."""
+def serving(
+    target: str, env: dict[str, str], log_path: Path, workers: int = 1
+) -> Iterator[tuple[str, list[int]]]:
+    """uvicorn serving the app factory `target` on a free port with `workers` processes: its base
+    URL and the pids of the processes that serve (see `worker_pids`)."""
     with socket.socket() as probe:  # a free port
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
-    command = [sys.executable, "-m", "uvicorn", target, "--factory", "--workers", "1"]
+    command = [sys.executable, "-m", "uvicorn", target, "--factory", "--workers", str(workers)]
     command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -192,8 +219,8 @@ def serving(target: str, env: dict[str, str], log_path: Path) -> Iterator[tuple[
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(process, base, log_path)
-        yield base, process.pid
+        wait_ready(process, base, log_path, workers)
+        yield base, worker_pids(process.pid, workers)
     finally:
         process.send_signal(signal.SIGINT)  # graceful: the lifespan closes the writer
         try:
@@ -203,18 +230,39 @@ def serving(target: str, env: dict[str, str], log_path: Path) -> Iterator[tuple[
             process.wait()
 
 
-def wait_ready(process: subprocess.Popen[bytes], base: str, log_path: Path) -> None:
+def wait_ready(process: subprocess.Popen[bytes], base: str, log_path: Path, workers: int) -> None:
+    """Until /healthz answers and every worker process has finished its startup (uvicorn logs
+    one "Application startup complete." each): the first worker up answers alone."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"the server exited:\n{log_path.read_text()[-3000:]}")
         try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
+            answered = httpx.get(f"{base}/healthz", timeout=1).status_code == 200
         except httpx.HTTPError:
-            pass
+            answered = False
+        if answered and log_path.read_text().count("Application startup complete.") >= workers:
+            return
         time.sleep(0.1)
-    raise SystemExit(f"the server did not answer /healthz within 60 s:\n{log_path.read_text()}")
+    raise SystemExit(f"the server was not ready within 60 s:\n{log_path.read_text()}")
+
+
+def worker_pids(pid: int, workers: int) -> list[int]:
+    """The processes that serve: uvicorn's own with 1 worker; with several, its children started
+    by multiprocessing (`--multiprocessing-fork` on their command line), not the supervising
+    process nor multiprocessing's resource tracker."""
+    if workers == 1:
+        return [pid]
+    tasks = Path(f"/proc/{pid}/task").iterdir()
+    children = [child for task in tasks for child in (task / "children").read_text().split()]
+    found = [
+        int(child)
+        for child in children
+        if b"--multiprocessing-fork" in Path(f"/proc/{child}/cmdline").read_bytes()
+    ]
+    if len(found) != workers:
+        raise SystemExit(f"uvicorn runs {len(found)} worker processes, not {workers}")
+    return found
 
 
 def process_cpu(pid: int) -> tuple[float, float]:
@@ -227,6 +275,29 @@ def process_cpu(pid: int) -> tuple[float, float]:
     return seconds(Path(f"/proc/{pid}/task/{pid}/stat")), seconds(Path(f"/proc/{pid}/stat"))
 
 
+def servers_cpu(pids: list[int]) -> list[tuple[float, float]]:
+    return [process_cpu(pid) for pid in pids]
+
+
+def connections(pids: list[int], port: int) -> list[int]:
+    """How many established TCP connections to `port` each process holds (the server's end:
+    /proc/net/tcp's sockets on that local port, found among the process's descriptors)."""
+    sockets = set()
+    for table in (Path("/proc/net/tcp"), Path("/proc/net/tcp6")):
+        for line in table.read_text().splitlines()[1:] if table.exists() else []:
+            fields = line.split()
+            if fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                sockets.add(f"socket:[{fields[9]}]")
+    counts = []
+    for pid in pids:
+        held = 0
+        for descriptor in Path(f"/proc/{pid}/fd").iterdir():
+            with suppress(OSError):  # closed meanwhile
+                held += os.readlink(descriptor) in sockets
+        counts.append(held)
+    return counts
+
+
 # --- the load ----------------------------------------------------------------------------------
 
 
@@ -235,8 +306,10 @@ class Run:
     rate: float  # requests/s over the whole load
     p50: float  # ms
     p99: float
-    loop_cpu: float  # µs per request, the server's main thread
-    other_cpu: float  # µs per request, the server's other threads
+    loop_cpu: float  # µs per request, the server's main thread (summed over its workers)
+    other_cpu: float  # µs per request, the server's other threads (summed over its workers)
+    busiest: float  # the busiest worker's share of the server's CPU (1.0 with one worker)
+    crowded: float  # the share of the clients' connections the most crowded worker holds
     client_cpu: float  # µs per request, this process
     group: float  # statements per writer group (0: bare)
 
@@ -246,9 +319,11 @@ Post = Callable[[bytes], tuple[int, bytes]]
 
 
 def stdlib_poster(base: str, headers: dict[str, str]) -> Post:
-    """One keep-alive connection of `http.client`, opened now (it reopens itself if dropped)."""
+    """One keep-alive connection of `http.client`, opened now and answered once (a worker process
+    has taken it); it reopens itself if dropped."""
     connection = http.client.HTTPConnection(urlsplit(base).netloc, timeout=120)
-    connection.connect()
+    connection.request("GET", "/healthz")
+    connection.getresponse().read()
 
     def post(body: bytes) -> tuple[int, bytes]:
         connection.request("POST", "/v1/statements", body=body, headers=headers)
@@ -283,30 +358,40 @@ def one_client(make: Callable[[], Post], bodies: list[bytes], start: Barrier) ->
 
 
 def post_all(
-    base: str, pid: int, fixture: Fixture, clients: int, kind: str
-) -> tuple[float, float, tuple[float, float], list[Answer]]:
-    """Wall seconds, client CPU seconds, server CPU (main thread, process), and every answer."""
+    base: str, pids: list[int], fixture: Fixture, clients: int, kind: str
+) -> tuple[float, float, list[tuple[float, float]], list[int], list[Answer]]:
+    """Wall seconds, client CPU seconds, server CPU per worker process (main thread, process),
+    the clients' connections each worker process holds, and every answer."""
     headers = {"content-type": "application/json", "authorization": f"Bearer {fixture.token}"}
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     shared = httpx.Client(base_url=base, limits=limits, timeout=120)
     make = partial(stdlib_poster, base, headers)
     if kind == "httpx":
         make = partial(httpx_poster, shared, headers)
-    start = Barrier(clients + 1, timeout=60)  # broken if a client cannot connect
+    held: list[int] = []
+    port = int(urlsplit(base).port or 80)
+    # counted once every client is connected, before any is let go; broken if one cannot connect
+    start = Barrier(clients + 1, action=lambda: held.extend(connections(pids, port)), timeout=60)
     with shared, ThreadPoolExecutor(clients) as pool:
         shares = [fixture.bodies[i::clients] for i in range(clients)]
         futures = [pool.submit(one_client, make, share, start) for share in shares]
         start.wait()
-        server_before, cpu, started = process_cpu(pid), time.process_time(), time.perf_counter()
+        server_before, cpu, started = servers_cpu(pids), time.process_time(), time.perf_counter()
         answers = [answer for future in futures for answer in future.result()]
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-        server_after = process_cpu(pid)
-    server = (server_after[0] - server_before[0], server_after[1] - server_before[1])
-    return wall, cpu, server, answers
+        server_after = servers_cpu(pids)
+    server = [
+        (after[0] - before[0], after[1] - before[1])
+        for before, after in zip(server_before, server_after, strict=True)
+    ]
+    return wall, cpu, server, held, answers
 
 
-def measure(base: str, pid: int, fixture: Fixture, clients: int, kind: str, bare: bool) -> Run:
-    wall, client_cpu, (loop_cpu, process), answers = post_all(base, pid, fixture, clients, kind)
+def measure(
+    base: str, pids: list[int], fixture: Fixture, clients: int, kind: str, bare: bool
+) -> Run:
+    wall, client_cpu, server, held, answers = post_all(base, pids, fixture, clients, kind)
+    loop_cpu, process = sum(main for main, _ in server), sum(whole for _, whole in server)
     failures = [(status, text) for _, status, text in answers if status != 201]
     if failures:
         print(f"    FAILED, count by status: {dict(Counter(status for status, _ in failures))}")
@@ -322,6 +407,8 @@ def measure(base: str, pid: int, fixture: Fixture, clients: int, kind: str, bare
         p99=cuts[98],
         loop_cpu=1e6 * loop_cpu / n,
         other_cpu=max(0.0, 1e6 * (process - loop_cpu) / n),  # /proc ticks are 10 ms
+        busiest=max(whole for _, whole in server) / process if process else 1.0,
+        crowded=max(held) / sum(held) if sum(held) else 1.0,
         client_cpu=1e6 * client_cpu / n,
         group=0.0 if bare else n / len(groups),
     )
@@ -345,19 +432,23 @@ def check_recorded(fixture: Fixture) -> None:
         ledger.close()
 
 
-def run_once(backend: str, variant: str, args: argparse.Namespace) -> Run:
-    batch = VARIANTS[variant]
+def run_once(backend: str, variant: Variant, args: argparse.Namespace) -> Run:
+    batch = variant.batch
     with (
         fresh_storage(backend, "api") as url,
         tempfile.TemporaryDirectory(prefix="lienthong-bench-api-") as scratch,
     ):
         fixture = set_up(url, Path(scratch), args.n)
         if batch:
-            target, env = "api.http.app:app_from_env", {**fixture.env, "LIENTHONG_MAX_BATCH": str(batch)}
+            target, env = (
+                "api.http.app:app_from_env",
+                {**fixture.env, "LIENTHONG_MAX_BATCH": str(batch)},
+            )
         else:
             target, env = "bench.bare_api:create_app", {}
-        with serving(target, env, Path(scratch) / "server.log") as (base, pid):
-            run = measure(base, pid, fixture, args.clients, args.client, bare=not batch)
+        log_path = Path(scratch) / "server.log"
+        with serving(target, env, log_path, variant.workers) as (base, pids):
+            run = measure(base, pids, fixture, args.clients, args.client, bare=not batch)
         if batch:
             check_recorded(fixture)
     return run
@@ -371,42 +462,84 @@ def median_run(runs: list[Run]) -> Run:
     return Run(**{name: statistics.median(getattr(run, name) for run in runs) for name in fields})
 
 
-def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Run]:
-    runs: dict[str, list[Run]] = {variant: [] for variant in VARIANTS}
+def bench_backend(backend: str, args: argparse.Namespace) -> dict[Variant, Run]:
+    variants = [Variant(name, workers) for workers in args.workers for name in VARIANTS]
+    runs: dict[Variant, list[Run]] = {variant: [] for variant in variants}
     print(
         f"\n{backend}: N={args.n}, {args.clients} clients ({args.client}), "
-        f"{args.repeats} × ({', '.join(VARIANTS)}), fresh storage each run"
+        f"{args.repeats} × ({', '.join(variant.key for variant in variants)}), "
+        f"fresh storage each run"
     )
     for repeat in range(args.repeats):
-        for variant in VARIANTS:
+        for variant in variants:
             runs[variant].append(run_once(backend, variant, args))
-        line = "   ".join(f"{variant} {runs[variant][-1].rate:5.0f}/s" for variant in VARIANTS)
+        line = "   ".join(f"{v.key} {runs[v][-1].rate:5.0f}/s" for v in variants)
         print(f"  repeat {repeat + 1}: {line}")
     return {variant: median_run(results) for variant, results in runs.items()}
 
 
-def print_table(results: dict[str, dict[str, Run]], n: int, repeats: int) -> None:
+def print_table(results: dict[str, dict[Variant, Run]], n: int, repeats: int) -> None:
     print(f"\nsummary (N={n}, median of {repeats}; CPU in µs per request):")
     print(
-        f"  {'backend':8} {'variant':9} {'req/s':>6} {'p50 ms':>7} {'p99 ms':>7} {'× bare':>7} "
-        f"{'srv loop':>8} {'srv other':>9} {'client':>7} {'group':>6}"
+        f"  {'backend':8} {'workers':>7} {'variant':9} {'req/s':>6} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'× bare':>7} {'srv loop':>8} {'srv other':>9} {'top cpu':>7} {'top conn':>8} "
+        f"{'client':>7} {'group':>6}"
     )
     for backend, runs in results.items():
-        bare = runs["bare"].rate
         for variant, run in runs.items():
+            bare_rate = runs[Variant("bare", variant.workers)].rate
             group = f"{run.group:6.1f}" if run.group else f"{'':6}"
+            busiest = f"{run.busiest:7.0%} {run.crowded:8.0%}"
+            if variant.workers == 1:
+                busiest = f"{'':7} {'':8}"
             print(
-                f"  {backend:8} {variant:9} {run.rate:6.0f} {run.p50:7.1f} {run.p99:7.1f} "
-                f"{run.rate / bare:7.2f} {run.loop_cpu:8.0f} {run.other_cpu:9.0f} "
-                f"{run.client_cpu:7.0f} {group}"
+                f"  {backend:8} {variant.workers:7} {variant.name:9} {run.rate:6.0f} "
+                f"{run.p50:7.1f} {run.p99:7.1f} {run.rate / bare_rate:7.2f} {run.loop_cpu:8.0f} "
+                f"{run.other_cpu:9.0f} {busiest} {run.client_cpu:7.0f} {group}"
+            )
+    print(
+        "  × bare: against bare with as many workers; srv loop, srv other: summed over the "
+        "worker processes;\n  top cpu: the busiest worker's share of that CPU; top conn: the "
+        "most crowded worker's share of the\n  client connections (even: 1/workers)"
+    )
+    for backend, runs in results.items():
+        for workers in sorted({variant.workers for variant in runs}):
+            api, one, bare = (
+                runs[Variant(name, workers)] for name in ("batch 32", "batch 1", "bare")
+            )
+            verdict = "meets" if api.rate >= TARGET * bare.rate else "is BELOW"
+            print(
+                f"  {backend}, {workers} worker{'s' if workers > 1 else ''}: group commit gain "
+                f"(batch 32 / batch 1) ×{api.rate / one.rate:.2f}; the API with batch 32 "
+                f"{verdict} the target of {TARGET:.0%} of the bare rate"
             )
     for backend, runs in results.items():
-        gain = runs["batch 32"].rate / runs["batch 1"].rate
-        verdict = "meets" if runs["batch 32"].rate >= TARGET * runs["bare"].rate else "is BELOW"
-        print(
-            f"  {backend}: group commit gain (batch 32 / batch 1) ×{gain:.2f}; the API with "
-            f"batch 32 {verdict} the target of {TARGET:.0%} of the bare rate"
-        )
+        counts = list(dict.fromkeys(variant.workers for variant in runs))
+        for workers in counts[1:]:
+            scaling = {
+                name: runs[Variant(name, workers)].rate / runs[Variant(name, counts[0])].rate
+                for name in VARIANTS
+            }
+            verdict = ""
+            if backend == "postgres" and (counts[0], workers) == (1, 2):
+                met = "meets" if scaling["batch 32"] >= SCALING_GOAL else "is BELOW"
+                verdict = f"; the API {met} the goal of ×{SCALING_GOAL} for 2 processes"
+            print(
+                f"  {backend}: scaling from {counts[0]} to {workers} workers: the API (batch 32) "
+                f"×{scaling['batch 32']:.2f}, batch 1 ×{scaling['batch 1']:.2f}, bare "
+                f"×{scaling['bare']:.2f}{verdict}"
+            )
+
+
+def worker_counts(text: str) -> list[int]:
+    """`--workers 1,2`: distinct counts of worker processes, each at least 1, in the order given."""
+    try:
+        counts = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError(f"worker counts are at least 1: {text!r}")
+    return list(dict.fromkeys(counts))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -417,6 +550,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds")
     parser.add_argument(
         "--client", choices=["http.client", "httpx"], default="http.client", help="load generator"
+    )
+    parser.add_argument(
+        "--workers",
+        type=worker_counts,
+        default=[1],
+        metavar="W[,W...]",
+        help="uvicorn worker processes per server; every variant runs with each count (default 1)",
     )
     parser.add_argument("--json", metavar="FILE", help="write the summary as JSON")
     args = parser.parse_args(argv)
@@ -433,11 +573,17 @@ def main(argv: list[str] | None = None) -> int:
         f"python bench/api.py --backend {args.backend} --n {args.n} --clients {args.clients} "
         f"--repeats {args.repeats} --client {args.client}"
     )
+    if args.workers != [1]:
+        command += " --workers " + ",".join(map(str, args.workers))
     summary = {
-        backend: {variant: asdict(run) for variant, run in runs.items()}
+        backend: {variant.key: asdict(run) for variant, run in runs.items()}
         for backend, runs in results.items()
     }
-    write_json(args.json, command, {"n": args.n, "target": TARGET, "backends": summary})
+    write_json(
+        args.json,
+        command,
+        {"n": args.n, "target": TARGET, "workers": args.workers, "backends": summary},
+    )
     return 0
 
 

@@ -1,9 +1,9 @@
 """The baseline of `bench/api.py`: a bare FastAPI app with one POST endpoint that takes the same
 JSON body as `POST /v1/statements` (`api.http.schemas.SignedEnvelope`) and answers 201 with a small
 receipt-like object, without verifying, recording or reading anything. Served by uvicorn exactly
-like the real app:
+like the real app, with as many worker processes:
 
-    uvicorn bench.bare_api:create_app --factory
+    uvicorn bench.bare_api:create_app --factory [--workers N]
 """
 
 from __future__ import annotations
