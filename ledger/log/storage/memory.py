@@ -60,7 +60,7 @@ class MemoryLogRecorder(_Appends, POPOApplicationRecorder):
             self._leaf_of.update(
                 ((ref.originator_id, ref.originator_version), ref.index) for ref in refs
             )
-            self._appended(size)
+            self._appended(size, len(leaves))
             return ids
 
     def tree_size(self) -> int:

@@ -2,8 +2,12 @@
 
 The recorder runs the insert's transaction itself (eventsourcing's own would commit the events of
 a save whose leaf step failed): the events, the registry check, the leaves and the nodes go in one
-transaction under the library's table lock, which any failure rolls back whole. The tables are
-created under an advisory lock, so that servers starting together do not collide in the DDL.
+transaction under the library's table lock, which any failure rolls back whole. A save is two
+round trips: the lock, one query (the tree's size, the registry check, the nodes the save combines
+with at the size the recorder expects) and the events INSERT; then the leaves and the nodes in one
+statement and the COMMIT (three, when another writer appended since the recorder's last save).
+The tables are created under an advisory lock, so that servers starting together do not collide
+in the DDL.
 """
 
 from __future__ import annotations
@@ -20,9 +24,13 @@ from eventsourcing.persistence import (
     ProgrammingError,
     StoredEvent,
 )
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresFactory,
+)
 from eventsourcing.utils import retry
-from psycopg import Cursor
+from psycopg import Connection, Cursor, Pipeline
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
@@ -30,6 +38,9 @@ from ledger.log.merkle import NodeId
 from ledger.log.storage import tree
 from ledger.log.storage.tree import LeafRef, RegistryChanged, StoredCheckpoint, _Appends
 from ledger.stores.database import DDL_LOCK_KEY, postgres_connection
+
+BEGIN = SQL("BEGIN")
+COMMIT = SQL("COMMIT")
 
 
 class PostgresLogRecorder(_Appends, PostgresApplicationRecorder):
@@ -64,6 +75,28 @@ class PostgresLogRecorder(_Appends, PostgresApplicationRecorder):
                 "recorded_at bigint NOT NULL, PRIMARY KEY (size, witness))",
             )
         )
+        # the statements of a save, composed once
+        self._state_statement = self._sql(
+            "SELECT (SELECT max(leaf_index) FROM {schema}.{leaves}) AS last, "
+            "ARRAY(SELECT e.originator_id FROM {schema}.{events} e "
+            "JOIN unnest(%s::uuid[], %s::bigint[]) AS r(originator_id, originator_version) "
+            "ON e.originator_id = r.originator_id "
+            "AND e.originator_version = r.originator_version) AS changed, "
+            "ARRAY(SELECT n.hash FROM unnest(%s::smallint[], %s::bigint[]) "
+            "WITH ORDINALITY AS w(level, node_index, place) LEFT JOIN {schema}.{nodes} n "
+            "ON n.level = w.level AND n.node_index = w.node_index ORDER BY w.place) AS hashes"
+        )
+        self._append_statement = self._sql(
+            "WITH appended AS (INSERT INTO {schema}.{leaves} "
+            "SELECT * FROM unnest(%s::bigint[], %s::uuid[], %s::bigint[])) "
+            "INSERT INTO {schema}.{nodes} SELECT * FROM unnest(%s::smallint[], %s::bigint[], "
+            "%s::bytea[])"
+        )
+        self._fetch_statement = self._sql(
+            "SELECT n.level, n.node_index, n.hash FROM {schema}.{nodes} n "
+            "JOIN unnest(%s::smallint[], %s::bigint[]) AS w(level, node_index) "
+            "ON n.level = w.level AND n.node_index = w.node_index"
+        )
 
     def _sql(self, text: str) -> Composed:
         return SQL(text).format(**self._names)
@@ -77,92 +110,104 @@ class PostgresLogRecorder(_Appends, PostgresApplicationRecorder):
         The library's own `insert_events` catches whatever is raised after the events INSERT,
         lets its transaction block end normally (which commits) and raises afterwards: a failure
         in the leaf step (a tree node missing, any Python error) would leave the events stored
-        without their leaves. Here every exception leaves the transaction block, which rolls
+        without their leaves. Here every exception leaves the connection's block, which rolls
         the events back with the leaves; database errors still surface as the library's
-        classes (a version clash is its IntegrityError)."""
-        with (
-            self.datastore.get_connection() as conn,
-            conn.pipeline() as pipeline,
-            conn.transaction(),
-        ):
-            with conn.cursor() as curs:
-                self._insert_events(curs, stored_events, **kwargs)
-            if not stored_events:
-                return None
-            with conn.cursor() as curs:
-                self._insert_stored_events(curs, stored_events, **kwargs)
-                pipeline.sync()
-                return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        classes (a version clash is its IntegrityError).
 
-    def _insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        # refuse a save without its leaves before any write
-        tree._leaf_hashes(stored_events, kwargs)
+        The transaction is begun and committed by statements in the pipeline (psycopg's
+        transaction block would sync the pipeline as it starts and ends, three round trips
+        more), so that a save is two round trips: BEGIN, the library's table lock, the query of
+        `_state_statement` and the events INSERT; then one statement for the leaves and the
+        nodes, and COMMIT."""
+        leaves = tree._leaf_hashes(stored_events, kwargs)  # refused before any write
+        if not stored_events:
+            return None
+        # the pool's connection block rolls back whatever this one began, on any exception
+        with self.datastore.get_connection() as conn, conn.pipeline() as pipeline:
+            return self._append(conn, pipeline, stored_events, leaves, tree._relied_on(kwargs))
 
-    def _insert_stored_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        # the library takes its table lock and queues the events INSERT; the leaves follow in
-        # the same transaction, on a cursor of their own (the library reads the notification ids
-        # from `curs` afterwards). The lock serialises writers: leaves are appended one
-        # transaction at a time, in commit order. A version clash on the events surfaces here,
-        # at the first read, as the IntegrityError the library expects.
-        super()._insert_stored_events(curs, stored_events, **kwargs)
-        # sync the pipeline here (a nested pipeline block syncs as it ends): a clash surfaces
-        # as the insert's own error. Left to the first read below, the read's "pipeline
-        # aborted" could be raised in its place, depending on when the results arrive.
-        with curs.connection.pipeline():
-            pass
-        leaves = tree._leaf_hashes(stored_events, kwargs)
-        with curs.connection.cursor() as log_cursor:
-            size = self._size_unless_changed(log_cursor, tree._relied_on(kwargs))
-            self._appended(size)
-            needed = tree._siblings(size, len(leaves))
-            siblings = dict(zip(needed, self._fetch(log_cursor, needed), strict=True))
-            log_cursor.executemany(
-                self._sql("INSERT INTO {schema}.{leaves} VALUES (%s, %s, %s)"),
-                [
-                    (size + offset, tree._uuid(event.originator_id), event.originator_version)
-                    for offset, event in enumerate(stored_events)
-                ],
+    def _append(
+        self,
+        conn: Connection[DictRow],
+        pipeline: Pipeline,
+        stored_events: Sequence[StoredEvent],
+        leaves: Sequence[bytes],
+        read: dict[UUID, int],
+    ) -> Sequence[int] | None:
+        guess, guessed = self._guess(len(leaves))
+        with conn.cursor() as curs, conn.cursor() as log_cursor:
+            curs.execute(BEGIN, prepare=False)
+            # what the library's _insert_stored_events does (lock the events table, notify,
+            # insert the events), with the log's query between the lock and the INSERT: under
+            # the lock, the reads are current and the leaves are appended one transaction at a
+            # time, in commit order. The INSERT is queued last, so that a version clash is the
+            # first error the sync raises (the library's IntegrityError) and leaves no other
+            # result behind it.
+            self._lock_table(curs)
+            self._notify_channel(curs)
+            log_cursor.execute(
+                self._state_statement,
+                (
+                    list(read),
+                    [version + 1 for version in read.values()],
+                    [level for level, _ in guessed],
+                    [index for _, index in guessed],
+                ),
+                prepare=True,
             )
-            log_cursor.executemany(
-                self._sql("INSERT INTO {schema}.{nodes} VALUES (%s, %s, %s)"),
-                [
-                    (level, index, value)
-                    for (level, index), value in tree._grow(size, siblings, leaves)
-                ],
+            PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events)
+            pipeline.sync()
+            ids = self._fetch_ids_after_insert_events(curs, stored_events)
+            size, siblings = self._state(log_cursor, guess, guessed, len(leaves))
+            nodes = tree._grow(size, siblings, leaves)
+            self._appended(size, len(leaves))
+            log_cursor.execute(
+                self._append_statement,
+                (
+                    list(range(size, size + len(stored_events))),
+                    [tree._uuid(event.originator_id) for event in stored_events],
+                    [event.originator_version for event in stored_events],
+                    [level for (level, _), _ in nodes],
+                    [index for (_, index), _ in nodes],
+                    [value for _, value in nodes],
+                ),
+                prepare=True,
             )
+            # a failure of the statement above (or of the commit) is raised by the sync as
+            # the pipeline ends; the COMMIT is then skipped and the block rolls back
+            curs.execute(COMMIT, prepare=False)
+        return ids
 
-    def _size_unless_changed(self, log_cursor: Cursor[DictRow], read: dict[UUID, int]) -> int:
-        """The tree's size; RegistryChanged if a registry subject the checks read has an event
-        after the version read (its next one). One round trip, under the lock."""
-        log_cursor.execute(
-            self._sql(
-                "SELECT (SELECT max(leaf_index) FROM {schema}.{leaves}) AS last, "
-                "ARRAY(SELECT e.originator_id FROM {schema}.{events} e "
-                "JOIN unnest(%s::uuid[], %s::bigint[]) AS r(originator_id, originator_version) "
-                "ON e.originator_id = r.originator_id "
-                "AND e.originator_version = r.originator_version) AS changed"
-            ),
-            (list(read), [version + 1 for version in read.values()]),
-        )
-        row = log_cursor.fetchone() or {"last": None, "changed": []}
+    def _state(
+        self, log_cursor: Cursor[DictRow], guess: int, guessed: list[NodeId], count: int
+    ) -> tuple[int, dict[NodeId, bytes]]:
+        """The tree's size and the stored nodes appending `count` leaves combines with, from
+        the result of `_state_statement`; RegistryChanged if a registry subject the checks read
+        has an event after the version read (its next one). When the size is not the one
+        expected (a first save, or another writer appended since), the nodes for the true size
+        are read by a second query."""
+        row = log_cursor.fetchone()
+        assert row is not None  # one row, always
         if row["changed"]:
             raise RegistryChanged([tree._uuid(aggregate_id) for aggregate_id in row["changed"]])
-        return 0 if row["last"] is None else int(row["last"]) + 1
+        size = 0 if row["last"] is None else int(row["last"]) + 1
+        needed = tree._siblings(size, count)
+        if size != guess:
+            return size, dict(zip(needed, self._fetch(log_cursor, needed), strict=True))
+        found = {
+            node: bytes(value)
+            for node, value in zip(guessed, row["hashes"], strict=True)
+            if value is not None
+        }
+        if len(found) < len(set(needed)):
+            raise tree._missing(needed, found)
+        return size, {node: found[node] for node in needed}
 
     def _fetch(self, curs: Cursor[DictRow], ids: Sequence[NodeId]) -> list[bytes]:
         if not ids:
             return []
         curs.execute(
-            self._sql(
-                "SELECT n.level, n.node_index, n.hash FROM {schema}.{nodes} n "
-                "JOIN unnest(%s::smallint[], %s::bigint[]) AS w(level, node_index) "
-                "ON n.level = w.level AND n.node_index = w.node_index"
-            ),
-            ([level for level, _ in ids], [index for _, index in ids]),
+            self._fetch_statement, ([level for level, _ in ids], [index for _, index in ids])
         )
         found = {(row["level"], row["node_index"]): bytes(row["hash"]) for row in curs.fetchall()}
         if len(found) < len(set(ids)):

@@ -2,13 +2,16 @@
 
 The recorder inserts the events first, which takes SQLite's write lock, and then reads the tree's
 size and appends the leaves and nodes in the same transaction: any failure rolls back the events
-with them. Queries are bound in chunks under SQLite's parameter limit.
+with them. One query reads the size, checks the registry and fetches the nodes the save combines
+with (for the size the recorder expects, tree._Appends); the leaves and the nodes are each one
+multi-row INSERT. Queries are bound in chunks under SQLite's parameter limit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -34,6 +37,10 @@ SQLITE_TABLES = [
 ]
 
 
+# bound parameters per query: well under SQLITE_MAX_VARIABLE_NUMBER (999 before SQLite 3.32)
+PARAMETERS = 800
+
+
 def _pairs_query(table: str, count: int) -> str:
     where = " OR ".join(["(originator_id = ? AND originator_version = ?)"] * count)
     return f"SELECT originator_id FROM {table} WHERE {where}"  # noqa: S608 — fixed text
@@ -42,6 +49,37 @@ def _pairs_query(table: str, count: int) -> str:
 def _node_query(table: str, count: int) -> str:
     where = " OR ".join(["(level = ? AND node_index = ?)"] * count)
     return f"SELECT level, node_index, hash FROM {table} WHERE {where}"  # noqa: S608 — fixed text
+
+
+@lru_cache(maxsize=64)
+def _state_query(events_table: str, pairs: int, nodes: int) -> str:
+    """One query, run under the write lock: the tree's last leaf index (a row tagged 0), the
+    registry subjects among `pairs` (id, next version) that have that version (rows tagged 1) and
+    the stored nodes among `nodes` (level, index) (rows tagged 2)."""
+    parts = ["SELECT 0, max(leaf_index), NULL, NULL FROM lienthong_leaves"]
+    if pairs:
+        select = f"SELECT 1, originator_id, NULL, NULL FROM {events_table}"  # noqa: S608 — fixed text
+        parts.append(
+            select
+            + " WHERE "
+            + " OR ".join(["(originator_id = ? AND originator_version = ?)"] * pairs)
+        )
+    if nodes:
+        select = "SELECT 2, level, node_index, hash FROM lienthong_nodes"
+        parts.append(select + " WHERE " + " OR ".join(["(level = ? AND node_index = ?)"] * nodes))
+    return " UNION ALL ".join(parts)
+
+
+@lru_cache(maxsize=64)
+def _insert_query(table: str, rows: int) -> str:
+    return f"INSERT INTO {table} VALUES " + ", ".join(["(?, ?, ?)"] * rows)  # noqa: S608 — fixed text
+
+
+def _insert_rows(c: SQLiteCursor, table: str, rows: Sequence[tuple[Any, Any, Any]]) -> None:
+    """The rows in multi-row INSERTs (one for a save of a few statements)."""
+    for start in range(0, len(rows), PARAMETERS // 3):
+        chunk = rows[start : start + PARAMETERS // 3]
+        c.execute(_insert_query(table, len(chunk)), [part for row in chunk for part in row])
 
 
 class SQLiteLogRecorder(_Appends, SQLiteApplicationRecorder):
@@ -54,25 +92,65 @@ class SQLiteLogRecorder(_Appends, SQLiteApplicationRecorder):
         leaves = tree._leaf_hashes(stored_events, kwargs)
         # inserting the events first takes SQLite's write lock: the reads below are current
         ids = super()._insert_events(c, stored_events, **kwargs)
-        self._require_unchanged(c, tree._relied_on(kwargs))
-        c.execute("SELECT max(leaf_index) FROM lienthong_leaves")
-        last = c.fetchone()[0]
-        size = 0 if last is None else last + 1
-        self._appended(size)
-        needed = tree._siblings(size, len(leaves))
-        siblings = dict(zip(needed, self._fetch(c, needed), strict=True))
-        c.executemany(
-            "INSERT INTO lienthong_leaves VALUES (?, ?, ?)",
+        size, siblings = self._state(c, tree._relied_on(kwargs), len(leaves))
+        nodes = tree._grow(size, siblings, leaves)
+        self._appended(size, len(leaves))
+        _insert_rows(
+            c,
+            "lienthong_leaves",
             [
                 (size + offset, tree._uuid(event.originator_id).hex, event.originator_version)
                 for offset, event in enumerate(stored_events)
             ],
         )
-        c.executemany(
-            "INSERT INTO lienthong_nodes VALUES (?, ?, ?)",
-            [(level, index, value) for (level, index), value in tree._grow(size, siblings, leaves)],
+        _insert_rows(
+            c, "lienthong_nodes", [(level, index, value) for (level, index), value in nodes]
         )
         return ids
+
+    def _state(
+        self, c: SQLiteCursor, read: dict[UUID, int], count: int
+    ) -> tuple[int, dict[NodeId, bytes]]:
+        """The tree's size and the stored nodes appending `count` leaves combines with;
+        RegistryChanged if a subject the checks read has an event after the version read (its
+        next one). One query when the recorder's expected size is right and the query is small,
+        else the size, the registry and the nodes apart."""
+        guess, guessed = self._guess(count)
+        if 2 * (len(read) + len(guessed)) > PARAMETERS:
+            self._require_unchanged(c, read)
+            size = self._size(c)
+            needed = tree._siblings(size, count)
+            return size, dict(zip(needed, self._fetch(c, needed), strict=True))
+        c.execute(
+            _state_query(self.events_table_name, len(read), len(guessed)),
+            [
+                *(
+                    part
+                    for aggregate_id, version in read.items()
+                    for part in (aggregate_id.hex, version + 1)
+                ),
+                *(part for node in guessed for part in node),
+            ],
+        )
+        last: int | None = None
+        changed: list[UUID] = []
+        found: dict[NodeId, bytes] = {}
+        for tag, first, second, value in c.fetchall():
+            if tag == 0:
+                last = first
+            elif tag == 1:
+                changed.append(UUID(hex=first))
+            else:
+                found[(first, second)] = bytes(value)
+        if changed:
+            raise RegistryChanged(changed)
+        size = 0 if last is None else last + 1
+        needed = tree._siblings(size, count)
+        if size != guess:  # a first save, or another writer appended since: read its nodes
+            return size, dict(zip(needed, self._fetch(c, needed), strict=True))
+        if len(found) < len(set(needed)):
+            raise tree._missing(needed, found)
+        return size, {node: found[node] for node in needed}
 
     def _require_unchanged(self, c: SQLiteCursor, read: dict[UUID, int]) -> None:
         """RegistryChanged if a subject has an event after the version read (its next one)."""
@@ -109,8 +187,12 @@ class SQLiteLogRecorder(_Appends, SQLiteApplicationRecorder):
 
     def tree_size(self) -> int:
         with self._read() as c:
-            c.execute("SELECT max(leaf_index) FROM lienthong_leaves")
-            last = c.fetchone()[0]
+            return self._size(c)
+
+    @staticmethod
+    def _size(c: SQLiteCursor) -> int:
+        c.execute("SELECT max(leaf_index) FROM lienthong_leaves")
+        last = c.fetchone()[0]
         return 0 if last is None else int(last) + 1
 
     def fetch_nodes(self, ids: Sequence[NodeId]) -> list[bytes]:

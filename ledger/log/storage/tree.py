@@ -93,15 +93,31 @@ class LogStore(Protocol):
 
 class _Appends:
     """Remembers, per thread, the leaf index the calling thread's latest append started at: a
-    save's leaves are consecutive, so its receipts know their log positions with no query."""
+    save's leaves are consecutive, so its receipts know their log positions with no query.
 
-    def _appended(self, start: int) -> None:
+    It also remembers, per recorder, the size the tree had after the latest save made through
+    it: the size the next save most likely finds. The SQL backends read, in the one query that
+    reads the tree's true size under the write lock, the nodes a save at that expected size
+    combines with; only when the true size differs (another writer appended in between, or that
+    save was not committed) are the nodes for the true size read by a second query. The guess
+    saves a query; it never decides what is written."""
+
+    def _appended(self, start: int, count: int) -> None:
         local = self.__dict__.setdefault("_appends", threading.local())
         local.start = start
+        self.__dict__["_size_guess"] = start + count
 
     def last_append_start(self) -> int:
         """The first leaf index of this thread's latest save (call it right after the save)."""
         return int(self.__dict__["_appends"].start)
+
+    def _guess(self, count: int) -> tuple[int, list[NodeId]]:
+        """The size the next save expects the tree to have, and the stored nodes appending
+        `count` leaves at that size combines with (none before this recorder's first save)."""
+        guess = self.__dict__.get("_size_guess")
+        if guess is None:
+            return -1, []
+        return guess, _siblings(guess, count)
 
 
 def _leaf_hashes(stored_events: Sequence[StoredEvent], kwargs: dict[str, Any]) -> list[bytes]:
