@@ -33,6 +33,7 @@ from ledger.simulation.simulator import (
     simulate,
     stall_counts,
 )
+from ledger.simulation.workers import views_followed
 from ledger.views.timeline import timeline
 
 DEMO_DATABASE_URL = "sqlite:///lienthong-demo.db"
@@ -100,19 +101,22 @@ def _simulate_with_progress(
     ledger: Ledger, clock: SimulatedClock, dossiers: int, seed: int, years: float
 ) -> tuple[SimulationResult, dict[str, int]]:
     """Simulate, sign a checkpoint with the demo log key, and count the stalls at the end, the
-    progress on standard error (gone once done)."""
+    progress on standard error (gone once done). The statements are built and signed in another
+    process, and the read models kept in a third while this one records (workers.py)."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
         task = bar.add_task("hồ sơ / dossiers", total=dossiers)
-        result = simulate(
-            ledger,
-            clock,
-            dossiers=dossiers,
-            seed=seed,
-            years=years,
-            progress=lambda n, s: bar.update(task, completed=n, description=f"{s} statements"),
-        )
-        ledger.issue_checkpoint(demo_log_key())
+        with views_followed(ledger.settings):
+            result = simulate(
+                ledger,
+                clock,
+                dossiers=dossiers,
+                seed=seed,
+                years=years,
+                progress=lambda n, s: bar.update(task, completed=n, description=f"{s} statements"),
+                parallel=True,
+            )
+            ledger.issue_checkpoint(demo_log_key())
         bar.update(task, description="views", completed=0, total=ledger.log_size())
         stalled = stall_counts(ledger, result.end, lambda n: bar.advance(task, n))
     return result, stalled

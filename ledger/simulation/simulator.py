@@ -14,11 +14,14 @@ as the registry says, to the new province's department that now decides its proc
 its commune, which decides it; one that nobody takes over is left where it is (`stranded` in the
 result, none with the seeded registry), as the demo leaves its dossier in transit to a district.
 
-Statements are built and signed here, with each subject's head (seq, prev) tracked in memory,
-and recorded with `Ledger.record_many` in batches of statements close in time: before each
-batch the clock is set to the batch's latest `at`, so `recorded_at` is never before `at` and at
-most SIMULATION_TOLERANCE_SECONDS after it. The ledger must accept that skew: open it with
-`LedgerSettings(clock_tolerance_seconds=SIMULATION_TOLERANCE_SECONDS)`.
+Statements are built and signed by `signed_batches`, with each subject's head (seq, prev) tracked
+in memory, and recorded with `Ledger.record_many` in batches of statements close in time: before
+each batch the clock is set to the batch's latest `at`, so `recorded_at` is never before `at` and
+at most SIMULATION_TOLERANCE_SECONDS after it. The ledger must accept that skew: open it with
+`LedgerSettings(clock_tolerance_seconds=SIMULATION_TOLERANCE_SECONDS)`. With `parallel=True` they
+are built and signed in a child process (ledger/simulation/workers.py) while this one records
+them: the draw reads nothing from the ledger once the registry is seeded, and Ed25519 signatures
+are deterministic, so the statements, the batches and the log are the same.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from importlib import resources
 from typing import Any
 
 from domain.instant import local_date, start_of
+from domain.office import Office
 from domain.procedure import ProcedureVersion
 from domain.statement import AUTHORITY, ZERO_HASH, Statement, family
 from ledger.application import Ledger, Receipt
@@ -43,6 +47,7 @@ from ledger.reference.seed import SEED_SINCE, office_statements, seed_travinh
 from ledger.simulation.arrivals import SIMULATION_END, Arrival, arrivals
 from ledger.simulation.demo import AUTHORITY_KEY_NAME, demo_key
 from ledger.simulation.traffic import Act, OfficeMap, Planner, WorkingTime
+from ledger.simulation.workers import produced
 from ledger.statements import schema, signing
 from ledger.statements.authoring import Signer, initialise
 from ledger.statements.signing import SigningKey
@@ -184,39 +189,112 @@ def simulate(
     seed: int = 0,
     years: float = DEFAULT_YEARS,
     progress: Callable[[int, int], None] | None = None,
+    parallel: bool = False,
 ) -> SimulationResult:
     """Record the simulation into an empty ledger (see the module docstring). `clock` must read
     no later than the first day's 06:00; ValueError if the years reach back before the seeded
     registry (2019) or `dossiers` is not positive; `progress(dossiers received, statements recorded)` is
-    called after each batch. Refusals (there should be none) are listed in the result."""
+    called after each batch. Refusals (there should be none) are listed in the result.
+    `parallel`: the statements are built and signed in a child process while this one records
+    them (ledger/simulation/workers.py): the same statements in the same batches, the same log."""
     started = time.perf_counter()
     first = simulation_start(years)
     if first < date.fromisoformat(SEED_SINCE) or dossiers < 1:
         raise ValueError(f"simulate 1 dossier or more from {SEED_SINCE} on, not from {first}")
-    rng = random.Random(seed)  # noqa: S311 — reproducible traffic, not secrets
     clock.set(start_of(first) + 6 * 3600 * 1_000_000)
     authority = demo_key(AUTHORITY_KEY_NAME)
     initialise(ledger, authority)
     seed_travinh(ledger, Signer.authority(ledger, authority))
-    offices = _office_map(ledger)
-    staff = Staff(offices, first, rng)
-    weights = _commune_weights(offices, first, rng)
+    world = World(
+        seed,
+        dossiers,
+        first,
+        _office_map(ledger).offices,
+        _versions(ledger),
+        ledger.settings.clock_tolerance_seconds * 1_000_000,
+    )
+    result = SimulationResult(seed, start_of(first), SIMULATION_END)
+    items = produced(_produce, world) if parallel else signed_batches(world)
+    for item in items:
+        if isinstance(item, SignedBatch):
+            result.dossiers = item.dossiers
+            _flush(ledger, clock, item.envelopes, item.last, result, progress)
+        else:
+            result.slow_offices, result.dossiers, result.stranded = item
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+@dataclass(frozen=True)
+class World:
+    """What the traffic is drawn from, read from the ledger once: plain data, which a child
+    process receives (pickled) to build and sign the statements there."""
+
+    seed: int
+    dossiers: int
+    first: date
+    offices: dict[str, Office]
+    versions: dict[str, list[ProcedureVersion]]
+    tolerance: int  # the ledger's clock tolerance, in microseconds
+
+
+@dataclass(frozen=True)
+class SignedBatch:
+    """Statements to record together, (statement bytes, signature) each; `last` is the latest
+    `at` among them, `dossiers` how many dossiers had been received when the batch closed."""
+
+    envelopes: list[tuple[bytes, bytes]]
+    last: int
+    dossiers: int
+
+
+# after the last batch: (the slow offices, dossiers received, dossiers stranded)
+Drawn = tuple[tuple[str, ...], int, int]
+
+
+def _produce(world: World, put: Callable[[SignedBatch | Drawn], None]) -> None:
+    """In the child process: every batch, then what was drawn."""
+    for item in signed_batches(world):
+        put(item)
+
+
+def signed_batches(world: World) -> Iterator[SignedBatch | Drawn]:
+    """The whole draw from the seed, in the order it has always been made: the officers, the
+    communes' shares, the slow offices, then the dossiers; each statement built and signed on its
+    subject's head, in batches of at most BATCH statements whose times lie within the ledger's
+    clock tolerance; last, what was drawn (`Drawn`). Reads no ledger."""
+    rng = random.Random(world.seed)  # noqa: S311 — reproducible traffic, not secrets
+    offices = OfficeMap(world.offices)
+    staff = Staff(offices, world.first, rng)
+    weights = _commune_weights(offices, world.first, rng)
     slow = _plant_slow(offices, weights, rng)
-    result = SimulationResult(seed, start_of(first), SIMULATION_END, slow_offices=slow)
+    counts = SimulationResult(world.seed, start_of(world.first), SIMULATION_END)
     hours = WorkingTime(load_calendar())
     planner = Planner(rng, offices, hours, staff.roster, set(slow))
-    versions = _versions(ledger)
-    planner.versions = versions
+    planner.versions = world.versions
     registry = list(staff.registry_acts(lambda era: start_of(era) + 6 * 3600 * 1_000_000 + 60))
     stream = _stream(
         planner,
         registry,
-        arrivals(rng, hours, offices, weights, versions, dossiers, first),
-        result,
+        arrivals(rng, hours, offices, weights, world.versions, world.dossiers, world.first),
+        counts,
     )
-    _record(ledger, clock, Author(authority), stream, result, progress)
-    result.seconds = time.perf_counter() - started
-    return result
+    author = Author(demo_key(AUTHORITY_KEY_NAME))
+    batch: list[tuple[bytes, bytes]] = []
+    first = last = 0
+    for act, done in stream:
+        if batch and (len(batch) >= BATCH or act.at - first > world.tolerance):
+            yield SignedBatch(batch, last, counts.dossiers)
+            batch = []
+        if not batch:
+            first = act.at
+        batch.append(author.sign(act))
+        last = act.at
+        if done:
+            author.forget(act.subject)
+    if batch:
+        yield SignedBatch(batch, last, counts.dossiers)
+    yield slow, counts.dossiers, counts.stranded
 
 
 def _office_map(ledger: Ledger) -> OfficeMap:
@@ -233,7 +311,11 @@ def _versions(ledger: Ledger) -> dict[str, list[ProcedureVersion]]:
 
 
 def _procedure_keys() -> list[str]:
-    text = resources.files("ledger.reference").joinpath("data", "procedures.csv").read_text(encoding="utf-8")
+    text = (
+        resources.files("ledger.reference")
+        .joinpath("data", "procedures.csv")
+        .read_text(encoding="utf-8")
+    )
     return [row["key"] for row in csv.DictReader(text.splitlines())]
 
 
@@ -297,33 +379,6 @@ def _stream(
         yield act, last
 
 
-def _record(
-    ledger: Ledger,
-    clock: SimulatedClock,
-    author: Author,
-    stream: Iterator[tuple[Act, bool]],
-    result: SimulationResult,
-    progress: Callable[[int, int], None] | None,
-) -> None:
-    """Sign and record the stream in batches of at most BATCH statements whose times lie
-    within the ledger's clock tolerance; the clock reads each batch's latest time."""
-    tolerance = ledger.settings.clock_tolerance_seconds * 1_000_000
-    batch: list[tuple[bytes, bytes]] = []
-    first = last = 0
-    for act, done in stream:
-        if batch and (len(batch) >= BATCH or act.at - first > tolerance):
-            _flush(ledger, clock, batch, last, result, progress)
-            batch = []
-        if not batch:
-            first = act.at
-        batch.append(author.sign(act))
-        last = act.at
-        if done:
-            author.forget(act.subject)
-    if batch:
-        _flush(ledger, clock, batch, last, result, progress)
-
-
 def _flush(
     ledger: Ledger,
     clock: SimulatedClock,
@@ -349,9 +404,12 @@ def stall_counts(
     ledger: Ledger, at: int, progress: Callable[[int], None] | None = None
 ) -> dict[str, int]:
     """How many stalls each rule finds at `at` (the end of the simulation: nothing later is
-    recorded, so the read models as they are describe that instant). Builds the read models."""
+    recorded, so the read models as they are describe that instant). Brings the read models up
+    to date first; `progress(n)` is told the entries they held already, then each batch applied."""
     projector = Projector(ledger)
     try:
+        if progress is not None:
+            progress(projector.position())
         projector.catch_up(progress)
         inspector = Inspector(ledger, projector, load_calendar())
         counts = dict.fromkeys(RULES, 0)
