@@ -18,7 +18,7 @@ application sees it (ledger/log/access.py). What recording says back (`Receipt`,
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from copy import deepcopy
 from dataclasses import replace
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.persistence import IntegrityError, Transcoder
 
 from domain.dossier import Dossier
@@ -274,6 +274,26 @@ class Ledger(Handlers, Checks, CertificateChecks, RecordMany, LogAccess, Applica
         those of the registry subjects another writer `changed`."""
         for aggregate_id in (*batch.aggregates, *changed):
             self._freshness.evict(aggregate_id)
+
+    def _load_uncached(self, aggregate_ids: Iterable[UUID]) -> None:
+        """Read the subjects a group of statements is about that are not in the cache, with one
+        query for all of them, into the cache: checking the group then reads none one by one.
+        What a query per subject would have read, read at once (a stale read is caught at the
+        save, as any read of the cache is: ledger/freshness.py)."""
+        cache = self.repository.cache
+        assert cache is not None
+        missing: list[UUID] = []
+        for aggregate_id in dict.fromkeys(aggregate_ids):
+            try:
+                cache.get(aggregate_id)
+            except KeyError:
+                missing.append(aggregate_id)
+        if len(missing) < 2:  # one subject: the usual read costs no more
+            return
+        for aggregate_id, stored in self.logstore.select_events_of(missing).items():
+            aggregate = project_aggregate(None, map(self.mapper.to_domain_event, stored))
+            if aggregate is not None:
+                cache.put(aggregate_id, aggregate)
 
     # --- reads ---------------------------------------------------------------------------------
 

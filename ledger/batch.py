@@ -9,7 +9,7 @@ statement is recorded on its own, between the batches around it. `RecordMany` is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
@@ -106,6 +106,7 @@ class RecordMany:
         ) -> Receipt: ...
         def _save(self, batch: Batch) -> None: ...
         def _forget(self, batch: Batch, changed: Sequence[UUID] = ()) -> None: ...
+        def _load_uncached(self, aggregate_ids: Iterable[UUID]) -> None: ...
 
     def record_many(self, envelopes: Sequence[tuple[bytes, bytes] | Prechecked]) -> list[Outcome]:
         """Record (statement bytes, signature) envelopes with one result each, in input order:
@@ -124,12 +125,18 @@ class RecordMany:
         batch's checks read (a key revoked …) before the batch was saved."""
         results: list[Outcome] = []
         batch: Batch | None = None
-        for envelope in envelopes:
-            parsed: Prechecked | Refusal = (
-                envelope
-                if isinstance(envelope, Prechecked)
-                else _outcome(self.precheck, *envelope, ahead=False)
-            )
+        parsed_all: list[Prechecked | Refusal] = [
+            envelope
+            if isinstance(envelope, Prechecked)
+            else _outcome(self.precheck, *envelope, ahead=False)
+            for envelope in envelopes
+        ]
+        self._load_uncached(
+            subject_id("dossier", parsed.statement.subject)
+            for parsed in parsed_all
+            if isinstance(parsed, Prechecked) and parsed.statement.family == "dossier"
+        )
+        for envelope, parsed in zip(envelopes, parsed_all, strict=True):
             if isinstance(parsed, Prechecked) and parsed.statement.family != "dossier":
                 results += self._close(batch)
                 batch = None

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from domain.errors import DomainError
+from domain.signed import subject_id
 from ledger.application import Ledger, Receipt
 from ledger.batch import Prechecked
 from ledger.errors import BadSignature, LedgerError, StaleHead
@@ -267,3 +268,43 @@ def test_a_statement_signed_on_a_head_the_other_ledger_has_not_seen_is_recorded(
 
     assert receipt.seq == 3
     assert world.ledger.dossier(CODE).custodian == "844"
+
+
+# --- a group's subjects read at once ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("database_url", SHARED, indirect=True)
+def test_a_group_reads_the_subjects_it_has_not_cached_with_one_query(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    codes = [f"000.00.01.H59-250303-{n:04d}" for n in range(1, 6)]
+    for code in codes:
+        world.receive(code)
+    world.later()
+    envelopes = [
+        world.at("29266").envelope(
+            "handover.dispatched", code, {"to": "844", "purpose": "process", "documents": []}
+        )
+        for code in codes
+    ]
+    fresh = Ledger(world.ledger.settings, clock=world.clock)  # nothing cached
+    try:
+        read: list[Any] = []
+        real = fresh.recorder.select_events
+
+        def select_events(originator_id: Any, **kwargs: Any) -> Any:
+            read.append(originator_id)
+            return real(originator_id, **kwargs)
+
+        monkeypatch.setattr(fresh.recorder, "select_events", select_events)
+        at_once = counting(monkeypatch, fresh.recorder, "select_events_of")
+
+        outcomes = fresh.record_many([(e.statement, e.signature) for e in envelopes])
+
+        assert [o.seq for o in outcomes if isinstance(o, Receipt)] == [2] * len(codes)
+        assert len(at_once) == 1
+        dossiers = {subject_id("dossier", code) for code in codes}
+        assert [i for i in read if i in dossiers] == []  # registry subjects are read as before
+        assert [fresh.dossier(code).version for code in codes] == [2] * len(codes)
+    finally:
+        fresh.close()

@@ -63,6 +63,13 @@ class MemoryLogRecorder(_Appends, POPOApplicationRecorder):
             self._appended(size, len(leaves))
             return ids
 
+    def select_events_of(self, originator_ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """Every stored event of each of these subjects, in version order (tree.LogStore)."""
+        found = {
+            aggregate_id: list(self.select_events(aggregate_id)) for aggregate_id in originator_ids
+        }
+        return {aggregate_id: events for aggregate_id, events in found.items() if events}
+
     def tree_size(self) -> int:
         with self._database_lock:
             return len(self._leaves)

@@ -219,6 +219,29 @@ class PostgresLogRecorder(_Appends, PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             yield curs
 
+    def select_events_of(self, originator_ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """Every stored event of each of these subjects, in version order, in one round trip (a
+        group's subjects read at once: tree.LogStore)."""
+        found: dict[UUID, list[StoredEvent]] = {}
+        with self._read() as curs:
+            curs.execute(
+                self._sql(
+                    "SELECT originator_id, originator_version, topic, state "
+                    "FROM {schema}.{events} WHERE originator_id = ANY(%s::uuid[]) "
+                    "ORDER BY originator_id, originator_version"
+                ),
+                (list(originator_ids),),
+            )
+            for row in curs.fetchall():
+                event = StoredEvent(
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                found.setdefault(tree._uuid(event.originator_id), []).append(event)
+        return found
+
     def tree_size(self) -> int:
         with self._read() as curs:
             curs.execute(self._sql("SELECT max(leaf_index) AS last FROM {schema}.{leaves}"))

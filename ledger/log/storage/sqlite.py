@@ -185,6 +185,30 @@ class SQLiteLogRecorder(_Appends, SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             yield c
 
+    def select_events_of(self, originator_ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """Every stored event of each of these subjects, in version order, in one query per
+        chunk (a group's subjects read at once: tree.LogStore)."""
+        found: dict[UUID, list[StoredEvent]] = {}
+        with self._read() as c:
+            for start in range(0, len(originator_ids), PARAMETERS):
+                chunk = originator_ids[start : start + PARAMETERS]
+                marks = ", ".join("?" * len(chunk))
+                c.execute(
+                    f"SELECT originator_id, originator_version, topic, state "  # noqa: S608
+                    f"FROM {self.events_table_name} WHERE originator_id IN ({marks}) "
+                    f"ORDER BY originator_id, originator_version",
+                    [aggregate_id.hex for aggregate_id in chunk],
+                )
+                for row in c.fetchall():
+                    event = StoredEvent(
+                        originator_id=self.convert_originator_id(row["originator_id"]),
+                        originator_version=row["originator_version"],
+                        topic=row["topic"],
+                        state=row["state"],
+                    )
+                    found.setdefault(tree._uuid(event.originator_id), []).append(event)
+        return found
+
     def tree_size(self) -> int:
         with self._read() as c:
             return self._size(c)
