@@ -78,6 +78,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         summary="A signed, verifiable ledger of dossier handovers between offices",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # FastAPI's OpenTelemetry instrumentation asks the OTel providers on every request; the
+        # server exports no traces, metrics or logs through OTel
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     problems.install(app)
     limits.install(app, settings)  # every request body capped before any route reads it
