@@ -4,6 +4,11 @@ The read models, the API's tokens and the encrypted applicant records live in th
 or PostgreSQL schema as the log, each store on a connection of its own. SQL is written with `?`
 placeholders (PostgreSQL's `%s` are substituted) and `BYTEA` columns (SQLite's `BLOB`).
 A `memory:` database URL gives an in-memory SQLite database private to the store.
+
+On PostgreSQL a transaction may run in pipeline mode (`transaction(pipeline=True)`): a statement is
+sent without waiting for its result, so a run of INSERTs and UPDATEs costs one round trip, not one
+each. Whatever reads a result waits for everything sent before it: a fetch, `rowcount` (so a
+check of it stays right) and the commit, which raises the error of any statement that failed.
 """
 
 from __future__ import annotations
@@ -28,8 +33,10 @@ class Cursor(Protocol):
     def rowcount(self) -> int: ...
 
     def execute(self, sql: str, params: Sequence[Any] = ...) -> Any: ...
+    def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> None: ...
     def fetchone(self) -> Any: ...
     def fetchall(self) -> list[Any]: ...
+    def select_each(self, queries: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Any]]: ...
 
 
 class Database:
@@ -74,9 +81,20 @@ class Database:
         return text.replace("?", "%s") if self.kind == "postgres" else text
 
     @contextmanager
-    def transaction(self) -> Iterator[Cursor]:
+    def transaction(self, *, pipeline: bool = False) -> Iterator[Cursor]:
+        """A cursor in a transaction, committed when the block ends, rolled back if it raises.
+        `pipeline`: on PostgreSQL, statements are sent without waiting for their results (see
+        the module's docstring); nothing changes on SQLite, which has no round trips."""
         with self._lock:
             if self.kind == "postgres":
+                if pipeline:
+                    with (
+                        self._pg.pipeline() as pg_pipeline,
+                        self._pg.transaction(),
+                        self._pg.cursor() as pg_cursor,
+                    ):
+                        yield _Translating(pg_cursor, self._sql, pg_pipeline, self._pg.cursor)
+                    return
                 with self._pg.transaction(), self._pg.cursor() as pg_cursor:
                     yield _Translating(pg_cursor, self._sql)
             else:
@@ -130,15 +148,50 @@ def refuses_writes(problem: BaseException | None) -> bool:
 
 
 class _Translating:
-    def __init__(self, cursor: Any, sql: Callable[[str], str]) -> None:
+    """A cursor taking `?` placeholders; on a PostgreSQL pipeline (`pipeline`, with `cursors`
+    to open more cursors on its connection) `rowcount` first waits for the results sent."""
+
+    def __init__(
+        self,
+        cursor: Any,
+        sql: Callable[[str], str],
+        pipeline: psycopg.Pipeline | None = None,
+        cursors: Callable[[], Any] | None = None,
+    ) -> None:
         self._cursor, self._sqltext = cursor, sql
+        self._pipeline, self._cursors = pipeline, cursors
 
     @property
     def rowcount(self) -> int:
+        if self._pipeline is not None:
+            self._pipeline.sync()  # the count is only known once the statement's result is in
         return int(self._cursor.rowcount)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self._cursor.execute(self._sqltext(sql), params)
+
+    def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> None:
+        """The statement once per parameter set (psycopg sends them all before reading a
+        result, with or without a pipeline)."""
+        self._cursor.executemany(self._sqltext(sql), params)
+
+    def select_each(self, queries: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Any]]:
+        """The rows of each query, run in order. On a PostgreSQL pipeline each has a cursor of
+        its own and all are sent before the first is read: one round trip for them all."""
+        if self._cursors is None:
+            results = []
+            for sql, params in queries:
+                self._cursor.execute(self._sqltext(sql), params)
+                results.append(list(self._cursor.fetchall()))
+            return results
+        cursors = [self._cursors() for _ in queries]
+        try:
+            for cursor, (sql, params) in zip(cursors, queries, strict=True):
+                cursor.execute(self._sqltext(sql), params)
+            return [list(cursor.fetchall()) for cursor in cursors]
+        finally:
+            for cursor in cursors:
+                cursor.close()
 
     def fetchone(self) -> Any:
         return self._cursor.fetchone()
