@@ -7,6 +7,9 @@ Exactly once: a batch of entries is applied and the tracking position moved in o
 guarded by the position it started from, so a crash mid-batch leaves nothing half-applied and a
 restart carries on from the last committed position; two projectors never apply one entry twice.
 An entry the projection cannot apply stops it with the entry named: it never skips one silently.
+A batch's entries are decoded before its transaction begins; in it, the rows they touch are read
+with a few SELECTs, the rules change them in memory (`rules.Batch`) and each is written once, on
+PostgreSQL in pipeline mode: the statements of a batch cost a few round trips, not a few an entry.
 Following new entries: PostgreSQL wakes the projector through LISTEN/NOTIFY (the store's own
 subscription); SQLite has none, so the projector polls. `rebuild` empties the tables and applies
 the whole log again. Command handlers never write here.
@@ -16,16 +19,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from domain.dossier import Dossier
 from domain.signed import SignedAggregate, subject_id
+from domain.statement import Statement
 from ledger.application import Ledger
 from ledger.errors import ReadOnly
 from ledger.statements import schema
-from ledger.stores.database import Cursor
 from ledger.views import queries
-from ledger.views.rules import HANDLERS, ProjectionStopped, registered
+from ledger.views.rules import HANDLERS, Batch, ProjectionStopped, reads, registered
 from ledger.views.tables import VIEW_TABLES, Leg, Location, ViewStore
 
 __all__ = ["Leg", "Location", "ProjectionRaced", "ProjectionStopped", "Projector", "ViewStore"]
@@ -41,6 +45,34 @@ class ProjectionRaced(ProjectionStopped):
     code = "projection-raced"
     title_vi = "Bảng tra cứu đã được cập nhật bởi tiến trình khác"
     title_en = "Another projector applied these entries first"
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """A log entry read for the projection: its domain event and statement, or why it could not
+    be decoded (raised when the batch comes to it, in its turn)."""
+
+    notification: Any
+    event: Any = None
+    statement: Statement | None = None
+    problem: Exception | None = None
+
+    @classmethod
+    def of(cls, ledger: Ledger, notification: Any) -> Decoded:
+        try:
+            event: Any = ledger.mapper.to_domain_event(notification)
+            statement = schema.parse(event.raw) if _parsed(event) else None
+        except Exception as problem:
+            return cls(notification, problem=problem)
+        return cls(notification, event, statement)
+
+
+def _parsed(event: Any) -> bool:
+    """Whether the projection reads the event's statement: a dossier's or a new registry
+    subject's (other registry statements change nothing here)."""
+    return isinstance(event, Dossier.Event) or (
+        isinstance(event, SignedAggregate.Created) and isinstance(event, SignedAggregate.Event)
+    )
 
 
 class Projector:
@@ -98,52 +130,66 @@ class Projector:
     def apply(self, notifications: Sequence[Any], start: int) -> None:
         """Apply a batch in one transaction, moving the tracking from `start` to the batch's last
         position; refuses (and applies nothing) if another projector moved it meanwhile."""
-        with self.view.transaction() as cursor:
+        entries = [Decoded.of(self.ledger, notification) for notification in notifications]
+        lock = " FOR UPDATE" if self.view.kind == "postgres" else ""
+        claim = (f"SELECT position FROM lienthong_tracking WHERE projection = ?{lock}", (NAME,))  # noqa: S608
+        rows = reads(
+            self.view.kind,
+            ((entry.event, entry.statement) for entry in entries if entry.statement is not None),
+        )
+        with self.view.transaction(pipeline=True) as cursor:
             # the position is claimed first (a row lock on PostgreSQL; SQLite's write lock is
-            # already held): a batch read from a stale position is refused before it is applied
-            lock = " FOR UPDATE" if self.view.kind == "postgres" else ""
-            cursor.execute(
-                f"SELECT position FROM lienthong_tracking WHERE projection = ?{lock}",  # noqa: S608
-                (NAME,),
-            )
-            row = cursor.fetchone()
-            if row is None or int(row[0]) != start:
+            # already held): a batch read from a stale position is refused before it is applied.
+            # The rows the batch touches are read after it, in the same round trip.
+            claimed, *selected = cursor.select_each([claim, *rows])
+            if not claimed or int(claimed[0][0]) != start:
                 raise ProjectionRaced(
                     f"another projector applied entries after {start} meanwhile (the views are "
-                    f"at {None if row is None else row[0]}); this batch is not applied twice"
+                    f"at {claimed[0][0] if claimed else None}); this batch is not applied twice"
                 )
-            for notification in notifications:
+            batch = Batch.of(*selected)
+            for entry in entries:
                 try:
-                    event = self.ledger.mapper.to_domain_event(notification)
-                    self._apply(cursor, event)
+                    self._apply(batch, entry)
                 except Exception as problem:
                     raise ProjectionStopped(
-                        f"the projection cannot apply log entry {notification.id} "
-                        f"({notification.topic}): {problem}; it stops here and applies nothing "
-                        f"of this batch"
+                        f"the projection cannot apply log entry {entry.notification.id} "
+                        f"({entry.notification.topic}): {problem}; it stops here and applies "
+                        f"nothing of this batch"
                     ) from problem
-            cursor.execute(
-                "UPDATE lienthong_tracking SET position = ? WHERE projection = ? AND position = ?",
-                (notifications[-1].id, NAME, start),
-            )
-            if cursor.rowcount != 1:
+            try:
+                batch.write(cursor)
+                cursor.execute(
+                    "UPDATE lienthong_tracking SET position = ? WHERE projection = ? "
+                    "AND position = ?",
+                    (notifications[-1].id, NAME, start),
+                )
+                moved = cursor.rowcount  # waits for every write: one of them may have failed
+            except Exception as problem:
+                raise ProjectionStopped(
+                    f"the projection cannot write log entries {notifications[0].id} to "
+                    f"{notifications[-1].id}: {problem}; it stops there and applies nothing of "
+                    f"this batch"
+                ) from problem
+            if moved != 1:
                 raise ProjectionRaced(
                     f"another projector applied entries after {start} meanwhile; this batch is "
                     f"not applied twice"
                 )
 
-    def _apply(self, cursor: Cursor, event: Any) -> None:
-        if not isinstance(event, Dossier.Event):
-            if isinstance(event, SignedAggregate.Created) and isinstance(
-                event, SignedAggregate.Event
-            ):
-                registered(cursor, schema.parse(event.raw))
+    def _apply(self, batch: Batch, entry: Decoded) -> None:
+        if entry.problem is not None:
+            raise entry.problem
+        event, statement = entry.event, entry.statement
+        if statement is None:
             return  # registry statements only list the registry's subjects
-        statement = schema.parse(event.raw)
+        if not isinstance(event, Dossier.Event):
+            registered(batch, statement)
+            return
         handler = HANDLERS.get(type(event))
         if handler is None:
             raise ProjectionStopped(f"no projection rule for {type(event).__qualname__}")
-        handler(cursor, event, statement)
+        handler(batch, event, statement)
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Empty the views and apply the whole log again."""
@@ -243,18 +289,14 @@ class Projector:
 
     def location_as_of(self, code: str, instant: int) -> Location | None:
         """Where the dossier was at `instant` (by the handover times its statements carry): its
-        history up to then, through the same rules, into a scratch view. None if not yet
-        received then. Raises UnknownDossier for a code with no history."""
+        history up to then, through the same rules, on rows kept in memory only. None if not
+        yet received then. Raises UnknownDossier for a code with no history."""
         self.ledger.dossier(code)  # raises UnknownDossier
-        scratch = ViewStore("memory:")
-        try:
-            with scratch.transaction() as cursor:
-                events: Iterator[Any] = iter(self.ledger.events.get(subject_id("dossier", code)))
-                for event in events:
-                    statement = schema.parse(event.raw)
-                    if statement.at > instant:
-                        break
-                    self._apply(cursor, event)
-            return queries.location(scratch, code)
-        finally:
-            scratch.close()
+        batch = Batch()  # the dossier's rows, in memory only
+        events: Iterator[Any] = iter(self.ledger.events.get(subject_id("dossier", code)))
+        for event in events:
+            statement = schema.parse(event.raw)
+            if statement.at > instant:
+                break
+            self._apply(batch, Decoded(None, event, statement))
+        return batch.locations.get(code)

@@ -1,14 +1,23 @@
-"""The projection's rules: one per dossier event, each a few statements on the views' tables
-(`tables.py`), run in the projector's transaction for the batch the event is in.
+"""The projection's rules: one per dossier event, each a change to the rows its dossier has in the
+views' tables (`tables.py`).
 
-A rule that finds the tables not as the log says they must be (no location row to move, no earlier
-dispatch to settle) raises ProjectionStopped: the projector applies nothing of that batch and stops
-there, naming the entry. Registry statements only list their subject (`registered`).
+The rules of a batch of entries work on the batch's rows in memory (`Batch`): the location rows of
+the dossiers the entries name, and the legs of those whose dispatches they settle, are read when
+the batch starts, with a SELECT each (`reads`, `Batch.of`); every row the rules add or change is
+written once when it ends (`Batch.write`), a statement per table for all its rows, in the
+projector's transaction for the batch. A dossier's rows are therefore read and written once a
+batch, however many of its entries the batch holds.
+
+A rule that finds the rows not as the log says they must be (no location row to move, no earlier
+dispatch to settle, a dossier received twice) raises ProjectionStopped: the projector applies
+nothing of that batch and stops there, naming the entry. Registry statements only list their
+subject (`registered`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from domain.dossier import Dossier
@@ -25,212 +34,332 @@ class ProjectionStopped(LedgerError):
     title_en = "Projection stopped"
 
 
-def _received(cursor: Cursor, event: Any, statement: Statement) -> None:
-    received = Location(
-        code=statement.subject,
-        procedure=event.procedure,
-        version=event.procedure_version,
-        status="held",
-        received_by=event.office,
-        received_at=statement.at,
-        custodian=event.office,
-        transit_from=None,
-        transit_to=None,
-        since=statement.at,
-        appointed=event.appointed,
-        suspended_since=None,
-        suspended_us=0,
-        hops=0,
-        decided=None,
-        decided_at=None,
-        closed_at=None,
-        channel=statement.body["channel"],
-        held_since=statement.at,
-        last_seq=statement.seq,
-        appointed_at_receipt=event.appointed,
-        first_apology_at=None,
-    )
-    cursor.execute(LOCATION.insert, LOCATION.values(received))
-    for document in statement.body.get("documents", []):  # a hash listed twice is one scan
-        cursor.execute(
-            "INSERT INTO lienthong_receipt_scans (code, sha256) VALUES (?, ?) "
-            "ON CONFLICT (code, sha256) DO NOTHING",
-            (statement.subject, bytes(document["sha256"])),
-        )
+# the events whose rule settles an earlier dispatch (`_settled`): the batch reads their legs
+SETTLING = (Dossier.Acknowledged, Dossier.Rejected, Dossier.Recalled)
+Query = tuple[str, Sequence[Any]]
 
 
-def _dispatched(cursor: Cursor, event: Any, statement: Statement) -> None:
-    code = statement.subject
-    cursor.execute("SELECT hops FROM lienthong_location WHERE code = ?", (code,))
-    hop = int(_row(cursor, code)[0]) + 1
-    sent = Leg(
-        code=code,
-        hop=hop,
-        dispatch=signing.statement_hash(event.raw),
-        from_office=event.sender,
-        from_officer=statement.officer,
-        to_office=event.addressee,
-        purpose=statement.body["purpose"],
-        dispatched_at=statement.at,
-        outcome=None,
-        by_office=None,
-        by_officer=None,
-        ended_at=None,
-        missing=0,
-        extra=0,
-    )
-    cursor.execute(LEGS.insert, LEGS.values(sent))
-    _move(cursor, statement, "in_transit", None, event.sender, event.addressee, hops=hop)
+class Batch:
+    """The rows a batch's rules read and change, in memory, and the rows they add: written by
+    `write`, each once, when the batch ends."""
 
+    def __init__(self, locations: Iterable[Location] = (), legs: Iterable[Leg] = ()) -> None:
+        # the rows as the batch has left them so far: location by code, leg by (code, dispatch)
+        self.locations = {row.code: row for row in locations}
+        self.legs = {(leg.code, leg.dispatch): leg for leg in legs}
+        # keys of the rows to insert (added by the batch) and to update (read, then changed),
+        # in the order the batch came to them (dicts as ordered sets)
+        self._added: dict[str, None] = {}
+        self._changed: dict[str, None] = {}
+        self._added_legs: dict[tuple[str, bytes], None] = {}
+        self._changed_legs: dict[tuple[str, bytes], None] = {}
+        # suspensions the batch began, (code, started_at) -> ended_at; the end of those it read
+        self._suspensions: dict[tuple[str, int], int | None] = {}
+        self._resumed: list[tuple[int, str]] = []
+        self.scans: list[tuple[str, bytes]] = []  # (code, sha256)
+        self.notices: list[tuple[str, int, str, int]] = []  # (code, seq, kind, at)
+        self.subjects: list[tuple[str, str, str | None]] = []  # (family, subject, owner)
 
-def _settled(outcome: str) -> Callable[[Cursor, Any, Statement], None]:
-    def settle(cursor: Cursor, event: Any, statement: Statement) -> None:
-        code = statement.subject
-        cursor.execute(
-            "SELECT hop, from_office FROM lienthong_legs WHERE code = ? AND dispatch = ?",
-            (code, statement.body["dispatch"]),
-        )
-        hop, sender = _row(cursor, code)
-        missing = len(getattr(event, "missing", []))
-        extra = len(getattr(event, "extra", []))
-        cursor.execute(
-            "UPDATE lienthong_legs SET outcome = ?, by_office = ?, by_officer = ?, ended_at = ?, "
-            "missing = ?, extra = ? WHERE code = ? AND hop = ?",
+    @classmethod
+    def of(cls, locations: Iterable[Sequence[Any]], legs: Iterable[Sequence[Any]]) -> Batch:
+        """A batch of the rows `reads` selected."""
+        return cls(map(LOCATION.of, locations), map(LEGS.of, legs))
+
+    # --- locations ----------------------------------------------------------------------------
+
+    def location(self, code: str) -> Location:
+        row = self.locations.get(code)
+        if row is None:
+            raise ProjectionStopped(f"dossier {code}: the views hold no earlier entry it follows")
+        return row
+
+    def receive(self, row: Location) -> None:
+        if row.code in self.locations:
+            raise ProjectionStopped(f"dossier {row.code} has a location row already")
+        self.locations[row.code] = row
+        self._added[row.code] = None
+
+    def change(self, code: str, **values: Any) -> Location:
+        """The dossier's location row with `values` changed."""
+        row = LOCATION.replace(self.location(code), **values)
+        self.locations[code] = row
+        if code not in self._added:
+            self._changed[code] = None
+        return row
+
+    # --- legs ---------------------------------------------------------------------------------
+
+    def leg(self, code: str, dispatch: bytes) -> Leg:
+        leg = self.legs.get((code, dispatch))
+        if leg is None:
+            raise ProjectionStopped(f"dossier {code}: the views hold no earlier entry it follows")
+        return leg
+
+    def send(self, leg: Leg) -> None:
+        key = (leg.code, leg.dispatch)
+        if key in self.legs:
+            raise ProjectionStopped(f"dossier {leg.code} has a leg of this dispatch already")
+        self.legs[key] = leg
+        self._added_legs[key] = None
+
+    def settle(self, code: str, dispatch: bytes, **values: Any) -> Leg:
+        """The leg of the dispatch with `values` changed."""
+        key = (code, dispatch)
+        leg = self.legs[key] = LEGS.replace(self.leg(code, dispatch), **values)
+        if key not in self._added_legs:
+            self._changed_legs[key] = None
+        return leg
+
+    # --- suspensions --------------------------------------------------------------------------
+
+    def suspend(self, code: str, at: int) -> None:
+        if (code, at) in self._suspensions:
+            raise ProjectionStopped(f"dossier {code} has a suspension from {at} already")
+        self._suspensions[code, at] = None
+
+    def resume(self, code: str, at: int) -> None:
+        """Ends the dossier's suspensions not ended yet: those the batch began, and those it
+        read (by an UPDATE, in turn with the others it ends)."""
+        for (suspended, started), ended in self._suspensions.items():
+            if suspended == code and ended is None:
+                self._suspensions[suspended, started] = at
+        self._resumed.append((at, code))
+
+    # --- the end of the batch -----------------------------------------------------------------
+
+    def write(self, cursor: Cursor) -> None:
+        """Every row added or changed, each once: a statement per table and kind of change."""
+        for sql, rows in (
+            (LOCATION.insert, [LOCATION.values(self.locations[code]) for code in self._added]),
             (
-                outcome,
-                statement.office,
-                statement.officer,
-                statement.at,
-                missing,
-                extra,
-                code,
-                hop,
+                LOCATION.update,
+                [LOCATION.update_values(self.locations[code]) for code in self._changed],
             ),
+            (LEGS.insert, [LEGS.values(self.legs[key]) for key in self._added_legs]),
+            (LEGS.update, [LEGS.update_values(self.legs[key]) for key in self._changed_legs]),
+            # before the suspensions begun in this batch are inserted: it ends only those read
+            (
+                "UPDATE lienthong_suspensions SET ended_at = ? WHERE code = ? AND ended_at IS NULL",
+                self._resumed,
+            ),
+            (
+                "INSERT INTO lienthong_suspensions (code, started_at, ended_at) VALUES (?, ?, ?)",
+                [(code, at, ended) for (code, at), ended in self._suspensions.items()],
+            ),
+            (  # a hash listed twice is one scan
+                "INSERT INTO lienthong_receipt_scans (code, sha256) VALUES (?, ?) "
+                "ON CONFLICT (code, sha256) DO NOTHING",
+                self.scans,
+            ),
+            (
+                "INSERT INTO lienthong_notices (code, seq, kind, at) VALUES (?, ?, ?, ?)",
+                self.notices,
+            ),
+            (
+                "INSERT INTO lienthong_subjects (family, subject, owner) VALUES (?, ?, ?) "
+                "ON CONFLICT (family, subject) DO NOTHING",
+                self.subjects,
+            ),
+        ):
+            if rows:
+                cursor.executemany(sql, rows)
+
+
+def reads(kind: str, entries: Iterable[tuple[Any, Statement]]) -> list[Query]:
+    """The SELECTs of the rows the rules of these (event, statement) entries read: the location
+    rows of the dossiers they name and the legs of those whose dispatches they settle, for
+    `Batch.of`. `kind`: the database's, postgres or sqlite."""
+    codes: dict[str, None] = {}
+    settling: dict[str, None] = {}
+    for event, statement in entries:
+        if isinstance(event, Dossier.Event):
+            codes[statement.subject] = None
+            if isinstance(event, SETTLING):
+                settling[statement.subject] = None
+    where_located, located = _one_of(kind, codes)
+    where_settled, settled = _one_of(kind, settling)
+    return [
+        (f"SELECT {LOCATION.select} FROM lienthong_location WHERE {where_located}", (located,)),  # noqa: S608
+        (f"SELECT {LEGS.select} FROM lienthong_legs WHERE {where_settled}", (settled,)),  # noqa: S608
+    ]
+
+
+def _one_of(kind: str, codes: Iterable[str]) -> tuple[str, Any]:
+    """`code` is one of `codes`: the condition and its parameter. One statement whatever the
+    number of codes (SQLite limits the parameters of a statement, not the items of a JSON list)."""
+    if kind == "postgres":
+        return "code = ANY(?)", list(codes)
+    return "code IN (SELECT value FROM json_each(?))", json.dumps(list(codes))
+
+
+# --- the rules --------------------------------------------------------------------------------
+
+
+def _received(batch: Batch, event: Any, statement: Statement) -> None:
+    batch.receive(
+        Location(
+            code=statement.subject,
+            procedure=event.procedure,
+            version=event.procedure_version,
+            status="held",
+            received_by=event.office,
+            received_at=statement.at,
+            custodian=event.office,
+            transit_from=None,
+            transit_to=None,
+            since=statement.at,
+            appointed=event.appointed,
+            suspended_since=None,
+            suspended_us=0,
+            hops=0,
+            decided=None,
+            decided_at=None,
+            closed_at=None,
+            channel=statement.body["channel"],
+            held_since=statement.at,
+            last_seq=statement.seq,
+            appointed_at_receipt=event.appointed,
+            first_apology_at=None,
         )
-        custodian = event.by if outcome == "acknowledged" else sender
-        _move(cursor, statement, "held", custodian, None, None)
+    )
+    batch.scans.extend(
+        (statement.subject, bytes(document["sha256"]))
+        for document in statement.body.get("documents", [])
+    )
+
+
+def _dispatched(batch: Batch, event: Any, statement: Statement) -> None:
+    code = statement.subject
+    hop = batch.location(code).hops + 1
+    batch.send(
+        Leg(
+            code=code,
+            hop=hop,
+            dispatch=signing.statement_hash(event.raw),
+            from_office=event.sender,
+            from_officer=statement.officer,
+            to_office=event.addressee,
+            purpose=statement.body["purpose"],
+            dispatched_at=statement.at,
+            outcome=None,
+            by_office=None,
+            by_officer=None,
+            ended_at=None,
+            missing=0,
+            extra=0,
+        )
+    )
+    _move(batch, statement, "in_transit", None, event.sender, event.addressee, hops=hop)
+
+
+def _settled(outcome: str) -> Callable[[Batch, Any, Statement], None]:
+    def settle(batch: Batch, event: Any, statement: Statement) -> None:
+        leg = batch.settle(
+            statement.subject,
+            bytes(statement.body["dispatch"]),
+            outcome=outcome,
+            by_office=statement.office,
+            by_officer=statement.officer,
+            ended_at=statement.at,
+            missing=len(getattr(event, "missing", [])),
+            extra=len(getattr(event, "extra", [])),
+        )
         if outcome == "acknowledged":  # a new turn begins; a refused or recalled one goes on
-            cursor.execute(
-                "UPDATE lienthong_location SET held_since = ? WHERE code = ?",
-                (statement.at, code),
-            )
+            _move(batch, statement, "held", event.by, None, None, held_since=statement.at)
+        else:
+            _move(batch, statement, "held", leg.from_office, None, None)
 
     return settle
 
 
-def _suspended(cursor: Cursor, _event: Any, statement: Statement) -> None:
-    cursor.execute(
-        "INSERT INTO lienthong_suspensions (code, started_at, ended_at) VALUES (?, ?, NULL)",
-        (statement.subject, statement.at),
-    )
-    cursor.execute(
-        "UPDATE lienthong_location SET status = 'suspended', suspended_since = ?, last_seq = ? "
-        "WHERE code = ?",
-        (statement.at, statement.seq, statement.subject),
+def _suspended(batch: Batch, _event: Any, statement: Statement) -> None:
+    batch.suspend(statement.subject, statement.at)
+    batch.change(
+        statement.subject,
+        status="suspended",
+        suspended_since=statement.at,
+        last_seq=statement.seq,
     )
 
 
-def _resumed(cursor: Cursor, _event: Any, statement: Statement) -> None:
-    cursor.execute(
-        "UPDATE lienthong_suspensions SET ended_at = ? WHERE code = ? AND ended_at IS NULL",
-        (statement.at, statement.subject),
-    )
-    cursor.execute(
-        "UPDATE lienthong_location SET status = 'held', "
-        "suspended_us = suspended_us + (? - suspended_since), suspended_since = NULL, "
-        "last_seq = ? WHERE code = ?",
-        (statement.at, statement.seq, statement.subject),
+def _resumed(batch: Batch, _event: Any, statement: Statement) -> None:
+    batch.resume(statement.subject, statement.at)
+    row = batch.location(statement.subject)
+    if row.suspended_since is None:
+        raise ProjectionStopped(f"dossier {row.code} is not awaiting a supplement in the views")
+    batch.change(
+        row.code,
+        status="held",
+        suspended_us=row.suspended_us + (statement.at - row.suspended_since),
+        suspended_since=None,
+        last_seq=statement.seq,
     )
 
 
-def _reappointed(cursor: Cursor, event: Any, statement: Statement) -> None:
+def _reappointed(batch: Batch, event: Any, statement: Statement) -> None:
     """An apology slip (a delay notice, or from 15/9/2025 an extension request): the new
     appointed time, and the earliest apology's instant (statements' times need not follow their
     order in the chain, so the earliest, not merely the first recorded)."""
-    cursor.execute(
-        "UPDATE lienthong_location SET appointed = ?, last_seq = ?, first_apology_at = CASE "
-        "WHEN first_apology_at IS NULL OR first_apology_at > ? THEN ? ELSE first_apology_at END "
-        "WHERE code = ?",
-        (event.appointed, statement.seq, statement.at, statement.at, statement.subject),
+    earliest = batch.location(statement.subject).first_apology_at
+    batch.change(
+        statement.subject,
+        appointed=event.appointed,
+        last_seq=statement.seq,
+        first_apology_at=statement.at if earliest is None else min(earliest, statement.at),
     )
 
 
 def _noticed(
-    then: Callable[[Cursor, Any, Statement], None],
-) -> Callable[[Cursor, Any, Statement], None]:
+    then: Callable[[Batch, Any, Statement], None],
+) -> Callable[[Batch, Any, Statement], None]:
     """A notice signed to the applicant (apology, extension, refusal, stop): listed with its kind
     and time, then `then` applied."""
 
-    def apply(cursor: Cursor, event: Any, statement: Statement) -> None:
-        cursor.execute(
-            "INSERT INTO lienthong_notices (code, seq, kind, at) VALUES (?, ?, ?, ?)",
-            (statement.subject, statement.seq, statement.kind, statement.at),
-        )
-        then(cursor, event, statement)
+    def apply(batch: Batch, event: Any, statement: Statement) -> None:
+        batch.notices.append((statement.subject, statement.seq, statement.kind, statement.at))
+        then(batch, event, statement)
 
     return apply
 
 
-def _decided(cursor: Cursor, event: Any, statement: Statement) -> None:
-    cursor.execute(
-        "UPDATE lienthong_location SET decided = ?, decided_at = ?, last_seq = ? WHERE code = ?",
-        (event.outcome, statement.at, statement.seq, statement.subject),
+def _decided(batch: Batch, event: Any, statement: Statement) -> None:
+    batch.change(
+        statement.subject, decided=event.outcome, decided_at=statement.at, last_seq=statement.seq
     )
 
 
-def _closed(cursor: Cursor, _event: Any, statement: Statement) -> None:
-    cursor.execute(
-        "UPDATE lienthong_location SET status = 'closed', closed_at = ?, last_seq = ? "
-        "WHERE code = ?",
-        (statement.at, statement.seq, statement.subject),
-    )
+def _closed(batch: Batch, _event: Any, statement: Statement) -> None:
+    batch.change(statement.subject, status="closed", closed_at=statement.at, last_seq=statement.seq)
 
 
 def _move(
-    cursor: Cursor,
+    batch: Batch,
     statement: Statement,
     status: str,
     custodian: str | None,
     sender: str | None,
     addressee: str | None,
-    hops: int | None = None,
+    **values: Any,
 ) -> None:
-    cursor.execute(
-        "UPDATE lienthong_location SET status = ?, custodian = ?, transit_from = ?, "
-        "transit_to = ?, since = ?, hops = COALESCE(?, hops), last_seq = ? WHERE code = ?",
-        (
-            status,
-            custodian,
-            sender,
-            addressee,
-            statement.at,
-            hops,
-            statement.seq,
-            statement.subject,
-        ),
+    batch.change(
+        statement.subject,
+        status=status,
+        custodian=custodian,
+        transit_from=sender,
+        transit_to=addressee,
+        since=statement.at,
+        last_seq=statement.seq,
+        **values,
     )
-    if cursor.rowcount != 1:
-        raise ProjectionStopped(f"dossier {statement.subject} has no location row to move")
 
 
-def _row(cursor: Cursor, code: str) -> Any:
-    row = cursor.fetchone()
-    if row is None:
-        raise ProjectionStopped(f"dossier {code}: the views hold no earlier entry it follows")
-    return row
-
-
-def registered(cursor: Cursor, statement: Statement) -> None:
+def registered(batch: Batch, statement: Statement) -> None:
     """A new registry subject (office, officer, key, procedure): listed, with a key's officer."""
     owner = statement.body.get("officer") if statement.family == "key" else None
-    cursor.execute(
-        "INSERT INTO lienthong_subjects (family, subject, owner) VALUES (?, ?, ?) "
-        "ON CONFLICT (family, subject) DO NOTHING",
-        (statement.family, statement.subject, owner),
-    )
+    batch.subjects.append((statement.family, statement.subject, owner))
 
 
-HANDLERS: dict[type[Any], Callable[[Cursor, Any, Statement], None]] = {
+HANDLERS: dict[type[Any], Callable[[Batch, Any, Statement], None]] = {
     Dossier.Received: _received,
     Dossier.Dispatched: _dispatched,
     Dossier.Acknowledged: _settled("acknowledged"),
