@@ -364,12 +364,15 @@ class _Journey:
         return self.rng.choice(others or communes)
 
     def hand_over(self, target: str, purpose: str, documents: list[Any] | None = None) -> bool:
-        """Dispatch to `target` (re-sent once after a refusal); False if never acknowledged."""
+        """Dispatch to `target` (re-sent once after a refusal); False if never acknowledged. True
+        at once, nothing dispatched, if the office `target` stands for already holds it."""
         knobs = self.p.knobs
         day = local_date(self.at)
         addressee = self.resolve(target, day)
         if addressee is None:
             raise Stranded(target)
+        if self.already_with(addressee):
+            return True
         sent = documents or self.documents
         self.act("handover.dispatched", {"to": addressee, "purpose": purpose, "documents": sent})
         slow = addressee in self.p.slow
@@ -381,6 +384,8 @@ class _Journey:
             addressee = self.resolve(target, local_date(self.at)) or ""
             if not addressee:
                 raise Stranded(target)
+            if self.already_with(addressee):
+                return True
             sent = [*sent, document(self.code, "Biên bản niêm yết công khai")]
             self.act(
                 "handover.dispatched", {"to": addressee, "purpose": purpose, "documents": sent}
@@ -390,6 +395,16 @@ class _Journey:
         self.wait(self.p.pause(2, 20) if slow else self.p.pause(0.25, 6))
         self.act("handover.acknowledged", {"documents": sent}, office=addressee)
         self.holder = self.resolve(addressee, local_date(self.at)) or addressee
+        return True
+
+    def already_with(self, addressee: str) -> bool:
+        """Whether `addressee` now stands for the office holding the dossier (the holder's office
+        ended and its dossiers passed to it — a district's on 1/7/2025, to the commune it was to
+        be returned to): then it holds the dossier, and nothing is handed over. An office never
+        dispatches to itself (the ledger refuses it)."""
+        if self.resolve(self.holder, local_date(self.at)) != addressee:
+            return False
+        self.holder = addressee
         return True
 
     def decide(self, visited: list[str]) -> bool:
