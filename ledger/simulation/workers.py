@@ -29,9 +29,9 @@ from ledger.views.projector import Projector
 AHEAD = 64
 # how long the caller waits for the next item before it checks the producer is still alive
 POLL_SECONDS = 1.0
-# the views' follower: entries per transaction (it holds SQLite's write lock that long, so the
-# recorder never waits long for it) and how often it looks for new entries
-VIEW_BATCH = 25
+# the views' follower: entries per transaction (it holds SQLite's write lock while it writes them:
+# a short wait for the recorder, not a long one) and how often it looks for new entries
+VIEW_BATCH = 100
 VIEW_POLL_SECONDS = 0.2
 
 _context = multiprocessing.get_context("spawn")
