@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgpack
+import msgspec
 
 from ledger.errors import (
     MalformedStatement,
@@ -28,6 +29,8 @@ DEFAULT_MAX_BYTES = 64 * 1024
 MAX_DEPTH = 16  # statements nest four levels at most; deeper input is refused, never recursed into
 _INT_MIN = -(2**63)
 _INT_MAX = 2**64 - 1
+_EXACT_DECODE = msgspec.msgpack.Decoder().decode
+_EXACT_ENCODE = msgspec.msgpack.Encoder().encode
 
 
 def encode(value: Any) -> bytes:
@@ -98,6 +101,24 @@ def decode(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
             "unique, integers and strings in their shortest form)"
         )
     return value
+
+
+def decode_exact(data: bytes) -> Any:
+    """The value msgpack `data` holds if msgspec's codec reads it and writes the very same bytes
+    back; None if not (nor for nil, which no statement is). It refuses nothing and names nothing:
+    the first step of a fast path whose caller checks the rest, or falls back to `decode`.
+
+    The same bytes back mean one value with nothing after it, each integer, string, byte string,
+    array and map in its shortest form (msgspec writes the forms msgpack's `packb` writes), and no
+    duplicate map key. Not checked here, as `decode` checks them: the types (nil, floats, extension
+    types and keys that are not text come back as such), NFC text, sorted keys, the depth, the
+    size. Input msgspec cannot read (malformed, nested past its recursion limit, not bytes) is
+    None."""
+    try:
+        value = _EXACT_DECODE(data)
+    except (msgspec.DecodeError, RecursionError, TypeError):
+        return None
+    return value if _EXACT_ENCODE(value) == data else None
 
 
 def _canonical_shape(value: Any, depth: int) -> bool:

@@ -2,7 +2,8 @@
 
 Each `check(value, path)` returns the value checked (maps rebuilt in their table's field order,
 lists rebuilt) or raises a `ledger.errors` refusal naming the field by `path` and the problem.
-`ledger.statements.schema` builds the format's tables from them.
+`ledger.statements.schema` builds the format's tables from them; `ledger.statements.compiled`
+compiles the same tables into the fast path of `schema.parse`.
 """
 
 from __future__ import annotations
