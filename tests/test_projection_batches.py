@@ -11,9 +11,12 @@ and reports failures as a plain one does. Every test runs on memory, SQLite and 
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import psycopg
 import pytest
 
 from domain.dossier import Dossier
@@ -21,7 +24,13 @@ from ledger.application import Receipt
 from ledger.statements import schema
 from ledger.stores.database import Database
 from ledger.views import rules
-from ledger.views.projector import Location, ProjectionStopped, Projector, ViewStore
+from ledger.views.projector import (
+    Location,
+    ProjectionRaced,
+    ProjectionStopped,
+    Projector,
+    ViewStore,
+)
 from tests.test_projections import CLOSED, WAITING, notifications, tell
 from tests.world import DAY, HOUR, START, World, document
 
@@ -110,6 +119,28 @@ def test_views_built_in_batches_of_any_size_equal_those_built_entry_by_entry(
 
     for size in SIZES[1:]:
         assert built(world, size) == one_by_one, f"batches of {size}"
+
+
+@pytest.mark.parametrize("per_select", [rules.SQLITE_CODES, 2])
+def test_a_batch_reads_the_rows_of_every_dossier_it_names(
+    world: World, projector: Projector, monkeypatch: pytest.MonkeyPatch, per_select: int
+) -> None:
+    """On SQLite the codes are listed `SQLITE_CODES` to a SELECT: here also two."""
+    monkeypatch.setattr(rules, "SQLITE_CODES", per_select)
+    codes = [f"000.00.01.H59-250303-02{number:02}" for number in range(7)]
+    sent = {}
+    for code in codes:
+        world.receive(code)
+        sent[code] = world.dispatch("29266", "844", code)
+    projector.catch_up()  # received and sent
+    for code in codes:
+        world.acknowledge("844", sent[code], code)
+    world.receive(REFUSED)
+
+    assert projector.catch_up() == len(codes) + 1  # one batch: seven rows read, one added
+    custodians = [getattr(projector.location(code), "custodian", None) for code in codes]
+    assert custodians == ["844"] * len(codes)
+    assert projector.dump() == built(world, 1)
 
 
 def test_views_rebuilt_equal_those_built_as_the_log_grew(
@@ -253,7 +284,7 @@ def test_a_write_the_database_refuses_at_the_end_of_a_batch_stops_it_and_applies
     batch = world.ledger.recorder.select_notifications(start + 1, 100)
 
     with pytest.raises(
-        ProjectionStopped, match=f"cannot write log entries {batch[0].id} to {batch[-1].id}"
+        ProjectionStopped, match=f"cannot apply log entries {batch[0].id} to {batch[-1].id}"
     ):
         projector.apply(batch, start)
     assert projector.position() == start
@@ -263,6 +294,55 @@ def test_a_write_the_database_refuses_at_the_end_of_a_batch_stops_it_and_applies
         cursor.execute("DELETE FROM lienthong_legs WHERE dispatch = ?", (bytes(32),))
     assert projector.catch_up() == len(batch)
     assert projector.dump() == built(world, 1)
+
+
+def test_a_claimed_batch_holds_another_projector_off_until_it_ends(
+    world: World, projector: Projector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if world.ledger.settings.database_url == "memory:":
+        pytest.skip("a memory: ledger's views live on one connection: its projectors take turns")
+    world.receive(CLOSED)
+    batch = notifications(world)
+    second = Projector(world.ledger)
+    if second.view.kind == "postgres":  # the second gives up waiting soon, instead of waiting
+        second.view._pg.execute("SET lock_timeout = '200ms'")
+    else:
+        second.view._sqlite.execute("PRAGMA busy_timeout = 200")
+    claimed, finish = threading.Event(), threading.Event()
+    handlers: dict[Any, Any] = rules.HANDLERS
+    received = handlers[Dossier.Received]
+
+    def paused(batch: Any, event: Any, statement: Any) -> None:
+        claimed.set()  # the first is inside its batch: its claim is made
+        assert finish.wait(10)
+        received(batch, event, statement)
+
+    monkeypatch.setitem(handlers, Dossier.Received, paused)
+    failures: list[BaseException] = []
+
+    def first_applies() -> None:
+        try:
+            projector.apply(batch, 0)
+        except BaseException as problem:
+            failures.append(problem)
+
+    first = threading.Thread(target=first_applies)
+    first.start()
+    try:
+        assert claimed.wait(10)
+        with pytest.raises(ProjectionStopped, match=r"(?i)lock") as held:
+            second.apply(batch, 0)
+        assert not isinstance(held.value, ProjectionRaced)
+    finally:
+        finish.set()
+        first.join(10)
+    try:
+        assert failures == []
+        with pytest.raises(ProjectionRaced, match=rf"the views are at {batch[-1].id}\)"):
+            second.apply(batch, 0)
+        assert second.dump() == projector.dump() == built(world, 1)
+    finally:
+        second.close()
 
 
 # --- the pipelined transaction -------------------------------------------------------------------
@@ -322,3 +402,26 @@ def test_a_statement_refused_in_a_pipelined_transaction_rolls_it_back(database: 
     with database.transaction(pipeline=True) as cursor:  # and the connection goes on
         cursor.execute("DELETE FROM t_pipeline WHERE k = ?", (3,))
     assert database.query("SELECT count(*) FROM t_pipeline") == [(2,)]
+
+
+def test_an_error_ending_a_pipelined_transaction_with_a_refusal_unread_rolls_it_back(
+    database: Database,
+) -> None:
+    """The refusal may be read before the block's own error is raised (a statement sent reads
+    what has come back already) or not; either is raised, never the statements it made the
+    server skip ("pipeline aborted")."""
+
+    def fails_with_a_refusal_unread() -> None:
+        with database.transaction(pipeline=True) as cursor:
+            cursor.executemany("INSERT INTO t_pipeline VALUES (?, ?)", [(1, "again"), (6, "f")])
+            cursor.execute("UPDATE t_pipeline SET v = ? WHERE k = ?", ("z", 2))
+            raise RuntimeError("the block ends here")
+
+    refusals = (sqlite3.IntegrityError, psycopg.errors.UniqueViolation)
+    with pytest.raises((RuntimeError, *refusals)):
+        fails_with_a_refusal_unread()
+    assert database.query("SELECT k, v FROM t_pipeline ORDER BY k") == [
+        (1, "a"),
+        (2, "a"),
+        (3, "b"),
+    ]

@@ -33,7 +33,7 @@ class Cursor(Protocol):
     def rowcount(self) -> int: ...
 
     def execute(self, sql: str, params: Sequence[Any] = ...) -> Any: ...
-    def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> None: ...
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None: ...
     def fetchone(self) -> Any: ...
     def fetchall(self) -> list[Any]: ...
     def select_each(self, queries: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Any]]: ...
@@ -88,12 +88,8 @@ class Database:
         with self._lock:
             if self.kind == "postgres":
                 if pipeline:
-                    with (
-                        self._pg.pipeline() as pg_pipeline,
-                        self._pg.transaction(),
-                        self._pg.cursor() as pg_cursor,
-                    ):
-                        yield _Translating(pg_cursor, self._sql, pg_pipeline, self._pg.cursor)
+                    with self._pipelined() as pipelined:
+                        yield pipelined
                     return
                 with self._pg.transaction(), self._pg.cursor() as pg_cursor:
                     yield _Translating(pg_cursor, self._sql)
@@ -106,6 +102,32 @@ class Database:
                     self._sqlite.rollback()
                     raise
                 self._sqlite.commit()
+
+    @contextmanager
+    def _pipelined(self) -> Iterator[Cursor]:
+        """A PostgreSQL transaction in pipeline mode, begun and ended by statements sent in the
+        pipeline: BEGIN goes out with the first statements and COMMIT with the last, so a
+        transaction that reads results once costs two round trips. (psycopg's `transaction()`
+        in a pipeline waits on entering and on leaving it: three round trips more.) A failed
+        statement skips all that follows it up to the next wait, COMMIT included, and is raised
+        there; the transaction is then rolled back."""
+        with self._pg.pipeline() as pg_pipeline, self._pg.cursor() as pg_cursor:
+            pg_cursor.execute("BEGIN")
+            try:
+                yield _Translating(pg_cursor, self._sql, pg_pipeline, self._pg.cursor)
+                pg_cursor.execute("COMMIT")
+                pg_pipeline.sync()
+            except BaseException:
+                # what a failed statement made the server skip is reported as aborted: read, it
+                # leaves the transaction open and aborted, and ROLLBACK ends it (after a failed
+                # COMMIT, it only warns that none is open). A connection too broken for that is
+                # unusable anyway: the error raised is the one that ended the block.
+                with suppress(psycopg.Error):
+                    pg_pipeline.sync()
+                with suppress(psycopg.Error):
+                    pg_cursor.execute("ROLLBACK")
+                    pg_pipeline.sync()
+                raise
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._lock:
@@ -170,10 +192,14 @@ class _Translating:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self._cursor.execute(self._sqltext(sql), params)
 
-    def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> None:
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
         """The statement once per parameter set (psycopg sends them all before reading a
-        result, with or without a pipeline)."""
-        self._cursor.executemany(self._sqltext(sql), params)
+        result, with or without a pipeline); for one set, a plain execute (outside a pipeline,
+        psycopg would open one for it, and wait twice)."""
+        if len(params) == 1:
+            self._cursor.execute(self._sqltext(sql), params[0])
+        else:
+            self._cursor.executemany(self._sqltext(sql), params)
 
     def select_each(self, queries: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Any]]:
         """The rows of each query, run in order. On a PostgreSQL pipeline each has a cursor of

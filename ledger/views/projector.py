@@ -7,9 +7,12 @@ Exactly once: a batch of entries is applied and the tracking position moved in o
 guarded by the position it started from, so a crash mid-batch leaves nothing half-applied and a
 restart carries on from the last committed position; two projectors never apply one entry twice.
 An entry the projection cannot apply stops it with the entry named: it never skips one silently.
-A batch's entries are decoded before its transaction begins; in it, the rows they touch are read
-with a few SELECTs, the rules change them in memory (`rules.Batch`) and each is written once, on
-PostgreSQL in pipeline mode: the statements of a batch cost a few round trips, not a few an entry.
+A batch's entries are decoded before its transaction begins. In it the position is moved first,
+from where the batch starts only (the claim: on PostgreSQL its row lock holds any other projector
+until the transaction ends, which then finds the position moved); the rows the batch touches are
+read after it, the rules change them in memory (`rules.Batch`) and each is written once. On
+PostgreSQL the transaction runs in pipeline mode: the claim and the reads are one round trip, the
+writes and the commit another.
 Following new entries: PostgreSQL wakes the projector through LISTEN/NOTIFY (the store's own
 subscription); SQLite has none, so the projector polls. `rebuild` empties the tables and applies
 the whole log again. Command handlers never write here.
@@ -28,14 +31,17 @@ from domain.statement import Statement
 from ledger.application import Ledger
 from ledger.errors import ReadOnly
 from ledger.statements import schema
+from ledger.stores.database import Cursor
 from ledger.views import queries
-from ledger.views.rules import HANDLERS, Batch, ProjectionStopped, reads, registered
+from ledger.views.rules import HANDLERS, Batch, ProjectionStopped, Reads, reads, registered
 from ledger.views.tables import VIEW_TABLES, Leg, Location, ViewStore
 
 __all__ = ["Leg", "Location", "ProjectionRaced", "ProjectionStopped", "Projector", "ViewStore"]
 
 NAME = "dossiers"
 BATCH = 500
+# a batch's claim: the tracking position moved, from where the batch starts only
+MOVE = "UPDATE lienthong_tracking SET position = ? WHERE projection = ? AND position = ?"
 
 
 class ProjectionRaced(ProjectionStopped):
@@ -131,51 +137,54 @@ class Projector:
         """Apply a batch in one transaction, moving the tracking from `start` to the batch's last
         position; refuses (and applies nothing) if another projector moved it meanwhile."""
         entries = [Decoded.of(self.ledger, notification) for notification in notifications]
-        lock = " FOR UPDATE" if self.view.kind == "postgres" else ""
-        claim = (f"SELECT position FROM lienthong_tracking WHERE projection = ?{lock}", (NAME,))  # noqa: S608
-        rows = reads(
+        needed = reads(
             self.view.kind,
             ((entry.event, entry.statement) for entry in entries if entry.statement is not None),
         )
-        with self.view.transaction(pipeline=True) as cursor:
-            # the position is claimed first (a row lock on PostgreSQL; SQLite's write lock is
-            # already held): a batch read from a stale position is refused before it is applied.
-            # The rows the batch touches are read after it, in the same round trip.
-            claimed, *selected = cursor.select_each([claim, *rows])
-            if not claimed or int(claimed[0][0]) != start:
-                raise ProjectionRaced(
-                    f"another projector applied entries after {start} meanwhile (the views are "
-                    f"at {claimed[0][0] if claimed else None}); this batch is not applied twice"
-                )
-            batch = Batch.of(*selected)
-            for entry in entries:
-                try:
-                    self._apply(batch, entry)
-                except Exception as problem:
-                    raise ProjectionStopped(
-                        f"the projection cannot apply log entry {entry.notification.id} "
-                        f"({entry.notification.topic}): {problem}; it stops here and applies "
-                        f"nothing of this batch"
-                    ) from problem
-            try:
+        try:
+            with self.view.transaction(pipeline=True) as cursor:
+                batch = self._claim(cursor, start, notifications[-1].id, needed)
+                for entry in entries:
+                    try:
+                        self._apply(batch, entry)
+                    except Exception as problem:
+                        raise ProjectionStopped(
+                            f"the projection cannot apply log entry {entry.notification.id} "
+                            f"({entry.notification.topic}): {problem}; it stops here and applies "
+                            f"nothing of this batch"
+                        ) from problem
                 batch.write(cursor)
-                cursor.execute(
-                    "UPDATE lienthong_tracking SET position = ? WHERE projection = ? "
-                    "AND position = ?",
-                    (notifications[-1].id, NAME, start),
-                )
-                moved = cursor.rowcount  # waits for every write: one of them may have failed
-            except Exception as problem:
-                raise ProjectionStopped(
-                    f"the projection cannot write log entries {notifications[0].id} to "
-                    f"{notifications[-1].id}: {problem}; it stops there and applies nothing of "
-                    f"this batch"
-                ) from problem
-            if moved != 1:
-                raise ProjectionRaced(
-                    f"another projector applied entries after {start} meanwhile; this batch is "
-                    f"not applied twice"
-                )
+        except ProjectionStopped:
+            raise
+        except Exception as problem:  # on PostgreSQL a refused write is raised at the commit
+            raise ProjectionStopped(
+                f"the projection cannot apply log entries {notifications[0].id} to "
+                f"{notifications[-1].id}: {problem}; it stops there and applies nothing of this "
+                f"batch"
+            ) from problem
+
+    def _claim(self, cursor: Cursor, start: int, end: int, needed: Reads) -> Batch:
+        """Move the position from `start` to `end`, or raise ProjectionRaced if it is no longer
+        at `start`; then read the batch's rows, on PostgreSQL in the same round trip (the server
+        runs the reads after the move, once it holds the row)."""
+        move = (MOVE, (end, NAME, start))
+        if self.view.kind == "postgres":
+            moved, *selected = cursor.select_each(
+                [(f"{MOVE} RETURNING position", move[1]), *needed.queries]
+            )
+            claimed = len(moved) == 1
+        else:
+            cursor.execute(*move)
+            claimed = cursor.rowcount == 1
+            selected = cursor.select_each(needed.queries) if claimed else []
+        if not claimed:
+            cursor.execute("SELECT position FROM lienthong_tracking WHERE projection = ?", (NAME,))
+            row = cursor.fetchone()
+            raise ProjectionRaced(
+                f"another projector applied entries after {start} meanwhile (the views are at "
+                f"{None if row is None else row[0]}); this batch is not applied twice"
+            )
+        return needed.batch(selected)
 
     def _apply(self, batch: Batch, entry: Decoded) -> None:
         if entry.problem is not None:

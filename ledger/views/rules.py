@@ -3,10 +3,10 @@ views' tables (`tables.py`).
 
 The rules of a batch of entries work on the batch's rows in memory (`Batch`): the location rows of
 the dossiers the entries name, and the legs of those whose dispatches they settle, are read when
-the batch starts, with a SELECT each (`reads`, `Batch.of`); every row the rules add or change is
-written once when it ends (`Batch.write`), a statement per table for all its rows, in the
-projector's transaction for the batch. A dossier's rows are therefore read and written once a
-batch, however many of its entries the batch holds.
+the batch starts, with a SELECT per table (`reads`); every row the rules add or change is written
+once when it ends (`Batch.write`), a statement per table for all its rows, in the projector's
+transaction for the batch. A dossier's rows are therefore read and written once a batch, however
+many of its entries the batch holds.
 
 A rule that finds the rows not as the log says they must be (no location row to move, no earlier
 dispatch to settle, a dossier received twice) raises ProjectionStopped: the projector applies
@@ -16,8 +16,9 @@ subject (`registered`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from domain.dossier import Dossier
@@ -37,6 +38,7 @@ class ProjectionStopped(LedgerError):
 # the events whose rule settles an earlier dispatch (`_settled`): the batch reads their legs
 SETTLING = (Dossier.Acknowledged, Dossier.Rejected, Dossier.Recalled)
 Query = tuple[str, Sequence[Any]]
+SQLITE_CODES = 500  # codes a SELECT lists on SQLite: its limit was 999 parameters before 3.32
 
 
 class Batch:
@@ -165,10 +167,25 @@ class Batch:
                 cursor.executemany(sql, rows)
 
 
-def reads(kind: str, entries: Iterable[tuple[Any, Statement]]) -> list[Query]:
+@dataclass(frozen=True)
+class Reads:
+    """The SELECTs of the rows the rules of a batch read (`reads`), and the batch of their rows."""
+
+    queries: Sequence[Query]
+    located: int  # how many of the queries select location rows; the others select legs
+
+    def batch(self, results: Sequence[Iterable[Sequence[Any]]]) -> Batch:
+        """The batch of the rows the queries returned, in their order."""
+        return Batch.of(
+            chain.from_iterable(results[: self.located]),
+            chain.from_iterable(results[self.located :]),
+        )
+
+
+def reads(kind: str, entries: Iterable[tuple[Any, Statement]]) -> Reads:
     """The SELECTs of the rows the rules of these (event, statement) entries read: the location
-    rows of the dossiers they name and the legs of those whose dispatches they settle, for
-    `Batch.of`. `kind`: the database's, postgres or sqlite."""
+    rows of the dossiers they name and the legs of those whose dispatches they settle; none for
+    a batch that needs neither. `kind`: the database's, postgres or sqlite."""
     codes: dict[str, None] = {}
     settling: dict[str, None] = {}
     for event, statement in entries:
@@ -176,20 +193,26 @@ def reads(kind: str, entries: Iterable[tuple[Any, Statement]]) -> list[Query]:
             codes[statement.subject] = None
             if isinstance(event, SETTLING):
                 settling[statement.subject] = None
-    where_located, located = _one_of(kind, codes)
-    where_settled, settled = _one_of(kind, settling)
-    return [
-        (f"SELECT {LOCATION.select} FROM lienthong_location WHERE {where_located}", (located,)),  # noqa: S608
-        (f"SELECT {LEGS.select} FROM lienthong_legs WHERE {where_settled}", (settled,)),  # noqa: S608
+    located = [
+        (f"SELECT {LOCATION.select} FROM lienthong_location WHERE {where}", listed)  # noqa: S608
+        for where, listed in _one_of(kind, list(codes))
     ]
+    settled = [
+        (f"SELECT {LEGS.select} FROM lienthong_legs WHERE {where}", listed)  # noqa: S608
+        for where, listed in _one_of(kind, list(settling))
+    ]
+    return Reads(located + settled, len(located))
 
 
-def _one_of(kind: str, codes: Iterable[str]) -> tuple[str, Any]:
-    """`code` is one of `codes`: the condition and its parameter. One statement whatever the
-    number of codes (SQLite limits the parameters of a statement, not the items of a JSON list)."""
+def _one_of(kind: str, codes: list[str]) -> list[tuple[str, tuple[Any, ...]]]:
+    """`code` is one of `codes`: conditions and their parameters, one for them all on
+    PostgreSQL, one per `SQLITE_CODES` on SQLite (which limits a statement's parameters)."""
+    if not codes:
+        return []
     if kind == "postgres":
-        return "code = ANY(?)", list(codes)
-    return "code IN (SELECT value FROM json_each(?))", json.dumps(list(codes))
+        return [("code = ANY(?)", (codes,))]
+    chunks = (codes[i : i + SQLITE_CODES] for i in range(0, len(codes), SQLITE_CODES))
+    return [(f"code IN ({', '.join('?' for _ in chunk)})", tuple(chunk)) for chunk in chunks]
 
 
 # --- the rules --------------------------------------------------------------------------------
