@@ -191,17 +191,17 @@ class PostgresLogRecorder(_Appends, PostgresApplicationRecorder):
         if row["changed"]:
             raise RegistryChanged([tree._uuid(aggregate_id) for aggregate_id in row["changed"]])
         size = 0 if row["last"] is None else int(row["last"]) + 1
-        needed = tree._siblings(size, count)
         if size != guess:
+            needed = tree._siblings(size, count)
             return size, dict(zip(needed, self._fetch(log_cursor, needed), strict=True))
         found = {
             node: bytes(value)
             for node, value in zip(guessed, row["hashes"], strict=True)
             if value is not None
         }
-        if len(found) < len(set(needed)):
-            raise tree._missing(needed, found)
-        return size, {node: found[node] for node in needed}
+        if len(found) < len(set(guessed)):
+            raise tree._missing(guessed, found)
+        return size, {node: found[node] for node in guessed}
 
     def _fetch(self, curs: Cursor[DictRow], ids: Sequence[NodeId]) -> list[bytes]:
         if not ids:

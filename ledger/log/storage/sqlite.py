@@ -3,8 +3,8 @@
 The recorder inserts the events first, which takes SQLite's write lock, and then reads the tree's
 size and appends the leaves and nodes in the same transaction: any failure rolls back the events
 with them. One query reads the size, checks the registry and fetches the nodes the save combines
-with (for the size the recorder expects, tree._Appends); the leaves and the nodes are each one
-multi-row INSERT. Queries are bound in chunks under SQLite's parameter limit.
+with (for the size the recorder expects, tree._Appends). Queries are bound in chunks under
+SQLite's parameter limit.
 """
 
 from __future__ import annotations
@@ -70,18 +70,6 @@ def _state_query(events_table: str, pairs: int, nodes: int) -> str:
     return " UNION ALL ".join(parts)
 
 
-@lru_cache(maxsize=64)
-def _insert_query(table: str, rows: int) -> str:
-    return f"INSERT INTO {table} VALUES " + ", ".join(["(?, ?, ?)"] * rows)  # noqa: S608 — fixed text
-
-
-def _insert_rows(c: SQLiteCursor, table: str, rows: Sequence[tuple[Any, Any, Any]]) -> None:
-    """The rows in multi-row INSERTs (one for a save of a few statements)."""
-    for start in range(0, len(rows), PARAMETERS // 3):
-        chunk = rows[start : start + PARAMETERS // 3]
-        c.execute(_insert_query(table, len(chunk)), [part for row in chunk for part in row])
-
-
 class SQLiteLogRecorder(_Appends, SQLiteApplicationRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *SQLITE_TABLES]
@@ -95,16 +83,16 @@ class SQLiteLogRecorder(_Appends, SQLiteApplicationRecorder):
         size, siblings = self._state(c, tree._relied_on(kwargs), len(leaves))
         nodes = tree._grow(size, siblings, leaves)
         self._appended(size, len(leaves))
-        _insert_rows(
-            c,
-            "lienthong_leaves",
+        c.executemany(
+            "INSERT INTO lienthong_leaves VALUES (?, ?, ?)",
             [
                 (size + offset, tree._uuid(event.originator_id).hex, event.originator_version)
                 for offset, event in enumerate(stored_events)
             ],
         )
-        _insert_rows(
-            c, "lienthong_nodes", [(level, index, value) for (level, index), value in nodes]
+        c.executemany(
+            "INSERT INTO lienthong_nodes VALUES (?, ?, ?)",
+            [(level, index, value) for (level, index), value in nodes],
         )
         return ids
 
@@ -145,12 +133,12 @@ class SQLiteLogRecorder(_Appends, SQLiteApplicationRecorder):
         if changed:
             raise RegistryChanged(changed)
         size = 0 if last is None else last + 1
-        needed = tree._siblings(size, count)
         if size != guess:  # a first save, or another writer appended since: read its nodes
+            needed = tree._siblings(size, count)
             return size, dict(zip(needed, self._fetch(c, needed), strict=True))
-        if len(found) < len(set(needed)):
-            raise tree._missing(needed, found)
-        return size, {node: found[node] for node in needed}
+        if len(found) < len(set(guessed)):
+            raise tree._missing(guessed, found)
+        return size, {node: found[node] for node in guessed}
 
     def _require_unchanged(self, c: SQLiteCursor, read: dict[UUID, int]) -> None:
         """RegistryChanged if a subject has an event after the version read (its next one)."""
