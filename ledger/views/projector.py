@@ -12,7 +12,7 @@ from where the batch starts only (the claim: on PostgreSQL its row lock holds an
 until the transaction ends, which then finds the position moved); the rows the batch touches are
 read after it, the rules change them in memory (`rules.Batch`) and each is written once. On
 PostgreSQL the transaction runs in pipeline mode: the claim and the reads are one round trip, the
-writes and the commit another.
+writes and the commit another (and leaving the pipeline a last, empty one).
 Following new entries: PostgreSQL wakes the projector through LISTEN/NOTIFY (the store's own
 subscription); SQLite has none, so the projector polls. `rebuild` empties the tables and applies
 the whole log again. Command handlers never write here.
@@ -167,14 +167,14 @@ class Projector:
         """Move the position from `start` to `end`, or raise ProjectionRaced if it is no longer
         at `start`; then read the batch's rows, on PostgreSQL in the same round trip (the server
         runs the reads after the move, once it holds the row)."""
-        move = (MOVE, (end, NAME, start))
+        moved = (end, NAME, start)
         if self.view.kind == "postgres":
-            moved, *selected = cursor.select_each(
-                [(f"{MOVE} RETURNING position", move[1]), *needed.queries]
+            returned, *selected = cursor.select_each(
+                [(f"{MOVE} RETURNING position", moved), *needed.queries]
             )
-            claimed = len(moved) == 1
+            claimed = len(returned) == 1
         else:
-            cursor.execute(*move)
+            cursor.execute(MOVE, moved)
             claimed = cursor.rowcount == 1
             selected = cursor.select_each(needed.queries) if claimed else []
         if not claimed:
