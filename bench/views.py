@@ -337,7 +337,8 @@ def profile_rebuild(projector: Projector, total: int) -> list[tuple[str, float]]
         ("select_notifications (read)", cumulative("", "select_notifications")),
         ("to_domain_event (decode)", cumulative("eventsourcing/persistence.py", "to_domain_event")),
         ("schema.parse (statement decode)", cumulative("ledger/statements/schema.py", "parse")),
-        ("view SQL (execute)", cumulative("ledger/views/projector.py", "execute")),
+        ("claim and reads", cumulative("ledger/views/projector.py", "_claim")),
+        ("view writes (Batch.write)", cumulative("ledger/views/rules.py", "write")),
         ("commit (transaction exit)", cumulative("ledger/views/projector.py", "transaction")),
     ]
     print(f"  one rebuild under cProfile ({total / whole:.0f}/s profiled):")
