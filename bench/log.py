@@ -44,7 +44,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
+from eventsourcing.postgres import PostgresApplicationRecorder  # noqa: E402
+from eventsourcing.sqlite import SQLiteApplicationRecorder  # noqa: E402
 from psycopg import sql  # noqa: E402
 
 import tests.world  # noqa: E402
@@ -110,16 +112,27 @@ def write_json(path: str | None, command: str, summary: dict[str, Any]) -> None:
 @contextmanager
 def world_at(url: str, backend: str, with_log: bool) -> Iterator[World]:
     """A World on `url`, with the ledger's log recorders or eventsourcing's plain ones."""
-    if with_log:
-        world = World.build(url)
-    else:
-        plain = functools.partial(Ledger, env={"PERSISTENCE_MODULE": PLAIN_MODULE[backend]})
-        with mock.patch.object(tests.world, "Ledger", plain):
+    with ExitStack() as patches:
+        if with_log:
             world = World.build(url)
-    try:
-        yield world
-    finally:
-        world.ledger.close()
+        else:
+            plain = functools.partial(Ledger, env={"PERSISTENCE_MODULE": PLAIN_MODULE[backend]})
+            patches.enter_context(mock.patch.object(tests.world, "Ledger", plain))
+            # the plain recorders keep no log: a receipt's position is then 0
+            recorder = {
+                "sqlite": SQLiteApplicationRecorder,
+                "postgres": PostgresApplicationRecorder,
+            }
+            patches.enter_context(
+                mock.patch.object(
+                    recorder[backend], "last_append_start", return_value=0, create=True
+                )
+            )
+            world = World.build(url)
+        try:
+            yield world
+        finally:
+            world.ledger.close()
 
 
 def run_recording(
