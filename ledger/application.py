@@ -3,7 +3,8 @@
 Recording a statement = decode it canonically; check `at` against the ledger's clock; find the key
 and verify the signature; check the key, officer and office were valid at `at`; check `seq`/`prev`
 against the subject's head; apply the domain rules; save. A concurrent save on the same subject
-fails in the store, and becomes a `StaleHead` carrying the new head. The save also confirms, under
+fails in the store; the statement is checked once more against the store, and a `StaleHead`
+carrying the new head is what a true race ends in. The save also confirms, under
 the store's write lock, that no registry subject the checks read (key, officer, office …) changed
 since: if another writer changed one, nothing is saved and the statement is checked again.
 `record_many` does the same for many statements at once, saving consecutive dossier statements in
