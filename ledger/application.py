@@ -27,8 +27,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
-from eventsourcing.persistence import IntegrityError, Transcoder
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    project_aggregate,
+)
+from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregate
+from eventsourcing.persistence import IntegrityError, Recording, Transcoder
 
 from domain.dossier import Dossier
 from domain.errors import DomainError, UnknownDossier
@@ -257,6 +263,29 @@ class Ledger(Handlers, Checks, CertificateChecks, RecordMany, LogAccess, Applica
         self._freshness.saw(saved)
         if self.checkpointer is not None:
             self.checkpointer.after_recording(len(leaves))
+
+    def save(
+        self,
+        *objs: MutableOrImmutableAggregate[UUID] | DomainEventProtocol[UUID] | None,
+        **kwargs: Any,
+    ) -> list[Recording[UUID]]:
+        """`Application.save`, with the same steps, for the writer's saves of signed aggregates
+        alone: without its two `isinstance` checks of each object against runtime-checkable
+        Protocols (is it an event, can it give its events), which cost ~19 µs an object on
+        Python 3.11. Anything else is saved by `Application.save` itself."""
+        if not all(isinstance(obj, SignedAggregate) for obj in objs):
+            return super().save(*objs, **kwargs)
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        for aggregate in objs:
+            assert isinstance(aggregate, SignedAggregate)
+            processing_event.events.extend(aggregate.collect_events())
+            processing_event.aggregates[aggregate.id] = aggregate
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # deprecated, still called as save calls it
+        return recordings
 
     def _overtaken(self, batch: Batch, statement: Statement) -> StaleHead:
         """The StaleHead for a statement whose save lost to another writer, with the new head."""
