@@ -9,12 +9,14 @@ Run by hand, not in CI, from the repository root:
 Per backend the variants run interleaved, each on fresh storage set up alike, untimed: the demo
 (`run_demo`, simulated clock); on the real time, N dossiers received at 29266/2025 and dispatched
 to 86 (`record_many`), the views caught up; N acknowledgements by cv-84-ldtbxh of 86, dated now,
-signed, as JSON envelopes; an officer token, a log key and a data key. Each server is a uvicorn
-subprocess, no access log: the real app (`api.http.app:app_from_env`) with LIENTHONG_MAX_BATCH 32
-(group commit) or 1, or `bench/bare_api.py` (same body model, a receipt), each with W uvicorn
-worker processes for every W of `--workers` (default 1; `--workers 1,2` runs every variant with 1
-and with 2), as `lienthong serve --workers W` serves: every worker process of the real app has its
-own writer and views follower on the one database.
+signed, as JSON envelopes; an officer token, a log key and a data key. Each server is a
+subprocess running `api.serving.run` as `lienthong serve --workers W` runs it (uvicorn, options as
+serve's, no access log): the real app (`api.http.app:app_from_env`) with LIENTHONG_MAX_BATCH 32
+(group commit) or 1, or `bench/bare_api.py` (same body model, a receipt), each with W worker
+processes for every W of `--workers` (default 1; `--workers 1,2` runs every variant with 1 and
+with 2). With several, each worker process listens on a socket of its own (SO_REUSEPORT: the
+kernel spreads the connections), and every worker process of the real app has its own writer and
+views follower on the one database.
 
 The load: C threads with a keep-alive connection each (`http.client`, or one shared
 `httpx.Client` pool with `--client httpx`), connected and answered once before the timing (with
@@ -26,7 +28,7 @@ failures; then the log must have grown by N and the views must catch up and show
 held at 86. Printed per variant: requests/s, p50/p99 latency, the ratio to bare served with as
 many workers, the server's CPU per request on its main thread (the event loop) and its other
 threads (writer, views follower, threadpool) — with several workers, summed over the worker
-processes (uvicorn's supervising process left out), with the busiest worker's share of it and
+processes (the supervising process left out), with the busiest worker's share of it and
 the most crowded worker's share of the connections —, the client's CPU per request, and the
 writer's mean group size (a group's receipts share one `recorded_at`). With several worker
 counts, the scaling of each variant's rate from the first count to the others.
@@ -206,13 +208,17 @@ def key_files(url: str, directory: Path) -> dict[str, str]:
 def serving(
     target: str, env: dict[str, str], log_path: Path, workers: int = 1
 ) -> Iterator[tuple[str, list[int]]]:
-    """uvicorn serving the app factory `target` on a free port with `workers` processes: its base
-    URL and the pids of the processes that serve (see `worker_pids`)."""
+    """`api.serving.run` serving the app factory `target` on a free port with `workers` processes,
+    as `lienthong serve` calls it but without the access log: its base URL and the pids of the
+    processes that serve (see `worker_pids`)."""
     with socket.socket() as probe:  # a free port
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
-    command = [sys.executable, "-m", "uvicorn", target, "--factory", "--workers", str(workers)]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+    call = (
+        f"run({target!r}, host='127.0.0.1', port={port}, workers={workers}, log_level='info', "
+        "proxy_headers=False, access_log=False)"
+    )
+    command = [sys.executable, "-c", f"from api.serving import run; {call}"]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
@@ -231,8 +237,10 @@ def serving(
 
 
 def wait_ready(process: subprocess.Popen[bytes], base: str, log_path: Path, workers: int) -> None:
-    """Until /healthz answers and every worker process has finished its startup (uvicorn logs
-    one "Application startup complete." each): the first worker up answers alone."""
+    """Until /healthz answers, every worker process has finished its startup (uvicorn logs one
+    "Application startup complete." each) and listens (a worker's socket listens once its app
+    has started): the first worker up answers alone."""
+    port = int(urlsplit(base).port or 80)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -241,16 +249,17 @@ def wait_ready(process: subprocess.Popen[bytes], base: str, log_path: Path, work
             answered = httpx.get(f"{base}/healthz", timeout=1).status_code == 200
         except httpx.HTTPError:
             answered = False
-        if answered and log_path.read_text().count("Application startup complete.") >= workers:
+        started = log_path.read_text().count("Application startup complete.")
+        if answered and started >= workers and listeners(port) == workers:
             return
         time.sleep(0.1)
     raise SystemExit(f"the server was not ready within 60 s:\n{log_path.read_text()}")
 
 
 def worker_pids(pid: int, workers: int) -> list[int]:
-    """The processes that serve: uvicorn's own with 1 worker; with several, its children started
-    by multiprocessing (`--multiprocessing-fork` on their command line), not the supervising
-    process nor multiprocessing's resource tracker."""
+    """The processes that serve: the server's own with 1 worker (`uvicorn.run`); with several,
+    its children started by multiprocessing (`--multiprocessing-fork` on their command line), not
+    the supervising process nor multiprocessing's resource tracker."""
     if workers == 1:
         return [pid]
     tasks = Path(f"/proc/{pid}/task").iterdir()
@@ -261,8 +270,19 @@ def worker_pids(pid: int, workers: int) -> list[int]:
         if b"--multiprocessing-fork" in Path(f"/proc/{child}/cmdline").read_bytes()
     ]
     if len(found) != workers:
-        raise SystemExit(f"uvicorn runs {len(found)} worker processes, not {workers}")
+        raise SystemExit(f"the server runs {len(found)} worker processes, not {workers}")
     return found
+
+
+def listeners(port: int) -> int:
+    """How many sockets listen on `port` (/proc/net/tcp's LISTEN rows on that local port): one
+    per worker process."""
+    count = 0
+    for table in (Path("/proc/net/tcp"), Path("/proc/net/tcp6")):
+        for line in table.read_text().splitlines()[1:] if table.exists() else []:
+            fields = line.split()
+            count += fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port
+    return count
 
 
 def process_cpu(pid: int) -> tuple[float, float]:
@@ -556,7 +576,7 @@ def main(argv: list[str] | None = None) -> int:
         type=worker_counts,
         default=[1],
         metavar="W[,W...]",
-        help="uvicorn worker processes per server; every variant runs with each count (default 1)",
+        help="worker processes per server; every variant runs with each count (default 1)",
     )
     parser.add_argument("--json", metavar="FILE", help="write the summary as JSON")
     args = parser.parse_args(argv)

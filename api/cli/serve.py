@@ -20,9 +20,8 @@ from typing import Annotated, Any, NoReturn
 
 import httpx
 import typer
-import uvicorn
 
-from api import bootstrap
+from api import bootstrap, serving
 from api.cli.shell import Options, emit, err, fail, open_ledger, options_of, out
 from api.client import ApiProblem, Client, OfficerKey
 from api.settings import (
@@ -125,9 +124,8 @@ def serve(
         _check_initialised(options, read_only=settings.read_only)
     export(chosen)  # the worker processes build their app from the environment
     out.print(word("serving", options.lang, url=f"http://{host}:{port}"))
-    uvicorn.run(
+    serving.run(  # one listening socket per worker process: api/serving.py
         "api.http.app:app_from_env",
-        factory=True,
         host=host,
         port=port,
         workers=workers,
