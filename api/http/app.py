@@ -4,6 +4,7 @@ hands to uvicorn (each worker process builds its own from the environment)."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from html import escape
@@ -50,9 +51,11 @@ offices as a signed statement in an append-only, publicly verifiable log.
 """
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+def create_app(settings: Settings, *, clock: Clock | None = None, settle: bool = False) -> FastAPI:
     """The app over one ledger database. `clock` is injected by tests and the demo; a server uses
-    the system clock. The writer and the read-model follower start with the app's lifespan."""
+    the system clock. The writer and the read-model follower start with the app's lifespan;
+    `settle` then takes the heap out of the garbage collector's walks (`settle_heap`), as a
+    server process does."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -67,6 +70,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
             longest_seconds=settings.session_max_hours * 3600,
         )
         held.start()
+        if settle:  # a server process (app_from_env); not the tests' many apps in one process
+            settle_heap()
         try:
             yield
         finally:
@@ -117,6 +122,18 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     return app
 
 
+def settle_heap() -> None:
+    """Once the app has started: collect what startup left behind, then move every object still
+    alive (modules, the registry, templates, the OpenAPI document, caches warmed so far) out of
+    the cyclic garbage collector's reach (`gc.freeze`). They live as long as the process, and
+    each full collection would otherwise walk them all again, every thread waiting: measured
+    at ~125 ms on a server started on the demo, one such pause in every few thousand requests,
+    which was most of the write path's 99th-percentile latency. Objects made afterwards are
+    collected as before."""
+    gc.collect()
+    gc.freeze()
+
+
 def _misc(app: FastAPI) -> None:
     @app.get(
         "/v1/me",
@@ -158,4 +175,4 @@ def _misc(app: FastAPI) -> None:
 
 def app_from_env() -> FastAPI:
     """The app as configured by the environment (LIENTHONG_* variables)."""
-    return create_app(Settings.from_env())
+    return create_app(Settings.from_env(), settle=True)
