@@ -16,10 +16,15 @@ stays flat however long the log is:
    tree at the end.
 
 The checks of one batch are independent of other batches, so they run in worker processes on every
-core; the main process only reads batches and keeps the running order-dependent state.
+core, started in the background as the audit begins. On SQLite and PostgreSQL each worker reads its
+own ranges of the store on a read-only connection of its own (store.py): the main process reads
+only each entry's place (notification id, aggregate, version), pairs it with the tree's leaves,
+hands the ranges out and keeps the running order-dependent state; the in-memory store's rows pass
+through the main process.
 
-entries.py holds the checks of one entry (run on the workers), batches.py the reading of the store
-in batches and the worker pool, auditor.py the order-dependent pass and the report.
+entries.py holds the checks of one entry (run on the workers), store.py the workers' reads,
+batches.py the pairing with the tree and the worker pool, auditor.py the order-dependent pass and
+the report.
 """
 
 from ledger.log.audit.auditor import AuditReport, Finding, audit

@@ -17,7 +17,6 @@ import hashlib
 import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -32,13 +31,15 @@ from ledger.errors import LedgerError
 from ledger.log import merkle, note
 from ledger.log.audit.batches import (
     PARALLEL_FROM,
+    Checks,
     Pairing,
+    StartingPool,
     all_keys,
     checked_in_log_order,
     stored_checkpoints,
-    worker_pool,
 )
-from ledger.log.audit.entries import Checked, entry_state, set_keys
+from ledger.log.audit.entries import Checked, close_reader, entry_state
+from ledger.log.audit.store import Reader, address_of
 from ledger.log.storage.tree import LeafRef, LogStore, StoredCheckpoint
 from ledger.statements import certificates
 from ledger.statements.certificates import Revocation
@@ -69,6 +70,9 @@ class AuditReport:
     root: bytes = merkle.EMPTY_ROOT
     findings: list[Finding] = field(default_factory=list)
     omitted: int = 0  # findings beyond MAX_FINDINGS, counted only
+    # how long the worker processes took to start (seconds; 0 without workers), in the background
+    # while the audit read: not part of what the audit found
+    pool_start: float = field(default=0.0, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -88,11 +92,29 @@ def audit(
     log = ledger.logstore
     size = log.tree_size()
     count = workers if workers is not None else (os.cpu_count() or 1)
-    if count > 1 and (workers is not None or size >= PARALLEL_FROM):
-        keys = all_keys(ledger)
-        with worker_pool(count, keys) as pool:
-            return _Audit(ledger, log, progress, log_key, keys, pool, count).run()
-    return _Audit(ledger, log, progress, log_key, all_keys(ledger), None, 1).run()
+    address = address_of(ledger)
+    # the workers start first, in the background, while this process reads the keys
+    starting = (
+        StartingPool(count)
+        if count > 1 and (workers is not None or size >= PARALLEL_FROM)
+        else None
+    )
+    reader = None
+    try:
+        # a store the workers can open is read by them, each its own range; else through here
+        reader = Reader(address) if address is not None else None
+        checks = Checks(all_keys(ledger), address, starting)
+        report = _Audit(ledger, log, progress, log_key, checks, reader).run()
+        if starting is not None:
+            report.pool_start = starting.started
+        return report
+    finally:
+        if reader is not None:
+            reader.close()
+        if starting is not None:
+            starting.shutdown()
+        elif address is not None:
+            close_reader()  # the read connection the checks opened in this process
 
 
 class _Audit:
@@ -102,13 +124,12 @@ class _Audit:
         log: LogStore,
         progress: Callable[[int], None] | None,
         log_key: note.Verifier | None,
-        keys: dict[str, bytes],
-        pool: Executor | None,
-        workers: int,
+        checks: Checks,
+        reader: Reader | None,
     ) -> None:
         self.ledger, self.logstore, self.progress = ledger, log, progress
         self.log_key = log_key
-        self.pool, self.workers = pool, workers
+        self.checks, self.reader = checks, reader
         self.report = AuditReport()
         self.authority_keys: dict[str, bytes] = {}
         self.keys: dict[str, bytes] = {}
@@ -124,7 +145,6 @@ class _Audit:
         self.checkpoints: Iterator[StoredCheckpoint] = iter(())
         self.next_checkpoint: StoredCheckpoint | None = None
         self.previous: tuple[StoredCheckpoint, bytes] | None = None  # checked, and its root
-        set_keys(keys)  # for batches checked in this process
 
     def run(self) -> AuditReport:
         self.report.size = size = self.logstore.tree_size()
@@ -132,8 +152,8 @@ class _Audit:
         self.next_checkpoint = next(self.checkpoints, None)
         tree = merkle.CompactRange()
         self._checkpoints_at(tree)  # of the empty log
-        batches = Pairing(self.ledger, self.logstore, self._finding).batches()
-        for checked, ref in checked_in_log_order(batches, self.pool, self.workers, self.progress):
+        batches = Pairing(self.ledger, self.logstore, self._finding, self.reader).batches()
+        for checked, ref in checked_in_log_order(batches, self.checks, self.progress):
             self.report.checked += 1
             self._order_checks(checked, ref)
             self._check_chain(checked)

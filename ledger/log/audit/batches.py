@@ -10,31 +10,91 @@ a few batches ahead of the order-dependent checks that consume them.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import pickle
+import threading
+import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from multiprocessing.context import BaseContext
 from typing import Any
 from uuid import UUID
 
 import msgpack
 
 from ledger.application import Ledger
-from ledger.log.audit.entries import KEY_TOPICS, Checked, Row, check_rows, entry_state, set_keys
+from ledger.log.audit.entries import (
+    KEY_TOPICS,
+    Checked,
+    Found,
+    Row,
+    check_range,
+    check_rows,
+    checked,
+    entry_state,
+)
+from ledger.log.audit.store import Address, Reader
 from ledger.log.storage.tree import LeafRef, LogStore, StoredCheckpoint
 from ledger.statements import signing
 
 BATCH = 2000
 PARALLEL_FROM = 20_000  # smaller logs are checked in this process: starting workers costs more
+# what the fork server imports once, before it forks each worker: the program itself (else each
+# worker imports it again) and the checks
+PRELOAD = ["__main__", "ledger.log.audit.entries"]
 
 # Where a finding goes: (position, subject, seq, problem); position 0 for the log as a whole.
 OnFinding = Callable[[int, str | None, int | None, str], None]
 
 
-def worker_pool(workers: int, keys: dict[str, bytes]) -> ProcessPoolExecutor:
-    """Worker processes for the checks of batches, each knowing the log's public keys."""
+def forkserver() -> BaseContext:
+    """The context of the audit's workers: a fork server that has imported the checks."""
     context = multiprocessing.get_context("forkserver")
-    # workers import what they need once, in the fork server, not each on its own
-    context.set_forkserver_preload(["ledger.log.audit.entries"])
-    return ProcessPoolExecutor(workers, context, initializer=set_keys, initargs=(keys,))
+    # takes effect when the fork server starts, the first time a worker is started
+    context.set_forkserver_preload(PRELOAD)
+    return context
+
+
+def _ready() -> int:
+    return os.getpid()
+
+
+class StartingPool:
+    """Worker processes started in the background: the main process reads meanwhile, and waits
+    for them only when it hands over its first batch. `started` is how long they took to start,
+    each answering once (seconds, once `pool()` has returned)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.started = 0.0
+        self._pool: ProcessPoolExecutor | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._start, name="audit-pool-start", daemon=True)
+        self._thread.start()
+
+    def _start(self) -> None:
+        began = time.perf_counter()
+        try:
+            self._pool = ProcessPoolExecutor(self.workers, forkserver())
+            # each submission starts one more worker (forkserver: started on demand)
+            for future in [self._pool.submit(_ready) for _ in range(self.workers)]:
+                future.result()
+        except BaseException as problem:  # raised again in the main thread by `pool()`
+            self._error = problem
+        self.started = time.perf_counter() - began
+
+    def pool(self) -> ProcessPoolExecutor:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._pool is not None
+        return self._pool
+
+    def shutdown(self) -> None:
+        self._thread.join()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def all_keys(ledger: Ledger) -> dict[str, bytes]:
@@ -56,44 +116,85 @@ def all_keys(ledger: Ledger) -> dict[str, bytes]:
         start = batch[-1].id + 1
 
 
+class Checks:
+    """Where the batches are checked: on the workers (`pool`, else in this process), from rows
+    the main process read (`rows`), or read by the workers themselves from `address` (`ids`)."""
+
+    def __init__(
+        self,
+        keys: dict[str, bytes],
+        address: Address | None,
+        pool: StartingPool | None,
+    ) -> None:
+        self.token = uuid.uuid4().hex
+        self.keys = pickle.dumps(keys)  # once: a batch carries it as bytes
+        self.address, self.starting = address, pool
+        self.workers = pool.workers if pool is not None else 1
+        self._executor: Executor | None = None
+
+    def submit(self, paired: list[tuple[int, Any]]) -> Future[list[Found]] | list[Found]:
+        """Check a batch of (position, notification) pairs, notifications in store order."""
+        if self.address is not None:
+            ids = [notification.id for _, notification in paired]
+            args: tuple[Any, ...] = (self.address, self.token, self.keys, ids[0], ids[-1], ids)
+            task: Callable[..., list[Found]] = check_range
+        else:
+            rows: list[Row] = [
+                (position, _uuid(n.originator_id), n.originator_version, n.topic, n.state)
+                for position, n in paired
+            ]
+            args, task = (self.token, self.keys, rows), check_rows
+        if self.starting is None:
+            return task(*args)
+        if self._executor is None:
+            self._executor = self.starting.pool()
+        return self._executor.submit(task, *args)
+
+
 def checked_in_log_order(
-    batches: Iterable[tuple[list[Row], list[LeafRef]]],
-    pool: Executor | None,
-    workers: int,
+    batches: Iterable[tuple[list[tuple[int, Any]], list[LeafRef]]],
+    checks: Checks,
     progress: Callable[[int], None] | None,
 ) -> Iterator[tuple[Checked, LeafRef]]:
     """(checked entry, its leaf record) in log order, batches checked ahead on the workers."""
-    pending: list[tuple[Any, list[LeafRef]]] = []
-    for rows, refs in batches:
-        pending.append((pool.submit(check_rows, rows) if pool else check_rows(rows), refs))
-        if len(pending) > 2 * workers:
+    pending: list[tuple[Any, list[tuple[int, Any]], list[LeafRef]]] = []
+    for paired, refs in batches:
+        pending.append((checks.submit(paired), paired, refs))
+        if len(pending) > 2 * checks.workers:
             yield from _collect(pending.pop(0), progress)
     for item in pending:
         yield from _collect(item, progress)
 
 
 def _collect(
-    item: tuple[Any, list[LeafRef]], progress: Callable[[int], None] | None
+    item: tuple[Any, list[tuple[int, Any]], list[LeafRef]],
+    progress: Callable[[int], None] | None,
 ) -> Iterator[tuple[Checked, LeafRef]]:
-    future, refs = item
-    results = future if isinstance(future, list) else future.result()
+    future, paired, refs = item
+    results: list[Found] = future if isinstance(future, list) else future.result()
     if progress is not None:
         progress(len(results))
-    yield from zip(results, refs, strict=True)
+    for (position, notification), found, ref in zip(paired, results, refs, strict=True):
+        originator_id = _uuid(notification.originator_id)
+        yield checked(position, originator_id, notification.originator_version, found), ref
 
 
 class Pairing:
     """Batches of entries in log order, each paired with the tree's record of its leaf; what
     lost its partner (an entry, a leaf, or both) is named in a finding."""
 
-    def __init__(self, ledger: Ledger, log: LogStore, finding: OnFinding) -> None:
+    def __init__(
+        self, ledger: Ledger, log: LogStore, finding: OnFinding, reader: Reader | None = None
+    ) -> None:
         self.ledger, self.logstore, self.finding = ledger, log, finding
+        self.reader = reader  # reads the entries' places only, their states left to the workers
         self.leaves: Iterator[LeafRef] = iter(())
         self.ref: LeafRef | None = None  # the next leaf not yet paired
         self.expected = 0  # the next leaf index, were the tree dense
 
-    def batches(self) -> Iterator[tuple[list[Row], list[LeafRef]]]:
-        rows: list[Row] = []
+    def batches(self) -> Iterator[tuple[list[tuple[int, Any]], list[LeafRef]]]:
+        """Batches of (position, notification) pairs with the leaf records they pair with."""
+        rows: list[tuple[int, Any]] = []
         refs: list[LeafRef] = []
         self.leaves = self._leaf_stream()
         self.ref = next(self.leaves, None)
@@ -102,7 +203,7 @@ class Pairing:
             ref = self._pair(key)
             if ref is None:
                 continue
-            rows.append((ref.index + 1, key[0], key[1], notification.topic, notification.state))
+            rows.append((ref.index + 1, notification))
             refs.append(ref)
             if len(rows) == BATCH:
                 yield rows, refs
@@ -173,7 +274,10 @@ class Pairing:
     def _notification_stream(self) -> Iterator[Any]:
         start = 1
         while True:
-            batch = self.ledger.recorder.select_notifications(start, BATCH)
+            if self.reader is not None:
+                batch: Any = self.reader.keys(start, BATCH)
+            else:
+                batch = self.ledger.recorder.select_notifications(start, BATCH)
             yield from batch
             if len(batch) < BATCH:
                 return

@@ -11,11 +11,14 @@ by the auditor (auditor.py) from what these checks return.
 from __future__ import annotations
 
 import hashlib
+import pickle
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, NamedTuple
 from uuid import UUID
 
 import msgpack
+import msgspec
 from eventsourcing.utils import get_topic
 
 from domain.dossier import Dossier
@@ -27,6 +30,7 @@ from domain.signed import subject_id
 from domain.statement import AUTHORITY, Statement
 from ledger.errors import LedgerError
 from ledger.log import tlog
+from ledger.log.audit.store import Address, Reader
 from ledger.statements import schema, signing
 
 # The event classes each kind is recorded as; a stored event of another class was altered.
@@ -97,13 +101,26 @@ class Checked(NamedTuple):
     revocation: tuple[str, str, bytes] | None = None
 
 
+# What the checks of one entry find, without its place (position, aggregate, version), which the
+# main process knows: the fields of `Checked` after `originator_version`, in order. A plain tuple,
+# so a batch of them crosses from a worker process as little more than its bytes.
+Found = tuple[Any, ...]
+
 _KEYS: dict[str, bytes] = {}  # every key id the log registers → its public key (worker global)
+_KEYS_TOKEN = ""  # the audit whose keys _KEYS holds
 
 
 def set_keys(keys: dict[str, bytes]) -> None:
     """The public keys the log registers, for the checks of this process."""
-    global _KEYS
-    _KEYS = keys
+    global _KEYS, _KEYS_TOKEN
+    _KEYS, _KEYS_TOKEN = keys, ""
+
+
+def use_keys(token: str, keys: bytes) -> None:
+    """The keys of audit `token` (pickled once by the main process), unpickled once a process."""
+    global _KEYS, _KEYS_TOKEN
+    if token != _KEYS_TOKEN:
+        _KEYS, _KEYS_TOKEN = pickle.loads(keys), token  # noqa: S301 — from the auditing process
 
 
 def entry_state(state: bytes) -> dict[str, Any]:
@@ -118,70 +135,122 @@ def _ignore_ext(code: int, data: bytes) -> msgpack.ExtType:
     return msgpack.ExtType(code, data)
 
 
-def check_rows(rows: Sequence[Row]) -> list[Checked]:
-    return [_check_row(row) for row in rows]
+def check_rows(token: str, keys: bytes, rows: Sequence[Row]) -> list[Found]:
+    """The checks of rows read by the main process (a store other processes cannot open)."""
+    use_keys(token, keys)
+    return [examine(oid.hex, version, topic, state) for _, oid, version, topic, state in rows]
 
 
-def _check_row(row: Row) -> Checked:
-    position, originator_id, version, _, state = row
+_READER: Reader | None = None  # this worker's own read connection
+
+
+def check_range(
+    address: Address, token: str, keys: bytes, first: int, last: int, ids: Sequence[int]
+) -> list[Found]:
+    """The checks of the entries `ids` (notification ids, ascending, from `first` to `last`),
+    read by this process from the store at `address` on its own connection. An id whose row is
+    gone by the time it is read (deleted during the audit) is named as such."""
+    global _READER
+    use_keys(token, keys)
+    if _READER is None or _READER.address != address:
+        if _READER is not None:
+            _READER.close()
+        _READER = Reader(address)
+    rows = iter(_READER.rows(first, last))
+    found: list[Found] = []
+    row = next(rows, None)
+    for wanted in ids:
+        while row is not None and row[0] < wanted:
+            row = next(rows, None)
+        if row is None or row[0] != wanted:
+            found.append(unread(None, "the stored event is gone: it was deleted during the audit"))
+            continue
+        _, originator_hex, version, topic, state = row
+        found.append(examine(originator_hex, version, topic, state))
+        row = next(rows, None)
+    return found
+
+
+def close_reader() -> None:
+    """Close this process's read connection, if it opened one."""
+    global _READER
+    if _READER is not None:
+        _READER.close()
+        _READER = None
+
+
+def checked(position: int, originator_id: UUID, version: int, found: Found) -> Checked:
+    return Checked(position, originator_id, version, *found)
+
+
+def examine(originator_hex: str, version: int, topic: str, state: bytes) -> Found:
+    """The checks of one stored entry (its aggregate id as 32 hex digits): a `Found`."""
     try:
         raw, signature, recorded_at = _recorded(state)
     except (ValueError, KeyError, TypeError, msgpack.UnpackException) as problem:
-        return _unread(row, f"stored event cannot be decoded: {problem}")
+        return unread(version, f"stored event cannot be decoded: {problem}")
     leaf = tlog.entry_leaf_hash(raw, signature, recorded_at)
     digest = hashlib.sha256(raw).digest()
     try:
         statement = schema.parse(raw, max_bytes=max(len(raw), 1))
     except LedgerError as problem:
-        return _unread(row, f"statement bytes are not a valid statement: {problem}", leaf, digest)
-    wrong = _stored_as_signed(row, statement) or _signed_by_its_key(statement, raw, signature)
-    return Checked(
-        position,
-        originator_id,
-        version,
-        leaf=leaf,
-        subject=statement.subject,
-        seq=statement.seq,
-        key=None if statement.kind == "authority.established" else statement.key,
-        by_authority=statement.officer == AUTHORITY and statement.kind != "authority.established",
-        learns=_learns(statement),
-        problem=wrong,
-        prev=statement.prev,
-        digest=digest,
-        revokes=statement.subject if statement.kind == "key.revoked" else None,
-        at=statement.at,
-        office=statement.office,
-        certifies=tuple(statement.body["certificates"])
-        if statement.kind == "key.registered" and "certificates" in statement.body
+        return unread(
+            version, f"statement bytes are not a valid statement: {problem}", leaf, digest
+        )
+    kind = statement.kind
+    wrong = _stored_as_signed(originator_hex, version, topic, statement) or _signed_by_its_key(
+        statement, raw, signature
+    )
+    return (
+        leaf,
+        statement.subject,
+        statement.seq,
+        None if kind == "authority.established" else statement.key,
+        statement.officer == AUTHORITY and kind != "authority.established",
+        _learns(statement),
+        wrong,
+        statement.prev,
+        digest,
+        statement.subject if kind == "key.revoked" else None,
+        statement.at,
+        statement.office,
+        tuple(statement.body["certificates"])
+        if kind == "key.registered" and "certificates" in statement.body
         else None,
-        revocation=(statement.subject, statement.body["format"], statement.body["sha256"])
-        if statement.kind == "revocation.recorded"
+        (statement.subject, statement.body["format"], statement.body["sha256"])
+        if kind == "revocation.recorded"
         else None,
     )
 
 
-def _unread(
-    row: Row, problem: str, leaf: bytes | None = None, digest: bytes | None = None
-) -> Checked:
-    """An entry whose statement cannot be read: its place, what could be computed, the problem."""
-    position, originator_id, version, _, _ = row
-    return Checked(
-        position,
-        originator_id,
-        version,
-        leaf=leaf,
-        subject=None,
-        seq=version,
-        key=None,
-        by_authority=False,
-        learns=None,
-        problem=problem,
-        digest=digest,
-    )
+def unread(
+    version: int | None, problem: str, leaf: bytes | None = None, digest: bytes | None = None
+) -> Found:
+    """An entry whose statement cannot be read: what could be computed, and the problem."""
+    return (leaf, None, version, None, False, None, problem, None, digest, None, None, None)
+
+
+class _Recorded(msgspec.Struct):
+    """What the checks read of a stored event's state; its other fields are skipped unread."""
+
+    raw: bytes
+    signature: bytes
+    recorded_at: int
+
+
+_RECORDED = msgspec.msgpack.Decoder(_Recorded)
 
 
 def _recorded(state: bytes) -> tuple[bytes, bytes, int]:
-    """(statement bytes, signature, recorded_at) of a stored event, their types checked."""
+    """(statement bytes, signature, recorded_at) of a stored event, their types checked. The
+    three fields are read alone first (msgspec: bytes, bytes, an integer that is not a bool);
+    what that refuses is decoded whole, and refused naming the problem."""
+    try:
+        found = _RECORDED.decode(state)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        pass
+    else:
+        return found.raw, found.signature, found.recorded_at
     entry = entry_state(state)
     raw, signature, recorded_at = entry["raw"], entry["signature"], entry["recorded_at"]
     if not (isinstance(raw, bytes) and isinstance(signature, bytes)):
@@ -201,15 +270,22 @@ def _learns(statement: Statement) -> tuple[str, str, bytes] | None:
     return None
 
 
-def _stored_as_signed(row: Row, statement: Statement) -> str | None:
+@lru_cache(maxsize=65_536)
+def _subject_hex(family: str, subject: str) -> str:
+    return subject_id(family, subject).hex
+
+
+def _stored_as_signed(
+    originator_hex: str, version: int, topic: str, statement: Statement
+) -> str | None:
     """What is wrong with how the statement is stored: its event class and aggregate version."""
-    _, originator_id, version, topic, _ = row
     if topic not in TOPICS_OF_KIND[statement.kind]:
         return f"stored as {topic}, but the signed statement is a {statement.kind}"
-    if originator_id != subject_id(statement.family, statement.subject) or version != statement.seq:
+    family = statement.family
+    if originator_hex != _subject_hex(family, statement.subject) or version != statement.seq:
         return (
-            f"stored under aggregate {originator_id} version {version}, but the statement is "
-            f"{statement.family} {statement.subject} seq {statement.seq}"
+            f"stored under aggregate {UUID(hex=originator_hex)} version {version}, but the "
+            f"statement is {family} {statement.subject} seq {statement.seq}"
         )
     if statement.kind == "key.registered" and statement.subject != signing.key_id(
         statement.body["public_key"]
