@@ -23,7 +23,10 @@ ABBA order:
   and stops the report lists beside its counts, as `lienthong report` and the JSON report read
   them), its log reads counted likewise;
 - map: GET /giam-sat/ban-do?months=M, the whole page (its office rows, month-by-month rates and
-  the national index's figures), status 200 checked.
+  the national index's figures), status 200 checked;
+- the inspector's other pages as they open, status 200 checked: the stalls of the subtree
+  (`/giam-sat`, first page), the late decisions (`/giam-sat/ket-qua?months=M`), the dossiers held
+  (`/giam-sat/giu?months=M`), and the API's `GET /v1/stalls` (first page of 100, bearer token).
 
 It prints p50 and p95 of each (ms), each against the baseline's p50, and the log reads per
 report; `--json FILE` writes them as JSON.
@@ -152,14 +155,37 @@ def measure(url: str, directory: Path, office: str, months: int, runs: int) -> d
             notice_reads.clear()
             with counting(services.ledger, notice_reads):
                 found = notice_counts(services.inspector(), office, start, end)
-            figures.update(apologised=found.apologised, refused=found.refused, stopped=found.stopped)
+            figures.update(
+                apologised=found.apologised, refused=found.refused, stopped=found.stopped
+            )
 
-        def page() -> None:
-            answer = http.get("/giam-sat/ban-do", params={"months": months})
-            assert answer.status_code == 200, answer.text[:500]
+        def page(path: str, **params: Any) -> Callable[[], None]:
+            def get() -> None:
+                answer = http.get(path, params=params)
+                assert answer.status_code == 200, answer.text[:500]
 
-        timed: dict[str, list[float]] = {"baseline": [], "report": [], "notices": [], "map": []}
-        steps = [("baseline", baseline), ("report", report), ("notices", notices), ("map", page)]
+            return get
+
+        def api(path: str) -> Callable[[], None]:
+            def get() -> None:
+                answer = http.get(path, headers={"Authorization": f"Bearer {token}"})
+                assert answer.status_code == 200, answer.text[:500]
+
+            return get
+
+        steps = [
+            ("baseline", baseline),
+            ("report", report),
+            ("notices", notices),
+            ("map", page("/giam-sat/ban-do", months=months)),
+            # the inspector's other pages, as they open: the stalls of the subtree (first page),
+            # the late decisions and the dossiers held, over the same months
+            ("stalls page", page("/giam-sat")),
+            ("late page", page("/giam-sat/ket-qua", months=months)),
+            ("held page", page("/giam-sat/giu", months=months)),
+            ("GET /v1/stalls", api("/v1/stalls")),
+        ]
+        timed: dict[str, list[float]] = {name: [] for name, _ in steps}
         for step in steps:  # warm: the first of each pays for caches and page templates
             step[1]()
         for round_ in range(runs):
@@ -204,9 +230,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{result['period'][1]}: {result['rows_read']} dossiers received before its end; "
         f"{result['figures']}"
     )
-    for name in ("baseline", "report", "notices", "map"):
+    for name in [
+        key for key in result if isinstance(result[key], dict) and "p50_ms" in result[key]
+    ]:
         p50, p95 = result[name]["p50_ms"], result[name]["p95_ms"]
-        print(f"  {name:8} p50 {p50:9.1f} ms  p95 {p95:9.1f} ms  ×{p50 / base:.1f} the SELECT")
+        print(f"  {name:14} p50 {p50:9.1f} ms  p95 {p95:9.1f} ms  ×{p50 / base:.1f} the SELECT")
     print(f"  log reads per report: {result['log_reads_per_report'] or 'none'}")
     print(f"  log reads per notice count: {result['log_reads_per_notice_count'] or 'none'}")
     if args.json:
