@@ -71,6 +71,7 @@ from ledger.log import merkle, note, tlog  # noqa: E402
 from ledger.log.audit import AuditReport, audit  # noqa: E402
 from ledger.log.audit import batches as audit_batches  # noqa: E402
 from ledger.log.audit import entries as audit_entries  # noqa: E402
+from ledger.log.audit import store as audit_store  # noqa: E402
 from ledger.log.tlog import LogKey  # noqa: E402
 from ledger.statements import schema, signing  # noqa: E402
 from tests.world import OFFICES, World, seeded_key  # noqa: E402
@@ -432,7 +433,8 @@ def measure_memory(log: Log, workers: int) -> dict[str, Any]:
 
 
 STEPS = {
-    "read": "DB read, log order (notifications + leaves)",
+    "places": "DB read, main: entries' places + leaves (Reader)",
+    "rows": "DB read, workers: stored rows (Reader.rows)",
     "decode": "stored state decode (msgspec: raw, signature, recorded_at)",
     "leaf": "leaf hash (canonical encode + SHA-256)",
     "parse": "schema.parse (canonical decode + field checks)",
@@ -453,22 +455,29 @@ class Stopwatch:
 
 
 def step_timings(log: Log) -> dict[str, float]:
-    """The audit's steps, batch by batch as the audit reads them, timed one after the other in
+    """The audit's steps, range by range as the audit reads them, timed one after the other in
     this process (seconds per step over the whole log)."""
     ledger = log.open()
-    recorder: Any = ledger.recorder
-    batch = audit_batches.BATCH
+    address = audit_store.address_of(ledger)
+    if address is None:
+        raise SystemExit("the bench's store has no address the workers could open")
+    reader = audit_store.Reader(address)
+    batch = audit_batches.RANGE
     keys = audit_batches.all_keys(ledger)
     tree = merkle.CompactRange()
     watch = Stopwatch()
     try:
         start, leaf = 1, 0
         while True:
-            watch.lap("read")  # resets the stopwatch
-            notifications = recorder.select_notifications(start, batch)
-            recorder.leaf_refs(leaf, len(notifications))
-            watch.lap("read")
-            entries = [audit_entries._recorded(n.state) for n in notifications]
+            watch.lap("places")  # resets the stopwatch
+            places = reader.keys(start, batch)
+            reader.leaves(leaf, len(places))
+            watch.lap("places")
+            if not places:
+                break
+            rows = reader.rows(places[0].id, places[-1].id)
+            watch.lap("rows")
+            entries = [audit_entries._recorded(row[4]) for row in rows]
             watch.lap("decode")
             leaves = [tlog.entry_leaf_hash(*e) for e in entries]
             watch.lap("leaf")
@@ -480,19 +489,20 @@ def step_timings(log: Log) -> dict[str, float]:
             for value in leaves:
                 tree.append(value)
             watch.lap("tree")
-            leaf += len(notifications)
-            if len(notifications) < batch:
+            leaf += len(places)
+            if len(places) < batch:
                 break
-            start = notifications[-1].id + 1
+            start = places[-1].id + 1
     finally:
+        reader.close()
         ledger.close()
     return {STEPS[step]: seconds for step, seconds in watch.seconds.items()}
 
 
 PROFILE_GROUPS = [
     # (label, file suffix, function), cumulative time; the groups do not nest in one another
-    ("DB read (select_notifications, leaf_refs, select_events)", None, None),
-    ("stored state decode (entry_state)", "ledger/log/audit/entries.py", "entry_state"),
+    ("DB read (Reader: places, leaves, rows; select_events)", None, None),
+    ("stored state decode (_recorded)", "ledger/log/audit/entries.py", "_recorded"),
     ("leaf hash (tlog.entry_leaf_hash)", "ledger/log/tlog.py", "entry_leaf_hash"),
     ("schema.parse", "ledger/statements/schema.py", "parse"),
     ("signature (signing.verify)", "ledger/statements/signing.py", "verify"),
@@ -502,10 +512,11 @@ PROFILE_GROUPS = [
     ("chain check (_check_chain)", "ledger/log/audit/auditor.py", "_check_chain"),
 ]
 DB_READS = [
-    ("eventsourcing/sqlite.py", "select_notifications"),
+    ("eventsourcing/sqlite.py", "select_notifications"),  # the keys, before the pass
     ("eventsourcing/postgres.py", "select_notifications"),
-    ("ledger/log/storage/sqlite.py", "leaf_refs"),
-    ("ledger/log/storage/postgres.py", "leaf_refs"),
+    ("ledger/log/audit/store.py", "keys"),
+    ("ledger/log/audit/store.py", "leaves"),
+    ("ledger/log/audit/store.py", "rows"),
     ("eventsourcing/sqlite.py", "select_events"),
     ("eventsourcing/postgres.py", "select_events"),
 ]
@@ -555,7 +566,7 @@ def profile_single(log: Log) -> tuple[float, list[tuple[str, float]], pstats.Sta
         groups.append((label, seconds))
     groups.append(
         (
-            "rest: _check_row itself, Checked records, subject ids, loops",
+            "rest: examine itself, Checked records, pairing, loops",
             total - sum(seconds for _, seconds in groups),
         )
     )

@@ -9,9 +9,13 @@ does, and every tampering of tests/test_log.py is still found and named.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import msgpack
 import pytest
@@ -30,6 +34,14 @@ from tests.test_log import (
     reported,
 )
 from tests.world import World
+
+
+@pytest.fixture(autouse=True)
+def _workers_check_every_range(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every range to the workers, none checked by the main process while they start (a small
+    log would be checked before they are up); test_the_main_process_checks_while_its_workers_start
+    checks that path."""
+    monkeypatch.setattr(batches, "CHECK_WHILE_STARTING", False)
 
 
 @pytest.fixture(params=DURABLE)
@@ -86,7 +98,7 @@ def test_a_shared_store_has_an_address_and_the_memory_store_none(
     finally:
         ledger.close()
     assert len(keys) == len(rows) == 22
-    assert [(key.originator_id.hex, key.originator_version) for key in keys] == [
+    assert [(UUID(key.originator_id).hex, key.originator_version) for key in keys] == [
         (oid, version) for _, oid, version, _, _ in rows
     ]
     memory = World.build("memory:")
@@ -123,6 +135,42 @@ def test_the_pool_starts_in_the_background_and_its_start_is_measured(scenario: s
     assert parallel == serial
     assert parallel.pool_start > 0
     assert serial.pool_start == 0
+    assert (parallel.checked_here, serial.checked_here) == (0, 22)
+
+
+def test_the_main_process_checks_while_its_workers_start(
+    scenario: str, tables: Tables, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batches, "CHECK_WHILE_STARTING", True)
+    monkeypatch.setattr(batches, "RANGE", 2)
+    started = threading.Event()
+    start = batches.StartingPool._start
+
+    def slow_start(pool: batches.StartingPool) -> None:
+        started.wait(timeout=60)  # the workers start once the main process has checked a range
+        start(pool)
+
+    original = batches.Checks.submit
+
+    def submit(checks: batches.Checks, paired: list[tuple[int, Any]]) -> Any:
+        found = original(checks, paired)
+        if not started.is_set():  # the first range checked here, the next ones by the workers
+            started.set()
+            assert checks.starting is not None
+            checks.starting.pool()
+        return found
+
+    monkeypatch.setattr(batches.StartingPool, "_start", slow_start)
+    monkeypatch.setattr(batches.Checks, "submit", submit)
+    change_recorded_at(tables, 2)  # in the first range, checked by the main process
+    change_recorded_at(tables, 21)
+
+    parallel = audited(scenario, 2)
+    assert parallel == audited(scenario, 1), described(parallel)
+    assert parallel.checked_here == 2
+    assert parallel.pool_start > 0
+    assert reported(parallel.findings, 2, "the entry differs from the one the tree recorded")
+    assert reported(parallel.findings, 21, "the entry differs from the one the tree recorded")
 
 
 def test_the_memory_store_still_sends_its_rows_to_the_workers() -> None:
@@ -141,13 +189,16 @@ def test_the_memory_store_still_sends_its_rows_to_the_workers() -> None:
 # --- ranges and their boundaries ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("batch", [1, 3, 10, 21, 22, 23])
+@pytest.mark.parametrize(
+    ("size", "reads"), [(1, 2000), (3, 4), (10, 4), (21, 5), (22, 22), (23, 4)]
+)
 def test_ranges_of_any_size_report_what_one_process_does(
-    scenario: str, tables: Tables, monkeypatch: pytest.MonkeyPatch, batch: int
+    scenario: str, tables: Tables, monkeypatch: pytest.MonkeyPatch, size: int, reads: int
 ) -> None:
     """Ranges of 3 end inside the checkpoints' spans (17, 20: ranges 16–18 and 19–21); 21 and 22
-    put the last entry alone or at a range's end."""
-    monkeypatch.setattr(batches, "BATCH", batch)
+    put the last entry alone or at a range's end; reads of 4 rows split the ranges' reads."""
+    monkeypatch.setattr(batches, "RANGE", size)
+    monkeypatch.setattr(batches, "BATCH", reads)
     clean = audited(scenario, 2)
     assert (clean.findings, clean.checked, clean.checkpoints) == ([], 22, 3)
     assert clean == audited(scenario, 1)
@@ -165,7 +216,7 @@ def test_ranges_of_any_size_report_what_one_process_does(
 def test_a_tampered_row_in_the_second_workers_range_is_named_at_its_position(
     scenario: str, tables: Tables, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(batches, "BATCH", 10)  # ranges 1–10, 11–20, 21–22
+    monkeypatch.setattr(batches, "RANGE", 10)  # ranges 1–10, 11–20, 21–22
     tables.put_state(15, lambda state: state.update(signature=bytes(64)))
 
     report = audited(scenario, 2)
@@ -206,7 +257,8 @@ class _Place:
 def test_the_workers_name_what_was_changed_in_the_database(
     scenario: str, tables: Tables, monkeypatch: pytest.MonkeyPatch, case: str
 ) -> None:
-    monkeypatch.setattr(batches, "BATCH", 7)  # several ranges, several workers
+    monkeypatch.setattr(batches, "RANGE", 7)  # several ranges, several workers
+    monkeypatch.setattr(batches, "BATCH", 5)
     tamper, expected = TAMPERING[case]
     tamper(tables)
 
@@ -257,3 +309,39 @@ def test_the_fast_decoder_reads_what_the_whole_decode_reads() -> None:
     state = _state(raw=b"\x81\xa1a\x01", recorded_at=2**40, extra={"x": [1, 2]})
     whole = entries.entry_state(state)
     assert entries._recorded(state) == (whole["raw"], whole["signature"], whole["recorded_at"])
+
+
+# --- the workers' start ---------------------------------------------------------------------------
+
+PROGRAM = """
+import os, sys
+sys.path.insert(0, {root!r})
+with open({marks!r}, "a") as marks:
+    marks.write(f"{{os.getpid()}}\\n")
+from ledger.log.audit import batches
+
+if __name__ == "__main__":
+    batches.forkserver()
+    starting = batches.StartingPool(2)
+    try:
+        print(sorted(future.result() for future in [
+            starting.pool().submit(batches._ready) for _ in range(4)
+        ]))
+    finally:
+        starting.shutdown()
+"""
+
+
+def test_the_program_is_imported_once_by_the_fork_server_not_by_each_worker(
+    tmp_path: Path,
+) -> None:
+    marks = tmp_path / "imported"
+    program = tmp_path / "program.py"
+    root = str(Path(__file__).resolve().parents[1])
+    program.write_text(PROGRAM.format(root=root, marks=str(marks)))
+    done = subprocess.run(
+        [sys.executable, str(program)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    # the program itself, then the fork server: no worker imports it again
+    assert len(marks.read_text().split()) == 2, (marks.read_text(), done.stdout)

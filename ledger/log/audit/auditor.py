@@ -33,14 +33,15 @@ from ledger.log.audit.batches import (
     PARALLEL_FROM,
     Checks,
     Pairing,
+    Ref,
     StartingPool,
     all_keys,
     checked_in_log_order,
     stored_checkpoints,
 )
 from ledger.log.audit.entries import Checked, close_reader, entry_state
-from ledger.log.audit.store import Reader, address_of
-from ledger.log.storage.tree import LeafRef, LogStore, StoredCheckpoint
+from ledger.log.audit.store import Reader, address_of, as_uuid
+from ledger.log.storage.tree import LogStore, StoredCheckpoint
 from ledger.statements import certificates
 from ledger.statements.certificates import Revocation
 
@@ -73,6 +74,8 @@ class AuditReport:
     # how long the worker processes took to start (seconds; 0 without workers), in the background
     # while the audit read: not part of what the audit found
     pool_start: float = field(default=0.0, compare=False)
+    # entries checked in the auditing process itself (with workers: while they started)
+    checked_here: int = field(default=0, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -105,7 +108,9 @@ def audit(
         reader = Reader(address) if address is not None else None
         checks = Checks(all_keys(ledger), address, starting)
         report = _Audit(ledger, log, progress, log_key, checks, reader).run()
+        report.checked_here = checks.here
         if starting is not None:
+            starting.shutdown()
             report.pool_start = starting.started
         return report
     finally:
@@ -113,8 +118,7 @@ def audit(
             reader.close()
         if starting is not None:
             starting.shutdown()
-        elif address is not None:
-            close_reader()  # the read connection the checks opened in this process
+        close_reader()  # the read connection the checks opened in this process, if they did
 
 
 class _Audit:
@@ -141,7 +145,7 @@ class _Audit:
         self.chains: dict[tuple[bytes, ...], tuple[list[bytes], list[str]]] = {}
         self.mismatched, self.later_mismatches = False, 0
         self.misaligned, self.later_misaligned = False, 0
-        self.heads: OrderedDict[UUID, tuple[int, bytes]] = OrderedDict()
+        self.heads: OrderedDict[UUID | str, tuple[int, bytes]] = OrderedDict()
         self.checkpoints: Iterator[StoredCheckpoint] = iter(())
         self.next_checkpoint: StoredCheckpoint | None = None
         self.previous: tuple[StoredCheckpoint, bytes] | None = None  # checked, and its root
@@ -224,7 +228,7 @@ class _Audit:
 
     # log order ---------------------------------------------------------------------------------
 
-    def _order_checks(self, checked: Checked, ref: LeafRef) -> None:
+    def _order_checks(self, checked: Checked, ref: Ref) -> None:
         self._check_leaf(checked, ref)
         if checked.problem is not None:
             self._finding(checked.position, checked.subject, checked.seq, checked.problem)
@@ -242,7 +246,7 @@ class _Audit:
         if checked.problem is None and checked.revokes is not None:
             self.revoked.setdefault(checked.revokes, checked.position)
 
-    def _check_leaf(self, checked: Checked, ref: LeafRef) -> None:
+    def _check_leaf(self, checked: Checked, ref: Ref) -> None:
         """The entry is the one the tree's leaf was recorded for, unchanged since."""
         aligned = (ref.originator_id, ref.originator_version) == (
             checked.originator_id,
@@ -411,11 +415,11 @@ class _Audit:
         if len(heads) > HEADS_KEPT:
             heads.popitem(last=False)
 
-    def _stored_head(self, originator_id: UUID, version: int) -> tuple[int, bytes]:
+    def _stored_head(self, originator_id: UUID | str, version: int) -> tuple[int, bytes]:
         if version <= 1:
             return 0, ZERO_HASH
         events = self.ledger.recorder.select_events(
-            originator_id, lte=version - 1, desc=True, limit=1
+            as_uuid(originator_id), lte=version - 1, desc=True, limit=1
         )
         if not events:
             return 0, ZERO_HASH

@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import sys
 import threading
 import time
 import uuid
@@ -34,24 +35,38 @@ from ledger.log.audit.entries import (
     checked,
     entry_state,
 )
-from ledger.log.audit.store import Address, Reader
+from ledger.log.audit.store import Address, Leaf, Reader, as_uuid
 from ledger.log.storage.tree import LeafRef, LogStore, StoredCheckpoint
 from ledger.statements import signing
 
-BATCH = 2000
+BATCH = 2000  # rows a read returns
+# entries a worker checks at a time: small enough that the workers start soon and finish together
+RANGE = 500
+# while its workers start, the main process checks the first ranges itself
+CHECK_WHILE_STARTING = True
 PARALLEL_FROM = 20_000  # smaller logs are checked in this process: starting workers costs more
 # what the fork server imports once, before it forks each worker: the program itself (else each
-# worker imports it again) and the checks
-PRELOAD = ["__main__", "ledger.log.audit.entries"]
+# worker imports it again: preloaded.py) and the checks
+PRELOAD = ["__main__", "ledger.log.audit.batches", "ledger.log.audit.preloaded"]
+# where the auditing process names its program's path for the fork server (preloaded.py)
+MAIN_PATH = "LIENTHONG_AUDIT_MAIN_PATH"
+
+# The tree's record of a leaf: read by the recorder (LeafRef) or by `Reader` (Leaf).
+Ref = LeafRef | Leaf
 
 # Where a finding goes: (position, subject, seq, problem); position 0 for the log as a whole.
 OnFinding = Callable[[int, str | None, int | None, str], None]
 
 
 def forkserver() -> BaseContext:
-    """The context of the audit's workers: a fork server that has imported the checks."""
+    """The context of the audit's workers: a fork server that has imported the program and the
+    checks (takes effect when the fork server starts, the first time a worker is started)."""
     context = multiprocessing.get_context("forkserver")
-    # takes effect when the fork server starts, the first time a worker is started
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if path and getattr(getattr(main, "__spec__", None), "name", None) is None:
+        # a program run from its path: the fork server imports it once (preloaded.py)
+        os.environ[MAIN_PATH] = os.path.normpath(os.path.abspath(path))
     context.set_forkserver_preload(PRELOAD)
     return context
 
@@ -84,6 +99,10 @@ class StartingPool:
             self._error = problem
         self.started = time.perf_counter() - began
 
+    def ready(self) -> bool:
+        """Whether the workers have started (or failed to)."""
+        return not self._thread.is_alive()
+
     def pool(self) -> ProcessPoolExecutor:
         self._thread.join()
         if self._error is not None:
@@ -92,9 +111,11 @@ class StartingPool:
         return self._pool
 
     def shutdown(self) -> None:
+        """Stop the workers, once started (again: nothing more)."""
         self._thread.join()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
 
 def all_keys(ledger: Ledger) -> dict[str, bytes]:
@@ -131,6 +152,7 @@ class Checks:
         self.address, self.starting = address, pool
         self.workers = pool.workers if pool is not None else 1
         self._executor: Executor | None = None
+        self.here = 0  # entries checked in this process
 
     def submit(self, paired: list[tuple[int, Any]]) -> Future[list[Found]] | list[Found]:
         """Check a batch of (position, notification) pairs, notifications in store order."""
@@ -144,7 +166,10 @@ class Checks:
                 for position, n in paired
             ]
             args, task = (self.token, self.keys, rows), check_rows
-        if self.starting is None:
+        if self.starting is None or (
+            self._executor is None and CHECK_WHILE_STARTING and not self.starting.ready()
+        ):
+            self.here += len(paired)  # checked here, while the workers start if there are any
             return task(*args)
         if self._executor is None:
             self._executor = self.starting.pool()
@@ -152,31 +177,38 @@ class Checks:
 
 
 def checked_in_log_order(
-    batches: Iterable[tuple[list[tuple[int, Any]], list[LeafRef]]],
+    batches: Iterable[tuple[list[tuple[int, Any]], list[Ref]]],
     checks: Checks,
     progress: Callable[[int], None] | None,
-) -> Iterator[tuple[Checked, LeafRef]]:
+) -> Iterator[tuple[Checked, Ref]]:
     """(checked entry, its leaf record) in log order, batches checked ahead on the workers."""
-    pending: list[tuple[Any, list[tuple[int, Any]], list[LeafRef]]] = []
+    pending: list[tuple[Any, list[tuple[int, Any]], list[Ref]]] = []
     for paired, refs in batches:
         pending.append((checks.submit(paired), paired, refs))
-        if len(pending) > 2 * checks.workers:
+        if len(pending) > 4 * checks.workers:
             yield from _collect(pending.pop(0), progress)
     for item in pending:
         yield from _collect(item, progress)
 
 
 def _collect(
-    item: tuple[Any, list[tuple[int, Any]], list[LeafRef]],
+    item: tuple[Any, list[tuple[int, Any]], list[Ref]],
     progress: Callable[[int], None] | None,
-) -> Iterator[tuple[Checked, LeafRef]]:
+) -> Iterator[tuple[Checked, Ref]]:
     future, paired, refs = item
     results: list[Found] = future if isinstance(future, list) else future.result()
     if progress is not None:
         progress(len(results))
     for (position, notification), found, ref in zip(paired, results, refs, strict=True):
-        originator_id = _uuid(notification.originator_id)
-        yield checked(position, originator_id, notification.originator_version, found), ref
+        # the aggregate id as the pairing compared it (the store's text when read by `Reader`)
+        yield checked(position, ref_id(notification), notification.originator_version, found), ref
+
+
+def ref_id(notification: Any) -> UUID | str:
+    """An entry's aggregate id as the pairing compares it: the store's text when `Reader` read
+    it (the leaves too), a UUID when the recorder did."""
+    value = notification.originator_id
+    return value if isinstance(value, UUID | str) else _uuid(value)
 
 
 class Pairing:
@@ -188,24 +220,24 @@ class Pairing:
     ) -> None:
         self.ledger, self.logstore, self.finding = ledger, log, finding
         self.reader = reader  # reads the entries' places only, their states left to the workers
-        self.leaves: Iterator[LeafRef] = iter(())
-        self.ref: LeafRef | None = None  # the next leaf not yet paired
+        self.leaves: Iterator[Ref] = iter(())
+        self.ref: Ref | None = None  # the next leaf not yet paired
         self.expected = 0  # the next leaf index, were the tree dense
 
-    def batches(self) -> Iterator[tuple[list[tuple[int, Any]], list[LeafRef]]]:
+    def batches(self) -> Iterator[tuple[list[tuple[int, Any]], list[Ref]]]:
         """Batches of (position, notification) pairs with the leaf records they pair with."""
         rows: list[tuple[int, Any]] = []
-        refs: list[LeafRef] = []
+        refs: list[Ref] = []
         self.leaves = self._leaf_stream()
         self.ref = next(self.leaves, None)
         for notification in self._notification_stream():
-            key = (_uuid(notification.originator_id), notification.originator_version)
+            key = (ref_id(notification), notification.originator_version)
             ref = self._pair(key)
             if ref is None:
                 continue
             rows.append((ref.index + 1, notification))
             refs.append(ref)
-            if len(rows) == BATCH:
+            if len(rows) == RANGE:
                 yield rows, refs
                 rows, refs = [], []
         if rows:
@@ -219,20 +251,20 @@ class Pairing:
                 "from the store",
             )
 
-    def _pair(self, key: tuple[UUID, int]) -> LeafRef | None:
+    def _pair(self, key: tuple[UUID | str, int]) -> Ref | None:
         """The leaf of the entry `key`: the next one in the tree, once the leaves of entries
         gone from the store are passed. None (and a finding) if the entry has no leaf."""
         self._pass_leaves_of_deleted(key)
         ref = self.ref
         if ref is None or (
             (ref.originator_id, ref.originator_version) != key
-            and self.logstore.leaf_index(*key) is None
+            and self.logstore.leaf_index(as_uuid(key[0]), key[1]) is None
         ):
             self.finding(
                 self.expected + 1,
                 None,
                 key[1],
-                f"the entry stored after entry {self.expected} (aggregate {key[0]}, version "
+                f"the entry stored after entry {self.expected} (aggregate {as_uuid(key[0])}, version "
                 f"{key[1]}) is not a leaf of the tree: its leaf was deleted, or the entry was "
                 f"added outside the ledger",
             )
@@ -244,7 +276,7 @@ class Pairing:
         self.ref = next(self.leaves, None)
         return ref
 
-    def _pass_leaves_of_deleted(self, key: tuple[UUID, int]) -> None:
+    def _pass_leaves_of_deleted(self, key: tuple[UUID | str, int]) -> None:
         """Pass the leaves before the entry `key` whose entries are gone from the store; a leaf
         whose entry exists elsewhere stays, to be paired (and named) where it is."""
         while self.ref is not None and (self.ref.originator_id, self.ref.originator_version) != key:
@@ -283,17 +315,22 @@ class Pairing:
                 return
             start = batch[-1].id + 1
 
-    def _leaf_stream(self) -> Iterator[LeafRef]:
+    def _leaf_stream(self) -> Iterator[Ref]:
         start = 0
         while True:
-            batch = self.logstore.leaf_refs(start, BATCH)
+            if self.reader is not None:
+                batch: Any = self.reader.leaves(start, BATCH)
+            else:
+                batch = self.logstore.leaf_refs(start, BATCH)
             yield from batch
             if len(batch) < BATCH:
                 return
             start = batch[-1].index + 1
 
-    def _event_exists(self, originator_id: UUID, version: int) -> bool:
-        return bool(self.ledger.recorder.select_events(originator_id, gt=version - 1, lte=version))
+    def _event_exists(self, originator_id: UUID | str, version: int) -> bool:
+        return bool(
+            self.ledger.recorder.select_events(as_uuid(originator_id), gt=version - 1, lte=version)
+        )
 
 
 def stored_checkpoints(log: LogStore) -> Iterator[StoredCheckpoint]:

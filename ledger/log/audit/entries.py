@@ -81,7 +81,7 @@ class Checked(NamedTuple):
     the worker processes by the thousand)."""
 
     position: int
-    originator_id: UUID
+    originator_id: UUID | str  # as the pairing read it (`batches.ref_id`)
     originator_version: int
     leaf: bytes | None
     subject: str | None
@@ -179,7 +179,7 @@ def close_reader() -> None:
         _READER = None
 
 
-def checked(position: int, originator_id: UUID, version: int, found: Found) -> Checked:
+def checked(position: int, originator_id: UUID | str, version: int, found: Found) -> Checked:
     return Checked(position, originator_id, version, *found)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
 from uuid import UUID
@@ -36,11 +37,23 @@ class Address(NamedTuple):
 
 
 class EntryKey(NamedTuple):
-    """An entry's place in the log, without its state: what the main process pairs."""
+    """An entry's place in the log, without its state: what the main process pairs. The aggregate
+    id is kept as the store's text (no UUID made per entry): 32 hex digits in SQLite, the
+    canonical form in PostgreSQL, the same in `Leaf`."""
 
     id: int
-    originator_id: UUID
+    originator_id: str
     originator_version: int
+
+
+@dataclass(slots=True)
+class Leaf:
+    """The tree's record of a leaf, as `LeafRef`, its aggregate id as the store's text."""
+
+    index: int
+    originator_id: str
+    originator_version: int
+    leaf_hash: bytes
 
 
 def address_of(ledger: Ledger) -> Address | None:
@@ -93,6 +106,12 @@ class Reader:
                 f"SELECT rowid, originator_id, originator_version FROM {table} "  # noqa: S608
                 f"WHERE rowid >= ? ORDER BY rowid LIMIT ?"
             )
+            self._leaves_query = (
+                "SELECT l.leaf_index, l.originator_id, l.originator_version, n.hash "
+                "FROM lienthong_leaves l LEFT JOIN lienthong_nodes n "
+                "ON n.level = 0 AND n.node_index = l.leaf_index "
+                "WHERE l.leaf_index >= ? ORDER BY l.leaf_index LIMIT ?"
+            )
             self._rows_query = (
                 f"SELECT rowid, originator_id, originator_version, topic, state "  # noqa: S608
                 f"FROM {table} WHERE rowid >= ? AND rowid <= ? ORDER BY rowid"
@@ -106,10 +125,22 @@ class Reader:
             name = sql.Identifier(address.schema, address.events)
             self._keys_query = (
                 sql.SQL(
-                    "SELECT notification_id, originator_id, originator_version FROM {} "
+                    "SELECT notification_id, originator_id::text, originator_version FROM {} "
                     "WHERE notification_id >= %s ORDER BY notification_id LIMIT %s"
                 )
                 .format(name)
+                .as_string(self._connection)
+            )
+            self._leaves_query = (
+                sql.SQL(
+                    "SELECT l.leaf_index, l.originator_id::text, l.originator_version, n.hash "
+                    "FROM {} l LEFT JOIN {} n ON n.level = 0 AND n.node_index = l.leaf_index "
+                    "WHERE l.leaf_index >= %s ORDER BY l.leaf_index LIMIT %s"
+                )
+                .format(
+                    sql.Identifier(address.schema, "lienthong_leaves"),
+                    sql.Identifier(address.schema, "lienthong_nodes"),
+                )
                 .as_string(self._connection)
             )
             self._rows_query = (
@@ -127,9 +158,14 @@ class Reader:
     def keys(self, start: int, limit: int) -> list[EntryKey]:
         """The places of the entries from notification id `start` on, `limit` of them."""
         found = self._connection.execute(self._keys_query, (start, limit)).fetchall()
-        if self.address.backend == "sqlite":
-            return [EntryKey(i, UUID(hex=oid), version) for i, oid, version in found]
-        return [EntryKey(i, _as_uuid(oid), version) for i, oid, version in found]
+        return list(map(EntryKey._make, found))
+
+    def leaves(self, start: int, limit: int) -> list[Leaf]:
+        """The tree's records of the leaves from index `start` on, `limit` of them."""
+        found = self._connection.execute(self._leaves_query, (start, limit)).fetchall()
+        return [
+            Leaf(index, oid, version, bytes(value or b"")) for index, oid, version, value in found
+        ]
 
     def rows(self, first: int, last: int) -> list[StoredRow]:
         """The stored entries of notification ids `first` to `last`, in order."""
@@ -152,7 +188,8 @@ def _sqlite_name(name: str) -> str:
     return name
 
 
-def _as_uuid(value: UUID | str) -> UUID:
+def as_uuid(value: UUID | str) -> UUID:
+    """An aggregate id as read by `Reader` (text) or by the recorder (a UUID), as a UUID."""
     return value if isinstance(value, UUID) else UUID(str(value))
 
 
