@@ -25,7 +25,9 @@ stalls   The Trà Vinh registry seeded (ledger/reference/seed.py, demo authority
          open ones need): real office ids of each period, the thirteen procedures, appointed
          times from `sla.appointed_for` on the working-day calendar, received over ten years,
          a share open (held, in transit, awaiting a supplement), most of them recent, some a
-         backlog. Then, per run, each of: `Inspector(...).stalls(now)` unfiltered, by office
+         backlog. A first query (untimed) counts and keeps the held dossiers' level deadlines
+         (ledger/views/turns.py), as the server's first query after the dossiers changed would.
+         Then, per run, each of: `Inspector(...).stalls(now)` unfiltered, by office
          subtree 84, by rule, by procedure; and the baseline, one
          `SELECT count(*) FROM lienthong_location WHERE status <> 'closed'` on the view's own
          connection. Every result is checked against an independent evaluation of the four rules
@@ -478,7 +480,11 @@ def read_registry(ledger: Ledger) -> Registry:
                 current = offices[current].parent_on(probe)
             chain[office.subject] = levels
         eras.append(Era(start_of(first), sorted(chain), chain))
-    text = resources.files("ledger").joinpath("data", "procedures.csv").read_text(encoding="utf-8")
+    text = (
+        resources.files("ledger")
+        .joinpath("reference", "data", "procedures.csv")
+        .read_text(encoding="utf-8")
+    )
     csv_rows = {row["key"]: row for row in csv.DictReader(text.splitlines())}
     versions = {
         key: [
@@ -722,6 +728,9 @@ class Truth:
 
     def __init__(self, registry: Registry, calendar: WorkCalendar, data: Synthetic, at: int):
         self.registry, self.calendar, self.data, self.at = registry, calendar, data, at
+        # the turns taken in along the route (acknowledged hops): which step of a route that
+        # passes twice through one level (the old commune, then the new one) a custodian is at
+        self.turns = Counter(leg[0] for leg in data.legs if leg[8] == "acknowledged")
         self.rules = {code: self.rules_of(row) for code, row in data.open_rows.items()}
         self.expected = Counter(rule for found in self.rules.values() for rule, *_ in found)
 
@@ -751,8 +760,16 @@ class Truth:
         the generated supplement days (all inside the turn) left out."""
         level = self.registry.levels.get(row.custodian or "")
         route = self.registry.budgets[(row.procedure, row.version)]
+        place = self.turns[row.code]
+        twice = sum(s["level"] == level for s in route) > 1
+        if twice and place < len(route) and route[place]["level"] == level:
+            return self.deadline_of(row, route[place])
         step = next((s for s in route if s["level"] == level and "days" in s), None)
-        if step is None:
+        return self.deadline_of(row, step)
+
+    def deadline_of(self, row: Row, step: dict[str, Any] | None) -> int | None:
+        """A turn's deadline by the route's `step` (None: a step with no stated time)."""
+        if step is None or "days" not in step:
             return None
         windows = self.data.windows.get(row.code, [])
         return self.calendar.due_with_suspensions(
@@ -767,7 +784,18 @@ class Truth:
             (code, rule)
             for code, found in self.rules.items()
             for rule, since, over, office in found
-            if subset(Stall(code, rule, since, over, office or "", rows[code].procedure, None))
+            if subset(
+                Stall(
+                    code,
+                    rule,
+                    since,
+                    over,
+                    office or "",
+                    rows[code].procedure,
+                    None,
+                    received_by=rows[code].received_by,
+                )
+            )
         )
         if got != want:
             missing, extra = want - got, got - want
@@ -829,23 +857,35 @@ class StallResult:
     profile: list[str]
 
 
-def subtree(registry: Registry, ledger: Ledger, root: str, day: date) -> set[str]:
-    """Offices at or below `root` on `day`, walked up from each office independently. An office
-    no longer active on `day` answers to its successor if it was merged into one, else to its
-    last parent (the rule `Inspector.within` states)."""
-    inside = set()
-    for office in registry.levels:
-        current: str | None = office
-        seen: set[str] = set()
-        while current is not None and current not in seen:
-            if current == root:
-                inside.add(office)
-                break
-            seen.add(current)
-            found = ledger.office(current)
-            merged = not found.active_on(day) and found.successor is not None
-            current = found.successor if merged else found.parent_on(day)
-    return inside
+def subtree(ledger: Ledger, root: str, day: date) -> Callable[[Stall], bool]:
+    """Whether a stall's office is at or below `root` on `day`, walked up from the office
+    independently of the Inspector. An office no longer active on `day` answers to the office
+    that took over its dossiers — for the stall's procedure, the successor named for it, else the
+    one it was merged into, else (a dissolution that passes them back) the office that received
+    the dossier — and otherwise to its last parent (the rule `Inspector.within` states)."""
+    known: dict[tuple[str, str, str], bool] = {}
+
+    def inside(office: str, procedure: str, received_by: str) -> bool:
+        key = (office, procedure, received_by)
+        if key not in known:
+            current: str | None = office
+            seen: set[str] = set()
+            known[key] = False
+            while current is not None and current not in seen:
+                if current == root:
+                    known[key] = True
+                    break
+                seen.add(current)
+                found = ledger.office(current)
+                following = None
+                if not found.active_on(day):
+                    following = found.successor_for(procedure)
+                    if following is None and found.passes_to_receiver:
+                        following = received_by if received_by != current else None
+                current = following if following is not None else found.parent_on(day)
+        return known[key]
+
+    return lambda stall: inside(stall.office, stall.procedure, stall.received_by)
 
 
 def bench_stalls(
@@ -874,15 +914,26 @@ def bench_stalls(
             plan = query_plan(view, at)
             print(f"  plan of the open-dossier query: {plan}")
             truth = Truth(registry, calendar, data, at)
-            inside = subtree(registry, ledger, "84", local_date(at))
+            inside = subtree(ledger, "84", local_date(at))
             subsets: dict[str, Callable[[Stall], bool]] = {
                 "all": lambda s: True,
-                "office subtree 84": lambda s: s.office in inside,
+                "office subtree 84": inside,
                 "rule unacknowledged": lambda s: s.rule == "unacknowledged",
                 "procedure merit-education-preference": (
                     lambda s: s.procedure == "merit-education-preference"
                 ),
             }
+            # the held dossiers' level deadlines, kept in the views as the server keeps them
+            # (ledger/views/turns.py: counted at the first query after a dossier changed; here
+            # every dossier arrived at once, so the first query counts them all), untimed
+            started = time.perf_counter()
+            Inspector(ledger, projector, calendar).stalls(at)
+            kept = view.query("SELECT count(*) FROM lienthong_turn_deadlines")[0][0]
+            print(
+                f"  {kept:,} level deadlines counted and kept by a first query in "
+                f"{time.perf_counter() - started:.1f} s",
+                flush=True,
+            )
             micros: dict[str, list[float]] = {name: [] for name in ["baseline", *dict(VARIANTS)]}
             found: dict[str, int] = {}
             checked = 0
@@ -952,9 +1003,13 @@ def profile_stalls(ledger: Ledger, projector: Projector, calendar: Any, at: int)
     lines = [f"  one unfiltered stall query under cProfile: {whole:.2f} s"]
     lines.append("    cumulative time of the steps (calls):")
     for suffix, function in (
-        ("ledger/views/projector.py", "query"),
-        ("ledger/views/stalls.py", "_open_at"),
-        ("ledger/views/stalls.py", "_stalls_of"),
+        ("ledger/stores/database.py", "query"),
+        ("ledger/views/queries.py", "unacknowledged_by"),
+        ("ledger/views/queries.py", "appointed_by"),
+        ("ledger/views/turns.py", "past_deadline"),
+        ("ledger/views/turns.py", "_counted"),
+        ("ledger/views/worktime.py", "last_at_most"),
+        ("ledger/views/stalls.py", "_kept"),
         ("ledger/views/sla.py", "working_seconds"),
         ("domain/calendar.py", "working_micros_between"),
         ("ledger/views/sla.py", "level_deadline"),

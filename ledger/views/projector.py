@@ -34,7 +34,7 @@ from ledger.statements import schema
 from ledger.stores.database import Cursor
 from ledger.views import queries
 from ledger.views.rules import HANDLERS, Batch, ProjectionStopped, Reads, reads, registered
-from ledger.views.tables import VIEW_TABLES, Leg, Location, ViewStore
+from ledger.views.tables import TURN_DEADLINES, VIEW_TABLES, Leg, Location, ViewStore
 
 __all__ = ["Leg", "Location", "ProjectionRaced", "ProjectionStopped", "Projector", "ViewStore"]
 
@@ -205,7 +205,7 @@ class Projector:
         if self.read_only:
             raise ReadOnly("the views of a replica are rebuilt on the primary")
         with self.view.transaction() as cursor:
-            for table in VIEW_TABLES:
+            for table in (*VIEW_TABLES, TURN_DEADLINES):
                 cursor.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed table names
             cursor.execute(
                 "UPDATE lienthong_tracking SET position = 0 WHERE projection = ?", (NAME,)

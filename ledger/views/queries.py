@@ -95,6 +95,42 @@ def open_now(view: Database, at: int) -> list[Location]:
     return [location_of(row) for row in rows]
 
 
+def unacknowledged_by(
+    view: Database, at: int, latest: int, procedure: str | None
+) -> list[Location]:
+    """The dossiers in transit, received by `at`, dispatched at `latest` or before (an index
+    range: `lienthong_location_transit_since`), of `procedure` if given, in code order."""
+    rows = view.query(
+        f"SELECT {LOCATION_COLUMNS} FROM lienthong_location "  # noqa: S608
+        "WHERE status = 'in_transit' AND since <= ? AND transit_to IS NOT NULL "
+        "AND received_at <= ?"
+        + (" AND procedure = ?" if procedure is not None else "")
+        + " ORDER BY code",
+        (latest, at) + ((procedure,) if procedure is not None else ()),
+    )
+    return [location_of(row) for row in rows]
+
+
+def appointed_by(
+    view: Database, at: int, latest: int, procedure: str | None, *, after: int | None = None
+) -> list[Location]:
+    """The open dossiers (held, in transit or suspended) received by `at` whose appointed time is
+    `latest` or before — and at or after `after`, if given (index ranges:
+    `lienthong_location_appointed`) — of `procedure` if given, in code order."""
+    rows = view.query(
+        f"SELECT {LOCATION_COLUMNS} FROM lienthong_location "  # noqa: S608
+        "WHERE status IN ('held', 'in_transit', 'suspended') AND appointed <= ? "
+        "AND received_at <= ?"
+        + (" AND appointed >= ?" if after is not None else "")
+        + (" AND procedure = ?" if procedure is not None else "")
+        + " ORDER BY code",
+        (latest, at)
+        + ((after,) if after is not None else ())
+        + ((procedure,) if procedure is not None else ()),
+    )
+    return [location_of(row) for row in rows]
+
+
 def open_at(view: Database, at: int) -> list[str]:
     """The codes of the dossiers received by `at` and not closed by then, in code order."""
     rows = view.query(

@@ -16,9 +16,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from domain.instant import local_date
-from ledger.views import queries
+from domain.instant import MICROS, local_date
+from ledger.views import queries, turns
 from ledger.views.tables import Location
+from ledger.views.worktime import WorkTime
 
 if TYPE_CHECKING:
     from ledger.views.sla import Inspector
@@ -52,24 +53,138 @@ def find_stalls(
     current: bool = True,
 ) -> list[Stall]:
     """Every stall at `at`, most overdue first. `current` reads the read models as they are
-    (for now); otherwise each open dossier is taken as it was at `at`."""
+    (for now): each rule's candidates are an index range of the views (`_candidates`); otherwise
+    each open dossier is taken as it was at `at` and judged (`judge_each`)."""
     if rule is not None and rule not in RULES:
         raise ValueError(f"unknown stall rule {rule!r}: one of {', '.join(RULES)}")
+    if not current:
+        return judge_each(
+            inspector, at, office=office, level=level, procedure=procedure, rule=rule, current=False
+        )
+    return _candidates(inspector, at, office=office, level=level, procedure=procedure, rule=rule)
+
+
+def judge_each(
+    inspector: Inspector,
+    at: int,
+    *,
+    office: str | None = None,
+    level: str | None = None,
+    procedure: str | None = None,
+    rule: str | None = None,
+    current: bool = True,
+) -> list[Stall]:
+    """Every stall at `at`, each open dossier read and judged by every rule in turn (as of `at`
+    unless `current`): the as-of path, and, with `current`, the reference the range queries of
+    `find_stalls` are compared with."""
+    found = (
+        stall
+        for location in _open_at(inspector, at, current)
+        if procedure is None or location.procedure == procedure
+        for stall in _stalls_of(inspector, location, at)
+    )
+    return _kept(inspector, at, found, office, level, rule)
+
+
+def _kept(
+    inspector: Inspector,
+    at: int,
+    stalls: Iterable[Stall],
+    office: str | None,
+    level: str | None,
+    rule: str | None,
+) -> list[Stall]:
+    """The stalls of the rule, the level and the office subtree asked for, most overdue first."""
     day = local_date(at)
     found: list[Stall] = []
-    for location in _open_at(inspector, at, current):
-        if procedure is not None and location.procedure != procedure:
+    for stall in stalls:
+        if rule is not None and stall.rule != rule:
             continue
-        for stall in _stalls_of(inspector, location, at):
-            if rule is not None and stall.rule != rule:
-                continue
-            if level is not None and stall.level != level:
-                continue
-            if office is not None and not inspector.within(
-                stall.office, office, day, procedure=stall.procedure, received_by=stall.received_by
-            ):
-                continue
-            found.append(stall)
+        if level is not None and stall.level != level:
+            continue
+        if office is not None and not inspector.within(
+            stall.office, office, day, procedure=stall.procedure, received_by=stall.received_by
+        ):
+            continue
+        found.append(stall)
+    found.sort(key=lambda stall: (-stall.over_seconds, stall.code, stall.rule))
+    return found
+
+
+def _candidates(
+    inspector: Inspector,
+    at: int,
+    *,
+    office: str | None,
+    level: str | None,
+    procedure: str | None,
+    rule: str | None,
+) -> list[Stall]:
+    """The stalls at `at` as the views hold them now, each rule's dossiers read as an index range
+    of instants: the rules count office time, and W (`worktime.py`) turns "more than N working
+    seconds between t and now" into "t at or before the last instant whose W is W(now) - N".
+    `_stalls_of` judged dossier by dossier gives the same stalls (tests/test_stalls_sql.py).
+    The level budget's deadline depends on the registry, the route and the supplements: it is
+    kept in the views for each held dossier, counted again when the dossier or the calendar
+    changes (`turns.py`). The level and the office subtree are judged on each candidate, before
+    its time over the limit is counted (from W, once for each instant)."""
+    view, work, day = inspector.projector.view, WorkTime(inspector.calendar), local_date(at)
+    now = work.at(at)
+    worked: dict[int, int] = {}  # instant -> working seconds from it to `at`
+    found: list[Stall] = []
+
+    def wanted(name: str) -> bool:
+        return rule is None or rule == name
+
+    def add(
+        row: Location, name: str, since: int, holder: str, start: int | None, minus: int
+    ) -> None:
+        """The stall of `row` by rule `name`, if its holder is of the level and under the office
+        asked for; its time over the limit counted from `start` (None: none), less `minus`."""
+        held_at = inspector.level_of(holder)
+        if level is not None and held_at != level:
+            return
+        if office is not None and not inspector.within(
+            holder, office, day, procedure=row.procedure, received_by=row.received_by
+        ):
+            return
+        over = 0
+        if start is not None:
+            if start not in worked:  # W(now) - W(start): the office time between them
+                worked[start] = (now - work.at(start)) // MICROS
+            over = worked[start] - minus
+        found.append(
+            Stall(
+                code=row.code,
+                rule=name,
+                since=since,
+                over_seconds=over,
+                office=holder,
+                procedure=row.procedure,
+                level=held_at,
+                received_by=row.received_by,
+            )
+        )
+
+    if wanted("unacknowledged"):
+        # waited > limit (whole seconds) <=> W(now) - W(since) >= (limit + 1) s
+        limit = inspector.unacknowledged_seconds
+        latest = work.last_at_most(now - (limit + 1) * MICROS, at)
+        for row in queries.unacknowledged_by(view, at, latest, procedure):
+            assert row.transit_to is not None  # selected so
+            add(row, "unacknowledged", row.since, row.transit_to, row.since, limit)
+    if wanted("over_level_budget"):  # the deadlines kept in the views (`turns.py`)
+        for row, deadline in turns.past_deadline(inspector, at, procedure):
+            add(row, "over_level_budget", deadline, row.custodian or "", deadline, 0)
+    if wanted("past_appointed"):
+        for row in queries.appointed_by(view, at, at - 1, procedure):
+            holder = row.custodian or row.transit_to or ""
+            add(row, "past_appointed", row.appointed, holder, row.appointed, 0)
+    if wanted("due_soon"):
+        # appointed >= now and W(appointed) - W(now) < (one working day + 1) s
+        latest = work.last_at_most(now + (WORKING_DAY_SECONDS + 1) * MICROS - 1, at)
+        for row in queries.appointed_by(view, at, latest, procedure, after=at):
+            add(row, "due_soon", at, row.custodian or row.transit_to or "", None, 0)
     found.sort(key=lambda stall: (-stall.over_seconds, stall.code, stall.rule))
     return found
 

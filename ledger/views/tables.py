@@ -14,6 +14,8 @@ in-memory SQLite database beside a `memory:` ledger):
   extension, a refusal at reception, a stop), with its kind and time: what the notices report
   counts without reading the dossiers' histories;
 - `lienthong_subjects` — the registry's subjects (offices, officers, keys, procedures), listed;
+- `lienthong_turn_deadlines` — each held dossier's level deadline, kept for the stall query with
+  what it was counted from (`turns.py`): a cache, not rebuilt from the log but counted again;
 - `lienthong_tracking` — the log position each projection has applied.
 
 Only the views package reads or writes them: the projector's rules (`rules.py`) write them, the
@@ -226,6 +228,18 @@ TABLES = [
     "CREATE INDEX IF NOT EXISTS lienthong_location_custodian ON lienthong_location (custodian)",
     "CREATE INDEX IF NOT EXISTS lienthong_location_transit ON lienthong_location (transit_to)",
     "CREATE INDEX IF NOT EXISTS lienthong_location_status ON lienthong_location (status)",
+    # the stall query's ranges (`stalls.py`): in transit since, and the appointed time, by status
+    "CREATE INDEX IF NOT EXISTS lienthong_location_transit_since "
+    "ON lienthong_location (status, since)",
+    "CREATE INDEX IF NOT EXISTS lienthong_location_appointed "
+    "ON lienthong_location (status, appointed)",
+]
+# each held dossier's level deadline, kept for the stall query: a cache (`turns.py`)
+TURN_DEADLINES = "lienthong_turn_deadlines"
+TABLES += [
+    f"CREATE TABLE IF NOT EXISTS {TURN_DEADLINES} (code TEXT PRIMARY KEY, "
+    "last_seq INTEGER NOT NULL, basis TEXT NOT NULL, valid_from BIGINT NOT NULL, deadline BIGINT)",
+    f"CREATE INDEX IF NOT EXISTS {TURN_DEADLINES}_deadline ON {TURN_DEADLINES} (deadline)",
 ]
 VIEW_TABLES = (
     "lienthong_location",
@@ -267,7 +281,7 @@ class ViewStore(Database):
             cursor.execute("SELECT layout FROM lienthong_views_layout")
             row = cursor.fetchone()
             if row is None or int(row[0]) != LAYOUT:
-                for table in (*VIEW_TABLES, "lienthong_tracking"):
+                for table in (*VIEW_TABLES, "lienthong_tracking", TURN_DEADLINES):
                     cursor.execute(f"DROP TABLE IF EXISTS {table}")
                 cursor.execute("DELETE FROM lienthong_views_layout")
                 cursor.execute("INSERT INTO lienthong_views_layout VALUES (?)", (LAYOUT,))

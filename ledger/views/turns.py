@@ -1,0 +1,161 @@
+"""The level deadline of each held dossier's turn, kept in the views so that "held past its level's
+budget" (`stalls.py`, `over_level_budget`) is an index range — `deadline < now` — instead of a
+deadline counted for every held dossier at every query.
+
+A held dossier's deadline (`Inspector.level_deadline`) does not depend on the instant it is judged
+at once every supplement window of the dossier has begun by then (a held dossier awaits none: each
+window is closed), so it is kept with what it was counted from, in `lienthong_turn_deadlines`:
+
+- `last_seq` — the dossier's location row as it was (every event of a dossier moves its `last_seq`:
+  its custodian, turn, hops, supplements and decision are all the row's or its legs');
+- `basis` — the working calendar it was counted on (`basis`: its version, office hours, overrides
+  and the holidays package's version); a registry office's level and a procedure version's route
+  never change once recorded;
+- `valid_from` — the latest beginning of a supplement window of the dossier: before it, the
+  window's part up to the instant judged counts, so the deadline is counted again (and one
+  counted at an instant before it is not kept).
+
+A stall query counts again, in Python, the held dossiers whose row is missing or was kept from
+another `last_seq`, `basis` or a later `valid_from` — after an event of the dossier, a calendar
+other than the one kept, a rebuild — and writes what it counted (not on a replica's read-only
+views: there it only counts); it drops the rows left by dossiers no longer held as it meets them.
+The rows are a cache: emptying the table changes no answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from importlib.metadata import version
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+
+from domain.calendar import WorkCalendar
+from ledger.stores.database import Database
+from ledger.views.tables import LOCATION, TURN_DEADLINES, Location, location_of
+
+if TYPE_CHECKING:
+    from ledger.views.sla import Inspector
+
+TABLE = TURN_DEADLINES  # its DDL is `tables.py`'s
+_HOLIDAYS = version("holidays")  # the package that names the public holidays
+_COLUMNS = ", ".join(f"l.{name}" for name in LOCATION.names)
+_STATUS, _LAST_SEQ = LOCATION.names.index("status"), LOCATION.names.index("last_seq")
+UPSERT = (
+    f"INSERT INTO {TABLE} (code, last_seq, basis, valid_from, deadline) "  # noqa: S608
+    "VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (code) DO UPDATE SET last_seq = excluded.last_seq, basis = excluded.basis, "
+    "valid_from = excluded.valid_from, deadline = excluded.deadline"
+)
+
+
+def basis(calendar: Any) -> str | None:
+    """What a kept deadline was counted on: a digest of the calendar's version, office hours,
+    overrides and the holidays package's version. None for a calendar that is not a
+    `WorkCalendar` (nothing is kept then: every deadline is counted)."""
+    if not isinstance(calendar, WorkCalendar):
+        return None
+    text = repr(
+        (
+            calendar.version,
+            calendar.office_hours,
+            sorted(calendar.overrides.items()),
+            _HOLIDAYS,
+        )
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def past_deadline(
+    inspector: Inspector, at: int, procedure: str | None
+) -> list[tuple[Location, int]]:
+    """The held dossiers received by `at` (of `procedure`, if given) whose level deadline is
+    before `at`, with it, in code order."""
+    kept_on = basis(inspector.calendar)
+    view = inspector.projector.view
+    where = "l.status = 'held' AND l.received_at <= ?" + (
+        " AND l.procedure = ?" if procedure is not None else ""
+    )
+    params: tuple[Any, ...] = (at,) + ((procedure,) if procedure is not None else ())
+    if kept_on is None:  # nothing kept for this calendar: each held dossier counted
+        rows = view.query(
+            f"SELECT {_COLUMNS} FROM lienthong_location l WHERE {where} ORDER BY l.code",  # noqa: S608
+            params,
+        )
+        counted = _counted(inspector, at, [location_of(row) for row in rows])
+        return [
+            (found, deadline)
+            for found, deadline, _ in counted
+            if deadline is not None and at > deadline
+        ]
+    stale = view.query(
+        f"SELECT {_COLUMNS} FROM lienthong_location l LEFT JOIN {TABLE} d "  # noqa: S608
+        "ON d.code = l.code AND d.last_seq = l.last_seq AND d.basis = ? AND d.valid_from <= ? "
+        f"WHERE d.code IS NULL AND {where}",
+        (kept_on, at, *params),
+    )
+    late = view.query(
+        f"SELECT d.code, d.deadline, d.last_seq, {_COLUMNS} FROM {TABLE} d "  # noqa: S608
+        "LEFT JOIN lienthong_location l ON l.code = d.code "
+        "WHERE d.deadline < ? AND d.basis = ? AND d.valid_from <= ?"
+        + (" AND (l.procedure = ? OR l.code IS NULL)" if procedure is not None else ""),
+        (at, kept_on, at) + ((procedure,) if procedure is not None else ()),
+    )
+    counted = _counted(inspector, at, [location_of(row) for row in stale])
+    found: dict[str, tuple[Location, int]] = {}
+    gone: list[tuple[str, int]] = []  # rows kept for a dossier no longer held as it was
+    for code, deadline, kept_seq, *columns in late:
+        if columns[0] is None or columns[_STATUS] != "held" or columns[_LAST_SEQ] != kept_seq:
+            gone.append((code, kept_seq))
+            continue
+        location = location_of(columns)
+        if location.received_at <= at and (procedure is None or location.procedure == procedure):
+            found[location.code] = (location, int(deadline))
+    for location, counted_deadline, _ in counted:
+        if counted_deadline is not None and at > counted_deadline:
+            found[location.code] = (location, counted_deadline)  # newer than any kept
+    # kept: the deadlines counted with every supplement window begun (before one began, the
+    # deadline counted then is not the one it has from then on)
+    keep = sorted(
+        (location.code, location.last_seq, kept_on, valid_from, deadline)
+        for location, deadline, valid_from in counted
+        if valid_from <= at
+    )
+    if not view.read_only and (keep or gone):
+        _write(view, keep, sorted(gone))
+    return [found[code] for code in sorted(found)]
+
+
+def _write(view: Database, keep: list[tuple[Any, ...]], gone: list[tuple[str, int]]) -> None:
+    """Keep the deadlines counted, drop the rows of dossiers no longer held as they were: in code
+    order, so that two processes writing at once lock rows in the same order (no deadlock). A
+    write the database refuses (a lock held too long by another process, say) changes no
+    answer: what was counted is counted again at the next query."""
+    try:
+        with view.transaction() as cursor:
+            if keep:
+                cursor.executemany(UPSERT, keep)
+            if gone:
+                cursor.executemany(
+                    f"DELETE FROM {TABLE} WHERE code = ? AND last_seq = ?",  # noqa: S608
+                    gone,
+                )
+    except (sqlite3.Error, psycopg.Error):  # a cache: the answer does not depend on it
+        return
+
+
+def _counted(
+    inspector: Inspector, at: int, held: list[Location]
+) -> list[tuple[Location, int | None, int]]:
+    """(dossier, level deadline, the latest beginning of its supplement windows) for each."""
+    counted = []
+    for location in held:
+        windows = (
+            inspector.projector.suspensions(location.code)
+            if location.suspended_us or location.suspended_since is not None
+            else []
+        )
+        valid_from = max((begin for begin, _ in windows), default=0)
+        counted.append((location, inspector.level_deadline(location, at), valid_from))
+    return counted

@@ -1,0 +1,60 @@
+"""Working time as a coordinate: W(t), the office time (office hours on working days, by the
+calendar's holidays and make-up days) from a fixed origin to the instant t, in microseconds, so
+that the office time between two instants is a difference, `W(b) - W(a)`, exactly.
+
+W never decreases, and stands still outside office hours: a rule counted in office time ("more than
+eight working hours since") becomes a condition on the instant alone once W is inverted at the time
+of the query — `last_at_most(w)` is the last instant whose W is at most w — so the stall query asks
+the views for a range of instants (`stalls.py`) instead of counting office time dossier by dossier.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Protocol
+
+from domain.instant import MICROS, start_of
+
+# the origin of the coordinate: 1/1/2000, local time (the calendar's own running counts start
+# there, so W of a recent instant costs a few lookups)
+ORIGIN = start_of(date(2000, 1, 1))
+_DAY = 86_400 * MICROS
+
+
+class OfficeTime(Protocol):
+    """What is needed of `domain.calendar.WorkCalendar`."""
+
+    def working_micros_between(self, start: int, end: int) -> int: ...
+
+
+class WorkTime:
+    """W(t) on one calendar."""
+
+    def __init__(self, calendar: OfficeTime) -> None:
+        self.calendar = calendar
+
+    def at(self, instant: int) -> int:
+        """W(instant): office time from the origin to `instant`, in microseconds (negative
+        before the origin)."""
+        return self.calendar.working_micros_between(ORIGIN, instant)
+
+    def last_at_most(self, worked: int, near: int) -> int:
+        """The last instant t with W(t) <= `worked` (W is continuous and never decreases, so the
+        instants with W(t) <= worked are all those up to it); `near` is where to start looking,
+        an instant whose W is close to `worked`. Exact: a search on the microsecond."""
+        low, high = near, near  # W(low) <= worked < W(high)
+        step = _DAY
+        while self.at(low) > worked:
+            low -= step
+            step *= 2
+        step = _DAY
+        while self.at(high) <= worked:
+            high += step
+            step *= 2
+        while high - low > 1:
+            middle = (low + high) // 2
+            if self.at(middle) <= worked:
+                low = middle
+            else:
+                high = middle
+        return low
