@@ -110,12 +110,6 @@ _KEYS: dict[str, bytes] = {}  # every key id the log registers → its public ke
 _KEYS_TOKEN = ""  # the audit whose keys _KEYS holds
 
 
-def set_keys(keys: dict[str, bytes]) -> None:
-    """The public keys the log registers, for the checks of this process."""
-    global _KEYS, _KEYS_TOKEN
-    _KEYS, _KEYS_TOKEN = keys, ""
-
-
 def use_keys(token: str, keys: bytes) -> None:
     """The keys of audit `token` (pickled once by the main process), unpickled once a process."""
     global _KEYS, _KEYS_TOKEN
