@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -175,8 +176,24 @@ def test_the_range_query_finds_the_stalls_each_dossier_judged_in_turn_finds(
                 assert _fields(inspector.stalls(at)) == _fields(expected), at
                 for stall in expected:
                     judged[stall.rule] += 1
-                offices = sorted({s.office for s in expected} | {s.received_by for s in expected})
-                for office in offices[:4]:
+                # roots: every office a stall answers to — through a dissolved office's
+                # successor for the procedure, or the office that received the dossier, too
+                day = local_date(at)
+                lineages = [
+                    inspector.lineage(
+                        s.office, day, procedure=s.procedure, received_by=s.received_by
+                    )
+                    for s in expected
+                ]
+                dissolved = {
+                    above
+                    for chain in lineages
+                    for below, above in pairwise(chain)
+                    if (ended := inspector.office_of(below)) is not None
+                    and not ended.active_on(day)
+                }
+                offices = sorted(dissolved) + sorted({o for chain in lineages for o in chain})[:4]
+                for office in offices:
                     assert _fields(inspector.stalls(at, office=office)) == _fields(
                         judge_each(inspector, at, office=office)
                     )

@@ -7,6 +7,7 @@ batch; none writes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from ledger.stores.database import Database
@@ -95,40 +96,80 @@ def open_now(view: Database, at: int) -> list[Location]:
     return [location_of(row) for row in rows]
 
 
+class Candidate(NamedTuple):
+    """What the stall rules read of an open dossier that may be stalled (`stalls.py`)."""
+
+    code: str
+    procedure: str
+    received_by: str
+    custodian: str | None
+    transit_to: str | None
+    since: int
+    appointed: int
+
+
+_CANDIDATE = "code, procedure, received_by, custodian, transit_to, since, appointed"
+
+
+# the office a stall of a dossier names when it is not in transit to be acknowledged: who holds
+# it, else (in transit) the addressee (`stalls.py`: custodian or transit_to or "")
+HOLDER = "COALESCE(NULLIF(custodian, ''), NULLIF(transit_to, ''), '')"
+
+
 def unacknowledged_by(
-    view: Database, at: int, latest: int, procedure: str | None
-) -> list[Location]:
+    view: Database,
+    at: int,
+    latest: int,
+    procedure: str | None,
+    offices: Sequence[str] | None = None,
+) -> list[Candidate]:
     """The dossiers in transit, received by `at`, dispatched at `latest` or before (an index
-    range: `lienthong_location_transit_since`), of `procedure` if given, in code order."""
+    range: `lienthong_location_transit_since`), of `procedure` if given, addressed to one of
+    `offices` if given."""
     rows = view.query(
-        f"SELECT {LOCATION_COLUMNS} FROM lienthong_location "  # noqa: S608
+        f"SELECT {_CANDIDATE} FROM lienthong_location "  # noqa: S608
         "WHERE status = 'in_transit' AND since <= ? AND transit_to IS NOT NULL "
         "AND received_at <= ?"
         + (" AND procedure = ?" if procedure is not None else "")
-        + " ORDER BY code",
-        (latest, at) + ((procedure,) if procedure is not None else ()),
+        + among("transit_to", offices),
+        (latest, at) + ((procedure,) if procedure is not None else ()) + tuple(offices or ()),
     )
-    return [location_of(row) for row in rows]
+    return [Candidate(*row) for row in rows]
 
 
 def appointed_by(
-    view: Database, at: int, latest: int, procedure: str | None, *, after: int | None = None
-) -> list[Location]:
+    view: Database,
+    at: int,
+    latest: int,
+    procedure: str | None,
+    offices: Sequence[str] | None = None,
+    *,
+    after: int | None = None,
+) -> list[Candidate]:
     """The open dossiers (held, in transit or suspended) received by `at` whose appointed time is
     `latest` or before — and at or after `after`, if given (index ranges:
-    `lienthong_location_appointed`) — of `procedure` if given, in code order."""
+    `lienthong_location_appointed`) — of `procedure` if given, held by (or, in transit, sent to)
+    one of `offices` if given."""
     rows = view.query(
-        f"SELECT {LOCATION_COLUMNS} FROM lienthong_location "  # noqa: S608
+        f"SELECT {_CANDIDATE} FROM lienthong_location "  # noqa: S608
         "WHERE status IN ('held', 'in_transit', 'suspended') AND appointed <= ? "
         "AND received_at <= ?"
         + (" AND appointed >= ?" if after is not None else "")
         + (" AND procedure = ?" if procedure is not None else "")
-        + " ORDER BY code",
+        + among(HOLDER, offices),
         (latest, at)
         + ((after,) if after is not None else ())
-        + ((procedure,) if procedure is not None else ()),
+        + ((procedure,) if procedure is not None else ())
+        + tuple(offices or ()),
     )
-    return [location_of(row) for row in rows]
+    return [Candidate(*row) for row in rows]
+
+
+def among(column: str, offices: Sequence[str] | None) -> str:
+    """The condition that `column` is one of `offices` (none if None)."""
+    if offices is None:
+        return ""
+    return f" AND {column} IN ({', '.join('?' for _ in offices)})" if offices else " AND 1 = 0"
 
 
 def open_at(view: Database, at: int) -> list[str]:

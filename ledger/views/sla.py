@@ -72,6 +72,10 @@ class Inspector:
                 self._offices[office] = None
         return self._offices[office]
 
+    def office_of(self, office: str) -> Office | None:
+        """The registry's office (read once per inspector); None if the registry has none."""
+        return self._office(office)
+
     def level_of(self, office: str | None) -> str | None:
         found = self._office(office) if office else None
         return found.level if found is not None else None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING
 
 from domain.instant import MICROS, local_date
@@ -130,6 +131,7 @@ def _candidates(
     its time over the limit is counted (from W, once for each instant)."""
     view, work, day = inspector.projector.view, WorkTime(inspector.calendar), local_date(at)
     now = work.at(at)
+    offices = None if office is None else _possibly_under(inspector, office, day)
     worked: dict[int, int] = {}  # instant -> working seconds from it to `at`
     found: list[Stall] = []
 
@@ -137,7 +139,12 @@ def _candidates(
         return rule is None or rule == name
 
     def add(
-        row: Location, name: str, since: int, holder: str, start: int | None, minus: int
+        row: queries.Candidate,
+        name: str,
+        since: int,
+        holder: str,
+        start: int | None,
+        minus: int,
     ) -> None:
         """The stall of `row` by rule `name`, if its holder is of the level and under the office
         asked for; its time over the limit counted from `start` (None: none), less `minus`."""
@@ -170,23 +177,56 @@ def _candidates(
         # waited > limit (whole seconds) <=> W(now) - W(since) >= (limit + 1) s
         limit = inspector.unacknowledged_seconds
         latest = work.last_at_most(now - (limit + 1) * MICROS, at)
-        for row in queries.unacknowledged_by(view, at, latest, procedure):
+        for row in queries.unacknowledged_by(view, at, latest, procedure, offices):
             assert row.transit_to is not None  # selected so
             add(row, "unacknowledged", row.since, row.transit_to, row.since, limit)
     if wanted("over_level_budget"):  # the deadlines kept in the views (`turns.py`)
-        for row, deadline in turns.past_deadline(inspector, at, procedure):
-            add(row, "over_level_budget", deadline, row.custodian or "", deadline, 0)
+        for held, deadline in turns.past_deadline(inspector, at, procedure, offices):
+            add(held, "over_level_budget", deadline, held.custodian or "", deadline, 0)
     if wanted("past_appointed"):
-        for row in queries.appointed_by(view, at, at - 1, procedure):
+        for row in queries.appointed_by(view, at, at - 1, procedure, offices):
             holder = row.custodian or row.transit_to or ""
             add(row, "past_appointed", row.appointed, holder, row.appointed, 0)
     if wanted("due_soon"):
         # appointed >= now and W(appointed) - W(now) < (one working day + 1) s
         latest = work.last_at_most(now + (WORKING_DAY_SECONDS + 1) * MICROS - 1, at)
-        for row in queries.appointed_by(view, at, latest, procedure, after=at):
+        for row in queries.appointed_by(view, at, latest, procedure, offices, after=at):
             add(row, "due_soon", at, row.custodian or row.transit_to or "", None, 0)
     found.sort(key=lambda stall: (-stall.over_seconds, stall.code, stall.rule))
     return found
+
+
+# the most offices a query lists (SQLite's limit was 999 parameters before 3.32); more, and
+# the office subtree is judged on every candidate only
+MOST_OFFICES = 400
+
+
+def _possibly_under(inspector: Inspector, root: str, day: date) -> list[str] | None:
+    """Of the offices that hold an open dossier or are sent one, those that may be `root` or
+    below it on `day` (`Inspector.within`): those whose parents lead to it, and those whose walk
+    up meets an office no longer active that day — where the office that took over its dossiers
+    depends on each dossier's procedure and receiving office, judged on each candidate. None:
+    too many to list."""
+    view = inspector.projector.view
+    parties = set(queries.holders(view)) | set(queries.addressees(view))
+    found = sorted(party for party in parties if _may_answer_to(inspector, party, root, day))
+    return found if len(found) <= MOST_OFFICES else None
+
+
+def _may_answer_to(inspector: Inspector, office: str, root: str, day: date) -> bool:
+    current: str | None = office
+    seen: set[str] = set()
+    while current is not None and current not in seen:
+        if current == root:
+            return True
+        seen.add(current)
+        found = inspector.office_of(current)
+        if found is None:
+            return False
+        if not found.active_on(day):
+            return True  # who answers for it depends on the dossier: judged on each
+        current = found.parent_on(day)
+    return False
 
 
 def _open_at(inspector: Inspector, at: int, current: bool) -> Iterator[Location]:

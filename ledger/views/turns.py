@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Sequence
 from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,7 @@ import psycopg
 
 from domain.calendar import WorkCalendar
 from ledger.stores.database import Database
+from ledger.views.queries import Candidate, among
 from ledger.views.tables import LOCATION, TURN_DEADLINES, Location, location_of
 
 if TYPE_CHECKING:
@@ -41,7 +43,6 @@ if TYPE_CHECKING:
 TABLE = TURN_DEADLINES  # its DDL is `tables.py`'s
 _HOLIDAYS = version("holidays")  # the package that names the public holidays
 _COLUMNS = ", ".join(f"l.{name}" for name in LOCATION.names)
-_STATUS, _LAST_SEQ = LOCATION.names.index("status"), LOCATION.names.index("last_seq")
 UPSERT = (
     f"INSERT INTO {TABLE} (code, last_seq, basis, valid_from, deadline) "  # noqa: S608
     "VALUES (?, ?, ?, ?, ?) "
@@ -68,10 +69,13 @@ def basis(calendar: Any) -> str | None:
 
 
 def past_deadline(
-    inspector: Inspector, at: int, procedure: str | None
-) -> list[tuple[Location, int]]:
+    inspector: Inspector,
+    at: int,
+    procedure: str | None,
+    offices: Sequence[str] | None = None,
+) -> list[tuple[Candidate, int]]:
     """The held dossiers received by `at` (of `procedure`, if given) whose level deadline is
-    before `at`, with it, in code order."""
+    before `at`, with it; of those kept, only the ones held by one of `offices`, if given."""
     kept_on = basis(inspector.calendar)
     view = inspector.projector.view
     where = "l.status = 'held' AND l.received_at <= ?" + (
@@ -85,7 +89,7 @@ def past_deadline(
         )
         counted = _counted(inspector, at, [location_of(row) for row in rows])
         return [
-            (found, deadline)
+            (_candidate(found), deadline)
             for found, deadline, _ in counted
             if deadline is not None and at > deadline
         ]
@@ -96,25 +100,26 @@ def past_deadline(
         (kept_on, at, *params),
     )
     late = view.query(
-        f"SELECT d.code, d.deadline, d.last_seq, {_COLUMNS} FROM {TABLE} d "  # noqa: S608
+        f"SELECT d.code, d.deadline, d.last_seq, l.last_seq, l.status, l.received_at, "  # noqa: S608
+        f"l.procedure, l.received_by, l.custodian, l.transit_to, l.since, l.appointed FROM {TABLE} d "
         "LEFT JOIN lienthong_location l ON l.code = d.code "
         "WHERE d.deadline < ? AND d.basis = ? AND d.valid_from <= ?"
-        + (" AND (l.procedure = ? OR l.code IS NULL)" if procedure is not None else ""),
-        (at, kept_on, at) + ((procedure,) if procedure is not None else ()),
+        + (" AND (l.procedure = ? OR l.code IS NULL)" if procedure is not None else "")
+        + among("l.custodian", offices),
+        (at, kept_on, at) + ((procedure,) if procedure is not None else ()) + tuple(offices or ()),
     )
     counted = _counted(inspector, at, [location_of(row) for row in stale])
-    found: dict[str, tuple[Location, int]] = {}
+    found: dict[str, tuple[Candidate, int]] = {}
     gone: list[tuple[str, int]] = []  # rows kept for a dossier no longer held as it was
-    for code, deadline, kept_seq, *columns in late:
-        if columns[0] is None or columns[_STATUS] != "held" or columns[_LAST_SEQ] != kept_seq:
+    for code, deadline, kept_seq, last_seq, status, received_at, *row in late:
+        if status != "held" or last_seq != kept_seq:  # (None: no such dossier any more)
             gone.append((code, kept_seq))
             continue
-        location = location_of(columns)
-        if location.received_at <= at and (procedure is None or location.procedure == procedure):
-            found[location.code] = (location, int(deadline))
+        if received_at <= at and (procedure is None or row[0] == procedure):
+            found[code] = (Candidate(code, *row), int(deadline))
     for location, counted_deadline, _ in counted:
         if counted_deadline is not None and at > counted_deadline:
-            found[location.code] = (location, counted_deadline)  # newer than any kept
+            found[location.code] = (_candidate(location), counted_deadline)  # newer than kept
     # kept: the deadlines counted with every supplement window begun (before one began, the
     # deadline counted then is not the one it has from then on)
     keep = sorted(
@@ -124,7 +129,19 @@ def past_deadline(
     )
     if not view.read_only and (keep or gone):
         _write(view, keep, sorted(gone))
-    return [found[code] for code in sorted(found)]
+    return list(found.values())
+
+
+def _candidate(found: Location) -> Candidate:
+    return Candidate(
+        found.code,
+        found.procedure,
+        found.received_by,
+        found.custodian,
+        found.transit_to,
+        found.since,
+        found.appointed,
+    )
 
 
 def _write(view: Database, keep: list[tuple[Any, ...]], gone: list[tuple[str, int]]) -> None:
