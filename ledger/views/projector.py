@@ -7,12 +7,14 @@ Exactly once: a batch of entries is applied and the tracking position moved in o
 guarded by the position it started from, so a crash mid-batch leaves nothing half-applied and a
 restart carries on from the last committed position; two projectors never apply one entry twice.
 An entry the projection cannot apply stops it with the entry named: it never skips one silently.
-A batch's entries are decoded before its transaction begins. In it the position is moved first,
-from where the batch starts only (the claim: on PostgreSQL its row lock holds any other projector
-until the transaction ends, which then finds the position moved); the rows the batch touches are
-read after it, the rules change them in memory (`rules.Batch`) and each is written once. On
-PostgreSQL the transaction runs in pipeline mode: the claim and the reads are one round trip, the
-writes and the commit another (and leaving the pipeline a last, empty one).
+A batch's entries are decoded before its transaction begins, each statement by a trusted decode
+of the fields its rule reads (`rules.facts`): the ledger checked them when it recorded them. In
+the transaction the position is moved first, from where the batch starts only (the claim: on
+PostgreSQL its row lock holds any other projector until the transaction ends, which then finds
+the position moved); the rows the batch touches are read after it, the rules change them in
+memory (`rules.Batch`) and each is written once. On PostgreSQL the transaction runs in pipeline
+mode: the claim and the reads are one round trip, the writes and the commit another (and leaving
+the pipeline a last, empty one).
 Following new entries: PostgreSQL wakes the projector through LISTEN/NOTIFY (the store's own
 subscription); SQLite has none, so the projector polls. `rebuild` empties the tables and applies
 the whole log again. Command handlers never write here.
@@ -27,13 +29,20 @@ from typing import Any
 
 from domain.dossier import Dossier
 from domain.signed import SignedAggregate, subject_id
-from domain.statement import Statement
 from ledger.application import Ledger
 from ledger.errors import ReadOnly
-from ledger.statements import schema
 from ledger.stores.database import Cursor
 from ledger.views import queries
-from ledger.views.rules import HANDLERS, Batch, ProjectionStopped, Reads, reads, registered
+from ledger.views.rules import (
+    HANDLERS,
+    Batch,
+    Facts,
+    ProjectionStopped,
+    Reads,
+    facts,
+    reads,
+    registered,
+)
 from ledger.views.tables import TURN_DEADLINES, VIEW_TABLES, Leg, Location, ViewStore
 
 __all__ = ["Leg", "Location", "ProjectionRaced", "ProjectionStopped", "Projector", "ViewStore"]
@@ -60,14 +69,14 @@ class Decoded:
 
     notification: Any
     event: Any = None
-    statement: Statement | None = None
+    statement: Facts | None = None
     problem: Exception | None = None
 
     @classmethod
     def of(cls, ledger: Ledger, notification: Any) -> Decoded:
         try:
             event: Any = ledger.mapper.to_domain_event(notification)
-            statement = schema.parse(event.raw) if _parsed(event) else None
+            statement = facts(event.raw) if _parsed(event) else None
         except Exception as problem:
             return cls(notification, problem=problem)
         return cls(notification, event, statement)
@@ -304,7 +313,7 @@ class Projector:
         batch = Batch()  # the dossier's rows, in memory only
         events: Iterator[Any] = iter(self.ledger.events.get(subject_id("dossier", code)))
         for event in events:
-            statement = schema.parse(event.raw)
+            statement = facts(event.raw)
             if statement.at > instant:
                 break
             self._apply(batch, Decoded(None, event, statement))

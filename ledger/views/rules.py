@@ -12,6 +12,11 @@ A rule that finds the rows not as the log says they must be (no location row to 
 dispatch to settle, a dossier received twice) raises ProjectionStopped: the projector applies
 nothing of that batch and stops there, naming the entry. Registry statements only list their
 subject (`registered`).
+
+The rules read a statement's fields as `Facts`: a trusted decode of the stored statement bytes
+(`facts`), into the fields they read and nothing else. The ledger checked every field of a
+statement (canonical form, kinds, values) and its signature when it recorded it; the projection
+reads its own log and does not check them again (the audit is what re-checks a stored log).
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
+import msgspec
+
 from domain.dossier import Dossier
-from domain.statement import Statement
+from domain.statement import family
 from ledger.errors import LedgerError
 from ledger.statements import signing
 from ledger.stores.database import Cursor
@@ -33,6 +40,53 @@ class ProjectionStopped(LedgerError):
     code = "projection-stopped"
     title_vi = "Bảng tra cứu dừng lại"
     title_en = "Projection stopped"
+
+
+class Document(msgspec.Struct, frozen=True):
+    """A document a statement lists: the rules read its SHA-256 only."""
+
+    sha256: bytes
+
+
+class Body(msgspec.Struct, frozen=True):
+    """The body fields the rules read, of whichever kind has them (absent from the others):
+    the receipt's channel and documents, a dispatch's purpose, the dispatch a settlement names,
+    a key's officer."""
+
+    channel: str = ""
+    documents: tuple[Document, ...] = ()
+    purpose: str = ""
+    dispatch: bytes = b""
+    officer: str | None = None
+
+
+class Facts(msgspec.Struct, frozen=True):
+    """The fields of a recorded statement the rules read (`facts` decodes them)."""
+
+    kind: str
+    subject: str
+    seq: int
+    office: str
+    officer: str
+    at: int
+    body: Body
+
+    @property
+    def family(self) -> str:
+        return family(self.kind)
+
+
+_FACTS = msgspec.msgpack.Decoder(Facts).decode
+
+
+def facts(raw: bytes) -> Facts:
+    """The fields the rules read of a statement the ledger recorded, decoded from its stored
+    bytes without checking them again (every other field skipped); raises ProjectionStopped if
+    the bytes do not hold them."""
+    try:
+        return _FACTS(raw)
+    except msgspec.DecodeError as problem:  # ValidationError is one
+        raise ProjectionStopped(f"the stored statement cannot be read: {problem}") from None
 
 
 # the events whose rule settles an earlier dispatch (`_settled`): the batch reads their legs
@@ -182,7 +236,7 @@ class Reads:
         )
 
 
-def reads(kind: str, entries: Iterable[tuple[Any, Statement]]) -> Reads:
+def reads(kind: str, entries: Iterable[tuple[Any, Facts]]) -> Reads:
     """The SELECTs of the rows the rules of these (event, statement) entries read: the location
     rows of the dossiers they name and the legs of those whose dispatches they settle; none for
     a batch that needs neither. `kind`: the database's, postgres or sqlite."""
@@ -218,7 +272,7 @@ def _one_of(kind: str, codes: list[str]) -> list[tuple[str, tuple[Any, ...]]]:
 # --- the rules --------------------------------------------------------------------------------
 
 
-def _received(batch: Batch, event: Any, statement: Statement) -> None:
+def _received(batch: Batch, event: Any, statement: Facts) -> None:
     batch.receive(
         Location(
             code=statement.subject,
@@ -238,7 +292,7 @@ def _received(batch: Batch, event: Any, statement: Statement) -> None:
             decided=None,
             decided_at=None,
             closed_at=None,
-            channel=statement.body["channel"],
+            channel=statement.body.channel,
             held_since=statement.at,
             last_seq=statement.seq,
             appointed_at_receipt=event.appointed,
@@ -246,12 +300,11 @@ def _received(batch: Batch, event: Any, statement: Statement) -> None:
         )
     )
     batch.scans.extend(
-        (statement.subject, bytes(document["sha256"]))
-        for document in statement.body.get("documents", [])
+        (statement.subject, document.sha256) for document in statement.body.documents
     )
 
 
-def _dispatched(batch: Batch, event: Any, statement: Statement) -> None:
+def _dispatched(batch: Batch, event: Any, statement: Facts) -> None:
     code = statement.subject
     hop = batch.location(code).hops + 1
     batch.send(
@@ -262,7 +315,7 @@ def _dispatched(batch: Batch, event: Any, statement: Statement) -> None:
             from_office=event.sender,
             from_officer=statement.officer,
             to_office=event.addressee,
-            purpose=statement.body["purpose"],
+            purpose=statement.body.purpose,
             dispatched_at=statement.at,
             outcome=None,
             by_office=None,
@@ -275,11 +328,11 @@ def _dispatched(batch: Batch, event: Any, statement: Statement) -> None:
     _move(batch, statement, "in_transit", None, event.sender, event.addressee, hops=hop)
 
 
-def _settled(outcome: str) -> Callable[[Batch, Any, Statement], None]:
-    def settle(batch: Batch, event: Any, statement: Statement) -> None:
+def _settled(outcome: str) -> Callable[[Batch, Any, Facts], None]:
+    def settle(batch: Batch, event: Any, statement: Facts) -> None:
         leg = batch.settle(
             statement.subject,
-            bytes(statement.body["dispatch"]),
+            statement.body.dispatch,
             outcome=outcome,
             by_office=statement.office,
             by_officer=statement.officer,
@@ -295,7 +348,7 @@ def _settled(outcome: str) -> Callable[[Batch, Any, Statement], None]:
     return settle
 
 
-def _suspended(batch: Batch, _event: Any, statement: Statement) -> None:
+def _suspended(batch: Batch, _event: Any, statement: Facts) -> None:
     batch.suspend(statement.subject, statement.at)
     batch.change(
         statement.subject,
@@ -305,7 +358,7 @@ def _suspended(batch: Batch, _event: Any, statement: Statement) -> None:
     )
 
 
-def _resumed(batch: Batch, _event: Any, statement: Statement) -> None:
+def _resumed(batch: Batch, _event: Any, statement: Facts) -> None:
     batch.resume(statement.subject, statement.at)
     row = batch.location(statement.subject)
     if row.suspended_since is None:
@@ -319,7 +372,7 @@ def _resumed(batch: Batch, _event: Any, statement: Statement) -> None:
     )
 
 
-def _reappointed(batch: Batch, event: Any, statement: Statement) -> None:
+def _reappointed(batch: Batch, event: Any, statement: Facts) -> None:
     """An apology slip (a delay notice, or from 15/9/2025 an extension request): the new
     appointed time, and the earliest apology's instant (statements' times need not follow their
     order in the chain, so the earliest, not merely the first recorded)."""
@@ -333,31 +386,31 @@ def _reappointed(batch: Batch, event: Any, statement: Statement) -> None:
 
 
 def _noticed(
-    then: Callable[[Batch, Any, Statement], None],
-) -> Callable[[Batch, Any, Statement], None]:
+    then: Callable[[Batch, Any, Facts], None],
+) -> Callable[[Batch, Any, Facts], None]:
     """A notice signed to the applicant (apology, extension, refusal, stop): listed with its kind
     and time, then `then` applied."""
 
-    def apply(batch: Batch, event: Any, statement: Statement) -> None:
+    def apply(batch: Batch, event: Any, statement: Facts) -> None:
         batch.notices.append((statement.subject, statement.seq, statement.kind, statement.at))
         then(batch, event, statement)
 
     return apply
 
 
-def _decided(batch: Batch, event: Any, statement: Statement) -> None:
+def _decided(batch: Batch, event: Any, statement: Facts) -> None:
     batch.change(
         statement.subject, decided=event.outcome, decided_at=statement.at, last_seq=statement.seq
     )
 
 
-def _closed(batch: Batch, _event: Any, statement: Statement) -> None:
+def _closed(batch: Batch, _event: Any, statement: Facts) -> None:
     batch.change(statement.subject, status="closed", closed_at=statement.at, last_seq=statement.seq)
 
 
 def _move(
     batch: Batch,
-    statement: Statement,
+    statement: Facts,
     status: str,
     custodian: str | None,
     sender: str | None,
@@ -376,13 +429,13 @@ def _move(
     )
 
 
-def registered(batch: Batch, statement: Statement) -> None:
+def registered(batch: Batch, statement: Facts) -> None:
     """A new registry subject (office, officer, key, procedure): listed, with a key's officer."""
-    owner = statement.body.get("officer") if statement.family == "key" else None
+    owner = statement.body.officer if statement.family == "key" else None
     batch.subjects.append((statement.family, statement.subject, owner))
 
 
-HANDLERS: dict[type[Any], Callable[[Batch, Any, Statement], None]] = {
+HANDLERS: dict[type[Any], Callable[[Batch, Any, Facts], None]] = {
     Dossier.Received: _received,
     Dossier.Dispatched: _dispatched,
     Dossier.Acknowledged: _settled("acknowledged"),
