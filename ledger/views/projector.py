@@ -27,10 +27,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from eventsourcing.utils import resolve_topic
+
 from domain.dossier import Dossier
 from domain.signed import SignedAggregate, subject_id
 from ledger.application import Ledger
 from ledger.errors import ReadOnly
+from ledger.statements.transcoder import MsgpackTranscoder
 from ledger.stores.database import Cursor
 from ledger.views import queries
 from ledger.views.rules import (
@@ -42,6 +45,7 @@ from ledger.views.rules import (
     facts,
     reads,
     registered,
+    said,
 )
 from ledger.views.tables import TURN_DEADLINES, VIEW_TABLES, Leg, Location, ViewStore
 
@@ -64,29 +68,48 @@ class ProjectionRaced(ProjectionStopped):
 
 @dataclass(frozen=True, slots=True)
 class Decoded:
-    """A log entry read for the projection: its domain event and statement, or why it could not
-    be decoded (raised when the batch comes to it, in its turn)."""
+    """A log entry read for the projection: its event class, the event's fields and its
+    statement's (None for an event the projection does not read), or why it could not be
+    decoded (raised when the batch comes to it, in its turn)."""
 
     notification: Any
+    kind: type[Any] | None = None
     event: Any = None
     statement: Facts | None = None
     problem: Exception | None = None
 
     @classmethod
     def of(cls, ledger: Ledger, notification: Any) -> Decoded:
+        """The entry's event class from its topic; for an event the projection reads, its
+        fields straight from the stored state (`rules.said`) where the ledger's mapper stores
+        plain msgpack of the event as it is (no cipher, no compression, no upcasting), else
+        the domain event; and its statement's fields (`rules.facts`)."""
         try:
-            event: Any = ledger.mapper.to_domain_event(notification)
-            statement = facts(event.raw) if _parsed(event) else None
+            kind: type[Any] = resolve_topic(notification.topic)
+            if not _parsed(kind):
+                return cls(notification, kind)
+            mapper = ledger.mapper
+            event: Any
+            if (
+                mapper.cipher is None
+                and mapper.compressor is None
+                and type(mapper.transcoder) is MsgpackTranscoder
+                and getattr(kind, "class_version", 1) == 1
+            ):
+                event = said(notification.state, issubclass(kind, Dossier.Event))
+            else:
+                event = mapper.to_domain_event(notification)
+            statement = facts(event.raw)
         except Exception as problem:
             return cls(notification, problem=problem)
-        return cls(notification, event, statement)
+        return cls(notification, kind, event, statement)
 
 
-def _parsed(event: Any) -> bool:
-    """Whether the projection reads the event's statement: a dossier's or a new registry
+def _parsed(kind: type[Any]) -> bool:
+    """Whether the projection reads an event of this class: a dossier's or a new registry
     subject's (other registry statements change nothing here)."""
-    return isinstance(event, Dossier.Event) or (
-        isinstance(event, SignedAggregate.Created) and isinstance(event, SignedAggregate.Event)
+    return issubclass(kind, Dossier.Event) or (
+        issubclass(kind, SignedAggregate.Created) and issubclass(kind, SignedAggregate.Event)
     )
 
 
@@ -148,7 +171,11 @@ class Projector:
         entries = [Decoded.of(self.ledger, notification) for notification in notifications]
         needed = reads(
             self.view.kind,
-            ((entry.event, entry.statement) for entry in entries if entry.statement is not None),
+            (
+                (entry.kind, entry.statement)
+                for entry in entries
+                if entry.kind is not None and entry.statement is not None
+            ),
         )
         try:
             with self.view.transaction(pipeline=True) as cursor:
@@ -198,16 +225,16 @@ class Projector:
     def _apply(self, batch: Batch, entry: Decoded) -> None:
         if entry.problem is not None:
             raise entry.problem
-        event, statement = entry.event, entry.statement
-        if statement is None:
+        kind, statement = entry.kind, entry.statement
+        if kind is None or statement is None:
             return  # registry statements only list the registry's subjects
-        if not isinstance(event, Dossier.Event):
+        if not issubclass(kind, Dossier.Event):
             registered(batch, statement)
             return
-        handler = HANDLERS.get(type(event))
+        handler = HANDLERS.get(kind)
         if handler is None:
-            raise ProjectionStopped(f"no projection rule for {type(event).__qualname__}")
-        handler(batch, event, statement)
+            raise ProjectionStopped(f"no projection rule for {kind.__qualname__}")
+        handler(batch, entry.event, statement)
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Empty the views and apply the whole log again."""
@@ -316,5 +343,5 @@ class Projector:
             statement = facts(event.raw)
             if statement.at > instant:
                 break
-            self._apply(batch, Decoded(None, event, statement))
+            self._apply(batch, Decoded(None, type(event), event, statement))
         return batch.locations.get(code)

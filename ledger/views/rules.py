@@ -76,7 +76,43 @@ class Facts(msgspec.Struct, frozen=True):
         return family(self.kind)
 
 
+class Said(msgspec.Struct, frozen=True):
+    """The fields of a dossier event's stored state the rules read (the event's own, beside its
+    statement's; absent from the kinds that have none of them): read straight from the state
+    the log stores, without making the domain event."""
+
+    raw: bytes
+    office: str = ""
+    procedure: str = ""
+    procedure_version: int = 0
+    appointed: int = 0
+    sender: str = ""
+    addressee: str = ""
+    by: str = ""
+    missing: tuple[str, ...] = ()
+    extra: tuple[str, ...] = ()
+    outcome: str = ""
+
+
+class Signed(msgspec.Struct, frozen=True):
+    """The one field of a registry event's stored state the rules read: its statement."""
+
+    raw: bytes
+
+
 _FACTS = msgspec.msgpack.Decoder(Facts).decode
+_SAID = msgspec.msgpack.Decoder(Said).decode
+_SIGNED = msgspec.msgpack.Decoder(Signed).decode
+
+
+def said(state: bytes, dossier: bool) -> Said | Signed:
+    """The fields the rules read of an event's stored state (a dossier event's, or a registry
+    event's), decoded without making the domain event; raises ProjectionStopped if the state
+    does not hold them."""
+    try:
+        return _SAID(state) if dossier else _SIGNED(state)
+    except msgspec.DecodeError as problem:  # ValidationError is one
+        raise ProjectionStopped(f"the stored event cannot be read: {problem}") from None
 
 
 def facts(raw: bytes) -> Facts:
@@ -236,16 +272,16 @@ class Reads:
         )
 
 
-def reads(kind: str, entries: Iterable[tuple[Any, Facts]]) -> Reads:
-    """The SELECTs of the rows the rules of these (event, statement) entries read: the location
+def reads(kind: str, entries: Iterable[tuple[type[Any], Facts]]) -> Reads:
+    """The SELECTs of the rows the rules of these (event class, statement) entries read: the location
     rows of the dossiers they name and the legs of those whose dispatches they settle; none for
     a batch that needs neither. `kind`: the database's, postgres or sqlite."""
     codes: dict[str, None] = {}
     settling: dict[str, None] = {}
     for event, statement in entries:
-        if isinstance(event, Dossier.Event):
+        if issubclass(event, Dossier.Event):
             codes[statement.subject] = None
-            if isinstance(event, SETTLING):
+            if issubclass(event, SETTLING):
                 settling[statement.subject] = None
     located = [
         (f"SELECT {LOCATION.select} FROM lienthong_location WHERE {where}", listed)  # noqa: S608
