@@ -189,7 +189,7 @@ class Projector:
                             f"({entry.notification.topic}): {problem}; it stops here and applies "
                             f"nothing of this batch"
                         ) from problem
-                batch.write(cursor)
+                batch.write(cursor, postgres=self.view.kind == "postgres")
         except ProjectionStopped:
             raise
         except Exception as problem:  # on PostgreSQL a refused write is raised at the commit

@@ -33,7 +33,7 @@ from domain.statement import family
 from ledger.errors import LedgerError
 from ledger.statements import signing
 from ledger.stores.database import Cursor
-from ledger.views.tables import LEGS, LOCATION, Leg, Location
+from ledger.views.tables import LEGS, LOCATION, Leg, Location, Table
 
 
 class ProjectionStopped(LedgerError):
@@ -219,8 +219,16 @@ class Batch:
 
     # --- the end of the batch -----------------------------------------------------------------
 
-    def write(self, cursor: Cursor) -> None:
-        """Every row added or changed, each once: a statement per table and kind of change."""
+    def write(self, cursor: Cursor, *, postgres: bool = False) -> None:
+        """Every row added or changed, each once: a statement per table and kind of change; on
+        PostgreSQL one statement for all its rows (`BULK`: their columns sent as arrays), on
+        SQLite the statement once per row (no round trips there)."""
+        resumed = self._resumed
+        if postgres:  # one UPDATE for all: each dossier's first resumption, the one that counts
+            first: dict[str, int] = {}
+            for at, code in resumed:
+                first.setdefault(code, at)
+            resumed = [(at, code) for code, at in first.items()]
         for sql, rows in (
             (LOCATION.insert, [LOCATION.values(self.locations[code]) for code in self._added]),
             (
@@ -230,31 +238,92 @@ class Batch:
             (LEGS.insert, [LEGS.values(self.legs[key]) for key in self._added_legs]),
             (LEGS.update, [LEGS.update_values(self.legs[key]) for key in self._changed_legs]),
             # before the suspensions begun in this batch are inserted: it ends only those read
-            (
-                "UPDATE lienthong_suspensions SET ended_at = ? WHERE code = ? AND ended_at IS NULL",
-                self._resumed,
-            ),
-            (
-                "INSERT INTO lienthong_suspensions (code, started_at, ended_at) VALUES (?, ?, ?)",
-                [(code, at, ended) for (code, at), ended in self._suspensions.items()],
-            ),
-            (  # a hash listed twice is one scan
-                "INSERT INTO lienthong_receipt_scans (code, sha256) VALUES (?, ?) "
-                "ON CONFLICT (code, sha256) DO NOTHING",
-                self.scans,
-            ),
-            (
-                "INSERT INTO lienthong_notices (code, seq, kind, at) VALUES (?, ?, ?, ?)",
-                self.notices,
-            ),
-            (
-                "INSERT INTO lienthong_subjects (family, subject, owner) VALUES (?, ?, ?) "
-                "ON CONFLICT (family, subject) DO NOTHING",
-                self.subjects,
-            ),
+            # (a dossier's later resumptions in the batch find none of them open any more)
+            (RESUME, resumed),
+            (SUSPEND, [(code, at, ended) for (code, at), ended in self._suspensions.items()]),
+            (SCAN, self.scans),  # a hash listed twice is one scan
+            (NOTICE, self.notices),
+            (SUBJECT, self.subjects),
         ):
-            if rows:
+            if not rows:
+                continue
+            if postgres:
+                cursor.execute(BULK[sql], tuple(map(list, zip(*rows, strict=True))))
+            else:
                 cursor.executemany(sql, rows)
+
+
+RESUME = "UPDATE lienthong_suspensions SET ended_at = ? WHERE code = ? AND ended_at IS NULL"
+SUSPEND = "INSERT INTO lienthong_suspensions (code, started_at, ended_at) VALUES (?, ?, ?)"
+SCAN = (
+    "INSERT INTO lienthong_receipt_scans (code, sha256) VALUES (?, ?) "
+    "ON CONFLICT (code, sha256) DO NOTHING"
+)
+NOTICE = "INSERT INTO lienthong_notices (code, seq, kind, at) VALUES (?, ?, ?, ?)"
+SUBJECT = (
+    "INSERT INTO lienthong_subjects (family, subject, owner) VALUES (?, ?, ?) "
+    "ON CONFLICT (family, subject) DO NOTHING"
+)
+
+
+def _arrays(types: Sequence[str]) -> str:
+    """The rows of arrays of these SQL types, one parameter each: `unnest(?::text[], ...)`."""
+    return f"unnest({', '.join(f'?::{kind.lower()}[]' for kind in types)})"
+
+
+def _insert(table: Table[Any], conflict: str = "") -> str:
+    return (
+        f"INSERT INTO {table.name} ({table.select}) "  # noqa: S608 — names from declarations
+        f"SELECT * FROM {_arrays([column.sql.type for column in table.columns])}{conflict}"
+    )
+
+
+def _update(table: Table[Any]) -> str:
+    """UPDATE by key from arrays of `update_values` order: every other column, then the key."""
+    types = {column.name: column.sql.type for column in table.columns}
+    others = [name for name in table.names if name not in table.key]
+    order = [*others, *table.key]
+    return (
+        f"UPDATE {table.name} AS t SET "  # noqa: S608 — names from declarations
+        f"{', '.join(f'{name} = v.{name}' for name in others)} "
+        f"FROM {_arrays([types[name] for name in order])} AS v ({', '.join(order)}) "
+        f"WHERE {' AND '.join(f't.{name} = v.{name}' for name in table.key)}"
+    )
+
+
+def _row(name: str, columns: dict[str, str], conflict: str = "") -> str:
+    return (
+        f"INSERT INTO {name} ({', '.join(columns)}) "  # noqa: S608 — fixed names
+        f"SELECT * FROM {_arrays(list(columns.values()))}{conflict}"
+    )
+
+
+# On PostgreSQL, each of the statements above once for all its rows: their columns as arrays
+BULK = {
+    LOCATION.insert: _insert(LOCATION),
+    LOCATION.update: _update(LOCATION),
+    LEGS.insert: _insert(LEGS),
+    LEGS.update: _update(LEGS),
+    RESUME: "UPDATE lienthong_suspensions AS t SET ended_at = v.ended_at "  # noqa: S608
+    f"FROM {_arrays(['BIGINT', 'TEXT'])} AS v (ended_at, code) "
+    "WHERE t.code = v.code AND t.ended_at IS NULL",
+    SUSPEND: _row(
+        "lienthong_suspensions", {"code": "TEXT", "started_at": "BIGINT", "ended_at": "BIGINT"}
+    ),
+    SCAN: _row(
+        "lienthong_receipt_scans",
+        {"code": "TEXT", "sha256": "BYTEA"},
+        " ON CONFLICT (code, sha256) DO NOTHING",
+    ),
+    NOTICE: _row(
+        "lienthong_notices", {"code": "TEXT", "seq": "INTEGER", "kind": "TEXT", "at": "BIGINT"}
+    ),
+    SUBJECT: _row(
+        "lienthong_subjects",
+        {"family": "TEXT", "subject": "TEXT", "owner": "TEXT"},
+        " ON CONFLICT (family, subject) DO NOTHING",
+    ),
+}
 
 
 @dataclass(frozen=True)
