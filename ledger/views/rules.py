@@ -267,8 +267,9 @@ SUBJECT = (
 
 
 def _arrays(types: Sequence[str]) -> str:
-    """The rows of arrays of these SQL types, one parameter each: `unnest(?::text[], ...)`."""
-    return f"unnest({', '.join(f'?::{kind.lower()}[]' for kind in types)})"
+    """The rows of arrays of these SQL types, one parameter each, sent in binary (`%b`: no
+    quoting of each text element): `unnest(%b::text[], ...)`."""
+    return f"unnest({', '.join(f'%b::{kind.lower()}[]' for kind in types)})"
 
 
 def _insert(table: Table[Any], conflict: str = "") -> str:
@@ -299,6 +300,7 @@ def _row(name: str, columns: dict[str, str], conflict: str = "") -> str:
 
 
 # On PostgreSQL, each of the statements above once for all its rows: their columns as arrays
+# (psycopg placeholders: these statements are PostgreSQL's alone)
 BULK = {
     LOCATION.insert: _insert(LOCATION),
     LOCATION.update: _update(LOCATION),
