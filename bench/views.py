@@ -16,10 +16,13 @@ rebuild  N signed statements (bench/record.py's envelopes, signed before any tim
          the whole log, a batch per transaction) against a bare replay — the same notifications
          read with `ledger.recorder.select_notifications` in the same batch size and decoded with
          `ledger.mapper.to_domain_event`, no view writes. After every rebuild the views must
-         equal the incremental build's dump. `--memory-sizes` then grows the log to each size
-         (statements; `Ledger.record_many`, untimed) and rebuilds the views in a fresh process
-         (launched through a small one, as bench/audit.py does: Linux carries maxrss over fork
-         and exec), which reports getrusage maxrss before and after the rebuild and its VmHWM.
+         equal the incremental build's dump. Also measured apart: the projection's own decode of
+         every entry (`Decoded.of`: the event's fields from its stored state, its statement's by
+         a trusted decode); and with `--profile`, one rebuild under cProfile by step.
+         `--memory-sizes` then grows the log to each size (statements; `Ledger.record_many`,
+         untimed) and rebuilds the views in a fresh process (launched through a small one, as
+         bench/audit.py does: Linux carries maxrss over fork and exec), which reports getrusage
+         maxrss before and after the rebuild and its VmHWM.
 stalls   The Trà Vinh registry seeded (ledger/reference/seed.py, demo authority key), then D synthetic
          dossiers written straight into `lienthong_location` (with the legs and suspensions the
          open ones need): real office ids of each period, the thirteen procedures, appointed
@@ -93,7 +96,6 @@ from bench.record import (  # noqa: E402
     registry_heads,
 )
 from domain.calendar import WorkCalendar  # noqa: E402
-from domain.dossier import Dossier  # noqa: E402
 from domain.instant import MICROS, local_date, start_of  # noqa: E402
 from domain.procedure import ProcedureVersion  # noqa: E402
 from ledger.application import Ledger  # noqa: E402
@@ -101,7 +103,6 @@ from ledger.config import LedgerSettings  # noqa: E402
 from ledger.reference.calendar import load_calendar  # noqa: E402
 from ledger.reference.seed import REFORM, office_statements, procedure_versions, seed_travinh  # noqa: E402
 from ledger.simulation.demo import AUTHORITY_KEY_NAME, demo_key  # noqa: E402
-from ledger.statements import schema  # noqa: E402
 from ledger.statements.authoring import Signer, initialise  # noqa: E402
 from ledger.views import projector as projections  # noqa: E402
 from ledger.views.projector import Projector  # noqa: E402
@@ -176,7 +177,7 @@ class RebuildResult:
     replay: list[float] = field(default_factory=list)  # seconds per round
     rebuild: list[float] = field(default_factory=list)
     profile: list[tuple[str, float]] = field(default_factory=list)
-    parse: float = 0.0  # seconds to schema.parse every dossier statement once, measured apart
+    decode: float = 0.0  # seconds to decode every entry as the projection does, measured apart
     memory: list[dict[str, Any]] = field(default_factory=list)  # a rebuild in a fresh process
 
     def ratios(self) -> list[float]:
@@ -235,7 +236,7 @@ def bench_rebuild(
                     flush=True,
                 )
             print("  every rebuild's views equal the incremental build, row for row")
-            result.parse = parse_seconds(world.ledger)
+            result.decode = decode_seconds(world.ledger)
             if profile:
                 result.profile = profile_rebuild(projector, total)
             recorded = len(envelopes)
@@ -298,22 +299,22 @@ def memory_child(url: str) -> int:
     return 0
 
 
-def parse_seconds(ledger: Ledger) -> float:
-    """Seconds `schema.parse` takes over every dossier statement in the log (the projection
-    parses each one again to read its fields; the bare replay does not)."""
-    raws = []
+def decode_seconds(ledger: Ledger) -> float:
+    """Seconds the projection's decode of each entry takes over the whole log (`Decoded.of`: the
+    event's class, its fields from the stored state and its statement's by a trusted decode),
+    measured apart: what the rebuild decodes beside the bare replay's `to_domain_event`."""
+    notifications: list[Any] = []
     start = 1
-    while notifications := ledger.recorder.select_notifications(start, projections.BATCH):
-        for notification in notifications:
-            event = ledger.mapper.to_domain_event(notification)
-            if isinstance(event, Dossier.Event):
-                raws.append(event.raw)
-        start = notifications[-1].id + 1
-    parse = schema.parse
+    while batch := ledger.recorder.select_notifications(start, projections.BATCH):
+        notifications.extend(batch)
+        start = batch[-1].id + 1
+    decode = projections.Decoded.of
     gc.collect()
     started = time.perf_counter()
-    for raw in raws:
-        parse(raw)
+    for notification in notifications:
+        decoded = decode(ledger, notification)
+        if decoded.problem is not None:
+            raise SystemExit(f"entry {notification.id} cannot be decoded: {decoded.problem}")
     return time.perf_counter() - started
 
 
@@ -338,10 +339,13 @@ def profile_rebuild(projector: Projector, total: int) -> list[tuple[str, float]]
     steps = [
         ("select_notifications (read)", cumulative("", "select_notifications")),
         ("to_domain_event (decode)", cumulative("eventsourcing/persistence.py", "to_domain_event")),
-        ("schema.parse (statement decode)", cumulative("ledger/statements/schema.py", "parse")),
+        ("Decoded.of (the projection's decode)", cumulative("ledger/views/projector.py", "of")),
+        ("  of which rules.said (event state)", cumulative("ledger/views/rules.py", "said")),
+        ("  of which rules.facts (statement)", cumulative("ledger/views/rules.py", "facts")),
         ("claim and reads", cumulative("ledger/views/projector.py", "_claim")),
+        ("rules (in memory)", cumulative("ledger/views/projector.py", "_apply")),
         ("view writes (Batch.write)", cumulative("ledger/views/rules.py", "write")),
-        ("commit (transaction exit)", cumulative("ledger/views/projector.py", "transaction")),
+        ("begin and commit (transaction)", cumulative("ledger/stores/database.py", "transaction")),
     ]
     print(f"  one rebuild under cProfile ({total / whole:.0f}/s profiled):")
     for label, seconds in steps:
@@ -378,10 +382,10 @@ def command_rebuild(args: argparse.Namespace, command: str) -> int:
         ratio = statistics.median(r.ratios())
         spread = f"{min(r.ratios()):.3f}–{max(r.ratios()):.3f}"
         cost = 1e6 * (statistics.median(r.rebuild) - statistics.median(r.replay)) / r.entries
-        parse = 1e6 * r.parse / r.entries
+        decode = 1e6 * r.decode / r.entries
         print(
             f"  {backend:10} {replay:8.0f} {rebuild:8.0f} {ratio:15.3f} {spread:>12}"
-            f"   +{cost:.0f} µs/entry, of which parse {parse:.0f}   ← {command}"
+            f"   +{cost:.0f} µs/entry; the projection's decode {decode:.1f} µs/entry   ← {command}"
         )
         rows.append(
             [
@@ -392,7 +396,7 @@ def command_rebuild(args: argparse.Namespace, command: str) -> int:
                 f"**{ratio:.3f}**",
                 spread,
                 f"{cost:.0f}",
-                f"{parse:.0f}",
+                f"{decode:.1f}",
                 f"`{command}`",
             ]
         )
@@ -406,7 +410,7 @@ def command_rebuild(args: argparse.Namespace, command: str) -> int:
             "**rebuild / replay**",
             "rounds",
             "rebuild − replay µs/entry",
-            "of which schema.parse",
+            "the projection's decode µs/entry",
             "command",
         ],
         rows,
