@@ -85,24 +85,43 @@ class Decoded:
         plain msgpack of the event as it is (no cipher, no compression, no upcasting), else
         the domain event; and its statement's fields (`rules.facts`)."""
         try:
-            kind: type[Any] = resolve_topic(notification.topic)
-            if not _parsed(kind):
+            kind, read, dossier, plain = _topic(notification.topic)
+            if not read:
                 return cls(notification, kind)
             mapper = ledger.mapper
             event: Any
             if (
-                mapper.cipher is None
+                plain
+                and mapper.cipher is None
                 and mapper.compressor is None
                 and type(mapper.transcoder) is MsgpackTranscoder
-                and getattr(kind, "class_version", 1) == 1
             ):
-                event = said(notification.state, issubclass(kind, Dossier.Event))
+                event = said(notification.state, dossier)
             else:
                 event = mapper.to_domain_event(notification)
             statement = facts(event.raw)
         except Exception as problem:
             return cls(notification, problem=problem)
         return cls(notification, kind, event, statement)
+
+
+# topic -> (event class, whether the projection reads it, whether a dossier's, whether stored as
+# the class is now (no upcasting)): worked out once per topic
+_TOPICS: dict[str, tuple[type[Any], bool, bool, bool]] = {}
+
+
+def _topic(topic: str) -> tuple[type[Any], bool, bool, bool]:
+    found = _TOPICS.get(topic)
+    if found is None:
+        kind: type[Any] = resolve_topic(topic)
+        found = (
+            kind,
+            _parsed(kind),
+            issubclass(kind, Dossier.Event),
+            getattr(kind, "class_version", 1) == 1,
+        )
+        _TOPICS[topic] = found
+    return found
 
 
 def _parsed(kind: type[Any]) -> bool:
