@@ -9,8 +9,6 @@ does, and every tampering of tests/test_log.py is still found and named.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -312,36 +310,3 @@ def test_the_fast_decoder_reads_what_the_whole_decode_reads() -> None:
 
 
 # --- the workers' start ---------------------------------------------------------------------------
-
-PROGRAM = """
-import os, sys
-sys.path.insert(0, {root!r})
-with open({marks!r}, "a") as marks:
-    marks.write(f"{{os.getpid()}}\\n")
-from ledger.log.audit import batches
-
-if __name__ == "__main__":
-    batches.forkserver()
-    starting = batches.StartingPool(2)
-    try:
-        print(sorted(future.result() for future in [
-            starting.pool().submit(batches._ready) for _ in range(4)
-        ]))
-    finally:
-        starting.shutdown()
-"""
-
-
-def test_the_program_is_imported_once_by_the_fork_server_not_by_each_worker(
-    tmp_path: Path,
-) -> None:
-    marks = tmp_path / "imported"
-    program = tmp_path / "program.py"
-    root = str(Path(__file__).resolve().parents[1])
-    program.write_text(PROGRAM.format(root=root, marks=str(marks)))
-    done = subprocess.run(
-        [sys.executable, str(program)], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    # the program itself, then the fork server: no worker imports it again
-    assert len(marks.read_text().split()) == 2, (marks.read_text(), done.stdout)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
-import sys
 import threading
 import time
 import uuid
@@ -45,11 +44,10 @@ RANGE = 500
 # while its workers start, the main process checks the first ranges itself
 CHECK_WHILE_STARTING = True
 PARALLEL_FROM = 20_000  # smaller logs are checked in this process: starting workers costs more
-# what the fork server imports once, before it forks each worker: the program itself (else each
-# worker imports it again: preloaded.py) and the checks
-PRELOAD = ["__main__", "ledger.log.audit.batches", "ledger.log.audit.preloaded"]
-# where the auditing process names its program's path for the fork server (preloaded.py)
-MAIN_PATH = "LIENTHONG_AUDIT_MAIN_PATH"
+# what the fork server imports once, before it forks each worker: the checks (preloaded.py
+# freezes what it imported). The program itself is imported again by each worker: Python 3.11's
+# fork server is never told the main module's path
+PRELOAD = ["ledger.log.audit.batches", "ledger.log.audit.preloaded"]
 
 # The tree's record of a leaf: read by the recorder (LeafRef) or by `Reader` (Leaf).
 Ref = LeafRef | Leaf
@@ -59,14 +57,9 @@ OnFinding = Callable[[int, str | None, int | None, str], None]
 
 
 def forkserver() -> BaseContext:
-    """The context of the audit's workers: a fork server that has imported the program and the
-    checks (takes effect when the fork server starts, the first time a worker is started)."""
+    """The context of the audit's workers: a fork server that has imported the checks (takes
+    effect when the fork server starts, the first time a worker is started)."""
     context = multiprocessing.get_context("forkserver")
-    main = sys.modules.get("__main__")
-    path = getattr(main, "__file__", None)
-    if path and getattr(getattr(main, "__spec__", None), "name", None) is None:
-        # a program run from its path: the fork server imports it once (preloaded.py)
-        os.environ[MAIN_PATH] = os.path.normpath(os.path.abspath(path))
     context.set_forkserver_preload(PRELOAD)
     return context
 
