@@ -116,23 +116,35 @@ _CANDIDATE = "code, procedure, received_by, custodian, transit_to, since, appoin
 HOLDER = "COALESCE(NULLIF(custodian, ''), NULLIF(transit_to, ''), '')"
 
 
+# where a chunk of a range read in order resumes: after (the instant it is ordered by, code)
+Resume = tuple[int, str]
+
+
 def unacknowledged_by(
     view: Database,
     at: int,
     latest: int,
     procedure: str | None,
     offices: Sequence[str] | None = None,
+    *,
+    chunk: int | None = None,
+    resume: Resume | None = None,
 ) -> list[Candidate]:
     """The dossiers in transit, received by `at`, dispatched at `latest` or before (an index
     range: `lienthong_location_transit_since`), of `procedure` if given, addressed to one of
-    `offices` if given."""
+    `offices` if given. With `chunk`: at most that many, in (since, code) order, after `resume`
+    if given."""
     rows = view.query(
         f"SELECT {_CANDIDATE} FROM lienthong_location "  # noqa: S608
         "WHERE status = 'in_transit' AND since <= ? AND transit_to IS NOT NULL "
         "AND received_at <= ?"
         + (" AND procedure = ?" if procedure is not None else "")
-        + among("transit_to", offices),
-        (latest, at) + ((procedure,) if procedure is not None else ()) + tuple(offices or ()),
+        + among("transit_to", offices)
+        + in_order("since", chunk, resume),
+        (latest, at)
+        + ((procedure,) if procedure is not None else ())
+        + tuple(offices or ())
+        + in_order_params(chunk, resume),
     )
     return [Candidate(*row) for row in rows]
 
@@ -145,24 +157,45 @@ def appointed_by(
     offices: Sequence[str] | None = None,
     *,
     after: int | None = None,
+    chunk: int | None = None,
+    resume: Resume | None = None,
 ) -> list[Candidate]:
     """The open dossiers (held, in transit or suspended) received by `at` whose appointed time is
     `latest` or before — and at or after `after`, if given (index ranges:
     `lienthong_location_appointed`) — of `procedure` if given, held by (or, in transit, sent to)
-    one of `offices` if given."""
+    one of `offices` if given. With `chunk`: at most that many, in (appointed, code) order,
+    after `resume` if given."""
     rows = view.query(
         f"SELECT {_CANDIDATE} FROM lienthong_location "  # noqa: S608
         "WHERE status IN ('held', 'in_transit', 'suspended') AND appointed <= ? "
         "AND received_at <= ?"
         + (" AND appointed >= ?" if after is not None else "")
         + (" AND procedure = ?" if procedure is not None else "")
-        + among(HOLDER, offices),
+        + among(HOLDER, offices)
+        + in_order("appointed", chunk, resume),
         (latest, at)
         + ((after,) if after is not None else ())
         + ((procedure,) if procedure is not None else ())
-        + tuple(offices or ()),
+        + tuple(offices or ())
+        + in_order_params(chunk, resume),
     )
     return [Candidate(*row) for row in rows]
+
+
+def in_order(column: str, chunk: int | None, resume: Resume | None, code: str = "code") -> str:
+    """The end of a range read in (`column`, `code`) order, `chunk` rows at a time, each chunk
+    after the last row of the one before (`resume`): nothing when not read in chunks. Its
+    parameters: `in_order_params`."""
+    if chunk is None:
+        return ""
+    after = f" AND {column} >= ? AND ({column} > ? OR {code} > ?)" if resume is not None else ""
+    return f"{after} ORDER BY {column}, {code} LIMIT ?"
+
+
+def in_order_params(chunk: int | None, resume: Resume | None) -> tuple[Any, ...]:
+    if chunk is None:
+        return ()
+    return ((resume[0], resume[0], resume[1]) if resume is not None else ()) + (chunk,)
 
 
 def among(column: str, offices: Sequence[str] | None) -> str:

@@ -277,10 +277,21 @@ class Inspector:
         procedure: str | None = None,
         rule: str | None = None,
         current: bool = True,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[Stall]:
-        """Every stall at `at`, most overdue first (`stalls.find_stalls`)."""
+        """Every stall at `at`, most overdue first; with `limit`, the `limit` + 1 from `offset`
+        on (`stalls.find_stalls`)."""
         return find_stalls(
-            self, at, office=office, level=level, procedure=procedure, rule=rule, current=current
+            self,
+            at,
+            office=office,
+            level=level,
+            procedure=procedure,
+            rule=rule,
+            current=current,
+            limit=limit,
+            offset=offset,
         )
 
     def slip(self, code: str, at: int) -> ControlSlip | None:

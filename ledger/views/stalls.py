@@ -12,13 +12,16 @@ Stall rules (quy tắc):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import heapq
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from domain.instant import MICROS, local_date
 from ledger.views import queries, turns
+from ledger.views.queries import Candidate, Resume
 from ledger.views.tables import Location
 from ledger.views.worktime import WorkTime
 
@@ -52,17 +55,39 @@ def find_stalls(
     procedure: str | None = None,
     rule: str | None = None,
     current: bool = True,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[Stall]:
     """Every stall at `at`, most overdue first. `current` reads the read models as they are
     (for now): each rule's candidates are an index range of the views (`_candidates`); otherwise
-    each open dossier is taken as it was at `at` and judged (`judge_each`)."""
+    each open dossier is taken as it was at `at` and judged (`judge_each`).
+
+    With `limit`: of that list, the `limit` + 1 stalls from `offset` on (one more than a page,
+    to tell whether another follows); with current read models, read as far as the page needs
+    (`_page`), not the whole list."""
     if rule is not None and rule not in RULES:
         raise ValueError(f"unknown stall rule {rule!r}: one of {', '.join(RULES)}")
+    if (limit is not None and limit < 0) or offset < 0:
+        raise ValueError(f"a page of stalls from {offset}, {limit} long: neither may be negative")
     if not current:
-        return judge_each(
+        every = judge_each(
             inspector, at, office=office, level=level, procedure=procedure, rule=rule, current=False
         )
-    return _candidates(inspector, at, office=office, level=level, procedure=procedure, rule=rule)
+    elif limit is not None:
+        return _page(
+            inspector,
+            at,
+            office=office,
+            level=level,
+            procedure=procedure,
+            rule=rule,
+            stop=offset + limit + 1,
+        )[offset:]
+    else:
+        every = _candidates(
+            inspector, at, office=office, level=level, procedure=procedure, rule=rule
+        )
+    return every[offset:] if limit is None else every[offset : offset + limit + 1]
 
 
 def judge_each(
@@ -129,71 +154,200 @@ def _candidates(
     kept in the views for each held dossier, counted again when the dossier or the calendar
     changes (`turns.py`). The level and the office subtree are judged on each candidate, before
     its time over the limit is counted (from W, once for each instant)."""
-    view, work, day = inspector.projector.view, WorkTime(inspector.calendar), local_date(at)
-    now = work.at(at)
-    offices = None if office is None else _possibly_under(inspector, office, day)
-    worked: dict[int, int] = {}  # instant -> working seconds from it to `at`
+    ranges = _Ranges(inspector, at, office=office, level=level, procedure=procedure)
     found: list[Stall] = []
-
-    def wanted(name: str) -> bool:
-        return rule is None or rule == name
-
-    def add(
-        row: queries.Candidate,
-        name: str,
-        since: int,
-        holder: str,
-        start: int | None,
-        minus: int,
-    ) -> None:
-        """The stall of `row` by rule `name`, if its holder is of the level and under the office
-        asked for; its time over the limit counted from `start` (None: none), less `minus`."""
-        held_at = inspector.level_of(holder)
-        if level is not None and held_at != level:
-            return
-        if office is not None and not inspector.within(
-            holder, office, day, procedure=row.procedure, received_by=row.received_by
-        ):
-            return
-        over = 0
-        if start is not None:
-            if start not in worked:  # W(now) - W(start): the office time between them
-                worked[start] = (now - work.at(start)) // MICROS
-            over = worked[start] - minus
-        found.append(
-            Stall(
-                code=row.code,
-                rule=name,
-                since=since,
-                over_seconds=over,
-                office=holder,
-                procedure=row.procedure,
-                level=held_at,
-                received_by=row.received_by,
-            )
-        )
-
-    if wanted("unacknowledged"):
-        # waited > limit (whole seconds) <=> W(now) - W(since) >= (limit + 1) s
-        limit = inspector.unacknowledged_seconds
-        latest = work.last_at_most(now - (limit + 1) * MICROS, at)
-        for row in queries.unacknowledged_by(view, at, latest, procedure, offices):
-            assert row.transit_to is not None  # selected so
-            add(row, "unacknowledged", row.since, row.transit_to, row.since, limit)
-    if wanted("over_level_budget"):  # the deadlines kept in the views (`turns.py`)
-        for held, deadline in turns.past_deadline(inspector, at, procedure, offices):
-            add(held, "over_level_budget", deadline, held.custodian or "", deadline, 0)
-    if wanted("past_appointed"):
-        for row in queries.appointed_by(view, at, at - 1, procedure, offices):
-            holder = row.custodian or row.transit_to or ""
-            add(row, "past_appointed", row.appointed, holder, row.appointed, 0)
-    if wanted("due_soon"):
-        # appointed >= now and W(appointed) - W(now) < (one working day + 1) s
-        latest = work.last_at_most(now + (WORKING_DAY_SECONDS + 1) * MICROS - 1, at)
-        for row in queries.appointed_by(view, at, latest, procedure, offices, after=at):
-            add(row, "due_soon", at, row.custodian or row.transit_to or "", None, 0)
+    if rule is None or rule == "unacknowledged":
+        found += ranges.unacknowledged(None)
+    if rule is None or rule == "over_level_budget":  # the deadlines kept in the views
+        found += ranges.over_level_budget(turns.past_deadline(inspector, at, *ranges.where))
+    if rule is None or rule == "past_appointed":
+        found += ranges.past_appointed(None)
+    if rule is None or rule == "due_soon":
+        found += ranges.due_soon()
     found.sort(key=lambda stall: (-stall.over_seconds, stall.code, stall.rule))
     return found
+
+
+def _page(
+    inspector: Inspector,
+    at: int,
+    *,
+    office: str | None,
+    level: str | None,
+    procedure: str | None,
+    rule: str | None,
+    stop: int,
+) -> list[Stall]:
+    """The first `stop` stalls of `_candidates`' list, each rule's range read from its oldest
+    instant on, in chunks, only as far as the page needs: along a rule's instants (when the
+    dispatch was sent, the level's deadline, the appointed time) the time over the limit,
+    W(now) - W(instant) less the rule's limit, never grows, so each rule's stalls come most
+    overdue first; those over by as many seconds (one weekend's instants, say, all of one W)
+    are put in code order before they are passed on; the rules' streams are merged."""
+    ranges = _Ranges(inspector, at, office=office, level=level, procedure=procedure)
+    first = first_chunk(stop)
+    streams: list[Iterator[Stall]] = []
+    if rule is None or rule == "unacknowledged":
+        streams.append(_by_code_within_ties(ranges.unacknowledged(first)))
+    if rule is None or rule == "over_level_budget":
+        kept = turns.past_deadline_in_order(
+            inspector, at, *ranges.where, chunk=first, most=MOST_ROWS
+        )
+        streams.append(_by_code_within_ties(ranges.over_level_budget(kept)))
+    if rule is None or rule == "past_appointed":
+        streams.append(_by_code_within_ties(ranges.past_appointed(first)))
+    if rule is None or rule == "due_soon":  # all over by 0: in code order
+        streams.append(ranges.due_soon())
+    merged = heapq.merge(*streams, key=lambda stall: (-stall.over_seconds, stall.code, stall.rule))
+    return list(islice(merged, stop))
+
+
+def _by_code_within_ties(stalls: Iterable[Stall]) -> Iterator[Stall]:
+    """Stalls whose time over the limit never grows, in (-over, code) order: each run over by as
+    many seconds held back until it ends and passed on in code order."""
+    run: list[Stall] = []
+    for stall in stalls:
+        if run and stall.over_seconds != run[0].over_seconds:
+            assert stall.over_seconds < run[0].over_seconds, (stall, run[0])  # read in order
+            run.sort(key=lambda held: held.code)
+            yield from run
+            run = []
+        run.append(stall)
+    run.sort(key=lambda held: held.code)
+    yield from run
+
+
+# the most rows a chunk of a rule's range holds (each chunk twice the one before, up to it)
+MOST_ROWS = 4096
+
+
+def first_chunk(stop: int) -> int:
+    """The rows of a rule's range read first for a page ending at `stop`: the page's, and a few
+    more (the row after the page ends a run of stalls over by as many seconds; some rows may be
+    of another level or office)."""
+    return min(stop + 32, MOST_ROWS)
+
+
+class _Ranges:
+    """Each rule's stalls at `at`, of the level and under the office asked for, from the views'
+    index ranges: in no order (`chunk` None: one query), or in the order of the rule's instant,
+    read `chunk` rows at a time and twice as many each time up to `MOST_ROWS`."""
+
+    def __init__(
+        self,
+        inspector: Inspector,
+        at: int,
+        *,
+        office: str | None,
+        level: str | None,
+        procedure: str | None,
+    ) -> None:
+        self.inspector, self.at, self.office, self.level = inspector, at, office, level
+        self.work, self.day = WorkTime(inspector.calendar), local_date(at)
+        self.now = self.work.at(at)
+        offices = None if office is None else _possibly_under(inspector, office, self.day)
+        self.where = (procedure, offices)  # the filters the queries apply
+        self.worked: dict[int, int] = {}  # instant -> working seconds from it to `at`
+
+    def stall(
+        self, row: Candidate, name: str, since: int, holder: str, start: int | None, minus: int
+    ) -> Stall | None:
+        """The stall of `row` by rule `name`, if its holder is of the level and under the office
+        asked for; its time over the limit counted from `start` (None: none), less `minus`."""
+        inspector = self.inspector
+        held_at = inspector.level_of(holder)
+        if self.level is not None and held_at != self.level:
+            return None
+        if self.office is not None and not inspector.within(
+            holder, self.office, self.day, procedure=row.procedure, received_by=row.received_by
+        ):
+            return None
+        over = 0
+        if start is not None:
+            if start not in self.worked:  # W(now) - W(start): the office time between them
+                self.worked[start] = (self.now - self.work.at(start)) // MICROS
+            over = self.worked[start] - minus
+        return Stall(
+            code=row.code,
+            rule=name,
+            since=since,
+            over_seconds=over,
+            office=holder,
+            procedure=row.procedure,
+            level=held_at,
+            received_by=row.received_by,
+        )
+
+    def unacknowledged(self, chunk: int | None) -> Iterator[Stall]:
+        # waited > limit (whole seconds) <=> W(now) - W(since) >= (limit + 1) s
+        limit = self.inspector.unacknowledged_seconds
+        latest = self.work.last_at_most(self.now - (limit + 1) * MICROS, self.at)
+        view, (procedure, offices) = self.inspector.projector.view, self.where
+
+        def read(size: int | None, resume: Resume | None) -> list[Candidate]:
+            return queries.unacknowledged_by(
+                view, self.at, latest, procedure, offices, chunk=size, resume=resume
+            )
+
+        for row in _chunks(read, chunk, lambda row: row.since):
+            assert row.transit_to is not None  # selected so
+            found = self.stall(row, "unacknowledged", row.since, row.transit_to, row.since, limit)
+            if found is not None:
+                yield found
+
+    def over_level_budget(self, held: Iterable[tuple[Candidate, int]]) -> Iterator[Stall]:
+        for row, deadline in held:
+            found = self.stall(row, "over_level_budget", deadline, row.custodian or "", deadline, 0)
+            if found is not None:
+                yield found
+
+    def past_appointed(self, chunk: int | None) -> Iterator[Stall]:
+        view, (procedure, offices) = self.inspector.projector.view, self.where
+
+        def read(size: int | None, resume: Resume | None) -> list[Candidate]:
+            return queries.appointed_by(
+                view, self.at, self.at - 1, procedure, offices, chunk=size, resume=resume
+            )
+
+        for row in _chunks(read, chunk, lambda row: row.appointed):
+            holder = row.custodian or row.transit_to or ""
+            found = self.stall(row, "past_appointed", row.appointed, holder, row.appointed, 0)
+            if found is not None:
+                yield found
+
+    def due_soon(self) -> Iterator[Stall]:
+        """In code order (all are over by 0)."""
+        # appointed >= now and W(appointed) - W(now) < (one working day + 1) s: one working
+        # day's appointments, read whole
+        latest = self.work.last_at_most(self.now + (WORKING_DAY_SECONDS + 1) * MICROS - 1, self.at)
+        view, (procedure, offices) = self.inspector.projector.view, self.where
+        rows = queries.appointed_by(view, self.at, latest, procedure, offices, after=self.at)
+        for row in sorted(rows, key=lambda row: row.code):
+            found = self.stall(
+                row, "due_soon", self.at, row.custodian or row.transit_to or "", None, 0
+            )
+            if found is not None:
+                yield found
+
+
+def _chunks(
+    read: Callable[[int | None, Resume | None], list[Candidate]],
+    chunk: int | None,
+    instant: Callable[[Candidate], int],
+) -> Iterator[Candidate]:
+    """The rows `read` gives: all at once (`chunk` None), or `chunk` at a time in (instant, code)
+    order, each chunk resuming after the last row of the one before."""
+    if chunk is None:
+        yield from read(None, None)
+        return
+    resume: Resume | None = None
+    while True:
+        rows = read(chunk, resume)
+        yield from rows
+        if len(rows) < chunk:
+            return
+        resume = (instant(rows[-1]), rows[-1].code)
+        chunk = min(2 * chunk, MOST_ROWS)
 
 
 # the most offices a query lists (SQLite's limit was 999 parameters before 3.32); more, and

@@ -25,8 +25,9 @@ The rows are a cache: emptying the table changes no answer.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +35,7 @@ import psycopg
 
 from domain.calendar import WorkCalendar
 from ledger.stores.database import Database
-from ledger.views.queries import Candidate, among
+from ledger.views.queries import Candidate, Resume, among, in_order, in_order_params
 from ledger.views.tables import LOCATION, TURN_DEADLINES, Location, location_of
 
 if TYPE_CHECKING:
@@ -130,6 +131,116 @@ def past_deadline(
     if not view.read_only and (keep or gone):
         _write(view, keep, sorted(gone))
     return list(found.values())
+
+
+def past_deadline_in_order(
+    inspector: Inspector,
+    at: int,
+    procedure: str | None,
+    offices: Sequence[str] | None = None,
+    *,
+    chunk: int = 256,
+    most: int = 4096,
+) -> Iterator[tuple[Candidate, int]]:
+    """`past_deadline`'s dossiers in the order of their deadlines: the stale ones counted again
+    (all of them, first), merged in with the kept ones read in (deadline, code) order, `chunk`
+    rows at a time, twice as many each time up to `most` — as far as the reader reads. A kept
+    row of a dossier counted again is passed over (what was counted is newer); the kept rows of
+    dossiers no longer held as they were are dropped as they are met."""
+    kept_on = basis(inspector.calendar)
+    view = inspector.projector.view
+    where = "l.status = 'held' AND l.received_at <= ?" + (
+        " AND l.procedure = ?" if procedure is not None else ""
+    )
+    params: tuple[Any, ...] = (at,) + ((procedure,) if procedure is not None else ())
+    if kept_on is None:  # nothing kept for this calendar: each held dossier counted
+        rows = view.query(
+            f"SELECT {_COLUMNS} FROM lienthong_location l WHERE {where}",  # noqa: S608
+            params,
+        )
+        counted = _counted(inspector, at, [location_of(row) for row in rows])
+        yield from sorted(
+            (
+                (_candidate(found), deadline)
+                for found, deadline, _ in counted
+                if deadline is not None and at > deadline
+            ),
+            key=lambda pair: (pair[1], pair[0].code),
+        )
+        return
+    stale = view.query(
+        f"SELECT {_COLUMNS} FROM lienthong_location l LEFT JOIN {TABLE} d "  # noqa: S608
+        "ON d.code = l.code AND d.last_seq = l.last_seq AND d.basis = ? AND d.valid_from <= ? "
+        f"WHERE d.code IS NULL AND {where}",
+        (kept_on, at, *params),
+    )
+    counted = _counted(inspector, at, [location_of(row) for row in stale])
+    keep = sorted(
+        (location.code, location.last_seq, kept_on, valid_from, deadline)
+        for location, deadline, valid_from in counted
+        if valid_from <= at
+    )
+    if not view.read_only and keep:
+        _write(view, keep, [])
+    recounted = {location.code for location, _, _ in counted}
+    late = sorted(
+        (
+            (_candidate(location), deadline)
+            for location, deadline, _ in counted
+            if deadline is not None and at > deadline
+        ),
+        key=lambda pair: (pair[1], pair[0].code),
+    )
+    kept = _kept_in_order(inspector, at, kept_on, procedure, offices, recounted, chunk, most)
+    yield from heapq.merge(late, kept, key=lambda pair: pair[1])
+
+
+def _kept_in_order(
+    inspector: Inspector,
+    at: int,
+    kept_on: str,
+    procedure: str | None,
+    offices: Sequence[str] | None,
+    recounted: set[str],
+    chunk: int,
+    most: int,
+) -> Iterator[tuple[Candidate, int]]:
+    """The kept deadlines before `at` of held dossiers (not counted again), in (deadline, code)
+    order, read `chunk` rows at a time (twice as many each time, up to `most`)."""
+    view = inspector.projector.view
+    resume: Resume | None = None
+    size = chunk
+    while True:
+        rows = view.query(
+            f"SELECT d.code, d.deadline, d.last_seq, l.last_seq, l.status, "  # noqa: S608
+            f"l.received_at, l.procedure, l.received_by, l.custodian, l.transit_to, l.since, "
+            f"l.appointed FROM {TABLE} d LEFT JOIN lienthong_location l ON l.code = d.code "
+            "WHERE d.deadline < ? AND d.basis = ? AND d.valid_from <= ?"
+            + (" AND (l.procedure = ? OR l.code IS NULL)" if procedure is not None else "")
+            + among("l.custodian", offices)
+            + in_order("d.deadline", size, resume, code="d.code"),
+            (at, kept_on, at)
+            + ((procedure,) if procedure is not None else ())
+            + tuple(offices or ())
+            + in_order_params(size, resume),
+        )
+        gone: list[tuple[str, int]] = []  # rows kept for a dossier no longer held as it was
+        found: list[tuple[Candidate, int]] = []
+        for code, deadline, kept_seq, last_seq, status, received_at, *row in rows:
+            if status != "held" or last_seq != kept_seq:  # (None: no such dossier any more)
+                gone.append((code, kept_seq))
+                continue
+            if code in recounted:
+                continue
+            if received_at <= at and (procedure is None or row[0] == procedure):
+                found.append((Candidate(code, *row), int(deadline)))
+        if not view.read_only and gone:
+            _write(view, [], sorted(gone))
+        yield from found
+        if len(rows) < size:
+            return
+        resume = (int(rows[-1][1]), str(rows[-1][0]))
+        size = min(2 * size, most)
 
 
 def _candidate(found: Location) -> Candidate:

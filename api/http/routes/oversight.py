@@ -64,12 +64,20 @@ def stalls(
     if office is not None:
         services.ledger.office(office)  # UnknownOffice → 404, as for the inbox and the report
         may_read_office(token, office, inspector, local_date(now))
-    found_stalls = inspector.stalls(
-        at, office=office, level=level, procedure=procedure, rule=rule, current=at == now
-    )
     start = position(cursor)
-    page = found_stalls[start : start + limit]
-    more = start + limit < len(found_stalls)
+    # the page and the stall after it, if any (read only as far as that from current views)
+    found_stalls = inspector.stalls(
+        at,
+        office=office,
+        level=level,
+        procedure=procedure,
+        rule=rule,
+        current=at == now,
+        limit=limit,
+        offset=start,
+    )
+    page = found_stalls[:limit]
+    more = len(found_stalls) > limit
     return Page(items=[stall_out(s) for s in page], next=str(start + limit) if more else None)
 
 
