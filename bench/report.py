@@ -26,7 +26,13 @@ ABBA order:
   the national index's figures), status 200 checked;
 - the inspector's other pages as they open, status 200 checked: the stalls of the subtree
   (`/giam-sat`, first page), the late decisions (`/giam-sat/ket-qua?months=M`), the dossiers held
-  (`/giam-sat/giu?months=M`), and the API's `GET /v1/stalls` (first page of 100, bearer token).
+  (`/giam-sat/giu?months=M`), and the API's `GET /v1/stalls` (first page of 100, bearer token);
+- as-of: `GET /v1/stalls?as_of=…`, 30 days before the clock's now (first page: the stalls of every
+  dossier open then, `ledger/views/asof.py`).
+
+Then, once, the as-of stall query in process: how many dossiers were open 30 days before, how
+many of them were replayed (the views could not answer for them), its time, and the time of the
+way before it — every open dossier's history replayed and judged — checked to find the same stalls.
 
 It prints p50 and p95 of each (ms), each against the baseline's p50, and the log reads per
 report; `--json FILE` writes them as JSON.
@@ -60,9 +66,10 @@ from ledger.clock import SimulatedClock  # noqa: E402
 from ledger.config import LedgerSettings  # noqa: E402
 from ledger.simulation.arrivals import SIMULATION_END  # noqa: E402
 from ledger.simulation.simulator import SIMULATION_TOLERANCE_SECONDS, simulate  # noqa: E402
-from ledger.views import queries  # noqa: E402
+from ledger.views import asof, queries  # noqa: E402
 from ledger.views.notices import notice_counts  # noqa: E402
 from ledger.views.reports import office_report  # noqa: E402
+from ledger.views.stalls import _kept, _stalls_of  # noqa: E402
 from tests.apiworld import settings_for  # noqa: E402
 from tests.websession import sign_in  # noqa: E402
 
@@ -106,6 +113,44 @@ def counting(ledger: Ledger, counts: dict[str, int]) -> Iterator[None]:
             delattr(ledger, name)  # the instance attribute goes; the method shows again
 
 
+# the past instant the as-of stall query is asked for: this many days before the clock's now
+AS_OF_DAYS = 30
+
+
+def past_instant(services: Services, at: int) -> dict[str, Any]:
+    """The as-of stall query at `at` in process, once: how many dossiers were open then, how many
+    of them the views could not answer for (replayed), and its time against the way before it —
+    every open dossier's history replayed (`Projector.as_of`) and judged — which must find the
+    same stalls."""
+    thens = asof.open_at(services.inspector(), at)  # untimed: what it found
+    inspector = services.inspector()
+    begun = time.perf_counter()
+    found = inspector.stalls(at, current=False)
+    views = time.perf_counter() - begun
+    begun = time.perf_counter()
+    replayed = [
+        services.projector.as_of(code, at) for code in queries.open_at(inspector.projector.view, at)
+    ]
+    judged = (
+        stall
+        for then in replayed
+        if then is not None and then.location.status != "closed"
+        for stall in _stalls_of(inspector, then.location, at, then.legs, then.spans)
+    )
+    before = _kept(inspector, at, judged, None, None, None)
+    replay = time.perf_counter() - begun
+    if before != found:
+        raise SystemExit(f"as-of stalls at {at}: the views and the replay differ")
+    return {
+        "days_before_now": AS_OF_DAYS,
+        "open": len(thens),
+        "replayed": sum(then.replayed for then in thens),
+        "stalls": len(found),
+        "views_s": views,
+        "replay_all_s": replay,
+    }
+
+
 def summary(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered) + 0.5) - 1))]
@@ -134,6 +179,7 @@ def measure(url: str, directory: Path, office: str, months: int, runs: int) -> d
 
         reads: dict[str, int] = {}
         figures: dict[str, int] = {}
+        as_of = now - AS_OF_DAYS * 86_400 * 1_000_000
 
         def report() -> None:
             reads.clear()
@@ -184,6 +230,8 @@ def measure(url: str, directory: Path, office: str, months: int, runs: int) -> d
             ("late page", page("/giam-sat/ket-qua", months=months)),
             ("held page", page("/giam-sat/giu", months=months)),
             ("GET /v1/stalls", api("/v1/stalls")),
+            # a past instant: the stalls of every dossier open then (`asof.py`), first page
+            ("as-of /v1/stalls", api(f"/v1/stalls?as_of={as_of}")),
         ]
         timed: dict[str, list[float]] = {name: [] for name, _ in steps}
         for step in steps:  # warm: the first of each pays for caches and page templates
@@ -194,7 +242,9 @@ def measure(url: str, directory: Path, office: str, months: int, runs: int) -> d
                 step()
                 timed[name].append(time.perf_counter() - begun)
         rows = len(queries.received_before(view, end))
+        past = past_instant(services, as_of)
     return {
+        "as_of": past,
         "office": office,
         "months": months,
         "period": [first.isoformat(), last.isoformat()],
@@ -235,6 +285,13 @@ def main(argv: list[str] | None = None) -> int:
     ]:
         p50, p95 = result[name]["p50_ms"], result[name]["p95_ms"]
         print(f"  {name:14} p50 {p50:9.1f} ms  p95 {p95:9.1f} ms  ×{p50 / base:.1f} the SELECT")
+    past = result["as_of"]
+    print(
+        f"  as of {past['days_before_now']} days before: {past['open']:,} dossiers open, "
+        f"{past['replayed']:,} replayed, {past['stalls']:,} stalls; in process "
+        f"{past['views_s']:.2f} s, every history replayed {past['replay_all_s']:.2f} s "
+        f"(×{past['replay_all_s'] / past['views_s']:.1f})"
+    )
     print(f"  log reads per report: {result['log_reads_per_report'] or 'none'}")
     print(f"  log reads per notice count: {result['log_reads_per_notice_count'] or 'none'}")
     if args.json:

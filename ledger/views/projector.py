@@ -36,6 +36,7 @@ from ledger.errors import ReadOnly
 from ledger.statements.transcoder import MsgpackTranscoder
 from ledger.stores.database import Cursor
 from ledger.views import queries
+from ledger.views.asof import Then
 from ledger.views.rules import (
     HANDLERS,
     Batch,
@@ -355,6 +356,14 @@ class Projector:
         """Where the dossier was at `instant` (by the handover times its statements carry): its
         history up to then, through the same rules, on rows kept in memory only. None if not
         yet received then. Raises UnknownDossier for a code with no history."""
+        then = self.as_of(code, instant)
+        return None if then is None else then.location
+
+    def as_of(self, code: str, instant: int) -> Then | None:
+        """The dossier at `instant` — its location row, its hops and its supplement windows as
+        they were then — from its history up to the first statement dated after it, through
+        the same rules, on rows kept in memory only. None if not yet received then. Raises
+        UnknownDossier for a code with no history."""
         self.ledger.dossier(code)  # raises UnknownDossier
         batch = Batch()  # the dossier's rows, in memory only
         events: Iterator[Any] = iter(self.ledger.events.get(subject_id("dossier", code)))
@@ -363,4 +372,12 @@ class Projector:
             if statement.at > instant:
                 break
             self._apply(batch, Decoded(None, type(event), event, statement))
-        return batch.locations.get(code)
+        location = batch.locations.get(code)
+        if location is None:
+            return None
+        legs = sorted((leg for leg in batch.legs.values() if leg.code == code), key=_hop)
+        return Then(location, tuple(legs), tuple(batch.spans(code)), replayed=True)
+
+
+def _hop(leg: Leg) -> int:
+    return leg.hop

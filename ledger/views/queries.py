@@ -11,7 +11,16 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from ledger.stores.database import Database
-from ledger.views.tables import LEG_COLUMNS, LOCATION_COLUMNS, Leg, Location, leg_of, location_of
+from ledger.views.tables import (
+    LEG_COLUMNS,
+    LEGS,
+    LOCATION,
+    LOCATION_COLUMNS,
+    Leg,
+    Location,
+    leg_of,
+    location_of,
+)
 
 # (code, received_by, received_at, channel, appointed, decided_at, closed_at)
 Receipt = tuple[str, str, int, str, int, int | None, int | None]
@@ -369,3 +378,60 @@ def dump(view: Database) -> dict[str, list[tuple[Any, ...]]]:
             )
         ],
     }
+
+
+# --- a past instant (`asof.py`): the open dossiers' rows, hops, windows and apologies ------------
+
+# received by the instant and not closed by then (the instant given twice)
+_OPEN_AT = "l.received_at <= ? AND (l.closed_at IS NULL OR l.closed_at > ?)"
+_LOCATED = ", ".join(f"l.{name}" for name in LOCATION.names)
+_LEGGED = ", ".join(f"g.{name}" for name in LEGS.names)
+# the notices that move the appointed time (`rules._reappointed`)
+APOLOGIES = ("dossier.delay_notified", "dossier.extension_requested")
+
+
+# Each is an index range (`lienthong_location_closed`: not closed, or closed after the instant)
+# and, for the hops, windows and notices, a lookup of each dossier's by its key; in no order (an
+# ORDER BY code would walk every row in code order instead).
+
+
+def open_rows_at(view: Database, at: int) -> list[Location]:
+    """The location rows of the dossiers received by `at` and not closed by then, as the views
+    hold them now."""
+    rows = view.query(
+        f"SELECT {_LOCATED} FROM lienthong_location l WHERE {_OPEN_AT}",  # noqa: S608
+        (at, at),
+    )
+    return [location_of(row) for row in rows]
+
+
+def open_legs_at(view: Database, at: int) -> list[Leg]:
+    """Every hop of those dossiers."""
+    rows = view.query(
+        f"SELECT {_LEGGED} FROM lienthong_location l "  # noqa: S608
+        f"JOIN lienthong_legs g ON g.code = l.code WHERE {_OPEN_AT}",
+        (at, at),
+    )
+    return [leg_of(row) for row in rows]
+
+
+def open_suspensions_at(view: Database, at: int) -> list[tuple[str, int, int | None]]:
+    """(code, from, to) of every supplement window of those dossiers."""
+    rows = view.query(
+        "SELECT s.code, s.started_at, s.ended_at FROM lienthong_location l "  # noqa: S608
+        f"JOIN lienthong_suspensions s ON s.code = l.code WHERE {_OPEN_AT}",
+        (at, at),
+    )
+    return [(str(code), int(start), None if end is None else int(end)) for code, start, end in rows]
+
+
+def open_apologies_at(view: Database, at: int) -> list[tuple[str, int]]:
+    """(code, instant) of every apology slip (a delay notice, an extension request) of those
+    dossiers that have one."""
+    rows = view.query(
+        "SELECT n.code, n.at FROM lienthong_location l "  # noqa: S608
+        f"JOIN lienthong_notices n ON n.code = l.code WHERE {_OPEN_AT} "
+        "AND l.first_apology_at IS NOT NULL AND n.kind IN (?, ?)",
+        (at, at, *APOLOGIES),
+    )
+    return [(str(code), int(moment)) for code, moment in rows]

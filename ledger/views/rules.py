@@ -217,6 +217,12 @@ class Batch:
                 self._suspensions[suspended, started] = at
         self._resumed.append((at, code))
 
+    def spans(self, code: str) -> list[tuple[int, int | None]]:
+        """(from, to) of each supplement window of the dossier the batch began, by start."""
+        return sorted(
+            (started, ended) for (of, started), ended in self._suspensions.items() if of == code
+        )
+
     # --- the end of the batch -----------------------------------------------------------------
 
     def write(self, cursor: Cursor, *, postgres: bool = False) -> None:

@@ -12,7 +12,7 @@ deadlines `deadlines.py`'s. Their names are importable from here too.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from domain.errors import DomainError
@@ -26,7 +26,8 @@ from ledger.views.projector import Projector
 from ledger.views.reports import OfficeReport, decisions, office_report
 from ledger.views.slip import ControlSlip, SlipBlock, control_slip
 from ledger.views.stalls import RULES, WORKING_DAY_SECONDS, Stall, find_stalls
-from ledger.views.tables import Location
+from ledger.views.tables import Leg, Location
+from ledger.views.worktime import ORIGIN
 
 __all__ = [
     "RULES",
@@ -61,6 +62,7 @@ class Inspector:
         self._offices: dict[str, Office | None] = {}  # the registry, read once per inspector
         self._versions: dict[tuple[str, int], ProcedureVersion | None] = {}
         self._lineage: dict[tuple[str, date, str | None, str | None], tuple[str, ...]] = {}
+        self._w: dict[int, int] = {}  # instant -> W(instant) (`working_seconds`)
 
     # --- registry lookups ------------------------------------------------------------------
 
@@ -92,17 +94,22 @@ class Inspector:
         return self._versions[key]
 
     def budget(
-        self, found: Location, level: str | None, turn: int | None = None
+        self,
+        found: Location,
+        level: str | None,
+        turn: int | None = None,
+        legs: Sequence[Leg] | None = None,
     ) -> Budget | None:
         """The budget of a turn at `level`: the step of the dossier's version for that level. A
         route that passes twice through one level (a move of residence: the old commune, then the
         new one) is told apart by the turn's place on the route — `turn`, the number of forward
-        handovers taken in before it (0: the reception), else the custodian's now."""
+        handovers taken in before it (0: the reception), else the custodian's now (by `legs`,
+        the dossier's hops as they were at an instant, if given; else as the views hold them)."""
         version = self.version_of(found)
         if version is None or level is None:
             return None
         if sum(step.level == level for step in version.route) > 1:
-            place = self.forward_turns(found.code) if turn is None else turn
+            place = self.forward_turns(found.code, legs) if turn is None else turn
             if place < len(version.route) and version.route[place].level == level:
                 step = version.route[place]
                 return step if step.days is not None else None
@@ -111,18 +118,18 @@ class Inspector:
                 return step
         return None
 
-    def returning(self, code: str) -> bool:
+    def returning(self, code: str, legs: Sequence[Leg] | None = None) -> bool:
         """Whether the dossier's holder took it in to return its result (its last handover taken
-        in was one to return)."""
-        taken = [leg for leg in self.projector.legs(code) if leg.outcome == "acknowledged"]
+        in was one to return); by `legs` if given, else the views' hops."""
+        hops = self.projector.legs(code) if legs is None else legs
+        taken = [leg for leg in hops if leg.outcome == "acknowledged"]
         return bool(taken) and taken[-1].purpose == "return"
 
-    def forward_turns(self, code: str) -> int:
-        """How many handovers to process the dossier (not to return its result) were taken in."""
-        return sum(
-            leg.outcome == "acknowledged" and leg.purpose != "return"
-            for leg in self.projector.legs(code)
-        )
+    def forward_turns(self, code: str, legs: Sequence[Leg] | None = None) -> int:
+        """How many handovers to process the dossier (not to return its result) were taken in;
+        by `legs` if given, else the views' hops."""
+        hops = self.projector.legs(code) if legs is None else legs
+        return sum(leg.outcome == "acknowledged" and leg.purpose != "return" for leg in hops)
 
     def within(
         self,
@@ -225,30 +232,48 @@ class Inspector:
 
     # --- deadlines -------------------------------------------------------------------------
 
-    def level_deadline(self, found: Location, at: int) -> int | None:
+    def level_deadline(
+        self,
+        found: Location,
+        at: int,
+        *,
+        legs: Sequence[Leg] | None = None,
+        spans: Sequence[tuple[int, int | None]] | None = None,
+    ) -> int | None:
         """By when the custodian must hand the dossier on: its level's budget counted from when
         its turn began (receipt or acknowledgement — a refused or recalled dispatch does not
         start it again), the days awaiting a supplement not counted ("resume" policy; a
         suspension still open counts up to `at`), with the version's cut-off if it has one. An
         office that took in the result to return it (a handover to return) has no level budget:
-        the time appointed to the applicant is what judges it."""
+        the time appointed to the applicant is what judges it. `legs` and `spans`: the dossier's
+        hops and supplement windows as they were at a past instant (`asof.Then`), if given; else
+        as the views hold them now."""
         if found.status in ("closed", "in_transit"):
             return None
-        if found.decided is not None and self.returning(found.code):
+        if found.decided is not None and self.returning(found.code, legs):
             return None
-        budget = self.budget(found, self.level_of(found.custodian))
+        budget = self.budget(found, self.level_of(found.custodian), legs=legs)
         if budget is None or budget.days is None:
             return None
-        return self.turn_deadline(found, found.held_since, budget, at)
+        return self.turn_deadline(found, found.held_since, budget, at, spans)
 
-    def turn_deadline(self, found: Location, start: int, budget: Budget, at: int) -> int:
-        """The deadline of an office's turn that began at `start`, supplement days left out."""
+    def turn_deadline(
+        self,
+        found: Location,
+        start: int,
+        budget: Budget,
+        at: int,
+        spans: Sequence[tuple[int, int | None]] | None = None,
+    ) -> int:
+        """The deadline of an office's turn that began at `start`, supplement days left out (the
+        windows `spans`, if given; else the views' windows of the dossier)."""
         assert budget.days is not None
-        spans = (
-            self.projector.suspensions(found.code)
-            if found.suspended_us or found.suspended_since is not None
-            else []
-        )
+        if spans is None:
+            spans = (
+                self.projector.suspensions(found.code)
+                if found.suspended_us or found.suspended_since is not None
+                else []
+            )
         windows = [
             (max(begin, start), end if end is not None else at)
             for begin, end in spans
@@ -264,7 +289,16 @@ class Inspector:
         )
 
     def working_seconds(self, start: int, end: int) -> int:
-        return self.calendar.working_micros_between(start, end) // 1_000_000
+        """Office time between two instants, in whole seconds (negative if `end` is before
+        `start`): W(end) - W(start) (`worktime.py`), each instant's W counted once per
+        inspector — the instant judged at is shared by every dossier judged."""
+        return (self._worked(end) - self._worked(start)) // 1_000_000
+
+    def _worked(self, instant: int) -> int:
+        found = self._w.get(instant)
+        if found is None:
+            found = self._w[instant] = self.calendar.working_micros_between(ORIGIN, instant)
+        return found
 
     # --- stalls and the control slip -------------------------------------------------------
 

@@ -13,16 +13,17 @@ Stall rules (quy tắc):
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
 from typing import TYPE_CHECKING
 
 from domain.instant import MICROS, local_date
-from ledger.views import queries, turns
+from ledger.views import asof, queries, turns
+from ledger.views.asof import Span
 from ledger.views.queries import Candidate, Resume
-from ledger.views.tables import Location
+from ledger.views.tables import Leg, Location
 from ledger.views.worktime import WorkTime
 
 if TYPE_CHECKING:
@@ -105,9 +106,9 @@ def judge_each(
     `find_stalls` are compared with."""
     found = (
         stall
-        for location in _open_at(inspector, at, current)
+        for location, legs, spans in _open_at(inspector, at, current)
         if procedure is None or location.procedure == procedure
-        for stall in _stalls_of(inspector, location, at)
+        for stall in _stalls_of(inspector, location, at, legs, spans)
     )
     return _kept(inspector, at, found, office, level, rule)
 
@@ -383,17 +384,30 @@ def _may_answer_to(inspector: Inspector, office: str, root: str, day: date) -> b
     return False
 
 
-def _open_at(inspector: Inspector, at: int, current: bool) -> Iterator[Location]:
+# an open dossier to judge: its location row, and its hops and supplement windows as they were
+# at the instant judged (None: as the views hold them now)
+Judged = tuple[Location, Sequence[Leg] | None, Sequence[Span] | None]
+
+
+def _open_at(inspector: Inspector, at: int, current: bool) -> Iterator[Judged]:
     if current:  # one query: the open dossiers as the views hold them now
-        yield from queries.open_now(inspector.projector.view, at)
+        for location in queries.open_now(inspector.projector.view, at):
+            yield location, None, None
         return
-    for code in queries.open_at(inspector.projector.view, at):  # each as it was at `at`
-        location = inspector.projector.location_as_of(code, at)
-        if location is not None and location.status != "closed":
-            yield location
+    for then in asof.open_at(inspector, at):  # each as it was at `at` (`asof.py`)
+        yield then.location, then.legs, then.spans
 
 
-def _stalls_of(inspector: Inspector, found: Location, at: int) -> Iterable[Stall]:
+def _stalls_of(
+    inspector: Inspector,
+    found: Location,
+    at: int,
+    legs: Sequence[Leg] | None = None,
+    spans: Sequence[Span] | None = None,
+) -> Iterable[Stall]:
+    """The stalls of one open dossier at `at`; `legs` and `spans` its hops and supplement
+    windows as they were then, if `found` is as it was then (else the views' now)."""
+
     def stall(rule: str, since: int, over_seconds: int, office: str) -> Stall:
         return Stall(
             code=found.code,
@@ -411,8 +425,12 @@ def _stalls_of(inspector: Inspector, found: Location, at: int) -> Iterable[Stall
         if waited > inspector.unacknowledged_seconds:
             over = waited - inspector.unacknowledged_seconds
             yield stall("unacknowledged", found.since, over, found.transit_to)
-    deadline = inspector.level_deadline(found, at)
-    if deadline is not None and found.status == "held" and at > deadline:
+    deadline = (
+        inspector.level_deadline(found, at, legs=legs, spans=spans)
+        if found.status == "held"
+        else None
+    )
+    if deadline is not None and at > deadline:
         over = inspector.working_seconds(deadline, at)
         yield stall("over_level_budget", deadline, over, found.custodian or "")
     holder = found.custodian or found.transit_to or ""

@@ -240,6 +240,9 @@ TABLES += [
     f"CREATE TABLE IF NOT EXISTS {TURN_DEADLINES} (code TEXT PRIMARY KEY, "
     "last_seq INTEGER NOT NULL, basis TEXT NOT NULL, valid_from BIGINT NOT NULL, deadline BIGINT)",
     f"CREATE INDEX IF NOT EXISTS {TURN_DEADLINES}_deadline ON {TURN_DEADLINES} (deadline)",
+    # the dossiers open at a past instant (`asof.py`): not closed, or closed after it
+    "CREATE INDEX IF NOT EXISTS lienthong_location_closed "
+    "ON lienthong_location (closed_at, received_at)",
 ]
 VIEW_TABLES = (
     "lienthong_location",
