@@ -64,6 +64,16 @@ def test_where_as_of_an_instant_says_where_it_was_then(demo_db: str) -> None:
     assert "Since: 03/06/2025 13:30" in output
 
 
+def test_where_as_of_an_instant_gives_the_deadline_of_the_turn_then(demo_db: str) -> None:
+    """Decided by the province on 11/06 09:30 and sent back to the commune at 11:30 to return
+    the result: at 10:30 the province still held it in its own turn, with its level's deadline
+    (the hops of today end with the handover to return, which has none)."""
+    code, output = run(demo_db, "where", ROUND_TRIP, "--as-of", "11/06/2025 10:30")
+    assert code == 0, output
+    assert "Status: Held by 84 Tỉnh Trà Vinh" in output
+    assert "Due from the office holding it: 18/06/2025 23:59" in output
+
+
 def test_where_before_the_receipt_says_it_was_not_yet_received(demo_db: str) -> None:
     code, output = run(demo_db, "where", ROUND_TRIP, "--as-of", "01/06/2025 12:00")
     assert code == 0, output

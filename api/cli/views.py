@@ -149,17 +149,24 @@ def where(
     options = options_of(ctx)
     instant = instant_option(as_of, options.lang, "--as-of")
     with open_ledger(options) as ledger, open_inspector(ledger) as inspector:
+        then = None if instant is None else inspector.projector.as_of(code, instant)
         if instant is None:
             found = inspector.projector.location(code)
             if found is None:
                 ledger.dossier(code)  # raises UnknownDossier
         else:
-            found = inspector.projector.location_as_of(code, instant)
+            found = None if then is None else then.location
         if found is None:
             out.print(word("not_yet_received", options.lang, code=code), markup=False)
             return
         at = instant if instant is not None else ledger.clock.now()
-        deadline = inspector.level_deadline(found, at)
+        # as of a past instant, the turn's deadline from the hops and supplement windows then
+        deadline = inspector.level_deadline(
+            found,
+            at,
+            legs=None if then is None else then.legs,
+            spans=None if then is None else then.spans,
+        )
 
         def left(until: int) -> str:
             return left_in_words(load_calendar(), at, until, options.lang)
