@@ -142,11 +142,14 @@ def unacknowledged_by(
     """The dossiers in transit, received by `at`, dispatched at `latest` or before (an index
     range: `lienthong_location_transit_since`), of `procedure` if given, addressed to one of
     `offices` if given. With `chunk`: at most that many, in (since, code) order, after `resume`
-    if given."""
+    if given — and those addressed to no office too (the caller passes over them: asked for in
+    SQL, that condition, met by nearly all of them, can turn a planner from the ordered range
+    to reading them all)."""
     rows = view.query(
         f"SELECT {_CANDIDATE} FROM lienthong_location "  # noqa: S608
-        "WHERE status = 'in_transit' AND since <= ? AND transit_to IS NOT NULL "
-        "AND received_at <= ?"
+        "WHERE status = 'in_transit' AND since <= ? "
+        + ("AND transit_to IS NOT NULL " if chunk is None else "")
+        + "AND received_at <= ?"
         + (" AND procedure = ?" if procedure is not None else "")
         + among("transit_to", offices)
         + in_order("since", chunk, resume),
@@ -173,21 +176,41 @@ def appointed_by(
     `latest` or before — and at or after `after`, if given (index ranges:
     `lienthong_location_appointed`) — of `procedure` if given, held by (or, in transit, sent to)
     one of `offices` if given. With `chunk`: at most that many, in (appointed, code) order,
-    after `resume` if given."""
-    rows = view.query(
-        f"SELECT {_CANDIDATE} FROM lienthong_location "  # noqa: S608
-        "WHERE status IN ('held', 'in_transit', 'suspended') AND appointed <= ? "
-        "AND received_at <= ?"
+    after `resume` if given — each status's range read in that order on its own, as far as the
+    chunk (one index range for the three statuses comes in status order: it would be read whole
+    and sorted), and the three merged."""
+    where = (
+        "appointed <= ? AND received_at <= ?"
         + (" AND appointed >= ?" if after is not None else "")
         + (" AND procedure = ?" if procedure is not None else "")
         + among(HOLDER, offices)
-        + in_order("appointed", chunk, resume),
+    )
+    params = (
         (latest, at)
         + ((after,) if after is not None else ())
         + ((procedure,) if procedure is not None else ())
         + tuple(offices or ())
-        + in_order_params(chunk, resume),
     )
+    if chunk is None:
+        rows = view.query(
+            f"SELECT {_CANDIDATE} FROM lienthong_location "  # noqa: S608
+            f"WHERE status IN ('held', 'in_transit', 'suspended') AND {where}",
+            params,
+        )
+        return [Candidate(*row) for row in rows]
+    part = (
+        f"SELECT {_CANDIDATE} FROM lienthong_location WHERE status = ? AND {where}"  # noqa: S608
+        + in_order("appointed", chunk, resume)
+    )
+    statuses = ("held", "in_transit", "suspended")
+    union = " UNION ALL ".join(
+        f"SELECT * FROM ({part}) AS s{n}"  # noqa: S608
+        for n in range(len(statuses))
+    )
+    values: list[Any] = []
+    for status in statuses:
+        values += [status, *params, *in_order_params(chunk, resume)]
+    rows = view.query(f"{union} ORDER BY appointed, code LIMIT ?", (*values, chunk))
     return [Candidate(*row) for row in rows]
 
 

@@ -291,7 +291,8 @@ class _Ranges:
             )
 
         for row in _chunks(read, chunk, lambda row: row.since):
-            assert row.transit_to is not None  # selected so
+            if row.transit_to is None:  # (read in chunks: not selected out)
+                continue
             found = self.stall(row, "unacknowledged", row.since, row.transit_to, row.since, limit)
             if found is not None:
                 yield found

@@ -210,20 +210,35 @@ def _kept_in_order(
     view = inspector.projector.view
     resume: Resume | None = None
     size = chunk
+    columns = (
+        "d.code, d.deadline, d.last_seq, l.last_seq, l.status, l.received_at, l.procedure, "
+        "l.received_by, l.custodian, l.transit_to, l.since, l.appointed"
+    )
     while True:
-        rows = view.query(
-            f"SELECT d.code, d.deadline, d.last_seq, l.last_seq, l.status, "  # noqa: S608
-            f"l.received_at, l.procedure, l.received_by, l.custodian, l.transit_to, l.since, "
-            f"l.appointed FROM {TABLE} d LEFT JOIN lienthong_location l ON l.code = d.code "
-            "WHERE d.deadline < ? AND d.basis = ? AND d.valid_from <= ?"
-            + (" AND (l.procedure = ? OR l.code IS NULL)" if procedure is not None else "")
-            + among("l.custodian", offices)
-            + in_order("d.deadline", size, resume, code="d.code"),
-            (at, kept_on, at)
-            + ((procedure,) if procedure is not None else ())
-            + tuple(offices or ())
-            + in_order_params(size, resume),
-        )
+        if procedure is None and offices is None:
+            # the chunk of deadlines first, then their dossiers: a planner that misjudges how
+            # many deadlines are past would otherwise join them all before taking the first
+            rows = view.query(
+                f"SELECT {columns} FROM (SELECT code, deadline, last_seq FROM {TABLE} "  # noqa: S608
+                "WHERE deadline < ? AND basis = ? AND valid_from <= ?"
+                + in_order("deadline", size, resume)
+                + ") d LEFT JOIN lienthong_location l ON l.code = d.code "
+                "ORDER BY d.deadline, d.code",
+                (at, kept_on, at, *in_order_params(size, resume)),
+            )
+        else:
+            rows = view.query(
+                f"SELECT {columns} FROM {TABLE} d "  # noqa: S608
+                "LEFT JOIN lienthong_location l ON l.code = d.code "
+                "WHERE d.deadline < ? AND d.basis = ? AND d.valid_from <= ?"
+                + (" AND (l.procedure = ? OR l.code IS NULL)" if procedure is not None else "")
+                + among("l.custodian", offices)
+                + in_order("d.deadline", size, resume, code="d.code"),
+                (at, kept_on, at)
+                + ((procedure,) if procedure is not None else ())
+                + tuple(offices or ())
+                + in_order_params(size, resume),
+            )
         gone: list[tuple[str, int]] = []  # rows kept for a dossier no longer held as it was
         found: list[tuple[Candidate, int]] = []
         for code, deadline, kept_seq, last_seq, status, received_at, *row in rows:
