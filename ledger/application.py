@@ -360,7 +360,11 @@ class Ledger(Handlers, Checks, CertificateChecks, RecordMany, LogAccess, Applica
     def dossier(self, code: str) -> Dossier:
         return self._read(Dossier, "dossier", code)
 
-    def office(self, office_id: str) -> Office:
+    def office(self, office_id: str, *, caught_up: bool = False) -> Office:
+        """The office's current copy; `caught_up`: the caller has just caught up with other
+        writers (`catch_up`) and reads many offices as of then, without asking again."""
+        if caught_up:
+            return deepcopy(self._get(Office, "office", office_id))
         return self._read(Office, "office", office_id)
 
     def officer(self, officer_id: str) -> Officer:
@@ -374,6 +378,11 @@ class Ledger(Handlers, Checks, CertificateChecks, RecordMany, LogAccess, Applica
 
     def is_initialised(self) -> bool:
         return self.head("authority", AUTHORITY)[0] > 0
+
+    def catch_up(self) -> None:
+        """Evict what other writers (another process, another Ledger object) changed since this
+        one last looked: reads after it see their entries."""
+        self._freshness.catch_up()
 
     def _read(self, cls: type[A], family: str, subject: str) -> A:
         """A current copy for callers outside `record`: caught up with other writers first."""

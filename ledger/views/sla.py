@@ -67,9 +67,13 @@ class Inspector:
     # --- registry lookups ------------------------------------------------------------------
 
     def _office(self, office: str) -> Office | None:
+        """The registry's office, read once per inspector: the ledger caught up with other
+        writers at the first, the others read as of then (one query, not one per office)."""
         if office not in self._offices:
+            if not self._offices:
+                self.ledger.catch_up()
             try:
-                self._offices[office] = self.ledger.office(office)
+                self._offices[office] = self.ledger.office(office, caught_up=True)
             except DomainError:
                 self._offices[office] = None
         return self._offices[office]
