@@ -3,15 +3,18 @@ views' tables (`tables.py`).
 
 The rules of a batch of entries work on the batch's rows in memory (`Batch`): the location rows of
 the dossiers the entries name, and the legs of those whose dispatches they settle, are read when
-the batch starts, with a SELECT per table (`reads`); every row the rules add or change is written
+the batch starts, with a SELECT per table (`reads`; none of a dossier the batch receives before
+its other entries: it has no rows yet); every row the rules add or change is written
 once when it ends (`Batch.write`), a statement per table for all its rows, in the projector's
 transaction for the batch. A dossier's rows are therefore read and written once a batch, however
 many of its entries the batch holds.
 
 A rule that finds the rows not as the log says they must be (no location row to move, no earlier
 dispatch to settle, a dossier received twice) raises ProjectionStopped: the projector applies
-nothing of that batch and stops there, naming the entry. Registry statements only list their
-subject (`registered`).
+nothing of that batch and stops there, naming the entry (a receipt of a dossier whose row the batch
+did not read is refused by the table's key instead, when the batch is written: the projector
+stops there too, applying nothing of it). Registry statements only list their subject
+(`registered`).
 
 The rules read a statement's fields as `Facts`: a trusted decode of the stored statement bytes
 (`facts`), into the fields they read and nothing else. The ledger checked every field of a
@@ -352,14 +355,27 @@ class Reads:
 def reads(kind: str, entries: Iterable[tuple[type[Any], Facts]]) -> Reads:
     """The SELECTs of the rows the rules of these (event class, statement) entries read: the location
     rows of the dossiers they name and the legs of those whose dispatches they settle; none for
-    a batch that needs neither. `kind`: the database's, postgres or sqlite."""
+    a batch that needs neither. `kind`: the database's, postgres or sqlite.
+
+    A dossier whose receipt comes in the batch before any other of its entries has no rows in
+    the views yet (its receipt makes them): none are read for it. Were one there all the same
+    (the views out of step with the log), the receipt's INSERT fails on the table's key and the
+    batch applies nothing."""
     codes: dict[str, None] = {}
     settling: dict[str, None] = {}
+    fresh: set[str] = set()  # dossiers the batch receives before any other entry of theirs
     for event, statement in entries:
         if issubclass(event, Dossier.Event):
-            codes[statement.subject] = None
+            code = statement.subject
+            if code in fresh:
+                continue
+            if code not in codes:
+                if issubclass(event, Dossier.Received):
+                    fresh.add(code)
+                    continue
+                codes[code] = None
             if issubclass(event, SETTLING):
-                settling[statement.subject] = None
+                settling[code] = None
     located = [
         (f"SELECT {LOCATION.select} FROM lienthong_location WHERE {where}", listed)  # noqa: S608
         for where, listed in _one_of(kind, list(codes))
