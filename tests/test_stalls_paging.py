@@ -18,13 +18,11 @@ from typing import Any
 import pytest
 
 from domain.instant import MICROS, VIETNAM, from_datetime, local_date
-from domain.statement import Statement
 from ledger.application import Ledger
 from ledger.clock import SimulatedClock
 from ledger.config import LedgerSettings
 from ledger.reference.calendar import load_calendar
 from ledger.simulation.simulator import SIMULATION_TOLERANCE_SECONDS, simulate
-from ledger.statements import schema
 from ledger.views import stalls
 from ledger.views.projector import Projector
 from ledger.views.sla import Inspector
@@ -41,6 +39,7 @@ from tests.apiworld import (
     ok,
     open_api,
 )
+from tests.test_stalls_sql import _catch_up_to, _cuts
 
 HOUR = 3600 * MICROS
 DAY = 24 * HOUR
@@ -62,27 +61,6 @@ def _simulated(database_url: str) -> Ledger:
     # ~14 months to 30/6/2026, fewer dossiers than tests/test_stalls_sql.py
     simulate(ledger, clock, dossiers=140, seed=11, years=1.2)
     return ledger
-
-
-def _catch_up_to(projector: Projector, position: int) -> None:
-    start = projector.position()
-    while start < position:
-        notifications = projector.ledger.recorder.select_notifications(
-            start + 1, min(500, position - start)
-        )
-        projector.apply(notifications, start)
-        start = notifications[-1].id
-
-
-def _cuts(ledger: Ledger, count: int) -> list[tuple[int, int]]:
-    """`count` (log position, time of its statement) spread over the dossiers' traffic."""
-    timed: list[tuple[int, int]] = []
-    for position, event in ledger.read_log():
-        statement: Statement = schema.parse(event.raw)
-        if statement.family == "dossier":
-            timed.append((position, statement.at))
-    step = len(timed) // (count + 1)
-    return [timed[step * (n + 1)] for n in range(count)] + [timed[-1]]
 
 
 def _at(day: date, hour: int, minute: int = 0) -> int:

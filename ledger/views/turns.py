@@ -79,21 +79,9 @@ def past_deadline(
     before `at`, with it; of those kept, only the ones held by one of `offices`, if given."""
     kept_on = basis(inspector.calendar)
     view = inspector.projector.view
-    where = "l.status = 'held' AND l.received_at <= ?" + (
-        " AND l.procedure = ?" if procedure is not None else ""
-    )
-    params: tuple[Any, ...] = (at,) + ((procedure,) if procedure is not None else ())
+    where, params = _held(at, procedure)
     if kept_on is None:  # nothing kept for this calendar: each held dossier counted
-        rows = view.query(
-            f"SELECT {_COLUMNS} FROM lienthong_location l WHERE {where} ORDER BY l.code",  # noqa: S608
-            params,
-        )
-        counted = _counted(inspector, at, [location_of(row) for row in rows])
-        return [
-            (_candidate(found), deadline)
-            for found, deadline, _ in counted
-            if deadline is not None and at > deadline
-        ]
+        return _uncached(inspector, at, where, params)
     stale = view.query(
         f"SELECT {_COLUMNS} FROM lienthong_location l LEFT JOIN {TABLE} d "  # noqa: S608
         "ON d.code = l.code AND d.last_seq = l.last_seq AND d.basis = ? AND d.valid_from <= ? "
@@ -149,24 +137,10 @@ def past_deadline_in_order(
     dossiers no longer held as they were are dropped as they are met."""
     kept_on = basis(inspector.calendar)
     view = inspector.projector.view
-    where = "l.status = 'held' AND l.received_at <= ?" + (
-        " AND l.procedure = ?" if procedure is not None else ""
-    )
-    params: tuple[Any, ...] = (at,) + ((procedure,) if procedure is not None else ())
+    where, params = _held(at, procedure)
     if kept_on is None:  # nothing kept for this calendar: each held dossier counted
-        rows = view.query(
-            f"SELECT {_COLUMNS} FROM lienthong_location l WHERE {where}",  # noqa: S608
-            params,
-        )
-        counted = _counted(inspector, at, [location_of(row) for row in rows])
-        yield from sorted(
-            (
-                (_candidate(found), deadline)
-                for found, deadline, _ in counted
-                if deadline is not None and at > deadline
-            ),
-            key=lambda pair: (pair[1], pair[0].code),
-        )
+        found = _uncached(inspector, at, where, params)
+        yield from sorted(found, key=lambda pair: (pair[1], pair[0].code))
         return
     stale = view.query(
         f"SELECT {_COLUMNS} FROM lienthong_location l LEFT JOIN {TABLE} d "  # noqa: S608
@@ -256,6 +230,32 @@ def _kept_in_order(
             return
         resume = (int(rows[-1][1]), str(rows[-1][0]))
         size = min(2 * size, most)
+
+
+def _held(at: int, procedure: str | None) -> tuple[str, tuple[Any, ...]]:
+    """The condition, and its parameters, on the location rows (`l`) of the dossiers held and
+    received by `at`, of `procedure` if given."""
+    where = "l.status = 'held' AND l.received_at <= ?" + (
+        " AND l.procedure = ?" if procedure is not None else ""
+    )
+    return where, (at,) + ((procedure,) if procedure is not None else ())
+
+
+def _uncached(
+    inspector: Inspector, at: int, where: str, params: tuple[Any, ...]
+) -> list[tuple[Candidate, int]]:
+    """With nothing kept (a calendar that is not a `WorkCalendar`): each held dossier of `where`
+    counted, those past their deadline at `at`, with it."""
+    rows = inspector.projector.view.query(
+        f"SELECT {_COLUMNS} FROM lienthong_location l WHERE {where}",  # noqa: S608
+        params,
+    )
+    counted = _counted(inspector, at, [location_of(row) for row in rows])
+    return [
+        (_candidate(found), deadline)
+        for found, deadline, _ in counted
+        if deadline is not None and at > deadline
+    ]
 
 
 def _candidate(found: Location) -> Candidate:
