@@ -18,7 +18,8 @@ rebuild  N signed statements (bench/record.py's envelopes, signed before any tim
          `ledger.mapper.to_domain_event`, no view writes. After every rebuild the views must
          equal the incremental build's dump. Also measured apart: the projection's own decode of
          every entry (`Decoded.of`: the event's fields from its stored state, its statement's by
-         a trusted decode); and with `--profile`, one rebuild under cProfile by step.
+         a trusted decode); and with `--profile`, one rebuild under cProfile by step (on
+         PostgreSQL, then how the batches' reads were planned: custom or generic plans).
          `--memory-sizes` then grows the log to each size (statements; `Ledger.record_many`,
          untimed) and rebuilds the views in a fresh process (launched through a small one, as
          bench/audit.py does: Linux carries maxrss over fork and exec), which reports getrusage
@@ -241,6 +242,8 @@ def bench_rebuild(
             result.decode = decode_seconds(world.ledger)
             if profile:
                 result.profile = profile_rebuild(projector, total)
+                if backend == "postgres":
+                    print_read_plans(projector)
             recorded = len(envelopes)
             for size in sorted(set(memory_sizes)):
                 if size < recorded:
@@ -355,6 +358,18 @@ def profile_rebuild(projector: Projector, total: int) -> list[tuple[str, float]]
             f"    {label:36} {100 * seconds / whole:5.1f} %  {1e6 * seconds / total:6.1f} µs/entry"
         )
     return [(label, seconds / whole) for label, seconds in steps]
+
+
+def print_read_plans(projector: Projector) -> None:
+    """How PostgreSQL planned the batches' reads on the projector's connection so far: custom
+    plans (for the codes sent) or the generic one (a prepared statement's, for any codes)."""
+    rows = projector.view.query(
+        "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements "
+        "WHERE left(statement, 7) = 'SELECT ' AND strpos(statement, '= ANY(') > 0"
+    )
+    for statement, generic, custom in rows:
+        table = "legs" if "lienthong_legs" in statement else "location"
+        print(f"    reads of {table}: {custom} custom plans, {generic} generic (this connection)")
 
 
 def command_rebuild(args: argparse.Namespace, command: str) -> int:
