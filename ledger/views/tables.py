@@ -243,6 +243,11 @@ TABLES += [
     # the dossiers open at a past instant (`asof.py`): not closed, or closed after it
     "CREATE INDEX IF NOT EXISTS lienthong_location_closed "
     "ON lienthong_location (closed_at, received_at)",
+    # the held dossiers whose kept deadline is stale, found from these two alone (`turns.py`)
+    "CREATE INDEX IF NOT EXISTS lienthong_location_held "
+    "ON lienthong_location (status, code, last_seq, received_at, procedure)",
+    f"CREATE INDEX IF NOT EXISTS {TURN_DEADLINES}_kept "
+    f"ON {TURN_DEADLINES} (code, last_seq, basis, valid_from)",
 ]
 VIEW_TABLES = (
     "lienthong_location",

@@ -82,12 +82,7 @@ def past_deadline(
     where, params = _held(at, procedure)
     if kept_on is None:  # nothing kept for this calendar: each held dossier counted
         return _uncached(inspector, at, where, params)
-    stale = view.query(
-        f"SELECT {_COLUMNS} FROM lienthong_location l LEFT JOIN {TABLE} d "  # noqa: S608
-        "ON d.code = l.code AND d.last_seq = l.last_seq AND d.basis = ? AND d.valid_from <= ? "
-        f"WHERE d.code IS NULL AND {where}",
-        (kept_on, at, *params),
-    )
+    stale = _stale(view, kept_on, at, procedure)
     late = view.query(
         f"SELECT d.code, d.deadline, d.last_seq, l.last_seq, l.status, l.received_at, "  # noqa: S608
         f"l.procedure, l.received_by, l.custodian, l.transit_to, l.since, l.appointed FROM {TABLE} d "
@@ -142,12 +137,7 @@ def past_deadline_in_order(
         found = _uncached(inspector, at, where, params)
         yield from sorted(found, key=lambda pair: (pair[1], pair[0].code))
         return
-    stale = view.query(
-        f"SELECT {_COLUMNS} FROM lienthong_location l LEFT JOIN {TABLE} d "  # noqa: S608
-        "ON d.code = l.code AND d.last_seq = l.last_seq AND d.basis = ? AND d.valid_from <= ? "
-        f"WHERE d.code IS NULL AND {where}",
-        (kept_on, at, *params),
-    )
+    stale = _stale(view, kept_on, at, procedure)
     counted = _counted(inspector, at, [location_of(row) for row in stale])
     keep = sorted(
         (location.code, location.last_seq, kept_on, valid_from, deadline)
@@ -232,13 +222,38 @@ def _kept_in_order(
         size = min(2 * size, most)
 
 
-def _held(at: int, procedure: str | None) -> tuple[str, tuple[Any, ...]]:
-    """The condition, and its parameters, on the location rows (`l`) of the dossiers held and
-    received by `at`, of `procedure` if given."""
-    where = "l.status = 'held' AND l.received_at <= ?" + (
-        " AND l.procedure = ?" if procedure is not None else ""
+def _held(at: int, procedure: str | None, alias: str = "l") -> tuple[str, tuple[Any, ...]]:
+    """The condition, and its parameters, on the location rows (named `alias`) of the dossiers
+    held and received by `at`, of `procedure` if given."""
+    where = f"{alias}.status = 'held' AND {alias}.received_at <= ?" + (
+        f" AND {alias}.procedure = ?" if procedure is not None else ""
     )
     return where, (at,) + ((procedure,) if procedure is not None else ())
+
+
+def _stale(view: Database, kept_on: str, at: int, procedure: str | None) -> list[Any]:
+    """The location rows of the held dossiers (received by `at`, of `procedure` if given) whose
+    deadline is not kept as their row, the calendar `kept_on` and `at` allow: none kept, or kept
+    from another `last_seq`, another calendar, or a later supplement. On SQLite their codes are
+    found from two indexes alone (`lienthong_location_held`, `lienthong_turn_deadlines_kept`),
+    then their rows; PostgreSQL plans the one join itself (its index-only scans need the tables
+    vacuumed, which a server's autovacuum does and a fresh one has not)."""
+    if view.kind == "sqlite":
+        where, params = _held(at, procedure, "h")
+        return view.query(
+            f"SELECT {_COLUMNS} FROM lienthong_location l WHERE l.code IN ("  # noqa: S608
+            f"SELECT h.code FROM lienthong_location h LEFT JOIN {TABLE} d "
+            "ON d.code = h.code AND d.last_seq = h.last_seq AND d.basis = ? "
+            f"AND d.valid_from <= ? WHERE d.code IS NULL AND {where})",
+            (kept_on, at, *params),
+        )
+    where, params = _held(at, procedure)
+    return view.query(
+        f"SELECT {_COLUMNS} FROM lienthong_location l LEFT JOIN {TABLE} d "  # noqa: S608
+        "ON d.code = l.code AND d.last_seq = l.last_seq AND d.basis = ? AND d.valid_from <= ? "
+        f"WHERE d.code IS NULL AND {where}",
+        (kept_on, at, *params),
+    )
 
 
 def _uncached(
