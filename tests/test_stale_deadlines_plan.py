@@ -36,7 +36,9 @@ def test_stale_deadlines_are_found_on_sqlite_from_the_two_indexes_alone(tmp_path
         finally:
             del view.query
         assert [row.code for row, _ in found] == [CODE]  # past the commune's three days
-        (sql, params), *_ = [(sql, params) for sql, params in asked if "l.code IN (" in sql]
+        (sql, params), *_ = [
+            (sql, params) for sql, params in asked if sql.startswith("SELECT h.code")
+        ]
         plan = " | ".join(str(row[-1]) for row in view.query(f"EXPLAIN QUERY PLAN {sql}", params))
         assert "COVERING INDEX lienthong_location_held" in plan, plan
         assert "COVERING INDEX lienthong_turn_deadlines_kept" in plan, plan

@@ -378,16 +378,16 @@ def reads(kind: str, entries: Iterable[tuple[type[Any], Facts]]) -> Reads:
                 settling[code] = None
     located = [
         (f"SELECT {LOCATION.select} FROM lienthong_location WHERE {where}", listed)  # noqa: S608
-        for where, listed in _one_of(kind, list(codes))
+        for where, listed in one_of(kind, list(codes))
     ]
     settled = [
         (f"SELECT {LEGS.select} FROM lienthong_legs WHERE {where}", listed)  # noqa: S608
-        for where, listed in _one_of(kind, list(settling))
+        for where, listed in one_of(kind, list(settling))
     ]
     return Reads(located + settled, len(located))
 
 
-def _one_of(kind: str, codes: list[str]) -> list[tuple[str, tuple[Any, ...]]]:
+def one_of(kind: str, codes: list[str]) -> list[tuple[str, tuple[Any, ...]]]:
     """`code` is one of `codes`: conditions and their parameters, one for them all on
     PostgreSQL, one per `SQLITE_CODES` on SQLite (which limits a statement's parameters)."""
     if not codes:

@@ -36,6 +36,7 @@ import psycopg
 from domain.calendar import WorkCalendar
 from ledger.stores.database import Database
 from ledger.views.queries import Candidate, Resume, among, in_order, in_order_params
+from ledger.views.rules import one_of
 from ledger.views.tables import LOCATION, TURN_DEADLINES, Location, location_of
 
 if TYPE_CHECKING:
@@ -234,26 +235,27 @@ def _held(at: int, procedure: str | None, alias: str = "l") -> tuple[str, tuple[
 def _stale(view: Database, kept_on: str, at: int, procedure: str | None) -> list[Any]:
     """The location rows of the held dossiers (received by `at`, of `procedure` if given) whose
     deadline is not kept as their row, the calendar `kept_on` and `at` allow: none kept, or kept
-    from another `last_seq`, another calendar, or a later supplement. On SQLite their codes are
-    found from two indexes alone (`lienthong_location_held`, `lienthong_turn_deadlines_kept`),
-    then their rows; PostgreSQL plans the one join itself (its index-only scans need the tables
-    vacuumed, which a server's autovacuum does and a fresh one has not)."""
-    if view.kind == "sqlite":
-        where, params = _held(at, procedure, "h")
-        return view.query(
-            f"SELECT {_COLUMNS} FROM lienthong_location l WHERE l.code IN ("  # noqa: S608
-            f"SELECT h.code FROM lienthong_location h LEFT JOIN {TABLE} d "
+    from another `last_seq`, another calendar, or a later supplement. Their codes are found from
+    two indexes alone (`lienthong_location_held`, `lienthong_turn_deadlines_kept`; on
+    PostgreSQL once the tables are vacuumed, as a server's autovacuum does), and only then their
+    rows, usually none."""
+    where, params = _held(at, procedure, "h")
+    codes = [
+        str(code)
+        for (code,) in view.query(
+            f"SELECT h.code FROM lienthong_location h LEFT JOIN {TABLE} d "  # noqa: S608
             "ON d.code = h.code AND d.last_seq = h.last_seq AND d.basis = ? "
-            f"AND d.valid_from <= ? WHERE d.code IS NULL AND {where})",
+            f"AND d.valid_from <= ? WHERE d.code IS NULL AND {where}",
             (kept_on, at, *params),
         )
-    where, params = _held(at, procedure)
-    return view.query(
-        f"SELECT {_COLUMNS} FROM lienthong_location l LEFT JOIN {TABLE} d "  # noqa: S608
-        "ON d.code = l.code AND d.last_seq = l.last_seq AND d.basis = ? AND d.valid_from <= ? "
-        f"WHERE d.code IS NULL AND {where}",
-        (kept_on, at, *params),
-    )
+    ]
+    rows: list[Any] = []
+    for condition, listed in one_of(view.kind, codes):
+        rows += view.query(
+            f"SELECT {_COLUMNS} FROM lienthong_location l WHERE l.{condition}",  # noqa: S608
+            listed,
+        )
+    return rows
 
 
 def _uncached(
