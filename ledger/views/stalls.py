@@ -358,15 +358,27 @@ MOST_OFFICES = 400
 
 
 def _possibly_under(inspector: Inspector, root: str, day: date) -> list[str] | None:
-    """Of the offices that hold an open dossier or are sent one, those that may be `root` or
-    below it on `day` (`Inspector.within`): those whose parents lead to it, and those whose walk
+    """Of the registry's offices, those that may be `root` or below it on `day`
+    (`Inspector.within`): those whose parents lead to it, and those whose walk
     up meets an office no longer active that day — where the office that took over its dossiers
     depends on each dossier's procedure and receiving office, judged on each candidate. None:
-    too many to list."""
-    view = inspector.projector.view
-    parties = set(queries.holders(view)) | set(queries.addressees(view))
-    found = sorted(party for party in parties if _may_answer_to(inspector, party, root, day))
+    too many to list, or every one of them (listed in SQL, they would only keep the ranges from
+    being read in order)."""
+    offices = _registered_offices(inspector)
+    found = sorted(office for office in offices if _may_answer_to(inspector, office, root, day))
+    if len(found) == len(offices):  # every one (a province's root): a list narrows nothing
+        return None
     return found if len(found) <= MOST_OFFICES else None
+
+
+def _registered_offices(inspector: Inspector) -> list[str]:
+    """Every office of the registry, as the views list them (no scan of the dossiers)."""
+    found: list[str] = []
+    while True:
+        page = inspector.projector.subjects("office", after=found[-1] if found else "")
+        found += page
+        if len(page) < 1000:  # `subjects`' page
+            return found
 
 
 def _may_answer_to(inspector: Inspector, office: str, root: str, day: date) -> bool:
