@@ -11,6 +11,7 @@ from dataclasses import replace
 import pytest
 
 from domain.instant import MICROS
+from ledger.application import Ledger
 from ledger.views import asof, queries
 from ledger.views.asof import Then, _from_views
 from ledger.views.projector import Projector
@@ -38,9 +39,9 @@ def _same(then: Then) -> tuple[object, ...]:
     return replace(then.location, last_seq=0), tuple(then.legs), tuple(then.spans)
 
 
-def _instants(ledger: object) -> list[int]:
+def _instants(ledger: Ledger) -> list[int]:
     found = []
-    for _position, when in _cuts(ledger, 4):  # type: ignore[arg-type]
+    for _position, when in _cuts(ledger, 4):
         found += [when, when + 3 * HOUR, when + 30 * HOUR, when - 6 * DAY, when - 40 * DAY]
     return found
 

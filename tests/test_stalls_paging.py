@@ -19,10 +19,7 @@ import pytest
 
 from domain.instant import MICROS, VIETNAM, from_datetime, local_date
 from ledger.application import Ledger
-from ledger.clock import SimulatedClock
-from ledger.config import LedgerSettings
 from ledger.reference.calendar import load_calendar
-from ledger.simulation.simulator import SIMULATION_TOLERANCE_SECONDS, simulate
 from ledger.views import stalls
 from ledger.views.projector import Projector
 from ledger.views.sla import Inspector
@@ -40,6 +37,7 @@ from tests.apiworld import (
     open_api,
 )
 from tests.test_stalls_sql import _catch_up_to, _cuts
+from tests.test_stalls_sql import _simulated as simulated
 
 HOUR = 3600 * MICROS
 DAY = 24 * HOUR
@@ -53,14 +51,8 @@ HOLIDAYS += [date(2026, 2, 18), date(2026, 4, 30)]
 
 
 def _simulated(database_url: str) -> Ledger:
-    clock = SimulatedClock(0)
-    settings = LedgerSettings(
-        database_url=database_url, clock_tolerance_seconds=SIMULATION_TOLERANCE_SECONDS
-    )
-    ledger = Ledger(settings, clock=clock)
     # ~14 months to 30/6/2026, fewer dossiers than tests/test_stalls_sql.py
-    simulate(ledger, clock, dossiers=140, seed=11, years=1.2)
-    return ledger
+    return simulated(database_url, dossiers=140)
 
 
 def _at(day: date, hour: int, minute: int = 0) -> int:
@@ -227,6 +219,22 @@ def test_an_as_of_page_is_the_slice_of_the_list_judged_as_of_then() -> None:
         for offset, limit in [*PAGES, (len(every) - 2, 5), (len(every) + 3, 4)]:
             page = inspector.stalls(when, current=False, limit=limit, offset=offset)
             assert _fields(page) == every[offset : offset + limit + 1], (offset, limit)
+    finally:
+        projector.close()
+        ledger.close()
+
+
+def test_a_page_from_a_negative_offset_or_of_a_negative_length_is_refused() -> None:
+    ledger = _simulated("memory:")
+    projector = Projector(ledger)
+    try:
+        projector.catch_up()
+        inspector = Inspector(ledger, projector, CALENDAR)
+        when = _cuts(ledger, 2)[1][1]
+        for current in (True, False):
+            for limit, offset in ((-1, 0), (5, -1)):
+                with pytest.raises(ValueError, match="neither may be negative"):
+                    inspector.stalls(when, current=current, limit=limit, offset=offset)
     finally:
         projector.close()
         ledger.close()

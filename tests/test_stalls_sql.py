@@ -94,14 +94,14 @@ def test_last_at_most_is_the_last_instant_whose_w_is_at_most_the_given_one() -> 
 # --- the stall query -------------------------------------------------------------------------
 
 
-def _simulated(database_url: str) -> Ledger:
+def _simulated(database_url: str, dossiers: int = 260) -> Ledger:
     clock = SimulatedClock(0)
     settings = LedgerSettings(
         database_url=database_url, clock_tolerance_seconds=SIMULATION_TOLERANCE_SECONDS
     )
     ledger = Ledger(settings, clock=clock)
     # ~14 months to 30/6/2026: the 1/7/2025 reform, refusals, supplements, transits
-    simulate(ledger, clock, dossiers=260, seed=11, years=1.2)
+    simulate(ledger, clock, dossiers=dossiers, seed=11, years=1.2)
     return ledger
 
 
