@@ -7,8 +7,11 @@ the day of receipt (`sla.Inspector.within`).
 Beside them, the indicators of the national index of Decision 766/QĐ-TTg (23/6/2022) that the
 ledger can know (`IndexFigures`: dossiers received online, digitised at receipt, late with an
 apology, and the citizens' ratings), and those it cannot (`UNKNOWABLE`); docs/api.md gives the
-formulas and where each comes from. Every figure is counted from the read models' rows (one
-SELECT of the dossiers, one of the scans listed at receipt), never from a dossier's history.
+formulas and where each comes from. Every figure is counted from the read models' rows, never
+from a dossier's history: as SQL aggregates over the dossiers received by the offices below the
+report's one in each piece of time the registry cuts (`aggregates.py`), the file store asked in
+bulk about the scans listed at receipt. The way before, every dossier read and judged in Python,
+stays as the reference the tests hold them to (`_office_report_by_rows`, `_decisions_by_rows`).
 
 Each result says what judged it (`JudgedBy`): the procedure version the dossier was received
 under, whether that version's budgets are provisional (could not be confirmed: its reason), and
@@ -17,14 +20,16 @@ the receipt cut-off its appointed time was counted with, if the version has one 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, Protocol, overload, runtime_checkable
 
 from domain.errors import DomainError
 from domain.instant import local_date
 from domain.procedure import Cutoff
-from ledger.views import queries
+from ledger.views import aggregates, queries
 from ledger.views.deadlines import judge
 
 if TYPE_CHECKING:
@@ -228,6 +233,14 @@ class Ratings(Protocol):
     def scores(self, codes: Iterable[str]) -> dict[str, int]: ...
 
 
+@runtime_checkable
+class BulkScans(Protocol):
+    """A file store that also answers for many dossiers at once (FileRecords.hashes): for each
+    code it holds files of, the SHA-256s of every file it holds or held (erased ones too)."""
+
+    def hashes(self, codes: Iterable[str]) -> dict[str, set[bytes]]: ...
+
+
 def office_report(
     inspector: Inspector,
     office: str,
@@ -240,7 +253,125 @@ def office_report(
     """Dossiers count for the office that received them, if it was `office` or below it on the
     day of receipt — so a commune's dossiers count under its district before 1/7/2025 and
     straight under the province after. With `scans`, the dossiers digitised at receipt are
-    counted; with `ratings`, the citizens' ratings of the dossiers decided."""
+    counted; with `ratings`, the citizens' ratings of the dossiers decided.
+
+    Every figure is a SQL aggregate over the dossiers received in the office's pieces of time
+    (`aggregates.Pieces.under`); the reference, one dossier at a time, is
+    `_office_report_by_rows` (tests/test_report_sql.py holds them equal)."""
+    if end <= start:
+        raise ValueError("a report's period must end after it starts")
+    view = inspector.projector.view
+    under = aggregates.pieces(inspector).under(office)
+    arrived = aggregates.where(("received_at >= ? AND received_at < ?", [start, end]), under)
+    rows = view.query(
+        "SELECT channel, COUNT(*), MIN(code) FROM lienthong_location "  # noqa: S608
+        f"WHERE {arrived[0]} GROUP BY channel",
+        arrived[1],
+    )
+    # in the order the reference meets them: by each channel's first dossier in code order
+    received = {str(channel): int(n) for channel, n, _ in sorted(rows, key=lambda r: r[2])}
+    carried = within = overdue = 0
+    for part in aggregates.open_at(start):
+        sql, params = aggregates.where(part, under)
+        found = view.query(
+            f"SELECT COUNT(*) FROM lienthong_location WHERE {sql}",  # noqa: S608
+            params,
+        )
+        carried += int(found[0][0])
+    for part in aggregates.open_at(end):
+        sql, params = aggregates.where(part, under)
+        found = view.query(
+            "SELECT COUNT(*), SUM(CASE WHEN appointed < ? THEN 1 ELSE 0 END) "  # noqa: S608
+            f"FROM lienthong_location WHERE {sql}",
+            [end, *params],
+        )
+        overdue += int(found[0][1] or 0)
+        within += int(found[0][0]) - int(found[0][1] or 0)
+    decided_sql, decided_params = aggregates.where(_decided(start, end), under)
+    results = {"early": 0, "on_time": 0, "late": 0}
+    late_at_receipt = apologised = 0
+    judged_by: dict[JudgedBy, int] = {}
+    versions = _Versions(inspector)
+    for procedure, version, result, lar, apology, n in view.query(
+        f"SELECT procedure, version, {aggregates.RESULT}, "  # noqa: S608
+        f"SUM({aggregates.LATE_AT_RECEIPT}), SUM({aggregates.APOLOGISED}), COUNT(*) "
+        f"FROM lienthong_location WHERE {decided_sql} GROUP BY procedure, version, 3",
+        decided_params,
+    ):
+        results[str(result)] += int(n)
+        late_at_receipt += int(lar)
+        apologised += int(apology)
+        rule = versions.judged_by(str(procedure), int(version))
+        judged_by[rule] = judged_by.get(rule, 0) + int(n)
+    tally = None
+    if ratings is not None:
+        codes = view.query(
+            f"SELECT code FROM lienthong_location WHERE {decided_sql}",  # noqa: S608
+            decided_params,
+        )
+        tally = _tally(ratings.scores(str(code) for (code,) in codes).values())
+    return OfficeReport(
+        office=office,
+        start=start,
+        end=end,
+        received=received,
+        carried_over=carried,
+        early=results["early"],
+        on_time=results["on_time"],
+        late=results["late"],
+        pending_within=within,
+        pending_overdue=overdue,
+        index=IndexFigures(
+            digitised=None if scans is None else _digitised_under(inspector, scans, arrived),
+            late_at_receipt=late_at_receipt,
+            late_apologised=apologised,
+            ratings=tally,
+        ),
+        judged_by=dict(
+            sorted(judged_by.items(), key=lambda item: (item[0].procedure, item[0].version))
+        ),
+    )
+
+
+def _decided(start: int, end: int) -> tuple[str, list[Any]]:
+    """The condition of a dossier decided in [start, end) and received before `end`."""
+    return "decided_at >= ? AND decided_at < ? AND received_at < ?", [start, end, end]
+
+
+def _digitised_under(inspector: Inspector, scans: Scans, arrived: tuple[str, list[Any]]) -> int:
+    """How many of the dossiers `arrived` selects had scans listed at receipt, every one of them
+    uploaded (and kept or since erased: the file store remembers that it held them). The file
+    store is asked only about the dossiers whose receipt listed scans: in one query per batch of
+    codes if it can answer for many (`BulkScans`), else one dossier at a time."""
+    rows = inspector.projector.view.query(
+        "SELECT s.code, s.sha256 FROM lienthong_receipt_scans s "  # noqa: S608
+        f"JOIN lienthong_location l ON l.code = s.code WHERE {arrived[0]}",
+        arrived[1],
+    )
+    listed: dict[str, set[bytes]] = {}
+    for code, sha256 in rows:
+        listed.setdefault(str(code), set()).add(bytes(sha256))
+    if not listed:
+        return 0
+    if isinstance(scans, BulkScans):
+        held = scans.hashes(listed)
+        return sum(hashes <= held.get(code, set()) for code, hashes in listed.items())
+    return sum(
+        hashes <= {stored.sha256 for stored in scans.files(code)} for code, hashes in listed.items()
+    )
+
+
+def _office_report_by_rows(
+    inspector: Inspector,
+    office: str,
+    start: int,
+    end: int,
+    *,
+    scans: Scans | None = None,
+    ratings: Ratings | None = None,
+) -> OfficeReport:
+    """The reference `office_report`, one dossier at a time: every dossier received before `end`
+    read and judged in Python (kept for tests/test_report_sql.py)."""
     if end <= start:
         raise ValueError("a report's period must end after it starts")
     received: dict[str, int] = {}
@@ -297,9 +428,7 @@ def office_report(
     )
 
 
-def _digitised(
-    inspector: Inspector, scans: Scans, codes: list[str], start: int, end: int
-) -> int:
+def _digitised(inspector: Inspector, scans: Scans, codes: list[str], start: int, end: int) -> int:
     """How many of `codes` (received in [start, end)) had scans listed at receipt, every one of
     them uploaded (and kept or since erased: the file store remembers that it held them). The
     file store is asked only about the dossiers whose receipt listed scans."""
@@ -344,9 +473,7 @@ def _tally(scores: Iterable[int]) -> dict[int, int]:
     return dict(sorted(tally.items()))
 
 
-def _received_under(
-    inspector: Inspector, office: str, end: int
-) -> Iterator[queries.Reported]:
+def _received_under(inspector: Inspector, office: str, end: int) -> Iterator[queries.Reported]:
     """The report's rows of the dossiers received before `end` by `office` or an office below
     it on the day of receipt."""
     for row in queries.reported_before(inspector.projector.view, end):
@@ -354,10 +481,110 @@ def _received_under(
             yield row
 
 
-def decisions(inspector: Inspector, office: str, start: int, end: int) -> list[Decision]:
+def decisions(
+    inspector: Inspector, office: str, start: int, end: int, *, result: str | None = None
+) -> list[Decision]:
     """The dossiers behind an office report's early / on time / late counts, decided in
     [start, end), in decision order: each with its result, the appointed time it was judged by,
-    and what judged it (provisional or not, the cut-off or none)."""
+    and what judged it (provisional or not, the cut-off or none); only those of `result` (early,
+    on_time, late) if given. Read by SQL (`paged_decisions` pages it); the reference is
+    `_decisions_by_rows`."""
+    return list(paged_decisions(inspector, office, start, end, result=result))
+
+
+class DecidedList(Sequence[Decision]):
+    """The dossiers `decisions` lists, read a slice at a time: its length is one COUNT, a slice
+    (a page) one SELECT with LIMIT and OFFSET, in decision order."""
+
+    def __init__(self, inspector: Inspector, condition: tuple[str, list[Any]]) -> None:
+        self.inspector = inspector
+        self.condition = condition
+        self._length: int | None = None
+        self._versions = _Versions(inspector)
+
+    def __len__(self) -> int:
+        if self._length is None:
+            sql, params = self.condition
+            found = self.inspector.projector.view.query(
+                f"SELECT COUNT(*) FROM lienthong_location WHERE {sql}",  # noqa: S608
+                params,
+            )
+            self._length = int(found[0][0])
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> Decision: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Decision]: ...
+    def __getitem__(self, index: int | slice) -> Decision | list[Decision]:
+        if isinstance(index, int):
+            place = index + len(self) if index < 0 else index
+            if not 0 <= place < len(self):
+                raise IndexError(index)
+            return self._read(place, 1)[0]
+        first, stop, step = index.indices(len(self))
+        if step != 1:
+            return [self[n] for n in range(first, stop, step)]
+        return self._read(first, max(0, stop - first)) if stop > first else []
+
+    def __iter__(self) -> Iterator[Decision]:
+        yield from self._read(0, None)
+
+    def _read(self, first: int, count: int | None) -> list[Decision]:
+        sql, params = self.condition
+        limit = "" if count is None else " LIMIT ? OFFSET ?"
+        rows = self.inspector.projector.view.query(
+            f"SELECT code, {aggregates.RESULT}, decided_at, appointed, procedure, version "  # noqa: S608
+            f"FROM lienthong_location WHERE {sql} ORDER BY decided_at, code{limit}",
+            [*params, *([] if count is None else [count, first])],
+        )
+        return [
+            Decision(
+                code=str(code),
+                result=str(result),
+                decided_at=int(decided_at),
+                appointed=int(appointed),
+                judged_by=self._versions.judged_by(str(procedure), int(version)),
+            )
+            for code, result, decided_at, appointed, procedure, version in rows
+        ]
+
+
+def paged_decisions(
+    inspector: Inspector, office: str, start: int, end: int, *, result: str | None = None
+) -> DecidedList:
+    """`decisions` as a list read a page at a time (`DecidedList`): for a page of a long list,
+    one COUNT and one page of rows, not the whole list."""
+    condition = aggregates.where(_decided(start, end), aggregates.pieces(inspector).under(office))
+    if result is not None:
+        condition = aggregates.where(condition, (f"{aggregates.RESULT} = ?", [result]))
+    return DecidedList(inspector, condition)
+
+
+def decided_by_day(
+    inspector: Inspector, office: str, start: int, end: int
+) -> dict[date, Counter[str]]:
+    """The dossiers `decisions` lists, counted by result on each (Vietnam) day they were decided:
+    one grouped SELECT."""
+    sql, params = aggregates.where(_decided(start, end), aggregates.pieces(inspector).under(office))
+    rows = inspector.projector.view.query(
+        f"SELECT {aggregates.local_day('decided_at')}, {aggregates.RESULT}, COUNT(*) "  # noqa: S608
+        f"FROM lienthong_location WHERE {sql} GROUP BY 1, 2",
+        params,
+    )
+    found: dict[date, Counter[str]] = {}
+    for day, result, n in rows:
+        found.setdefault(EPOCH_DAY + timedelta(days=int(day)), Counter())[str(result)] += int(n)
+    return found
+
+
+EPOCH_DAY = date(1970, 1, 1)
+
+
+def _decisions_by_rows(inspector: Inspector, office: str, start: int, end: int) -> list[Decision]:
+    """The reference `decisions`, one dossier at a time (kept for tests/test_report_sql.py): the
+    dossiers behind an office report's early / on time / late counts, decided in [start, end),
+    in decision order, each with its result, the appointed time and what judged it."""
     found = []
     versions = _Versions(inspector)
     for row in _received_under(inspector, office, end):

@@ -248,6 +248,14 @@ TABLES += [
     "ON lienthong_location (status, code, last_seq, received_at, procedure)",
     f"CREATE INDEX IF NOT EXISTS {TURN_DEADLINES}_kept "
     f"ON {TURN_DEADLINES} (code, last_seq, basis, valid_from)",
+    # the office report's and the map's aggregates (`reports.py`, `aggregates.py`), each read
+    # from its index alone: the dossiers received in a period, by office and channel; those
+    # decided in one (or not yet: NULL), with what judging them and the open ones needs
+    "CREATE INDEX IF NOT EXISTS lienthong_location_received "
+    "ON lienthong_location (received_at, received_by, channel, code)",
+    "CREATE INDEX IF NOT EXISTS lienthong_location_decided "
+    "ON lienthong_location (decided_at, received_at, received_by, appointed, closed_at, "
+    "appointed_at_receipt, first_apology_at, procedure, version, code)",
 ]
 VIEW_TABLES = (
     "lienthong_location",

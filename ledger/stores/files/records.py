@@ -11,6 +11,7 @@ log. A part of FileStore (store.py).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from ledger.stores.blobs import Blobs
 from ledger.stores.database import Database
 
 FILE_KEY_AAD = b"lienthong file key v1\n"
+HASHES_AT_ONCE = 500  # dossier codes asked in one query by `FileRecords.hashes`
 WRAPPING_LABEL = b"lienthong file wrapping key v1"
 
 TABLES = (
@@ -91,6 +93,22 @@ class FileRecords(Database):
             (code,),
         )
         return [_stored(row) for row in rows]
+
+    def hashes(self, codes: Iterable[str]) -> dict[str, set[bytes]]:
+        """For each of `codes` with files: the SHA-256s of the files kept for it, erased ones
+        too (what `files` lists), asked HASHES_AT_ONCE codes a query rather than one each."""
+        wanted = sorted(set(codes))
+        found: dict[str, set[bytes]] = {}
+        for first in range(0, len(wanted), HASHES_AT_ONCE):
+            batch = wanted[first : first + HASHES_AT_ONCE]
+            rows = self.query(
+                "SELECT code, sha256 FROM lienthong_files "  # noqa: S608
+                f"WHERE code IN ({', '.join('?' for _ in batch)})",
+                batch,
+            )
+            for code, sha256 in rows:
+                found.setdefault(str(code), set()).add(bytes(sha256))
+        return found
 
     def missing(self, code: str, hashes: list[bytes]) -> list[bytes]:
         """Those of `hashes` not held for `code` (never uploaded, or erased), in order."""

@@ -1,0 +1,181 @@
+"""The office report's counts as SQL aggregates: which dossiers count for an office, told by
+index ranges the registry gives once, not by judging every dossier in Python.
+
+A dossier counts for the office that received it and for every office that one answered to on
+the day of receipt (`Inspector.lineage`, with no procedure: `reports.py`). That chain depends on
+the day only through the registry's dates — the days offices were established, ended, or changed
+parent (`domain/office.py`): between two such days (a *piece* of time) the chain of every office
+stays the same. So the dossiers that count for an office are those received by one of the
+offices whose chain holds it in a piece, during that piece: a few `received_by IN (…) AND
+received_at` ranges (`Pieces.under`), after which every figure is a COUNT or a SUM over them.
+The map's counts for every office at once group by (receiving office, piece) and spread each
+group along its chain (`Pieces.spread`): a few hundred groups, not a million rows.
+
+`judge` (`deadlines.py`) is written here in SQL (`RESULT`): a decision is early when its local
+(Vietnam, UTC+7 all year) date is before the appointed time's, on time when not after the
+appointed time, late otherwise — instants are microseconds from the epoch, never negative, so
+integer division is the local day.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from domain.instant import MICROS, start_of
+
+if TYPE_CHECKING:
+    from ledger.views.sla import Inspector
+
+DAY = 86_400 * MICROS
+PAGE = 1000  # the registry's offices read this many at a time
+OFFSET = 7 * 3600 * MICROS  # Vietnam time: UTC+7, no daylight saving
+
+
+def local_day(column: str) -> str:
+    """The Vietnam civil day of an instant column, as a day count from the epoch."""
+    return f"(({column} + {OFFSET}) / {DAY})"
+
+
+# `deadlines.judge(decided_at, appointed, decided_at)` for a decided dossier (appointed is never
+# NULL in the location table: `tables.Location`)
+RESULT = (
+    f"CASE WHEN {local_day('decided_at')} < {local_day('appointed')} THEN 'early' "
+    "WHEN decided_at <= appointed THEN 'on_time' ELSE 'late' END"
+)
+# decided after the time appointed at receipt, and of those, with an apology slip before it
+LATE_AT_RECEIPT = "CASE WHEN decided_at > appointed_at_receipt THEN 1 ELSE 0 END"
+APOLOGISED = (
+    "CASE WHEN decided_at > appointed_at_receipt AND first_apology_at IS NOT NULL "
+    "AND first_apology_at <= decided_at THEN 1 ELSE 0 END"
+)
+
+
+def open_at(at: int) -> list[tuple[str, list[Any]]]:
+    """The conditions (each a range of one index) of a dossier received before `at` and neither
+    decided nor closed (withdrawn) before it (`reports._open`): undecided, or decided from `at`
+    on — two parts, so that each is a range of the decisions' index."""
+    closed = "(closed_at IS NULL OR closed_at >= ?)"
+    return [
+        (f"decided_at IS NULL AND received_at < ? AND {closed}", [at, at]),
+        (f"decided_at >= ? AND received_at < ? AND {closed}", [at, at, at]),
+    ]
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """The registry's time cut at every day an office's chain may change: `bounds`, the first
+    instant of each such day, in order; `days`, a day inside each piece (one more than the
+    bounds: before the first, between each two, after the last); `offices`, every office of the
+    registry."""
+
+    inspector: Inspector
+    bounds: tuple[int, ...]
+    days: tuple[date, ...]
+    offices: tuple[str, ...]
+
+    def piece(self) -> tuple[str, list[Any]]:
+        """The SQL of a row's piece (0, 1, …) by its receipt, and its parameters."""
+        if not self.bounds:
+            return "0", []
+        whens = " ".join(f"WHEN received_at < ? THEN {n}" for n in range(len(self.bounds)))
+        return f"CASE {whens} ELSE {len(self.bounds)} END", list(self.bounds)
+
+    def chain(self, received_by: str, piece: int) -> tuple[str, ...]:
+        """The offices a dossier received by `received_by` in piece `piece` counts for."""
+        return self.inspector.lineage(received_by, self.days[piece])
+
+    def under(self, office: str) -> tuple[str, list[Any]]:
+        """The SQL condition of the dossiers received by `office` or an office below it on the
+        day of receipt, and its parameters: for each run of pieces in which the same offices
+        answer to it, those offices and that run's receipt range."""
+        runs: list[tuple[int, int, tuple[str, ...]]] = []  # (first piece, last piece, offices)
+        candidates = sorted({*self.offices, office})
+        for piece in range(len(self.days)):
+            members = tuple(x for x in candidates if office in self.chain(x, piece))
+            if runs and runs[-1][2] == members:
+                runs[-1] = (runs[-1][0], piece, members)
+            else:
+                runs.append((piece, piece, members))
+        terms: list[str] = []
+        params: list[Any] = []
+        for first, last, members in runs:
+            if not members:
+                continue
+            parts = []
+            if first > 0:
+                parts.append("received_at >= ?")
+                params.append(self.bounds[first - 1])
+            if last < len(self.bounds):
+                parts.append("received_at < ?")
+                params.append(self.bounds[last])
+            parts.append(f"received_by IN ({', '.join('?' for _ in members)})")
+            params.extend(members)
+            terms.append("(" + " AND ".join(parts) + ")")
+        return ("(" + " OR ".join(terms) + ")" if terms else "1 = 0"), params
+
+    def spread(self, groups: Iterable[tuple[str, int, Any]]) -> dict[str, list[Any]]:
+        """For every office: the values of the (received_by, piece, value) groups whose chain
+        holds it."""
+        found: dict[str, list[Any]] = {}
+        for received_by, piece, value in groups:
+            for office in self.chain(received_by, int(piece)):
+                found.setdefault(office, []).append(value)
+        return found
+
+
+_PIECES: weakref.WeakKeyDictionary[Inspector, Pieces] = weakref.WeakKeyDictionary()
+
+
+def pieces(inspector: Inspector) -> Pieces:
+    """The registry's pieces of time (`Pieces`), worked out once per inspector (which reads the
+    registry once for its lifetime too): the days every office of the registry — and every office
+    named as a parent or successor of one — was established, ended or changed parent."""
+    if inspector not in _PIECES:
+        known: set[str] = set()
+        waiting = _registry(inspector)
+        days: set[date] = set()
+        while waiting:
+            subject = waiting.pop()
+            if subject in known:
+                continue
+            known.add(subject)
+            office = inspector.office_of(subject)
+            if office is None:
+                continue
+            days.add(office.established)
+            if office.ended is not None:
+                days.add(office.ended)
+            for since, parent in office.parents:
+                days.add(since)
+                if parent is not None:
+                    waiting.append(parent)
+            if office.successor is not None:
+                waiting.append(office.successor)
+        ordered = sorted(days)
+        inside = [ordered[0] - timedelta(days=1), *ordered] if ordered else [date(2000, 1, 1)]
+        _PIECES[inspector] = Pieces(
+            inspector,
+            tuple(start_of(day) for day in ordered),
+            tuple(inside),
+            tuple(sorted(known)),
+        )
+    return _PIECES[inspector]
+
+
+def _registry(inspector: Inspector) -> list[str]:
+    """Every office the views list (`lienthong_subjects`), in id order."""
+    found: list[str] = []
+    while True:
+        batch = inspector.projector.subjects("office", after=found[-1] if found else "", limit=PAGE)
+        found.extend(batch)
+        if len(batch) < PAGE:
+            return found
+
+
+def where(*conditions: tuple[str, Sequence[Any]]) -> tuple[str, list[Any]]:
+    """Conditions joined with AND, and their parameters in order."""
+    return " AND ".join(sql for sql, _ in conditions), [p for _, ps in conditions for p in ps]
