@@ -348,14 +348,18 @@ def _digitised_under(inspector: Inspector, scans: Scans, arrived: tuple[str, lis
         f"JOIN lienthong_location l ON l.code = s.code WHERE {arrived[0]}",
         arrived[1],
     )
+    if isinstance(scans, BulkScans):
+        # no set of hashes made per dossier: a dossier is digitised unless one of its listed
+        # scans is not held (a pass over the rows, the store asked once per batch of codes)
+        codes = {str(code) for code, _ in rows}
+        held = scans.hashes(codes)
+        missing = {
+            str(code) for code, sha256 in rows if bytes(sha256) not in held.get(str(code), ())
+        }
+        return len(codes) - len(missing)
     listed: dict[str, set[bytes]] = {}
     for code, sha256 in rows:
         listed.setdefault(str(code), set()).add(bytes(sha256))
-    if not listed:
-        return 0
-    if isinstance(scans, BulkScans):
-        held = scans.hashes(listed)
-        return sum(hashes <= held.get(code, set()) for code, hashes in listed.items())
     return sum(
         hashes <= {stored.sha256 for stored in scans.files(code)} for code, hashes in listed.items()
     )

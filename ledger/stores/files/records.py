@@ -23,7 +23,7 @@ from ledger.stores.blobs import Blobs
 from ledger.stores.database import Database
 
 FILE_KEY_AAD = b"lienthong file key v1\n"
-HASHES_AT_ONCE = 500  # dossier codes asked in one query by `FileRecords.hashes`
+HASHES_AT_ONCE = 900  # dossier codes asked in one query by `FileRecords.hashes`
 WRAPPING_LABEL = b"lienthong file wrapping key v1"
 
 TABLES = (
