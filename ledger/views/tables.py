@@ -249,10 +249,14 @@ TABLES += [
     f"CREATE INDEX IF NOT EXISTS {TURN_DEADLINES}_kept "
     f"ON {TURN_DEADLINES} (code, last_seq, basis, valid_from)",
     # the office report's and the map's aggregates (`reports.py`, `aggregates.py`), each read
-    # from its index alone: the dossiers received in a period, by office and channel; those
-    # decided in one (or not yet: NULL), with what judging them and the open ones needs
-    "CREATE INDEX IF NOT EXISTS lienthong_location_received "
-    "ON lienthong_location (received_at, received_by, channel, code)",
+    # from an index alone: an office's dossiers received in a period, with their channel; those
+    # decided in one (or not yet: NULL), with what judging them and the open ones needs — by
+    # receiving office (a report: a range per office below it), and across them all (the map)
+    "CREATE INDEX IF NOT EXISTS lienthong_location_office_received "
+    "ON lienthong_location (received_by, received_at, channel, code)",
+    "CREATE INDEX IF NOT EXISTS lienthong_location_office_decided "
+    "ON lienthong_location (received_by, decided_at, received_at, appointed, closed_at, "
+    "appointed_at_receipt, first_apology_at, procedure, version, code)",
     "CREATE INDEX IF NOT EXISTS lienthong_location_decided "
     "ON lienthong_location (decided_at, received_at, received_by, appointed, closed_at, "
     "appointed_at_receipt, first_apology_at, procedure, version, code)",
