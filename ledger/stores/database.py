@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from typing import Any, Protocol
 
 import psycopg
@@ -110,23 +110,32 @@ class Database:
         transaction that reads results once costs two round trips. (psycopg's `transaction()`
         in a pipeline waits on entering and on leaving it: three round trips more.) A failed
         statement skips all that follows it up to the next wait, COMMIT included, and is raised
-        there; the transaction is then rolled back."""
-        with self._pg.pipeline() as pg_pipeline, self._pg.cursor() as pg_cursor:
+        there; the transaction is then rolled back. The cursor's first `copy` leaves the
+        pipeline (COPY has none), waiting for what was sent before it: the transaction goes on
+        outside it, each statement then waiting for its result."""
+        with ExitStack() as piped, self._pg.cursor() as pg_cursor:
+            pg_pipeline = piped.enter_context(self._pg.pipeline())
+            translating = _Translating(
+                pg_cursor, self._sql, pg_pipeline, self._pg.cursor, leave=piped.close
+            )
             pg_cursor.execute("BEGIN")
             try:
-                yield _Translating(pg_cursor, self._sql, pg_pipeline, self._pg.cursor)
+                yield translating
                 pg_cursor.execute("COMMIT")
-                pg_pipeline.sync()
+                if translating.pipelined:
+                    pg_pipeline.sync()
             except BaseException:
                 # what a failed statement made the server skip is reported as aborted: read, it
                 # leaves the transaction open and aborted, and ROLLBACK ends it (after a failed
                 # COMMIT, it only warns that none is open). A connection too broken for that is
                 # unusable anyway: the error raised is the one that ended the block.
-                with suppress(psycopg.Error):
-                    pg_pipeline.sync()
+                if translating.pipelined:
+                    with suppress(psycopg.Error):
+                        pg_pipeline.sync()
                 with suppress(psycopg.Error):
                     pg_cursor.execute("ROLLBACK")
-                    pg_pipeline.sync()
+                    if translating.pipelined:
+                        pg_pipeline.sync()
                 raise
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
@@ -179,9 +188,15 @@ class _Translating:
         sql: Callable[[str], str],
         pipeline: psycopg.Pipeline | None = None,
         cursors: Callable[[], Any] | None = None,
+        leave: Callable[[], None] | None = None,
     ) -> None:
         self._cursor, self._sqltext = cursor, sql
         self._pipeline, self._cursors = pipeline, cursors
+        self._leave = leave  # ends the pipeline (waiting for what was sent), for a COPY
+
+    @property
+    def pipelined(self) -> bool:
+        return self._pipeline is not None
 
     @property
     def rowcount(self) -> int:
@@ -218,6 +233,22 @@ class _Translating:
         finally:
             for cursor in cursors:
                 cursor.close()
+
+    def copy(self, sql: str, types: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """PostgreSQL: `COPY ... FROM STDIN (FORMAT BINARY)` of `rows`, their columns dumped as
+        `types` (PostgreSQL type names). A refused row (a key already there) is raised when the
+        COPY ends. In a pipeline, the first COPY leaves it (COPY has no pipeline mode): what was
+        sent before it is waited for, and a refusal of it raised, first."""
+        if self._pipeline is not None:
+            if self._leave is None:
+                raise RuntimeError("this pipeline cannot be left for a COPY")
+            leave, self._leave = self._leave, None
+            self._pipeline = self._cursors = None
+            leave()
+        with self._cursor.copy(sql) as copy:
+            copy.set_types(types)
+            for row in rows:
+                copy.write_row(row)
 
     def fetchone(self) -> Any:
         return self._cursor.fetchone()

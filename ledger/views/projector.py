@@ -14,18 +14,22 @@ PostgreSQL its row lock holds any other projector until the transaction ends, wh
 the position moved); the rows the batch touches are read after it, the rules change them in
 memory (`rules.Batch`) and each is written once. On PostgreSQL the transaction runs in pipeline
 mode: the claim and the reads are one round trip, the writes and the commit another (and leaving
-the pipeline a last, empty one).
+the pipeline a last, empty one); the rows a batch adds go by binary COPY (`Batch.copy`; `copying`
+False: as arrays, `Batch.write`), after its other writes, the first COPY leaving the pipeline
+(COPY has none): a round trip for those writes, two for each COPY, one for the commit.
 Following new entries: PostgreSQL wakes the projector through LISTEN/NOTIFY (the store's own
 subscription); SQLite has none, so the projector polls. `rebuild` empties the tables and applies
-the whole log again. Command handlers never write here.
+the whole log again, its commits not waiting for the disk (a crash loses whole batches, never half
+of one). Command handlers never write here.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from eventsourcing.utils import resolve_topic
 
@@ -40,6 +44,7 @@ from ledger.views.asof import Then
 from ledger.views.rules import (
     HANDLERS,
     Batch,
+    Copying,
     Facts,
     ProjectionStopped,
     Reads,
@@ -56,6 +61,8 @@ NAME = "dossiers"
 BATCH = 500
 # a batch's claim: the tracking position moved, from where the batch starts only
 MOVE = "UPDATE lienthong_tracking SET position = ? WHERE projection = ? AND position = ?"
+# a rebuild's batch on PostgreSQL: its commit does not wait for the disk (`Projector.apply`)
+UNFLUSHED = "SET LOCAL synchronous_commit TO off"
 
 
 class ProjectionRaced(ProjectionStopped):
@@ -142,6 +149,9 @@ class Projector:
         self.ledger = ledger
         self.view = view or ViewStore(ledger.settings.database_url, read_only=read_only)
         self.read_only = self.view.read_only
+        # on PostgreSQL, a batch's added rows are sent by binary COPY (`rules.Batch.copy`); False:
+        # as arrays in one pipelined INSERT per table (`rules.Batch.write`)
+        self.copying = True
         self._changed = threading.Condition()
         self._catching = threading.RLock()
         if self.read_only:
@@ -166,9 +176,11 @@ class Projector:
         if self.read_only:
             return 0
         with self._catching:
-            return self._catch_up(progress, batch)
+            return self._catch_up(progress, batch, durable=True)
 
-    def _catch_up(self, progress: Callable[[int], None] | None, batch: int) -> int:
+    def _catch_up(
+        self, progress: Callable[[int], None] | None, batch: int, *, durable: bool
+    ) -> int:
         applied = 0
         while True:
             start = self.position()
@@ -176,7 +188,7 @@ class Projector:
             if not notifications:
                 return applied
             try:
-                self.apply(notifications, start)
+                self.apply(notifications, start, durable=durable)
             except ProjectionRaced:
                 continue  # another process applied them: carry on from where it got to
             applied += len(notifications)
@@ -185,9 +197,13 @@ class Projector:
             with self._changed:
                 self._changed.notify_all()
 
-    def apply(self, notifications: Sequence[Any], start: int) -> None:
+    def apply(self, notifications: Sequence[Any], start: int, *, durable: bool = True) -> None:
         """Apply a batch in one transaction, moving the tracking from `start` to the batch's last
-        position; refuses (and applies nothing) if another projector moved it meanwhile."""
+        position; refuses (and applies nothing) if another projector moved it meanwhile.
+        `durable` False (a rebuild's batches): on PostgreSQL the commit does not wait for the
+        server to flush it to disk (`synchronous_commit` off for the transaction). A crash of
+        the server may then lose the last such commits, each whole, the move of the position
+        with its rows: the projection carries on from the position that survived."""
         entries = [Decoded.of(self.ledger, notification) for notification in notifications]
         needed = reads(
             self.view.kind,
@@ -197,8 +213,12 @@ class Projector:
                 if entry.kind is not None and entry.statement is not None
             ),
         )
+        postgres = self.view.kind == "postgres"
+        copying = postgres and self.copying
         try:
             with self.view.transaction(pipeline=True) as cursor:
+                if postgres and not durable:
+                    cursor.execute(UNFLUSHED)
                 batch = self._claim(cursor, start, notifications[-1].id, needed)
                 for entry in entries:
                     try:
@@ -209,7 +229,10 @@ class Projector:
                             f"({entry.notification.topic}): {problem}; it stops here and applies "
                             f"nothing of this batch"
                         ) from problem
-                batch.write(cursor, postgres=self.view.kind == "postgres")
+                if copying:
+                    batch.copy(cast(Copying, cursor))
+                else:
+                    batch.write(cursor, postgres=postgres)
         except ProjectionStopped:
             raise
         except Exception as problem:  # on PostgreSQL a refused write is raised at the commit
@@ -257,16 +280,41 @@ class Projector:
         handler(batch, entry.event, statement)
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
-        """Empty the views and apply the whole log again."""
+        """Empty the views and apply the whole log again. On PostgreSQL the tables are truncated
+        (emptied files: the rows a DELETE leaves behind as dead tuples would slow every insert
+        into their indexes, the server running no vacuum in between), and the batches commit
+        without waiting for the disk (`apply`'s `durable`); on SQLite they commit with
+        `synchronous = NORMAL` (WAL: a commit reaches the disk at the next checkpoint). Either way
+        a crash of the machine may lose the last batches, each whole with its move of the
+        position, never half of one: the views are behind, not wrong, and catch up again."""
         if self.read_only:
             raise ReadOnly("the views of a replica are rebuilt on the primary")
-        with self.view.transaction() as cursor:
-            for table in (*VIEW_TABLES, TURN_DEADLINES):
-                cursor.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed table names
-            cursor.execute(
-                "UPDATE lienthong_tracking SET position = 0 WHERE projection = ?", (NAME,)
-            )
-        return self.catch_up(progress)
+        with self._catching:
+            with self.view.transaction() as cursor:
+                if self.view.kind == "postgres":
+                    cursor.execute(f"TRUNCATE {', '.join((*VIEW_TABLES, TURN_DEADLINES))}")
+                else:
+                    for table in (*VIEW_TABLES, TURN_DEADLINES):
+                        cursor.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed table names
+                cursor.execute(
+                    "UPDATE lienthong_tracking SET position = 0 WHERE projection = ?", (NAME,)
+                )
+            with self._unsynced():
+                return self._catch_up(progress, BATCH, durable=False)
+
+    @contextmanager
+    def _unsynced(self) -> Iterator[None]:
+        """On SQLite, the view's connection commits with `synchronous = NORMAL` for the block,
+        then as it did before."""
+        if self.view.kind != "sqlite":
+            yield
+            return
+        before = int(self.view.query("PRAGMA synchronous")[0][0])
+        self.view.query("PRAGMA synchronous = NORMAL")
+        try:
+            yield
+        finally:
+            self.view.query(f"PRAGMA synchronous = {before:d}")
 
     def wait_for(self, position: int, timeout: float) -> bool:
         """Block until the views have applied `position` (while `follow` runs in a thread)."""

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import msgspec
 
@@ -37,6 +37,8 @@ from ledger.errors import LedgerError
 from ledger.statements import signing
 from ledger.stores.database import Cursor
 from ledger.views.tables import LEGS, LOCATION, Leg, Location, Table
+
+R = TypeVar("R")
 
 
 class ProjectionStopped(LedgerError):
@@ -228,17 +230,17 @@ class Batch:
 
     # --- the end of the batch -----------------------------------------------------------------
 
-    def write(self, cursor: Cursor, *, postgres: bool = False) -> None:
-        """Every row added or changed, each once: a statement per table and kind of change; on
-        PostgreSQL one statement for all its rows (`BULK`: their columns sent as arrays), on
-        SQLite the statement once per row (no round trips there)."""
+    def changes(self, *, postgres: bool = False) -> list[tuple[str, list[tuple[Any, ...]]]]:
+        """Every row added or changed, each once: (statement, rows) per table and kind of
+        change, in the order they must be written; on PostgreSQL a dossier's resumptions as one
+        (`write`)."""
         resumed = self._resumed
         if postgres:  # one UPDATE for all: each dossier's first resumption, the one that counts
             first: dict[str, int] = {}
             for at, code in resumed:
                 first.setdefault(code, at)
             resumed = [(at, code) for code, at in first.items()]
-        for sql, rows in (
+        return [
             (LOCATION.insert, [LOCATION.values(self.locations[code]) for code in self._added]),
             (
                 LOCATION.update,
@@ -253,13 +255,37 @@ class Batch:
             (SCAN, self.scans),  # a hash listed twice is one scan
             (NOTICE, self.notices),
             (SUBJECT, self.subjects),
-        ):
+        ]
+
+    def write(self, cursor: Cursor, *, postgres: bool = False) -> None:
+        """Every row added or changed, each once: a statement per table and kind of change; on
+        PostgreSQL one statement for all its rows (`BULK`: their columns sent as arrays), on
+        SQLite the statement once per row (no round trips there)."""
+        for sql, rows in self.changes(postgres=postgres):
             if not rows:
                 continue
             if postgres:
                 cursor.execute(BULK[sql], tuple(map(list, zip(*rows, strict=True))))
             else:
                 cursor.executemany(sql, rows)
+
+    def copy(self, cursor: Copying) -> None:
+        """`write` on PostgreSQL with the rows added to the tables that take them all (no ON
+        CONFLICT: a row already there is refused, as by `write`'s INSERT) sent by binary COPY
+        (`COPIED`). The other statements go first, as `write` sends them and in its order (the
+        resumptions before the supplement windows begun in the batch are added): in a pipeline,
+        without waiting, which the first COPY then leaves (COPY has no pipeline mode); then a
+        COPY per table, each waiting for its result."""
+        copies = []
+        for sql, rows in self.changes(postgres=True):
+            if not rows:
+                continue
+            if sql in COPIED:
+                copies.append((COPIED[sql], rows))
+            else:
+                cursor.execute(BULK[sql], tuple(map(list, zip(*rows, strict=True))))
+        for (copy, types), rows in copies:
+            cursor.copy(copy, types, rows)
 
 
 RESUME = "UPDATE lienthong_suspensions SET ended_at = ? WHERE code = ? AND ended_at IS NULL"
@@ -337,6 +363,43 @@ BULK = {
 }
 
 
+# PostgreSQL's names of the columns' types, for a binary COPY's `set_types`
+_COPY_TYPES = {"TEXT": "text", "INTEGER": "int4", "BIGINT": "int8", "BYTEA": "bytea"}
+
+
+def _copy(name: str, columns: dict[str, str]) -> tuple[str, list[str]]:
+    """A binary COPY into these columns, and their types as `set_types` names them."""
+    return (
+        f"COPY {name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)",
+        [_COPY_TYPES[kind] for kind in columns.values()],
+    )
+
+
+def _copy_table(table: Table[Any]) -> tuple[str, list[str]]:
+    return _copy(table.name, {column.name: column.sql.type for column in table.columns})
+
+
+# On PostgreSQL (`Batch.copy`), the INSERTs whose rows are sent by binary COPY instead: those of
+# tables that take every row (a row already there is refused, as by the INSERT). The scans and the
+# registry's subjects keep their INSERT ... ON CONFLICT DO NOTHING (COPY has no ON CONFLICT).
+COPIED = {
+    LOCATION.insert: _copy_table(LOCATION),
+    LEGS.insert: _copy_table(LEGS),
+    SUSPEND: _copy(
+        "lienthong_suspensions", {"code": "TEXT", "started_at": "BIGINT", "ended_at": "BIGINT"}
+    ),
+    NOTICE: _copy(
+        "lienthong_notices", {"code": "TEXT", "seq": "INTEGER", "kind": "TEXT", "at": "BIGINT"}
+    ),
+}
+
+
+class Copying(Cursor, Protocol):
+    """A cursor that can also COPY rows in (PostgreSQL, outside a pipeline)."""
+
+    def copy(self, sql: str, types: Sequence[str], rows: Iterable[Sequence[Any]]) -> None: ...
+
+
 @dataclass(frozen=True)
 class Reads:
     """The SELECTs of the rows the rules of a batch read (`reads`), and the batch of their rows."""
@@ -400,10 +463,38 @@ def one_of(kind: str, codes: list[str]) -> list[tuple[str, tuple[Any, ...]]]:
 
 # --- the rules --------------------------------------------------------------------------------
 
+_COLUMNS: dict[type[Any], frozenset[str]] = {
+    Location: frozenset(LOCATION.names),
+    Leg: frozenset(LEGS.names),
+}
+
+
+def made(kind: type[R], **values: Any) -> R:
+    """A new row (Location or Leg) of every column's value: made as `Table.replace` makes a
+    changed one, without the frozen dataclass's `__init__` (which sets each field through
+    `object.__setattr__`: twice as slow, for the rows a rebuild adds). Every column must be
+    named, and no other (TypeError)."""
+    columns = _COLUMNS[kind]
+    if values.keys() != columns:
+        unknown, missing = sorted(values.keys() - columns), sorted(columns - values.keys())
+        raise TypeError(
+            f"{kind.__name__}: "
+            + "; ".join(
+                [
+                    *(f"no column {name}" for name in unknown),
+                    *(f"{name} not given" for name in missing),
+                ]
+            )
+        )
+    row = object.__new__(kind)
+    row.__dict__.update(values)  # as the class's own __init__ sets them
+    return row
+
 
 def _received(batch: Batch, event: Any, statement: Facts) -> None:
     batch.receive(
-        Location(
+        made(
+            Location,
             code=statement.subject,
             procedure=event.procedure,
             version=event.procedure_version,
@@ -437,7 +528,8 @@ def _dispatched(batch: Batch, event: Any, statement: Facts) -> None:
     code = statement.subject
     hop = batch.location(code).hops + 1
     batch.send(
-        Leg(
+        made(
+            Leg,
             code=code,
             hop=hop,
             dispatch=signing.statement_hash(event.raw),
