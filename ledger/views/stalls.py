@@ -185,8 +185,32 @@ def _page(
     W(now) - W(instant) less the rule's limit, never grows, so each rule's stalls come most
     overdue first; those over by as many seconds (one weekend's instants, say, all of one W)
     are put in code order before they are passed on; the rules' streams are merged."""
+    found = most_overdue_first(
+        inspector,
+        at,
+        office=office,
+        level=level,
+        procedure=procedure,
+        rule=rule,
+        first=first_chunk(stop),
+    )
+    return list(islice(found, stop))
+
+
+def most_overdue_first(
+    inspector: Inspector,
+    at: int,
+    *,
+    office: str | None,
+    level: str | None,
+    procedure: str | None,
+    rule: str | None,
+    first: int,
+) -> Iterator[Stall]:
+    """`_candidates`' list in its order, each rule's range read `first` rows first, then in
+    chunks twice as long, as far as the reader reads (`_page`; the dashboard's page of dossiers,
+    `dashboard.py`)."""
     ranges = _Ranges(inspector, at, office=office, level=level, procedure=procedure)
-    first = first_chunk(stop)
     streams: list[Iterator[Stall]] = []
     if rule is None or rule == "unacknowledged":
         streams.append(_by_code_within_ties(ranges.unacknowledged(first)))
@@ -199,8 +223,7 @@ def _page(
         streams.append(_by_code_within_ties(ranges.past_appointed(first)))
     if rule is None or rule == "due_soon":  # all over by 0: in code order
         streams.append(ranges.due_soon())
-    merged = heapq.merge(*streams, key=lambda stall: (-stall.over_seconds, stall.code, stall.rule))
-    return list(islice(merged, stop))
+    return heapq.merge(*streams, key=lambda stall: (-stall.over_seconds, stall.code, stall.rule))
 
 
 def _by_code_within_ties(stalls: Iterable[Stall]) -> Iterator[Stall]:
@@ -227,6 +250,19 @@ def first_chunk(stop: int) -> int:
     more (the row after the page ends a run of stalls over by as many seconds; some rows may be
     of another level or office)."""
     return min(stop + 32, MOST_ROWS)
+
+
+def ranges(
+    inspector: Inspector,
+    at: int,
+    *,
+    office: str | None = None,
+    level: str | None = None,
+    procedure: str | None = None,
+) -> _Ranges:
+    """Each rule's range at `at` as the stall queries read it: its limits and filters (the
+    dashboard's counts read the same ranges, `dashboard.py`)."""
+    return _Ranges(inspector, at, office=office, level=level, procedure=procedure)
 
 
 class _Ranges:
@@ -279,10 +315,21 @@ class _Ranges:
             received_by=row.received_by,
         )
 
-    def unacknowledged(self, chunk: int | None) -> Iterator[Stall]:
+    def unacknowledged_latest(self) -> int:
+        """The last dispatch instant of a dispatch unacknowledged for too long at `at`."""
         # waited > limit (whole seconds) <=> W(now) - W(since) >= (limit + 1) s
         limit = self.inspector.unacknowledged_seconds
-        latest = self.work.last_at_most(self.now - (limit + 1) * MICROS, self.at)
+        return self.work.last_at_most(self.now - (limit + 1) * MICROS, self.at)
+
+    def due_soon_latest(self) -> int:
+        """The last appointed time due within one working day of `at` (from `at` on)."""
+        # appointed >= now and W(appointed) - W(now) < (one working day + 1) s: one working
+        # day's appointments
+        return self.work.last_at_most(self.now + (WORKING_DAY_SECONDS + 1) * MICROS - 1, self.at)
+
+    def unacknowledged(self, chunk: int | None) -> Iterator[Stall]:
+        limit = self.inspector.unacknowledged_seconds
+        latest = self.unacknowledged_latest()
         view, (procedure, offices) = self.inspector.projector.view, self.where
 
         def read(size: int | None, resume: Resume | None) -> list[Candidate]:
@@ -319,9 +366,7 @@ class _Ranges:
 
     def due_soon(self) -> Iterator[Stall]:
         """In code order (all are over by 0)."""
-        # appointed >= now and W(appointed) - W(now) < (one working day + 1) s: one working
-        # day's appointments, read whole
-        latest = self.work.last_at_most(self.now + (WORKING_DAY_SECONDS + 1) * MICROS - 1, self.at)
+        latest = self.due_soon_latest()  # one working day's appointments, read whole
         view, (procedure, offices) = self.inspector.projector.view, self.where
         rows = queries.appointed_by(view, self.at, latest, procedure, offices, after=self.at)
         for row in sorted(rows, key=lambda row: row.code):

@@ -160,6 +160,34 @@ def past_deadline_in_order(
     yield from heapq.merge(late, kept, key=lambda pair: pair[1])
 
 
+def recounted_unkept(
+    inspector: Inspector, at: int, procedure: str | None
+) -> tuple[str, list[tuple[Candidate, int]]] | None:
+    """For counting the held dossiers past their level deadline from the kept rows alone
+    (`dashboard.py`): the stale ones (received by `at`, of `procedure` if given) counted again and
+    kept, as `past_deadline` does, and the basis the kept rows are read on; with those of them
+    past their deadline at `at` that the kept rows do not hold now — the deadlines counted with a
+    supplement window still to begin, or all of them when nothing was written (read-only views,
+    a write refused). None: nothing is kept for this calendar (`past_deadline` counts each)."""
+    kept_on = basis(inspector.calendar)
+    if kept_on is None:
+        return None
+    view = inspector.projector.view
+    stale = _stale(view, kept_on, at, procedure)
+    counted = _counted(inspector, at, [location_of(row) for row in stale])
+    keep = sorted(
+        (location.code, location.last_seq, kept_on, valid_from, deadline)
+        for location, deadline, valid_from in counted
+        if valid_from <= at
+    )
+    written = not view.read_only and bool(keep) and _write(view, keep, [])
+    return kept_on, [
+        (_candidate(location), deadline)
+        for location, deadline, valid_from in counted
+        if deadline is not None and at > deadline and not (written and valid_from <= at)
+    ]
+
+
 def _kept_in_order(
     inspector: Inspector,
     at: int,
@@ -287,11 +315,11 @@ def _candidate(found: Location) -> Candidate:
     )
 
 
-def _write(view: Database, keep: list[tuple[Any, ...]], gone: list[tuple[str, int]]) -> None:
+def _write(view: Database, keep: list[tuple[Any, ...]], gone: list[tuple[str, int]]) -> bool:
     """Keep the deadlines counted, drop the rows of dossiers no longer held as they were: in code
     order, so that two processes writing at once lock rows in the same order (no deadlock). A
     write the database refuses (a lock held too long by another process, say) changes no
-    answer: what was counted is counted again at the next query."""
+    answer: what was counted is counted again at the next query. False: refused."""
     try:
         with view.transaction() as cursor:
             if keep:
@@ -302,7 +330,8 @@ def _write(view: Database, keep: list[tuple[Any, ...]], gone: list[tuple[str, in
                     gone,
                 )
     except (sqlite3.Error, psycopg.Error):  # a cache: the answer does not depend on it
-        return
+        return False
+    return True
 
 
 def _counted(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -16,9 +16,10 @@ from fastapi.responses import HTMLResponse
 from api.http.access import ServicesDep, may_read_dossier, may_read_office
 from api.http.problems import Forbidden
 from api.http.services import Services
+from api.http.web import paging
 from api.http.web.officer import offices_today
 from api.http.web.pages import language, office_name, procedure_name, render
-from api.http.web.paging import page_number, page_of
+from api.http.web.paging import Page, page_number
 from api.http.web.session import caller
 from api.http.web.words import say
 from api.texts import kind_label
@@ -26,6 +27,7 @@ from domain.errors import DomainError
 from domain.identifier import is_identifier
 from domain.instant import local_date, start_of
 from ledger.stores.tokens import Token
+from ledger.views import dashboard
 from ledger.views.sla import RULES, Inspector, Stall
 from ledger.views.timeline import timeline
 
@@ -54,15 +56,15 @@ def stall_dashboard(
         return render(request, "stalls.html", refused[0], problem=refused[1], token=token)
     assert number is not None  # query_refusal saw to it
     assert token.office is not None
-    every = inspector.stalls(now, office=office, procedure=procedure or None)
+    counts = dashboard.counts(inspector, now, office=office, procedure=procedure or None)
     here, kept = filters_kept(token.office, office, rule, procedure)
-    shown = page_of(stalled_dossiers(every, rule or None), number, "/giam-sat", kept)
+    shown = stalled_page(inspector, now, counts, number, kept, office, rule, procedure)
     return render(
         request,
         "stalls.html",
         problem=None,
         shown=replace(shown, rows=[described(services, row) for row in shown.rows]),
-        counts=dossier_counts(every),
+        counts=counts,
         rules=RULES,
         rule=rule,
         token=token,
@@ -85,10 +87,45 @@ class Stalled:
     problems: tuple[Stall, ...]
 
 
+def stalled_page(
+    inspector: Inspector,
+    now: int,
+    counts: dict[str, int],
+    number: int,
+    kept: list[tuple[str, str]],
+    office: str,
+    rule: str,
+    procedure: str,
+) -> Page:
+    """Page `number` of the dashboard's list (past the end, the last page), as `page_of` makes
+    it of the whole list — `stalled_dossiers` of every stall — from the count of the dossiers
+    listed (`counts`: of the rule asked for, or "" stalled at all) and the page's dossiers alone
+    (`dashboard.page`): the list is never built."""
+    size = paging.PAGE_ROWS
+    total = counts[rule]
+    pages = max(1, -(-total // size))
+    number = min(number, pages)
+    first = (number - 1) * size
+    found = dashboard.page(
+        inspector,
+        now,
+        start=first,
+        size=size,
+        office=office,
+        procedure=procedure or None,
+        rule=rule or None,
+    )
+    rows = [Stalled(problems[0].code, problems[0].procedure, tuple(problems)) for problems in found]
+    listed = f"/giam-sat?{urlencode([*kept, ('page', '')])}"
+    return Page(rows, total, first, number, pages, listed)
+
+
 def stalled_dossiers(stalls: list[Stall], rule: str | None = None) -> list[Stalled]:
     """`stalls` (most overdue first, as `Inspector.stalls` gives them) as one entry per dossier,
     in the order of its most overdue stall; with `rule`, only the dossiers that break it, in the
-    order of their stall of that rule, each still with all its problems."""
+    order of their stall of that rule, each still with all its problems. The page reads only
+    its dossiers (`stalled_page`); this, over the whole list, is what it is compared with
+    (tests/test_dashboard_sql.py)."""
     problems: dict[str, list[Stall]] = {}
     for stall in stalls:
         problems.setdefault(stall.code, []).append(stall)
@@ -101,7 +138,8 @@ def stalled_dossiers(stalls: list[Stall], rule: str | None = None) -> list[Stall
 
 def dossier_counts(stalls: list[Stall]) -> dict[str, int]:
     """How many dossiers break each rule, and ("") how many are stalled at all: dossiers, not
-    stalls, so that "Tất cả" is the length of the list it leads to."""
+    stalls, so that "Tất cả" is the length of the list it leads to. The page counts them in SQL
+    (`dashboard.counts`); this, over the whole list, is what it is compared with."""
     counts = {"": len({s.code for s in stalls})}
     counts.update({name: len({s.code for s in stalls if s.rule == name}) for name in RULES})
     return counts
