@@ -351,7 +351,11 @@ def profile_rebuild(projector: Projector, total: int) -> list[tuple[str, float]]
         ("  of which rules.facts (statement)", cumulative("ledger/views/rules.py", "facts")),
         ("claim and reads", cumulative("ledger/views/projector.py", "_claim")),
         ("rules (in memory)", cumulative("ledger/views/projector.py", "_apply")),
-        ("view writes (Batch.write)", cumulative("ledger/views/rules.py", "write")),
+        (
+            "view writes (Batch.write or .copy)",
+            cumulative("ledger/views/rules.py", "write")
+            + cumulative("ledger/views/rules.py", "copy"),
+        ),
         ("begin and commit (transaction)", cumulative("ledger/stores/database.py", "transaction")),
     ]
     print(f"  one rebuild under cProfile ({total / whole:.0f}/s profiled):")
