@@ -12,7 +12,7 @@ having applied nothing of it — its other rows, and the move of its position, i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, cast
 
 import psycopg
@@ -29,7 +29,7 @@ from ledger.views.projector import ProjectionStopped, Projector, ViewStore
 from ledger.views.tables import LEGS, LOCATION, Leg, Location
 from tests.test_projection_batches import SIZES, tell_more
 from tests.test_projection_bulk import a_batch, emptied, leg, location
-from tests.test_projections import fresh_build, notifications, same_views, tell
+from tests.test_projections import notifications, tell
 from tests.world import World
 
 
@@ -329,48 +329,3 @@ def test_a_row_made_equals_the_one_its_class_makes_and_names_every_column_and_no
         rules.made(Location, **values)
     with pytest.raises(TypeError, match="no column colour"):
         rules.made(Leg, **leg_values, colour="red")
-
-
-# --- the position read once a catch-up --------------------------------------------------------------
-
-
-@pytest.fixture
-def projectors(world: World) -> Iterator[Callable[..., Projector]]:
-    made: list[Projector] = []
-
-    def make(view: ViewStore | None = None) -> Projector:
-        made.append(Projector(world.ledger, view))
-        return made[-1]
-
-    yield make
-    for projector in made:
-        projector.close()
-
-
-def test_catching_up_reads_the_position_once_and_again_only_after_another_projector_moved_it(
-    world: World, projectors: Callable[..., Projector]
-) -> None:
-    tell(world)
-    first = projectors()
-    second = projectors(same_views(world, first))
-    read = first.position
-    reads: list[int] = []
-
-    def counted() -> int:
-        reads.append(read())
-        return reads[-1]
-
-    batches: list[int] = []
-
-    def progress(applied: int) -> None:
-        batches.append(applied)
-        if len(batches) == 2:  # the other projector applies the rest meanwhile
-            second.catch_up(batch=3)
-
-    first.position = counted  # type: ignore[method-assign]
-    assert first.catch_up(progress, batch=3) == 6  # its own two batches, nothing twice
-    assert batches == [3, 3]
-    entries = notifications(world)
-    assert reads == [0, entries[-1].id]  # at the start, then after its claim was refused
-    assert read() == entries[-1].id
-    assert first.dump() == second.dump() == fresh_build(world, projectors)

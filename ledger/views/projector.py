@@ -182,19 +182,15 @@ class Projector:
         self, progress: Callable[[int], None] | None, batch: int, *, durable: bool
     ) -> int:
         applied = 0
-        # the position is read once: after a batch this projector applied, it is that batch's
-        # last entry (were it moved meanwhile, the next claim is refused, and it is read again)
-        start = self.position()
         while True:
+            start = self.position()
             notifications = self.ledger.recorder.select_notifications(start + 1, batch)
             if not notifications:
                 return applied
             try:
                 self.apply(notifications, start, durable=durable)
             except ProjectionRaced:
-                start = self.position()  # another process applied them: carry on from there
-                continue
-            start = notifications[-1].id
+                continue  # another process applied them: carry on from where it got to
             applied += len(notifications)
             if progress is not None:
                 progress(len(notifications))
