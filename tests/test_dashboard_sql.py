@@ -33,13 +33,13 @@ from api.http.services import Services
 from api.http.web import oversight, paging
 from api.http.web.oversight import dossier_counts, stalled_dossiers
 from api.http.web.paging import Page, page_of
-from domain.instant import local_date
+from domain.instant import MICROS, local_date
 from ledger.application import Ledger
 from ledger.clock import SimulatedClock
 from ledger.reference.calendar import load_calendar
 from ledger.simulation.simulator import SIMULATION_TOLERANCE_SECONDS, simulate
 from ledger.views import dashboard, stalls
-from ledger.views.projector import Projector
+from ledger.views.projector import Projector, ViewStore
 from ledger.views.sla import Inspector
 from ledger.views.stalls import RULES, Stall
 from ledger.views.tables import TURN_DEADLINES
@@ -49,6 +49,7 @@ from tests.test_stalls_sql import _simulated as simulated
 from tests.websession import sign_in
 
 CALENDAR = load_calendar()
+DAY = 24 * 3600 * MICROS
 
 
 def _simulated(database_url: str) -> Ledger:
@@ -213,6 +214,41 @@ def test_the_counts_and_pages_are_those_of_the_whole_list(
         assert compared["dissolved"] >= 20, compared
         assert compared["passed back"] >= 10, compared
     finally:
+        projector.close()
+        ledger.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_read_only_views_count_as_the_whole_list_and_keep_no_deadline(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    url = (
+        f"sqlite:///{tmp_path / 'ledger.db'}"
+        if backend == "sqlite"
+        else str(request.getfixturevalue("postgres_url"))
+    )
+    ledger = _simulated(url)
+    projector = Projector(ledger)
+    replica = Projector(ledger, ViewStore(url, read_only=True))
+    try:
+        projector.catch_up()
+        (when,) = projector.view.query("SELECT max(held_since) FROM lienthong_location")[0]
+        inspector = Inspector(ledger, replica, CALENDAR)
+        late = 0
+        for at in (when, when + 3 * DAY, when + 30 * DAY):
+            whole = inspector.stalls(at)
+            counted = dashboard.counts(inspector, at)
+            assert counted == dossier_counts(whole)
+            late += counted["over_level_budget"]
+            expected = stalled_dossiers(whole)
+            found = dashboard.page(inspector, at, start=0, size=len(expected))
+            assert [_fields(problems) for problems in found] == [
+                _fields(d.problems) for d in expected
+            ]
+        assert late > 0  # the deadlines were counted, each time
+        assert projector.view.query(f"SELECT count(*) FROM {TURN_DEADLINES}")[0][0] == 0  # noqa: S608
+    finally:
+        replica.close()
         projector.close()
         ledger.close()
 
