@@ -329,3 +329,36 @@ def test_a_row_made_equals_the_one_its_class_makes_and_names_every_column_and_no
         rules.made(Location, **values)
     with pytest.raises(TypeError, match="no column colour"):
         rules.made(Leg, **leg_values, colour="red")
+
+
+# --- rows a batch holds alone, changed in place ---------------------------------------------------
+
+
+def test_a_batch_copies_a_row_it_was_given_once_then_changes_its_own_copy_in_place() -> None:
+    read, read_leg = location("a"), leg("a", 1)
+    batch = rules.Batch([read], [read_leg])
+
+    first = batch.change("a", status="in_transit", hops=1)
+    assert read.status == "held"  # the row it was given (read from the views) is left as it was
+    assert first is not read
+    again = batch.change("a", status="held", custodian="2")
+    assert again is first  # its own copy, changed in place
+    assert (again.status, again.hops, again.custodian) == ("held", 1, "2")
+    assert batch.location("a") is again
+
+    settled = batch.settle("a", read_leg.dispatch, outcome="rejected")
+    assert read_leg.outcome is None
+    assert batch.settle("a", read_leg.dispatch, ended_at=7) is settled
+    assert (settled.outcome, settled.ended_at) == ("rejected", 7)
+
+    received = location("b")
+    batch.receive(received)  # the rules make the rows they hand over: the batch's own
+    assert batch.change("b", hops=2) is received
+    assert received.hops == 2
+
+    with pytest.raises(TypeError, match="no column colour"):
+        batch.change("a", colour="red")  # in place
+    with pytest.raises(TypeError, match="no field colour"):
+        rules.Batch([location("c")]).change("c", colour="red")  # a first copy
+    with pytest.raises(TypeError, match="no column colour"):
+        batch.settle("a", read_leg.dispatch, colour="red")

@@ -74,7 +74,7 @@ class ProjectionRaced(ProjectionStopped):
     title_en = "Another projector applied these entries first"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: its __init__ then sets fields directly, once an entry
 class Decoded:
     """A log entry read for the projection: its event class, the event's fields and its
     statement's (None for an event the projection does not read), or why it could not be

@@ -6,8 +6,10 @@ the dossiers the entries name, and the legs of those whose dispatches they settl
 the batch starts, with a SELECT per table (`reads`; none of a dossier the batch receives before
 its other entries: it has no rows yet); every row the rules add or change is written
 once when it ends (`Batch.write`), a statement per table for all its rows, in the projector's
-transaction for the batch. A dossier's rows are therefore read and written once a batch, however
-many of its entries the batch holds.
+transaction for the batch (on PostgreSQL the rows it adds by binary COPY, `Batch.copy`). A
+dossier's rows are therefore read and written once a batch, however many of its entries the batch
+holds. A row is copied when the batch first changes it, and that copy, the batch's alone, changed
+in place after (as the rows the rules make and hand over: `receive`, `send`).
 
 A rule that finds the rows not as the log says they must be (no location row to move, no earlier
 dispatch to settle, a dossier received twice) raises ProjectionStopped: the projector applies
@@ -156,6 +158,10 @@ class Batch:
         self.scans: list[tuple[str, bytes]] = []  # (code, sha256)
         self.notices: list[tuple[str, int, str, int]] = []  # (code, seq, kind, at)
         self.subjects: list[tuple[str, str, str | None]] = []  # (family, subject, owner)
+        # keys of the rows only this batch holds (received, sent, or copied when first changed):
+        # a later change sets their fields in place rather than copying the row again
+        self._own: set[str] = set()
+        self._own_legs: set[tuple[str, bytes]] = set()
 
     @classmethod
     def of(cls, locations: Iterable[Sequence[Any]], legs: Iterable[Sequence[Any]]) -> Batch:
@@ -173,13 +179,19 @@ class Batch:
     def receive(self, row: Location) -> None:
         if row.code in self.locations:
             raise ProjectionStopped(f"dossier {row.code} has a location row already")
-        self.locations[row.code] = row
+        self.locations[row.code] = row  # the batch's own from now on: see `change`
+        self._own.add(row.code)
         self._added[row.code] = None
 
     def change(self, code: str, **values: Any) -> Location:
-        """The dossier's location row with `values` changed."""
-        row = LOCATION.replace(self.location(code), **values)
-        self.locations[code] = row
+        """The dossier's location row with `values` changed: a copy the batch then holds, or,
+        once it does, that copy changed in place."""
+        row = self.location(code)
+        if code in self._own:
+            _set(row, values)
+        else:
+            row = self.locations[code] = LOCATION.replace(row, **values)
+            self._own.add(code)
         if code not in self._added:
             self._changed[code] = None
         return row
@@ -196,13 +208,19 @@ class Batch:
         key = (leg.code, leg.dispatch)
         if key in self.legs:
             raise ProjectionStopped(f"dossier {leg.code} has a leg of this dispatch already")
-        self.legs[key] = leg
+        self.legs[key] = leg  # the batch's own from now on: see `settle`
+        self._own_legs.add(key)
         self._added_legs[key] = None
 
     def settle(self, code: str, dispatch: bytes, **values: Any) -> Leg:
-        """The leg of the dispatch with `values` changed."""
+        """The leg of the dispatch with `values` changed (as `change` changes a location)."""
         key = (code, dispatch)
-        leg = self.legs[key] = LEGS.replace(self.leg(code, dispatch), **values)
+        leg = self.leg(code, dispatch)
+        if key in self._own_legs:
+            _set(leg, values)
+        else:
+            leg = self.legs[key] = LEGS.replace(leg, **values)
+            self._own_legs.add(key)
         if key not in self._added_legs:
             self._changed_legs[key] = None
         return leg
@@ -467,6 +485,15 @@ _COLUMNS: dict[type[Any], frozenset[str]] = {
     Location: frozenset(LOCATION.names),
     Leg: frozenset(LEGS.names),
 }
+
+
+def _set(row: Location | Leg, values: dict[str, Any]) -> None:
+    """Sets fields of a row only a batch holds, in place (as `Table.replace` sets those of its
+    copy: the class is frozen to everyone else); TypeError for a name that is no column."""
+    columns = _COLUMNS[type(row)]
+    if not values.keys() <= columns:
+        raise TypeError(f"{type(row).__name__} has no column {', '.join(values.keys() - columns)}")
+    row.__dict__.update(values)
 
 
 def made(kind: type[R], **values: Any) -> R:
