@@ -119,6 +119,9 @@ class WorkCalendar:
         self._known: dict[date, bool] = {}
         self._per_year: dict[int, list[int]] = {}
         self._year_starts: dict[int, int] = {}
+        # (first day counted, days, day type) -> the last day of a budget no suspension stops:
+        # deadlines counted from the same day share it (a read model judges thousands a query)
+        self._plain_last_days: dict[tuple[date, int, str], date] = {}
 
     # --- days -----------------------------------------------------------------------------
 
@@ -228,7 +231,7 @@ class WorkCalendar:
         """The deadline of a budget of `days` (working or calendar) days starting at receipt."""
         _check_budget(days, day_type)
         start = self.counting_day(received_at, cutoff)
-        due_day = self._last_day(start, days, day_type, _never)
+        due_day = self._plain_last_day(start, days, day_type)
         return Deadline(received_at, start, days, day_type, due_day, end_of(due_day))
 
     def due(
@@ -280,8 +283,19 @@ class WorkCalendar:
                 for day in _days_after(local_date(start), local_date(end))
             }
             first = self.counting_day(received_at, cutoff)
+            if not stopped:
+                return end_of(self._plain_last_day(first, days, day_type))
             return end_of(self._last_day(first, days, day_type, stopped.__contains__))
         raise BadCalendarInput(f"suspension policy must be one of {POLICIES}, not {policy!r}")
+
+    def _plain_last_day(self, start: date, days: int, day_type: str) -> date:
+        """`_last_day` with no day stopped, counted once for each first day, length and type
+        (the calendar's days never change once known: `is_working_day` keeps them too)."""
+        key = (start, days, day_type)
+        found = self._plain_last_days.get(key)
+        if found is None:
+            found = self._plain_last_days[key] = self._last_day(start, days, day_type, _never)
+        return found
 
     def _last_day(
         self, start: date, days: int, day_type: str, stopped: Callable[[date], bool]
@@ -310,6 +324,11 @@ class WorkCalendar:
         # the two end days in part, and every whole working day between them at once
         whole = self._working_before(last) - self._working_before(first + _DAY)
         return self._on(first, start, end) + self._on(last, start, end) + whole * self._day_micros
+
+    def office_periods(self, day: date) -> tuple[tuple[int, int], ...]:
+        """The (opens, closes) instants of `day`'s office hours; none on a day offices do not
+        work."""
+        return tuple(self._periods(day)) if self.is_working_day(day) else ()
 
     def _on(self, day: date, start: int, end: int) -> int:
         """Office time on `day` within [start, end]."""

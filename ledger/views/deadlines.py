@@ -7,7 +7,7 @@ on time, late) — both counted on the working-day calendar (`domain/calendar.py
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import time
+from datetime import date, time
 from typing import Protocol
 
 from domain.instant import local_date
@@ -31,6 +31,7 @@ class Calendar(Protocol):
         cutoff: time | None = ...,
     ) -> int: ...
     def working_micros_between(self, start: int, end: int) -> int: ...
+    def office_periods(self, day: date) -> tuple[tuple[int, int], ...]: ...
 
 
 def appointed_for(version: ProcedureVersion, received_at: int, calendar: Calendar) -> int:

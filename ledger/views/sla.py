@@ -27,7 +27,7 @@ from ledger.views.reports import OfficeReport, decisions, office_report
 from ledger.views.slip import ControlSlip, SlipBlock, control_slip
 from ledger.views.stalls import RULES, WORKING_DAY_SECONDS, Stall, find_stalls
 from ledger.views.tables import Leg, Location
-from ledger.views.worktime import ORIGIN
+from ledger.views.worktime import WorkTime
 
 __all__ = [
     "RULES",
@@ -63,6 +63,7 @@ class Inspector:
         self._versions: dict[tuple[str, int], ProcedureVersion | None] = {}
         self._lineage: dict[tuple[str, date, str | None, str | None], tuple[str, ...]] = {}
         self._w: dict[int, int] = {}  # instant -> W(instant) (`working_seconds`)
+        self._work = WorkTime(calendar)
 
     # --- registry lookups ------------------------------------------------------------------
 
@@ -301,7 +302,7 @@ class Inspector:
     def _worked(self, instant: int) -> int:
         found = self._w.get(instant)
         if found is None:
-            found = self._w[instant] = self.calendar.working_micros_between(ORIGIN, instant)
+            found = self._w[instant] = self._work.at(instant)
         return found
 
     # --- stalls and the control slip -------------------------------------------------------

@@ -10,33 +10,52 @@ the views for a range of instants (`stalls.py`) instead of counting office time 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Protocol
 
-from domain.instant import MICROS, start_of
+from domain.instant import MICROS, VIETNAM, local_date, start_of
 
 # the origin of the coordinate: 1/1/2000, local time (the calendar's own running counts start
 # there, so W of a recent instant costs a few lookups)
 ORIGIN = start_of(date(2000, 1, 1))
 _DAY = 86_400 * MICROS
+# Vietnam keeps UTC+7 all year: the local day of an instant is a division
+_OFFSET = (VIETNAM.utcoffset(None) or timedelta()) // timedelta(microseconds=1)
 
 
 class OfficeTime(Protocol):
     """What is needed of `domain.calendar.WorkCalendar`."""
 
     def working_micros_between(self, start: int, end: int) -> int: ...
+    def office_periods(self, day: date) -> tuple[tuple[int, int], ...]: ...
 
 
 class WorkTime:
-    """W(t) on one calendar."""
+    """W(t) on one calendar. W of each local day's first instant, and the day's office hours,
+    are counted once: W(t) is then that, plus the office hours of t's day up to t (office time
+    is additive over any split point)."""
 
     def __init__(self, calendar: OfficeTime) -> None:
         self.calendar = calendar
+        # local day (days since the epoch) -> W(its first instant), its office hours
+        self._days: dict[int, tuple[int, tuple[tuple[int, int], ...]]] = {}
 
     def at(self, instant: int) -> int:
         """W(instant): office time from the origin to `instant`, in microseconds (negative
         before the origin)."""
-        return self.calendar.working_micros_between(ORIGIN, instant)
+        day = (instant + _OFFSET) // _DAY
+        found = self._days.get(day)
+        if found is None:
+            midnight = day * _DAY - _OFFSET
+            found = self._days[day] = (
+                self.calendar.working_micros_between(ORIGIN, midnight),
+                self.calendar.office_periods(local_date(midnight)),
+            )
+        worked, periods = found
+        for opens, closes in periods:
+            if instant > opens:
+                worked += min(instant, closes) - opens
+        return worked
 
     def last_at_most(self, worked: int, near: int) -> int:
         """The last instant t with W(t) <= `worked` (W is continuous and never decreases, so the
