@@ -108,7 +108,7 @@ def _from_views(
 ) -> Then | None:
     """The dossier of `row` at `at` from its rows; None if they cannot tell exactly (then its
     history is replayed)."""
-    if _near(at, margin, _instants(row, legs, spans, apologies)):
+    if _near(at - margin, at + margin, row, legs, spans, apologies):
         return None
     taken = [leg for leg in legs if leg.dispatched_at <= at]
     if [leg.hop for leg in taken] != list(range(1, len(taken) + 1)):
@@ -196,23 +196,24 @@ def _as_then(leg: Leg, at: int) -> Leg:
     )
 
 
-def _instants(
-    row: Location, legs: Iterable[Leg], spans: Iterable[Span], apologies: Iterable[int]
-) -> list[int]:
-    """Every instant a statement of the dossier carries, as far as the views hold them."""
-    found = [row.received_at, *apologies]
-    found += [moment for moment in (row.decided_at, row.closed_at) if moment is not None]
+def _near(
+    low: int,
+    high: int,
+    row: Location,
+    legs: Iterable[Leg],
+    spans: Iterable[Span],
+    apologies: Iterable[int],
+) -> bool:
+    """Does an instant a statement of the dossier carries, as far as the views hold them, lie
+    after `low` and up to `high`?"""
+    for moment in (row.received_at, row.decided_at, row.closed_at, *apologies):
+        if moment is not None and low < moment <= high:
+            return True
     for leg in legs:
-        found.append(leg.dispatched_at)
-        if leg.ended_at is not None:
-            found.append(leg.ended_at)
-    for start, end in spans:
-        found.append(start)
-        if end is not None:
-            found.append(end)
-    return found
-
-
-def _near(at: int, margin: int, instants: Iterable[int]) -> bool:
-    """Does an instant lie within `margin` of `at` (after `at - margin`, up to `at + margin`)?"""
-    return any(at - margin < moment <= at + margin for moment in instants)
+        if low < leg.dispatched_at <= high:
+            return True
+        if leg.ended_at is not None and low < leg.ended_at <= high:
+            return True
+    return any(
+        low < start <= high or (end is not None and low < end <= high) for start, end in spans
+    )

@@ -162,7 +162,7 @@ class Table(Generic[Row]):
             f"UPDATE {name} SET {', '.join(f'{other} = ?' for other in self._others)} "  # noqa: S608
             f"WHERE {' AND '.join(f'{column} = ?' for column in self.key)}"
         )
-        self._binary = [i for i, column in enumerate(self.columns) if column.sql.type == "BYTEA"]
+        self._binary_names = [column.name for column in self.columns if column.sql.type == "BYTEA"]
         if len(self.names) < 2:  # attrgetter of one name gives a value, not a tuple
             raise ValueError(f"{name}: a table of one column has no row to update")
         self._values = attrgetter(*self.names)
@@ -170,11 +170,14 @@ class Table(Generic[Row]):
         self._known = frozenset(self.names)
 
     def of(self, selected: Sequence[Any]) -> Row:
-        """The row selected as `select`."""
-        values = list(selected)
-        for i in self._binary:
-            values[i] = bytes(values[i])  # a memoryview from some drivers
-        return self.row(**dict(zip(self.names, values, strict=True)))
+        """The row selected as `select`: made as `replace` makes a copy, without a call of
+        `__init__` (a query of open dossiers makes tens of thousands)."""
+        values = dict(zip(self.names, selected, strict=True))
+        for name in self._binary_names:
+            values[name] = bytes(values[name])  # a memoryview from some drivers
+        row = object.__new__(self.row)
+        row.__dict__.update(values)  # the row class is frozen: set as its own __init__ does
+        return row
 
     def values(self, row: Row) -> tuple[Any, ...]:
         """The row's values in `select` order, for `insert`."""
