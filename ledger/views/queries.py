@@ -24,8 +24,6 @@ from ledger.views.tables import (
 
 # (code, received_by, received_at, channel, appointed, decided_at, closed_at)
 Receipt = tuple[str, str, int, str, int, int | None, int | None]
-# (code, from_office, dispatched_at, to_office, outcome, ended_at)
-Handover = tuple[str, str, int, str, str | None, int | None]
 
 
 def location(view: Database, code: str) -> Location | None:
@@ -345,19 +343,37 @@ def decided_between(view: Database, start: int, end: int) -> list[tuple[str, int
     )
 
 
-def receipts(view: Database) -> dict[str, tuple[str, int]]:
-    """For every dossier: (the office that received it, when)."""
-    rows = view.query("SELECT code, received_by, received_at FROM lienthong_location")
-    return {code: (office, at) for code, office, at in rows}
+class HandedOn(NamedTuple):
+    """A hop dispatched in a period, with the hop before it (None: none) and the receipt: what
+    tells where the dossier was held until the dispatch (`holding.py`)."""
+
+    code: str
+    hop: int
+    sender: str
+    dispatched_at: int
+    before_from: str | None
+    before_to: str | None
+    before_outcome: str | None
+    before_ended_at: int | None
+    received_by: str
+    received_at: int
 
 
-def handovers(view: Database) -> list[Handover]:
-    """(code, from_office, dispatched_at, to_office, outcome, ended_at) of every hop, in code and
-    hop order."""
-    return view.query(
-        "SELECT code, from_office, dispatched_at, to_office, outcome, ended_at "
-        "FROM lienthong_legs ORDER BY code, hop"
+def handed_on(view: Database, start: int, end: int, sender: str | None) -> list[HandedOn]:
+    """Every hop dispatched in [start, end) (by `sender` only, if given), in code and hop order,
+    each with the hop before it and the dossier's receipt: an index range on the dispatch
+    instant (`lienthong_legs_dispatched`), not every hop of the log."""
+    by = "" if sender is None else " AND g.from_office = ?"
+    rows = view.query(
+        "SELECT g.code, g.hop, g.from_office, g.dispatched_at, "  # noqa: S608 — fixed clauses
+        "p.from_office, p.to_office, p.outcome, p.ended_at, l.received_by, l.received_at "
+        "FROM lienthong_legs g "
+        "JOIN lienthong_location l ON l.code = g.code "
+        "LEFT JOIN lienthong_legs p ON p.code = g.code AND p.hop = g.hop - 1 "
+        f"WHERE g.dispatched_at >= ? AND g.dispatched_at < ?{by} ORDER BY g.code, g.hop",
+        (start, end) if sender is None else (start, end, sender),
     )
+    return [HandedOn(*row) for row in rows]
 
 
 def dump(view: Database) -> dict[str, list[tuple[Any, ...]]]:

@@ -263,6 +263,9 @@ TABLES += [
     "CREATE INDEX IF NOT EXISTS lienthong_location_decided "
     "ON lienthong_location (decided_at, received_at, received_by, appointed, closed_at, "
     "appointed_at_receipt, first_apology_at, procedure, version, code)",
+    # the hops dispatched in a period, by whom: the offices' holding times (`holding.py`)
+    "CREATE INDEX IF NOT EXISTS lienthong_legs_dispatched "
+    "ON lienthong_legs (dispatched_at, from_office)",
 ]
 VIEW_TABLES = (
     "lienthong_location",
