@@ -12,16 +12,18 @@ reference, tests/test_dashboard_sql.py):
   that received it (`Inspector.within`, for an office no longer active).
 - A dossier breaks `unacknowledged` or `over_level_budget` (in transit, or held), not both, and
   `past_appointed` or `due_soon` (its appointed time before `at`, or within one working day of
-  it), not both: the dossiers stalled at all are the open ones appointed by the end of the next
-  working day, and those of the first two rules appointed after it.
+  it), not both: the dossiers stalled at all are the open ones appointed at most one working day
+  after `at`, and those of the first two rules appointed later.
 
-A count is one COUNT over a rule's range when no office or level is asked for; otherwise the
-range's dossiers counted per office (GROUP BY), each office judged once — of the level, and
-answering to the office asked for through offices still active — and, for the offices whose
-line up meets one no longer active (the districts dissolved on 1/7/2025: who answers for their
-dossiers depends on each dossier's procedure and receiving office), counted per office,
-procedure and receiving office, each judged. The held dossiers past their level deadline are
-counted from the kept deadlines (`turns.py`), those counted again judged one by one.
+A count is one COUNT over a rule's range when no office or level is asked for; otherwise one pass
+over the range counts its dossiers per office, procedure and receiving office (GROUP BY), and each
+group is judged: by its office alone, once, where that decides it — of the level, and answering
+to the office asked for through offices still active, or not — else (the line up from the office
+meets one no longer active, as the districts dissolved on 1/7/2025: who answers for their
+dossiers depends on each dossier's procedure and receiving office) by `Inspector.within`. The
+same pass counts apart those appointed later than one working day after `at`, for the dossiers
+stalled at all. The held dossiers past their level deadline are counted from the kept deadlines
+(`turns.py`), those counted again judged one by one.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ from ledger.views import stalls, turns
 from ledger.views.queries import HOLDER, Candidate, among
 from ledger.views.rules import one_of
 from ledger.views.stalls import (
-    MOST_OFFICES,
     RULES,
     Stall,
     _kept,
@@ -124,35 +125,26 @@ def _count(
         totals[0] += int(rows)
         totals[1] += int(rows) if marked and marked[0] else 0
 
-    def grouped(columns: list[str], condition: str = "", values: Sequence[Any] = ()) -> Any:
+    def grouped(columns: list[str]) -> Any:
         listed = ", ".join([*columns, *marks])
         by = ", ".join(str(n + 1) for n in range(len(columns) + len(marks)))
         return view.query(
-            f"SELECT {listed + ', ' if listed else ''}COUNT(*) {source}{condition}"
+            f"SELECT {listed + ', ' if listed else ''}COUNT(*) {source}"
             + (f" GROUP BY {by}" if by else ""),
-            (*flagged, *params, *values),
+            (*flagged, *params),
         )
 
     if judge.everything:
         for *marked, rows in grouped([]):
             add(marked, rows)
         return totals[0], totals[1]
-    maybe: set[str] = set()
-    for office, *marked, rows in grouped([holder]):
-        verdict = judge.of_office(office or "")
-        if verdict is None:
-            maybe.add(office)
-        elif verdict:
+    # one pass over the range: its rows counted per office, procedure and receiving office (an
+    # office's dossiers judged once if the office decides them, else each group judged)
+    for office, procedure, received_by, *marked, rows in grouped(
+        [holder, "l.procedure", "l.received_by"]
+    ):
+        if judge.of_dossier(office or "", procedure, received_by):
             add(marked, rows)
-    listed = sorted(maybe)
-    for start in range(0, len(listed), MOST_OFFICES):
-        part = listed[start : start + MOST_OFFICES]
-        columns = [holder, "l.procedure", "l.received_by"]
-        for office, procedure, received_by, *marked, rows in grouped(
-            columns, among(holder, part), part
-        ):
-            if judge.of_dossier(office or "", procedure, received_by):
-                add(marked, rows)
     return totals[0], totals[1]
 
 
