@@ -213,10 +213,13 @@ def _late(
         late = turns.past_deadline(inspector, at, procedure, offices)
         return _judged(judge, late, appointed_after)
     kept_on, unkept = recounted
+    # the deadlines' range first, then each one's dossier (CROSS JOIN: SQLite keeps that order;
+    # it would read every held dossier and look its deadline up — 9.0 against 3.7 ms at
+    # 100,000 dossiers)
     source = (
-        f"FROM {TURN_DEADLINES} d JOIN lienthong_location l ON l.code = d.code "
-        "WHERE d.deadline < ? AND d.basis = ? AND d.valid_from <= ? AND l.status = 'held' "
-        "AND l.last_seq = d.last_seq AND l.received_at <= ?"
+        f"FROM {TURN_DEADLINES} d CROSS JOIN lienthong_location l "
+        "WHERE l.code = d.code AND d.deadline < ? AND d.basis = ? AND d.valid_from <= ? "
+        "AND l.status = 'held' AND l.last_seq = d.last_seq AND l.received_at <= ?"
         + (" AND l.procedure = ?" if procedure is not None else "")
         + among("l.custodian", offices)
     )
