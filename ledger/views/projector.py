@@ -235,7 +235,7 @@ class Projector:
                     batch.write(cursor, postgres=postgres)
         except ProjectionStopped:
             raise
-        except Exception as problem:  # on PostgreSQL a refused write is raised at the commit
+        except Exception as problem:  # PostgreSQL: a refusal raised at a COPY or the commit
             raise ProjectionStopped(
                 f"the projection cannot apply log entries {notifications[0].id} to "
                 f"{notifications[-1].id}: {problem}; it stops there and applies nothing of this "
