@@ -78,7 +78,7 @@ class Before:
 
     def __enter__(self) -> None:
         self.saved = (oversight.stalled_page, dashboard.counts)
-        oversight.stalled_page = before_page  # type: ignore[assignment]
+        oversight.stalled_page = before_page
         dashboard.counts = before_counts
 
     def __exit__(self, *_: object) -> None:
@@ -127,7 +127,7 @@ def measure(url: str, directory: Path, office: str, runs: int) -> dict[str, Any]
             def answer() -> str:
                 found = http.get(address)
                 assert found.status_code == 200, found.text[:500]
-                return found.text
+                return str(found.text)
 
             return answer
 
