@@ -229,8 +229,10 @@ def office_choices(
             choices.append({**office, "indent": indent, "parent": "", "closed": False})
     closed = []
     for subject in services.views().subjects("office"):
-        found = services.ledger.office(subject)
-        if subject in seen or found.active_on(day) or not inspector.within(subject, root, day):
+        if subject in seen:
+            continue
+        found = inspector.office_of(subject)  # the registry as the inspector read it, once
+        if found is None or found.active_on(day) or not inspector.within(subject, root, day):
             continue
         seen.add(subject)
         last = (found.ended or day) - timedelta(days=1)
