@@ -332,8 +332,8 @@ def held_list(
     refused = office_refusal(services, token, office, inspector, now, lang)
     if refused is not None:
         return render(request, "held.html", refused[0], problem=refused[1], token=token)
-    held = held_by_office(inspector, start_of(first), start_of(last)).get(office, [])
-    rows = sorted(held, key=lambda row: -row[1])
+    held = held_by_office(inspector, start_of(first), start_of(last), office=office)
+    rows = sorted(held.get(office, []), key=lambda row: -row[1])
     kept = [("office", office), *period_kept(first, last)]
     return render(
         request,
