@@ -1,6 +1,6 @@
 """The stall dashboard (`GET /giam-sat`) as it is — counts in SQL, the page's dossiers alone
 (`ledger/views/dashboard.py`) — against the way before it, the whole list of stalls grouped by
-dossier (`dossier_counts`, `stalled_dossiers`, kept in api/http/web/oversight.py), in one run.
+dossier (`whole_list_counts`, `whole_list_page`, kept in api/http/web/oversight.py), in one run.
 
 Run by hand, not in CI, from the repository root, on a SQLite file `bench/report.py --db FILE`
 built (it is only read, but for the kept level deadlines the stall queries write):
@@ -37,40 +37,13 @@ from fastapi.testclient import TestClient  # noqa: E402
 from api.http.app import create_app  # noqa: E402
 from api.http.services import Services  # noqa: E402
 from api.http.web import oversight  # noqa: E402
-from api.http.web.oversight import dossier_counts, stalled_dossiers  # noqa: E402
-from api.http.web.paging import Page, page_of  # noqa: E402
 from domain.instant import local_date  # noqa: E402
 from ledger.clock import SimulatedClock  # noqa: E402
 from ledger.simulation.arrivals import SIMULATION_END  # noqa: E402
 from ledger.views import dashboard  # noqa: E402
-from ledger.views.sla import RULES, Inspector  # noqa: E402
+from ledger.views.sla import RULES  # noqa: E402
 from tests.apiworld import settings_for  # noqa: E402
 from tests.websession import sign_in  # noqa: E402
-
-
-def before_counts(
-    inspector: Inspector,
-    at: int,
-    *,
-    office: str | None = None,
-    level: str | None = None,
-    procedure: str | None = None,
-) -> dict[str, int]:
-    return dossier_counts(inspector.stalls(at, office=office, level=level, procedure=procedure))
-
-
-def before_page(
-    inspector: Inspector,
-    now: int,
-    counts: dict[str, int],
-    number: int,
-    kept: list[tuple[str, str]],
-    office: str,
-    rule: str,
-    procedure: str,
-) -> Page:
-    every = inspector.stalls(now, office=office, procedure=procedure or None)
-    return page_of(stalled_dossiers(every, rule or None), number, "/giam-sat", kept)
 
 
 class Before:
@@ -78,8 +51,8 @@ class Before:
 
     def __enter__(self) -> None:
         self.saved = (oversight.stalled_page, dashboard.counts)
-        oversight.stalled_page = before_page
-        dashboard.counts = before_counts
+        oversight.stalled_page = oversight.whole_list_page
+        dashboard.counts = oversight.whole_list_counts
 
     def __exit__(self, *_: object) -> None:
         oversight.stalled_page, dashboard.counts = self.saved

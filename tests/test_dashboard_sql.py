@@ -32,7 +32,6 @@ from api.http.app import create_app
 from api.http.services import Services
 from api.http.web import oversight, paging
 from api.http.web.oversight import dossier_counts, stalled_dossiers
-from api.http.web.paging import Page, page_of
 from domain.instant import MICROS, local_date
 from ledger.application import Ledger
 from ledger.clock import SimulatedClock
@@ -301,32 +300,6 @@ def few_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(paging, "PAGE_ROWS", ROWS)
 
 
-def _reference_counts(
-    inspector: Inspector,
-    at: int,
-    *,
-    office: str | None = None,
-    level: str | None = None,
-    procedure: str | None = None,
-) -> dict[str, int]:
-    return dossier_counts(inspector.stalls(at, office=office, level=level, procedure=procedure))
-
-
-def _reference_page(
-    inspector: Inspector,
-    now: int,
-    counts: dict[str, int],
-    number: int,
-    kept: list[tuple[str, str]],
-    office: str,
-    rule: str,
-    procedure: str,
-) -> Page:
-    """The page as it was made before: of every stall of the office and procedure, grouped."""
-    every = inspector.stalls(now, office=office, procedure=procedure or None)
-    return page_of(stalled_dossiers(every, rule or None), number, "/giam-sat", kept)
-
-
 def _same(text: str) -> str:
     """The page without what differs from one answer to the next (a CSP nonce, a CSRF field)."""
     return re.sub(r'(nonce|value)="[A-Za-z0-9_\-+/=]{16,}"', r'\1=""', text)
@@ -358,8 +331,8 @@ def test_the_page_over_http_is_the_one_the_whole_list_made(
         if address in drilled:  # dossiers waiting at a closed office, or passed back
             assert LINK.findall(answer.text), address
         with monkeypatch.context() as before:
-            before.setattr(oversight, "stalled_page", _reference_page)
-            before.setattr(dashboard, "counts", _reference_counts)
+            before.setattr(oversight, "stalled_page", oversight.whole_list_page)
+            before.setattr(dashboard, "counts", oversight.whole_list_counts)
             reference = http.get(address)
         assert reference.status_code == 200
         assert _same(answer.text) == _same(reference.text), address

@@ -19,7 +19,7 @@ from api.http.services import Services
 from api.http.web import paging
 from api.http.web.officer import offices_today
 from api.http.web.pages import language, office_name, procedure_name, render
-from api.http.web.paging import Page, page_number
+from api.http.web.paging import Page, page_number, page_of
 from api.http.web.session import caller
 from api.http.web.words import say
 from api.texts import kind_label
@@ -118,6 +118,35 @@ def stalled_page(
     rows = [Stalled(problems[0].code, problems[0].procedure, tuple(problems)) for problems in found]
     listed = f"/giam-sat?{urlencode([*kept, ('page', '')])}"
     return Page(rows, total, first, number, pages, listed)
+
+
+def whole_list_counts(
+    inspector: Inspector,
+    at: int,
+    *,
+    office: str | None = None,
+    level: str | None = None,
+    procedure: str | None = None,
+) -> dict[str, int]:
+    """`dashboard.counts` as the page counted before it: over the whole list of stalls. The
+    reference tests/test_dashboard_sql.py and bench/dashboard.py compare the page with."""
+    return dossier_counts(inspector.stalls(at, office=office, level=level, procedure=procedure))
+
+
+def whole_list_page(
+    inspector: Inspector,
+    now: int,
+    counts: dict[str, int],
+    number: int,
+    kept: list[tuple[str, str]],
+    office: str,
+    rule: str,
+    procedure: str,
+) -> Page:
+    """`stalled_page` as the page was made before it: every stall of the office and procedure,
+    grouped by dossier, then paged (the reference, as `whole_list_counts`)."""
+    every = inspector.stalls(now, office=office, procedure=procedure or None)
+    return page_of(stalled_dossiers(every, rule or None), number, "/giam-sat", kept)
 
 
 def stalled_dossiers(stalls: list[Stall], rule: str | None = None) -> list[Stalled]:
