@@ -47,6 +47,10 @@ class Database:
         env = persistence_env(database_url)
         self.read_only = read_only
         self._lock = threading.RLock()
+        # the database this connection is to, for `same_database`: None for one only this
+        # connection sees (in memory)
+        shared = env.get("SQLITE_DBNAME", "") not in ("", ":memory:") or "POSTGRES_DBNAME" in env
+        self._named = database_url if shared and "mode=memory" not in database_url else None
         if "SQLITE_DBNAME" in env:
             self.kind = "sqlite"
             self._sqlite = sqlite3.connect(
@@ -61,6 +65,12 @@ class Database:
             self._sqlite = sqlite3.connect(
                 ":memory:", isolation_level=None, check_same_thread=False
             )
+
+    def same_database(self, other: Database) -> bool:
+        """Whether `other` is a connection to this very database, so that one query may join
+        their tables: both opened on the same URL of a SQLite file or a PostgreSQL database (and
+        schema). An in-memory database is its own connection's alone."""
+        return self._named is not None and self._named == other._named
 
     def create(self, statements: Iterable[str]) -> None:
         """Run CREATE TABLE / INDEX statements (written with BYTEA) in one transaction; nothing

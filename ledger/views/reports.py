@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol, overload, runtime_checkable
 from domain.errors import DomainError
 from domain.instant import local_date
 from domain.procedure import Cutoff
+from ledger.stores.database import Database
 from ledger.views import aggregates, queries
 from ledger.views.deadlines import judge
 
@@ -304,7 +305,14 @@ def office_report(
         rule = versions.judged_by(str(procedure), int(version))
         judged_by[rule] = judged_by.get(rule, 0) + int(n)
     tally = None
-    if ratings is not None:
+    if isinstance(ratings, Database) and ratings.same_database(view):  # one query, joined
+        found = view.query(
+            "SELECT r.score, COUNT(*) FROM lienthong_location l "  # noqa: S608
+            f"JOIN lienthong_ratings r ON r.code = l.code WHERE {decided_sql} GROUP BY r.score",
+            decided_params,
+        )
+        tally = dict(sorted((int(score), int(n)) for score, n in found))
+    elif ratings is not None:
         codes = view.query(
             f"SELECT code FROM lienthong_location WHERE {decided_sql}",  # noqa: S608
             decided_params,
@@ -341,9 +349,23 @@ def _decided(start: int, end: int) -> tuple[str, list[Any]]:
 def _digitised_under(inspector: Inspector, scans: Scans, arrived: tuple[str, list[Any]]) -> int:
     """How many of the dossiers `arrived` selects had scans listed at receipt, every one of them
     uploaded (and kept or since erased: the file store remembers that it held them). The file
-    store is asked only about the dossiers whose receipt listed scans: in one query per batch of
-    codes if it can answer for many (`BulkScans`), else one dossier at a time."""
-    rows = inspector.projector.view.query(
+    store's table is joined with the views' in one query where it is in their database
+    (`Database.same_database`); otherwise it is asked only about the dossiers whose receipt
+    listed scans: in one query per batch of codes if it can answer for many (`BulkScans`), else
+    one dossier at a time."""
+    view = inspector.projector.view
+    if isinstance(scans, Database) and scans.same_database(view):
+        # the file store's table beside the views': a dossier is digitised when every scan
+        # listed finds its row (kept or erased) — one query, nothing through Python
+        found = view.query(
+            "SELECT COUNT(*) FROM (SELECT s.code FROM lienthong_receipt_scans s "  # noqa: S608
+            "JOIN lienthong_location l ON l.code = s.code "
+            "LEFT JOIN lienthong_files f ON f.code = s.code AND f.sha256 = s.sha256 "
+            f"WHERE {arrived[0]} GROUP BY s.code HAVING COUNT(f.code) = COUNT(*)) AS digitised",
+            arrived[1],
+        )
+        return int(found[0][0])
+    rows = view.query(
         "SELECT s.code, s.sha256 FROM lienthong_receipt_scans s "  # noqa: S608
         f"JOIN lienthong_location l ON l.code = s.code WHERE {arrived[0]}",
         arrived[1],
