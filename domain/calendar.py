@@ -157,7 +157,8 @@ class WorkCalendar:
         undoes. Negative when `last` is before `first`."""
         if last < first:
             return -self.working_days_between(last, first)
-        return sum(1 for day in _days_after(first, last) if self.is_working_day(day))
+        # from the running counts: those up to and including `last`, less those up to `first`
+        return self._working_up_to(last) - self._working_up_to(first)
 
     def provisional_days(self, first: date, last: date) -> list[Override]:
         """The provisional overrides from `first` to `last` inclusive: days a deadline counted
@@ -341,6 +342,11 @@ class WorkCalendar:
     @property
     def _day_micros(self) -> int:
         return sum(_micros(closes) - _micros(opens) for opens, closes in self.office_hours)
+
+    def _working_up_to(self, day: date) -> int:
+        """`_working_before` the day after `day`, without naming that day (there is none after
+        the last date there is)."""
+        return self._working_before(day) + self.is_working_day(day)
 
     def _working_before(self, day: date) -> int:
         """Working days from 1/1 of `_ORIGIN_YEAR` up to the day before `day` (negative before

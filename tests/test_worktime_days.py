@@ -103,3 +103,26 @@ def test_a_deadline_counted_once_for_its_first_day_is_the_one_counted_afresh(nam
                 assert calendar.due(received_at, days, day_type, cutoff=cutoff) == CALENDARS[
                     name
                 ]().due(received_at, days, day_type, cutoff=cutoff)
+
+
+@pytest.mark.parametrize("name", sorted(CALENDARS))
+def test_working_days_between_two_days_are_those_counted_one_by_one(name: str) -> None:
+    """From the calendar's running counts per year: the working days after the first day up to
+    and including the last, as counting them one by one gives — across years, before 2000, and
+    at the end of the last year an instant may fall in."""
+    calendar = CALENDARS[name]()
+    rng = random.Random(11)
+    low, high = date(1995, 1, 1).toordinal(), date(2031, 12, 31).toordinal()
+    pairs = [
+        (date.fromordinal(rng.randint(low, high)), date.fromordinal(rng.randint(low, high)))
+        for _ in range(300)
+    ]
+    pairs += [(date(2025, 3, 7), date(2025, 3, 10)), (date(9998, 12, 20), date(9998, 12, 31))]
+    for first, last in pairs:
+        days = [
+            date.fromordinal(n)
+            for n in range(min(first, last).toordinal() + 1, max(first, last).toordinal() + 1)
+        ]
+        counted = sum(calendar.is_working_day(day) for day in days)
+        expected = counted if first <= last else -counted
+        assert calendar.working_days_between(first, last) == expected, (first, last)
