@@ -55,23 +55,37 @@ def when(at: int | None) -> str:
 def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
     lang = language(request)
     other = "en" if lang == "vi" else "vi"
+    services: Services = request.app.state.services
+    # an office's label and a procedure's name, read from the registry once per page (a page
+    # of stalls names the same few offices and procedures row after row)
+    labels: dict[tuple[str | None, int | None], str] = {}
+    names: dict[tuple[str, int | None], str] = {}
+
+    def label(office: str | None, at: int | None = None) -> str:
+        if (office, at) not in labels:
+            labels[office, at] = _office_label(request, office, at, lang)
+        return labels[office, at]
+
+    def name(key: str, version: int | None = None) -> str:
+        if (key, version) not in names:
+            names[key, version] = procedure_name(services, key, version, lang)
+        return names[key, version]
+
     html = pages.get_template(template).render(
         lang=lang,
         t=lambda key, **more: say(key, lang, **more),
         switch_url=f"{request.url.path}?{urlencode({**request.query_params, 'lang': other})}",
         when=when,
         span=lambda seconds: working_span(seconds, lang),
-        office_label=lambda office, at=None: _office_label(request, office, at, lang),
-        procedure_name=lambda key, version=None: procedure_name(
-            request.app.state.services, key, version, lang
-        ),
+        office_label=label,
+        procedure_name=name,
         left=lambda until: _left(request, until, lang),
         # a control slip's issuer, turns in words, signers and QR code (api/http/web/slip.py)
         slip_view=lambda slip: slip_view(request, request.app.state.services, slip, lang),
         read_only=read_only(request),
         csrf_token=form_token(request),  # the forms' and scripts' proof of coming from here
         # the frame: who is signed in, their menu, the home (api/http/web/frame.py)
-        **frame.values(request, lang, lambda office: _office_label(request, office, None, lang)),
+        **frame.values(request, lang, label),
         **values,
     )
     response = HTMLResponse(html, status_code=status)
