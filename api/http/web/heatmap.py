@@ -22,7 +22,7 @@ from api.http.access import ServicesDep, may_read_office
 from api.http.services import Services
 from api.http.web.officer import offices_today
 from api.http.web.oversight import office_refusal
-from api.http.web.pages import language, office_name, render
+from api.http.web.pages import language, render
 from api.http.web.paging import page_number, page_of
 from api.http.web.session import caller
 from api.http.web.words import say
@@ -139,11 +139,13 @@ def rows_for(services: Services, root: str, start: int, end: int, now: int) -> l
         early, on_time, late = counted["early"], counted["on_time"], counted["late"]
         decided = early + on_time + late
         times = [t for _, t in held.get(office["id"], [])]
-        parent = services.ledger.office(office["id"]).parent_on(day)
+        found = inspector.office_of(office["id"])  # the registry as the inspector read it, once
+        parent = found.parent_on(day) if found is not None else None
+        above = inspector.office_of(parent) if parent else None
         rows.append(
             {
                 **office,
-                "parent": office_name(services, parent, now) if parent else "",
+                "parent": (above.name_on(day) if above is not None else parent) if parent else "",
                 "early": early,
                 "on_time": on_time,
                 "late": late,
