@@ -21,30 +21,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from api.http.app import create_app
 from api.http.services import Services
 from api.http.web import oversight, paging
 from api.http.web.oversight import dossier_counts, stalled_dossiers
 from domain.instant import MICROS, local_date
 from ledger.application import Ledger
-from ledger.clock import SimulatedClock
 from ledger.reference.calendar import load_calendar
-from ledger.simulation.simulator import SIMULATION_TOLERANCE_SECONDS, simulate
 from ledger.views import dashboard, stalls
 from ledger.views.projector import Projector, ViewStore
 from ledger.views.sla import Inspector
 from ledger.views.stalls import RULES, Stall
 from ledger.views.tables import TURN_DEADLINES
-from tests.apiworld import PROVINCE, settings_for
+from tests.apiworld import PROVINCE
 from tests.test_stalls_sql import _catch_up_to, _cuts, _instants_near
 from tests.test_stalls_sql import _simulated as simulated
+from tests.test_web_paging import LINK, ROWS, signed_in_site
 from tests.websession import sign_in
 
 CALENDAR = load_calendar()
@@ -274,25 +271,10 @@ def test_a_page_of_dossiers_from_a_negative_start_or_of_a_negative_length_is_ref
 
 # --- over HTTP ----------------------------------------------------------------------------
 
-ROWS = 7  # per page here, so that a few hundred dossiers make several pages
-LINK = re.compile(r'<td><a href="/ho-so/([^"]+)">')
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Services]]:
-    directory: Path = tmp_path_factory.mktemp("dashboard")
-    settings = settings_for(f"sqlite:///{directory / 'sim.db'}", directory)
-    ledger = replace(settings.ledger, clock_tolerance_seconds=SIMULATION_TOLERANCE_SECONDS)
-    clock = SimulatedClock(0)
-    app = create_app(replace(settings, ledger=ledger), clock=clock)
-    with TestClient(app) as http:
-        services: Services = app.state.services
-        simulate(services.ledger, clock, dossiers=300, seed=11, years=1)
-        _record, token = services.tokens.create(
-            "inspector", office=PROVINCE, now=clock.now(), valid_seconds=86400
-        )
-        assert sign_in(http, token, "/giam-sat").status_code == 200
-        yield http, services
+    """tests/test_web_paging.py's site: 300 simulated dossiers, the province inspector in."""
+    yield from signed_in_site(tmp_path_factory.mktemp("dashboard"))
 
 
 @pytest.fixture(autouse=True)

@@ -32,7 +32,12 @@ LINK = re.compile(r'<td><a href="/ho-so/([^"]+)">')
 
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Services]]:
-    directory: Path = tmp_path_factory.mktemp("paging")
+    yield from signed_in_site(tmp_path_factory.mktemp("paging"))
+
+
+def signed_in_site(directory: Path) -> Iterator[tuple[TestClient, Services]]:
+    """The app on 300 simulated dossiers (a year to 30/6/2026), a province inspector signed in
+    to its pages: the client and the services, for as long as the caller holds them."""
     settings = settings_for(f"sqlite:///{directory / 'sim.db'}", directory)
     ledger = replace(settings.ledger, clock_tolerance_seconds=SIMULATION_TOLERANCE_SECONDS)
     clock = SimulatedClock(0)
