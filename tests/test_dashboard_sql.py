@@ -34,12 +34,12 @@ from domain.instant import MICROS, local_date
 from ledger.application import Ledger
 from ledger.reference.calendar import load_calendar
 from ledger.views import dashboard, stalls
-from ledger.views.projector import Projector, ViewStore
+from ledger.views.projector import Projector
 from ledger.views.sla import Inspector
 from ledger.views.stalls import RULES, Stall
 from ledger.views.tables import TURN_DEADLINES
 from tests.apiworld import PROVINCE
-from tests.test_stalls_sql import _catch_up_to, _cuts, _instants_near
+from tests.test_stalls_sql import _catch_up_to, _cuts, _instants_near, replica_views
 from tests.test_stalls_sql import _simulated as simulated
 from tests.test_web_paging import LINK, ROWS, signed_in_site
 from tests.websession import sign_in
@@ -218,20 +218,9 @@ def test_the_counts_and_pages_are_those_of_the_whole_list(
 def test_read_only_views_count_as_the_whole_list_and_keep_no_deadline(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    url = (
-        f"sqlite:///{tmp_path / 'ledger.db'}"
-        if backend == "sqlite"
-        else str(request.getfixturevalue("postgres_url"))
-    )
-    ledger = _simulated(url)
-    projector = Projector(ledger)
-    replica = Projector(ledger, ViewStore(url, read_only=True))
-    try:
-        projector.catch_up()
-        (when,) = projector.view.query("SELECT max(held_since) FROM lienthong_location")[0]
-        inspector = Inspector(ledger, replica, CALENDAR)
+    with replica_views(backend, tmp_path, request) as (projector, inspector, instants):
         late = 0
-        for at in (when, when + 3 * DAY, when + 30 * DAY):
+        for at in instants:
             whole = inspector.stalls(at)
             counted = dashboard.counts(inspector, at)
             assert counted == dossier_counts(whole)
@@ -243,10 +232,6 @@ def test_read_only_views_count_as_the_whole_list_and_keep_no_deadline(
             ]
         assert late > 0  # the deadlines were counted, each time
         assert projector.view.query(f"SELECT count(*) FROM {TURN_DEADLINES}")[0][0] == 0  # noqa: S608
-    finally:
-        replica.close()
-        projector.close()
-        ledger.close()
 
 
 def test_a_page_of_dossiers_from_a_negative_start_or_of_a_negative_length_is_refused(

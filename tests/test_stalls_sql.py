@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -279,10 +280,13 @@ def test_another_calendar_counts_the_kept_deadlines_again(database_url: str) -> 
         ledger.close()
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_read_only_views_count_the_deadlines_and_keep_none(
+@contextmanager
+def replica_views(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
+) -> Iterator[tuple[Projector, Inspector, list[int]]]:
+    """The simulated ledger's views kept by a projector on `backend`, an inspector reading them
+    through a read-only store (a replica's), and three instants: when the last turn began, three
+    and thirty days after."""
     url = (
         f"sqlite:///{tmp_path / 'ledger.db'}"
         if backend == "sqlite"
@@ -295,10 +299,18 @@ def test_read_only_views_count_the_deadlines_and_keep_none(
         projector.catch_up()
         (when,) = projector.view.query("SELECT max(held_since) FROM lienthong_location")[0]
         inspector = Inspector(ledger, replica, CALENDAR)
-        for at in (when, when + 3 * DAY, when + 30 * DAY):
-            assert _fields(inspector.stalls(at)) == _fields(judge_each(inspector, at))
-        assert projector.view.query("SELECT count(*) FROM lienthong_turn_deadlines")[0][0] == 0
+        yield projector, inspector, [when, when + 3 * DAY, when + 30 * DAY]
     finally:
         replica.close()
         projector.close()
         ledger.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_read_only_views_count_the_deadlines_and_keep_none(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    with replica_views(backend, tmp_path, request) as (projector, inspector, instants):
+        for at in instants:
+            assert _fields(inspector.stalls(at)) == _fields(judge_each(inspector, at))
+        assert projector.view.query("SELECT count(*) FROM lienthong_turn_deadlines")[0][0] == 0
