@@ -26,12 +26,12 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from domain.instant import MICROS, start_of
+from ledger.views.stalls import registered_offices
 
 if TYPE_CHECKING:
     from ledger.views.sla import Inspector
 
 DAY = 86_400 * MICROS
-PAGE = 1000  # the registry's offices read this many at a time
 OFFSET = 7 * 3600 * MICROS  # Vietnam time: UTC+7, no daylight saving
 
 
@@ -136,7 +136,7 @@ def pieces(inspector: Inspector) -> Pieces:
     named as a parent or successor of one — was established, ended or changed parent."""
     if inspector not in _PIECES:
         known: set[str] = set()
-        waiting = _registry(inspector)
+        waiting = registered_offices(inspector)
         days: set[date] = set()
         while waiting:
             subject = waiting.pop()
@@ -164,16 +164,6 @@ def pieces(inspector: Inspector) -> Pieces:
             tuple(sorted(known)),
         )
     return _PIECES[inspector]
-
-
-def _registry(inspector: Inspector) -> list[str]:
-    """Every office the views list (`lienthong_subjects`), in id order."""
-    found: list[str] = []
-    while True:
-        batch = inspector.projector.subjects("office", after=found[-1] if found else "", limit=PAGE)
-        found.extend(batch)
-        if len(batch) < PAGE:
-            return found
 
 
 def where(*conditions: tuple[str, Sequence[Any]]) -> tuple[str, list[Any]]:

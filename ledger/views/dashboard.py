@@ -78,19 +78,7 @@ class _Judge:
             return False
         if self.office is None:
             return True
-        current: str | None = holder  # the walk `Inspector.lineage` takes through active offices
-        seen: set[str] = set()
-        while current is not None and current not in seen:
-            if current == self.office:
-                return True
-            seen.add(current)
-            found = inspector.office_of(current) if current else None
-            if found is None:
-                return False
-            if not found.active_on(self.day):
-                return None
-            current = found.parent_on(self.day)
-        return False
+        return stalls.reaches(inspector, holder, self.office, self.day)
 
     def of_dossier(self, holder: str, procedure: str, received_by: str) -> bool:
         verdict = self.of_office(holder)

@@ -409,14 +409,15 @@ def _possibly_under(inspector: Inspector, root: str, day: date) -> list[str] | N
     depends on each dossier's procedure and receiving office, judged on each candidate. None:
     too many to list, or every one of them (listed in SQL, they would only keep the ranges from
     being read in order)."""
-    offices = _registered_offices(inspector)
-    found = sorted(office for office in offices if _may_answer_to(inspector, office, root, day))
+    offices = registered_offices(inspector)
+    # reaching it, or meeting an office no longer active (judged on each dossier)
+    found = sorted(o for o in offices if reaches(inspector, o, root, day) is not False)
     if len(found) == len(offices):  # every one (a province's root): a list narrows nothing
         return None
     return found if len(found) <= MOST_OFFICES else None
 
 
-def _registered_offices(inspector: Inspector) -> list[str]:
+def registered_offices(inspector: Inspector) -> list[str]:
     """Every office of the registry, as the views list them (no scan of the dossiers)."""
     found: list[str] = []
     while True:
@@ -426,18 +427,21 @@ def _registered_offices(inspector: Inspector) -> list[str]:
             return found
 
 
-def _may_answer_to(inspector: Inspector, office: str, root: str, day: date) -> bool:
+def reaches(inspector: Inspector, office: str, root: str, day: date) -> bool | None:
+    """Does the walk up from `office` through the offices active on `day` (`Inspector.lineage`'s,
+    with no dossier) reach `root`? None: it meets an office no longer active first, and who
+    answers for that one's dossiers depends on each dossier's procedure and receiving office."""
     current: str | None = office
     seen: set[str] = set()
     while current is not None and current not in seen:
         if current == root:
             return True
         seen.add(current)
-        found = inspector.office_of(current)
+        found = inspector.office_of(current) if current else None  # "": held by no office
         if found is None:
             return False
         if not found.active_on(day):
-            return True  # who answers for it depends on the dossier: judged on each
+            return None
         current = found.parent_on(day)
     return False
 
