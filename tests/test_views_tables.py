@@ -1,6 +1,7 @@
 """The views' tables as declared once (ledger/views/tables.py): the DDL made from the row
-dataclasses is the one layout 6 has always been made with, byte for byte, so a database whose
-views an earlier version of this layout made opens unchanged (one of another layout is rebuilt:
+dataclasses is the one layout 6 was made with, byte for byte, and layout 7 adds the figures kept
+per month (`months.py`), so a database whose views an earlier version of this layout made opens
+unchanged (one of another layout is rebuilt:
 tests/test_projections.py); and the HTTP model of a location holds every
 column of the row, with its type, and nothing but the readings the API adds.
 """
@@ -51,6 +52,21 @@ LAYOUT_6 = [
     "CREATE INDEX IF NOT EXISTS lienthong_location_transit ON lienthong_location (transit_to)",
     "CREATE INDEX IF NOT EXISTS lienthong_location_status ON lienthong_location (status)",
 ]
+# what layout 7 added: the figures kept per receiving office and month, as first written
+MONTH_CELLS = [
+    "CREATE TABLE IF NOT EXISTS lienthong_month_received (received_by TEXT NOT NULL, "
+    "received_month INTEGER NOT NULL, channel TEXT NOT NULL, n BIGINT NOT NULL, "
+    "PRIMARY KEY (received_by, received_month, channel))",
+    "CREATE TABLE IF NOT EXISTS lienthong_month_ended (received_by TEXT NOT NULL, "
+    "received_month INTEGER NOT NULL, ended_month INTEGER NOT NULL, "
+    "appointed_month INTEGER NOT NULL, n BIGINT NOT NULL, "
+    "PRIMARY KEY (received_by, received_month, ended_month, appointed_month))",
+    "CREATE TABLE IF NOT EXISTS lienthong_month_decided (received_by TEXT NOT NULL, "
+    "received_month INTEGER NOT NULL, decided_month INTEGER NOT NULL, procedure TEXT NOT NULL, "
+    "version INTEGER NOT NULL, result TEXT NOT NULL, n BIGINT NOT NULL, "
+    "late_at_receipt BIGINT NOT NULL, apologised BIGINT NOT NULL, "
+    "PRIMARY KEY (received_by, received_month, decided_month, procedure, version, result))",
+]
 CODE = "000.00.01.H59-250602-0001"
 HELD = Location(
     code=CODE,
@@ -84,10 +100,12 @@ WIRE_NAMES = {"suspended_us": "suspended_seconds"}  # the suspended time, in sec
 
 def test_the_tables_are_made_with_layout_6s_ddl_byte_for_byte() -> None:
     """Layout 6's statements, byte for byte, first; after them only new objects, each made if
-    it does not exist (made at every open, so a database of layout 6 gets them without a
-    rebuild): a change to a table of layout 6 needs a new layout number."""
-    assert LAYOUT == 6
+    it does not exist (made at every open, so a database of this layout gets them without a
+    rebuild), among them layout 7's month cells as first written: a change to a table of this
+    layout needs a new layout number."""
+    assert LAYOUT == 7
     assert TABLES[: len(LAYOUT_6)] == LAYOUT_6
+    assert TABLES[-len(MONTH_CELLS) :] == MONTH_CELLS
     made = {statement.split(" IF NOT EXISTS ")[1].split()[0] for statement in LAYOUT_6}
     added = TABLES[len(LAYOUT_6) :]
     assert added == [
@@ -118,8 +136,9 @@ def test_views_an_earlier_version_made_open_with_their_rows_kept(
         earlier.create(
             [
                 *LAYOUT_6,
+                *MONTH_CELLS,
                 "CREATE TABLE IF NOT EXISTS lienthong_views_layout (layout INTEGER NOT NULL)",
-                "INSERT INTO lienthong_views_layout VALUES (6)",
+                "INSERT INTO lienthong_views_layout VALUES (7)",
                 "INSERT INTO lienthong_location VALUES ('000.00.01.H59-250602-0001', "
                 "'merit-education-preference', 1, 'suspended', '29266', 1748824200000000, "
                 "'844', NULL, NULL, 1748921400000000, 1750352399999999, 1749000000000000, "

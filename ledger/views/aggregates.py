@@ -20,12 +20,14 @@ integer division is the local day.
 from __future__ import annotations
 
 import weakref
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from domain.instant import MICROS, start_of
+from ledger.views import months
 from ledger.views.stalls import registered_offices
 
 if TYPE_CHECKING:
@@ -88,11 +90,10 @@ class Pieces:
         """The offices a dossier received by `received_by` in piece `piece` counts for."""
         return self.inspector.lineage(received_by, self.days[piece])
 
-    def under(self, office: str) -> tuple[str, list[Any]]:
-        """The SQL condition of the dossiers received by `office` or an office below it on the
-        day of receipt, and its parameters: for each run of pieces in which the same offices
-        answer to it, those offices and that run's receipt range."""
-        runs: list[tuple[int, int, tuple[str, ...]]] = []  # (first piece, last piece, offices)
+    def runs(self, office: str) -> list[tuple[int, int, tuple[str, ...]]]:
+        """(first piece, last piece, offices) of each run of pieces in which the same offices
+        answer to `office` (`under`), runs of none left out."""
+        runs: list[tuple[int, int, tuple[str, ...]]] = []
         candidates = sorted({*self.offices, office})
         for piece in range(len(self.days)):
             members = tuple(x for x in candidates if office in self.chain(x, piece))
@@ -100,11 +101,15 @@ class Pieces:
                 runs[-1] = (runs[-1][0], piece, members)
             else:
                 runs.append((piece, piece, members))
+        return [run for run in runs if run[2]]
+
+    def under(self, office: str) -> tuple[str, list[Any]]:
+        """The SQL condition of the dossiers received by `office` or an office below it on the
+        day of receipt, and its parameters: for each run of pieces in which the same offices
+        answer to it, those offices and that run's receipt range."""
         terms: list[str] = []
         params: list[Any] = []
-        for first, last, members in runs:
-            if not members:
-                continue
+        for first, last, members in self.runs(office):
             parts = []
             if first > 0:
                 parts.append("received_at >= ?")
@@ -116,6 +121,55 @@ class Pieces:
             params.extend(members)
             terms.append("(" + " AND ".join(parts) + ")")
         return ("(" + " OR ".join(terms) + ")" if terms else "1 = 0"), params
+
+    # --- the figures kept per month (`months.py`) ---------------------------------------------
+
+    @property
+    def cut(self) -> tuple[int, ...]:
+        """The months a day of the registry cuts (a bound that is not a month's first instant):
+        their dossiers do not all count along one chain, so they are counted from their rows."""
+        return tuple(sorted({months.month(b) for b in self.bounds if months.whole(b) is None}))
+
+    def months_under(self, office: str) -> tuple[str, list[Any]]:
+        """`under` for the cells kept per month: the months of receipt wholly inside each run,
+        but for the months `cut` names (counted from their rows: `in_cut`)."""
+        terms: list[str] = []
+        params: list[Any] = []
+        for first, last, members in self.runs(office):
+            parts = []
+            if first > 0:  # from the first month that begins at the bound or after it
+                bound = self.bounds[first - 1]
+                parts.append("received_month >= ?")
+                params.append(months.month(bound) + (months.whole(bound) is None))
+            if last < len(self.bounds):  # to the month the run's end falls in
+                parts.append("received_month < ?")
+                params.append(months.month(self.bounds[last]))
+            parts.append(f"received_by IN ({', '.join('?' for _ in members)})")
+            params.extend(members)
+            terms.append("(" + " AND ".join(parts) + ")")
+        if not terms:
+            return "1 = 0", params
+        if self.cut:  # a run may go across a day that cuts a month for other offices only
+            marks = ", ".join("?" for _ in self.cut)
+            return f"(({' OR '.join(terms)}) AND received_month NOT IN ({marks}))", [
+                *params,
+                *self.cut,
+            ]
+        return "(" + " OR ".join(terms) + ")", params
+
+    def in_cut(self) -> tuple[str, list[Any]] | None:
+        """The condition of a dossier received in a month `cut` names; None if none is."""
+        if not self.cut:
+            return None
+        terms = " OR ".join("(received_at >= ? AND received_at < ?)" for _ in self.cut)
+        params = [
+            b for m in self.cut for b in (months.first_instant(m), months.first_instant(m + 1))
+        ]
+        return f"({terms})", params
+
+    def piece_of_month(self, month: int) -> int:
+        """The piece a month no day of the registry cuts lies in."""
+        return bisect_right(self.bounds, months.first_instant(month))
 
     def spread(self, groups: Iterable[tuple[str, int, Any]]) -> dict[str, list[Any]]:
         """For every office: the values of the (received_by, piece, value) groups whose chain

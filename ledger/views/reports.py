@@ -26,11 +26,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, overload, runtime_checkable
 
+from domain.dossier import CHANNELS
 from domain.errors import DomainError
 from domain.instant import local_date
 from domain.procedure import Cutoff
 from ledger.stores.database import Database
-from ledger.views import aggregates, queries
+from ledger.views import aggregates, months, queries
 from ledger.views.deadlines import judge
 
 if TYPE_CHECKING:
@@ -257,53 +258,31 @@ def office_report(
     counted; with `ratings`, the citizens' ratings of the dossiers decided.
 
     Every figure is a SQL aggregate over the dossiers received in the office's pieces of time
-    (`aggregates.Pieces.under`); the reference, one dossier at a time, is
-    `_office_report_by_rows` (tests/test_report_sql.py holds them equal)."""
+    (`aggregates.Pieces.under`); for a period of whole months, the counts are summed from the
+    cells kept per receiving office and month (`months.py`), the months a day of the registry
+    cuts counted from their rows. The reference, one dossier at a time, is
+    `_office_report_by_rows` (tests/test_report_sql.py holds them equal). Channels are listed
+    in the order `domain.dossier.CHANNELS` names them."""
     if end <= start:
         raise ValueError("a report's period must end after it starts")
     view = inspector.projector.view
-    under = aggregates.pieces(inspector).under(office)
+    registry = aggregates.pieces(inspector)
+    under = registry.under(office)
     arrived = aggregates.where(("received_at >= ? AND received_at < ?", [start, end]), under)
-    rows = view.query(
-        "SELECT channel, COUNT(*), MIN(code) FROM lienthong_location "  # noqa: S608
-        f"WHERE {arrived[0]} GROUP BY channel",
-        arrived[1],
-    )
-    # in the order the reference meets them: by each channel's first dossier in code order
-    received = {str(channel): int(n) for channel, n, _ in sorted(rows, key=lambda r: r[2])}
-    carried = within = overdue = 0
-    for part in aggregates.open_at(start):
-        sql, params = aggregates.where(part, under)
-        found = view.query(
-            f"SELECT COUNT(*) FROM lienthong_location WHERE {sql}",  # noqa: S608
-            params,
-        )
-        carried += int(found[0][0])
-    for part in aggregates.open_at(end):
-        sql, params = aggregates.where(part, under)
-        found = view.query(
-            "SELECT COUNT(*), SUM(CASE WHEN appointed < ? THEN 1 ELSE 0 END) "  # noqa: S608
-            f"FROM lienthong_location WHERE {sql}",
-            [end, *params],
-        )
-        overdue += int(found[0][1] or 0)
-        within += int(found[0][0]) - int(found[0][1] or 0)
-    decided_sql, decided_params = aggregates.where(_decided(start, end), under)
-    results = {"early": 0, "on_time": 0, "late": 0}
-    late_at_receipt = apologised = 0
+    first, after = months.whole(start), months.whole(end)
+    if first is not None and after is not None:  # whole months: the cells kept per month
+        counted = _counted_by_months(view, registry.months_under(office), first, after)
+        cut = registry.in_cut()
+        if cut is not None:  # and the dossiers received in a month the registry cuts
+            counted.add(_counted(view, aggregates.where(under, cut), start, end))
+    else:
+        counted = _counted(view, under, start, end)
     judged_by: dict[JudgedBy, int] = {}
     versions = _Versions(inspector)
-    for procedure, version, result, lar, apology, n in view.query(
-        f"SELECT procedure, version, {aggregates.RESULT}, "  # noqa: S608
-        f"SUM({aggregates.LATE_AT_RECEIPT}), SUM({aggregates.APOLOGISED}), COUNT(*) "
-        f"FROM lienthong_location WHERE {decided_sql} GROUP BY procedure, version, 3",
-        decided_params,
-    ):
-        results[str(result)] += int(n)
-        late_at_receipt += int(lar)
-        apologised += int(apology)
-        rule = versions.judged_by(str(procedure), int(version))
-        judged_by[rule] = judged_by.get(rule, 0) + int(n)
+    for (procedure, version), n in sorted(counted.judged.items()):
+        rule = versions.judged_by(procedure, version)
+        judged_by[rule] = judged_by.get(rule, 0) + n
+    decided_sql, decided_params = aggregates.where(_decided(start, end), under)
     tally = None
     if isinstance(ratings, Database) and ratings.same_database(view):  # one query, joined
         found = view.query(
@@ -322,23 +301,141 @@ def office_report(
         office=office,
         start=start,
         end=end,
-        received=received,
-        carried_over=carried,
-        early=results["early"],
-        on_time=results["on_time"],
-        late=results["late"],
-        pending_within=within,
-        pending_overdue=overdue,
+        received=_in_order(counted.received),
+        carried_over=counted.carried,
+        early=counted.results["early"],
+        on_time=counted.results["on_time"],
+        late=counted.results["late"],
+        pending_within=counted.within,
+        pending_overdue=counted.overdue,
         index=IndexFigures(
             digitised=None if scans is None else _digitised_under(inspector, scans, arrived),
-            late_at_receipt=late_at_receipt,
-            late_apologised=apologised,
+            late_at_receipt=counted.late_at_receipt,
+            late_apologised=counted.apologised,
             ratings=tally,
         ),
         judged_by=dict(
             sorted(judged_by.items(), key=lambda item: (item[0].procedure, item[0].version))
         ),
     )
+
+
+@dataclass
+class _Counts:
+    """The office report's counts over a set of dossiers: received by channel, carried over from
+    before the period, decided in it by result (and by procedure and version), late at receipt
+    and apologised for, pending at its end within or past the appointed time. Counts of disjoint
+    sets of dossiers add up (`add`)."""
+
+    received: Counter[str] = field(default_factory=Counter)
+    carried: int = 0
+    results: Counter[str] = field(default_factory=Counter)
+    judged: Counter[tuple[str, int]] = field(default_factory=Counter)
+    late_at_receipt: int = 0
+    apologised: int = 0
+    within: int = 0
+    overdue: int = 0
+
+    def add(self, other: _Counts) -> None:
+        self.received.update(other.received)
+        self.results.update(other.results)
+        self.judged.update(other.judged)
+        self.carried += other.carried
+        self.late_at_receipt += other.late_at_receipt
+        self.apologised += other.apologised
+        self.within += other.within
+        self.overdue += other.overdue
+
+
+def _in_order(received: Counter[str]) -> dict[str, int]:
+    """Dossiers received by channel, in the order `CHANNELS` names them (any other after, by
+    name), channels with none left out."""
+    order = {channel: n for n, channel in enumerate(CHANNELS)}
+    ranked = sorted(received, key=lambda channel: (order.get(channel, len(order)), channel))
+    return {channel: received[channel] for channel in ranked if received[channel]}
+
+
+def _counted(view: Database, under: tuple[str, list[Any]], start: int, end: int) -> _Counts:
+    """The counts over the dossiers `under` selects, from their rows: SQL aggregates over index
+    ranges."""
+    counts = _Counts()
+    arrived = aggregates.where(("received_at >= ? AND received_at < ?", [start, end]), under)
+    for channel, n in view.query(
+        "SELECT channel, COUNT(*) FROM lienthong_location "  # noqa: S608
+        f"WHERE {arrived[0]} GROUP BY channel",
+        arrived[1],
+    ):
+        counts.received[str(channel)] += int(n)
+    for part in aggregates.open_at(start):
+        sql, params = aggregates.where(part, under)
+        found = view.query(
+            f"SELECT COUNT(*) FROM lienthong_location WHERE {sql}",  # noqa: S608
+            params,
+        )
+        counts.carried += int(found[0][0])
+    for part in aggregates.open_at(end):
+        sql, params = aggregates.where(part, under)
+        found = view.query(
+            "SELECT COUNT(*), SUM(CASE WHEN appointed < ? THEN 1 ELSE 0 END) "  # noqa: S608
+            f"FROM lienthong_location WHERE {sql}",
+            [end, *params],
+        )
+        counts.overdue += int(found[0][1] or 0)
+        counts.within += int(found[0][0]) - int(found[0][1] or 0)
+    decided_sql, decided_params = aggregates.where(_decided(start, end), under)
+    for procedure, version, result, lar, apology, n in view.query(
+        f"SELECT procedure, version, {aggregates.RESULT}, "  # noqa: S608
+        f"SUM({aggregates.LATE_AT_RECEIPT}), SUM({aggregates.APOLOGISED}), COUNT(*) "
+        f"FROM lienthong_location WHERE {decided_sql} GROUP BY procedure, version, 3",
+        decided_params,
+    ):
+        counts.results[str(result)] += int(n)
+        counts.judged[str(procedure), int(version)] += int(n)
+        counts.late_at_receipt += int(lar)
+        counts.apologised += int(apology)
+    return counts
+
+
+def _counted_by_months(
+    view: Database, under: tuple[str, list[Any]], first: int, after: int
+) -> _Counts:
+    """The counts over the dossiers `under` selects (`Pieces.months_under`) for the months
+    [first, after), from the cells kept per receiving office and month (`months.py`): the
+    dossiers received in them, open at the first's start (received before it, ended in it or
+    after) and at the last's end (those of them appointed before it: overdue), decided in
+    them."""
+    counts = _Counts()
+    sql, params = under
+    for channel, n in view.query(
+        f"SELECT channel, SUM(n) FROM {months.RECEIVED} WHERE received_month >= ? "  # noqa: S608
+        f"AND received_month < ? AND {sql} GROUP BY channel",
+        [first, after, *params],
+    ):
+        counts.received[str(channel)] += int(n)
+    found = view.query(
+        f"SELECT SUM(n) FROM {months.ENDED} WHERE received_month < ? "  # noqa: S608
+        f"AND ended_month >= ? AND {sql}",
+        [first, first, *params],
+    )
+    counts.carried = int(found[0][0] or 0)
+    found = view.query(
+        "SELECT SUM(n), SUM(CASE WHEN appointed_month < ? THEN n ELSE 0 END) "  # noqa: S608
+        f"FROM {months.ENDED} WHERE received_month < ? AND ended_month >= ? AND {sql}",
+        [after, after, after, *params],
+    )
+    counts.overdue = int(found[0][1] or 0)
+    counts.within = int(found[0][0] or 0) - counts.overdue
+    for procedure, version, result, lar, apology, n in view.query(
+        "SELECT procedure, version, result, SUM(late_at_receipt), SUM(apologised), "  # noqa: S608
+        f"SUM(n) FROM {months.DECIDED} WHERE decided_month >= ? AND decided_month < ? "
+        f"AND received_month < ? AND {sql} GROUP BY procedure, version, result",
+        [first, after, after, *params],
+    ):
+        counts.results[str(result)] += int(n)
+        counts.judged[str(procedure), int(version)] += int(n)
+        counts.late_at_receipt += int(lar)
+        counts.apologised += int(apology)
+    return counts
 
 
 def _decided(start: int, end: int) -> tuple[str, list[Any]]:
@@ -435,7 +532,7 @@ def _office_report_by_rows(
         office=office,
         start=start,
         end=end,
-        received=received,
+        received=_in_order(Counter(received)),
         carried_over=carried,
         early=early,
         on_time=on_time,
@@ -588,11 +685,20 @@ def paged_decisions(
 
 
 def decided_by_day(
-    inspector: Inspector, office: str, start: int, end: int
+    inspector: Inspector,
+    office: str,
+    start: int,
+    end: int,
+    *,
+    only: tuple[str, list[Any]] | None = None,
 ) -> dict[date, Counter[str]]:
-    """The dossiers `decisions` lists, counted by result on each (Vietnam) day they were decided:
-    one grouped SELECT."""
-    sql, params = aggregates.where(_decided(start, end), aggregates.pieces(inspector).under(office))
+    """The dossiers `decisions` lists (of them, those `only` selects, if given), counted by
+    result on each (Vietnam) day they were decided: one grouped SELECT."""
+    sql, params = aggregates.where(
+        _decided(start, end),
+        aggregates.pieces(inspector).under(office),
+        *(() if only is None else (only,)),
+    )
     rows = inspector.projector.view.query(
         f"SELECT {aggregates.local_day('decided_at')}, {aggregates.RESULT}, COUNT(*) "  # noqa: S608
         f"FROM lienthong_location WHERE {sql} GROUP BY 1, 2",
@@ -605,6 +711,34 @@ def decided_by_day(
 
 
 EPOCH_DAY = date(1970, 1, 1)
+
+
+def decided_by_month(
+    inspector: Inspector, office: str, start: int, end: int
+) -> dict[tuple[int, int], Counter[str]]:
+    """`decided_by_day` by (year, month) instead: for a period of whole months, summed from the
+    cells kept per receiving office and month (`months.py`), the months a day of the registry
+    cuts counted from their rows; otherwise `decided_by_day`'s days, each in its month."""
+    found: dict[tuple[int, int], Counter[str]] = {}
+    first, after = months.whole(start), months.whole(end)
+    registry = aggregates.pieces(inspector)
+    if first is None or after is None:
+        by_day = decided_by_day(inspector, office, start, end)
+    else:
+        sql, params = registry.months_under(office)
+        for decided_month, result, n in inspector.projector.view.query(
+            f"SELECT decided_month, result, SUM(n) FROM {months.DECIDED} "  # noqa: S608
+            f"WHERE decided_month >= ? AND decided_month < ? AND received_month < ? AND {sql} "
+            "GROUP BY 1, 2 HAVING SUM(n) <> 0",
+            [first, after, after, *params],
+        ):
+            year, index = divmod(int(decided_month), 12)
+            found.setdefault((year, index + 1), Counter())[str(result)] += int(n)
+        cut = registry.in_cut()
+        by_day = {} if cut is None else decided_by_day(inspector, office, start, end, only=cut)
+    for day, counted in by_day.items():
+        found.setdefault((day.year, day.month), Counter()).update(counted)
+    return found
 
 
 def _decisions_by_rows(inspector: Inspector, office: str, start: int, end: int) -> list[Decision]:

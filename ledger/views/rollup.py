@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
 from domain.instant import local_date
-from ledger.views import aggregates, queries
+from ledger.views import aggregates, months, queries
 from ledger.views.deadlines import judge
 from ledger.views.sla import Inspector
 from ledger.views.stalls import Stall
@@ -23,22 +24,45 @@ from ledger.views.stalls import Stall
 def results_by_office(inspector: Inspector, start: int, end: int) -> dict[str, Counter[str]]:
     """For every office: its dossiers decided in [start, end), counted by result (early,
     on_time, late); offices with none are absent. One SELECT grouped by receiving office, piece
-    of time (`aggregates.Pieces`) and result; each group then counted along its chain."""
+    of time (`aggregates.Pieces`) and result; each group then counted along its chain. For a
+    period of whole months, the groups are summed from the cells kept per receiving office and
+    month (`months.py`), and only the months a day of the registry cuts are read row by row."""
     found = aggregates.pieces(inspector)
+    view = inspector.projector.view
     piece, params = found.piece()
-    rows = inspector.projector.view.query(
-        f"SELECT received_by, {piece}, {aggregates.RESULT}, COUNT(*) "  # noqa: S608
-        "FROM lienthong_location WHERE decided_at >= ? AND decided_at < ? AND received_at < ? "
-        "GROUP BY 1, 2, 3",
-        [*params, start, end, end],
-    )
+    condition: str = "1 = 1"
+    condition_params: list[Any] = []
+    first, after = months.whole(start), months.whole(end)
+    groups: list[tuple[str, int, tuple[str, int]]] = []
+    if first is not None and after is not None:
+        cut = found.cut
+        for received_by, received_month, result, n in view.query(
+            f"SELECT received_by, received_month, result, SUM(n) FROM {months.DECIDED} "  # noqa: S608
+            "WHERE decided_month >= ? AND decided_month < ? AND received_month < ? "
+            "GROUP BY 1, 2, 3 HAVING SUM(n) <> 0",
+            [first, after, after],
+        ):
+            if int(received_month) not in cut:
+                at = found.piece_of_month(int(received_month))
+                groups.append((str(received_by), at, (str(result), int(n))))
+        in_cut = found.in_cut()
+        if in_cut is None:
+            condition = ""
+        else:
+            condition, condition_params = in_cut
+    if condition:
+        for received_by, piece_of, result, n in view.query(
+            f"SELECT received_by, {piece}, {aggregates.RESULT}, COUNT(*) "  # noqa: S608
+            "FROM lienthong_location WHERE decided_at >= ? AND decided_at < ? AND received_at < ? "
+            f"AND {condition} GROUP BY 1, 2, 3",
+            [*params, start, end, end, *condition_params],
+        ):
+            groups.append((str(received_by), int(piece_of), (str(result), int(n))))
     counts: dict[str, Counter[str]] = {}
-    for office, results in found.spread(
-        (received_by, piece_of, (result, n)) for received_by, piece_of, result, n in rows
-    ).items():
+    for office, results in found.spread(groups).items():
         counted = counts[office] = Counter()
         for result, n in results:
-            counted[str(result)] += int(n)
+            counted[result] += n
     return counts
 
 
@@ -68,4 +92,3 @@ def stalls_by_office(inspector: Inspector, stalls: Iterable[Stall], at: int) -> 
             stall.office, day, procedure=stall.procedure, received_by=stall.received_by
         )
     )
-

@@ -38,6 +38,7 @@ from domain.statement import family
 from ledger.errors import LedgerError
 from ledger.statements import signing
 from ledger.stores.database import Cursor
+from ledger.views import months
 from ledger.views.tables import LEGS, LOCATION, Leg, Location, Table
 
 R = TypeVar("R")
@@ -162,6 +163,9 @@ class Batch:
         # a later change sets their fields in place rather than copying the row again
         self._own: set[str] = set()
         self._own_legs: set[tuple[str, bytes]] = set()
+        # the location rows the batch read and then changed, as it read them: what the figures
+        # kept per month (`months.py`) counted them as
+        self._before: dict[str, Location] = {}
 
     @classmethod
     def of(cls, locations: Iterable[Sequence[Any]], legs: Iterable[Sequence[Any]]) -> Batch:
@@ -190,6 +194,8 @@ class Batch:
         if code in self._own:
             _set(row, values)
         else:
+            if code not in self._added:
+                self._before[code] = row
             row = self.locations[code] = LOCATION.replace(row, **values)
             self._own.add(code)
         if code not in self._added:
@@ -273,6 +279,11 @@ class Batch:
             (SCAN, self.scans),  # a hash listed twice is one scan
             (NOTICE, self.notices),
             (SUBJECT, self.subjects),
+            # the figures kept per receiving office and month, moved by the rows' changes
+            *months.deltas(
+                (self.locations[code] for code in self._added),
+                ((self._before[code], self.locations[code]) for code in self._changed),
+            ).items(),
         ]
 
     def write(self, cursor: Cursor, *, postgres: bool = False) -> None:
@@ -378,6 +389,7 @@ BULK = {
         {"family": "TEXT", "subject": "TEXT", "owner": "TEXT"},
         " ON CONFLICT (family, subject) DO NOTHING",
     ),
+    **months.BULK,
 }
 
 

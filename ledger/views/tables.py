@@ -14,6 +14,8 @@ in-memory SQLite database beside a `memory:` ledger):
   extension, a refusal at reception, a stop), with its kind and time: what the notices report
   counts without reading the dossiers' histories;
 - `lienthong_subjects` — the registry's subjects (offices, officers, keys, procedures), listed;
+- `lienthong_month_received`, `_ended`, `_decided` — figures per receiving office and month of
+  receipt, kept by the projector with the location rows they sum (`months.py`);
 - `lienthong_turn_deadlines` — each held dossier's level deadline, kept for the stall query with
   what it was counted from (`turns.py`): a cache, not rebuilt from the log but counted again;
 - `lienthong_tracking` — the log position each projection has applied.
@@ -44,14 +46,16 @@ from typing import (
 
 from ledger.errors import ViewsNotReady
 from ledger.stores.database import DDL_LOCK, Database
+from ledger.views import months
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 # the views' table layout: a stored layout of another number is rebuilt. 5: the location row keeps
 # the time appointed at receipt and the first apology, and the receipt's scans have a table;
-# 6: the notices signed to applicants have a table
-LAYOUT = 6
+# 6: the notices signed to applicants have a table; 7: figures kept per receiving office and
+# month (`months.py`)
+LAYOUT = 7
 
 
 @dataclass(frozen=True)
@@ -266,6 +270,8 @@ TABLES += [
     # the hops dispatched in a period, by whom: the offices' holding times (`holding.py`)
     "CREATE INDEX IF NOT EXISTS lienthong_legs_dispatched "
     "ON lienthong_legs (dispatched_at, from_office)",
+    # the figures kept per receiving office and month (`months.py`)
+    *months.TABLES,
 ]
 VIEW_TABLES = (
     "lienthong_location",
@@ -274,6 +280,9 @@ VIEW_TABLES = (
     "lienthong_subjects",
     "lienthong_receipt_scans",
     "lienthong_notices",
+    months.RECEIVED,
+    months.ENDED,
+    months.DECIDED,
 )
 
 
