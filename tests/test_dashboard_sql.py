@@ -10,6 +10,8 @@ it did from the whole list of stalls — `dossier_counts` and `stalled_dossiers`
 - the dossiers of a page, each with every problem it has, in order: for each rule and for all,
   pages at the start, in the middle, across the end and past it, in the default chunks and in
   chunks of one or two rows;
+- the map's count per office of the dossiers past their appointed time, for the offices above
+  (`past_appointed_by_office`, against `rollup.stalls_by_office` of the list);
 - over HTTP, the whole page — counts, rows, pager — as the reference builds it, for pages, rules,
   procedures and offices; and every refusal of the page, in words.
 
@@ -35,6 +37,7 @@ from ledger.application import Ledger
 from ledger.reference.calendar import load_calendar
 from ledger.views import dashboard, stalls
 from ledger.views.projector import Projector
+from ledger.views.rollup import stalls_by_office
 from ledger.views.sla import Inspector
 from ledger.views.stalls import RULES, Stall
 from ledger.views.tables import TURN_DEADLINES
@@ -167,7 +170,7 @@ def test_the_counts_and_pages_are_those_of_the_whole_list(
     ledger = _simulated(database_url)
     projector = Projector(ledger)
     try:
-        compared = {"counts": 0, "pages": 0, "dissolved": 0, "passed back": 0}
+        compared = {"counts": 0, "pages": 0, "dissolved": 0, "passed back": 0, "map": 0}
         by_rule: dict[str, int] = dict.fromkeys(RULES, 0)
         cuts = _cuts(ledger, 2)
         for position, when in cuts:
@@ -187,6 +190,12 @@ def test_the_counts_and_pages_are_those_of_the_whole_list(
                     assert counted == dossier_counts(whole), (at, filters)
                     compared["counts"] += 1
                     office = filters.get("office")
+                    if office is not None and len(filters) == 1:  # the map's overdue counts
+                        late = [s for s in whole if s.rule == "past_appointed"]
+                        assert dashboard.past_appointed_by_office(
+                            inspector, at, office
+                        ) == stalls_by_office(inspector, late, at), (at, office)
+                        compared["map"] += len(late)
                     # dossiers left at a closed office, counted for the office asked for: by
                     # their procedure and the office that received them
                     at_closed = [s for s in whole if office and s.office in dissolved]
@@ -209,6 +218,7 @@ def test_the_counts_and_pages_are_those_of_the_whole_list(
         # the offices no longer active were drilled down to, and the ones they passed back to
         assert compared["dissolved"] >= 20, compared
         assert compared["passed back"] >= 10, compared
+        assert compared["map"] >= 20, compared  # the map's counts compared over stalls
     finally:
         projector.close()
         ledger.close()
@@ -255,6 +265,7 @@ def test_a_page_of_dossiers_from_a_negative_start_or_of_a_negative_length_is_ref
 
 
 # --- over HTTP ----------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Services]]:

@@ -28,6 +28,7 @@ stalled at all. The held dossiers past their level deadline are counted from the
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -183,6 +184,34 @@ def counts(
         "past_appointed": past,
         "due_soon": soon,
     }
+
+
+def past_appointed_by_office(inspector: Inspector, at: int, office: str) -> Counter[str]:
+    """For every office: how many dossiers under `office` past their appointed time at `at`
+    sit at it or at an office answering to it — the map's count (`rollup.stalls_by_office` of
+    the `past_appointed` stalls, the reference): one pass over the rule's range, grouped by
+    office, procedure and receiving office, each group judged (`_Judge`) and counted along the
+    line up from its office (`Inspector.lineage`)."""
+    found = ranges(inspector, at, office=office)
+    judge = _Judge(inspector, office, None, found.day)
+    _, offices = found.where
+    rows = inspector.projector.view.query(
+        f"SELECT {HOLDER}, l.procedure, l.received_by, COUNT(*) "  # noqa: S608
+        f"FROM lienthong_location l WHERE {_OPEN} AND l.appointed <= ?"
+        + among(HOLDER, offices)
+        + " GROUP BY 1, 2, 3",
+        (at, at - 1, *(offices or ())),
+    )
+    counted: Counter[str] = Counter()
+    for holder, procedure, received_by, n in rows:
+        holder, procedure, received_by = str(holder or ""), str(procedure), str(received_by)
+        if judge.of_dossier(holder, procedure, received_by):
+            line = inspector.lineage(
+                holder, found.day, procedure=procedure, received_by=received_by
+            )
+            for above in line:
+                counted[above] += int(n)
+    return counted
 
 
 def _late(
