@@ -8,7 +8,10 @@ morning was held a few working hours, not three days; the pages say it in workin
 
 from __future__ import annotations
 
-from ledger.views import queries
+import weakref
+from collections import OrderedDict
+
+from ledger.views import months, queries, turns
 from ledger.views.sla import Inspector
 
 
@@ -44,3 +47,60 @@ def _arrival(hop: queries.HandedOn) -> tuple[str, int] | None:
     if hop.before_outcome in ("rejected", "recalled"):
         return before_from, ended_at  # back with the sender: its time starts again
     return None
+
+
+# --- the map's figures: how many dossiers each office handed on, and its median holding time ----
+
+Held = dict[str, list[int]]  # office -> the working seconds of each dossier it handed on
+
+# The holding times of the hops dispatched in a month no statement can still be dated in, per
+# views store, calendar (`turns.basis`) and month: they cannot change any more (below). At most
+# `MONTHS_KEPT` months per store, the oldest asked for dropped first.
+_CLOSED: weakref.WeakKeyDictionary[object, OrderedDict[tuple[str | None, int], Held]] = (
+    weakref.WeakKeyDictionary()
+)
+MONTHS_KEPT = 120
+
+
+def held_times(inspector: Inspector, start: int, end: int) -> Held:
+    """For every office that handed a dossier on within [start, end): the working seconds it
+    held each one (`held_by_office`'s times, in no order). For a period of whole months, the
+    months no statement can still be dated in are counted once and kept (`_closed`)."""
+    first, after = months.whole(start), months.whole(end)
+    if first is None or after is None:
+        return _times(held_by_office(inspector, start, end))
+    found: Held = {}
+    for month in range(first, after):
+        for office, times in _month(inspector, month).items():
+            found.setdefault(office, []).extend(times)
+    return found
+
+
+def _times(held: dict[str, list[tuple[str, int]]]) -> Held:
+    return {office: [worked for _, worked in rows] for office, rows in held.items()}
+
+
+def _month(inspector: Inspector, month: int) -> Held:
+    """The holding times of the hops dispatched in `month`: kept once the month is closed.
+
+    A month is closed when the views hold a dispatch dated more than twice the clock tolerance
+    after its end: every statement is recorded within the tolerance of the instant it carries,
+    so every statement dated in the month was recorded before that dispatch, and the views,
+    which apply the log in order, hold it. A hop dispatched in the month and what it is counted
+    from (the receipt, or the settlement of the hop before it, which comes before the dispatch)
+    then no longer change; the count is the calendar's (`turns.basis`, part of the key)."""
+    start, end = months.first_instant(month), months.first_instant(month + 1)
+    view = inspector.projector.view
+    key = (turns.basis(inspector.calendar), month)
+    kept = _CLOSED.setdefault(view, OrderedDict())
+    if key in kept:
+        kept.move_to_end(key)
+        return kept[key]
+    found = _times(held_by_office(inspector, start, end))
+    margin = 2 * inspector.ledger.settings.clock_tolerance_seconds * 1_000_000
+    latest = view.query("SELECT MAX(dispatched_at) FROM lienthong_legs")[0][0]
+    if key[0] is not None and latest is not None and int(latest) > end + margin:
+        kept[key] = found
+        while len(kept) > MONTHS_KEPT:
+            kept.popitem(last=False)
+    return found

@@ -27,9 +27,10 @@ from api.http.web.paging import page_number, page_of
 from api.http.web.session import caller
 from api.http.web.words import say
 from domain.instant import local_date, start_of
-from ledger.views.holding import held_by_office
+from ledger.views.dashboard import past_appointed_by_office
+from ledger.views.holding import held_by_office, held_times
 from ledger.views.reports import UNKNOWABLE, decided_by_month, paged_decisions
-from ledger.views.rollup import results_by_office, stalls_by_office
+from ledger.views.rollup import results_by_office
 from ledger.views.sla import WORKING_DAY_SECONDS, Inspector, office_report
 
 router = APIRouter(include_in_schema=False)
@@ -128,11 +129,10 @@ def rows_for(services: Services, root: str, start: int, end: int, now: int) -> l
     """Every office in operation today in `root`'s subtree, in the tree's order, with its
     figures for [start, end) and its dossiers past their appointed date now."""
     inspector = services.inspector()
-    held = held_by_office(inspector, start, end)
+    held = held_times(inspector, start, end)
     day = local_date(now)
     # past their appointed date now, where they are now: the list a number on the map leads to
-    late_now = inspector.stalls(now, office=root, rule="past_appointed")
-    overdue = stalls_by_office(inspector, late_now, now)
+    overdue = past_appointed_by_office(inspector, now, root)
     results = results_by_office(inspector, start, end)
     rows = []
     for office in offices_today(services, now):
@@ -141,7 +141,7 @@ def rows_for(services: Services, root: str, start: int, end: int, now: int) -> l
         counted = results.get(office["id"], Counter())
         early, on_time, late = counted["early"], counted["on_time"], counted["late"]
         decided = early + on_time + late
-        times = [t for _, t in held.get(office["id"], [])]
+        times = held.get(office["id"], [])
         found = inspector.office_of(office["id"])  # the registry as the inspector read it, once
         parent = found.parent_on(day) if found is not None else None
         above = inspector.office_of(parent) if parent else None

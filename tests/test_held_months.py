@@ -1,0 +1,106 @@
+"""The map's holding times by month (`ledger/views/holding.py` `held_times`): for a period of
+whole months, the same times as `held_by_office` counts hop by hop; a month no statement can
+still be dated in is counted once and kept — per views store and calendar — and a month that
+may still change is counted again at every request. On the simulator's traffic, on SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, time
+
+import pytest
+
+from domain.calendar import WorkCalendar
+from domain.instant import start_of
+from ledger.application import Ledger
+from ledger.reference.calendar import load_calendar
+from ledger.views import holding, months
+from ledger.views.holding import held_by_office, held_times
+from ledger.views.projector import Projector
+from ledger.views.sla import Inspector
+from tests.test_report_sql import simulated
+
+CALENDAR = load_calendar()
+PERIODS = [
+    (date(2025, 6, 1), date(2025, 8, 1)),  # across the 1/7/2025 reform
+    (date(2025, 4, 1), date(2026, 7, 1)),  # the whole simulation
+    (date(2026, 5, 1), date(2026, 7, 1)),  # to its end
+]
+
+__all__ = ["simulated"]  # the module's simulated ledger and views, on each backend
+
+
+def _sorted(held: dict[str, list[int]]) -> dict[str, list[int]]:
+    return {office: sorted(times) for office, times in held.items()}
+
+
+@pytest.fixture
+def inspector(simulated: tuple[Ledger, Projector]) -> Iterator[Inspector]:
+    ledger, projector = simulated
+    holding._CLOSED.clear()
+    yield Inspector(ledger, projector, CALENDAR)
+    holding._CLOSED.clear()
+
+
+def test_the_times_by_month_are_those_counted_hop_by_hop(inspector: Inspector) -> None:
+    for _ in range(2):  # counted, then (the closed months) kept
+        for first, after in PERIODS:
+            start, end = start_of(first), start_of(after)
+            expected = {
+                office: [worked for _, worked in rows]
+                for office, rows in held_by_office(inspector, start, end).items()
+            }
+            assert _sorted(held_times(inspector, start, end)) == _sorted(expected), first
+            assert sum(map(len, expected.values())) > 0
+    # a period of days, not whole months: counted hop by hop, nothing kept for it
+    start, end = start_of(date(2025, 9, 3)), start_of(date(2025, 10, 20))
+    expected = {
+        o: [w for _, w in rows] for o, rows in held_by_office(inspector, start, end).items()
+    }
+    assert _sorted(held_times(inspector, start, end)) == _sorted(expected)
+
+
+def _without_hops_of(inspector: Inspector, month: int) -> None:
+    """The hops dispatched in `month` taken out of the views (a rebuild puts them back)."""
+    with inspector.projector.view.transaction() as cursor:
+        cursor.execute(
+            "DELETE FROM lienthong_legs WHERE dispatched_at >= ? AND dispatched_at < ?",
+            (months.first_instant(month), months.first_instant(month + 1)),
+        )
+
+
+def test_a_closed_month_is_kept_and_a_month_still_open_is_counted_again(
+    inspector: Inspector,
+) -> None:
+    view = inspector.projector.view
+    latest = int(view.query("SELECT MAX(dispatched_at) FROM lienthong_legs")[0][0])
+    last = months.month(latest)  # the month of the views' latest dispatch: not closed
+    closed = months.month(start_of(date(2025, 9, 1)))
+    start, end = months.first_instant(closed), months.first_instant(last + 1)
+    before = _sorted(held_times(inspector, start, end))
+    in_last = _sorted(held_times(inspector, months.first_instant(last), end))
+    in_closed = _sorted(held_times(inspector, start, months.first_instant(closed + 1)))
+    assert sum(map(len, in_last.values())) > 0
+    assert sum(map(len, in_closed.values())) > 0
+    try:
+        _without_hops_of(inspector, closed)
+        _without_hops_of(inspector, last)
+        # the closed month as kept; the last one counted again, its hops gone
+        assert _sorted(held_times(inspector, start, months.first_instant(closed + 1))) == in_closed
+        assert held_times(inspector, months.first_instant(last), end) == {}
+        after = _sorted(held_times(inspector, start, end))
+        assert after != before
+        assert sum(map(len, after.values())) == sum(map(len, before.values())) - sum(
+            map(len, in_last.values())
+        )
+        # another calendar (here: other office hours) counts the closed month again
+        other = WorkCalendar(
+            CALENDAR.overrides.values(),
+            version=CALENDAR.version,
+            office_hours=((time(8), time(12)), (time(13), time(17))),
+        )
+        again = Inspector(inspector.ledger, inspector.projector, other)
+        assert held_times(again, start, months.first_instant(closed + 1)) == {}
+    finally:
+        inspector.projector.rebuild()
