@@ -9,10 +9,15 @@ morning was held a few working hours, not three days; the pages say it in workin
 from __future__ import annotations
 
 import weakref
+from array import array
 from collections import OrderedDict
 
-from ledger.views import months, queries, turns
+from domain.instant import MICROS
+from ledger.views import queries, turns
 from ledger.views.sla import Inspector
+
+DAY = 86_400 * MICROS
+OFFSET = 7 * 3600 * MICROS  # Vietnam time: UTC+7, no daylight saving
 
 
 def held_by_office(
@@ -53,54 +58,59 @@ def _arrival(hop: queries.HandedOn) -> tuple[str, int] | None:
 
 Held = dict[str, list[int]]  # office -> the working seconds of each dossier it handed on
 
-# The holding times of the hops dispatched in a month no statement can still be dated in, per
-# views store, calendar (`turns.basis`) and month: they cannot change any more (below). At most
-# `MONTHS_KEPT` months per store, the oldest asked for dropped first.
-_CLOSED: weakref.WeakKeyDictionary[object, OrderedDict[tuple[str | None, int], Held]] = (
-    weakref.WeakKeyDictionary()
-)
-MONTHS_KEPT = 120
+# The holding times of the hops dispatched on a day no statement can still be dated in, per views
+# store, calendar (`turns.basis`) and day: they cannot change any more (`_day`). At most
+# `DAYS_KEPT` days per store — the map's longest period — the oldest asked for dropped first.
+_CLOSED: weakref.WeakKeyDictionary[
+    object, OrderedDict[tuple[str | None, int], dict[str, array[int]]]
+] = weakref.WeakKeyDictionary()
+DAYS_KEPT = 1_900
 
 
 def held_times(inspector: Inspector, start: int, end: int) -> Held:
     """For every office that handed a dossier on within [start, end): the working seconds it
-    held each one (`held_by_office`'s times, in no order). For a period of whole months, the
-    months no statement can still be dated in are counted once and kept (`_closed`)."""
-    first, after = months.whole(start), months.whole(end)
-    if first is None or after is None:
-        return _times(held_by_office(inspector, start, end))
-    found: Held = {}
-    for month in range(first, after):
-        for office, times in _month(inspector, month).items():
-            found.setdefault(office, []).extend(times)
-    return found
+    held each one (`held_by_office`'s times, in no order). For a period of whole (Vietnam)
+    days, the days no statement can still be dated in are counted once and kept (`_day`): a
+    request counts only the days since."""
+    if (start + OFFSET) % DAY or (end + OFFSET) % DAY:
+        return {
+            o: [w for _, w in rows] for o, rows in held_by_office(inspector, start, end).items()
+        }
+    found: dict[str, array[int]] = {}
+    latest = inspector.projector.view.query("SELECT MAX(dispatched_at) FROM lienthong_legs")[0][0]
+    for first in range(start, end, DAY):
+        for office, times in _day(inspector, first, latest).items():
+            if office in found:
+                found[office].extend(times)
+            else:
+                found[office] = array("q", times)
+    return {office: times.tolist() for office, times in found.items()}
 
 
-def _times(held: dict[str, list[tuple[str, int]]]) -> Held:
-    return {office: [worked for _, worked in rows] for office, rows in held.items()}
+def _day(inspector: Inspector, start: int, latest: int | None) -> dict[str, array[int]]:
+    """The holding times of the hops dispatched on the day from `start`: kept once it is closed.
 
-
-def _month(inspector: Inspector, month: int) -> Held:
-    """The holding times of the hops dispatched in `month`: kept once the month is closed.
-
-    A month is closed when the views hold a dispatch dated more than twice the clock tolerance
+    A day is closed when the views hold a dispatch (the latest: `latest`) dated more than twice
+    the clock tolerance
     after its end: every statement is recorded within the tolerance of the instant it carries,
-    so every statement dated in the month was recorded before that dispatch, and the views,
-    which apply the log in order, hold it. A hop dispatched in the month and what it is counted
-    from (the receipt, or the settlement of the hop before it, which comes before the dispatch)
-    then no longer change; the count is the calendar's (`turns.basis`, part of the key)."""
-    start, end = months.first_instant(month), months.first_instant(month + 1)
+    so every statement dated that day was recorded before that dispatch, and the views, which
+    apply the log in order, hold it. A hop dispatched that day and what it is counted from (the
+    receipt, or the settlement of the hop before it, which comes before the dispatch) then no
+    longer change; the count is the calendar's (`turns.basis`, part of the key)."""
+    end = start + DAY
     view = inspector.projector.view
-    key = (turns.basis(inspector.calendar), month)
+    key = (turns.basis(inspector.calendar), start)
     kept = _CLOSED.setdefault(view, OrderedDict())
     if key in kept:
         kept.move_to_end(key)
         return kept[key]
-    found = _times(held_by_office(inspector, start, end))
-    margin = 2 * inspector.ledger.settings.clock_tolerance_seconds * 1_000_000
-    latest = view.query("SELECT MAX(dispatched_at) FROM lienthong_legs")[0][0]
+    found = {
+        office: array("q", (worked for _, worked in rows))
+        for office, rows in held_by_office(inspector, start, end).items()
+    }
+    margin = 2 * inspector.ledger.settings.clock_tolerance_seconds * MICROS
     if key[0] is not None and latest is not None and int(latest) > end + margin:
         kept[key] = found
-        while len(kept) > MONTHS_KEPT:
+        while len(kept) > DAYS_KEPT:
             kept.popitem(last=False)
     return found

@@ -1,27 +1,28 @@
-"""The map's holding times by month (`ledger/views/holding.py` `held_times`): for a period of
-whole months, the same times as `held_by_office` counts hop by hop; a month no statement can
-still be dated in is counted once and kept — per views store and calendar — and a month that
-may still change is counted again at every request. On the simulator's traffic, on SQLite and
+"""The map's holding times by day (`ledger/views/holding.py` `held_times`): for a period of
+whole days, the same times as `held_by_office` counts hop by hop; a day no statement can still
+be dated in is counted once and kept — per views store and calendar — and a day that may still
+change is counted again at every request. On the simulator's traffic, on SQLite and
 PostgreSQL."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import pytest
 
 from domain.calendar import WorkCalendar
-from domain.instant import start_of
+from domain.instant import MICROS, local_date, start_of
 from ledger.application import Ledger
 from ledger.reference.calendar import load_calendar
-from ledger.views import holding, months
+from ledger.views import holding
 from ledger.views.holding import held_by_office, held_times
 from ledger.views.projector import Projector
 from ledger.views.sla import Inspector
 from tests.test_report_sql import simulated
 
 CALENDAR = load_calendar()
+DAY = 86_400 * MICROS
 PERIODS = [
     (date(2025, 6, 1), date(2025, 8, 1)),  # across the 1/7/2025 reform
     (date(2025, 4, 1), date(2026, 7, 1)),  # the whole simulation
@@ -61,46 +62,49 @@ def test_the_times_by_month_are_those_counted_hop_by_hop(inspector: Inspector) -
     assert _sorted(held_times(inspector, start, end)) == _sorted(expected)
 
 
-def _without_hops_of(inspector: Inspector, month: int) -> None:
-    """The hops dispatched in `month` taken out of the views (a rebuild puts them back)."""
+def _without_hops(inspector: Inspector, start: int, end: int) -> None:
+    """The hops dispatched in [start, end) taken out of the views (a rebuild puts them back)."""
     with inspector.projector.view.transaction() as cursor:
         cursor.execute(
             "DELETE FROM lienthong_legs WHERE dispatched_at >= ? AND dispatched_at < ?",
-            (months.first_instant(month), months.first_instant(month + 1)),
+            (start, end),
         )
 
 
-def test_a_closed_month_is_kept_and_a_month_still_open_is_counted_again(
+def _count(held: dict[str, list[int]]) -> int:
+    return sum(map(len, held.values()))
+
+
+def test_a_closed_day_is_kept_and_a_day_still_open_is_counted_again(
     inspector: Inspector,
 ) -> None:
     view = inspector.projector.view
     latest = int(view.query("SELECT MAX(dispatched_at) FROM lienthong_legs")[0][0])
-    last = months.month(latest)  # the month of the views' latest dispatch: not closed
-    closed = months.month(start_of(date(2025, 9, 1)))
-    start, end = months.first_instant(closed), months.first_instant(last + 1)
-    before = _sorted(held_times(inspector, start, end))
-    in_last = _sorted(held_times(inspector, months.first_instant(last), end))
-    in_closed = _sorted(held_times(inspector, start, months.first_instant(closed + 1)))
-    assert sum(map(len, in_last.values())) > 0
-    assert sum(map(len, in_closed.values())) > 0
+    # the last days: not closed (the latest dispatch is not twice the tolerance after them)
+    margin = 2 * inspector.ledger.settings.clock_tolerance_seconds * MICROS
+    last = start_of(local_date(latest - margin - DAY))
+    end = start_of(local_date(latest) + timedelta(days=1))
+    # a stretch of closed days, in September 2025
+    start, until = start_of(date(2025, 9, 1)), start_of(date(2025, 9, 16))
+    whole = _sorted(held_times(inspector, start, end))
+    in_last = _sorted(held_times(inspector, last, end))
+    in_closed = _sorted(held_times(inspector, start, until))
+    assert _count(in_last) > 0
+    assert _count(in_closed) > 0
     try:
-        _without_hops_of(inspector, closed)
-        _without_hops_of(inspector, last)
-        # the closed month as kept; the last one counted again, its hops gone
-        assert _sorted(held_times(inspector, start, months.first_instant(closed + 1))) == in_closed
-        assert held_times(inspector, months.first_instant(last), end) == {}
-        after = _sorted(held_times(inspector, start, end))
-        assert after != before
-        assert sum(map(len, after.values())) == sum(map(len, before.values())) - sum(
-            map(len, in_last.values())
-        )
-        # another calendar (here: other office hours) counts the closed month again
+        _without_hops(inspector, start, until)
+        _without_hops(inspector, last, end)
+        # the closed days as kept; the last ones counted again, their hops gone
+        assert _sorted(held_times(inspector, start, until)) == in_closed
+        assert held_times(inspector, last, end) == {}
+        assert _count(held_times(inspector, start, end)) == _count(whole) - _count(in_last)
+        # another calendar (here: other office hours) counts the closed days again
         other = WorkCalendar(
             CALENDAR.overrides.values(),
             version=CALENDAR.version,
             office_hours=((time(8), time(12)), (time(13), time(17))),
         )
         again = Inspector(inspector.ledger, inspector.projector, other)
-        assert held_times(again, start, months.first_instant(closed + 1)) == {}
+        assert held_times(again, start, until) == {}
     finally:
         inspector.projector.rebuild()
