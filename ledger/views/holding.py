@@ -13,7 +13,7 @@ from array import array
 from collections import OrderedDict
 
 from domain.instant import MICROS
-from ledger.views import queries, turns
+from ledger.views import months, queries, turns
 from ledger.views.sla import Inspector
 
 DAY = 86_400 * MICROS
@@ -58,48 +58,56 @@ def _arrival(hop: queries.HandedOn) -> tuple[str, int] | None:
 
 Held = dict[str, list[int]]  # office -> the working seconds of each dossier it handed on
 
-# The holding times of the hops dispatched on a day no statement can still be dated in, per views
-# store, calendar (`turns.basis`) and day: they cannot change any more (`_day`). At most
-# `DAYS_KEPT` days per store — the map's longest period — the oldest asked for dropped first.
+# The holding times of the hops dispatched in a stretch of time — a (Vietnam) month, or a day —
+# no statement can still be dated in, per views store, calendar (`turns.basis`) and stretch:
+# they cannot change any more (`_stretch`). At most `KEPT` stretches per store (the map's
+# longest period by months, and its last month by days), the oldest asked for dropped first.
 _CLOSED: weakref.WeakKeyDictionary[
-    object, OrderedDict[tuple[str | None, int], dict[str, array[int]]]
+    object, OrderedDict[tuple[str | None, int, int], dict[str, array[int]]]
 ] = weakref.WeakKeyDictionary()
-DAYS_KEPT = 1_900
+KEPT = 200
 
 
 def held_times(inspector: Inspector, start: int, end: int) -> Held:
     """For every office that handed a dossier on within [start, end): the working seconds it
     held each one (`held_by_office`'s times, in no order). For a period of whole (Vietnam)
-    days, the days no statement can still be dated in are counted once and kept (`_day`): a
-    request counts only the days since."""
+    days, the stretches no statement can still be dated in — whole months, else days — are
+    counted once and kept (`_stretch`): a request counts only the days since."""
     if (start + OFFSET) % DAY or (end + OFFSET) % DAY:
         return {
             o: [w for _, w in rows] for o, rows in held_by_office(inspector, start, end).items()
         }
+    view = inspector.projector.view
+    latest = view.query("SELECT MAX(dispatched_at) FROM lienthong_legs")[0][0]
+    margin = 2 * inspector.ledger.settings.clock_tolerance_seconds * MICROS
+    # the views hold every statement dated before this instant (`_stretch`)
+    settled = -1 if latest is None else int(latest) - margin
     found: dict[str, array[int]] = {}
-    latest = inspector.projector.view.query("SELECT MAX(dispatched_at) FROM lienthong_legs")[0][0]
-    for first in range(start, end, DAY):
-        for office, times in _day(inspector, first, latest).items():
+    at = start
+    while at < end:
+        month = months.whole(at)
+        after = None if month is None else months.first_instant(month + 1)
+        if after is None or after > end or after >= settled:
+            after = at + DAY  # a day: not a whole month of the period, or not closed yet
+        for office, times in _stretch(inspector, at, after, settled).items():
             if office in found:
                 found[office].extend(times)
             else:
                 found[office] = array("q", times)
+        at = after
     return {office: times.tolist() for office, times in found.items()}
 
 
-def _day(inspector: Inspector, start: int, latest: int | None) -> dict[str, array[int]]:
-    """The holding times of the hops dispatched on the day from `start`: kept once it is closed.
-
-    A day is closed when the views hold a dispatch (the latest: `latest`) dated more than twice
-    the clock tolerance
-    after its end: every statement is recorded within the tolerance of the instant it carries,
-    so every statement dated that day was recorded before that dispatch, and the views, which
-    apply the log in order, hold it. A hop dispatched that day and what it is counted from (the
-    receipt, or the settlement of the hop before it, which comes before the dispatch) then no
+def _stretch(inspector: Inspector, start: int, end: int, settled: int) -> dict[str, array[int]]:
+    """The holding times of the hops dispatched in [start, end): kept once it is closed, that
+    is when it ends before `settled` — the latest dispatch the views hold less twice the clock
+    tolerance. Every statement is recorded within the tolerance of the instant it carries, so
+    every statement dated before `settled` was recorded before that dispatch, and the views,
+    which apply the log in order, hold it. A hop dispatched then and what it is counted from
+    (the receipt, or the settlement of the hop before it, which comes before the dispatch) no
     longer change; the count is the calendar's (`turns.basis`, part of the key)."""
-    end = start + DAY
     view = inspector.projector.view
-    key = (turns.basis(inspector.calendar), start)
+    key = (turns.basis(inspector.calendar), start, end)
     kept = _CLOSED.setdefault(view, OrderedDict())
     if key in kept:
         kept.move_to_end(key)
@@ -108,9 +116,8 @@ def _day(inspector: Inspector, start: int, latest: int | None) -> dict[str, arra
         office: array("q", (worked for _, worked in rows))
         for office, rows in held_by_office(inspector, start, end).items()
     }
-    margin = 2 * inspector.ledger.settings.clock_tolerance_seconds * MICROS
-    if key[0] is not None and latest is not None and int(latest) > end + margin:
+    if key[0] is not None and end < settled:
         kept[key] = found
-        while len(kept) > DAYS_KEPT:
+        while len(kept) > KEPT:
             kept.popitem(last=False)
     return found
