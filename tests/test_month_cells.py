@@ -28,6 +28,7 @@ from ledger.views.reports import (
     _office_report_by_rows,
     decided_by_month,
     office_report,
+    paged_decisions,
 )
 from ledger.views.rollup import _results_by_office_by_rows, results_by_office
 from ledger.views.sla import Inspector
@@ -165,6 +166,8 @@ def test_reports_of_whole_months_read_the_cells(inspector: Inspector) -> None:
         assert (emptied.resolved, emptied.received_total, emptied.carried_over) == (0, 0, 0)
         assert results_by_office(inspector, *whole) == {}
         assert decided_by_month(inspector, "86", *whole) == {}
+        assert len(paged_decisions(inspector, "86", *whole)) == 0
+        assert len(paged_decisions(inspector, "86", *days)) == by_days.resolved
         assert office_report(inspector, "86", *days) == by_days
     finally:
         inspector.projector.rebuild()  # the cells made again from the log
@@ -196,6 +199,12 @@ def test_a_month_the_registry_cuts_is_counted_from_its_rows(
             assert decided_by_month(inspector, office, start, end) == _by_month(
                 inspector, office, start, end
             ), (office, first)
+            listed = _decisions_by_rows(inspector, office, start, end)
+            for result in (None, "early", "on_time", "late"):
+                wanted = [d for d in listed if result is None or d.result == result]
+                assert len(paged_decisions(inspector, office, start, end, result=result)) == len(
+                    wanted
+                ), (office, first, result)
         assert results_by_office(inspector, start, end) == _results_by_office_by_rows(
             inspector, start, end
         )

@@ -619,10 +619,16 @@ class DecidedList(Sequence[Decision]):
     """The dossiers `decisions` lists, read a slice at a time: its length is one COUNT, a slice
     (a page) one SELECT with LIMIT and OFFSET, in decision order."""
 
-    def __init__(self, inspector: Inspector, condition: tuple[str, list[Any]]) -> None:
+    def __init__(
+        self,
+        inspector: Inspector,
+        condition: tuple[str, list[Any]],
+        *,
+        length: int | None = None,
+    ) -> None:
         self.inspector = inspector
         self.condition = condition
-        self._length: int | None = None
+        self._length = length  # None: counted when first asked
         self._versions = _Versions(inspector)
 
     def __len__(self) -> int:
@@ -677,11 +683,29 @@ def paged_decisions(
     inspector: Inspector, office: str, start: int, end: int, *, result: str | None = None
 ) -> DecidedList:
     """`decisions` as a list read a page at a time (`DecidedList`): for a page of a long list,
-    one COUNT and one page of rows, not the whole list."""
-    condition = aggregates.where(_decided(start, end), aggregates.pieces(inspector).under(office))
+    one COUNT and one page of rows, not the whole list; for a period of whole months, the count
+    from the cells kept per month (`months.py`)."""
+    registry = aggregates.pieces(inspector)
+    condition = aggregates.where(_decided(start, end), registry.under(office))
     if result is not None:
         condition = aggregates.where(condition, (f"{aggregates.RESULT} = ?", [result]))
-    return DecidedList(inspector, condition)
+    first, after = months.whole(start), months.whole(end)
+    if first is None or after is None:
+        return DecidedList(inspector, condition)
+    # whole months: the length summed from the cells kept per month, and counted from the rows
+    # in the months a day of the registry cuts
+    sql, params = registry.months_under(office)
+    picked = "" if result is None else " AND result = ?"
+    found = inspector.projector.view.query(
+        f"SELECT SUM(n) FROM {months.DECIDED} WHERE decided_month >= ? "  # noqa: S608
+        f"AND decided_month < ? AND received_month < ?{picked} AND {sql}",
+        [first, after, after, *([] if result is None else [result]), *params],
+    )
+    length = int(found[0][0] or 0)
+    cut = registry.in_cut()
+    if cut is not None:
+        length += len(DecidedList(inspector, aggregates.where(condition, cut)))
+    return DecidedList(inspector, condition, length=length)
 
 
 def decided_by_day(
