@@ -16,7 +16,7 @@ from domain.instant import MICROS, local_date, start_of
 from ledger.application import Ledger
 from ledger.reference.calendar import load_calendar
 from ledger.views import holding
-from ledger.views.holding import held_by_office, held_times
+from ledger.views.holding import held_by_office, held_dossiers, held_times
 from ledger.views.projector import Projector
 from ledger.views.sla import Inspector
 from tests.test_report_sql import simulated
@@ -54,6 +54,9 @@ def test_the_times_by_month_are_those_counted_hop_by_hop(inspector: Inspector) -
             }
             assert _sorted(held_times(inspector, start, end)) == _sorted(expected), first
             assert sum(map(len, expected.values())) > 0
+            for office in ("86", "847", "29374/2025"):  # one office's list, with the codes
+                rows = held_by_office(inspector, start, end, office=office).get(office, [])
+                assert sorted(held_dossiers(inspector, start, end, office)) == sorted(rows)
     # a period of days, not whole months: counted hop by hop, nothing kept for it
     start, end = start_of(date(2025, 9, 3)), start_of(date(2025, 10, 20))
     expected = {
@@ -89,6 +92,9 @@ def test_a_closed_day_is_kept_and_a_day_still_open_is_counted_again(
     whole = _sorted(held_times(inspector, start, end))
     in_last = _sorted(held_times(inspector, last, end))
     in_closed = _sorted(held_times(inspector, start, until))
+    busiest = max((o for o in in_closed if o != "86"), key=lambda o: len(in_closed[o]))
+    listed = {office: held_dossiers(inspector, start, until, office) for office in ("86", busiest)}
+    assert all(listed.values())
     assert _count(in_last) > 0
     assert _count(in_closed) > 0
     try:
@@ -96,7 +102,11 @@ def test_a_closed_day_is_kept_and_a_day_still_open_is_counted_again(
         _without_hops(inspector, last, end)
         # the closed days as kept; the last ones counted again, their hops gone
         assert _sorted(held_times(inspector, start, until)) == in_closed
+        for office, rows in listed.items():
+            assert held_dossiers(inspector, start, until, office) == rows
         assert held_times(inspector, last, end) == {}
+        for office in ("86", busiest):  # and so for one office's list
+            assert held_dossiers(inspector, last, end, office) == []
         assert _count(held_times(inspector, start, end)) == _count(whole) - _count(in_last)
         # another calendar (here: other office hours) counts the closed days again
         other = WorkCalendar(

@@ -11,6 +11,8 @@ from __future__ import annotations
 import weakref
 from array import array
 from collections import OrderedDict
+from collections.abc import Iterator
+from typing import Any
 
 from domain.instant import MICROS
 from ledger.views import months, queries, turns
@@ -59,13 +61,15 @@ def _arrival(hop: queries.HandedOn) -> tuple[str, int] | None:
 Held = dict[str, list[int]]  # office -> the working seconds of each dossier it handed on
 
 # The holding times of the hops dispatched in a stretch of time — a (Vietnam) month, or a day —
-# no statement can still be dated in, per views store, calendar (`turns.basis`) and stretch:
-# they cannot change any more (`_stretch`). At most `KEPT` stretches per store (the map's
-# longest period by months, and its last month by days), the oldest asked for dropped first.
+# no statement can still be dated in, per views store, calendar (`turns.basis`), stretch and
+# office asked for (None: every office, the times alone): they cannot change any more
+# (`_stretch`). At most `KEPT` stretches per store (the map's longest period by months and its
+# last month by days, for every office and for a few asked for alone), the oldest asked for
+# dropped first.
 _CLOSED: weakref.WeakKeyDictionary[
-    object, OrderedDict[tuple[str | None, int, int], dict[str, array[int]]]
+    object, OrderedDict[tuple[str | None, int, int, str | None], dict[str, Any]]
 ] = weakref.WeakKeyDictionary()
-KEPT = 200
+KEPT = 400
 
 
 def held_times(inspector: Inspector, start: int, end: int) -> Held:
@@ -77,45 +81,71 @@ def held_times(inspector: Inspector, start: int, end: int) -> Held:
         return {
             o: [w for _, w in rows] for o, rows in held_by_office(inspector, start, end).items()
         }
+    found: dict[str, array[int]] = {}
+    for part in _stretches(inspector, start, end, None):
+        for office, times in part.items():
+            if office in found:
+                found[office].extend(times)
+            else:
+                found[office] = array("q", times)
+    return {office: times.tolist() for office, times in found.items()}
+
+
+def held_dossiers(inspector: Inspector, start: int, end: int, office: str) -> list[tuple[str, int]]:
+    """`held_by_office(…, office=office)`'s list for `office`: each dossier it handed on within
+    [start, end), with the working seconds it held it, in code and hop order within each
+    stretch kept (`held_times`' stretches), the stretches in time order."""
+    if (start + OFFSET) % DAY or (end + OFFSET) % DAY:
+        return held_by_office(inspector, start, end, office=office).get(office, [])
+    found: list[tuple[str, int]] = []
+    for part in _stretches(inspector, start, end, office):
+        found.extend(part.get(office, ()))
+    return found
+
+
+def _stretches(
+    inspector: Inspector, start: int, end: int, office: str | None
+) -> Iterator[dict[str, Any]]:
+    """[start, end) cut into whole months closed, else days, each's holding times
+    (`_stretch`)."""
     view = inspector.projector.view
     latest = view.query("SELECT MAX(dispatched_at) FROM lienthong_legs")[0][0]
     margin = 2 * inspector.ledger.settings.clock_tolerance_seconds * MICROS
     # the views hold every statement dated before this instant (`_stretch`)
     settled = -1 if latest is None else int(latest) - margin
-    found: dict[str, array[int]] = {}
     at = start
     while at < end:
         month = months.whole(at)
         after = None if month is None else months.first_instant(month + 1)
         if after is None or after > end or after >= settled:
             after = at + DAY  # a day: not a whole month of the period, or not closed yet
-        for office, times in _stretch(inspector, at, after, settled).items():
-            if office in found:
-                found[office].extend(times)
-            else:
-                found[office] = array("q", times)
+        yield _stretch(inspector, at, after, settled, office)
         at = after
-    return {office: times.tolist() for office, times in found.items()}
 
 
-def _stretch(inspector: Inspector, start: int, end: int, settled: int) -> dict[str, array[int]]:
-    """The holding times of the hops dispatched in [start, end): kept once it is closed, that
-    is when it ends before `settled` — the latest dispatch the views hold less twice the clock
+def _stretch(
+    inspector: Inspector, start: int, end: int, settled: int, office: str | None
+) -> dict[str, Any]:
+    """The holding times of the hops dispatched in [start, end) — of every office, as arrays of
+    times; of `office` only, with each dossier's code — kept once the stretch is closed, that
+    is when it ends before `settled`: the latest dispatch the views hold less twice the clock
     tolerance. Every statement is recorded within the tolerance of the instant it carries, so
     every statement dated before `settled` was recorded before that dispatch, and the views,
     which apply the log in order, hold it. A hop dispatched then and what it is counted from
     (the receipt, or the settlement of the hop before it, which comes before the dispatch) no
     longer change; the count is the calendar's (`turns.basis`, part of the key)."""
     view = inspector.projector.view
-    key = (turns.basis(inspector.calendar), start, end)
+    key = (turns.basis(inspector.calendar), start, end, office)
     kept = _CLOSED.setdefault(view, OrderedDict())
     if key in kept:
         kept.move_to_end(key)
         return kept[key]
-    found = {
-        office: array("q", (worked for _, worked in rows))
-        for office, rows in held_by_office(inspector, start, end).items()
-    }
+    held = held_by_office(inspector, start, end, office=office)
+    found: dict[str, Any] = (
+        held
+        if office is not None
+        else {sender: array("q", (worked for _, worked in rows)) for sender, rows in held.items()}
+    )
     if key[0] is not None and end < settled:
         kept[key] = found
         while len(kept) > KEPT:

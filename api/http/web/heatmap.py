@@ -28,7 +28,7 @@ from api.http.web.session import caller
 from api.http.web.words import say
 from domain.instant import local_date, start_of
 from ledger.views.dashboard import past_appointed_by_office
-from ledger.views.holding import held_by_office, held_times
+from ledger.views.holding import held_dossiers, held_times
 from ledger.views.reports import UNKNOWABLE, decided_by_month, paged_decisions
 from ledger.views.rollup import results_by_office
 from ledger.views.sla import WORKING_DAY_SECONDS, Inspector, office_report
@@ -337,8 +337,8 @@ def held_list(
     refused = office_refusal(services, token, office, inspector, now, lang)
     if refused is not None:
         return render(request, "held.html", refused[0], problem=refused[1], token=token)
-    held = held_by_office(inspector, start_of(first), start_of(last), office=office)
-    rows = sorted(held.get(office, []), key=lambda row: -row[1])
+    held = held_dossiers(inspector, start_of(first), start_of(last), office)
+    rows = sorted(held, key=lambda row: (-row[1], row[0]))  # longest first, then by code
     kept = [("office", office), *period_kept(first, last)]
     return render(
         request,
