@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from domain.instant import MICROS, VIETNAM, from_datetime
@@ -140,21 +141,39 @@ def result(decided_at: int, appointed: int) -> str:
 
 
 Cell = tuple[str, tuple[object, ...]]  # (table, key)
+_ONE = (1,)  # what a dossier counts in a cell of one count
+
+# the fields of a location row its cells are made of (`cells`)
+_counted = attrgetter(
+    "received_by",
+    "received_at",
+    "channel",
+    "decided_at",
+    "closed_at",
+    "appointed",
+    "appointed_at_receipt",
+    "first_apology_at",
+    "procedure",
+    "version",
+)
 
 
 def cells(row: Location) -> list[tuple[Cell, tuple[int, ...]]]:
     """The cells a location row counts in, with what it counts in each."""
     office, received = row.received_by, month(row.received_at)
     decided_at, closed_at = row.decided_at, row.closed_at
-    ended = min((t for t in (decided_at, closed_at) if t is not None), default=None)
+    if closed_at is None or (decided_at is not None and decided_at <= closed_at):
+        ended = decided_at
+    else:
+        ended = closed_at
     found: list[tuple[Cell, tuple[int, ...]]] = [
-        ((RECEIVED, (office, received, row.channel)), (1,)),
+        ((RECEIVED, (office, received, row.channel)), _ONE),
         (
             (
                 ENDED,
                 (office, received, OPEN if ended is None else month(ended), month(row.appointed)),
             ),
-            (1,),
+            _ONE,
         ),
     ]
     if decided_at is not None:
@@ -186,6 +205,8 @@ def deltas(
             total = summed.get(cell)
             if total is None:
                 summed[cell] = [sign * n for n in counted]
+            elif counted is _ONE:
+                total[0] += sign
             else:
                 for index, n in enumerate(counted):
                     total[index] += sign * n
@@ -193,8 +214,9 @@ def deltas(
     for row in added:
         count(row, 1)
     for before, after in changed:
-        count(after, 1)
-        count(before, -1)
+        if _counted(before) != _counted(after):  # most changes move a dossier, not its cells
+            count(after, 1)
+            count(before, -1)
     found: dict[str, list[tuple[object, ...]]] = {}
     for (table, key), counted in summed.items():
         if any(counted):
