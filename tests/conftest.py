@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -87,9 +88,10 @@ def _postgres_or_skip() -> None:
         )
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A URL to a fresh, empty schema of the test PostgreSQL database."""
+@contextmanager
+def fresh_schema() -> Iterator[str]:
+    """A URL to a fresh, empty schema of the test PostgreSQL database, dropped on leaving (for
+    fixtures of any scope)."""
     _postgres_or_skip()
     schema = f"t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
@@ -99,6 +101,13 @@ def postgres_url() -> Iterator[str]:
     finally:
         with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
             connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL to a fresh, empty schema of the test PostgreSQL database."""
+    with fresh_schema() as url:
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)

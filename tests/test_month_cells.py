@@ -10,12 +10,10 @@ tests/test_report_sql.py, whose periods of whole months now go through the cells
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 
-import psycopg
 import pytest
 
 from domain.instant import start_of
@@ -33,7 +31,7 @@ from ledger.views.reports import (
 from ledger.views.rollup import _results_by_office_by_rows, results_by_office
 from ledger.views.sla import Inspector
 from ledger.views.tables import LOCATION
-from tests.conftest import POSTGRES_URL, _postgres_or_skip
+from tests.conftest import fresh_schema
 from tests.test_stalls_sql import _simulated
 
 CALENDAR = load_calendar()
@@ -55,15 +53,8 @@ def database_url(
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('months') / 'ledger.db'}"
         return
-    _postgres_or_skip()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-        connection.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{POSTGRES_URL}?schema={schema}"
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with fresh_schema() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -12,15 +12,14 @@ time or in bulk. And the file store's bulk answer (`FileRecords.hashes`) is its 
 from __future__ import annotations
 
 import random
-import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from api.http.web.heatmap import monthly
@@ -41,7 +40,7 @@ from ledger.views.reports import (
 )
 from ledger.views.rollup import _results_by_office_by_rows, results_by_office
 from ledger.views.sla import Inspector
-from tests.conftest import POSTGRES_URL, _postgres_or_skip
+from tests.conftest import fresh_schema
 from tests.test_files import KEY, open_store, payload, upload
 from tests.test_stalls_sql import _simulated
 
@@ -111,26 +110,17 @@ def simulated(
 ) -> Iterator[tuple[Ledger, Projector]]:
     """The simulated ledger and its views, built once for the module on each backend (on a
     PostgreSQL schema of its own: the suite's `postgres_url` is made for each test)."""
-    schema = ""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('report') / 'ledger.db'}"
-    else:
-        _postgres_or_skip()
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-            connection.execute(f'CREATE SCHEMA "{schema}"')
-        url = f"{POSTGRES_URL}?schema={schema}"
-    ledger = _simulated(url)
-    projector = Projector(ledger)
-    projector.catch_up()
-    try:
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('report') / 'ledger.db'}"
+        else:
+            url = stack.enter_context(fresh_schema())
+        ledger = _simulated(url)
+        stack.callback(ledger.close)
+        projector = Projector(ledger)
+        stack.callback(projector.close)
+        projector.catch_up()
         yield ledger, projector
-    finally:
-        projector.close()
-        ledger.close()
-        if schema:
-            with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-                connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def _inspector(simulated: tuple[Ledger, Projector]) -> Inspector:
