@@ -8,6 +8,7 @@ morning was held a few working hours, not three days; the pages say it in workin
 
 from __future__ import annotations
 
+import threading
 import weakref
 from array import array
 from collections import OrderedDict
@@ -70,6 +71,7 @@ _CLOSED: weakref.WeakKeyDictionary[
     object, OrderedDict[tuple[str | None, int, int, str | None], dict[str, Any]]
 ] = weakref.WeakKeyDictionary()
 KEPT = 400
+_KEEPING = threading.Lock()
 
 
 def held_times(inspector: Inspector, start: int, end: int) -> Held:
@@ -136,10 +138,11 @@ def _stretch(
     longer change; the count is the calendar's (`turns.basis`, part of the key)."""
     view = inspector.projector.view
     key = (turns.basis(inspector.calendar), start, end, office)
-    kept = _CLOSED.setdefault(view, OrderedDict())
-    if key in kept:
-        kept.move_to_end(key)
-        return kept[key]
+    with _KEEPING:  # requests are answered in threads: one at a time here
+        kept = _CLOSED.setdefault(view, OrderedDict())
+        if key in kept:
+            kept.move_to_end(key)
+            return kept[key]
     held = held_by_office(inspector, start, end, office=office)
     found: dict[str, Any] = (
         held
@@ -147,7 +150,8 @@ def _stretch(
         else {sender: array("q", (worked for _, worked in rows)) for sender, rows in held.items()}
     )
     if key[0] is not None and end < settled:
-        kept[key] = found
-        while len(kept) > KEPT:
-            kept.popitem(last=False)
+        with _KEEPING:
+            kept[key] = found
+            while len(kept) > KEPT:
+                kept.popitem(last=False)
     return found

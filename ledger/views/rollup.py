@@ -30,10 +30,11 @@ def results_by_office(inspector: Inspector, start: int, end: int) -> dict[str, C
     found = aggregates.pieces(inspector)
     view = inspector.projector.view
     piece, params = found.piece()
-    condition: str = "1 = 1"
-    condition_params: list[Any] = []
     first, after = months.whole(start), months.whole(end)
     groups: list[tuple[str, int, tuple[str, int]]] = []
+    # the dossiers counted from their rows: all of them, or for whole months those received in
+    # a month the registry cuts (none: None)
+    from_rows: tuple[str, list[Any]] | None = ("1 = 1", [])
     if first is not None and after is not None:
         cut = found.cut
         for received_by, received_month, result, n in view.query(
@@ -45,17 +46,13 @@ def results_by_office(inspector: Inspector, start: int, end: int) -> dict[str, C
             if int(received_month) not in cut:
                 at = found.piece_of_month(int(received_month))
                 groups.append((str(received_by), at, (str(result), int(n))))
-        in_cut = found.in_cut()
-        if in_cut is None:
-            condition = ""
-        else:
-            condition, condition_params = in_cut
-    if condition:
+        from_rows = found.in_cut()
+    if from_rows is not None:
         for received_by, piece_of, result, n in view.query(
             f"SELECT received_by, {piece}, {aggregates.RESULT}, COUNT(*) "  # noqa: S608
             "FROM lienthong_location WHERE decided_at >= ? AND decided_at < ? AND received_at < ? "
-            f"AND {condition} GROUP BY 1, 2, 3",
-            [*params, start, end, end, *condition_params],
+            f"AND {from_rows[0]} GROUP BY 1, 2, 3",
+            [*params, start, end, end, *from_rows[1]],
         ):
             groups.append((str(received_by), int(piece_of), (str(result), int(n))))
     counts: dict[str, Counter[str]] = {}
