@@ -452,13 +452,16 @@ def _digitised_under(inspector: Inspector, scans: Scans, arrived: tuple[str, lis
     one dossier at a time."""
     view = inspector.projector.view
     if isinstance(scans, Database) and scans.same_database(view):
-        # the file store's table beside the views': a dossier is digitised when every scan
-        # listed finds its row (kept or erased) — one query, nothing through Python
+        # the file store's table beside the views': a dossier is digitised when its receipt
+        # listed a scan and no scan listed lacks its row (kept or erased) — one query, nothing
+        # through Python, each dossier's scans looked up by key (no grouping of every scan)
         found = view.query(
-            "SELECT COUNT(*) FROM (SELECT s.code FROM lienthong_receipt_scans s "  # noqa: S608
-            "JOIN lienthong_location l ON l.code = s.code "
-            "LEFT JOIN lienthong_files f ON f.code = s.code AND f.sha256 = s.sha256 "
-            f"WHERE {arrived[0]} GROUP BY s.code HAVING COUNT(f.code) = COUNT(*)) AS digitised",
+            "SELECT COUNT(*) FROM lienthong_location l "  # noqa: S608
+            f"WHERE {arrived[0]} "
+            "AND EXISTS (SELECT 1 FROM lienthong_receipt_scans s WHERE s.code = l.code) "
+            "AND NOT EXISTS (SELECT 1 FROM lienthong_receipt_scans s WHERE s.code = l.code "
+            "AND NOT EXISTS (SELECT 1 FROM lienthong_files f "
+            "WHERE f.code = s.code AND f.sha256 = s.sha256))",
             arrived[1],
         )
         return int(found[0][0])
