@@ -19,8 +19,7 @@ from domain.instant import MICROS
 from ledger.views import months, queries, turns
 from ledger.views.sla import Inspector
 
-DAY = 86_400 * MICROS
-OFFSET = 7 * 3600 * MICROS  # Vietnam time: UTC+7, no daylight saving
+DAY, OFFSET = months.DAY, months.OFFSET  # a day in microseconds; Vietnam's offset from UTC
 
 
 def held_by_office(

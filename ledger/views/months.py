@@ -24,7 +24,7 @@ Every figure the pages count is a sum over dossiers, so over the months of recei
 of whole months, the cells of the months whose dossiers count for the office by one chain of
 offices (`aggregates.Pieces`: a month no day of the registry cuts) are summed, and the dossiers
 received in a month the registry cuts are counted from their rows, as before
-(`aggregates.Pieces.months`).
+(`aggregates.Pieces.months_under`, `in_cut`).
 """
 
 from __future__ import annotations
