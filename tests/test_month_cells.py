@@ -70,9 +70,10 @@ def _expected(projector: Projector) -> dict[str, Counter[tuple[object, ...]]]:
     """Every table's cells summed from the location rows, in Python (`months.cells`)."""
     found: dict[str, Counter[tuple[object, ...]]] = {}
     rows = projector.view.query(f"SELECT {LOCATION.select} FROM lienthong_location")  # noqa: S608
+    names = {table: counted for table, _, counted in months.CELLS}
     for row in map(LOCATION.of, rows):
         for (table, key), counted in months.cells(row):
-            for name, n in zip(("n", "late_at_receipt", "apologised"), counted, strict=False):
+            for name, n in zip(names[table], counted, strict=True):
                 found.setdefault(table, Counter())[(*key, name)] += n
     return found
 

@@ -1,13 +1,16 @@
-"""The office report's digitised count and ratings joined with the file store's and the ratings'
-tables in the views' own database (`Database.same_database`), held equal to the report judged one
-dossier at a time, which asks the same stores dossier by dossier (`_office_report_by_rows`).
+"""The office report's digitised count and ratings from the marks the views keep
+(ledger/views/marks.py: the file store and the rating store on the views' own database), held
+equal to the report judged one dossier at a time, which asks the same stores dossier by dossier
+(`_office_report_by_rows`).
 
 On the simulator's traffic (tests/test_report_sql.py's ledger, on SQLite and PostgreSQL), the
-stores are the server's own, opened on the ledger's URL. The ratings are given through the store.
-The files are rows of the store's table written beside the simulated receipts' listed hashes — the
-simulator lists scans whose bytes it never made, so no upload could match them — for about half
-the dossiers whose receipt listed scans: every listed scan for some, all but one for others, and
-some of those rows marked erased (the store keeps an erased file's hash: it still counts)."""
+stores are the server's own, opened on the ledger's URL, after the views have applied the log. The
+ratings are given through the store. The files are rows of the store's table, each with the key
+the store leaves for the views in the same transaction, written beside the simulated receipts'
+listed hashes — the simulator lists scans whose bytes it never made, so no upload could match them
+— for about half the dossiers whose receipt listed scans: every listed scan for some, all but one
+for others, and some of those rows marked erased (the store keeps an erased file's hash: it still
+counts). A catch-up with no new log entry then settles the keys, as a request's would."""
 
 from __future__ import annotations
 
@@ -55,12 +58,21 @@ def stores(
                     "office, officer, erased_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (code, sha256, 10, secrets.token_bytes(16), 1, None, None, erased),
                 )
+                cursor.execute(  # as the store leaves it for the views (FileStore._keep)
+                    "INSERT INTO lienthong_files_unseen (code, sha256) VALUES (?, ?)",
+                    (code, sha256),
+                )
             filled[code] = kind
     for (code,) in projector.view.query(
         "SELECT code FROM lienthong_location WHERE decided_at IS NOT NULL ORDER BY code"
     ):
         if rng.random() < 0.6:
             ratings.rate(str(code), rng.randint(1, 5), 1)
+    position = projector.position()
+    assert projector.catch_up() == 0  # no new entry: the keys left are settled all the same
+    assert projector.position() == position
+    for table in ("lienthong_files_unseen", "lienthong_ratings_unseen"):
+        assert projector.view.query(f"SELECT COUNT(*) FROM {table}") == [(0,)]  # noqa: S608
     try:
         yield files, ratings, filled
     finally:
@@ -68,7 +80,7 @@ def stores(
         ratings.close()
 
 
-def test_the_joined_report_is_the_one_each_dossier_asked_of_the_stores_gives(
+def test_the_report_from_the_marks_is_the_one_each_dossier_asked_of_the_stores_gives(
     simulated: tuple[Ledger, Projector], stores: tuple[FileStore, RatingStore, dict[str, str]]
 ) -> None:
     files, ratings, filled = stores
@@ -90,6 +102,14 @@ def test_the_joined_report_is_the_one_each_dossier_asked_of_the_stores_gives(
             rated += sum((found.index.ratings or {}).values())
     assert digitised > 0
     assert rated > 0
+    # the report read the marks: the rows say how many are digitised and rated
+    marked = view.query(
+        "SELECT SUM(digitised), COUNT(score) FROM lienthong_location"
+    )[0]
+    assert (int(marked[0]), int(marked[1])) == (
+        sum(kind != "none" and kind != "all but one" for kind in filled.values()),
+        int(ratings.query("SELECT COUNT(*) FROM lienthong_ratings")[0][0]),
+    )
 
 
 def test_only_a_connection_to_the_same_file_or_database_is_the_same_database(

@@ -26,13 +26,22 @@ from ledger.views.sla import ControlSlip, OfficeReport, Stall
 from ledger.views.slip import Notice
 from ledger.views.tables import LOCATION, Location
 
+# columns of the location row the API does not show: the marks the office report counts
+# (ledger/views/marks.py). A citizen's rating is counted, never shown dossier by dossier (an
+# officer must not learn who rated the office badly); whether the scans are all kept is the file
+# listing's to say.
+HIDDEN = frozenset({"digitised", "score"})
+
 
 def location_out(
     found: Location, *, deadline: int | None = None, as_of: int | None = None
 ) -> LocationOut:
-    """Every column of the row as it is (a test holds the model to the row's declaration), each
-    instant with its ISO reading, the suspended time in seconds."""
-    wire: dict[str, Any] = {name: getattr(found, name) for name in LOCATION.names}
+    """Every column of the row as it is (a test holds the model to the row's declaration) but
+    the report's marks (`HIDDEN`), each instant with its ISO reading, the suspended time in
+    seconds."""
+    wire: dict[str, Any] = {
+        name: getattr(found, name) for name in LOCATION.names if name not in HIDDEN
+    }
     suspended_us = wire.pop("suspended_us")
     for instant in ("received_at", "since", "appointed"):
         wire[f"{instant}_iso"] = iso(wire[instant])

@@ -21,6 +21,9 @@ SATISFIED = 4  # a score of 4 or 5 counts as satisfied
 TABLES = (
     "CREATE TABLE IF NOT EXISTS lienthong_ratings ("
     "code TEXT PRIMARY KEY, score INTEGER NOT NULL, rated_at BIGINT NOT NULL)",
+    # each rating's dossier until the views have seen it (ledger/views/marks.py), which count
+    # the ratings per receiving office and month
+    "CREATE TABLE IF NOT EXISTS lienthong_ratings_unseen (code TEXT PRIMARY KEY)",
 )
 
 
@@ -72,6 +75,11 @@ class RatingStore(Database):
             )
             if cursor.rowcount == 0:
                 raise AlreadyRated(f"dossier {code} has already been rated")
+            cursor.execute(  # for the views, in the rating's own transaction
+                "INSERT INTO lienthong_ratings_unseen (code) VALUES (?) "
+                "ON CONFLICT (code) DO NOTHING",
+                (code,),
+            )
         return Rating(code, score, at)
 
     def rated(self, code: str) -> Rating | None:

@@ -5,7 +5,8 @@ without reading every dossier of the period.
 Each dossier's location row contributes to one cell of each of three tables, keyed by the office
 that received it and the month (Vietnam time) it was received in:
 
-- `lienthong_month_received` — (received_by, received_month, channel): how many dossiers;
+- `lienthong_month_received` — (received_by, received_month, channel): how many dossiers, and
+  how many of them are digitised (their receipt's scans all in the file store, `marks.py`);
 - `lienthong_month_ended` — (received_by, received_month, ended_month, appointed_month): how
   many, by the month the dossier was decided or closed (withdrawn), whichever came first
   (`OPEN`, a month after every other, while neither), and the month of its appointed time —
@@ -13,7 +14,8 @@ that received it and the month (Vietnam time) it was received in:
 - `lienthong_month_decided` — (received_by, received_month, decided_month, procedure, version,
   result), for a decided dossier: how many, how many were decided after the time appointed at
   receipt, and how many of those had an apology slip before the decision (`aggregates`'
-  `RESULT`, `LATE_AT_RECEIPT`, `APOLOGISED`, in Python here).
+  `RESULT`, `LATE_AT_RECEIPT`, `APOLOGISED`, in Python here), and how many the citizens rated
+  1, 2, … 5 (`rated_1` … `rated_5`, `marks.py`).
 
 The projector's batch (`rules.Batch`) knows each row it changes as it read it and as it leaves
 it: it adds the cells of the row as left and takes away those of the row as read (`deltas`), in
@@ -31,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from operator import attrgetter
+from operator import add, attrgetter, sub
 from typing import TYPE_CHECKING
 
 from domain.instant import MICROS, VIETNAM, from_datetime
@@ -46,10 +48,16 @@ OPEN = 999_999  # the ended month of a dossier neither decided nor closed: after
 RECEIVED = "lienthong_month_received"
 ENDED = "lienthong_month_ended"
 DECIDED = "lienthong_month_decided"
+SCORES = range(1, 6)  # a citizen's rating: 1 (very dissatisfied) to 5 (very satisfied)
+RATED = tuple(f"rated_{score}" for score in SCORES)  # the decided cells' counts by score
 
 # (table, key columns and their SQL types, counted columns)
 CELLS: tuple[tuple[str, dict[str, str], tuple[str, ...]], ...] = (
-    (RECEIVED, {"received_by": "TEXT", "received_month": "INTEGER", "channel": "TEXT"}, ("n",)),
+    (
+        RECEIVED,
+        {"received_by": "TEXT", "received_month": "INTEGER", "channel": "TEXT"},
+        ("n", "digitised"),
+    ),
     (
         ENDED,
         {
@@ -70,7 +78,7 @@ CELLS: tuple[tuple[str, dict[str, str], tuple[str, ...]], ...] = (
             "version": "INTEGER",
             "result": "TEXT",
         },
-        ("n", "late_at_receipt", "apologised"),
+        ("n", "late_at_receipt", "apologised", *RATED),
     ),
 )
 
@@ -142,6 +150,13 @@ def result(decided_at: int, appointed: int) -> str:
 
 Cell = tuple[str, tuple[object, ...]]  # (table, key)
 _ONE = (1,)  # what a dossier counts in a cell of one count
+_PLAIN = (1, 0)  # what a dossier not digitised counts in its received cell
+_RECEIVED = (_PLAIN, (1, 1))  # what a dossier counts in its received cell, by `digitised`
+_UNRATED = (0,) * len(SCORES)
+# what a decided dossier counts by score in its decided cell: None (not rated), 1 … 5
+_SCORED = {None: _UNRATED} | {
+    score: tuple(int(score == other) for other in SCORES) for score in SCORES
+}
 
 # the fields of a location row its cells are made of (`cells`)
 _counted = attrgetter(
@@ -155,6 +170,8 @@ _counted = attrgetter(
     "first_apology_at",
     "procedure",
     "version",
+    "digitised",
+    "score",
 )
 
 
@@ -167,7 +184,7 @@ def cells(row: Location) -> list[tuple[Cell, tuple[int, ...]]]:
     else:
         ended = closed_at
     found: list[tuple[Cell, tuple[int, ...]]] = [
-        ((RECEIVED, (office, received, row.channel)), _ONE),
+        ((RECEIVED, (office, received, row.channel)), _RECEIVED[row.digitised]),
         (
             (
                 ENDED,
@@ -188,7 +205,7 @@ def cells(row: Location) -> list[tuple[Cell, tuple[int, ...]]]:
             row.version,
             result(decided_at, row.appointed),
         )
-        found.append(((DECIDED, key), (1, int(late), int(apologised))))
+        found.append(((DECIDED, key), (1, int(late), int(apologised), *_SCORED[row.score])))
     return found
 
 
@@ -204,12 +221,11 @@ def deltas(
         for cell, counted in cells(row):
             total = summed.get(cell)
             if total is None:
-                summed[cell] = [sign * n for n in counted]
-            elif counted is _ONE:
+                summed[cell] = list(counted) if sign > 0 else [-n for n in counted]
+            elif counted is _ONE or counted is _PLAIN:  # a count of one, the others nil
                 total[0] += sign
             else:
-                for index, n in enumerate(counted):
-                    total[index] += sign * n
+                total[:] = map(add if sign > 0 else sub, total, counted)
 
     for row in added:
         count(row, 1)

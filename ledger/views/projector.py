@@ -41,6 +41,7 @@ from ledger.statements.transcoder import MsgpackTranscoder
 from ledger.stores.database import Cursor
 from ledger.views import queries
 from ledger.views.asof import Then
+from ledger.views.marks import Marks
 from ledger.views.rules import (
     HANDLERS,
     Batch,
@@ -152,6 +153,7 @@ class Projector:
         # on PostgreSQL, a batch's added rows are sent by binary COPY (`rules.Batch.copy`); False:
         # as arrays in one pipelined INSERT per table (`rules.Batch.write`)
         self.copying = True
+        self.marks = Marks(self.view)
         self._changed = threading.Condition()
         self._catching = threading.RLock()
         if self.read_only:
@@ -186,6 +188,11 @@ class Projector:
             start = self.position()
             notifications = self.ledger.recorder.select_notifications(start + 1, batch)
             if not notifications:
+                if self._unseen():  # an upload or a rating since the last entry: marks only
+                    try:
+                        self.apply([], start)
+                    except ProjectionRaced:
+                        continue
                 return applied
             try:
                 self.apply(notifications, start, durable=durable)
@@ -203,8 +210,11 @@ class Projector:
         `durable` False (a rebuild's batches): on PostgreSQL the commit does not wait for the
         server to flush it to disk (`synchronous_commit` off for the transaction). A crash of
         the server may then lose the last such commits, each whole, the move of the position
-        with its rows: the projection carries on from the position that survived."""
+        with its rows: the projection carries on from the position that survived. With no
+        notifications, the position stays at `start` and only the marks are settled (the keys
+        the file and rating stores left: `marks.py`)."""
         entries = [Decoded.of(self.ledger, notification) for notification in notifications]
+        end = notifications[-1].id if notifications else start
         needed = reads(
             self.view.kind,
             (
@@ -219,7 +229,7 @@ class Projector:
             with self.view.transaction(pipeline=True) as cursor:
                 if postgres and not durable:
                     cursor.execute(UNFLUSHED)
-                batch = self._claim(cursor, start, notifications[-1].id, needed)
+                batch = self._claim(cursor, start, end, needed)
                 for entry in entries:
                     try:
                         self._apply(batch, entry)
@@ -229,6 +239,7 @@ class Projector:
                             f"({entry.notification.topic}): {problem}; it stops here and applies "
                             f"nothing of this batch"
                         ) from problem
+                self.marks.settle(cursor, batch)  # what the file and rating stores tell
                 if copying:
                     batch.copy(cast(Copying, cursor))
                 else:
@@ -237,10 +248,15 @@ class Projector:
             raise
         except Exception as problem:  # PostgreSQL: a refusal raised at a COPY or the commit
             raise ProjectionStopped(
-                f"the projection cannot apply log entries {notifications[0].id} to "
-                f"{notifications[-1].id}: {problem}; it stops there and applies nothing of this "
-                f"batch"
+                f"the projection cannot apply log entries {start + 1} to {end}: {problem}; it "
+                f"stops there and applies nothing of this batch"
+                if notifications
+                else f"the projection cannot settle the marks of new files and ratings: {problem}"
             ) from problem
+
+    def _unseen(self) -> bool:
+        """Whether the file store or the rating store left keys the views have not seen."""
+        return self.marks.unseen()
 
     def _claim(self, cursor: Cursor, start: int, end: int, needed: Reads) -> Batch:
         """Move the position from `start` to `end`, or raise ProjectionRaced if it is no longer

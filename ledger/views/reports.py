@@ -261,8 +261,10 @@ def office_report(
     (`aggregates.Pieces.under`); for a period of whole months, the counts are summed from the
     cells kept per receiving office and month (`months.py`), the months a day of the registry
     cuts counted from their rows. The reference, one dossier at a time, is
-    `_office_report_by_rows` (tests/test_report_sql.py holds them equal). Channels are listed
-    in the order `domain.dossier.CHANNELS` names them."""
+    `_office_report_by_rows` (tests/test_report_sql.py holds them equal). The digitised and
+    the ratings are counted with the rest from the marks the views keep, where the stores
+    share their database (`marks.py`); otherwise the stores are asked about the period's
+    dossiers. Channels are listed in the order `domain.dossier.CHANNELS` names them."""
     if end <= start:
         raise ValueError("a report's period must end after it starts")
     view = inspector.projector.view
@@ -283,14 +285,10 @@ def office_report(
         rule = versions.judged_by(procedure, version)
         judged_by[rule] = judged_by.get(rule, 0) + n
     decided_sql, decided_params = aggregates.where(_decided(start, end), under)
+    marked = inspector.projector.marks  # what the stores beside the views told them
     tally = None
-    if isinstance(ratings, Database) and ratings.same_database(view):  # one query, joined
-        found = view.query(
-            "SELECT r.score, COUNT(*) FROM lienthong_location l "  # noqa: S608
-            f"JOIN lienthong_ratings r ON r.code = l.code WHERE {decided_sql} GROUP BY r.score",
-            decided_params,
-        )
-        tally = dict(sorted((int(score), int(n)) for score, n in found))
+    if _marked(ratings, view, marked.ratings):  # counted with the rest
+        tally = {score: n for score, n in sorted(counted.rated.items()) if n}
     elif ratings is not None:
         codes = view.query(
             f"SELECT code FROM lienthong_location WHERE {decided_sql}",  # noqa: S608
@@ -309,7 +307,13 @@ def office_report(
         pending_within=counted.within,
         pending_overdue=counted.overdue,
         index=IndexFigures(
-            digitised=None if scans is None else _digitised_under(inspector, scans, arrived),
+            digitised=(
+                None
+                if scans is None
+                else counted.digitised
+                if _marked(scans, view, marked.files)
+                else _digitised_under(inspector, scans, arrived)
+            ),
             late_at_receipt=counted.late_at_receipt,
             late_apologised=counted.apologised,
             ratings=tally,
@@ -335,14 +339,19 @@ class _Counts:
     apologised: int = 0
     within: int = 0
     overdue: int = 0
+    # of those received, the digitised; of those decided, the ratings by score (`marks.py`)
+    digitised: int = 0
+    rated: Counter[int] = field(default_factory=Counter)
 
     def add(self, other: _Counts) -> None:
         self.received.update(other.received)
         self.results.update(other.results)
         self.judged.update(other.judged)
+        self.rated.update(other.rated)
         self.carried += other.carried
         self.late_at_receipt += other.late_at_receipt
         self.apologised += other.apologised
+        self.digitised += other.digitised
         self.within += other.within
         self.overdue += other.overdue
 
@@ -360,12 +369,13 @@ def _counted(view: Database, under: tuple[str, list[Any]], start: int, end: int)
     ranges."""
     counts = _Counts()
     arrived = aggregates.where(("received_at >= ? AND received_at < ?", [start, end]), under)
-    for channel, n in view.query(
-        "SELECT channel, COUNT(*) FROM lienthong_location "  # noqa: S608
+    for channel, n, digitised in view.query(
+        "SELECT channel, COUNT(*), SUM(digitised) FROM lienthong_location "  # noqa: S608
         f"WHERE {arrived[0]} GROUP BY channel",
         arrived[1],
     ):
         counts.received[str(channel)] += int(n)
+        counts.digitised += int(digitised)
     for part in aggregates.open_at(start):
         sql, params = aggregates.where(part, under)
         found = view.query(
@@ -383,9 +393,12 @@ def _counted(view: Database, under: tuple[str, list[Any]], start: int, end: int)
         counts.overdue += int(found[0][1] or 0)
         counts.within += int(found[0][0]) - int(found[0][1] or 0)
     decided_sql, decided_params = aggregates.where(_decided(start, end), under)
-    for procedure, version, result, lar, apology, n in view.query(
+    scored = ", ".join(
+        f"SUM(CASE WHEN score = {score:d} THEN 1 ELSE 0 END)" for score in months.SCORES
+    )
+    for procedure, version, result, lar, apology, n, *rated in view.query(
         f"SELECT procedure, version, {aggregates.RESULT}, "  # noqa: S608
-        f"SUM({aggregates.LATE_AT_RECEIPT}), SUM({aggregates.APOLOGISED}), COUNT(*) "
+        f"SUM({aggregates.LATE_AT_RECEIPT}), SUM({aggregates.APOLOGISED}), COUNT(*), {scored} "
         f"FROM lienthong_location WHERE {decided_sql} GROUP BY procedure, version, 3",
         decided_params,
     ):
@@ -393,6 +406,7 @@ def _counted(view: Database, under: tuple[str, list[Any]], start: int, end: int)
         counts.judged[str(procedure), int(version)] += int(n)
         counts.late_at_receipt += int(lar)
         counts.apologised += int(apology)
+        counts.rated.update(dict(zip(months.SCORES, map(int, rated), strict=True)))
     return counts
 
 
@@ -406,12 +420,13 @@ def _counted_by_months(
     them."""
     counts = _Counts()
     sql, params = under
-    for channel, n in view.query(
-        f"SELECT channel, SUM(n) FROM {months.RECEIVED} WHERE received_month >= ? "  # noqa: S608
-        f"AND received_month < ? AND {sql} GROUP BY channel",
+    for channel, n, digitised in view.query(
+        f"SELECT channel, SUM(n), SUM(digitised) FROM {months.RECEIVED} "  # noqa: S608
+        f"WHERE received_month >= ? AND received_month < ? AND {sql} GROUP BY channel",
         [first, after, *params],
     ):
         counts.received[str(channel)] += int(n)
+        counts.digitised += int(digitised)
     found = view.query(
         f"SELECT SUM(n) FROM {months.ENDED} WHERE received_month < ? "  # noqa: S608
         f"AND ended_month >= ? AND {sql}",
@@ -425,16 +440,19 @@ def _counted_by_months(
     )
     counts.overdue = int(found[0][1] or 0)
     counts.within = int(found[0][0] or 0) - counts.overdue
-    for procedure, version, result, lar, apology, n in view.query(
+    scored = ", ".join(f"SUM({column})" for column in months.RATED)
+    for procedure, version, result, lar, apology, n, *rated in view.query(
         "SELECT procedure, version, result, SUM(late_at_receipt), SUM(apologised), "  # noqa: S608
-        f"SUM(n) FROM {months.DECIDED} WHERE decided_month >= ? AND decided_month < ? "
-        f"AND received_month < ? AND {sql} GROUP BY procedure, version, result",
+        f"SUM(n), {scored} FROM {months.DECIDED} WHERE decided_month >= ? "
+        f"AND decided_month < ? AND received_month < ? AND {sql} "
+        "GROUP BY procedure, version, result",
         [first, after, after, *params],
     ):
         counts.results[str(result)] += int(n)
         counts.judged[str(procedure), int(version)] += int(n)
         counts.late_at_receipt += int(lar)
         counts.apologised += int(apology)
+        counts.rated.update(dict(zip(months.SCORES, map(int, rated), strict=True)))
     return counts
 
 
@@ -443,28 +461,19 @@ def _decided(start: int, end: int) -> tuple[str, list[Any]]:
     return "decided_at >= ? AND decided_at < ? AND received_at < ?", [start, end, end]
 
 
+def _marked(store: object, view: Database, kept: bool) -> bool:
+    """Whether the views keep the marks of `store` (the file store or the rating store): it
+    shares their database and the projector found its tables there (`marks.Marks`)."""
+    return kept and isinstance(store, Database) and store.same_database(view)
+
+
 def _digitised_under(inspector: Inspector, scans: Scans, arrived: tuple[str, list[Any]]) -> int:
     """How many of the dossiers `arrived` selects had scans listed at receipt, every one of them
-    uploaded (and kept or since erased: the file store remembers that it held them). The file
-    store's table is joined with the views' in one query where it is in their database
-    (`Database.same_database`); otherwise it is asked only about the dossiers whose receipt
-    listed scans: in one query per batch of codes if it can answer for many (`BulkScans`), else
-    one dossier at a time."""
+    uploaded (and kept or since erased: the file store remembers that it held them), for a file
+    store whose marks the views do not keep (`_marked`): it is asked only about the dossiers
+    whose receipt listed scans, in one query per batch of codes if it can answer for many
+    (`BulkScans`), else one dossier at a time."""
     view = inspector.projector.view
-    if isinstance(scans, Database) and scans.same_database(view):
-        # the file store's table beside the views': a dossier is digitised when its receipt
-        # listed a scan and no scan listed lacks its row (kept or erased) — one query, nothing
-        # through Python, each dossier's scans looked up by key (no grouping of every scan)
-        found = view.query(
-            "SELECT COUNT(*) FROM lienthong_location l "  # noqa: S608
-            f"WHERE {arrived[0]} "
-            "AND EXISTS (SELECT 1 FROM lienthong_receipt_scans s WHERE s.code = l.code) "
-            "AND NOT EXISTS (SELECT 1 FROM lienthong_receipt_scans s WHERE s.code = l.code "
-            "AND NOT EXISTS (SELECT 1 FROM lienthong_files f "
-            "WHERE f.code = s.code AND f.sha256 = s.sha256))",
-            arrived[1],
-        )
-        return int(found[0][0])
     rows = view.query(
         "SELECT s.code, s.sha256 FROM lienthong_receipt_scans s "  # noqa: S608
         f"JOIN lienthong_location l ON l.code = s.code WHERE {arrived[0]}",

@@ -180,6 +180,12 @@ class Batch:
             raise ProjectionStopped(f"dossier {code}: the views hold no earlier entry it follows")
         return row
 
+    def read(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Rows selected after the batch began (`marks.settle`), held as those `reads` selected;
+        a row the batch holds already stays as the batch has it."""
+        for row in map(LOCATION.of, rows):
+            self.locations.setdefault(row.code, row)
+
     def receive(self, row: Location) -> None:
         if row.code in self.locations:
             raise ProjectionStopped(f"dossier {row.code} has a location row already")
@@ -556,6 +562,8 @@ def _received(batch: Batch, event: Any, statement: Facts) -> None:
             last_seq=statement.seq,
             appointed_at_receipt=event.appointed,
             first_apology_at=None,
+            digitised=0,  # the file store is asked when the batch ends (`marks.settle`)
+            score=None,
         )
     )
     batch.scans.extend(

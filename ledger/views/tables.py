@@ -4,7 +4,8 @@ in-memory SQLite database beside a `memory:` ledger):
 - `lienthong_location` — one row per dossier: status (held, in transit, awaiting a supplement,
   closed), custodian, or sender and addressee while in transit, since when, appointed time,
   procedure and version, the suspended time so far, and what the office reports count without
-  reading the dossier's history: the time appointed at receipt and the first apology's instant;
+  reading the dossier's history: the time appointed at receipt and the first apology's instant,
+  whether its scans are all in the file store and the citizen's rating (`marks.py`);
 - `lienthong_legs` — one row per hop (giao – nhận): the dispatch, who sent it, to whom, when, and
   how it ended (acknowledged, rejected, recalled) by whom and when — the lines of the control slip;
 - `lienthong_suspensions` — each time a dossier awaited a supplement, from and to;
@@ -54,8 +55,9 @@ if TYPE_CHECKING:
 # the views' table layout: a stored layout of another number is rebuilt. 5: the location row keeps
 # the time appointed at receipt and the first apology, and the receipt's scans have a table;
 # 6: the notices signed to applicants have a table; 7: figures kept per receiving office and
-# month (`months.py`)
-LAYOUT = 7
+# month (`months.py`); 8: the location row says whether the dossier is digitised and how it was
+# rated (`marks.py`), and the month cells count them
+LAYOUT = 8
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,11 @@ class Location:
     appointed_at_receipt: Annotated[int, BIGINT]
     # when the first apology slip (a delay notice or an extension request) was signed; None: none
     first_apology_at: Annotated[int | None, BIGINT]
+    # 1 once the receipt listed scans and the file store holds every one of them (số hoá hồ sơ),
+    # else 0; and the citizen's rating (1-5) once the dossier is decided and rated, else None:
+    # what the stores beside the log tell the views (`marks.py`), for the report's figures
+    digitised: Annotated[int, INTEGER] = 0
+    score: Annotated[int | None, INTEGER] = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -236,10 +243,13 @@ TABLES = [
     "CREATE INDEX IF NOT EXISTS lienthong_location_transit ON lienthong_location (transit_to)",
     "CREATE INDEX IF NOT EXISTS lienthong_location_status ON lienthong_location (status)",
     # the stall query's ranges (`stalls.py`): in transit since, and the appointed time, by status
+    # — the latter with what the map and the stalls page count the range by (`dashboard.py`:
+    # holder, procedure, receiving office), read from the index alone
     "CREATE INDEX IF NOT EXISTS lienthong_location_transit_since "
     "ON lienthong_location (status, since)",
     "CREATE INDEX IF NOT EXISTS lienthong_location_appointed "
-    "ON lienthong_location (status, appointed)",
+    "ON lienthong_location (status, appointed, received_at, procedure, received_by, custodian, "
+    "transit_to)",
 ]
 # each held dossier's level deadline, kept for the stall query: a cache (`turns.py`)
 TURN_DEADLINES = "lienthong_turn_deadlines"
@@ -258,15 +268,16 @@ TABLES += [
     # the office report's and the map's aggregates (`reports.py`, `aggregates.py`), each read
     # from an index alone: an office's dossiers received in a period, with their channel; those
     # decided in one (or not yet: NULL), with what judging them and the open ones needs — by
-    # receiving office (a report: a range per office below it), and across them all (the map)
+    # receiving office (a report: a range per office below it), and across them all (the map);
+    # with the marks the report counts (`marks.py`)
     "CREATE INDEX IF NOT EXISTS lienthong_location_office_received "
-    "ON lienthong_location (received_by, received_at, channel, code)",
+    "ON lienthong_location (received_by, received_at, channel, digitised, code)",
     "CREATE INDEX IF NOT EXISTS lienthong_location_office_decided "
     "ON lienthong_location (received_by, decided_at, received_at, appointed, closed_at, "
-    "appointed_at_receipt, first_apology_at, procedure, version, code)",
+    "appointed_at_receipt, first_apology_at, procedure, version, score, code)",
     "CREATE INDEX IF NOT EXISTS lienthong_location_decided "
     "ON lienthong_location (decided_at, received_at, received_by, appointed, closed_at, "
-    "appointed_at_receipt, first_apology_at, procedure, version, code)",
+    "appointed_at_receipt, first_apology_at, procedure, version, score, code)",
     # the hops dispatched in a period, by whom: the offices' holding times (`holding.py`)
     "CREATE INDEX IF NOT EXISTS lienthong_legs_dispatched "
     "ON lienthong_legs (dispatched_at, from_office)",

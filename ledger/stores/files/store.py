@@ -108,6 +108,11 @@ class FileStore(PendingFiles):
             )
             new = cursor.rowcount == 1
             if new:
+                cursor.execute(  # for the views, in the file's own transaction (views/marks.py)
+                    "INSERT INTO lienthong_files_unseen (code, sha256) VALUES (?, ?) "
+                    "ON CONFLICT (code, sha256) DO NOTHING",
+                    (code, sha256),
+                )
                 cursor.execute(
                     "INSERT INTO lienthong_file_pending (code, sha256, office, size, "
                     "uploaded_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (code, sha256) DO UPDATE "
