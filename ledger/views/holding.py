@@ -8,12 +8,14 @@ morning was held a few working hours, not three days; the pages say it in workin
 
 from __future__ import annotations
 
+import heapq
 import threading
 import weakref
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Sequence
+from itertools import islice
+from typing import Any, overload
 
 from domain.instant import MICROS
 from ledger.views import months, queries, turns
@@ -92,16 +94,55 @@ def held_times(inspector: Inspector, start: int, end: int) -> Held:
     return {office: times.tolist() for office, times in found.items()}
 
 
-def held_dossiers(inspector: Inspector, start: int, end: int, office: str) -> list[tuple[str, int]]:
+def _longest(row: tuple[str, int]) -> tuple[int, str]:
+    return -row[1], row[0]  # the longest held first, then by code
+
+
+class Ranked(Sequence[tuple[str, int]]):
+    """Lists each ranked longest held first, then by code (`_longest`), as one list in that
+    order: merged only as far as the rows asked for (a page of the held list reads its rows and
+    those before them, not the whole period's)."""
+
+    def __init__(self, parts: list[list[tuple[str, int]]]) -> None:
+        self._length = sum(map(len, parts))
+        self._merged = heapq.merge(*parts, key=_longest)
+        self._seen: list[tuple[str, int]] = []
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[str, int]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[str, int]]: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[str, int] | list[tuple[str, int]]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self._length)
+            self._read(stop if step > 0 else start + 1)
+            return self._seen[start:stop:step]
+        at = index if index >= 0 else self._length + index
+        if not 0 <= at < self._length:
+            raise IndexError("held list index out of range")
+        self._read(at + 1)
+        return self._seen[at]
+
+    def _read(self, wanted: int) -> None:
+        """The first `wanted` rows merged, if they are not yet."""
+        if len(self._seen) < wanted:
+            self._seen.extend(islice(self._merged, wanted - len(self._seen)))
+
+
+def held_dossiers(inspector: Inspector, start: int, end: int, office: str) -> Ranked:
     """`held_by_office(…, office=office)`'s list for `office`: each dossier it handed on within
-    [start, end), with the working seconds it held it, in code and hop order within each
-    stretch kept (`held_times`' stretches), the stretches in time order."""
+    [start, end), with the working seconds it held it, longest first, then by code. For a period
+    of whole days, from the stretches of `held_times` (each ranked once, when counted), merged
+    only as far as the rows read (`Ranked`)."""
     if (start + OFFSET) % DAY or (end + OFFSET) % DAY:
-        return held_by_office(inspector, start, end, office=office).get(office, [])
-    found: list[tuple[str, int]] = []
-    for part in _stretches(inspector, start, end, office):
-        found.extend(part.get(office, ()))
-    return found
+        rows = held_by_office(inspector, start, end, office=office).get(office, [])
+        return Ranked([sorted(rows, key=_longest)])
+    return Ranked([part.get(office, []) for part in _stretches(inspector, start, end, office)])
 
 
 def _stretches(
@@ -114,21 +155,23 @@ def _stretches(
     margin = 2 * inspector.ledger.settings.clock_tolerance_seconds * MICROS
     # the views hold every statement dated before this instant (`_stretch`)
     settled = -1 if latest is None else int(latest) - margin
+    basis = turns.basis(inspector.calendar)  # what the times are counted on: once a request
     at = start
     while at < end:
         month = months.whole(at)
         after = None if month is None else months.first_instant(month + 1)
         if after is None or after > end or after >= settled:
             after = at + DAY  # a day: not a whole month of the period, or not closed yet
-        yield _stretch(inspector, at, after, settled, office)
+        yield _stretch(inspector, (basis, at, after, office), settled)
         at = after
 
 
 def _stretch(
-    inspector: Inspector, start: int, end: int, settled: int, office: str | None
+    inspector: Inspector, key: tuple[str | None, int, int, str | None], settled: int
 ) -> dict[str, Any]:
-    """The holding times of the hops dispatched in [start, end) — of every office, as arrays of
-    times; of `office` only, with each dossier's code — kept once the stretch is closed, that
+    """The holding times of the hops dispatched in [start, end) (`key`: the calendar's basis,
+    start, end, office) — of every office, as arrays of times; of `office` only, with each
+    dossier's code, longest first (`_longest`) — kept once the stretch is closed, that
     is when it ends before `settled`: the latest dispatch the views hold less twice the clock
     tolerance. Every statement is recorded within the tolerance of the instant it carries, so
     every statement dated before `settled` was recorded before that dispatch, and the views,
@@ -136,7 +179,7 @@ def _stretch(
     (the receipt, or the settlement of the hop before it, which comes before the dispatch) no
     longer change; the count is the calendar's (`turns.basis`, part of the key)."""
     view = inspector.projector.view
-    key = (turns.basis(inspector.calendar), start, end, office)
+    _, start, end, office = key
     with _KEEPING:  # requests are answered in threads: one at a time here
         kept = _CLOSED.setdefault(view, OrderedDict())
         if key in kept:
@@ -144,7 +187,7 @@ def _stretch(
             return kept[key]
     held = held_by_office(inspector, start, end, office=office)
     found: dict[str, Any] = (
-        held
+        {sender: sorted(rows, key=_longest) for sender, rows in held.items()}
         if office is not None
         else {sender: array("q", (worked for _, worked in rows)) for sender, rows in held.items()}
     )

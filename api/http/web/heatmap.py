@@ -337,8 +337,7 @@ def held_list(
     refused = office_refusal(services, token, office, inspector, now, lang)
     if refused is not None:
         return render(request, "held.html", refused[0], problem=refused[1], token=token)
-    held = held_dossiers(inspector, start_of(first), start_of(last), office)
-    rows = sorted(held, key=lambda row: (-row[1], row[0]))  # longest first, then by code
+    rows = held_dossiers(inspector, start_of(first), start_of(last), office)  # longest first
     kept = [("office", office), *period_kept(first, last)]
     return render(
         request,
