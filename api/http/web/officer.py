@@ -228,8 +228,9 @@ def offices_today(services: Services, now: int) -> list[dict[str, Any]]:
     """The offices in operation today as a tree, depth first: each with its depth and level."""
     day = local_date(now)
     active = {}
+    services.ledger.catch_up()  # once: every office is then read as of now (not one query each)
     for subject in services.views().subjects("office"):
-        office = services.ledger.office(subject)
+        office = services.ledger.office(subject, caught_up=True)
         if office.active_on(day):
             active[subject] = office
     children: dict[str | None, list[str]] = {}
