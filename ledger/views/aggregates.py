@@ -22,19 +22,18 @@ from __future__ import annotations
 import weakref
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from domain.instant import MICROS, start_of
+from domain.instant import start_of
 from ledger.views import months
 from ledger.views.stalls import registered_offices
 
 if TYPE_CHECKING:
     from ledger.views.sla import Inspector
 
-DAY = 86_400 * MICROS
-OFFSET = 7 * 3600 * MICROS  # Vietnam time: UTC+7, no daylight saving
+DAY, OFFSET = months.DAY, months.OFFSET  # a day in microseconds; Vietnam's offset from UTC
 
 
 def local_day(column: str) -> str:
@@ -78,6 +77,10 @@ class Pieces:
     bounds: tuple[int, ...]
     days: tuple[date, ...]
     offices: tuple[str, ...]
+    # `runs` of each office asked for (a report asks twice: `under` and `months_under`)
+    _runs: dict[str, list[tuple[int, int, tuple[str, ...]]]] = field(
+        init=False, default_factory=dict, compare=False, repr=False
+    )
 
     def piece(self) -> tuple[str, list[Any]]:
         """The SQL of a row's piece (0, 1, …) by its receipt, and its parameters."""
@@ -92,7 +95,9 @@ class Pieces:
 
     def runs(self, office: str) -> list[tuple[int, int, tuple[str, ...]]]:
         """(first piece, last piece, offices) of each run of pieces in which the same offices
-        answer to `office` (`under`), runs of none left out."""
+        answer to `office` (`under`), runs of none left out; worked out once per office."""
+        if office in self._runs:
+            return self._runs[office]
         runs: list[tuple[int, int, tuple[str, ...]]] = []
         candidates = sorted({*self.offices, office})
         for piece in range(len(self.days)):
@@ -101,7 +106,8 @@ class Pieces:
                 runs[-1] = (runs[-1][0], piece, members)
             else:
                 runs.append((piece, piece, members))
-        return [run for run in runs if run[2]]
+        found = self._runs[office] = [run for run in runs if run[2]]
+        return found
 
     def under(self, office: str) -> tuple[str, list[Any]]:
         """The SQL condition of the dossiers received by `office` or an office below it on the
