@@ -6,7 +6,9 @@ on the simulator's traffic (~14 months to 30/6/2026, across the 1/7/2025 reform)
 PostgreSQL, over several periods (one crossing the reform), for the province, a district the
 reform dissolved, communes before and after it, an office with no dossiers and one the registry
 does not know — every figure equal, the digitised count asked of the file store one dossier at a
-time or in bulk. And the file store's bulk answer (`FileRecords.hashes`) is its per-dossier one.
+time or in bulk; and so do the notice counts (`notices.notice_counts`, against
+`_notice_counts_by_rows`). And the file store's bulk answer (`FileRecords.hashes`) is its
+per-dossier one.
 """
 
 from __future__ import annotations
@@ -29,6 +31,13 @@ from ledger.application import Ledger
 from ledger.reference.calendar import load_calendar
 from ledger.stores.files import FileStore
 from ledger.views import aggregates
+from ledger.views.notices import (
+    EXTENSION,
+    REFUSED,
+    STOPPED,
+    _notice_counts_by_rows,
+    notice_counts,
+)
 from ledger.views.projector import Projector
 from ledger.views.reports import (
     _decisions_by_rows,
@@ -263,6 +272,51 @@ def test_every_offices_results_are_the_ones_counted_along_each_dossiers_lineage(
     assert {"86", "847", "29374", "29374/2025"} <= set(
         whole
     )  # the province, a district, a new commune
+
+
+def test_the_notice_counts_are_the_ones_counted_notice_by_notice(
+    simulated: tuple[Ledger, Projector],
+) -> None:
+    """`notice_counts` (SQL) against `_notice_counts_by_rows` (every notice before the period's
+    end judged in Python), with the simulator's apologies and, written into the notices' view
+    for the test, refusals, stops and second extensions of dossiers drawn at random."""
+    inspector = _inspector(simulated)
+    view = inspector.projector.view
+    rng = random.Random(5)
+    codes = [str(c) for (c,) in view.query("SELECT code FROM lienthong_location ORDER BY code")]
+    times = [int(t) for (t,) in view.query("SELECT at FROM lienthong_notices ORDER BY at")]
+    assert times  # the simulator's apologies
+    added = [
+        (code, 1000 + n, kind, rng.choice(times) + rng.randint(-30, 30) * 86_400_000_000)
+        for n, code in enumerate(rng.sample(codes, 120))
+        for kind in [rng.choice([REFUSED, STOPPED, EXTENSION, EXTENSION])]
+    ]
+    twice = [(code, seq + 500, kind, at + 86_400_000_000) for code, seq, kind, at in added[:40]]
+    with view.transaction() as cursor:
+        cursor.executemany(
+            "INSERT INTO lienthong_notices (code, seq, kind, at) VALUES (?, ?, ?, ?)",
+            [*added, *twice],
+        )
+    try:
+        found = Counter()
+        for office in _offices(inspector):
+            for first, after in PERIODS:
+                start, end = start_of(first), start_of(after)
+                counts = notice_counts(inspector, office, start, end)
+                assert counts == _notice_counts_by_rows(inspector, office, start, end), (
+                    office,
+                    first,
+                )
+                found.update(
+                    apologised=counts.apologised,
+                    refused=counts.refused,
+                    stopped=counts.stopped,
+                    again=len(counts.extended_again),
+                )
+        assert min(found.values()) > 0, found  # every kind of count met
+    finally:
+        with view.transaction() as cursor:
+            cursor.execute("DELETE FROM lienthong_notices WHERE seq >= 1000")
 
 
 def test_a_period_that_does_not_end_after_it_starts_is_refused() -> None:
