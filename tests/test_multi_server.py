@@ -401,23 +401,27 @@ def test_two_servers_on_one_database_record_every_statement_once_and_agree(
         try:
             assert served.position() == ledger.recorder.max_notification_id()
             rebuilt.rebuild()
-            # the same views but the marks (ledger/views/marks.py): the views in memory have no
-            # file or rating store beside them; the served ones have the servers' stores
-            kept = served.dump()
-            marks = [row[-2:] for row in kept["location"]]
-            kept["location"] = [row[:-2] for row in kept["location"]]
-            found = rebuilt.dump()
-            assert {row[-2:] for row in found["location"]} == {(0, None)}
-            found["location"] = [row[:-2] for row in found["location"]]
-            assert found == kept
-            assert _marks(served) == dict(
-                zip((row[0] for row in kept["location"]), marks, strict=True)
-            )
+            same_views(rebuilt, served)
         finally:
             served.close()
             rebuilt.close()
     finally:
         ledger.close()
+
+
+def same_views(rebuilt: Projector, served: Projector) -> None:
+    """The views `rebuilt` in memory from the log are the ones `served`, but for the marks
+    (ledger/views/marks.py): the views in memory have no file or rating store beside them; the
+    served ones have the servers' stores, and their marks are what those stores say."""
+    kept = served.dump()
+    marks = [row[-2:] for row in kept["location"]]
+    kept["location"] = [row[:-2] for row in kept["location"]]
+    found = rebuilt.dump()
+    assert {row[-2:] for row in found["location"]} <= {(0, None)}
+    found["location"] = [row[:-2] for row in found["location"]]
+    assert found == kept
+    codes = [row[0] for row in kept["location"]]
+    assert _marks(served) == dict(zip(codes, marks, strict=True))
 
 
 def _marks(views: Projector) -> dict[str, tuple[int, int | None]]:

@@ -51,6 +51,7 @@ from tests.test_multi_server import (
     checkpoint,
     prepare_database,
     record_once,
+    same_views,
     servers,
 )
 
@@ -328,7 +329,7 @@ def test_two_servers_under_load_number_the_log_without_gap_and_agree(
         try:
             assert served.position() == ledger.recorder.max_notification_id()
             rebuilt.rebuild()
-            assert rebuilt.dump() == served.dump()
+            same_views(rebuilt, served)  # but the marks the servers' stores gave theirs
             for code in waiting + raced:
                 place = served.location(code)
                 assert place is not None, code

@@ -139,7 +139,8 @@ def test_on_postgresql_each_table_and_kind_of_change_is_one_statement_of_arrays(
     # dossiers received and ended (the changes of "a" and "b" leave their cells as they were)
     assert [how for how, _sql, _params in cursor.sent] == ["execute"] * 11
     assert [sql for _how, sql, _params in cursor.sent] == list(rules.BULK.values())[:11]
-    assert cursor.sent[9][2][-1] == [2]  # one cell: the two dossiers received the same day
+    # one cell: the two dossiers received the same day, neither digitised
+    assert cursor.sent[9][2][-2:] == ([2], [0])
     inserted = dict(zip(LOCATION.names, cursor.sent[0][2], strict=True))
     assert inserted["code"] == ["c", "d"]
     assert inserted["hops"] == [1, 0]
