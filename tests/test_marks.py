@@ -26,23 +26,13 @@ from ledger.stores.ratings import AlreadyRated, RatingStore
 from ledger.views import marks
 from ledger.views.projector import Projector
 from ledger.views.tables import LOCATION, TURN_DEADLINES, VIEW_TABLES
+from tests import test_month_cells
 from tests.conftest import fresh_schema
 from tests.test_files import KEY, upload
 from tests.test_month_cells import _expected, _kept, _nonzero
 from tests.test_stalls_sql import _simulated
 
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def database_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('marks') / 'ledger.db'}"
-        return
-    with fresh_schema() as url:
-        yield url
+database_url = test_month_cells.database_url  # a database of the module's own, each backend
 
 
 @pytest.fixture(scope="module")
