@@ -24,8 +24,10 @@ cells move only when the row's value changes. A catch-up that finds no new log e
 settles the keys left (`Projector.catch_up`), so a report reads an upload made since the last
 entry. The marks are kept only where the stores share the views' database (the server's one
 database): the tables are looked for in it, and a store elsewhere is asked dossier by dossier, as
-the report did before (`reports.office_report`). A rebuild empties the marks with the views and
-asks the stores again at each receipt and decision.
+the report did before (`reports.office_report`). Stores whose database holds no views (a
+deployment the server does not make) still leave their keys, and nothing deletes them: a key per
+file and per rating. A rebuild empties the marks with the views and asks the stores again at
+each receipt and decision.
 """
 
 from __future__ import annotations
